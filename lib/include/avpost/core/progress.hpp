@@ -1,0 +1,35 @@
+#pragma once
+// A progress line on a terminal (frames, fps, ETA); silent when stderr is not a terminal,
+// in CI, or when quiet. Never prints more than a few times a second.
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+namespace avpost {
+
+class Progress {
+public:
+    // total_frames may be 0 when unknown (no ETA then).
+    Progress(std::string label, std::int64_t total_frames, bool enabled);
+    ~Progress();
+    Progress(const Progress&) = delete;
+    Progress& operator=(const Progress&) = delete;
+
+    void update(std::int64_t frames_done);
+    void finish();
+
+    // True when a progress line would be visible: stderr is a terminal and CI is not set.
+    static bool terminal_attached();
+
+private:
+    void draw(std::int64_t frames_done, bool final);
+
+    std::string label_;
+    std::int64_t total_;
+    bool enabled_;
+    bool drawn_ = false;
+    std::chrono::steady_clock::time_point start_;
+    std::chrono::steady_clock::time_point last_draw_;
+};
+
+}  // namespace avpost

@@ -1,0 +1,79 @@
+#pragma once
+// Encode and mux: one video stream from frames, optionally one audio stream (copied packets or
+// encoded frames). Open everything, begin(), write, finish(). Nothing is written to `path`
+// except by libavformat; callers that need atomic output pass a temporary path.
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+
+#include "avpost/media/handles.hpp"
+
+namespace avpost::media {
+
+struct VideoEncodeSettings {
+    std::string codec = "libx264";  // any libavcodec encoder name
+    int width = 0;
+    int height = 0;
+    AVRational frame_rate{25, 1};
+    AVRational time_base{1, 25};  // of the frames passed to write_video()
+    // Empty: yuv420p if the encoder takes it, else the encoder's best match.
+    std::optional<AVPixelFormat> pixel_format;
+    AVColorSpace colorspace = AVCOL_SPC_BT709;
+    AVColorPrimaries primaries = AVCOL_PRI_BT709;
+    AVColorTransferCharacteristic transfer = AVCOL_TRC_BT709;
+    AVColorRange range = AVCOL_RANGE_MPEG;
+    std::optional<int> crf;
+    std::string preset;
+    std::map<std::string, std::string> options;  // passed to avcodec_open2
+};
+
+struct AudioEncodeSettings {
+    std::string codec;  // empty: AAC if the container takes it, else Opus
+    int sample_rate = 48000;
+    int channels = 2;
+    std::int64_t bit_rate = 128000;
+};
+
+class MediaWriter {
+public:
+    // `path` is where bytes go; `format_hint` (a file name or format short name) picks the
+    // container, so a temporary file name can still produce e.g. MP4.
+    MediaWriter(const std::string& path, const std::string& format_hint);
+    ~MediaWriter();
+    MediaWriter(const MediaWriter&) = delete;
+    MediaWriter& operator=(const MediaWriter&) = delete;
+
+    void add_video(const VideoEncodeSettings& settings);
+    // Stream copy when the container accepts the codec; returns false when it does not.
+    bool add_audio_copy(const AVStream* source);
+    // Re-encode: frames passed to write_audio_frame() may have any layout/rate/format.
+    void add_audio_encode(const AudioEncodeSettings& settings);
+    void begin();
+
+    // The pixel format write_video() expects (the encoder's).
+    AVPixelFormat video_pixel_format() const;
+    AVRational audio_time_base() const;  // for encoded audio frames
+
+    // Frame pts in VideoEncodeSettings::time_base. The frame is not modified.
+    void write_video(const AVFrame* frame);
+    // Packet timestamps in `source_time_base`.
+    void write_audio_packet(AVPacket* packet, AVRational source_time_base);
+    // Audio frame pts in `source_time_base`; resampled and re-chunked to the encoder's frame size.
+    void write_audio_frame(const AVFrame* frame, AVRational source_time_base);
+
+    // Flushes encoders and writes the trailer.
+    void finish();
+
+    bool has_audio() const;
+    std::int64_t video_frames_written() const;
+
+private:
+    struct State;
+    std::unique_ptr<State> state_;
+};
+
+// True when `name` is a libavcodec encoder for video.
+bool video_encoder_exists(const std::string& name);
+
+}  // namespace avpost::media

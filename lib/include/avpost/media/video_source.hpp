@@ -1,0 +1,69 @@
+#pragma once
+// Demux + threaded decode of one video stream of a file, frame by frame, with timestamps in
+// seconds. Packets of the file's first audio stream can be handed to a callback as they are read
+// (to carry audio into the output without a second pass over the file).
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "avpost/media/handles.hpp"
+
+namespace avpost::media {
+
+struct VideoStreamInfo {
+    int width = 0;
+    int height = 0;
+    AVPixelFormat pixel_format = AV_PIX_FMT_NONE;
+    AVRational time_base{1, 1};
+    AVRational frame_rate{0, 1};       // 0/1 when unknown
+    double start_seconds = 0.0;        // first timestamp of the stream
+    double duration_seconds = 0.0;     // 0 when unknown
+    std::int64_t frame_count = 0;      // estimate; 0 when unknown
+    AVCodecID codec_id = AV_CODEC_ID_NONE;
+    AVColorRange range = AVCOL_RANGE_UNSPECIFIED;
+    AVColorSpace colorspace = AVCOL_SPC_UNSPECIFIED;
+    bool still_image = false;          // a single-picture format (png, jpg, webp)
+};
+
+struct DecodeStats {
+    std::int64_t packets = 0;
+    std::int64_t frames = 0;
+    std::int64_t errors = 0;          // packets the decoder rejected
+    std::int64_t corrupt_frames = 0;  // frames flagged corrupt by the decoder
+};
+
+class VideoSource {
+public:
+    // `label` names the input in errors ("avatar", "mask", "background").
+    VideoSource(const std::string& path, std::string label);
+    ~VideoSource();
+    VideoSource(const VideoSource&) = delete;
+    VideoSource& operator=(const VideoSource&) = delete;
+
+    const VideoStreamInfo& info() const;
+    const std::string& label() const;
+    const DecodeStats& stats() const;
+
+    // The file's first audio stream, if any (for stream copy or re-encode).
+    const AVStream* audio_stream() const;
+    // Called with every packet of audio_stream() as the file is read.
+    void on_audio_packet(std::function<void(AVPacket*)> handler);
+
+    // Decodes the next frame into `frame` (unref'd first). False at end of stream.
+    // `frame->best_effort_timestamp` is set; use seconds_of() for its time.
+    bool next(AVFrame* frame);
+    double seconds_of(const AVFrame* frame) const;
+
+    // Seeks back to the start (for looping backgrounds).
+    void rewind();
+
+    // Throws when most frames were lost to decode errors (a corrupt stream).
+    void check_integrity() const;
+
+private:
+    struct State;
+    std::unique_ptr<State> state_;
+};
+
+}  // namespace avpost::media

@@ -1,0 +1,32 @@
+#pragma once
+// How subcommands plug into the avpost program: each one adds its options to a CLI11 subcommand
+// and returns the function to run when that subcommand was chosen. All of them are listed in
+// commands.cpp, the one place that knows the whole program.
+#include <CLI/CLI.hpp>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace avpost::tool {
+
+struct GlobalOptions {
+    bool quiet = false;    // no progress, no warnings
+    bool json = false;     // one JSON object on stdout
+    bool verbose = false;  // debug diagnostics
+};
+
+using CommandRun = std::function<int()>;
+
+struct CommandSpec {
+    std::string name;
+    std::string summary;
+    // Adds options to `sub`; the returned function runs after parsing.
+    std::function<CommandRun(CLI::App& sub, const GlobalOptions& global)> setup;
+};
+
+const std::vector<CommandSpec>& all_commands();
+
+// Each command lives in its own file and exposes one spec.
+CommandSpec compose_command();
+
+}  // namespace avpost::tool
