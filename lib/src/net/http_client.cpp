@@ -1,0 +1,241 @@
+#include "avpost/net/http_client.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <mutex>
+#include <thread>
+
+#include "avpost/core/log.hpp"
+#include "avpost/net/redact.hpp"
+#include "avpost/net/service_error.hpp"
+
+namespace avpost::net {
+
+void ensure_curl_global_init() {
+    static std::once_flag once;
+    std::call_once(once, [] {
+        CURLcode rc = curl_global_init(CURL_GLOBAL_DEFAULT);
+        if (rc != CURLE_OK) throw Error(ErrorDomain::curl, "curl_global_init", rc, curl_easy_strerror(rc));
+    });
+}
+
+bool is_transient(CURLcode code) {
+    switch (code) {
+        case CURLE_COULDNT_RESOLVE_HOST:
+        case CURLE_COULDNT_RESOLVE_PROXY:
+        case CURLE_COULDNT_CONNECT:
+        case CURLE_OPERATION_TIMEDOUT:
+        case CURLE_SEND_ERROR:
+        case CURLE_RECV_ERROR:
+        case CURLE_GOT_NOTHING:
+        case CURLE_PARTIAL_FILE:
+        case CURLE_HTTP2:
+        case CURLE_HTTP2_STREAM:
+        case CURLE_SSL_CONNECT_ERROR:
+            return true;
+        default:
+            return false;
+    }
+}
+
+bool never_reached_server(CURLcode code) {
+    return code == CURLE_COULDNT_RESOLVE_HOST || code == CURLE_COULDNT_RESOLVE_PROXY ||
+           code == CURLE_COULDNT_CONNECT;
+}
+
+bool is_transient_status(long status) {
+    return status == 408 || status == 429 || status == 500 || status == 502 || status == 503 || status == 504;
+}
+
+std::chrono::milliseconds backoff_delay(const RetryPolicy& policy, int retry, std::mt19937_64& rng) {
+    double base = static_cast<double>(policy.initial_delay.count()) * std::pow(policy.multiplier, std::max(0, retry - 1));
+    base = std::min(base, static_cast<double>(policy.max_delay.count()));
+    double jitter = std::clamp(policy.jitter, 0.0, 1.0);
+    std::uniform_real_distribution<double> factor(1.0 - jitter, 1.0);
+    return std::chrono::milliseconds(static_cast<long long>(base * factor(rng)));
+}
+
+namespace {
+
+struct TransferState {
+    const BodySink* sink = nullptr;
+    CURL* handle = nullptr;
+    Headers headers;
+    long status = 0;
+    bool aborted_by_sink = false;
+};
+
+size_t header_callback(char* data, size_t size, size_t count, void* user) {
+    auto* state = static_cast<TransferState*>(user);
+    std::string_view line(data, size * count);
+    if (line.starts_with("HTTP/")) {
+        state->headers.clear();  // a new response (after 100-continue or a redirect)
+        return size * count;
+    }
+    std::size_t colon = line.find(':');
+    if (colon == std::string_view::npos) return size * count;
+    std::string name(line.substr(0, colon));
+    std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
+    std::string_view value = line.substr(colon + 1);
+    while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
+    while (!value.empty() && (value.back() == '\r' || value.back() == '\n' || value.back() == ' ')) value.remove_suffix(1);
+    state->headers.emplace_back(std::move(name), std::string(value));
+    return size * count;
+}
+
+size_t write_callback(char* data, size_t size, size_t count, void* user) {
+    auto* state = static_cast<TransferState*>(user);
+    if (state->status == 0) curl_easy_getinfo(state->handle, CURLINFO_RESPONSE_CODE, &state->status);
+    if (!(*state->sink)(state->status, state->headers, std::string_view(data, size * count))) {
+        state->aborted_by_sink = true;
+        return 0;
+    }
+    return size * count;
+}
+
+std::string method_upper(const std::string& m) {
+    std::string out = m;
+    std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::toupper(c); });
+    return out;
+}
+
+}  // namespace
+
+HttpClient::HttpClient(HttpClientOptions options)
+    : options_(std::move(options)), limiter_(options_.rate_limit), rng_(std::random_device{}()) {
+    ensure_curl_global_init();
+    handle_.reset(curl_easy_init());
+    if (!handle_) throw Error(ErrorDomain::curl, "curl_easy_init", CURLE_FAILED_INIT, "out of memory");
+    sleep_ = [](std::chrono::milliseconds d) { std::this_thread::sleep_for(d); };
+}
+
+HttpClient::~HttpClient() = default;
+
+void HttpClient::set_sleep_function(std::function<void(std::chrono::milliseconds)> sleep) { sleep_ = std::move(sleep); }
+void HttpClient::sleep_for(std::chrono::milliseconds delay) {
+    if (delay.count() > 0) sleep_(delay);
+}
+std::chrono::milliseconds HttpClient::next_backoff(int retry) { return backoff_delay(options_.retry, retry, rng_); }
+
+TransferResult HttpClient::perform(const HttpRequest& request, const BodySink& sink) {
+    CURL* h = handle_.get();
+    curl_easy_reset(h);  // keeps the connection cache
+    char error_buffer[CURL_ERROR_SIZE] = {};
+    TransferState state;
+    state.sink = &sink;
+    state.handle = h;
+
+    std::string method = method_upper(request.method);
+    CurlSlistPtr header_list;
+    for (const auto& [name, value] : request.headers) {
+        std::string line = name + ": " + value;
+        curl_slist* appended = curl_slist_append(header_list.get(), line.c_str());
+        if (!appended) throw Error(ErrorDomain::curl, "curl_slist_append", CURLE_OUT_OF_MEMORY, "out of memory");
+        header_list.release();
+        header_list.reset(appended);
+    }
+    if (!request.body.empty() || method == "POST") {
+        // libcurl would otherwise send "Expect: 100-continue" and wait on larger bodies.
+        curl_slist* appended = curl_slist_append(header_list.get(), "Expect:");
+        if (appended) {
+            header_list.release();
+            header_list.reset(appended);
+        }
+    }
+
+    curl_easy_setopt(h, CURLOPT_URL, request.url.c_str());
+    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, error_buffer);
+    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(h, CURLOPT_USERAGENT, options_.user_agent.c_str());
+    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(options_.timeouts.connect.count()));
+    curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, options_.timeouts.low_speed_bytes);
+    curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, static_cast<long>(options_.timeouts.low_speed_time.count()));
+    if (options_.timeouts.total.count() > 0)
+        curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, static_cast<long>(options_.timeouts.total.count()));
+    curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
+    curl_easy_setopt(h, CURLOPT_MAXREDIRS, 5L);
+    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
+    curl_easy_setopt(h, CURLOPT_HTTPHEADER, header_list.get());
+    curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, header_callback);
+    curl_easy_setopt(h, CURLOPT_HEADERDATA, &state);
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, write_callback);
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, &state);
+    if (method == "GET") {
+        curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
+    } else if (method == "HEAD") {
+        curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
+    } else {
+        curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
+        curl_easy_setopt(h, CURLOPT_POSTFIELDS, request.body.c_str());
+        if (method != "POST") curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method.c_str());
+    }
+
+    CURLcode rc = curl_easy_perform(h);
+    TransferResult result;
+    result.code = rc;
+    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &result.status);
+    result.headers = std::move(state.headers);
+    if (rc != CURLE_OK) result.error_text = error_buffer[0] ? error_buffer : curl_easy_strerror(rc);
+    // The handle must not keep pointers into this stack frame.
+    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, nullptr);
+    curl_easy_setopt(h, CURLOPT_HTTPHEADER, nullptr);
+    return result;
+}
+
+HttpResponse HttpClient::send(const HttpRequest& request) {
+    const std::string method = method_upper(request.method);
+    const bool idempotent = request.idempotent.value_or(method != "POST" && method != "PATCH");
+    const std::string context = request.context.empty() ? method + " " + redact_url(request.url)
+                                                         : request.context;
+    const int max_attempts = std::max(1, options_.retry.max_attempts);
+
+    for (int attempt = 1;; ++attempt) {
+        if (request.rate_limited) sleep_for(limiter_.reserve());
+        HttpResponse response;
+        response.attempts = attempt;
+        TransferResult result = perform(request, [&](long, const Headers&, std::string_view chunk) {
+            response.body.append(chunk);
+            return true;
+        });
+        if (request.rate_limited) limiter_.observe(result.headers);
+
+        if (result.code != CURLE_OK) {
+            bool retry = is_transient(result.code) && (idempotent || never_reached_server(result.code));
+            if (!retry || attempt >= max_attempts)
+                throw_service(ServiceErrorKind::network, ErrorDomain::curl, context, result.code,
+                              redact_text(result.error_text));
+            auto delay = next_backoff(attempt);
+            log::debug(context + ": " + redact_text(result.error_text) + "; retry " + std::to_string(attempt) +
+                       " in " + std::to_string(delay.count()) + " ms");
+            sleep_for(delay);
+            continue;
+        }
+
+        response.status = result.status;
+        response.headers = std::move(result.headers);
+        if (!is_transient_status(response.status) || attempt >= max_attempts) return response;
+
+        auto retry_after_header = response.header("retry-after");
+        std::optional<std::chrono::milliseconds> retry_after;
+        if (retry_after_header) retry_after = RateLimiter::parse_retry_after(*retry_after_header);
+        // A create call that got 429/503 with Retry-After was refused before any work; other
+        // statuses may mean it was acted on, so it is never repeated blindly.
+        bool refused = (response.status == 429 || response.status == 503) &&
+                       (retry_after.has_value() || response.header("x-ratelimit-left").has_value());
+        if (!idempotent && !refused) return response;
+        if (retry_after && *retry_after > options_.retry.max_retry_after) return response;
+
+        std::chrono::milliseconds delay = next_backoff(attempt);
+        if (retry_after) delay = std::max(delay, *retry_after);
+        log::debug(context + ": HTTP " + std::to_string(response.status) + "; retry " + std::to_string(attempt) +
+                   " in " + std::to_string(delay.count()) + " ms");
+        // The rate limiter already blocks until Retry-After / X-Ratelimit-Reset; sleeping the
+        // backoff on top keeps the exponential spacing when the server gave no hint.
+        if (!(request.rate_limited && retry_after)) sleep_for(delay);
+    }
+}
+
+}  // namespace avpost::net

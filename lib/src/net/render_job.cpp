@@ -1,0 +1,93 @@
+#include "avpost/net/render_job.hpp"
+
+#include <thread>
+
+#include "avpost/core/error.hpp"
+#include "avpost/net/redact.hpp"
+#include "avpost/net/service_error.hpp"
+
+namespace avpost::net {
+
+Vendor parse_vendor(std::string_view name) {
+    if (name == "akool") return Vendor::akool;
+    if (name == "a2v") return Vendor::a2v;
+    throw_usage("unknown vendor \"" + std::string(name) + "\" (akool or a2v)");
+}
+
+std::string_view to_string(Vendor vendor) { return vendor == Vendor::akool ? "akool" : "a2v"; }
+
+std::string_view to_string(JobState state) {
+    switch (state) {
+        case JobState::queued: return "queued";
+        case JobState::running: return "running";
+        case JobState::finished: return "finished";
+        case JobState::failed: return "failed";
+    }
+    return "unknown";
+}
+
+JobStatus to_job_status(const akool::VideoInfo& info) {
+    JobStatus s;
+    s.vendor = Vendor::akool;
+    s.id = info.id;
+    s.vendor_status = std::to_string(info.video_status);
+    switch (info.video_status) {
+        case 1: s.state = JobState::queued; break;
+        case 3: s.state = JobState::finished; break;
+        case 4: s.state = JobState::failed; break;
+        default: s.state = JobState::running; break;  // 2, and anything undocumented
+    }
+    s.video_url = info.video;
+    return s;
+}
+
+JobStatus to_job_status(const a2v::Video& video) {
+    JobStatus s;
+    s.vendor = Vendor::a2v;
+    s.id = video.video_id;
+    s.vendor_status = video.status;
+    switch (video.state()) {
+        case a2v::VideoState::finished: s.state = JobState::finished; break;
+        case a2v::VideoState::failed: s.state = JobState::failed; break;
+        case a2v::VideoState::running: s.state = video.status == "pending" ? JobState::queued : JobState::running; break;
+    }
+    s.video_url = video.video_url;
+    s.mask_url = video.mask_video_url;
+    return s;
+}
+
+void to_json(nlohmann::json& j, const JobStatus& s) {
+    j = {{"vendor", to_string(s.vendor)},
+         {"id", s.id},
+         {"state", to_string(s.state)},
+         {"vendor_status", s.vendor_status}};
+    if (!s.video_url.empty()) j["video_url"] = redact_url(s.video_url);
+    if (!s.mask_url.empty()) j["mask_url"] = redact_url(s.mask_url);
+}
+
+JobStatus wait_for_job(const std::function<JobStatus()>& poll, const WaitOptions& options,
+                       const std::function<void(const JobStatus&)>& on_update,
+                       const std::function<void(std::chrono::milliseconds)>& sleep) {
+    using Clock = std::chrono::steady_clock;
+    const auto deadline = Clock::now() + options.timeout;
+    auto interval = options.initial_interval;
+    std::string last_status;
+    while (true) {
+        JobStatus status = poll();
+        if (on_update && status.vendor_status != last_status) on_update(status);
+        last_status = status.vendor_status;
+        if (status.done()) return status;
+        auto now = Clock::now();
+        if (now >= deadline)
+            throw_service(ServiceErrorKind::timeout, ErrorDomain::system, "waiting for " + std::string(to_string(status.vendor)) +
+                          " job " + status.id, ETIMEDOUT, "still " + std::string(to_string(status.state)) +
+                          " after " + std::to_string(options.timeout.count() / 1000) + " s");
+        auto delay = std::min(interval, std::chrono::ceil<std::chrono::milliseconds>(deadline - now));
+        if (sleep) sleep(delay);
+        else std::this_thread::sleep_for(delay);
+        interval = std::min(options.max_interval,
+                            std::chrono::milliseconds(static_cast<long long>(interval.count() * options.multiplier)));
+    }
+}
+
+}  // namespace avpost::net

@@ -1,0 +1,19 @@
+# HTTP layer, vendor clients (Akool, A2V), webhooks, downloads, and the in-process sandbox.
+pkg_check_modules(CPPHTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib)
+target_sources(avpost_lib PRIVATE
+  ${CMAKE_CURRENT_LIST_DIR}/service_error.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/redact.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/http_types.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/rate_limiter.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/http_client.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/crypto.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/akool_webhook.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/akool_types.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/akool_client.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/a2v_types.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/a2v_client.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/render_job.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/downloader.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/media_check.cpp
+)
+target_link_libraries(avpost_lib PUBLIC CURL::libcurl OpenSSL::Crypto PkgConfig::CPPHTTPLIB)
