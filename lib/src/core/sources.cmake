@@ -3,4 +3,5 @@ target_sources(avpost_lib PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/log.cpp
   ${CMAKE_CURRENT_LIST_DIR}/progress.cpp
   ${CMAKE_CURRENT_LIST_DIR}/atomic_output.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/interrupt.cpp
 )

@@ -1,0 +1,35 @@
+#pragma once
+// Stage: straight-alpha "over" of a yuv420p avatar onto a yuv420p canvas, in YCbCr (both in the
+// same matrix and range, so no RGB round trip). Luma uses the full-resolution alpha; each chroma
+// sample uses the mean of the alpha of the luma pixels it covers, so edges do not fringe. Any
+// position works, including odd, negative and partly off-canvas ones; even positions take the
+// vectorised path.
+#include <cstdint>
+#include <vector>
+
+#include <opencv2/core.hpp>
+
+#include "avpost/filters/placement.hpp"
+#include "avpost/media/handles.hpp"
+
+namespace avpost::filters {
+
+class Compositor {
+public:
+    // `canvas` and `background` are the same size; `alpha` is the avatar's size. When
+    // `copy_background_outside` is false, canvas pixels away from the avatar are left untouched
+    // (they already hold a static background), which saves a full-frame copy per frame.
+    void over(const AVFrame* background, AVFrame* canvas, const AVFrame* avatar, const cv::Mat& alpha,
+              Point position, bool copy_background_outside);
+
+private:
+    std::vector<std::uint8_t> chroma_alpha_;  // one row of chroma alpha, reused
+};
+
+// The exact rounding of (fg * a + bg * (255 - a)) / 255 for 8-bit values.
+inline std::uint8_t blend_pixel(std::uint8_t bg, std::uint8_t fg, std::uint8_t a) {
+    unsigned v = unsigned(fg) * a + unsigned(bg) * (255u - a) + 128u;
+    return std::uint8_t((v + (v >> 8)) >> 8);
+}
+
+}  // namespace avpost::filters

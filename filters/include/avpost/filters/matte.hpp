@@ -1,0 +1,51 @@
+#pragma once
+// Stage: turns a decoded mask frame into a full-resolution 8-bit straight alpha plane at the
+// avatar's (scaled) size: luma range expansion, scaling, choke (erode/dilate) and feather.
+#include <cstdint>
+#include <string>
+
+#include <opencv2/core.hpp>
+#include <nlohmann/json.hpp>
+
+#include "avpost/media/handles.hpp"
+
+namespace avpost::filters {
+
+enum class MaskRange { automatic, limited, full };
+
+struct MatteParams {
+    MaskRange range = MaskRange::automatic;  // auto: the stream's tag; untagged H.264/HEVC is limited
+    int choke = 0;                           // pixels: positive erodes the matte, negative dilates
+    double feather = 0.0;                    // pixels of edge softening (Gaussian sigma = feather / 2)
+};
+
+MaskRange parse_mask_range(std::string_view text);
+std::string to_string(MaskRange range);
+void to_json(nlohmann::json& j, const MatteParams& p);
+void from_json(const nlohmann::json& j, MatteParams& p);
+
+// Decides the range of a mask stream from the user's choice and the stream's facts.
+bool mask_is_limited(MaskRange choice, AVColorRange tagged, AVCodecID codec, AVPixelFormat format);
+
+class MatteBuilder {
+public:
+    MatteBuilder(MatteParams params, bool limited_range, int width, int height);
+
+    // Builds the alpha plane from the mask's luma. The result is owned by the builder and valid
+    // until the next call; rows are `alpha().step` bytes apart.
+    const cv::Mat& build(const AVFrame* mask);
+    const cv::Mat& alpha() const { return alpha_; }
+
+private:
+    MatteParams params_;
+    int width_, height_;
+    cv::Mat lut_;        // 256 entries: mask code value -> alpha
+    cv::Mat expanded_;   // mask size, after the LUT
+    cv::Mat alpha_;      // output size
+    cv::Mat scratch_;
+    cv::Mat choke_kernel_;
+    media::SwsContextPtr to_gray_;  // only for masks without an 8-bit luma plane
+    media::FramePtr gray_;
+};
+
+}  // namespace avpost::filters

@@ -1,0 +1,52 @@
+#pragma once
+// Where the avatar goes on the canvas and at what size: Shotstack/editly-style fit and anchor,
+// or an explicit size and position. Pure geometry, no pixels.
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace avpost::filters {
+
+struct Size {
+    int width = 0;
+    int height = 0;
+    bool operator==(const Size&) const = default;
+};
+
+struct Point {
+    int x = 0;
+    int y = 0;
+    bool operator==(const Point&) const = default;
+};
+
+enum class Fit { contain, cover, fill, none };
+enum class Anchor { center, top, bottom, left, right, top_left, top_right, bottom_left, bottom_right };
+
+struct PlacementRequest {
+    Size canvas;
+    Size avatar;                    // the avatar's native size
+    Fit fit = Fit::contain;         // ignored when `size` is set
+    Anchor anchor = Anchor::center; // ignored when `position` is set
+    std::optional<Size> size;       // exact scaled size; a dimension of -1 keeps the aspect ratio
+    std::optional<Point> position;  // top-left of the avatar on the canvas
+};
+
+struct Placement {
+    Size size;       // the scaled avatar
+    Point position;  // its top-left on the canvas; may be negative or run past the canvas
+};
+
+Placement place_avatar(const PlacementRequest& request);
+
+// "cover" scaling of a background to the canvas, centred: the source crop that fills the canvas
+// keeping aspect ratio. Returned as the scaled size and the offset of the canvas inside it.
+Placement cover_canvas(Size source, Size canvas);
+
+Fit parse_fit(std::string_view text);
+Anchor parse_anchor(std::string_view text);
+Size parse_size(std::string_view text, bool allow_keep_aspect);  // "WxH"
+Point parse_point(std::string_view text);                       // "X,Y"
+std::string to_string(Fit fit);
+std::string to_string(Anchor anchor);
+
+}  // namespace avpost::filters

@@ -1,0 +1,374 @@
+#include "avpost/filters/compose.hpp"
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+
+extern "C" {
+#include <libavutil/pixdesc.h>
+}
+
+#include "avpost/core/atomic_output.hpp"
+#include "avpost/core/error.hpp"
+#include "avpost/core/interrupt.hpp"
+#include "avpost/core/log.hpp"
+#include "avpost/core/progress.hpp"
+#include "avpost/filters/composite.hpp"
+#include "avpost/filters/despill.hpp"
+#include "avpost/filters/frame_converter.hpp"
+#include "avpost/filters/timed_frames.hpp"
+#include "avpost/media/audio_carrier.hpp"
+#include "avpost/media/media_writer.hpp"
+#include "avpost/media/video_source.hpp"
+
+namespace avpost::filters {
+
+BackgroundEnd parse_background_end(std::string_view text) {
+    if (text == "loop") return BackgroundEnd::loop;
+    if (text == "hold") return BackgroundEnd::hold;
+    if (text == "stop") return BackgroundEnd::stop;
+    throw_usage("bad --bg-end '" + std::string(text) + "' (loop, hold, stop)");
+}
+
+std::string to_string(BackgroundEnd end) {
+    switch (end) {
+        case BackgroundEnd::loop: return "loop";
+        case BackgroundEnd::hold: return "hold";
+        case BackgroundEnd::stop: return "stop";
+    }
+    return "?";
+}
+
+namespace {
+
+std::string size_text(Size s) { return std::to_string(s.width) + "x" + std::to_string(s.height); }
+
+std::string colour_text(Rgb8 c) {
+    char text[8];
+    std::snprintf(text, sizeof text, "#%02X%02X%02X", c.r, c.g, c.b);
+    return text;
+}
+
+std::string seconds_text(double s) {
+    char text[32];
+    std::snprintf(text, sizeof text, "%.2f s", s);
+    return text;
+}
+
+void fill_solid(AVFrame* frame, Yuv8 colour) {
+    for (int y = 0; y < frame->height; ++y) std::memset(frame->data[0] + std::ptrdiff_t(y) * frame->linesize[0], colour.y, frame->width);
+    for (int y = 0; y < (frame->height + 1) / 2; ++y) {
+        std::memset(frame->data[1] + std::ptrdiff_t(y) * frame->linesize[1], colour.u, (frame->width + 1) / 2);
+        std::memset(frame->data[2] + std::ptrdiff_t(y) * frame->linesize[2], colour.v, (frame->width + 1) / 2);
+    }
+}
+
+void check_input_exists(const std::string& path, const char* label) {
+    if (path.empty()) throw_usage(std::string("no ") + label + " given");
+}
+
+// The background: a solid colour, a still image (converted once), or a video (per frame).
+class Background {
+public:
+    Background(const ComposeParams& params, std::optional<Size> canvas_request) {
+        if (looks_like_hex_colour(params.background)) {
+            colour_ = parse_hex_colour(params.background);
+        } else {
+            check_input_exists(params.background, "background");
+            source_ = std::make_unique<media::VideoSource>(params.background, "background");
+        }
+        (void)canvas_request;
+    }
+
+    std::optional<Size> native_size() const {
+        if (!source_) return std::nullopt;
+        return Size{source_->info().width, source_->info().height};
+    }
+    bool is_video() const { return source_ && !source_->info().still_image; }
+    bool is_static() const { return !is_video(); }
+    media::VideoSource* source() { return source_.get(); }
+
+    void prepare(Size canvas, AVColorSpace matrix, BackgroundEnd end) {
+        still_ = media::make_video_frame(AV_PIX_FMT_YUV420P, canvas.width, canvas.height);
+        still_->colorspace = matrix;
+        still_->color_range = AVCOL_RANGE_MPEG;
+        if (colour_) {
+            fill_solid(still_.get(), rgb_to_yuv(*colour_, matrix, AVCOL_RANGE_MPEG));
+            return;
+        }
+        converter_ = std::make_unique<FrameConverter>(ConvertTarget{canvas.width, canvas.height, AV_PIX_FMT_YUV420P,
+                                                                    matrix, AVCOL_RANGE_MPEG});
+        const auto& info = source_->info();
+        if (info.width != canvas.width || info.height != canvas.height) {
+            // Backgrounds fill the canvas ("cover"), centred, like editly and Shotstack.
+            Placement cover = cover_canvas({info.width, info.height}, canvas);
+            double scale = double(cover.size.width) / info.width;
+            SourceCrop crop{int(std::lround(-cover.position.x / scale)), int(std::lround(-cover.position.y / scale)),
+                            std::max(1, int(std::lround(canvas.width / scale))),
+                            std::max(1, int(std::lround(canvas.height / scale)))};
+            crop.width = std::min(crop.width, info.width - crop.x);
+            crop.height = std::min(crop.height, info.height - crop.y);
+            converter_->set_crop(crop);
+        }
+        source_matrix_ = resolve_matrix(info.colorspace, info.height);
+        if (is_video()) {
+            timed_ = std::make_unique<TimedFrames>(*source_, end == BackgroundEnd::loop ? StreamEnd::loop : StreamEnd::hold);
+            return;
+        }
+        media::FramePtr picture = media::make_frame();
+        if (!source_->next(picture.get())) throw_input("background '" + params_path() + "'", "has no picture");
+        const AVFrame* converted = convert(picture.get());
+        check_av(av_frame_copy(still_.get(), converted), "av_frame_copy (background)");
+    }
+
+    // The background at time t, in the working format.
+    const AVFrame* at(double t, double tolerance) {
+        if (!is_video()) return still_.get();
+        const AVFrame* frame = timed_->at(t, tolerance);
+        if (!frame) throw_input("background '" + params_path() + "'", "has no decodable frame");
+        if (frame != last_source_) {
+            last_source_ = frame;
+            last_converted_ = convert(frame);
+        }
+        return last_converted_;
+    }
+
+    bool ended_before(double t) const { return timed_ && timed_->ended_before(t); }
+
+private:
+    std::string params_path() const { return source_ ? source_->label() : "colour"; }
+    const AVFrame* convert(const AVFrame* frame) {
+        AVColorRange range = effective_range(AVPixelFormat(frame->format), frame->color_range, AVCOL_RANGE_MPEG);
+        return converter_->convert(frame, source_matrix_, range);
+    }
+
+    std::optional<Rgb8> colour_;
+    std::unique_ptr<media::VideoSource> source_;
+    std::unique_ptr<FrameConverter> converter_;
+    std::unique_ptr<TimedFrames> timed_;
+    media::FramePtr still_;
+    AVColorSpace source_matrix_ = AVCOL_SPC_BT709;
+    const AVFrame* last_source_ = nullptr;
+    const AVFrame* last_converted_ = nullptr;
+};
+
+}  // namespace
+
+void to_json(nlohmann::json& j, const ComposeParams& p) {
+    j = {{"video", p.video},
+         {"mask", p.mask},
+         {"background", p.background},
+         {"output", p.output},
+         {"fit", to_string(p.fit)},
+         {"anchor", to_string(p.anchor)},
+         {"matte", p.matte},
+         {"background_end", to_string(p.background_end)},
+         {"vcodec", p.vcodec},
+         {"preset", p.preset}};
+    if (p.canvas) j["canvas"] = size_text(*p.canvas);
+    if (p.size) j["size"] = size_text(*p.size);
+    if (p.position) j["position"] = std::to_string(p.position->x) + "," + std::to_string(p.position->y);
+    if (p.despill) j["despill"] = colour_text(*p.despill);
+    if (p.crf) j["crf"] = *p.crf;
+}
+
+void from_json(const nlohmann::json& j, ComposeParams& p) {
+    p.video = j.at("video").get<std::string>();
+    p.mask = j.at("mask").get<std::string>();
+    p.background = j.at("background").get<std::string>();
+    p.output = j.at("output").get<std::string>();
+    if (j.contains("canvas")) p.canvas = parse_size(j["canvas"].get<std::string>(), false);
+    if (j.contains("size")) p.size = parse_size(j["size"].get<std::string>(), true);
+    if (j.contains("position")) p.position = parse_point(j["position"].get<std::string>());
+    p.fit = parse_fit(j.value("fit", std::string("contain")));
+    p.anchor = parse_anchor(j.value("anchor", std::string("center")));
+    if (j.contains("matte")) p.matte = j["matte"].get<MatteParams>();
+    if (j.contains("despill")) p.despill = parse_hex_colour(j["despill"].get<std::string>());
+    p.background_end = parse_background_end(j.value("background_end", std::string("loop")));
+    p.vcodec = j.value("vcodec", std::string("libx264"));
+    if (j.contains("crf")) p.crf = j["crf"].get<int>();
+    p.preset = j.value("preset", std::string());
+}
+
+void to_json(nlohmann::json& j, const ComposeReport& r) {
+    j = {{"output", r.output},
+         {"frames", r.frames},
+         {"duration_seconds", r.duration_seconds},
+         {"elapsed_seconds", r.elapsed_seconds},
+         {"canvas", size_text(r.canvas)},
+         {"avatar_size", size_text(r.placement.size)},
+         {"avatar_position", {r.placement.position.x, r.placement.position.y}},
+         {"vcodec", r.vcodec},
+         {"audio", r.audio},
+         {"matrix", r.matrix},
+         {"warnings", r.warnings}};
+}
+
+ComposeReport run_compose(const ComposeParams& params) {
+    const auto started = std::chrono::steady_clock::now();
+    ComposeReport report;
+    auto warn = [&](std::string message) {
+        log::warning(message);
+        report.warnings.push_back(std::move(message));
+    };
+
+    // Cheap checks first, so bad options fail before any decoding.
+    const bool null_output = params.output == "null";
+    if (params.output.empty()) throw_usage("no output given (-o FILE, or -o null)");
+    if (!null_output && !media::video_encoder_exists(params.vcodec))
+        throw_usage("unknown video encoder '" + params.vcodec + "' (see `ffmpeg -encoders`)");
+    if (params.canvas && (params.canvas->width <= 0 || params.canvas->height <= 0))
+        throw_usage("canvas size " + size_text(*params.canvas) + " is empty");
+    check_input_exists(params.video, "avatar video (--video)");
+    check_input_exists(params.mask, "mask video (--mask)");
+
+    media::VideoSource avatar(params.video, "avatar");
+    media::VideoSource mask(params.mask, "mask");
+    Background background(params, params.canvas);
+    const auto& avatar_info = avatar.info();
+    if (avatar_info.still_image) throw_input("avatar '" + params.video + "'", "is a still image, not a video");
+
+    // Geometry and colour.
+    Size avatar_size{avatar_info.width, avatar_info.height};
+    Size canvas = params.canvas.value_or(background.native_size().value_or(avatar_size));
+    Placement placement = place_avatar({canvas, avatar_size, params.fit, params.anchor, params.size, params.position});
+    const AVColorSpace matrix = output_matrix_for(canvas.width, canvas.height);
+    report.canvas = canvas;
+    report.placement = placement;
+    report.matrix = matrix == AVCOL_SPC_BT709 ? "bt709" : "bt601";
+    report.vcodec = null_output ? "none" : params.vcodec;
+
+    // Timing: a mask must cover at least part of the avatar.
+    const double avatar_start = avatar_info.start_seconds;
+    const double avatar_end = avatar_start + avatar_info.duration_seconds;
+    const auto& mask_info = mask.info();
+    if (avatar_info.duration_seconds > 0 && mask_info.duration_seconds > 0 &&
+        (mask_info.start_seconds >= avatar_end || mask_info.start_seconds + mask_info.duration_seconds <= avatar_start))
+        throw_input("mask '" + params.mask + "' has no frame overlapping the avatar",
+                    "mask " + seconds_text(mask_info.start_seconds) + " to " +
+                        seconds_text(mask_info.start_seconds + mask_info.duration_seconds) + ", avatar " +
+                        seconds_text(avatar_start) + " to " + seconds_text(avatar_end));
+
+    const double frame_seconds = avatar_info.frame_rate.num > 0 ? 1.0 / av_q2d(avatar_info.frame_rate) : 0.04;
+    const double tolerance = frame_seconds / 2;
+
+    // Stages.
+    const AVColorSpace avatar_matrix = resolve_matrix(avatar_info.colorspace, avatar_info.height);
+    FrameConverter avatar_converter(
+        {placement.size.width, placement.size.height, AV_PIX_FMT_YUV420P, matrix, AVCOL_RANGE_MPEG});
+    const bool mask_limited =
+        mask_is_limited(params.matte.range, mask_info.range, mask_info.codec_id, mask_info.pixel_format);
+    MatteBuilder matte(params.matte, mask_limited, placement.size.width, placement.size.height);
+    std::optional<Despill> despill;
+    if (params.despill) despill.emplace(*params.despill, matrix, AVCOL_RANGE_MPEG);
+    background.prepare(canvas, matrix, params.background_end);
+    Compositor compositor;
+    TimedFrames masks(mask, StreamEnd::hold);
+
+    media::FramePtr canvas_frame = media::make_video_frame(AV_PIX_FMT_YUV420P, canvas.width, canvas.height);
+    canvas_frame->colorspace = matrix;
+    canvas_frame->color_range = AVCOL_RANGE_MPEG;
+    canvas_frame->color_primaries = primaries_for(matrix);
+    canvas_frame->color_trc = transfer_for(matrix);
+    const bool static_background = background.is_static();
+    if (static_background) check_av(av_frame_copy(canvas_frame.get(), background.at(0, 0)), "av_frame_copy (canvas)");
+
+    // Output.
+    std::optional<AtomicOutput> atomic;
+    std::unique_ptr<media::MediaWriter> writer;
+    std::unique_ptr<media::AudioCarrier> audio;
+    std::unique_ptr<FrameConverter> to_encoder;
+    if (!null_output) {
+        atomic.emplace(params.output);
+        writer = std::make_unique<media::MediaWriter>(atomic->temp_path().string(), params.output);
+        media::VideoEncodeSettings video;
+        video.codec = params.vcodec;
+        video.width = canvas.width;
+        video.height = canvas.height;
+        video.frame_rate = avatar_info.frame_rate.num > 0 ? avatar_info.frame_rate : AVRational{25, 1};
+        video.time_base = avatar_info.time_base;
+        video.colorspace = matrix;
+        video.primaries = primaries_for(matrix);
+        video.transfer = transfer_for(matrix);
+        video.range = AVCOL_RANGE_MPEG;
+        video.crf = params.crf;
+        video.preset = params.preset;
+        writer->add_video(video);
+        if (const AVStream* source_audio = avatar.audio_stream()) {
+            audio = std::make_unique<media::AudioCarrier>(source_audio, *writer);
+            report.audio = audio->copying() ? "copy" : "aac/opus";
+            avatar.on_audio_packet([&audio](AVPacket* packet) { audio->push(packet); });
+        } else {
+            report.audio = "none";
+        }
+        writer->begin();
+        if (writer->video_pixel_format() != AV_PIX_FMT_YUV420P)
+            to_encoder = std::make_unique<FrameConverter>(ConvertTarget{canvas.width, canvas.height,
+                                                                        writer->video_pixel_format(), matrix,
+                                                                        AVCOL_RANGE_MPEG});
+    } else {
+        report.audio = "none";
+    }
+
+    Progress progress("compose", avatar_info.frame_count, params.progress);
+    media::FramePtr avatar_frame = media::make_frame();
+    bool warned_mask_end = false, warned_mask_start = false;
+    double last_time = avatar_start;
+    while (avatar.next(avatar_frame.get())) {
+        throw_if_interrupted();
+        const double t = avatar.seconds_of(avatar_frame.get());
+        if (params.background_end == BackgroundEnd::stop && background.ended_before(t)) break;
+
+        const AVFrame* mask_frame = masks.at(t, tolerance);
+        if (!mask_frame) throw_input("mask '" + params.mask + "'", "has no decodable frame");
+        if (!warned_mask_start && masks.first_time() > t + tolerance) {
+            warned_mask_start = true;
+            warn("mask starts at " + seconds_text(masks.first_time()) + ", after the avatar (" + seconds_text(t) +
+                 "): using its first frame until then");
+        }
+        if (!warned_mask_end && masks.ended_before(t)) {
+            warned_mask_end = true;
+            warn("mask ends at " + seconds_text(masks.end_time()) + " but the avatar runs on: holding its last frame");
+        }
+
+        const cv::Mat& alpha = matte.build(mask_frame);
+        AVColorRange avatar_range =
+            effective_range(AVPixelFormat(avatar_frame->format), avatar_frame->color_range, AVCOL_RANGE_MPEG);
+        const AVFrame* foreground = avatar_converter.convert(avatar_frame.get(), avatar_matrix, avatar_range);
+        if (despill) foreground = despill->apply(foreground, alpha);
+        const AVFrame* backdrop = background.at(t, tolerance);
+
+        // The encoder may still hold the previous frame; this copies only in that case.
+        check_av(av_frame_make_writable(canvas_frame.get()), "av_frame_make_writable (canvas)");
+        compositor.over(backdrop, canvas_frame.get(), foreground, alpha, placement.position, !static_background);
+        canvas_frame->pts = avatar_frame->pts;
+        canvas_frame->pkt_duration = avatar_frame->pkt_duration;
+
+        if (writer) {
+            const AVFrame* encoded = canvas_frame.get();
+            if (to_encoder) encoded = to_encoder->convert(encoded, matrix, AVCOL_RANGE_MPEG);
+            writer->write_video(encoded);
+        }
+        ++report.frames;
+        last_time = t;
+        progress.update(report.frames);
+    }
+    progress.finish();
+
+    avatar.check_integrity();
+    mask.check_integrity();
+    if (report.frames == 0) throw_input("avatar '" + params.video + "'", "has no video frames");
+    if (audio) audio->finish();
+    if (writer) {
+        writer->finish();
+        atomic->commit();
+    }
+    report.output = null_output ? "null" : params.output;
+    report.duration_seconds = last_time - avatar_start + frame_seconds;
+    report.elapsed_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    return report;
+}
+
+}  // namespace avpost::filters

@@ -1,0 +1,119 @@
+#include "avpost/filters/matte.hpp"
+
+#include <cmath>
+#include <opencv2/imgproc.hpp>
+
+extern "C" {
+#include <libavutil/pixdesc.h>
+}
+
+#include "avpost/core/error.hpp"
+
+namespace avpost::filters {
+namespace {
+
+// A mask whose first plane is 8-bit luma (YUV or gray) can be read in place.
+bool has_8bit_luma_plane(AVPixelFormat format) {
+    const AVPixFmtDescriptor* d = av_pix_fmt_desc_get(format);
+    return d && !(d->flags & (AV_PIX_FMT_FLAG_RGB | AV_PIX_FMT_FLAG_PAL | AV_PIX_FMT_FLAG_BITSTREAM)) &&
+           d->comp[0].plane == 0 && d->comp[0].depth == 8 && d->comp[0].step == 1 && d->comp[0].offset == 0;
+}
+
+}  // namespace
+
+MaskRange parse_mask_range(std::string_view text) {
+    if (text == "auto") return MaskRange::automatic;
+    if (text == "limited" || text == "tv" || text == "mpeg") return MaskRange::limited;
+    if (text == "full" || text == "pc" || text == "jpeg") return MaskRange::full;
+    throw_usage("bad --mask-range '" + std::string(text) + "' (auto, limited, full)");
+}
+
+std::string to_string(MaskRange range) {
+    switch (range) {
+        case MaskRange::automatic: return "auto";
+        case MaskRange::limited: return "limited";
+        case MaskRange::full: return "full";
+    }
+    return "?";
+}
+
+void to_json(nlohmann::json& j, const MatteParams& p) {
+    j = {{"mask_range", to_string(p.range)}, {"choke", p.choke}, {"feather", p.feather}};
+}
+
+void from_json(const nlohmann::json& j, MatteParams& p) {
+    p.range = parse_mask_range(j.value("mask_range", std::string("auto")));
+    p.choke = j.value("choke", 0);
+    p.feather = j.value("feather", 0.0);
+}
+
+bool mask_is_limited(MaskRange choice, AVColorRange tagged, AVCodecID codec, AVPixelFormat format) {
+    switch (choice) {
+        case MaskRange::limited: return true;
+        case MaskRange::full: return false;
+        case MaskRange::automatic: break;
+    }
+    if (format == AV_PIX_FMT_YUVJ420P || format == AV_PIX_FMT_YUVJ422P || format == AV_PIX_FMT_YUVJ444P)
+        return false;
+    if (tagged == AVCOL_RANGE_JPEG) return false;
+    if (tagged == AVCOL_RANGE_MPEG) return true;
+    // Untagged: vendors' H.264/HEVC mattes are limited range; gray images and lossless codecs are not.
+    const AVPixFmtDescriptor* d = av_pix_fmt_desc_get(format);
+    bool yuv = d && !(d->flags & AV_PIX_FMT_FLAG_RGB) && d->nb_components >= 3;
+    return codec == AV_CODEC_ID_H264 || codec == AV_CODEC_ID_HEVC || (yuv && codec != AV_CODEC_ID_PNG);
+}
+
+MatteBuilder::MatteBuilder(MatteParams params, bool limited_range, int width, int height)
+    : params_(params), width_(width), height_(height), lut_(1, 256, CV_8U) {
+    if (width <= 0 || height <= 0) throw_usage("matte of empty size");
+    for (int v = 0; v < 256; ++v) {
+        double a = limited_range ? (v - 16) * 255.0 / 219.0 : double(v);
+        lut_.at<std::uint8_t>(v) = cv::saturate_cast<std::uint8_t>(std::lround(a));
+    }
+    if (params_.choke != 0) {
+        int r = std::abs(params_.choke);
+        choke_kernel_ = cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(2 * r + 1, 2 * r + 1));
+    }
+    alpha_.create(height, width, CV_8U);
+}
+
+const cv::Mat& MatteBuilder::build(const AVFrame* mask) {
+    const AVFrame* luma_source = mask;
+    if (!has_8bit_luma_plane(AVPixelFormat(mask->format))) {
+        to_gray_.reset(sws_getCachedContext(to_gray_.release(), mask->width, mask->height, AVPixelFormat(mask->format),
+                                            mask->width, mask->height, AV_PIX_FMT_GRAY8, SWS_POINT, nullptr, nullptr,
+                                            nullptr));
+        if (!to_gray_) throw_input("mask", "cannot read its pixel format as grey");
+        if (!gray_ || gray_->width != mask->width || gray_->height != mask->height)
+            gray_ = media::make_video_frame(AV_PIX_FMT_GRAY8, mask->width, mask->height);
+        check_av(sws_scale(to_gray_.get(), mask->data, mask->linesize, 0, mask->height, gray_->data, gray_->linesize),
+                 "sws_scale (mask to grey)");
+        luma_source = gray_.get();
+    }
+    // A view of the decoder's luma plane: no copy.
+    cv::Mat luma(luma_source->height, luma_source->width, CV_8U, luma_source->data[0],
+                 std::size_t(luma_source->linesize[0]));
+    bool same_size = luma.cols == width_ && luma.rows == height_;
+    cv::Mat& expanded = same_size ? alpha_ : expanded_;
+    cv::LUT(luma, lut_, expanded);
+    if (!same_size) {
+        int interpolation = (luma.cols > width_ && luma.rows > height_) ? cv::INTER_AREA : cv::INTER_LINEAR;
+        cv::resize(expanded, alpha_, cv::Size(width_, height_), 0, 0, interpolation);
+    }
+    if (params_.choke > 0) {
+        cv::erode(alpha_, scratch_, choke_kernel_);
+        std::swap(alpha_, scratch_);
+    } else if (params_.choke < 0) {
+        cv::dilate(alpha_, scratch_, choke_kernel_);
+        std::swap(alpha_, scratch_);
+    }
+    if (params_.feather > 0) {
+        double sigma = params_.feather / 2.0;
+        int k = 2 * int(std::ceil(sigma * 3.0)) + 1;
+        cv::GaussianBlur(alpha_, scratch_, cv::Size(k, k), sigma, sigma, cv::BORDER_REPLICATE);
+        std::swap(alpha_, scratch_);
+    }
+    return alpha_;
+}
+
+}  // namespace avpost::filters

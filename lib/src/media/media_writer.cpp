@@ -1,0 +1,295 @@
+#include "avpost/media/media_writer.hpp"
+
+#include <cstring>
+
+extern "C" {
+#include <libavutil/channel_layout.h>
+#include <libavutil/opt.h>
+}
+
+#include "avpost/core/error.hpp"
+#include "avpost/core/log.hpp"
+
+namespace avpost::media {
+
+struct MediaWriter::State {
+    std::string path;
+    OutputFormatPtr output;
+    PacketPtr packet;
+
+    CodecContextPtr video_encoder;
+    AVStream* video_stream = nullptr;
+    std::int64_t video_frames = 0;
+
+    enum class AudioMode { none, copy, encode } audio_mode = AudioMode::none;
+    AVStream* audio_stream = nullptr;
+    AVRational audio_copy_source_tb{1, 1};
+    CodecContextPtr audio_encoder;
+    SwrContextPtr resampler;
+    AudioFifoPtr fifo;
+    FramePtr audio_frame;
+    FramePtr resample_staging;  // reused: grows only when a longer input frame arrives
+    std::int64_t audio_next_pts = AV_NOPTS_VALUE;
+    bool begun = false;
+    bool finished = false;
+
+    void drain(AVCodecContext* encoder, AVStream* stream) {
+        for (;;) {
+            int ret = avcodec_receive_packet(encoder, packet.get());
+            if (ret == AVERROR(EAGAIN) || ret == AVERROR_EOF) return;
+            check_av(ret, "avcodec_receive_packet (" + std::string(encoder->codec->name) + ")");
+            av_packet_rescale_ts(packet.get(), encoder->time_base, stream->time_base);
+            packet->stream_index = stream->index;
+            check_av(av_interleaved_write_frame(output.get(), packet.get()), "write packet to '" + path + "'");
+        }
+    }
+
+    void send_audio_from_fifo(int samples) {
+        AVFrame* frame = audio_frame.get();
+        av_frame_unref(frame);
+        frame->nb_samples = samples;
+        frame->format = audio_encoder->sample_fmt;
+        frame->sample_rate = audio_encoder->sample_rate;
+        check_av(av_channel_layout_copy(&frame->ch_layout, &audio_encoder->ch_layout), "av_channel_layout_copy");
+        check_av(av_frame_get_buffer(frame, 0), "av_frame_get_buffer (audio)");
+        if (av_audio_fifo_read(fifo.get(), reinterpret_cast<void**>(frame->data), samples) < samples)
+            throw_av("av_audio_fifo_read", AVERROR_BUG);
+        frame->pts = audio_next_pts;
+        audio_next_pts += samples;
+        check_av(avcodec_send_frame(audio_encoder.get(), frame), "avcodec_send_frame (audio)");
+        drain(audio_encoder.get(), audio_stream);
+    }
+};
+
+namespace {
+
+const AVOutputFormat* guess_container(const std::string& hint) {
+    const AVOutputFormat* format = nullptr;
+    if (hint.find('.') != std::string::npos) format = av_guess_format(nullptr, hint.c_str(), nullptr);
+    if (!format) format = av_guess_format(hint.c_str(), nullptr, nullptr);
+    return format;
+}
+
+AVPixelFormat pick_pixel_format(const AVCodec* codec) {
+    if (!codec->pix_fmts) return AV_PIX_FMT_YUV420P;
+    for (const AVPixelFormat* f = codec->pix_fmts; *f != AV_PIX_FMT_NONE; ++f)
+        if (*f == AV_PIX_FMT_YUV420P) return *f;
+    return avcodec_find_best_pix_fmt_of_list(codec->pix_fmts, AV_PIX_FMT_YUV420P, 0, nullptr);
+}
+
+bool container_accepts(const AVOutputFormat* format, AVCodecID codec) {
+    return avformat_query_codec(format, codec, FF_COMPLIANCE_NORMAL) == 1;
+}
+
+}  // namespace
+
+bool video_encoder_exists(const std::string& name) {
+    const AVCodec* codec = avcodec_find_encoder_by_name(name.c_str());
+    return codec && codec->type == AVMEDIA_TYPE_VIDEO;
+}
+
+MediaWriter::MediaWriter(const std::string& path, const std::string& format_hint) : state_(std::make_unique<State>()) {
+    State& s = *state_;
+    s.path = path;
+    s.packet = make_packet();
+    const AVOutputFormat* format = guess_container(format_hint);
+    if (!format) throw_usage("cannot tell the container format of '" + format_hint + "' (use .mp4, .mkv, .mov, .webm)");
+    AVFormatContext* raw = nullptr;
+    check_av(avformat_alloc_output_context2(&raw, format, nullptr, path.c_str()), "avformat_alloc_output_context2");
+    s.output.reset(raw);
+}
+
+MediaWriter::~MediaWriter() = default;
+
+void MediaWriter::add_video(const VideoEncodeSettings& settings) {
+    State& s = *state_;
+    const AVCodec* codec = avcodec_find_encoder_by_name(settings.codec.c_str());
+    if (!codec || codec->type != AVMEDIA_TYPE_VIDEO)
+        throw_usage("unknown video encoder '" + settings.codec + "' (see `ffmpeg -encoders`)");
+    if (settings.width <= 0 || settings.height <= 0)
+        throw_usage("output size " + std::to_string(settings.width) + "x" + std::to_string(settings.height) +
+                    " is empty");
+    s.video_encoder.reset(avcodec_alloc_context3(codec));
+    if (!s.video_encoder) throw_av("avcodec_alloc_context3", AVERROR(ENOMEM));
+    AVCodecContext* enc = s.video_encoder.get();
+    enc->width = settings.width;
+    enc->height = settings.height;
+    enc->pix_fmt = settings.pixel_format.value_or(pick_pixel_format(codec));
+    enc->time_base = settings.time_base;
+    enc->framerate = settings.frame_rate;
+    enc->sample_aspect_ratio = AVRational{1, 1};
+    enc->colorspace = settings.colorspace;
+    enc->color_primaries = settings.primaries;
+    enc->color_trc = settings.transfer;
+    enc->color_range = settings.range;
+    enc->thread_count = 0;
+    if (s.output->oformat->flags & AVFMT_GLOBALHEADER) enc->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
+
+    AVDictionary* options = nullptr;
+    if (settings.crf) av_dict_set_int(&options, "crf", *settings.crf, 0);
+    if (!settings.preset.empty()) av_dict_set(&options, "preset", settings.preset.c_str(), 0);
+    for (const auto& [key, value] : settings.options) av_dict_set(&options, key.c_str(), value.c_str(), 0);
+    int ret = avcodec_open2(enc, codec, &options);
+    const AVDictionaryEntry* unused = av_dict_get(options, "", nullptr, AV_DICT_IGNORE_SUFFIX);
+    std::string unused_name = unused ? unused->key : "";
+    av_dict_free(&options);
+    if (ret < 0) throw_av("cannot open encoder '" + settings.codec + "' at " + std::to_string(settings.width) + "x" +
+                              std::to_string(settings.height),
+                          ret);
+    if (!unused_name.empty()) log::warning("encoder '" + settings.codec + "' has no option '" + unused_name + "'");
+
+    s.video_stream = avformat_new_stream(s.output.get(), nullptr);
+    if (!s.video_stream) throw_av("avformat_new_stream", AVERROR(ENOMEM));
+    check_av(avcodec_parameters_from_context(s.video_stream->codecpar, enc), "avcodec_parameters_from_context");
+    s.video_stream->time_base = enc->time_base;
+    s.video_stream->avg_frame_rate = settings.frame_rate;
+}
+
+bool MediaWriter::add_audio_copy(const AVStream* source) {
+    State& s = *state_;
+    if (!container_accepts(s.output->oformat, source->codecpar->codec_id)) return false;
+    s.audio_stream = avformat_new_stream(s.output.get(), nullptr);
+    if (!s.audio_stream) throw_av("avformat_new_stream", AVERROR(ENOMEM));
+    check_av(avcodec_parameters_copy(s.audio_stream->codecpar, source->codecpar), "avcodec_parameters_copy");
+    s.audio_stream->codecpar->codec_tag = 0;  // the source container's tag may mean nothing here
+    s.audio_stream->time_base = source->time_base;
+    s.audio_mode = State::AudioMode::copy;
+    return true;
+}
+
+void MediaWriter::add_audio_encode(const AudioEncodeSettings& settings) {
+    State& s = *state_;
+    std::string name = settings.codec;
+    if (name.empty()) {
+        if (container_accepts(s.output->oformat, AV_CODEC_ID_AAC)) name = "aac";
+        else if (container_accepts(s.output->oformat, AV_CODEC_ID_OPUS)) name = "libopus";
+        else throw_usage(std::string("container '") + s.output->oformat->name + "' takes neither AAC nor Opus audio");
+    }
+    const AVCodec* codec = avcodec_find_encoder_by_name(name.c_str());
+    if (!codec || codec->type != AVMEDIA_TYPE_AUDIO) throw_usage("unknown audio encoder '" + name + "'");
+    s.audio_encoder.reset(avcodec_alloc_context3(codec));
+    if (!s.audio_encoder) throw_av("avcodec_alloc_context3", AVERROR(ENOMEM));
+    AVCodecContext* enc = s.audio_encoder.get();
+    enc->sample_fmt = codec->sample_fmts ? codec->sample_fmts[0] : AV_SAMPLE_FMT_FLTP;
+    int rate = settings.sample_rate;
+    if (codec->supported_samplerates) {
+        int best = codec->supported_samplerates[0];
+        for (const int* r = codec->supported_samplerates; *r; ++r)
+            if (*r == rate) best = rate;
+        rate = best;
+    }
+    enc->sample_rate = rate;
+    av_channel_layout_default(&enc->ch_layout, settings.channels);
+    enc->bit_rate = settings.bit_rate;
+    enc->time_base = AVRational{1, rate};
+    if (s.output->oformat->flags & AVFMT_GLOBALHEADER) enc->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
+    check_av(avcodec_open2(enc, codec, nullptr), "cannot open audio encoder '" + name + "'");
+    s.audio_stream = avformat_new_stream(s.output.get(), nullptr);
+    if (!s.audio_stream) throw_av("avformat_new_stream", AVERROR(ENOMEM));
+    check_av(avcodec_parameters_from_context(s.audio_stream->codecpar, enc), "avcodec_parameters_from_context");
+    s.audio_stream->time_base = enc->time_base;
+    s.fifo.reset(av_audio_fifo_alloc(enc->sample_fmt, enc->ch_layout.nb_channels, 4096));
+    if (!s.fifo) throw_av("av_audio_fifo_alloc", AVERROR(ENOMEM));
+    s.audio_frame = make_frame();
+    s.audio_mode = State::AudioMode::encode;
+}
+
+void MediaWriter::begin() {
+    State& s = *state_;
+    if (!(s.output->oformat->flags & AVFMT_NOFILE)) {
+        int ret = avio_open(&s.output->pb, s.path.c_str(), AVIO_FLAG_WRITE);
+        if (ret < 0) throw Error(ErrorDomain::system, "cannot write '" + s.path + "'", ret, av_error_text(ret));
+    }
+    AVDictionary* options = nullptr;
+    std::string_view name = s.output->oformat->name;
+    // Web delivery: the index first so playback starts before the download ends.
+    if (name.find("mp4") != std::string_view::npos || name.find("mov") != std::string_view::npos)
+        av_dict_set(&options, "movflags", "+faststart", 0);
+    int ret = avformat_write_header(s.output.get(), &options);
+    av_dict_free(&options);
+    check_av(ret, "avformat_write_header ('" + s.path + "')");
+    s.begun = true;
+}
+
+AVPixelFormat MediaWriter::video_pixel_format() const { return state_->video_encoder->pix_fmt; }
+AVRational MediaWriter::audio_time_base() const {
+    return state_->audio_encoder ? state_->audio_encoder->time_base : AVRational{1, 1};
+}
+bool MediaWriter::has_audio() const { return state_->audio_mode != State::AudioMode::none; }
+std::int64_t MediaWriter::video_frames_written() const { return state_->video_frames; }
+
+void MediaWriter::write_video(const AVFrame* frame) {
+    State& s = *state_;
+    check_av(avcodec_send_frame(s.video_encoder.get(), frame), "avcodec_send_frame (video)");
+    ++s.video_frames;
+    s.drain(s.video_encoder.get(), s.video_stream);
+}
+
+void MediaWriter::write_audio_packet(AVPacket* packet, AVRational source_time_base) {
+    State& s = *state_;
+    if (s.audio_mode != State::AudioMode::copy) return;
+    av_packet_rescale_ts(packet, source_time_base, s.audio_stream->time_base);
+    packet->stream_index = s.audio_stream->index;
+    packet->pos = -1;
+    check_av(av_interleaved_write_frame(s.output.get(), packet), "write audio packet to '" + s.path + "'");
+}
+
+void MediaWriter::write_audio_frame(const AVFrame* frame, AVRational source_time_base) {
+    State& s = *state_;
+    if (s.audio_mode != State::AudioMode::encode) return;
+    AVCodecContext* enc = s.audio_encoder.get();
+    if (!s.resampler) {
+        SwrContext* raw = nullptr;
+        check_av(swr_alloc_set_opts2(&raw, &enc->ch_layout, enc->sample_fmt, enc->sample_rate, const_cast<AVChannelLayout*>(&frame->ch_layout),
+                                     AVSampleFormat(frame->format), frame->sample_rate, 0, nullptr),
+                 "swr_alloc_set_opts2");
+        s.resampler.reset(raw);
+        check_av(swr_init(raw), "swr_init");
+        s.audio_next_pts = frame->pts == AV_NOPTS_VALUE ? 0 : av_rescale_q(frame->pts, source_time_base, enc->time_base);
+    }
+    int capacity = swr_get_out_samples(s.resampler.get(), frame->nb_samples);
+    check_av(av_audio_fifo_realloc(s.fifo.get(), av_audio_fifo_size(s.fifo.get()) + capacity), "av_audio_fifo_realloc");
+    // Resample straight into a staging frame, then queue for the encoder's fixed frame size.
+    if (!s.resample_staging || s.resample_staging->nb_samples < capacity) {
+        s.resample_staging = make_frame();
+        s.resample_staging->nb_samples = capacity;
+        s.resample_staging->format = enc->sample_fmt;
+        s.resample_staging->sample_rate = enc->sample_rate;
+        check_av(av_channel_layout_copy(&s.resample_staging->ch_layout, &enc->ch_layout), "av_channel_layout_copy");
+        check_av(av_frame_get_buffer(s.resample_staging.get(), 0), "av_frame_get_buffer (resample)");
+    }
+    AVFrame* staging = s.resample_staging.get();
+    int converted = check_av(swr_convert(s.resampler.get(), staging->data, capacity,
+                                         const_cast<const uint8_t**>(frame->extended_data), frame->nb_samples),
+                             "swr_convert");
+    av_audio_fifo_write(s.fifo.get(), reinterpret_cast<void**>(staging->data), converted);
+    int frame_size = enc->frame_size > 0 ? enc->frame_size : 1024;
+    while (av_audio_fifo_size(s.fifo.get()) >= frame_size) s.send_audio_from_fifo(frame_size);
+}
+
+void MediaWriter::finish() {
+    State& s = *state_;
+    if (!s.begun || s.finished) return;
+    check_av(avcodec_send_frame(s.video_encoder.get(), nullptr), "flush video encoder");
+    s.drain(s.video_encoder.get(), s.video_stream);
+    if (s.audio_mode == State::AudioMode::encode && s.resampler) {
+        AVCodecContext* enc = s.audio_encoder.get();
+        int frame_size = enc->frame_size > 0 ? enc->frame_size : 1024;
+        int remaining = av_audio_fifo_size(s.fifo.get());
+        while (remaining > 0) {
+            int n = std::min(remaining, frame_size);
+            s.send_audio_from_fifo(n);
+            remaining -= n;
+        }
+        check_av(avcodec_send_frame(enc, nullptr), "flush audio encoder");
+        s.drain(enc, s.audio_stream);
+    }
+    check_av(av_write_trailer(s.output.get()), "av_write_trailer ('" + s.path + "')");
+    if (s.output->pb) {
+        int ret = avio_closep(&s.output->pb);
+        if (ret < 0) throw Error(ErrorDomain::system, "cannot finish writing '" + s.path + "'", ret, av_error_text(ret));
+    }
+    s.finished = true;
+}
+
+}  // namespace avpost::media

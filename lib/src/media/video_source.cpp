@@ -1,0 +1,179 @@
+#include "avpost/media/video_source.hpp"
+
+#include <cmath>
+#include <cstring>
+
+#include "avpost/core/error.hpp"
+
+namespace avpost::media {
+
+struct VideoSource::State {
+    std::string path;
+    std::string label;
+    InputFormatPtr format;
+    CodecContextPtr decoder;
+    PacketPtr packet;
+    int video_index = -1;
+    int audio_index = -1;
+    std::function<void(AVPacket*)> audio_handler;
+    VideoStreamInfo info;
+    DecodeStats stats;
+    bool demux_done = false;
+    bool flush_sent = false;
+    std::int64_t next_synthetic_pts = 0;
+
+    std::string where() const { return label + " '" + path + "'"; }
+};
+
+namespace {
+
+bool is_still_image_format(const AVFormatContext* format) {
+    std::string_view name = format->iformat->name;
+    return name.find("image2") != std::string_view::npos || name.ends_with("_pipe") || name == "webp";
+}
+
+double to_seconds(std::int64_t ts, AVRational tb) { return double(ts) * av_q2d(tb); }
+
+}  // namespace
+
+VideoSource::VideoSource(const std::string& path, std::string label) : state_(std::make_unique<State>()) {
+    State& s = *state_;
+    s.path = path;
+    s.label = std::move(label);
+    s.packet = make_packet();
+
+    AVFormatContext* raw = nullptr;
+    int ret = avformat_open_input(&raw, path.c_str(), nullptr, nullptr);
+    if (ret < 0) throw Error(ErrorDomain::input, "cannot open " + s.where(), ret, av_error_text(ret));
+    s.format.reset(raw);
+    ret = avformat_find_stream_info(s.format.get(), nullptr);
+    if (ret < 0) throw Error(ErrorDomain::input, "cannot read " + s.where(), ret, av_error_text(ret));
+
+    const AVCodec* codec = nullptr;
+    ret = av_find_best_stream(s.format.get(), AVMEDIA_TYPE_VIDEO, -1, -1, &codec, 0);
+    if (ret < 0 || !codec)
+        throw Error(ErrorDomain::input, s.where() + " is not a video", ret < 0 ? ret : 0,
+                    ret == AVERROR_DECODER_NOT_FOUND ? "no decoder for its video stream" : "it has no video stream");
+    s.video_index = ret;
+    s.audio_index = av_find_best_stream(s.format.get(), AVMEDIA_TYPE_AUDIO, -1, s.video_index, nullptr, 0);
+    // Unused streams are not even demuxed into packets.
+    for (unsigned i = 0; i < s.format->nb_streams; ++i)
+        if (int(i) != s.video_index && int(i) != s.audio_index) s.format->streams[i]->discard = AVDISCARD_ALL;
+
+    AVStream* stream = s.format->streams[s.video_index];
+    s.decoder.reset(avcodec_alloc_context3(codec));
+    if (!s.decoder) throw_av("avcodec_alloc_context3", AVERROR(ENOMEM));
+    check_av(avcodec_parameters_to_context(s.decoder.get(), stream->codecpar), "avcodec_parameters_to_context");
+    s.decoder->pkt_timebase = stream->time_base;
+    s.decoder->thread_count = 0;  // one per core
+    s.decoder->thread_type = FF_THREAD_FRAME | FF_THREAD_SLICE;
+    ret = avcodec_open2(s.decoder.get(), codec, nullptr);
+    if (ret < 0) throw Error(ErrorDomain::input, "cannot open decoder for " + s.where(), ret, av_error_text(ret));
+
+    VideoStreamInfo& info = s.info;
+    info.width = stream->codecpar->width;
+    info.height = stream->codecpar->height;
+    info.pixel_format = AVPixelFormat(stream->codecpar->format);
+    info.time_base = stream->time_base;
+    info.frame_rate = av_guess_frame_rate(s.format.get(), stream, nullptr);
+    info.codec_id = stream->codecpar->codec_id;
+    info.range = stream->codecpar->color_range;
+    info.colorspace = stream->codecpar->color_space;
+    info.still_image = is_still_image_format(s.format.get());
+    if (stream->start_time != AV_NOPTS_VALUE) info.start_seconds = to_seconds(stream->start_time, stream->time_base);
+    if (stream->duration != AV_NOPTS_VALUE && stream->duration > 0)
+        info.duration_seconds = to_seconds(stream->duration, stream->time_base);
+    else if (s.format->duration > 0)
+        info.duration_seconds = double(s.format->duration) / AV_TIME_BASE;
+    if (stream->nb_frames > 0)
+        info.frame_count = stream->nb_frames;
+    else if (info.frame_rate.num > 0 && info.duration_seconds > 0)
+        info.frame_count = std::int64_t(std::llround(info.duration_seconds * av_q2d(info.frame_rate)));
+    if (info.width <= 0 || info.height <= 0) throw_input(s.where() + " is not a video", "its video stream has no size");
+}
+
+VideoSource::~VideoSource() = default;
+
+const VideoStreamInfo& VideoSource::info() const { return state_->info; }
+const std::string& VideoSource::label() const { return state_->label; }
+const DecodeStats& VideoSource::stats() const { return state_->stats; }
+
+const AVStream* VideoSource::audio_stream() const {
+    return state_->audio_index >= 0 ? state_->format->streams[state_->audio_index] : nullptr;
+}
+
+void VideoSource::on_audio_packet(std::function<void(AVPacket*)> handler) { state_->audio_handler = std::move(handler); }
+
+bool VideoSource::next(AVFrame* frame) {
+    State& s = *state_;
+    av_frame_unref(frame);
+    for (;;) {
+        int ret = avcodec_receive_frame(s.decoder.get(), frame);
+        if (ret == 0) {
+            if (frame->flags & AV_FRAME_FLAG_CORRUPT) ++s.stats.corrupt_frames;
+            ++s.stats.frames;
+            std::int64_t ts = frame->best_effort_timestamp;
+            if (ts == AV_NOPTS_VALUE) ts = s.next_synthetic_pts;
+            frame->pts = ts;
+            std::int64_t step = frame->pkt_duration > 0 ? frame->pkt_duration
+                                : s.info.frame_rate.num > 0
+                                    ? av_rescale_q(1, av_inv_q(s.info.frame_rate), s.info.time_base)
+                                    : 1;
+            s.next_synthetic_pts = ts + std::max<std::int64_t>(step, 1);
+            return true;
+        }
+        if (ret == AVERROR_EOF) return false;
+        if (ret != AVERROR(EAGAIN)) {
+            ++s.stats.errors;  // a frame lost inside a threaded decoder; keep going
+            continue;
+        }
+        if (s.demux_done) {
+            if (s.flush_sent) return false;
+            s.flush_sent = true;
+            avcodec_send_packet(s.decoder.get(), nullptr);
+            continue;
+        }
+        ret = av_read_frame(s.format.get(), s.packet.get());
+        if (ret < 0) {
+            // A read error mid-file ends the stream like EOF; integrity is judged by frames lost.
+            if (ret != AVERROR_EOF) ++s.stats.errors;
+            s.demux_done = true;
+            continue;
+        }
+        if (s.packet->stream_index == s.video_index) {
+            ++s.stats.packets;
+            ret = avcodec_send_packet(s.decoder.get(), s.packet.get());
+            if (ret < 0 && ret != AVERROR(EAGAIN)) ++s.stats.errors;
+        } else if (s.packet->stream_index == s.audio_index && s.audio_handler) {
+            s.audio_handler(s.packet.get());
+        }
+        av_packet_unref(s.packet.get());
+    }
+}
+
+double VideoSource::seconds_of(const AVFrame* frame) const { return to_seconds(frame->pts, state_->info.time_base); }
+
+void VideoSource::rewind() {
+    State& s = *state_;
+    AVStream* stream = s.format->streams[s.video_index];
+    std::int64_t start = stream->start_time != AV_NOPTS_VALUE ? stream->start_time : 0;
+    int ret = av_seek_frame(s.format.get(), s.video_index, start, AVSEEK_FLAG_BACKWARD);
+    if (ret < 0) ret = avformat_seek_file(s.format.get(), -1, INT64_MIN, 0, 0, 0);
+    if (ret < 0) throw Error(ErrorDomain::input, "cannot seek to the start of " + s.where(), ret, av_error_text(ret));
+    avcodec_flush_buffers(s.decoder.get());
+    s.demux_done = false;
+    s.flush_sent = false;
+}
+
+void VideoSource::check_integrity() const {
+    const State& s = *state_;
+    std::int64_t lost = s.stats.errors + s.stats.corrupt_frames;
+    if (s.stats.frames == 0)
+        throw_input(s.where() + " is corrupt", "no frame could be decoded");
+    if (lost * 2 > std::max(s.stats.packets, s.stats.frames))
+        throw Error(ErrorDomain::input, s.where() + " is corrupt", lost,
+                    std::to_string(lost) + " of " + std::to_string(std::max(s.stats.packets, s.stats.frames)) +
+                        " frames could not be decoded");
+}
+
+}  // namespace avpost::media

@@ -1,0 +1,14 @@
+avpost_add_test(filters_test
+  filters/placement_test.cpp
+  filters/colour_test.cpp
+  filters/composite_test.cpp
+  filters/matte_test.cpp
+  filters/registry_test.cpp
+)
+avpost_add_test(compose_test
+  compose/compose_accuracy_test.cpp
+  compose/compose_oracle_test.cpp
+  compose/compose_errors_test.cpp
+  compose/compose_timing_test.cpp
+  support/media_helpers.cpp
+)
