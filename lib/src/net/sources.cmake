@@ -17,3 +17,11 @@ target_sources(avpost_lib PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/media_check.cpp
 )
 target_link_libraries(avpost_lib PUBLIC CURL::libcurl OpenSSL::Crypto PkgConfig::CPPHTTPLIB)
+target_sources(avpost_lib PRIVATE
+  ${CMAKE_CURRENT_LIST_DIR}/../sandbox/sandbox_options.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/../sandbox/sandbox_server.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/../sandbox/akool_routes.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/../sandbox/a2v_routes.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/../sandbox/file_routes.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/../sandbox/talking_head.cpp
+)
