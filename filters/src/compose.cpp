@@ -73,7 +73,7 @@ void check_input_exists(const std::string& path, const char* label) {
 class Background {
 public:
     Background(const ComposeParams& params, std::optional<Size> canvas_request) {
-        if (looks_like_hex_colour(params.background)) {
+        if (params.background.starts_with('#')) {
             colour_ = parse_hex_colour(params.background);
         } else {
             check_input_exists(params.background, "background");
@@ -252,7 +252,9 @@ ComposeReport run_compose(const ComposeParams& params) {
                         seconds_text(avatar_start) + " to " + seconds_text(avatar_end));
 
     const double frame_seconds = avatar_info.frame_rate.num > 0 ? 1.0 / av_q2d(avatar_info.frame_rate) : 0.04;
-    const double tolerance = frame_seconds / 2;
+    // Timestamps of different streams jitter by rounding; a quarter frame absorbs that without
+    // picking a faster stream's next frame early.
+    const double tolerance = frame_seconds / 4;
 
     // Stages.
     const AVColorSpace avatar_matrix = resolve_matrix(avatar_info.colorspace, avatar_info.height);
@@ -281,6 +283,9 @@ ComposeReport run_compose(const ComposeParams& params) {
     std::unique_ptr<media::AudioCarrier> audio;
     std::unique_ptr<FrameConverter> to_encoder;
     if (!null_output) {
+        std::filesystem::path parent = std::filesystem::path(params.output).parent_path();
+        std::error_code ignored;
+        if (!parent.empty()) std::filesystem::create_directories(parent, ignored);
         atomic.emplace(params.output);
         writer = std::make_unique<media::MediaWriter>(atomic->temp_path().string(), params.output);
         media::VideoEncodeSettings video;

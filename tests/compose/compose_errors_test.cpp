@@ -1,0 +1,121 @@
+// Bad input: one clear line on stderr, a non-zero exit, and nothing under the output name.
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "media_helpers.hpp"
+
+using namespace avpost::testing;
+
+namespace {
+
+struct Failure {
+    int exit_code;
+    std::string message;
+};
+
+// Runs compose into a fresh directory and checks the shared promises of every failure.
+Failure compose_fails(const std::string& video, const std::string& mask, const std::string& background,
+                      const std::string& extra = "") {
+    TempDir out_dir;
+    std::string out = out_dir.file("out.mp4");
+    CommandResult r = run_avpost("compose --video " + quote(video) + " --mask " + quote(mask) + " --background " +
+                                 quote(background) + " -o " + quote(out) + " " + extra);
+    EXPECT_NE(r.exit_code, 0);
+    EXPECT_FALSE(std::filesystem::exists(out)) << "output left behind";
+    EXPECT_TRUE(out_dir.entries().empty()) << "temporary file left behind: " << out_dir.entries().front();
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+    EXPECT_EQ(r.err.rfind("avpost: error: ", 0), 0u) << r.err;
+    return {r.exit_code, r.err};
+}
+
+}  // namespace
+
+TEST(ComposeErrors, MissingFile) {
+    Failure f = compose_fails("/nonexistent/avatar.mp4", media("avatar_mask.mp4"), media("background.png"));
+    EXPECT_EQ(f.exit_code, 3);
+    EXPECT_NE(f.message.find("cannot open avatar '/nonexistent/avatar.mp4': No such file or directory"), std::string::npos)
+        << f.message;
+}
+
+TEST(ComposeErrors, UnreadableFile) {
+    TempDir dir;
+    std::string locked = dir.file("locked.mp4");
+    std::filesystem::copy_file(media("avatar_mask.mp4"), locked);
+    std::filesystem::permissions(locked, std::filesystem::perms::none);
+    if (std::ifstream(locked).good()) GTEST_SKIP() << "running as a user who can read anything (root)";
+    Failure f = compose_fails(media("avatar.mp4"), locked, media("background.png"));
+    EXPECT_NE(f.message.find("Permission denied"), std::string::npos) << f.message;
+}
+
+TEST(ComposeErrors, TextFileIsNotAVideo) {
+    TempDir dir;
+    std::ofstream(dir.file("notes.mp4")) << "this is not a video\n";
+    Failure f = compose_fails(media("avatar.mp4"), dir.file("notes.mp4"), media("background.png"));
+    EXPECT_EQ(f.exit_code, 3);
+    EXPECT_NE(f.message.find("cannot open mask"), std::string::npos) << f.message;
+}
+
+TEST(ComposeErrors, AudioOnlyFileIsNotAVideo) {
+    TempDir dir;
+    run_ffmpeg("-f lavfi -i sine=d=1 " + quote(dir.file("voice.wav")));
+    Failure f = compose_fails(dir.file("voice.wav"), media("avatar_mask.mp4"), media("background.png"));
+    EXPECT_EQ(f.exit_code, 3);
+    EXPECT_NE(f.message.find("is not a video: it has no video stream"), std::string::npos) << f.message;
+}
+
+TEST(ComposeErrors, CorruptStreamFailsWhenMostFramesAreLost) {
+    TempDir dir;
+    // Keep the container intact (index up front) but overwrite most of the coded pictures.
+    std::string corrupt = dir.file("corrupt.mp4");
+    std::filesystem::copy_file(media("avatar.mp4"), corrupt);
+    auto size = std::filesystem::file_size(corrupt);
+    {
+        std::fstream f(corrupt, std::ios::in | std::ios::out | std::ios::binary);
+        f.seekp(std::streamoff(size / 10));
+        std::uint32_t state = 12345;
+        for (auto i = size / 10; i < size - 64; ++i) {
+            state = state * 1103515245u + 12345u;
+            f.put(char(state >> 24));
+        }
+    }
+    Failure f = compose_fails(corrupt, media("avatar_mask.mp4"), media("background.png"));
+    EXPECT_EQ(f.exit_code, 3);
+    EXPECT_NE(f.message.find("avatar '" + corrupt + "' is corrupt"), std::string::npos) << f.message;
+}
+
+TEST(ComposeErrors, MaskWithNoFrameOverlappingTheAvatar) {
+    TempDir dir;
+    run_ffmpeg("-i " + quote(media("avatar_mask.mp4")) + " -c copy -output_ts_offset 10 " + quote(dir.file("late.mp4")));
+    Failure f = compose_fails(media("avatar.mp4"), dir.file("late.mp4"), media("background.png"));
+    EXPECT_EQ(f.exit_code, 3);
+    EXPECT_NE(f.message.find("has no frame overlapping the avatar"), std::string::npos) << f.message;
+}
+
+TEST(ComposeErrors, ZeroSizeCanvas) {
+    Failure f = compose_fails(media("avatar.mp4"), media("avatar_mask.mp4"), "#000000", "--canvas 0x0");
+    EXPECT_EQ(f.exit_code, 2);
+    EXPECT_NE(f.message.find("is empty"), std::string::npos) << f.message;
+}
+
+TEST(ComposeErrors, UnknownEncoder) {
+    Failure f = compose_fails(media("avatar.mp4"), media("avatar_mask.mp4"), media("background.png"),
+                              "--vcodec no_such_encoder");
+    EXPECT_EQ(f.exit_code, 2);
+    EXPECT_NE(f.message.find("unknown video encoder 'no_such_encoder'"), std::string::npos) << f.message;
+}
+
+TEST(ComposeErrors, BadColourAndOptions) {
+    Failure colour = compose_fails(media("avatar.mp4"), media("avatar_mask.mp4"), "#12345");
+    EXPECT_EQ(colour.exit_code, 2);
+    EXPECT_NE(colour.message.find("bad colour '#12345'"), std::string::npos) << colour.message;
+    Failure fit = compose_fails(media("avatar.mp4"), media("avatar_mask.mp4"), "#000000", "--fit stretch");
+    EXPECT_EQ(fit.exit_code, 2);
+    EXPECT_NE(fit.message.find("bad --fit 'stretch'"), std::string::npos) << fit.message;
+}
+
+TEST(ComposeErrors, EncoderThatCannotTakeTheCanvasLeavesNothing) {
+    // libx264 needs even dimensions in 4:2:0: the encoder's own refusal, reported in one line.
+    Failure f = compose_fails(media("avatar.mp4"), media("avatar_mask.mp4"), "#000000", "--canvas 641x361");
+    EXPECT_NE(f.message.find("cannot open encoder 'libx264' at 641x361"), std::string::npos) << f.message;
+}

@@ -1,0 +1,108 @@
+#include "avpost/filters/matte.hpp"
+#include "avpost/core/error.hpp"
+
+#include <gtest/gtest.h>
+
+#include <opencv2/core.hpp>
+
+#include "avpost/filters/despill.hpp"
+#include "avpost/media/handles.hpp"
+
+using namespace avpost::filters;
+using avpost::media::FramePtr;
+using avpost::media::make_video_frame;
+
+namespace {
+
+// A limited-range mask: a filled square of luma 235 on 16, in a yuv420p frame.
+FramePtr square_mask(int w, int h, int x0, int y0, int side) {
+    FramePtr f = make_video_frame(AV_PIX_FMT_YUV420P, w, h);
+    for (int y = 0; y < h; ++y)
+        for (int x = 0; x < w; ++x)
+            f->data[0][y * f->linesize[0] + x] = (x >= x0 && x < x0 + side && y >= y0 && y < y0 + side) ? 235 : 16;
+    for (int y = 0; y < (h + 1) / 2; ++y) {
+        std::memset(f->data[1] + y * f->linesize[1], 128, (w + 1) / 2);
+        std::memset(f->data[2] + y * f->linesize[2], 128, (w + 1) / 2);
+    }
+    return f;
+}
+
+int count_at_least(const cv::Mat& m, int level) { return cv::countNonZero(m >= level); }
+
+}  // namespace
+
+TEST(Matte, LimitedRangeExpandsToFullAlpha) {
+    FramePtr mask = square_mask(32, 32, 8, 8, 16);
+    mask->data[0][0] = 126;  // mid grey
+    mask->data[0][1] = 5;    // below black: clamps
+    MatteBuilder limited({}, true, 32, 32);
+    const cv::Mat& a = limited.build(mask.get());
+    EXPECT_EQ(a.at<std::uint8_t>(10, 10), 255);
+    EXPECT_EQ(a.at<std::uint8_t>(2, 2), 0);
+    EXPECT_EQ(a.at<std::uint8_t>(0, 0), 128);
+    EXPECT_EQ(a.at<std::uint8_t>(0, 1), 0);
+    MatteBuilder full({}, false, 32, 32);
+    EXPECT_EQ(full.build(mask.get()).at<std::uint8_t>(10, 10), 235);
+}
+
+TEST(Matte, ScalesToTheAvatarSize) {
+    FramePtr mask = square_mask(32, 32, 8, 8, 16);
+    MatteBuilder m({}, true, 64, 64);
+    const cv::Mat& a = m.build(mask.get());
+    ASSERT_EQ(a.cols, 64);
+    EXPECT_EQ(a.at<std::uint8_t>(32, 32), 255);
+    EXPECT_EQ(a.at<std::uint8_t>(4, 4), 0);
+}
+
+TEST(Matte, ChokeErodesAndNegativeChokeDilates) {
+    FramePtr mask = square_mask(64, 64, 16, 16, 32);
+    MatteBuilder plain({}, true, 64, 64), choked({.choke = 3}, true, 64, 64), grown({.choke = -3}, true, 64, 64);
+    int base = count_at_least(plain.build(mask.get()), 255);
+    EXPECT_EQ(base, 32 * 32);
+    EXPECT_EQ(count_at_least(choked.build(mask.get()), 255), 26 * 26);
+    EXPECT_GT(count_at_least(grown.build(mask.get()), 255), base);
+}
+
+TEST(Matte, FeatherSoftensTheEdgeOnly) {
+    FramePtr mask = square_mask(64, 64, 16, 16, 32);
+    MatteBuilder feathered({.feather = 4}, true, 64, 64);
+    const cv::Mat& a = feathered.build(mask.get());
+    EXPECT_EQ(a.at<std::uint8_t>(32, 32), 255);
+    EXPECT_EQ(a.at<std::uint8_t>(2, 2), 0);
+    int edge = a.at<std::uint8_t>(32, 16);
+    EXPECT_GT(edge, 64);
+    EXPECT_LT(edge, 192);
+}
+
+TEST(Matte, RangeDecision) {
+    EXPECT_TRUE(mask_is_limited(MaskRange::automatic, AVCOL_RANGE_UNSPECIFIED, AV_CODEC_ID_H264, AV_PIX_FMT_YUV420P));
+    EXPECT_TRUE(mask_is_limited(MaskRange::automatic, AVCOL_RANGE_UNSPECIFIED, AV_CODEC_ID_HEVC, AV_PIX_FMT_YUV420P));
+    EXPECT_FALSE(mask_is_limited(MaskRange::automatic, AVCOL_RANGE_JPEG, AV_CODEC_ID_H264, AV_PIX_FMT_YUV420P));
+    EXPECT_FALSE(mask_is_limited(MaskRange::automatic, AVCOL_RANGE_UNSPECIFIED, AV_CODEC_ID_H264, AV_PIX_FMT_YUVJ420P));
+    EXPECT_FALSE(mask_is_limited(MaskRange::automatic, AVCOL_RANGE_UNSPECIFIED, AV_CODEC_ID_PNG, AV_PIX_FMT_GRAY8));
+    EXPECT_TRUE(mask_is_limited(MaskRange::limited, AVCOL_RANGE_JPEG, AV_CODEC_ID_PNG, AV_PIX_FMT_GRAY8));
+    EXPECT_FALSE(mask_is_limited(MaskRange::full, AVCOL_RANGE_MPEG, AV_CODEC_ID_H264, AV_PIX_FMT_YUV420P));
+    EXPECT_THROW(parse_mask_range("video"), avpost::Error);
+}
+
+TEST(Despill, RemovesBackdropChromaNearTheEdgeOnly) {
+    Yuv8 green = rgb_to_yuv({0, 177, 64}, AVCOL_SPC_BT709, AVCOL_RANGE_MPEG);
+    FramePtr avatar = make_video_frame(AV_PIX_FMT_YUV420P, 64, 32);
+    for (int y = 0; y < 32; ++y) std::memset(avatar->data[0] + y * avatar->linesize[0], 120, 64);
+    for (int y = 0; y < 16; ++y) {
+        std::memset(avatar->data[1] + y * avatar->linesize[1], green.u, 32);
+        std::memset(avatar->data[2] + y * avatar->linesize[2], green.v, 32);
+    }
+    cv::Mat alpha(32, 64, CV_8U, cv::Scalar(255));
+    alpha(cv::Rect(0, 0, 8, 32)).setTo(0);  // transparent left edge
+    Despill despill({0, 177, 64}, AVCOL_SPC_BT709, AVCOL_RANGE_MPEG, 4);
+    const AVFrame* out = despill.apply(avatar.get(), alpha);
+    // Near the edge the green is gone (neutral chroma); far inside it is kept.
+    EXPECT_NEAR(out->data[1][8 * out->linesize[1] + 5], 128, 2);
+    EXPECT_NEAR(out->data[2][8 * out->linesize[2] + 5], 128, 2);
+    EXPECT_EQ(out->data[1][8 * out->linesize[1] + 30], green.u);
+    // Luma is shared, and the source chroma untouched.
+    EXPECT_EQ(out->data[0], avatar->data[0]);
+    EXPECT_EQ(avatar->data[1][8 * avatar->linesize[1] + 5], green.u);
+    EXPECT_THROW(Despill({128, 128, 128}, AVCOL_SPC_BT709, AVCOL_RANGE_MPEG), avpost::Error);
+}
