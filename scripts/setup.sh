@@ -7,7 +7,7 @@ packages=(
   build-essential cmake pkg-config ninja-build
   libavcodec-dev libavformat-dev libavfilter-dev libavutil-dev libswscale-dev libswresample-dev
   libopencv-dev libcurl4-openssl-dev nlohmann-json3-dev libgtest-dev libgmock-dev
-  libsqlite3-dev libssl-dev libcli11-dev libcpp-httplib-dev ffmpeg openssl
+  libsqlite3-dev libssl-dev libcli11-dev bc libcpp-httplib-dev ffmpeg openssl
 )
 missing=()
 for p in "${packages[@]}"; do

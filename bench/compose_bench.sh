@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Benchmark: `avpost compose -o null` against the best ffmpeg CLI graph for the same work,
+# in the same run, at 1080p and 3840x2160. Prints wall times (best of N) and the ratio.
+# Usage: bash bench/compose_bench.sh [RUNS]   (run after scripts/setup.sh)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+runs=${1:-3}
+avpost=build/tools/avpost
+work=${AVPOST_BENCH_DIR:-build/bench-media}
+mkdir -p "$work"
+ff=(ffmpeg -hide_banner -loglevel error -y)
+
+make_inputs() {  # WIDTH HEIGHT SECONDS
+  local w=$1 h=$2 d=$3 tag="$1x$2"
+  [ -f "$work/avatar_$tag.mp4" ] && return
+  local inside="clip((1-hypot((X/SW-$((w/2)))/$((w/4)),(Y/SH-$((h*11/20)))/$((h*9/20))))/0.05,0,1)"
+  # Avatar as vendors render it: a moving picture inside a head shape on a green backdrop.
+  "${ff[@]}" -f lavfi -i "color=c=0x00B140:s=${w}x${h}:r=25:d=$d,format=yuv420p" \
+    -f lavfi -i "testsrc2=s=${w}x${h}:r=25:d=$d,format=yuv420p" \
+    -f lavfi -i "color=black:s=${w}x${h}:r=25:d=1,format=yuv420p,geq=lum='255*$inside':cb='255*$inside':cr='255*$inside',loop=-1:1" \
+    -f lavfi -i "sine=f=220:d=$d" \
+    -filter_complex "[0:v][1:v][2:v]maskedmerge,trim=duration=$d[v]" -map "[v]" -map 3:a \
+    -c:v libx264 -preset veryfast -crf 20 -c:a aac "$work/avatar_$tag.mp4"
+  "${ff[@]}" -f lavfi -i "color=black:s=${w}x${h}:r=25:d=1,format=yuv420p,geq=lum='16+219*$inside':cb=128:cr=128,loop=-1:1,trim=duration=$d" \
+    -c:v libx264 -preset veryfast -crf 16 "$work/mask_$tag.mp4"
+  "${ff[@]}" -f lavfi -i "gradients=s=${w}x${h}:c0=0x1E3A8A:c1=0xF59E0B:n=2:d=1" -frames:v 1 "$work/bg_$tag.png"
+}
+
+best_of() {  # prints the best wall time in seconds of "$@" over $runs runs
+  local best=""
+  for _ in $(seq "$runs"); do
+    local start end t
+    start=$(date +%s.%N)
+    "$@" >/dev/null 2>&1
+    end=$(date +%s.%N)
+    t=$(echo "$end - $start" | bc -l)
+    if [ -z "$best" ] || [ "$(echo "$t < $best" | bc -l)" = 1 ]; then best=$t; fi
+  done
+  printf '%.3f' "$best"
+}
+
+bench_size() {  # WIDTH HEIGHT SECONDS
+  local tag="$1x$2"
+  make_inputs "$@"
+  local a="$work/avatar_$tag.mp4" m="$work/mask_$tag.mp4" b="$work/bg_$tag.png"
+  local frames=$(( $3 * 25 ))
+  # The ffmpeg graph the issue names, with the background converted and decoded once.
+  local graph="[2:v]format=yuv420p,loop=loop=-1:size=1:start=0[bg];[1:v]format=gray[m];[0:v][m]alphamerge[f];[bg][f]overlay=shortest=1:format=yuv420"
+  local t_ff t_av
+  t_ff=$(best_of ffmpeg -hide_banner -nostdin -i "$a" -i "$m" -i "$b" -filter_complex "$graph" -an -f null -)
+  t_av=$(best_of "$avpost" compose --quiet --video "$a" --mask "$m" --background "$b" -o null)
+  printf '%-10s %4d frames  ffmpeg %7.3f s (%6.1f fps)  avpost %7.3f s (%6.1f fps)  speed-up %.2fx\n' \
+    "$tag" "$frames" "$t_ff" "$(echo "$frames / $t_ff" | bc -l)" "$t_av" "$(echo "$frames / $t_av" | bc -l)" \
+    "$(echo "$t_ff / $t_av" | bc -l)"
+}
+
+command -v bc >/dev/null || { echo "bench needs bc (apt-get install bc)" >&2; exit 1; }
+echo "compose benchmark, best of $runs runs, $(nproc) cores"
+bench_size 1920 1080 ${AVPOST_BENCH_SECONDS_HD:-10}
+bench_size 3840 2160 ${AVPOST_BENCH_SECONDS_4K:-4}
