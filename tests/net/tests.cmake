@@ -1,0 +1,5 @@
+# Vendor clients, webhooks, downloads, the sandbox and the vendor commands: all over real HTTP
+# on 127.0.0.1 (the sandbox or throwaway servers), never the internet.
+find_program(OPENSSL_EXECUTABLE openssl REQUIRED)
+avpost_add_test(net_http_test ${CMAKE_CURRENT_LIST_DIR}/http_client_test.cpp)
+avpost_add_test(net_webhook_test ${CMAKE_CURRENT_LIST_DIR}/webhook_test.cpp)
