@@ -114,6 +114,7 @@ public:
         }
         source_matrix_ = resolve_matrix(info.colorspace, info.height);
         if (is_video()) {
+            source_->enable_prefetch(3);
             timed_ = std::make_unique<TimedFrames>(*source_, end == BackgroundEnd::loop ? StreamEnd::loop : StreamEnd::hold);
             return;
         }
@@ -317,6 +318,14 @@ ComposeReport run_compose(const ComposeParams& params) {
         report.audio = "none";
     }
 
+    // Each input decodes on its own thread; this thread only composites and encodes. The avatar's
+    // worker feeds the audio path, so it must stop before the writer goes, on every exit path.
+    struct StopDecoding {
+        media::VideoSource& source;
+        ~StopDecoding() { source.stop_prefetch(); }
+    } stop_avatar_before_writer{avatar};
+    avatar.enable_prefetch(4);
+    mask.enable_prefetch(4);
     Progress progress("compose", avatar_info.frame_count, params.progress);
     media::FramePtr avatar_frame = media::make_frame();
     bool warned_mask_end = false, warned_mask_start = false;

@@ -1,6 +1,7 @@
 #include "avpost/media/media_writer.hpp"
 
 #include <cstring>
+#include <mutex>
 
 extern "C" {
 #include <libavutil/channel_layout.h>
@@ -15,7 +16,9 @@ namespace avpost::media {
 struct MediaWriter::State {
     std::string path;
     OutputFormatPtr output;
-    PacketPtr packet;
+    PacketPtr packet;        // video encoder output
+    PacketPtr audio_packet;  // audio encoder output (audio may arrive on a decoding thread)
+    std::mutex mux_mutex;    // the muxer is shared by the video and audio paths
 
     CodecContextPtr video_encoder;
     AVStream* video_stream = nullptr;
@@ -33,14 +36,15 @@ struct MediaWriter::State {
     bool begun = false;
     bool finished = false;
 
-    void drain(AVCodecContext* encoder, AVStream* stream) {
+    void drain(AVCodecContext* encoder, AVStream* stream, AVPacket* out) {
         for (;;) {
-            int ret = avcodec_receive_packet(encoder, packet.get());
+            int ret = avcodec_receive_packet(encoder, out);
             if (ret == AVERROR(EAGAIN) || ret == AVERROR_EOF) return;
             check_av(ret, "avcodec_receive_packet (" + std::string(encoder->codec->name) + ")");
-            av_packet_rescale_ts(packet.get(), encoder->time_base, stream->time_base);
-            packet->stream_index = stream->index;
-            check_av(av_interleaved_write_frame(output.get(), packet.get()), "write packet to '" + path + "'");
+            av_packet_rescale_ts(out, encoder->time_base, stream->time_base);
+            out->stream_index = stream->index;
+            std::lock_guard lock(mux_mutex);
+            check_av(av_interleaved_write_frame(output.get(), out), "write packet to '" + path + "'");
         }
     }
 
@@ -57,7 +61,7 @@ struct MediaWriter::State {
         frame->pts = audio_next_pts;
         audio_next_pts += samples;
         check_av(avcodec_send_frame(audio_encoder.get(), frame), "avcodec_send_frame (audio)");
-        drain(audio_encoder.get(), audio_stream);
+        drain(audio_encoder.get(), audio_stream, audio_packet.get());
     }
 };
 
@@ -92,6 +96,7 @@ MediaWriter::MediaWriter(const std::string& path, const std::string& format_hint
     State& s = *state_;
     s.path = path;
     s.packet = make_packet();
+    s.audio_packet = make_packet();
     const AVOutputFormat* format = guess_container(format_hint);
     if (!format) throw_usage("cannot tell the container format of '" + format_hint + "' (use .mp4, .mkv, .mov, .webm)");
     AVFormatContext* raw = nullptr;
@@ -222,7 +227,7 @@ void MediaWriter::write_video(const AVFrame* frame) {
     State& s = *state_;
     check_av(avcodec_send_frame(s.video_encoder.get(), frame), "avcodec_send_frame (video)");
     ++s.video_frames;
-    s.drain(s.video_encoder.get(), s.video_stream);
+    s.drain(s.video_encoder.get(), s.video_stream, s.packet.get());
 }
 
 void MediaWriter::write_audio_packet(AVPacket* packet, AVRational source_time_base) {
@@ -231,6 +236,7 @@ void MediaWriter::write_audio_packet(AVPacket* packet, AVRational source_time_ba
     av_packet_rescale_ts(packet, source_time_base, s.audio_stream->time_base);
     packet->stream_index = s.audio_stream->index;
     packet->pos = -1;
+    std::lock_guard lock(s.mux_mutex);
     check_av(av_interleaved_write_frame(s.output.get(), packet), "write audio packet to '" + s.path + "'");
 }
 
@@ -271,7 +277,7 @@ void MediaWriter::finish() {
     State& s = *state_;
     if (!s.begun || s.finished) return;
     check_av(avcodec_send_frame(s.video_encoder.get(), nullptr), "flush video encoder");
-    s.drain(s.video_encoder.get(), s.video_stream);
+    s.drain(s.video_encoder.get(), s.video_stream, s.packet.get());
     if (s.audio_mode == State::AudioMode::encode && s.resampler) {
         AVCodecContext* enc = s.audio_encoder.get();
         int frame_size = enc->frame_size > 0 ? enc->frame_size : 1024;
@@ -282,7 +288,7 @@ void MediaWriter::finish() {
             remaining -= n;
         }
         check_av(avcodec_send_frame(enc, nullptr), "flush audio encoder");
-        s.drain(enc, s.audio_stream);
+        s.drain(enc, s.audio_stream, s.audio_packet.get());
     }
     check_av(av_write_trailer(s.output.get()), "av_write_trailer ('" + s.path + "')");
     if (s.output->pb) {

@@ -1,7 +1,13 @@
 #include "avpost/media/video_source.hpp"
 
 #include <cmath>
+#include <condition_variable>
 #include <cstring>
+#include <deque>
+#include <exception>
+#include <mutex>
+#include <thread>
+#include <vector>
 
 #include "avpost/core/error.hpp"
 
@@ -22,7 +28,23 @@ struct VideoSource::State {
     bool flush_sent = false;
     std::int64_t next_synthetic_pts = 0;
 
+    // Prefetch: a worker thread decodes ahead into a bounded queue of recycled frames.
+    std::size_t prefetch_depth = 0;
+    std::thread worker;
+    std::mutex mutex;
+    std::condition_variable changed;
+    std::deque<FramePtr> ready;
+    std::vector<FramePtr> spare;
+    bool worker_finished = false;
+    bool stop_requested = false;
+    std::exception_ptr worker_error;
+
     std::string where() const { return label + " '" + path + "'"; }
+
+    bool decode_next(AVFrame* frame);
+    void run_worker();
+    void start_worker();
+    void stop_worker();
 };
 
 namespace {
@@ -92,7 +114,7 @@ VideoSource::VideoSource(const std::string& path, std::string label) : state_(st
     if (info.width <= 0 || info.height <= 0) throw_input(s.where() + " is not a video", "its video stream has no size");
 }
 
-VideoSource::~VideoSource() = default;
+VideoSource::~VideoSource() { state_->stop_worker(); }
 
 const VideoStreamInfo& VideoSource::info() const { return state_->info; }
 const std::string& VideoSource::label() const { return state_->label; }
@@ -104,8 +126,8 @@ const AVStream* VideoSource::audio_stream() const {
 
 void VideoSource::on_audio_packet(std::function<void(AVPacket*)> handler) { state_->audio_handler = std::move(handler); }
 
-bool VideoSource::next(AVFrame* frame) {
-    State& s = *state_;
+bool VideoSource::State::decode_next(AVFrame* frame) {
+    State& s = *this;
     av_frame_unref(frame);
     for (;;) {
         int ret = avcodec_receive_frame(s.decoder.get(), frame);
@@ -151,10 +173,91 @@ bool VideoSource::next(AVFrame* frame) {
     }
 }
 
+void VideoSource::State::run_worker() {
+    try {
+        for (;;) {
+            FramePtr frame;
+            {
+                std::unique_lock lock(mutex);
+                changed.wait(lock, [&] { return stop_requested || !spare.empty(); });
+                if (stop_requested) break;
+                frame = std::move(spare.back());
+                spare.pop_back();
+            }
+            bool got = decode_next(frame.get());
+            std::lock_guard lock(mutex);
+            if (!got) {
+                spare.push_back(std::move(frame));
+                break;
+            }
+            ready.push_back(std::move(frame));
+            changed.notify_all();
+        }
+    } catch (...) {
+        std::lock_guard lock(mutex);
+        worker_error = std::current_exception();
+    }
+    std::lock_guard lock(mutex);
+    worker_finished = true;
+    changed.notify_all();
+}
+
+void VideoSource::State::start_worker() {
+    worker_finished = false;
+    stop_requested = false;
+    while (ready.size() + spare.size() < prefetch_depth) spare.push_back(make_frame());
+    worker = std::thread([this] { run_worker(); });
+}
+
+void VideoSource::State::stop_worker() {
+    if (!worker.joinable()) return;
+    {
+        std::lock_guard lock(mutex);
+        stop_requested = true;
+        changed.notify_all();
+    }
+    worker.join();
+    for (auto& frame : ready) {
+        av_frame_unref(frame.get());
+        spare.push_back(std::move(frame));
+    }
+    ready.clear();
+}
+
+void VideoSource::enable_prefetch(std::size_t depth) {
+    State& s = *state_;
+    if (s.prefetch_depth > 0 || depth == 0) return;
+    s.prefetch_depth = depth;
+    s.start_worker();
+}
+
+void VideoSource::stop_prefetch() { state_->stop_worker(); }
+
+bool VideoSource::next(AVFrame* frame) {
+    State& s = *state_;
+    if (s.prefetch_depth == 0) return s.decode_next(frame);
+    std::unique_lock lock(s.mutex);
+    s.changed.wait(lock, [&] { return !s.ready.empty() || s.worker_finished; });
+    if (s.ready.empty()) {
+        if (s.worker_error) std::rethrow_exception(s.worker_error);
+        av_frame_unref(frame);
+        return false;
+    }
+    FramePtr decoded = std::move(s.ready.front());
+    s.ready.pop_front();
+    av_frame_unref(frame);
+    av_frame_move_ref(frame, decoded.get());
+    s.spare.push_back(std::move(decoded));
+    s.changed.notify_all();
+    return true;
+}
+
 double VideoSource::seconds_of(const AVFrame* frame) const { return to_seconds(frame->pts, state_->info.time_base); }
 
 void VideoSource::rewind() {
     State& s = *state_;
+    bool prefetching = s.worker.joinable();
+    s.stop_worker();
     AVStream* stream = s.format->streams[s.video_index];
     std::int64_t start = stream->start_time != AV_NOPTS_VALUE ? stream->start_time : 0;
     int ret = av_seek_frame(s.format.get(), s.video_index, start, AVSEEK_FLAG_BACKWARD);
@@ -163,10 +266,12 @@ void VideoSource::rewind() {
     avcodec_flush_buffers(s.decoder.get());
     s.demux_done = false;
     s.flush_sent = false;
+    if (prefetching) s.start_worker();
 }
 
-void VideoSource::check_integrity() const {
-    const State& s = *state_;
+void VideoSource::check_integrity() {
+    State& s = *state_;
+    s.stop_worker();  // the counters belong to the worker while it runs
     std::int64_t lost = s.stats.errors + s.stats.corrupt_frames;
     if (s.stats.frames == 0)
         throw_input(s.where() + " is corrupt", "no frame could be decoded");

@@ -35,6 +35,7 @@ struct AudioEncodeSettings {
     std::int64_t bit_rate = 128000;
 };
 
+// Video writes and audio writes may come from two threads (one each); muxing is serialised.
 class MediaWriter {
 public:
     // `path` is where bytes go; `format_hint` (a file name or format short name) picks the

@@ -43,7 +43,7 @@ public:
 
     const VideoStreamInfo& info() const;
     const std::string& label() const;
-    const DecodeStats& stats() const;
+    const DecodeStats& stats() const;  // stable when not prefetching or after check_integrity()
 
     // The file's first audio stream, if any (for stream copy or re-encode).
     const AVStream* audio_stream() const;
@@ -58,8 +58,14 @@ public:
     // Seeks back to the start (for looping backgrounds).
     void rewind();
 
-    // Throws when most frames were lost to decode errors (a corrupt stream).
-    void check_integrity() const;
+    // Decodes up to `depth` frames ahead on a worker thread, so this stream's decoding overlaps
+    // the caller's work. The audio handler then runs on that worker thread.
+    void enable_prefetch(std::size_t depth);
+    // Joins the worker; frames already decoded ahead are dropped.
+    void stop_prefetch();
+
+    // Throws when most frames were lost to decode errors (a corrupt stream). Stops prefetching.
+    void check_integrity();
 
 private:
     struct State;
