@@ -5,10 +5,6 @@
 #include <atomic>
 #include <set>
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-
 #include "avpost/net/http_client.hpp"
 #include "avpost/net/redact.hpp"
 #include "avpost/net/service_error.hpp"
@@ -58,18 +54,6 @@ struct ScriptedServer {
     }
 };
 
-int closed_port() {
-    // Bind an ephemeral port and close it without listening: connections are refused.
-    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-    socklen_t len = sizeof addr;
-    ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-    ::close(fd);
-    return ntohs(addr.sin_port);
-}
 
 }  // namespace
 
@@ -166,7 +150,7 @@ TEST(HttpClient, ConnectionRefusedIsRetriedEvenForCreateAndThenThrowsNetworkErro
     http.set_sleep_function([&](std::chrono::milliseconds) { ++sleeps; });
     HttpRequest req;
     req.method = "POST";
-    req.url = "http://127.0.0.1:" + std::to_string(closed_port()) + "/create?Signature=abc123";
+    req.url = "http://127.0.0.1:" + std::to_string(avpost::test::closed_port()) + "/create?Signature=abc123";
     try {
         http.send(req);
         FAIL() << "expected a network error";

@@ -101,3 +101,40 @@ inline std::filesystem::path make_temp_dir(const std::string& label) {
 }
 
 }  // namespace avpost::test
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include "avpost/sandbox/sandbox_server.hpp"
+
+namespace avpost::test {
+
+// A port nothing listens on: bound and closed without listen(), so connections are refused.
+inline int closed_port() {
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+    socklen_t len = sizeof addr;
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+    ::close(fd);
+    return ntohs(addr.sin_port);
+}
+
+// Sandbox settings for tests: jobs finish within about a second, small renders.
+inline sandbox::SandboxOptions fast_sandbox_options() {
+    sandbox::SandboxOptions o;
+    o.queue_seconds = 0.2;
+    o.process_seconds = 0.4;
+    o.render_width = 160;
+    o.render_height = 96;
+    o.generated_audio_seconds = 1.0;
+    o.a2v_requests_per_window = 10000;
+    o.webhook_initial_delay_ms = 50;
+    o.webhook_max_delay_ms = 200;
+    return o;
+}
+
+}  // namespace avpost::test

@@ -79,9 +79,9 @@ nlohmann::json Client::call(const std::string& method, const std::string& path_a
                " attempt(s)");
     if (res.status != 200) {
         // Akool answers 200 even for most errors; a body with a business code still says more.
-        nlohmann::json j = nlohmann::json::parse(res.body, nullptr, false, true);
-        if (!j.is_discarded() && j.is_object() && j.contains("code")) parse_response(res.body, context);
         bool transient = res.status >= 500 || res.status == 429 || res.status == 408;
+        nlohmann::json j = nlohmann::json::parse(res.body, nullptr, false, true);
+        if (!transient && !j.is_discarded() && j.is_object() && j.contains("code")) parse_response(res.body, context);
         throw_service(transient ? ServiceErrorKind::network : ServiceErrorKind::vendor, ErrorDomain::http, context,
                       res.status, "HTTP " + std::to_string(res.status));
     }
