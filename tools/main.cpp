@@ -2,9 +2,12 @@
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <exception>
+#include <iostream>
 #include <map>
+#include <nlohmann/json.hpp>
 
 #include "avpost/core/error.hpp"
+#include "avpost/core/interrupt.hpp"
 #include "avpost/core/log.hpp"
 #include "command.hpp"
 #include "exit_codes.hpp"
@@ -44,6 +47,16 @@ int main(int argc, char** argv) {
         return exit_usage;
     } catch (const Error& e) {
         log::error(e.what());
+        if (global.json)
+            std::cout << nlohmann::json{{"error",
+                                         {{"domain", to_string(e.domain())},
+                                          {"context", e.context()},
+                                          {"code", e.code()},
+                                          {"message", e.what()}}}}
+                             .dump()
+                      << "\n";
+        // The shell convention for "stopped by SIGINT".
+        if (interrupted()) return 130;
         return exit_code_for(e);
     } catch (const std::exception& e) {
         log::error(e.what());

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <nlohmann/json.hpp>
 
 #include "media_helpers.hpp"
 
@@ -43,9 +44,52 @@ TEST(ComposeErrors, UnreadableFile) {
     std::string locked = dir.file("locked.mp4");
     std::filesystem::copy_file(media("avatar_mask.mp4"), locked);
     std::filesystem::permissions(locked, std::filesystem::perms::none);
-    if (std::ifstream(locked).good()) GTEST_SKIP() << "running as a user who can read anything (root)";
+    if (std::ifstream(locked).good()) {
+        // Root reads anything; a directory is unreadable as a video for everyone.
+        Failure f = compose_fails(media("avatar.mp4"), dir.path().string(), media("background.png"));
+        EXPECT_EQ(f.exit_code, 3);
+        EXPECT_NE(f.message.find("cannot open mask '" + dir.path().string() + "'"), std::string::npos) << f.message;
+        return;
+    }
     Failure f = compose_fails(media("avatar.mp4"), locked, media("background.png"));
+    EXPECT_EQ(f.exit_code, 3);
     EXPECT_NE(f.message.find("Permission denied"), std::string::npos) << f.message;
+}
+
+TEST(ComposeErrors, UnwritableOutputLeavesNothing) {
+    TempDir dir;
+    std::filesystem::create_directories(dir.file("sub"));
+    // The output name is an existing directory: the rename into place must fail cleanly.
+    CommandResult r = run_avpost("compose --video " + quote(media("avatar.mp4")) + " --mask " +
+                                 quote(media("avatar_mask.mp4")) + " --background '#000000' -o " + quote(dir.file("sub")));
+    EXPECT_NE(r.exit_code, 0);
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+    EXPECT_TRUE(std::filesystem::is_directory(dir.file("sub")));
+    EXPECT_EQ(dir.entries().size(), 1u) << "temporary file left behind";
+}
+
+TEST(ComposeErrors, JsonModeReportsTheErrorAsAnObject) {
+    CommandResult r = run_avpost("--json compose --video /nonexistent.mp4 --mask " + quote(media("avatar_mask.mp4")) +
+                                 " --background '#000000' -o null");
+    EXPECT_EQ(r.exit_code, 3);
+    auto report = nlohmann::json::parse(r.out);
+    EXPECT_EQ(report["error"]["domain"], "input");
+    EXPECT_NE(report["error"]["message"].get<std::string>().find("No such file or directory"), std::string::npos);
+}
+
+TEST(ComposeErrors, InterruptRemovesThePartialOutput) {
+    TempDir dir;
+    // Long enough (a slow preset on HD) that the interrupt lands mid-encode.
+    run_ffmpeg("-f lavfi -i testsrc2=s=1280x720:r=25:d=8 -c:v libx264 -preset ultrafast -pix_fmt yuv420p " +
+               quote(dir.file("a.mp4")));
+    std::string out = dir.file("out.mp4");
+    CommandResult r = run_command("CI=true timeout --preserve-status -s INT 1.5 " + quote(AVPOST_BINARY) + " compose --video " +
+                                  quote(dir.file("a.mp4")) + " --mask " + quote(dir.file("a.mp4")) +
+                                  " --background '#000000' --preset veryslow -o " + quote(out));
+    EXPECT_EQ(r.exit_code, 130) << r.err;
+    EXPECT_NE(r.err.find("interrupted"), std::string::npos) << r.err;
+    EXPECT_FALSE(std::filesystem::exists(out));
+    EXPECT_EQ(dir.entries().size(), 1u) << "partial output left behind";
 }
 
 TEST(ComposeErrors, TextFileIsNotAVideo) {
