@@ -23,6 +23,7 @@ Progress::~Progress() {
 
 void Progress::update(std::int64_t frames_done) {
     if (!enabled_) return;
+    last_frames_ = frames_done;
     auto now = std::chrono::steady_clock::now();
     if (now - last_draw_ < std::chrono::milliseconds(200)) return;
     last_draw_ = now;
@@ -31,6 +32,8 @@ void Progress::update(std::int64_t frames_done) {
 
 void Progress::finish() {
     if (!enabled_ || !drawn_) return;
+    if (total_ > 0 && last_frames_ < total_) total_ = last_frames_;  // the estimate was long
+    draw(last_frames_, true);
     std::fputc('\n', stderr);
     drawn_ = false;
 }

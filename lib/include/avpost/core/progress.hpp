@@ -28,6 +28,7 @@ private:
     std::int64_t total_;
     bool enabled_;
     bool drawn_ = false;
+    std::int64_t last_frames_ = 0;
     std::chrono::steady_clock::time_point start_;
     std::chrono::steady_clock::time_point last_draw_;
 };
