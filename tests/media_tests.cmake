@@ -10,5 +10,6 @@ avpost_add_test(compose_test
   compose/compose_oracle_test.cpp
   compose/compose_errors_test.cpp
   compose/compose_timing_test.cpp
+  compose/compose_outputs_test.cpp
   support/media_helpers.cpp
 )
