@@ -195,7 +195,10 @@ void render_talking_head(const AudioTrack& audio, const TalkingHeadSettings& s, 
     std::unique_ptr<MediaWriter> mask;
     if (!mask_path.empty()) {
         mask = std::make_unique<MediaWriter>(mask_path.string(), "mp4");
-        mask->add_video(ves);
+        // Near-lossless: a matte's flat 16 and 235 must survive encoding.
+        VideoEncodeSettings mask_settings = ves;
+        mask_settings.crf = 8;
+        mask->add_video(mask_settings);
         mask->begin();
     }
 
@@ -223,7 +226,13 @@ void render_talking_head(const AudioTrack& audio, const TalkingHeadSettings& s, 
         video.write_video(frame.get());
         if (mask) {
             av_frame_make_writable(matte.get());
-            paint(matte.get(), [&](int x, int y) -> Px { return {uint8_t(head.contains(x, y) ? 235 : 16), 128, 128}; });
+            // A soft 2-pixel edge, as real mattes have; it also keeps encoder ringing small.
+            paint(matte.get(), [&](int x, int y) -> Px {
+                double dx = (x - head.cx) / head.rx, dy = (y - head.cy) / head.ry;
+                double inside_px = (1.0 - std::sqrt(dx * dx + dy * dy)) * std::min(head.rx, head.ry);
+                double alpha = std::clamp(inside_px / 2.0 + 0.5, 0.0, 1.0);
+                return {uint8_t(std::lround(16 + 219 * alpha)), 128, 128};
+            });
             matte->pts = static_cast<std::int64_t>(i);
             mask->write_video(matte.get());
         }

@@ -1,0 +1,176 @@
+// The sandbox itself: the rendered talking head follows the audio, webhooks arrive signed and
+// encrypted and are retried until a 200, control endpoints, slow responses.
+#include <gtest/gtest.h>
+
+#include "avpost/net/akool_client.hpp"
+#include "avpost/net/akool_webhook.hpp"
+#include "avpost/net/downloader.hpp"
+#include "avpost/sandbox/sandbox_server.hpp"
+#include "avpost/sandbox/talking_head.hpp"
+#include "net_test_support.hpp"
+
+using namespace avpost;
+using namespace avpost::net;
+namespace fs = std::filesystem;
+
+TEST(TalkingHead, MouthOpensWithLoudness) {
+    // One second of silence, then one second of voice.
+    sandbox::AudioTrack audio = sandbox::make_voice_like_track(2.0, 16000, 3);
+    std::fill(audio.samples.begin(), audio.samples.begin() + 16000, 0.0f);
+    auto loud = sandbox::loudness_per_frame(audio, 25);
+    ASSERT_EQ(loud.size(), 50u);
+    double quiet_max = *std::max_element(loud.begin(), loud.begin() + 25);
+    double voiced_max = *std::max_element(loud.begin() + 25, loud.end());
+    EXPECT_EQ(quiet_max, 0.0);
+    EXPECT_EQ(voiced_max, 1.0);
+
+    auto dir = avpost::test::make_temp_dir("head");
+    sandbox::TalkingHeadSettings s{160, 96, 25};
+    sandbox::render_talking_head(audio, s, dir / "head.mp4", dir / "mask.mp4");
+    verify_decodable_video(dir / "head.mp4");
+    verify_decodable_video(dir / "mask.mp4");
+
+    // Count dark (mouth) luma pixels in the mouth box, per frame, from the decoded video.
+    auto raw = avpost::test::run(std::string(FFMPEG_EXECUTABLE) + " -v error -i " + (dir / "head.mp4").string() +
+                                 " -f rawvideo -pix_fmt gray -");
+    ASSERT_EQ(raw.exit_code, 0) << raw.err;
+    const std::size_t frame_size = 160 * 96;
+    ASSERT_GE(raw.out.size() / frame_size, 48u);
+    auto box = sandbox::mouth_box(160, 96);
+    auto dark_in = [&](std::size_t f) {
+        int n = 0;
+        for (int y = box.y0; y < box.y1; ++y)
+            for (int x = box.x0; x < box.x1; ++x)
+                if (static_cast<unsigned char>(raw.out[f * frame_size + y * 160 + x]) < 90) ++n;
+        return n;
+    };
+    int silent = 0, voiced = 0;
+    for (std::size_t f = 2; f < 23; ++f) silent = std::max(silent, dark_in(f));
+    for (std::size_t f = 27; f < 48; ++f) voiced = std::max(voiced, dark_in(f));
+    EXPECT_GT(voiced, silent * 3 + 10) << "silent " << silent << " voiced " << voiced;
+
+    // The audio track made it into the file.
+    auto probe = avpost::test::run(std::string(FFPROBE_EXECUTABLE) + " -v error -show_entries stream=codec_type -of csv=p=0 " +
+                                   (dir / "head.mp4").string());
+    EXPECT_NE(probe.out.find("audio"), std::string::npos);
+    fs::remove_all(dir);
+}
+
+TEST(TalkingHead, RendersTheGivenAudioWhenTheSandboxCanFetchIt) {
+    auto dir = avpost::test::make_temp_dir("audio");
+    // A 1.5 s tone as WAV, served by the sandbox itself.
+    auto gen = avpost::test::run(std::string(FFMPEG_EXECUTABLE) + " -v error -f lavfi -i sine=frequency=300:duration=1.5 " +
+                                 (dir / "tone.wav").string());
+    ASSERT_EQ(gen.exit_code, 0) << gen.err;
+    auto track = sandbox::decode_audio_file(dir / "tone.wav", 60);
+    EXPECT_NEAR(track.seconds(), 1.5, 0.05);
+    fs::remove_all(dir);
+}
+
+namespace {
+akool::TalkingAvatarRequest request_with_webhook(const std::string& url) {
+    akool::TalkingAvatarRequest r;
+    akool::Element avatar;
+    avatar.type = "avatar";
+    avatar.avatar_id = "Yasmin_in_White_shirt_20231121";
+    avatar.scale_x = avatar.scale_y = 1;
+    avatar.offset_x = avatar.offset_y = 0;
+    akool::Element audio;
+    audio.type = "audio";
+    audio.input_text = "Hello there";
+    audio.voice_id = "6889b628662160e2caad5dbc";
+    r.avatar_from = 2;
+    r.elements = {avatar, audio};
+    r.webhook_url = url;
+    return r;
+}
+}  // namespace
+
+TEST(SandboxWebhook, DeliversSignedEncryptedCallbacksAndRetriesUntil200) {
+    auto options = avpost::test::fast_sandbox_options();
+    sandbox::SandboxServer server(options);
+    server.start();
+
+    akool::WebhookVerifier verifier({options.akool_client_id, options.akool_client_secret});
+    avpost::test::LocalServer receiver;
+    std::mutex m;
+    std::vector<akool::WebhookEvent> events;
+    int calls = 0, rejected = 0;
+    receiver.server.Post("/hook", [&](const httplib::Request& req, httplib::Response& res) {
+        std::lock_guard lock(m);
+        if (++calls <= 2) {  // the first two deliveries fail
+            res.status = 500;
+            return;
+        }
+        try {
+            events.push_back(verifier.verify(req.body));
+            res.status = 200;
+        } catch (const std::exception&) {
+            ++rejected;
+            res.status = 400;
+        }
+    });
+    receiver.start();
+
+    akool::ClientOptions co;
+    co.base_url = server.base_url();
+    co.credentials.api_key = options.akool_client_secret;
+    co.http = avpost::test::fast_http_options();
+    akool::Client client(co);
+    auto created = client.create_talking_avatar(request_with_webhook(receiver.url("/hook")));
+
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (std::chrono::steady_clock::now() < deadline) {
+        {
+            std::lock_guard lock(m);
+            if (!events.empty() && events.back().status == 3) break;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    std::lock_guard lock(m);
+    ASSERT_FALSE(events.empty());
+    EXPECT_EQ(rejected, 0);
+    EXPECT_EQ(events.back().id, created.id);
+    EXPECT_EQ(events.back().status, 3);
+    EXPECT_NE(events.back().url.find("Signature="), std::string::npos);
+    EXPECT_GE(calls, 3);
+    EXPECT_GE(server.stats().webhook_attempts, calls);
+    receiver.stop();
+}
+
+TEST(SandboxControl, FaultsOverHttpStatsAndSlowResponses) {
+    sandbox::SandboxServer server(avpost::test::fast_sandbox_options());
+    server.start();
+    httplib::Client cli("127.0.0.1", server.port());
+    auto added = cli.Post("/sandbox/faults", R"({"path_prefix":"/v1/a2v/video.list","http_status":500,"count":1})",
+                          "application/json");
+    ASSERT_TRUE(added);
+    EXPECT_EQ(added->status, 200);
+    httplib::Headers auth = {{"Authorization", "Bearer " + server.options().a2v_token}};
+    auto first = cli.Get("/v1/a2v/video.list", auth);
+    EXPECT_EQ(first->status, 500);
+    auto second = cli.Get("/v1/a2v/video.list", auth);
+    EXPECT_EQ(second->status, 200);
+    EXPECT_FALSE(second->get_header_value("X-Ratelimit-Left").empty());
+
+    cli.Post("/sandbox/faults", R"({"path_prefix":"/v1/a2v/avatar.list","delay_ms":400})", "application/json");
+    auto t0 = std::chrono::steady_clock::now();
+    EXPECT_EQ(cli.Get("/v1/a2v/avatar.list", auth)->status, 200);
+    EXPECT_GE(std::chrono::steady_clock::now() - t0, std::chrono::milliseconds(350));
+
+    auto stats = nlohmann::json::parse(cli.Get("/sandbox/stats")->body);
+    EXPECT_EQ(stats["requests"]["/v1/a2v/video.list"], 2);
+    EXPECT_EQ(stats["statuses"]["500"], 1);
+    EXPECT_EQ(cli.Post("/sandbox/faults", "nonsense", "application/json")->status, 400);
+
+    // A low-speed timeout on the client side turns a stalled answer into a retried network error.
+    cli.Post("/sandbox/faults", R"({"path_prefix":"/v1/a2v/video.list","delay_ms":1500})", "application/json");
+    auto opts = avpost::test::fast_http_options(2);
+    opts.timeouts.total = std::chrono::milliseconds(500);
+    HttpClient http(opts);
+    HttpRequest req;
+    req.url = server.base_url() + "/v1/a2v/video.list";
+    req.headers = {{"Authorization", "Bearer " + server.options().a2v_token}};
+    EXPECT_EQ(http.send(req).status, 200);
+    EXPECT_EQ(http.send(req).attempts, 1);
+}
