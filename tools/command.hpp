@@ -28,5 +28,16 @@ const std::vector<CommandSpec>& all_commands();
 
 // Each command lives in its own file and exposes one spec.
 CommandSpec compose_command();
+// Vendor clients (vendor_*_commands.cpp) and the local vendor stand-in (sandbox_command.cpp).
+CommandSpec avatars_command();
+CommandSpec poses_command();
+CommandSpec voices_command();
+CommandSpec videos_command();
+CommandSpec render_command();
+CommandSpec status_command();
+CommandSpec wait_command();
+CommandSpec fetch_command();
+CommandSpec sandbox_command();
+CommandSpec archive_command();
 
 }  // namespace avpost::tool

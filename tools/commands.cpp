@@ -5,6 +5,16 @@ namespace avpost::tool {
 const std::vector<CommandSpec>& all_commands() {
     static const std::vector<CommandSpec> commands = {
         compose_command(),
+        avatars_command(),
+        poses_command(),
+        voices_command(),
+        render_command(),
+        status_command(),
+        wait_command(),
+        videos_command(),
+        fetch_command(),
+        sandbox_command(),
+        archive_command(),
     };
     return commands;
 }

@@ -10,6 +10,16 @@ enum ExitCode : int {
     exit_usage = 2,    // bad command line or parameter values
     exit_input = 3,    // unusable input: missing/unreadable file, not a video, corrupt stream
     exit_output = 4,   // cannot write the output (encoder, muxer, disk)
+    // Vendor commands (render, status, wait, fetch, ...):
+    exit_missing_credentials = 10,  // no API key / token in the environment
+    exit_unknown_id = 11,           // the vendor knows no such job, avatar or file
+    exit_render_failed = 12,        // the render ended failed
+    exit_link_expired = 13,         // a signed result link expired (403): fetch again for a fresh one
+    exit_vendor_error = 14,         // the vendor answered with an error code or an unexpected reply
+    exit_network = 15,              // the vendor could not be reached, or kept failing, after retries
+    exit_not_finished = 16,         // waiting timed out, or fetch of a render that is still running
+    // Archive commands:
+    exit_verify_failed = 20,  // archive verify found files that differ from the catalog or are missing
 };
 
 int exit_code_for(const Error& error);
