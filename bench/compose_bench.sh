@@ -52,6 +52,14 @@ bench_size() {  # WIDTH HEIGHT SECONDS
   printf '%-10s %4d frames  ffmpeg %7.3f s (%6.1f fps)  avpost %7.3f s (%6.1f fps)  speed-up %.2fx\n' \
     "$tag" "$frames" "$t_ff" "$(echo "$frames / $t_ff" | bc -l)" "$t_av" "$(echo "$frames / $t_av" | bc -l)" \
     "$(echo "$t_ff / $t_av" | bc -l)"
+  # Equal output: both results, losslessly encoded, compared with ffmpeg's psnr filter.
+  if [ "${AVPOST_BENCH_CHECK:-1}" = 1 ]; then
+    "${ff[@]}" -i "$a" -i "$m" -i "$b" -filter_complex "$graph" -an -c:v ffv1 "$work/ffmpeg_$tag.mkv"
+    "$avpost" compose --quiet --video "$a" --mask "$m" --background "$b" --vcodec ffv1 -o "$work/avpost_$tag.mkv"
+    ffmpeg -hide_banner -nostdin -i "$work/avpost_$tag.mkv" -i "$work/ffmpeg_$tag.mkv" -an -lavfi psnr -f null - 2>&1 |
+      sed -n 's/.*PSNR \(.*\)/           equal output check (avpost vs ffmpeg, PSNR dB): \1/p'
+    rm -f "$work/ffmpeg_$tag.mkv" "$work/avpost_$tag.mkv"
+  fi
 }
 
 command -v bc >/dev/null || { echo "bench needs bc (apt-get install bc)" >&2; exit 1; }

@@ -50,12 +50,17 @@ struct MediaWriter::State {
 
     void send_audio_from_fifo(int samples) {
         AVFrame* frame = audio_frame.get();
-        av_frame_unref(frame);
-        frame->nb_samples = samples;
-        frame->format = audio_encoder->sample_fmt;
-        frame->sample_rate = audio_encoder->sample_rate;
-        check_av(av_channel_layout_copy(&frame->ch_layout, &audio_encoder->ch_layout), "av_channel_layout_copy");
-        check_av(av_frame_get_buffer(frame, 0), "av_frame_get_buffer (audio)");
+        if (frame->buf[0] && frame->nb_samples == samples) {
+            // Same size as last time: reuse the buffer unless the encoder still holds it.
+            check_av(av_frame_make_writable(frame), "av_frame_make_writable (audio)");
+        } else {
+            av_frame_unref(frame);
+            frame->nb_samples = samples;
+            frame->format = audio_encoder->sample_fmt;
+            frame->sample_rate = audio_encoder->sample_rate;
+            check_av(av_channel_layout_copy(&frame->ch_layout, &audio_encoder->ch_layout), "av_channel_layout_copy");
+            check_av(av_frame_get_buffer(frame, 0), "av_frame_get_buffer (audio)");
+        }
         if (av_audio_fifo_read(fifo.get(), reinterpret_cast<void**>(frame->data), samples) < samples)
             throw_av("av_audio_fifo_read", AVERROR_BUG);
         frame->pts = audio_next_pts;
