@@ -65,21 +65,20 @@ void fill_solid(AVFrame* frame, Yuv8 colour) {
     }
 }
 
-void check_input_exists(const std::string& path, const char* label) {
+void require_given(const std::string& path, const char* label) {
     if (path.empty()) throw_usage(std::string("no ") + label + " given");
 }
 
 // The background: a solid colour, a still image (converted once), or a video (per frame).
 class Background {
 public:
-    Background(const ComposeParams& params, std::optional<Size> canvas_request) {
+    explicit Background(const ComposeParams& params) {
         if (params.background.starts_with('#')) {
             colour_ = parse_hex_colour(params.background);
         } else {
-            check_input_exists(params.background, "background");
+            require_given(params.background, "background");
             source_ = std::make_unique<media::VideoSource>(params.background, "background");
         }
-        (void)canvas_request;
     }
 
     std::optional<Size> native_size() const {
@@ -222,12 +221,12 @@ ComposeReport run_compose(const ComposeParams& params) {
         throw_usage("unknown video encoder '" + params.vcodec + "' (see `ffmpeg -encoders`)");
     if (params.canvas && (params.canvas->width <= 0 || params.canvas->height <= 0))
         throw_usage("canvas size " + size_text(*params.canvas) + " is empty");
-    check_input_exists(params.video, "avatar video (--video)");
-    check_input_exists(params.mask, "mask video (--mask)");
+    require_given(params.video, "avatar video (--video)");
+    require_given(params.mask, "mask video (--mask)");
 
     media::VideoSource avatar(params.video, "avatar");
     media::VideoSource mask(params.mask, "mask");
-    Background background(params, params.canvas);
+    Background background(params);
     const auto& avatar_info = avatar.info();
     if (avatar_info.still_image) throw_input("avatar '" + params.video + "'", "is a still image, not a video");
 
