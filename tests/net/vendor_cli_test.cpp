@@ -1,0 +1,284 @@
+// The vendor commands as a user runs them: the avpost binary against an in-process sandbox,
+// every command, every documented exit code, and no secret in any output.
+#include <gtest/gtest.h>
+
+#include <csignal>
+#include <fstream>
+#include <regex>
+
+#include "avpost/sandbox/sandbox_server.hpp"
+#include "net_test_support.hpp"
+#include "vendor_doc_examples.hpp"
+
+using namespace avpost;
+namespace fs = std::filesystem;
+using avpost::test::CommandResult;
+
+namespace {
+
+std::string quote(const std::string& s) {
+    std::string out = "'";
+    for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    return out + "'";
+}
+
+// No credential and no signature value may appear in what the program prints.
+void expect_no_secrets(const CommandResult& r, const sandbox::SandboxOptions& o) {
+    for (const std::string& secret : {o.akool_client_secret, o.a2v_token}) {
+        EXPECT_EQ(r.out.find(secret), std::string::npos) << "stdout leaks a credential";
+        EXPECT_EQ(r.err.find(secret), std::string::npos) << "stderr leaks a credential";
+    }
+    std::regex signature("Signature=[0-9a-f]{16,}");
+    EXPECT_FALSE(std::regex_search(r.out, signature)) << r.out;
+    EXPECT_FALSE(std::regex_search(r.err, signature)) << r.err;
+}
+
+}  // namespace
+
+class VendorCli : public ::testing::Test {
+protected:
+    void SetUp() override { start(avpost::test::fast_sandbox_options()); }
+    void start(sandbox::SandboxOptions o) {
+        server.reset();
+        server = std::make_unique<sandbox::SandboxServer>(o);
+        server->start();
+        dir = avpost::test::make_temp_dir("cli");
+    }
+    void TearDown() override { fs::remove_all(dir); }
+
+    std::string env(bool akool_creds = true, bool a2v_creds = true) const {
+        const auto& o = server->options();
+        std::string e = "env -u AKOOL_API_KEY -u AKOOL_CLIENT_ID -u AKOOL_CLIENT_SECRET -u A2V_TOKEN -u A2V_USERNAME "
+                        "-u A2V_PASSWORD AVPOST_HTTP_MAX_ATTEMPTS=2 AVPOST_AKOOL_BASE_URL=" +
+                        server->base_url() + " AVPOST_A2V_BASE_URL=" + server->base_url();
+        if (akool_creds) e += " AKOOL_API_KEY=" + quote(o.akool_client_secret);
+        if (a2v_creds) e += " A2V_TOKEN=" + quote(o.a2v_token);
+        return e;
+    }
+    CommandResult avpost(const std::string& args, bool akool_creds = true, bool a2v_creds = true) {
+        CommandResult r = avpost::test::run(env(akool_creds, a2v_creds) + " " + AVPOST_BINARY + " " + args);
+        expect_no_secrets(r, server->options());
+        return r;
+    }
+    static std::string first_line(const std::string& s) { return s.substr(0, s.find('\n')); }
+    static int lines(const std::string& s) { return static_cast<int>(std::count(s.begin(), s.end(), '\n')); }
+    std::string render_a2v() {
+        auto r = avpost("render --vendor a2v --pose pose-kai-front --audio " + server->base_url() + "/files/none.wav");
+        EXPECT_EQ(r.exit_code, 0) << r.err;
+        return first_line(r.out);
+    }
+
+    std::unique_ptr<sandbox::SandboxServer> server;
+    fs::path dir;
+};
+
+TEST_F(VendorCli, AvatarsOfBothVendors) {
+    auto a2v = avpost("avatars --vendor a2v");
+    EXPECT_EQ(a2v.exit_code, 0) << a2v.err;
+    EXPECT_NE(a2v.out.find("pose-lena-standing"), std::string::npos);
+    auto akool = avpost("avatars --vendor akool --json");
+    ASSERT_EQ(akool.exit_code, 0) << akool.err;
+    auto j = nlohmann::json::parse(akool.out);
+    EXPECT_EQ(j["avatars"].size(), 4u);
+    auto own = avpost("avatars --vendor akool --from 3");
+    EXPECT_EQ(lines(own.out), 1);
+}
+
+TEST_F(VendorCli, PosesVoicesVideos) {
+    auto poses = avpost("poses --vendor a2v --avatar 101 --json");
+    ASSERT_EQ(poses.exit_code, 0) << poses.err;
+    EXPECT_EQ(nlohmann::json::parse(poses.out)["poses"].size(), 2u);
+    auto voices = avpost("voices --vendor akool");
+    EXPECT_EQ(voices.exit_code, 0);
+    EXPECT_NE(voices.out.find("6889b628662160e2caad5dbc"), std::string::npos);
+    std::string id = render_a2v();
+    auto videos = avpost("videos --vendor a2v --json");
+    ASSERT_EQ(videos.exit_code, 0);
+    EXPECT_EQ(nlohmann::json::parse(videos.out)["videos"][0]["id"], id);
+    // Wrong vendor for a command is a usage error.
+    EXPECT_EQ(avpost("poses --vendor akool --avatar 1").exit_code, 2);
+}
+
+TEST_F(VendorCli, RenderA2vWaitStatusFetch) {
+    auto r = avpost("render --vendor a2v --pose pose-lena-seated --audio https://x.test/a.wav --wait --interval 0.1 --json");
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    auto j = nlohmann::json::parse(r.out);
+    EXPECT_EQ(j["state"], "finished");
+    EXPECT_NE(j["mask_url"].get<std::string>().find("Signature=REDACTED"), std::string::npos);
+    std::string id = j["id"];
+
+    auto status = avpost("status --vendor a2v " + id);
+    EXPECT_EQ(status.exit_code, 0);
+    EXPECT_NE(status.out.find("finished"), std::string::npos);
+    EXPECT_NE(status.out.find("mask\t"), std::string::npos);
+
+    auto fetch = avpost("fetch --vendor a2v " + id + " -o " + (dir / "out").string());
+    ASSERT_EQ(fetch.exit_code, 0) << fetch.err;
+    EXPECT_EQ(lines(fetch.out), 2);
+    EXPECT_TRUE(fs::exists(dir / "out" / (id + ".mp4")));
+    EXPECT_TRUE(fs::exists(dir / "out" / (id + "-mask.mp4")));
+    auto probe = avpost::test::run(std::string(FFPROBE_EXECUTABLE) + " -v error -count_frames -select_streams v -show_entries "
+                                   "stream=nb_read_frames -of csv=p=0 " + (dir / "out" / (id + ".mp4")).string());
+    EXPECT_EQ(probe.exit_code, 0);
+    EXPECT_GT(std::atoi(probe.out.c_str()), 10);
+}
+
+TEST_F(VendorCli, RenderAkoolFromRequestFileThenWaitAndFetch) {
+    std::ofstream(dir / "request.json") << avpost::test::docs::kAkoolCreateRequest;
+    auto r = avpost("render --vendor akool --request " + (dir / "request.json").string());
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    std::string id = first_line(r.out);
+    EXPECT_EQ(id.size(), 24u);
+    auto w = avpost("wait --vendor akool " + id + " --interval 0.1 --timeout 60 --json");
+    ASSERT_EQ(w.exit_code, 0) << w.err;
+    EXPECT_EQ(nlohmann::json::parse(w.out)["vendor_status"], "3");
+    auto f = avpost("fetch --vendor akool " + id + " -o " + dir.string() + " --json");
+    ASSERT_EQ(f.exit_code, 0) << f.err;
+    auto j = nlohmann::json::parse(f.out);
+    EXPECT_TRUE(fs::exists(j["video"].get<std::string>()));
+    EXPECT_FALSE(j.contains("mask"));  // Akool gives no matte
+}
+
+TEST_F(VendorCli, InvalidAkoolRequestIsAUsageErrorAndNothingIsSent) {
+    auto j = nlohmann::json::parse(avpost::test::docs::kAkoolCreateRequest);
+    j["width"] = 1920;
+    std::ofstream(dir / "bad.json") << j.dump();
+    auto r = avpost("render --vendor akool --request " + (dir / "bad.json").string());
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_NE(r.err.find("3840x2160"), std::string::npos);
+    EXPECT_EQ(server->stats().requests.count("/api/open/v3/talkingavatar/create"), 0u);
+}
+
+TEST_F(VendorCli, ExitCodeMissingCredentials) {
+    for (std::string cmd : std::vector<std::string>{"avatars --vendor akool", "avatars --vendor a2v", "status --vendor a2v x"}) {
+        auto r = avpost(cmd, false, false);
+        EXPECT_EQ(r.exit_code, 10) << cmd;
+        EXPECT_EQ(lines(r.err), 1) << r.err;
+        EXPECT_NE(r.err.find("credentials"), std::string::npos);
+    }
+    EXPECT_TRUE(server->stats().requests.empty());
+}
+
+TEST_F(VendorCli, ExitCodeUnknownId) {
+    for (std::string cmd : std::vector<std::string>{"status --vendor a2v v-nope", "status --vendor akool 000000000000000000000000",
+                            "wait --vendor a2v v-nope", "fetch --vendor a2v v-nope -o " + dir.string(),
+                            "poses --vendor a2v --avatar 999"}) {
+        auto r = avpost(cmd);
+        EXPECT_EQ(r.exit_code, 11) << cmd << ": " << r.err;
+        EXPECT_EQ(lines(r.err), 1) << r.err;
+    }
+}
+
+TEST_F(VendorCli, ExitCodeRenderFailed) {
+    sandbox::Fault f;
+    f.path_prefix = "/v1/a2v/video.generate";
+    f.fail_render = true;
+    server->add_fault(f);
+    std::string id = render_a2v();
+    auto w = avpost("wait --vendor a2v " + id + " --interval 0.1");
+    EXPECT_EQ(w.exit_code, 12) << w.err;
+    EXPECT_NE(w.out.find("failed"), std::string::npos);
+    EXPECT_EQ(lines(w.err), 1) << w.err;
+    EXPECT_EQ(avpost("status --vendor a2v " + id).exit_code, 12);
+    EXPECT_EQ(avpost("fetch --vendor a2v " + id + " -o " + dir.string()).exit_code, 12);
+}
+
+TEST_F(VendorCli, ExitCodeLinkExpired) {
+    auto o = avpost::test::fast_sandbox_options();
+    o.link_ttl_seconds = 0;  // every link is expired when handed out
+    start(o);
+    std::string id = render_a2v();
+    EXPECT_EQ(avpost("wait --vendor a2v " + id + " --interval 0.1").exit_code, 0);
+    auto f = avpost("fetch --vendor a2v " + id + " -o " + dir.string());
+    EXPECT_EQ(f.exit_code, 13) << f.err;
+    EXPECT_EQ(lines(f.err), 1) << f.err;
+    EXPECT_NE(f.err.find("expired"), std::string::npos);
+    EXPECT_FALSE(fs::exists(dir / (id + ".mp4")));
+}
+
+TEST_F(VendorCli, ExitCodeVendorError) {
+    sandbox::Fault f;
+    f.path_prefix = "/api/open/v3/avatar/list";
+    f.vendor_code = 1006;
+    f.message = "Your quota is not enough";
+    server->add_fault(f);
+    auto r = avpost("avatars --vendor akool");
+    EXPECT_EQ(r.exit_code, 14);
+    EXPECT_NE(r.err.find("1006"), std::string::npos);
+    EXPECT_NE(r.err.find("quota"), std::string::npos);
+    EXPECT_EQ(lines(r.err), 1);
+    // A wrong token: the vendor refuses (HTTP 401), the token is not echoed.
+    auto wrong = avpost::test::run(env(true, false) + " A2V_TOKEN=wrong-token-777 " + AVPOST_BINARY + " videos --vendor a2v");
+    EXPECT_EQ(wrong.exit_code, 14);
+    EXPECT_EQ(wrong.err.find("wrong-token-777"), std::string::npos);
+}
+
+TEST_F(VendorCli, ExitCodeNetwork) {
+    std::string closed = "http://127.0.0.1:" + std::to_string(avpost::test::closed_port());
+    auto r = avpost::test::run(env() + " AVPOST_A2V_BASE_URL=" + closed + " " + AVPOST_BINARY + " videos --vendor a2v");
+    EXPECT_EQ(r.exit_code, 15) << r.err;
+    EXPECT_EQ(lines(r.err), 1);
+    sandbox::Fault f;
+    f.path_prefix = "/v1/a2v/video.list";
+    f.http_status = 503;
+    f.count = 5;
+    server->add_fault(f);
+    auto busy = avpost("videos --vendor a2v");
+    EXPECT_EQ(busy.exit_code, 15);
+    EXPECT_EQ(server->stats().requests["/v1/a2v/video.list"], 2);  // AVPOST_HTTP_MAX_ATTEMPTS=2
+}
+
+TEST_F(VendorCli, ExitCodeNotFinished) {
+    auto o = avpost::test::fast_sandbox_options();
+    o.queue_seconds = 30;
+    start(o);
+    std::string id = render_a2v();
+    auto w = avpost("wait --vendor a2v " + id + " --timeout 0.3 --interval 0.1");
+    EXPECT_EQ(w.exit_code, 16) << w.err;
+    EXPECT_EQ(avpost("fetch --vendor a2v " + id + " -o " + dir.string()).exit_code, 16);
+    EXPECT_EQ(avpost("render --vendor a2v --audio https://x.test/a.wav").exit_code, 2);
+}
+
+TEST_F(VendorCli, VerboseOutputKeepsSecretsOut) {
+    sandbox::Fault f;
+    f.path_prefix = "/v1/a2v/video.list";
+    f.http_status = 500;
+    server->add_fault(f);
+    avpost("-v videos --vendor a2v");  // expect_no_secrets runs on every call
+    std::string id = render_a2v();
+    avpost("-v wait --vendor a2v " + id + " --interval 0.1");
+    avpost("-v fetch --vendor a2v " + id + " -o " + dir.string());
+    avpost("-v avatars --vendor akool");
+}
+
+TEST(SandboxCommand, ServesUntilTerminated) {
+    auto dir = avpost::test::make_temp_dir("sandbox-cmd");
+    std::string out = (dir / "out.txt").string(), pidfile = (dir / "pid").string();
+    std::system((std::string(AVPOST_BINARY) + " sandbox --port 0 --json --link-ttl 60 --size 64x48 " +
+                 "--fault '{\"path_prefix\":\"/v1/a2v/video.list\",\"http_status\":503}' > " + out + " 2>&1 & echo $! > " +
+                 pidfile)
+                    .c_str());
+    pid_t pid = std::atoi(avpost::test::slurp(pidfile).c_str());
+    ASSERT_GT(pid, 0);
+    nlohmann::json info;
+    for (int i = 0; i < 100 && info.is_null(); ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        info = nlohmann::json::parse(avpost::test::slurp(out), nullptr, false);
+        if (info.is_discarded()) info = nullptr;
+    }
+    ASSERT_TRUE(info.is_object()) << avpost::test::slurp(out);
+    int port = info["port"];
+    EXPECT_EQ(info["options"]["render_width"], 64);
+    httplib::Client cli("127.0.0.1", port);
+    httplib::Headers auth = {{"Authorization", "Bearer sandbox-a2v-token"}};
+    EXPECT_EQ(cli.Get("/v1/a2v/video.list", auth)->status, 503);  // the --fault
+    EXPECT_EQ(cli.Get("/v1/a2v/video.list", auth)->status, 200);
+    ::kill(pid, SIGTERM);
+    bool gone = false;
+    for (int i = 0; i < 100 && !gone; ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        gone = ::kill(pid, 0) != 0;
+    }
+    EXPECT_TRUE(gone);
+    fs::remove_all(dir);
+}
