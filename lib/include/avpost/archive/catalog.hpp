@@ -1,0 +1,170 @@
+#pragma once
+// The archive catalog: one SQLite file (WAL) in the archive root holding every vendor job and
+// every asset derived from it, with where each asset is stored and whether it was verified.
+// The schema is versioned with PRAGMA user_version and upgraded by an ordered list of
+// migrations, each applied in its own transaction. Times are Unix seconds (UTC).
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+struct sqlite3;
+
+namespace avpost::archive {
+
+// pending -> downloading (claimed) -> stored -> verified; failed and expired-before-archived
+// are terminal until a person retries. A failed verify moves stored/verified to failed.
+enum class AssetState { pending, downloading, stored, verified, failed, expired_before_archived };
+
+std::string_view to_string(AssetState state);
+AssetState asset_state_from_string(std::string_view text);  // throws Error(usage) on unknown text
+
+// The kinds of file kept per job.
+inline constexpr std::string_view asset_kinds[] = {"avatar", "mask", "composite", "delivery", "other"};
+
+struct JobRecord {
+    std::int64_t id = 0;
+    std::string vendor;          // "akool", "a2v"
+    std::string vendor_job_id;   // unique per vendor
+    nlohmann::json request = nlohmann::json::object();  // the request as sent (no secrets)
+    std::string status;          // the vendor's status word
+    std::int64_t created_at = 0;
+    std::optional<std::int64_t> link_expires_at;  // when the vendor's download link dies
+    std::int64_t updated_at = 0;
+};
+
+struct MediaFacts {
+    std::string codec;  // libavcodec name, e.g. "h264"
+    int width = 0;
+    int height = 0;
+    double duration_seconds = 0.0;
+    double frame_rate = 0.0;
+};
+
+struct AssetRecord {
+    std::int64_t id = 0;
+    std::int64_t job_id = 0;
+    std::string kind;        // one of asset_kinds
+    std::string name;        // file name within the job, e.g. "avatar.mp4"
+    std::string source_url;  // redacted: no query string, no user info
+    std::optional<std::int64_t> size;
+    std::string sha256;      // lowercase hex, empty until known
+    std::optional<MediaFacts> media;
+    std::string store_uri;   // "file:///abs/root" or "s3://bucket/prefix"
+    std::string store_key;   // key within the store, e.g. "akool/2026-11/JOB/avatar.mp4"
+    AssetState state = AssetState::pending;
+    std::string error;       // last error text, empty when none
+    int attempts = 0;
+    std::string claim_owner;
+    std::optional<std::int64_t> claim_expires_at;
+    std::optional<std::int64_t> verified_at;
+    std::int64_t updated_at = 0;
+};
+
+// What a store confirmed about a stored file.
+struct StoredFacts {
+    std::int64_t size = 0;
+    std::string sha256;
+    std::optional<MediaFacts> media;
+    std::string store_uri;
+    std::string store_key;
+};
+
+// One migration: the SQL that takes the schema from version-1 to version.
+struct Migration {
+    int version;
+    std::string_view sql;
+};
+const std::vector<Migration>& catalog_migrations();
+
+struct CatalogOptions {
+    std::chrono::milliseconds busy_timeout{10000};
+    // Stop upgrading at this version (tests of the upgrade path); default: the latest.
+    std::optional<int> target_version;
+    // Replaces catalog_migrations() (tests of a failing migration).
+    const std::vector<Migration>* migrations = nullptr;
+};
+
+struct ListQuery {
+    // Only assets not yet stored whose job link expires before now + this many seconds.
+    std::optional<std::int64_t> expiring_within;
+    std::optional<AssetState> state;
+    std::int64_t now = 0;  // 0: the current time
+};
+
+struct ListRow {
+    JobRecord job;
+    AssetRecord asset;
+};
+
+std::int64_t unix_now();
+std::string iso8601(std::int64_t unix_seconds);  // "2026-11-21T05:30:00Z"
+
+// Strips the query string, fragment and user info of a URL, so signatures and tokens in
+// vendor links are never stored or printed.
+std::string redact_url(std::string_view url);
+
+nlohmann::json to_json(const JobRecord& job);
+nlohmann::json to_json(const AssetRecord& asset);
+
+class Catalog {
+public:
+    // Opens or creates the catalog file and brings its schema up to date.
+    explicit Catalog(const std::filesystem::path& file, CatalogOptions options = {});
+    ~Catalog();
+    Catalog(const Catalog&) = delete;
+    Catalog& operator=(const Catalog&) = delete;
+
+    static std::filesystem::path file_in(const std::filesystem::path& archive_root);  // ROOT/catalog.db
+
+    int schema_version();
+    static int latest_schema_version();
+
+    // Inserts the job, or updates status, request and link expiry of the existing
+    // (vendor, vendor_job_id). Returns its id.
+    std::int64_t upsert_job(const JobRecord& job);
+    std::optional<JobRecord> find_job(std::string_view vendor, std::string_view vendor_job_id);
+    JobRecord job(std::int64_t id);
+
+    // Adds a pending asset (or returns the id of the existing one with this job and name).
+    // The source URL is redacted before it is stored.
+    std::int64_t add_asset(std::int64_t job_id, std::string_view kind, std::string_view name,
+                           std::string_view source_url);
+    AssetRecord asset(std::int64_t id);
+
+    // Claims one asset for `owner` in a single IMMEDIATE transaction: pending, or downloading
+    // with an expired lease. No two owners get the same asset while a lease is live.
+    std::optional<AssetRecord> claim_next(std::string_view owner, std::chrono::seconds lease,
+                                          std::int64_t now = 0);
+    bool claim(std::int64_t asset_id, std::string_view owner, std::chrono::seconds lease, std::int64_t now = 0);
+
+    // Records a confirmed store; only the current claim owner may do this.
+    void mark_stored(std::int64_t asset_id, std::string_view owner, const StoredFacts& facts);
+    // Gives up a claim: back to pending (retryable) or to failed, with the error text.
+    void release(std::int64_t asset_id, std::string_view owner, std::string_view error, bool retryable);
+
+    void mark_verified(std::int64_t asset_id, std::int64_t now = 0);
+    void mark_verify_failed(std::int64_t asset_id, std::string_view error);
+
+    // Pending assets whose job link has expired become expired-before-archived. Returns how many.
+    int expire_unarchived(std::int64_t now = 0);
+
+    std::vector<ListRow> list(const ListQuery& query = {});
+    // Stored or verified assets to re-check: all, or `sample` of them with the least recently
+    // verified first (never verified first), so repeated sampling covers the whole archive.
+    std::vector<ListRow> verify_candidates(std::optional<int> sample);
+
+    sqlite3* handle() { return db_; }
+
+private:
+    void migrate(const CatalogOptions& options);
+    sqlite3* db_ = nullptr;
+};
+
+}  // namespace avpost::archive

@@ -1,0 +1,58 @@
+#pragma once
+// Where archived files live. A store confirms what it holds (size and SHA-256 as the store
+// itself reports them) before the catalog may call a file stored.
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace avpost::archive {
+
+struct ObjectInfo {
+    std::int64_t size = 0;
+    // The SHA-256 the store keeps for the object: recomputed from the bytes by a local store, the
+    // x-amz-meta-sha256 metadata of an S3 object (empty when the object has none).
+    std::string sha256;
+};
+
+struct ObjectDigest {
+    std::int64_t size = 0;
+    std::string sha256;           // computed from the bytes just read back
+    std::string recorded_sha256;  // what the store recorded at put time (S3 metadata), if any
+};
+
+class ArchiveStore {
+public:
+    virtual ~ArchiveStore() = default;
+    // "file:///abs/root" or "s3://bucket/prefix"; recorded in the catalog with each asset.
+    virtual std::string uri() const = 0;
+
+    // Stores `file` under `key`, checking it has `expected_sha256` and `expected_size`, and
+    // returns what the store confirms after the write. Putting identical content again is a no-op;
+    // a key that already holds different content is refused (Error(input)) and left alone.
+    virtual ObjectInfo put(const std::filesystem::path& file, const std::string& key,
+                           const std::string& expected_sha256, std::int64_t expected_size) = 0;
+    // nullopt when there is no object under key.
+    virtual std::optional<ObjectInfo> stat(const std::string& key) = 0;
+    // Reads the whole object back and hashes it (for verify). Throws when it is missing.
+    virtual ObjectDigest rehash(const std::string& key) = 0;
+};
+
+// Checks a store key: relative, '/'-separated, no empty, "." or ".." segments.
+void check_store_key(std::string_view key);
+
+// The readable layout: VENDOR/YYYY-MM/JOB_ID/NAME, month of the job's creation (UTC).
+std::string asset_store_key(std::string_view vendor, std::int64_t job_created_at, std::string_view vendor_job_id,
+                            std::string_view name);
+
+// The archive root: `explicit_root` if given, else $AVPOST_ARCHIVE, else $XDG_DATA_HOME/avpost,
+// else ~/.local/share/avpost.
+std::filesystem::path archive_root(const std::filesystem::path& explicit_root = {});
+
+// Opens the store a URI names: "file:///abs/dir" or a plain path, or "s3://bucket/prefix"
+// (endpoint and credentials from the environment, see S3Config::from_environment).
+std::unique_ptr<ArchiveStore> open_store(std::string_view uri);
+
+}  // namespace avpost::archive

@@ -1,0 +1,137 @@
+#include "avpost/archive/archiver.hpp"
+
+#include "avpost/archive/sha256.hpp"
+#include "avpost/core/error.hpp"
+#include "avpost/core/log.hpp"
+#include "avpost/media/video_source.hpp"
+
+extern "C" {
+#include <libavcodec/avcodec.h>
+}
+
+namespace avpost::archive {
+namespace {
+
+bool retryable(const Error& e) {
+    switch (e.domain()) {
+        case ErrorDomain::system:
+        case ErrorDomain::curl:
+        case ErrorDomain::http:
+        case ErrorDomain::crypto: return true;
+        default: return false;
+    }
+}
+
+}  // namespace
+
+bool kind_is_video(std::string_view kind) { return kind != "other"; }
+
+MediaFacts probe_media(const std::filesystem::path& file, int frames) {
+    media::VideoSource source(file.string(), "archived file");
+    const media::VideoStreamInfo& info = source.info();
+    media::FramePtr frame = media::make_frame();
+    int decoded = 0;
+    while (decoded < frames && source.next(frame.get())) ++decoded;
+    if (decoded == 0) throw_input("probe '" + file.string() + "'", "no video frame could be decoded");
+    MediaFacts m;
+    m.codec = avcodec_get_name(info.codec_id);
+    m.width = info.width;
+    m.height = info.height;
+    m.duration_seconds = info.duration_seconds;
+    m.frame_rate = info.frame_rate.num > 0 && info.frame_rate.den > 0 ? av_q2d(info.frame_rate) : 0.0;
+    return m;
+}
+
+StoredFacts archive_claimed_file(Catalog& catalog, ArchiveStore& store, const AssetRecord& claimed,
+                                 std::string_view owner, const std::filesystem::path& file) {
+    try {
+        JobRecord job = catalog.job(claimed.job_id);
+        FileDigest digest = sha256_file(file);
+        StoredFacts facts;
+        if (kind_is_video(claimed.kind)) facts.media = probe_media(file);
+        facts.store_key = asset_store_key(job.vendor, job.created_at, job.vendor_job_id, claimed.name);
+        ObjectInfo confirmed = store.put(file, facts.store_key, digest.sha256, digest.size);
+        facts.size = confirmed.size;
+        facts.sha256 = confirmed.sha256;
+        facts.store_uri = store.uri();
+        catalog.mark_stored(claimed.id, owner, facts);
+        return facts;
+    } catch (const Error& e) {
+        if (e.domain() != ErrorDomain::sqlite) catalog.release(claimed.id, owner, e.what(), retryable(e));
+        throw;
+    } catch (const std::exception& e) {
+        catalog.release(claimed.id, owner, e.what(), true);
+        throw;
+    }
+}
+
+std::string_view to_string(VerifyStatus status) {
+    switch (status) {
+        case VerifyStatus::ok: return "ok";
+        case VerifyStatus::mismatch: return "mismatch";
+        case VerifyStatus::missing: return "missing";
+        case VerifyStatus::error: return "error";
+    }
+    return "unknown";
+}
+
+VerifyReport verify_assets(Catalog& catalog, std::optional<int> sample, const StoreOpener& open) {
+    VerifyReport report;
+    for (ListRow& row : catalog.verify_candidates(sample)) {
+        VerifyOutcome out;
+        out.row = std::move(row);
+        const AssetRecord& a = out.row.asset;
+        try {
+            ArchiveStore& store = open(a.store_uri);
+            ObjectDigest d = store.rehash(a.store_key);
+            out.size = d.size;
+            out.sha256 = d.sha256;
+            std::string diff;
+            if (!a.size || d.size != *a.size)
+                diff += "size " + std::to_string(d.size) + " != catalog " + (a.size ? std::to_string(*a.size) : "?");
+            if (d.sha256 != a.sha256)
+                diff += std::string(diff.empty() ? "" : "; ") + "sha256 " + d.sha256 + " != catalog " + a.sha256;
+            if (!d.recorded_sha256.empty() && d.recorded_sha256 != a.sha256)
+                diff += std::string(diff.empty() ? "" : "; ") + "store metadata sha256 " + d.recorded_sha256 +
+                        " != catalog " + a.sha256;
+            if (diff.empty()) {
+                out.status = VerifyStatus::ok;
+            } else {
+                out.status = VerifyStatus::mismatch;
+                out.detail = diff;
+            }
+        } catch (const Error& e) {
+            // A missing file is reported as input "... is missing"; anything else is an error
+            // reaching the store, which must not be mistaken for a verified file either.
+            bool missing = e.domain() == ErrorDomain::input && e.detail().find("missing") != std::string::npos;
+            out.status = missing ? VerifyStatus::missing : VerifyStatus::error;
+            out.detail = e.what();
+        }
+        if (out.status == VerifyStatus::ok) {
+            catalog.mark_verified(a.id);
+            ++report.ok;
+        } else {
+            if (out.status != VerifyStatus::error) catalog.mark_verify_failed(a.id, "verify: " + out.detail);
+            ++report.bad;
+        }
+        report.items.push_back(std::move(out));
+    }
+    return report;
+}
+
+nlohmann::json to_json(const VerifyOutcome& o) {
+    return {{"asset_id", o.row.asset.id},
+            {"vendor", o.row.job.vendor},
+            {"vendor_job_id", o.row.job.vendor_job_id},
+            {"name", o.row.asset.name},
+            {"store_uri", o.row.asset.store_uri},
+            {"store_key", o.row.asset.store_key},
+            {"status", std::string(to_string(o.status))},
+            {"detail", o.detail},
+            {"expected_size", o.row.asset.size ? nlohmann::json(*o.row.asset.size) : nlohmann::json(nullptr)},
+            {"expected_sha256", o.row.asset.sha256},
+            {"size", o.size},
+            {"sha256", o.sha256}};
+}
+
+}  // namespace avpost::archive

@@ -1,0 +1,406 @@
+#include "avpost/archive/s3_store.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <functional>
+#include <map>
+
+#include "avpost/archive/catalog.hpp"
+#include "avpost/archive/sha256.hpp"
+#include "avpost/core/error.hpp"
+#include "avpost/core/log.hpp"
+#include "avpost/net/curl_handles.hpp"
+
+namespace avpost::archive {
+namespace {
+
+struct Body {
+    std::string text;                    // POST body (CompleteMultipartUpload XML), may be empty
+    const std::filesystem::path* file = nullptr;  // PUT body: a byte range of a file
+    std::int64_t offset = 0;
+    std::int64_t length = 0;
+};
+
+struct Call {
+    std::string method;
+    std::string object;  // full object key (prefix included), unencoded
+    HeaderList query;
+    HeaderList headers;
+    Body body;
+    std::string payload_sha256;
+    std::function<void(const char*, std::size_t)> sink;  // streams a GET body instead of keeping it
+};
+
+struct Response {
+    long status = 0;
+    std::map<std::string, std::string> headers;  // lowercase names
+    std::string body;
+};
+
+struct FileReader {
+    int fd = -1;
+    std::int64_t position = 0;
+    std::int64_t end = 0;
+    int error = 0;
+    ~FileReader() {
+        if (fd >= 0) ::close(fd);
+    }
+};
+
+std::size_t read_body(char* buffer, std::size_t size, std::size_t count, void* user) {
+    auto* r = static_cast<FileReader*>(user);
+    std::size_t want = std::size_t(std::min<std::int64_t>(std::int64_t(size * count), r->end - r->position));
+    if (want == 0) return 0;
+    for (;;) {
+        ssize_t n = ::pread(r->fd, buffer, want, r->position);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) {
+            r->error = n < 0 ? errno : EIO;  // a file that shrank mid-upload
+            return CURL_READFUNC_ABORT;
+        }
+        r->position += n;
+        return std::size_t(n);
+    }
+}
+
+struct Sink {
+    Response* response;
+    const std::function<void(const char*, std::size_t)>* stream;
+    std::exception_ptr error;
+};
+
+std::size_t write_body(char* data, std::size_t size, std::size_t count, void* user) {
+    auto* s = static_cast<Sink*>(user);
+    std::size_t n = size * count;
+    // Error bodies are kept whole so the S3 error code can be reported.
+    if (*s->stream && s->response->status < 300) {
+        try {
+            (*s->stream)(data, n);
+        } catch (...) {
+            s->error = std::current_exception();
+            return 0;
+        }
+    } else if (s->response->body.size() < (1 << 20)) {
+        s->response->body.append(data, n);
+    }
+    return n;
+}
+
+std::size_t write_header(char* data, std::size_t size, std::size_t count, void* user) {
+    auto* r = static_cast<Response*>(user);
+    std::string_view line(data, size * count);
+    if (line.starts_with("HTTP/")) {
+        r->headers.clear();  // a new response (after 100 Continue or a redirect)
+        auto sp = line.find(' ');
+        if (sp != std::string_view::npos) r->status = std::strtol(std::string(line.substr(sp + 1, 3)).c_str(), nullptr, 10);
+        return size * count;
+    }
+    auto colon = line.find(':');
+    if (colon == std::string_view::npos) return size * count;
+    std::string name(line.substr(0, colon));
+    for (char& c : name) c = char(std::tolower(static_cast<unsigned char>(c)));
+    std::string_view value = line.substr(colon + 1);
+    while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
+    while (!value.empty() && (value.back() == '\r' || value.back() == '\n' || value.back() == ' ')) value.remove_suffix(1);
+    r->headers[name] = std::string(value);
+    return size * count;
+}
+
+std::string xml_tag(std::string_view xml, std::string_view tag) {
+    std::string open = "<" + std::string(tag) + ">", close = "</" + std::string(tag) + ">";
+    auto a = xml.find(open);
+    if (a == std::string_view::npos) return {};
+    a += open.size();
+    auto b = xml.find(close, a);
+    if (b == std::string_view::npos) return {};
+    return std::string(xml.substr(a, b - a));
+}
+
+std::string env(const char* name) {
+    const char* v = std::getenv(name);
+    return v ? v : "";
+}
+
+// host[:port] as curl sends it in the Host header: the port only when the URL names one.
+std::string host_of(std::string_view endpoint) {
+    auto scheme = endpoint.find("://");
+    std::string_view rest = scheme == std::string_view::npos ? endpoint : endpoint.substr(scheme + 3);
+    rest = rest.substr(0, rest.find('/'));
+    bool https = endpoint.starts_with("https://");
+    if ((https && rest.ends_with(":443")) || (!https && rest.ends_with(":80"))) rest.remove_suffix(https ? 4 : 3);
+    return std::string(rest);
+}
+
+class S3Http {
+public:
+    explicit S3Http(const S3Config& config) : config_(config) { net::ensure_curl_global_init(); }
+
+    Response perform(const Call& call) {
+        SigV4Request sreq;
+        sreq.method = call.method;
+        sreq.host = host_of(config_.endpoint);
+        sreq.path = "/" + sigv4_uri_encode(config_.bucket, true) + "/" + sigv4_uri_encode(call.object, false);
+        sreq.query = call.query;
+        sreq.headers = call.headers;
+        sreq.payload_sha256 = call.payload_sha256;
+        SignedRequest signed_request = sigv4_sign(sreq, config_.credentials, config_.region, "s3", unix_now());
+
+        std::string url = config_.endpoint + sreq.path;
+        if (!signed_request.canonical_query.empty()) url += "?" + signed_request.canonical_query;
+        // For errors: the method and key only, never the signature.
+        std::string context = "S3 " + call.method + " s3://" + config_.bucket + "/" + call.object;
+
+        net::CurlEasyPtr curl(curl_easy_init());
+        if (!curl) throw Error(ErrorDomain::curl, context, CURLE_FAILED_INIT, "curl_easy_init failed");
+        CURL* c = curl.get();
+        char errbuf[CURL_ERROR_SIZE] = {};
+        curl_slist* raw_list = nullptr;
+        net::CurlSlistPtr list;
+        auto add_header = [&](const std::string& line) {
+            curl_slist* next = curl_slist_append(raw_list, line.c_str());
+            if (!next) throw Error(ErrorDomain::curl, context, CURLE_OUT_OF_MEMORY, "curl_slist_append failed");
+            raw_list = next;
+            list.release();
+            list.reset(raw_list);
+        };
+        for (const auto& [k, v] : signed_request.headers) add_header(k + ": " + v);
+        add_header("Expect:");        // no 100-continue round trip
+        add_header("Content-Type:");  // curl's form default for POST is not part of the request we signed
+        add_header("Accept:");
+
+        Response response;
+        Sink sink{&response, &call.sink, nullptr};
+        FileReader reader;
+        auto set = [&](CURLoption option, auto value) {
+            CURLcode rc = curl_easy_setopt(c, option, value);
+            if (rc != CURLE_OK) throw Error(ErrorDomain::curl, context + " (setopt)", rc, curl_easy_strerror(rc));
+        };
+        set(CURLOPT_URL, url.c_str());
+        set(CURLOPT_ERRORBUFFER, errbuf);
+        set(CURLOPT_HTTPHEADER, raw_list);
+        set(CURLOPT_NOSIGNAL, 1L);
+        set(CURLOPT_CONNECTTIMEOUT, long(config_.connect_timeout.count()));
+        set(CURLOPT_LOW_SPEED_LIMIT, 1L);
+        set(CURLOPT_LOW_SPEED_TIME, long(config_.low_speed_time.count()));
+        set(CURLOPT_WRITEFUNCTION, write_body);
+        set(CURLOPT_WRITEDATA, static_cast<void*>(&sink));
+        set(CURLOPT_HEADERFUNCTION, write_header);
+        set(CURLOPT_HEADERDATA, static_cast<void*>(&response));
+        if (call.method == "HEAD") {
+            set(CURLOPT_NOBODY, 1L);
+        } else if (call.method == "PUT") {
+            reader.fd = ::open(call.body.file->c_str(), O_RDONLY | O_CLOEXEC);
+            if (reader.fd < 0) throw_errno("open '" + call.body.file->string() + "' to upload", errno);
+            reader.position = call.body.offset;
+            reader.end = call.body.offset + call.body.length;
+            set(CURLOPT_UPLOAD, 1L);
+            set(CURLOPT_READFUNCTION, read_body);
+            set(CURLOPT_READDATA, static_cast<void*>(&reader));
+            set(CURLOPT_INFILESIZE_LARGE, curl_off_t(call.body.length));
+        } else if (call.method == "POST") {
+            set(CURLOPT_POST, 1L);
+            set(CURLOPT_POSTFIELDS, call.body.text.c_str());
+            set(CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(call.body.text.size()));
+        } else if (call.method != "GET") {
+            set(CURLOPT_CUSTOMREQUEST, call.method.c_str());
+        }
+
+        CURLcode rc = curl_easy_perform(c);
+        if (sink.error) std::rethrow_exception(sink.error);
+        if (reader.error) throw_errno("read '" + call.body.file->string() + "' while uploading", reader.error);
+        if (rc != CURLE_OK)
+            throw Error(ErrorDomain::curl, context, rc, errbuf[0] ? errbuf : curl_easy_strerror(rc));
+        long status = 0;
+        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+        response.status = status;
+        return response;
+    }
+
+    void check(const Response& r, const std::string& what) const {
+        if (r.status >= 200 && r.status < 300) return;
+        std::string code = xml_tag(r.body, "Code"), message = xml_tag(r.body, "Message");
+        std::string detail = "HTTP " + std::to_string(r.status);
+        if (!code.empty()) detail += " " + code;
+        if (!message.empty()) detail += ": " + message;
+        throw Error(ErrorDomain::http, what, r.status, detail);
+    }
+
+private:
+    const S3Config& config_;
+};
+
+const std::string empty_sha256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+
+}  // namespace
+
+S3Config S3Config::from_environment(std::string_view s3_uri) {
+    if (!s3_uri.starts_with("s3://")) throw_usage("not an S3 URI: '" + std::string(s3_uri) + "'");
+    std::string_view rest = s3_uri.substr(5);
+    S3Config c;
+    auto slash = rest.find('/');
+    c.bucket = std::string(rest.substr(0, slash));
+    if (slash != std::string_view::npos) c.prefix = std::string(rest.substr(slash + 1));
+    while (!c.prefix.empty() && c.prefix.back() == '/') c.prefix.pop_back();
+    if (c.bucket.empty()) throw_usage("S3 URI '" + std::string(s3_uri) + "' has no bucket");
+    if (!c.prefix.empty()) check_store_key(c.prefix);
+    if (std::string r = env("AWS_REGION"); !r.empty()) c.region = r;
+    else if (std::string d = env("AWS_DEFAULT_REGION"); !d.empty()) c.region = d;
+    c.endpoint = env("AVPOST_S3_ENDPOINT");
+    if (c.endpoint.empty()) c.endpoint = "https://s3." + c.region + ".amazonaws.com";
+    while (c.endpoint.ends_with('/')) c.endpoint.pop_back();
+    c.credentials.access_key = env("AWS_ACCESS_KEY_ID");
+    c.credentials.secret_key = env("AWS_SECRET_ACCESS_KEY");
+    c.credentials.session_token = env("AWS_SESSION_TOKEN");
+    if (c.credentials.access_key.empty() || c.credentials.secret_key.empty())
+        throw_usage("the S3 store needs AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY");
+    if (std::string p = env("AVPOST_S3_PART_SIZE"); !p.empty()) {
+        char* end = nullptr;
+        long long v = std::strtoll(p.c_str(), &end, 10);
+        if (*end != '\0' || v < 1) throw_usage("AVPOST_S3_PART_SIZE must be a positive number of bytes");
+        c.part_size = c.multipart_threshold = v;
+    }
+    return c;
+}
+
+S3Store::S3Store(S3Config config) : config_(std::move(config)) {
+    if (config_.part_size < 1) throw_usage("S3 part size must be positive");
+    if (config_.bucket.empty()) throw_usage("S3 store needs a bucket");
+}
+
+std::string S3Store::uri() const { return "s3://" + config_.bucket + (config_.prefix.empty() ? "" : "/" + config_.prefix); }
+
+std::string S3Store::object_key(const std::string& key) const {
+    check_store_key(key);
+    return config_.prefix.empty() ? key : config_.prefix + "/" + key;
+}
+
+std::optional<ObjectInfo> S3Store::stat(const std::string& key) {
+    S3Http http(config_);
+    Call call{.method = "HEAD", .object = object_key(key), .payload_sha256 = empty_sha256};
+    Response r = http.perform(call);
+    if (r.status == 404) return std::nullopt;
+    http.check(r, "S3 HEAD s3://" + config_.bucket + "/" + call.object);
+    ObjectInfo info;
+    auto length = r.headers.find("content-length");
+    if (length == r.headers.end())
+        throw Error(ErrorDomain::http, "S3 HEAD s3://" + config_.bucket + "/" + call.object, r.status,
+                    "no Content-Length in the response");
+    info.size = std::strtoll(length->second.c_str(), nullptr, 10);
+    if (auto m = r.headers.find("x-amz-meta-sha256"); m != r.headers.end()) info.sha256 = m->second;
+    return info;
+}
+
+ObjectInfo S3Store::put(const std::filesystem::path& file, const std::string& key, const std::string& expected_sha256,
+                        std::int64_t expected_size) {
+    if (!is_sha256_hex(expected_sha256)) throw_usage("put '" + key + "': expected SHA-256 is not 64 hex digits");
+    const std::string object = object_key(key);
+    const std::string where = "s3://" + config_.bucket + "/" + object;
+    if (auto existing = stat(key)) {
+        if (existing->size == expected_size && existing->sha256 == expected_sha256) return *existing;
+        throw_input("store '" + where + "'", "refusing to overwrite: it already holds different content (sha256 '" +
+                                                 existing->sha256 + "', " + std::to_string(existing->size) + " bytes)");
+    }
+    // The body's hash goes in x-amz-content-sha256, so it must be what is on disk now.
+    FileDigest digest = sha256_file(file);
+    if (digest.size != expected_size || digest.sha256 != expected_sha256)
+        throw_input("store '" + file.string() + "'",
+                    "content changed: " + std::to_string(digest.size) + " bytes with sha256 " + digest.sha256 +
+                        ", expected " + std::to_string(expected_size) + " bytes with sha256 " + expected_sha256);
+    if (expected_size >= config_.multipart_threshold && expected_size > config_.part_size)
+        put_multipart(file, object, expected_sha256, expected_size);
+    else
+        put_single(file, object, expected_sha256, expected_size);
+
+    auto confirmed = stat(key);
+    if (!confirmed) throw_input("store '" + where + "'", "the object is missing right after the upload");
+    if (confirmed->size != expected_size || confirmed->sha256 != expected_sha256)
+        throw_input("store '" + where + "'", "the store reports " + std::to_string(confirmed->size) +
+                                                 " bytes with sha256 '" + confirmed->sha256 + "', expected " +
+                                                 std::to_string(expected_size) + " bytes with sha256 " + expected_sha256);
+    return *confirmed;
+}
+
+void S3Store::put_single(const std::filesystem::path& file, const std::string& object, const std::string& sha256,
+                         std::int64_t size) {
+    S3Http http(config_);
+    Call call{.method = "PUT", .object = object, .headers = {{"x-amz-meta-sha256", sha256}},
+              .body = {.file = &file, .offset = 0, .length = size}, .payload_sha256 = sha256};
+    http.check(http.perform(call), "S3 PUT s3://" + config_.bucket + "/" + object);
+}
+
+void S3Store::put_multipart(const std::filesystem::path& file, const std::string& object, const std::string& sha256,
+                            std::int64_t size) {
+    S3Http http(config_);
+    const std::string where = "s3://" + config_.bucket + "/" + object;
+    Call create{.method = "POST", .object = object, .query = {{"uploads", ""}},
+                .headers = {{"x-amz-meta-sha256", sha256}}, .payload_sha256 = empty_sha256};
+    Response created = http.perform(create);
+    http.check(created, "S3 CreateMultipartUpload " + where);
+    const std::string upload_id = xml_tag(created.body, "UploadId");
+    if (upload_id.empty())
+        throw Error(ErrorDomain::http, "S3 CreateMultipartUpload " + where, created.status, "no UploadId in the response");
+
+    try {
+        std::string complete = "<CompleteMultipartUpload>";
+        int number = 1;
+        for (std::int64_t offset = 0; offset < size; offset += config_.part_size, ++number) {
+            std::int64_t length = std::min(config_.part_size, size - offset);
+            std::string part_sha = sha256_file(file, offset, length).sha256;
+            Call part{.method = "PUT", .object = object,
+                      .query = {{"partNumber", std::to_string(number)}, {"uploadId", upload_id}},
+                      .body = {.file = &file, .offset = offset, .length = length}, .payload_sha256 = part_sha};
+            Response r = http.perform(part);
+            http.check(r, "S3 UploadPart " + std::to_string(number) + " of " + where);
+            auto etag = r.headers.find("etag");
+            if (etag == r.headers.end())
+                throw Error(ErrorDomain::http, "S3 UploadPart " + std::to_string(number) + " of " + where, r.status,
+                            "no ETag in the response");
+            complete += "<Part><PartNumber>" + std::to_string(number) + "</PartNumber><ETag>" + etag->second +
+                        "</ETag></Part>";
+        }
+        complete += "</CompleteMultipartUpload>";
+        Call done{.method = "POST", .object = object, .query = {{"uploadId", upload_id}},
+                  .body = {.text = complete}, .payload_sha256 = sha256_hex(complete)};
+        Response r = http.perform(done);
+        http.check(r, "S3 CompleteMultipartUpload " + where);
+        // S3 can answer 200 and still fail the completion in the body.
+        if (r.body.find("<Error>") != std::string::npos)
+            throw Error(ErrorDomain::http, "S3 CompleteMultipartUpload " + where, r.status,
+                        xml_tag(r.body, "Code") + ": " + xml_tag(r.body, "Message"));
+    } catch (...) {
+        // Best effort: abort so the parts do not linger (and cost) in the bucket.
+        try {
+            Call abort{.method = "DELETE", .object = object, .query = {{"uploadId", upload_id}},
+                       .payload_sha256 = empty_sha256};
+            Response r = http.perform(abort);
+            if (r.status >= 300) log::warning("S3 AbortMultipartUpload of " + where + " answered HTTP " +
+                                              std::to_string(r.status));
+        } catch (const std::exception& e) {
+            log::warning(std::string("S3 AbortMultipartUpload of ") + where + " failed: " + e.what());
+        }
+        throw;
+    }
+}
+
+ObjectDigest S3Store::rehash(const std::string& key) {
+    S3Http http(config_);
+    Sha256 hash;
+    std::int64_t size = 0;
+    Call call{.method = "GET", .object = object_key(key), .payload_sha256 = empty_sha256,
+              .sink = [&](const char* data, std::size_t n) {
+                  hash.update(data, n);
+                  size += std::int64_t(n);
+              }};
+    Response r = http.perform(call);
+    const std::string where = "s3://" + config_.bucket + "/" + call.object;
+    if (r.status == 404) throw_input("verify '" + where + "'", "the stored object is missing");
+    http.check(r, "S3 GET " + where);
+    ObjectDigest d{size, hash.hex(), {}};
+    if (auto m = r.headers.find("x-amz-meta-sha256"); m != r.headers.end()) d.recorded_sha256 = m->second;
+    return d;
+}
+
+}  // namespace avpost::archive

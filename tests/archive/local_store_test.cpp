@@ -1,0 +1,226 @@
+// The local store and the archive step over it: layout, atomic verified writes, refusing to
+// overwrite, full disk, verify catching changed and missing files.
+#include <sys/mount.h>
+
+#include "archive_test_support.hpp"
+#include "avpost/archive/archiver.hpp"
+#include "avpost/archive/local_store.hpp"
+#include "avpost/core/error.hpp"
+
+using namespace avpost;
+using namespace avpost::archive;
+using namespace avpost::test;
+
+namespace {
+
+struct Archive {
+    fs::path root;
+    Catalog catalog;
+    LocalStore store;
+    explicit Archive(const fs::path& r) : root(r), catalog(Catalog::file_in(r)), store(r) {}
+
+    StoreOpener opener() {
+        return [this](const std::string& uri) -> ArchiveStore& {
+            EXPECT_EQ(uri, store.uri());
+            return store;
+        };
+    }
+    // Claims `asset` and archives `file` for it.
+    StoredFacts keep(std::int64_t asset, const fs::path& file) {
+        EXPECT_TRUE(catalog.claim(asset, "test", std::chrono::seconds(60)));
+        return archive_claimed_file(catalog, store, catalog.asset(asset), "test", file);
+    }
+};
+
+// A tmpfs of `size` mounted on `dir` for the test's lifetime (we run as root in CI).
+class SmallDisk {
+public:
+    SmallDisk(const fs::path& dir, const std::string& size) : dir_(dir) {
+        fs::create_directories(dir);
+        mounted_ = ::mount("tmpfs", dir.c_str(), "tmpfs", 0, ("size=" + size).c_str()) == 0;
+        error_ = errno;
+    }
+    ~SmallDisk() {
+        if (mounted_) ::umount2(dir_.c_str(), MNT_DETACH);
+    }
+    bool mounted() const { return mounted_; }
+    int error() const { return error_; }
+
+private:
+    fs::path dir_;
+    bool mounted_ = false;
+    int error_ = 0;
+};
+
+}  // namespace
+
+TEST(ArchiveLocalStore, KeepsAVideoInTheReadableLayoutWithMediaFacts) {
+    auto root = make_temp_dir("local");
+    Archive a(root);
+    std::int64_t id = a.catalog.add_asset(add_job(a.catalog, "akool", "JOB-42"), "avatar", "avatar.mp4",
+                                          "https://cdn/x.mp4?sig=1");
+    StoredFacts facts = a.keep(id, sample_video());
+    EXPECT_EQ(facts.store_key, "akool/2026-11/JOB-42/avatar.mp4");
+    fs::path stored = root / "akool/2026-11/JOB-42/avatar.mp4";
+    ASSERT_TRUE(fs::exists(stored));
+    FileDigest original = sha256_file(sample_video());
+    EXPECT_EQ(sha256_file(stored).sha256, original.sha256);
+
+    AssetRecord rec = a.catalog.asset(id);
+    EXPECT_EQ(rec.state, AssetState::stored);
+    EXPECT_EQ(rec.sha256, original.sha256);
+    EXPECT_EQ(rec.size, original.size);
+    EXPECT_EQ(rec.store_uri, "file://" + root.string());
+    ASSERT_TRUE(rec.media.has_value());
+    EXPECT_FALSE(rec.media->codec.empty());
+    EXPECT_GT(rec.media->width, 0);
+    EXPECT_GT(rec.media->height, 0);
+    EXPECT_GT(rec.media->duration_seconds, 0.0);
+    EXPECT_GT(rec.media->frame_rate, 0.0);
+    EXPECT_EQ(count_hidden_files(root / "akool"), 0);
+}
+
+TEST(ArchiveLocalStore, PuttingTheSameContentAgainIsANoOpAndDifferentContentIsRefused) {
+    auto root = make_temp_dir("local");
+    LocalStore store(root / "store");
+    auto src = root / "a.bin";
+    write_file(src, pattern_bytes(100000, 1));
+    FileDigest d = sha256_file(src);
+    ObjectInfo first = store.put(src, "v/2026-11/j/a.bin", d.sha256, d.size);
+    EXPECT_EQ(first.sha256, d.sha256);
+    EXPECT_EQ(first.size, d.size);
+    EXPECT_EQ(store.put(src, "v/2026-11/j/a.bin", d.sha256, d.size).sha256, d.sha256);
+
+    auto other = root / "b.bin";
+    write_file(other, pattern_bytes(100000, 2));
+    FileDigest od = sha256_file(other);
+    try {
+        store.put(other, "v/2026-11/j/a.bin", od.sha256, od.size);
+        FAIL() << "overwrote different content";
+    } catch (const Error& e) {
+        EXPECT_EQ(e.domain(), ErrorDomain::input);
+        EXPECT_NE(std::string(e.what()).find("refusing to overwrite"), std::string::npos) << e.what();
+    }
+    EXPECT_EQ(sha256_file(store.path_of("v/2026-11/j/a.bin")).sha256, d.sha256);
+}
+
+TEST(ArchiveLocalStore, ASourceThatDoesNotMatchItsHashIsNotStored) {
+    auto root = make_temp_dir("local");
+    LocalStore store(root / "store");
+    auto src = root / "a.bin";
+    write_file(src, pattern_bytes(5000, 3));
+    FileDigest d = sha256_file(src);
+    EXPECT_THROW(store.put(src, "k/a.bin", std::string(64, '0'), d.size), Error);
+    EXPECT_THROW(store.put(src, "k/a.bin", d.sha256, d.size + 1), Error);
+    EXPECT_THROW(store.put(src, "k/a.bin", "not-a-hash", d.size), Error);
+    EXPECT_FALSE(fs::exists(store.path_of("k/a.bin")));
+    EXPECT_EQ(count_hidden_files(root / "store"), 0);
+}
+
+TEST(ArchiveLocalStore, RejectsKeysThatLeaveTheRoot) {
+    auto root = make_temp_dir("local");
+    LocalStore store(root);
+    for (std::string key : {"../x", "/abs", "a//b", "a/./b", "", "a/"}) EXPECT_THROW(store.path_of(key), Error) << key;
+    EXPECT_EQ(asset_store_key("ak/ool", job_created_at, "../..", ".hidden"), "ak_ool/2026-11/_._../_hidden");
+}
+
+TEST(ArchiveLocalStore, AVideoKindThatDoesNotDecodeFailsAndIsNotStored) {
+    auto root = make_temp_dir("local");
+    Archive a(root);
+    std::int64_t id = a.catalog.add_asset(add_job(a.catalog, "akool", "J"), "avatar", "avatar.mp4", "");
+    auto bogus = root / "bogus.mp4";
+    write_file(bogus, "<html>403 Forbidden</html>");
+    EXPECT_THROW(a.keep(id, bogus), Error);
+    AssetRecord rec = a.catalog.asset(id);
+    EXPECT_EQ(rec.state, AssetState::failed);
+    EXPECT_FALSE(rec.error.empty());
+    EXPECT_FALSE(fs::exists(root / "akool"));
+}
+
+TEST(ArchiveLocalStore, AFullDiskIsReportedAndNothingIsLost) {
+    auto base = make_temp_dir("fulldisk");
+    SmallDisk disk(base / "store", "256k");
+    if (!disk.mounted())
+        GTEST_SKIP() << "cannot mount a small tmpfs here (" << std::strerror(disk.error())
+                     << "); run the tests as root";
+    Catalog catalog(Catalog::file_in(base));  // the catalog lives outside the full disk
+    LocalStore store(base / "store");
+    std::int64_t job = add_job(catalog, "akool", "J");
+    std::int64_t small_id = catalog.add_asset(job, "other", "small.bin", "");
+    std::int64_t big_id = catalog.add_asset(job, "other", "big.bin", "");
+    auto small = base / "small.bin", big = base / "big.bin";
+    write_file(small, pattern_bytes(64 * 1024, 4));
+    write_file(big, pattern_bytes(1024 * 1024, 5));
+
+    ASSERT_TRUE(catalog.claim(small_id, "w", std::chrono::seconds(60)));
+    archive_claimed_file(catalog, store, catalog.asset(small_id), "w", small);
+
+    ASSERT_TRUE(catalog.claim(big_id, "w", std::chrono::seconds(60)));
+    try {
+        archive_claimed_file(catalog, store, catalog.asset(big_id), "w", big);
+        FAIL() << "a 1 MiB file fit on a 256 KiB disk";
+    } catch (const Error& e) {
+        EXPECT_EQ(e.domain(), ErrorDomain::system);
+        EXPECT_EQ(e.code(), ENOSPC) << e.what();
+        EXPECT_NE(std::string(e.what()).find("No space left"), std::string::npos) << e.what();
+    }
+    // The failed file is back to pending with the reason, nothing half-written remains, and the
+    // file stored before is intact.
+    AssetRecord rec = catalog.asset(big_id);
+    EXPECT_EQ(rec.state, AssetState::pending);
+    EXPECT_NE(rec.error.find("No space left"), std::string::npos) << rec.error;
+    EXPECT_EQ(count_hidden_files(base / "store"), 0);
+    EXPECT_FALSE(fs::exists(store.path_of("akool/2026-11/J/big.bin")));
+    EXPECT_EQ(catalog.asset(small_id).state, AssetState::stored);
+    EXPECT_EQ(sha256_file(store.path_of("akool/2026-11/J/small.bin")).sha256, sha256_file(small).sha256);
+    EXPECT_TRUE(fs::exists(big));  // the source is untouched, ready for the next run
+
+    // The next run, with room again, carries on where this one stopped.
+    LocalStore roomy(base / "roomy");
+    ASSERT_TRUE(catalog.claim(big_id, "w2", std::chrono::seconds(60)));
+    archive_claimed_file(catalog, roomy, catalog.asset(big_id), "w2", big);
+    EXPECT_EQ(catalog.asset(big_id).state, AssetState::stored);
+    EXPECT_EQ(catalog.asset(big_id).sha256, sha256_file(big).sha256);
+}
+
+TEST(ArchiveLocalStore, VerifyCatchesChangedAndMissingFiles) {
+    auto root = make_temp_dir("local");
+    Archive a(root);
+    std::int64_t job = add_job(a.catalog, "akool", "V");
+    std::vector<std::int64_t> ids;
+    for (int i = 0; i < 3; ++i) {
+        auto f = root / ("src" + std::to_string(i));
+        write_file(f, pattern_bytes(20000, 10 + i));
+        ids.push_back(a.catalog.add_asset(job, "other", "f" + std::to_string(i), ""));
+        a.keep(ids.back(), f);
+    }
+    VerifyReport clean = verify_assets(a.catalog, std::nullopt, a.opener());
+    EXPECT_EQ(clean.ok, 3);
+    EXPECT_EQ(clean.bad, 0);
+    for (auto id : ids) EXPECT_EQ(a.catalog.asset(id).state, AssetState::verified);
+
+    // One byte flipped in place (same size), one file deleted.
+    fs::path changed = a.store.path_of(a.catalog.asset(ids[0]).store_key);
+    std::string bytes = read_file(changed);
+    bytes[1234] ^= 0x01;
+    write_file(changed, bytes);
+    fs::remove(a.store.path_of(a.catalog.asset(ids[1]).store_key));
+
+    VerifyReport report = verify_assets(a.catalog, std::nullopt, a.opener());
+    EXPECT_EQ(report.ok, 1);
+    EXPECT_EQ(report.bad, 2);
+    for (const VerifyOutcome& o : report.items) {
+        if (o.row.asset.id == ids[0]) {
+            EXPECT_EQ(o.status, VerifyStatus::mismatch);
+            EXPECT_NE(o.detail.find("sha256"), std::string::npos) << o.detail;
+        }
+        if (o.row.asset.id == ids[1]) EXPECT_EQ(o.status, VerifyStatus::missing) << o.detail;
+    }
+    EXPECT_EQ(a.catalog.asset(ids[0]).state, AssetState::failed);
+    EXPECT_NE(a.catalog.asset(ids[0]).error.find("verify"), std::string::npos);
+    EXPECT_EQ(a.catalog.asset(ids[1]).state, AssetState::failed);
+    EXPECT_EQ(a.catalog.asset(ids[2]).state, AssetState::verified);
+
+    // A sample checks the least recently verified first, and only that many.
+    EXPECT_EQ(verify_assets(a.catalog, 1, a.opener()).items.size(), 1u);
+}

@@ -1,0 +1,178 @@
+// `avpost archive ls|verify`: maps options onto the archive library (catalog, stores, verify).
+#include <cstdio>
+#include <iostream>
+#include <map>
+#include <memory>
+
+#include "avpost/archive/archiver.hpp"
+#include "avpost/archive/catalog.hpp"
+#include "avpost/archive/store.hpp"
+#include "avpost/core/log.hpp"
+#include "command.hpp"
+#include "exit_codes.hpp"
+
+namespace avpost::tool {
+namespace {
+
+using namespace avpost::archive;
+
+std::string human_size(std::optional<std::int64_t> size) {
+    if (!size) return "-";
+    const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+    double v = double(*size);
+    int u = 0;
+    while (v >= 1024 && u < 4) {
+        v /= 1024;
+        ++u;
+    }
+    char buf[32];
+    std::snprintf(buf, sizeof buf, u == 0 ? "%.0f %s" : "%.1f %s", v, units[u]);
+    return buf;
+}
+
+std::string expiry_text(const JobRecord& job, std::int64_t now) {
+    if (!job.link_expires_at) return "-";
+    std::int64_t left = *job.link_expires_at - now;
+    if (left <= 0) return "EXPIRED";
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "in %lldh%02lldm", static_cast<long long>(left / 3600),
+                  static_cast<long long>(left % 3600 / 60));
+    return buf;
+}
+
+struct ArchiveOptions {
+    std::string root;
+    // ls
+    double expiring_hours = -1;
+    std::string state;
+    bool ls_json = false;
+    // verify
+    int sample = 0;
+    bool all = false;
+    bool verify_json = false;
+};
+
+std::filesystem::path catalog_file(const ArchiveOptions& o) { return Catalog::file_in(archive_root(o.root)); }
+
+int run_ls(const ArchiveOptions& o, bool json) {
+    auto file = catalog_file(o);
+    std::vector<ListRow> rows;
+    std::int64_t now = unix_now();
+    if (std::filesystem::exists(file)) {  // no catalog yet: nothing archived, nothing at risk
+        Catalog catalog(file);
+        ListQuery q;
+        q.now = now;
+        if (o.expiring_hours >= 0) q.expiring_within = std::int64_t(o.expiring_hours * 3600);
+        if (!o.state.empty()) q.state = asset_state_from_string(o.state);
+        rows = catalog.list(q);
+    }
+    if (json) {
+        nlohmann::json out = nlohmann::json::array();
+        for (const ListRow& r : rows) {
+            nlohmann::json item = to_json(r.asset);
+            item["job"] = to_json(r.job);
+            out.push_back(std::move(item));
+        }
+        std::cout << out.dump() << "\n";
+        return exit_ok;
+    }
+    std::printf("%-6s %-8s %-24s %-10s %-20s %-24s %10s %-10s %s\n", "ID", "VENDOR", "JOB", "KIND", "NAME", "STATE",
+                "SIZE", "LINK", "WHERE");
+    for (const ListRow& r : rows) {
+        std::string where = r.asset.store_key.empty() ? "-" : r.asset.store_uri + "/" + r.asset.store_key;
+        std::printf("%-6lld %-8s %-24s %-10s %-20s %-24s %10s %-10s %s\n", static_cast<long long>(r.asset.id),
+                    r.job.vendor.c_str(), r.job.vendor_job_id.c_str(), r.asset.kind.c_str(), r.asset.name.c_str(),
+                    std::string(to_string(r.asset.state)).c_str(), human_size(r.asset.size).c_str(),
+                    expiry_text(r.job, now).c_str(), where.c_str());
+    }
+    if (o.expiring_hours >= 0 && !rows.empty())
+        log::warning(std::to_string(rows.size()) + " file(s) not archived and their vendor link expires within " +
+                     std::to_string(o.expiring_hours) + " hours (or has expired)");
+    return exit_ok;
+}
+
+int run_verify(const ArchiveOptions& o, bool json) {
+    if (o.all && o.sample > 0) throw_usage("give either --sample N or --all, not both");
+    auto file = catalog_file(o);
+    VerifyReport report;
+    if (std::filesystem::exists(file)) {
+        Catalog catalog(file);
+        std::map<std::string, std::unique_ptr<ArchiveStore>> stores;
+        StoreOpener open = [&](const std::string& uri) -> ArchiveStore& {
+            auto& slot = stores[uri];
+            if (!slot) slot = open_store(uri);
+            return *slot;
+        };
+        std::optional<int> sample;
+        if (o.sample > 0) sample = o.sample;
+        report = verify_assets(catalog, sample, open);
+    }
+    if (json) {
+        nlohmann::json items = nlohmann::json::array();
+        for (const VerifyOutcome& v : report.items) items.push_back(to_json(v));
+        std::cout << nlohmann::json{{"checked", report.items.size()}, {"ok", report.ok}, {"bad", report.bad},
+                                    {"items", items}}
+                         .dump()
+                  << "\n";
+    } else {
+        for (const VerifyOutcome& v : report.items) {
+            std::string where = v.row.asset.store_uri + "/" + v.row.asset.store_key;
+            if (v.status == VerifyStatus::ok)
+                std::printf("ok        %s\n", where.c_str());
+            else
+                std::printf("%-9s %s: %s\n", v.status == VerifyStatus::mismatch  ? "MISMATCH"
+                                             : v.status == VerifyStatus::missing ? "MISSING"
+                                                                                 : "ERROR",
+                            where.c_str(), v.detail.c_str());
+        }
+        std::printf("%zu checked, %d ok, %d bad\n", report.items.size(), report.ok, report.bad);
+    }
+    std::fflush(stdout);
+    if (report.bad > 0) {
+        for (const VerifyOutcome& v : report.items)
+            if (v.status != VerifyStatus::ok)
+                log::error("verify " + std::string(to_string(v.status)) + ": asset " + std::to_string(v.row.asset.id) +
+                           " " + v.row.asset.store_uri + "/" + v.row.asset.store_key + ": " + v.detail);
+        log::error("VERIFY FAILED: " + std::to_string(report.bad) + " of " + std::to_string(report.items.size()) +
+                   " archived file(s) differ from the catalog or could not be read");
+        return exit_verify_failed;
+    }
+    return exit_ok;
+}
+
+}  // namespace
+
+CommandSpec archive_command() {
+    return {"archive", "Keep every render verified and catalogued (ls, verify)",
+            [](CLI::App& sub, const GlobalOptions& global) -> CommandRun {
+                auto o = std::make_shared<ArchiveOptions>();
+                sub.require_subcommand(1);
+                sub.add_option("--archive", o->root,
+                               "Archive root (default: $AVPOST_ARCHIVE, $XDG_DATA_HOME/avpost, ~/.local/share/avpost)");
+
+                CLI::App* ls = sub.add_subcommand("ls", "List archived and pending files");
+                ls->fallthrough();
+                ls->add_option("--expiring", o->expiring_hours,
+                               "Only files not yet archived whose vendor link expires within HOURS")
+                    ->check(CLI::NonNegativeNumber);
+                ls->add_option("--state", o->state,
+                               "Only this state: pending|downloading|stored|verified|failed|expired-before-archived");
+                ls->add_flag("--json", o->ls_json, "Print a JSON array");
+
+                CLI::App* verify = sub.add_subcommand("verify", "Re-hash stored files and compare with the catalog");
+                verify->fallthrough();
+                auto* sample = verify->add_option("--sample", o->sample,
+                                                  "Check N files, least recently verified first")
+                                   ->check(CLI::PositiveNumber);
+                verify->add_flag("--all", o->all, "Check every stored file (the default)")->excludes(sample);
+                verify->add_flag("--json", o->verify_json, "Print one JSON object");
+
+                return [o, ls, verify, &global]() -> int {
+                    if (ls->parsed()) return run_ls(*o, global.json || o->ls_json);
+                    if (verify->parsed()) return run_verify(*o, global.json || o->verify_json);
+                    throw_usage("archive: choose ls or verify");
+                };
+            }};
+}
+
+}  // namespace avpost::tool
