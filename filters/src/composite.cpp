@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "avpost/core/error.hpp"
+#include "avpost/filters/hot_loop.hpp"
 
 namespace avpost::filters {
 namespace {
@@ -17,7 +18,7 @@ struct Plane {
 Plane plane(const AVFrame* f, int i) { return {f->data[i], f->linesize[i]}; }
 
 // 16-bit lanes throughout so gcc vectorises the loop (v <= 65153 + 254 fits).
-void blend_row(const std::uint8_t* __restrict bg, std::uint8_t* __restrict out, const std::uint8_t* __restrict fg,
+AVPOST_HOT_LOOP void blend_row(const std::uint8_t* __restrict bg, std::uint8_t* __restrict out, const std::uint8_t* __restrict fg,
                const std::uint8_t* __restrict a, int n) {
     for (int i = 0; i < n; ++i) {
         std::uint16_t alpha = a[i];
@@ -27,7 +28,7 @@ void blend_row(const std::uint8_t* __restrict bg, std::uint8_t* __restrict out, 
 }
 
 // Mean of the 2x2 luma alphas under each chroma sample.
-void chroma_alpha_row(const std::uint8_t* __restrict a0, const std::uint8_t* __restrict a1,
+AVPOST_HOT_LOOP void chroma_alpha_row(const std::uint8_t* __restrict a0, const std::uint8_t* __restrict a1,
                       std::uint8_t* __restrict out, int n) {
     for (int i = 0; i < n; ++i) {
         std::uint16_t s = std::uint16_t(a0[2 * i] + a0[2 * i + 1] + a1[2 * i] + a1[2 * i + 1]);

@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include <opencv2/core.hpp>
+#include <algorithm>
+#include <cmath>
 
 #include "avpost/filters/despill.hpp"
 #include "avpost/media/handles.hpp"
@@ -43,6 +45,25 @@ TEST(Matte, LimitedRangeExpandsToFullAlpha) {
     EXPECT_EQ(a.at<std::uint8_t>(0, 1), 0);
     MatteBuilder full({}, false, 32, 32);
     EXPECT_EQ(full.build(mask.get()).at<std::uint8_t>(10, 10), 235);
+}
+
+TEST(Matte, LimitedExpansionIsTheRoundedRealValueForEveryCode) {
+    for (int v = 0; v < 256; ++v) {
+        double real = std::clamp((v - 16) * 255.0 / 219.0, 0.0, 255.0);
+        EXPECT_EQ(expand_limited(std::uint8_t(v)), int(std::floor(real + 0.5))) << v;
+    }
+}
+
+TEST(Matte, FullRangeMaskIsUsedAsItStandsAndRefinementsNeverTouchIt) {
+    FramePtr mask = square_mask(32, 32, 8, 8, 16);
+    MatteBuilder plain({}, false, 32, 32);
+    const cv::Mat& a = plain.build(mask.get());
+    EXPECT_EQ(a.data, mask->data[0]);  // zero copy
+    MatteBuilder choked({.choke = 2}, false, 32, 32);
+    const cv::Mat& c = choked.build(mask.get());
+    EXPECT_NE(c.data, mask->data[0]);
+    EXPECT_EQ(mask->data[0][8 * mask->linesize[0] + 8], 235);  // the decoder's frame is untouched
+    EXPECT_EQ(c.at<std::uint8_t>(8, 8), 16);
 }
 
 TEST(Matte, ScalesToTheAvatarSize) {

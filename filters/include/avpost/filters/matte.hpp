@@ -24,6 +24,9 @@ std::string to_string(MaskRange range);
 void to_json(nlohmann::json& j, const MatteParams& p);
 void from_json(const nlohmann::json& j, MatteParams& p);
 
+// One limited-range mask code value as alpha: round((v - 16) * 255 / 219), clamped to 0..255.
+std::uint8_t expand_limited(std::uint8_t value);
+
 // Decides the range of a mask stream from the user's choice and the stream's facts.
 bool mask_is_limited(MaskRange choice, AVColorRange tagged, AVCodecID codec, AVPixelFormat format);
 
@@ -31,15 +34,16 @@ class MatteBuilder {
 public:
     MatteBuilder(MatteParams params, bool limited_range, int width, int height);
 
-    // Builds the alpha plane from the mask's luma. The result is owned by the builder and valid
-    // until the next call; rows are `alpha().step` bytes apart.
+    // Builds the alpha plane from the mask's luma. The result is valid until the next call and,
+    // for a full-range mask needing no work, while `mask` is alive (it is then a view of the
+    // mask's own luma plane). Rows are `step` bytes apart.
     const cv::Mat& build(const AVFrame* mask);
-    const cv::Mat& alpha() const { return alpha_; }
 
 private:
     MatteParams params_;
+    bool limited_;
     int width_, height_;
-    cv::Mat lut_;        // 256 entries: mask code value -> alpha
+    cv::Mat view_;       // zero-copy alpha: the mask's luma
     cv::Mat expanded_;   // mask size, after the LUT
     cv::Mat alpha_;      // output size
     cv::Mat scratch_;
