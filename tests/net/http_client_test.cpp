@@ -186,6 +186,18 @@ TEST(HttpClient, TimeoutIsRetriedForGetButNotForCreate) {
     EXPECT_EQ(srv.requests.load(), 1);
 }
 
+TEST(HttpClient, LowSpeedTimeoutAbortsAStalledResponseAndRetries) {
+    ScriptedServer srv({});
+    auto opts = avpost::test::fast_http_options(3);
+    opts.timeouts.low_speed_bytes = 1;
+    opts.timeouts.low_speed_time = std::chrono::seconds(1);  // no byte for a second: give up
+    HttpClient http(opts);
+    HttpRequest get;
+    get.url = srv.local.url("/slow");
+    EXPECT_EQ(http.send(get).status, 200);
+    EXPECT_EQ(srv.requests.load(), 2);
+}
+
 TEST(HttpClient, ReusesTheConnection) {
     ScriptedServer srv({});
     HttpClient http(avpost::test::fast_http_options());

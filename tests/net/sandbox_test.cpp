@@ -2,7 +2,9 @@
 // encrypted and are retried until a 200, control endpoints, slow responses.
 #include <gtest/gtest.h>
 
+#include "avpost/net/a2v_client.hpp"
 #include "avpost/net/akool_client.hpp"
+#include "avpost/net/render_job.hpp"
 #include "avpost/net/akool_webhook.hpp"
 #include "avpost/net/downloader.hpp"
 #include "avpost/sandbox/sandbox_server.hpp"
@@ -58,12 +60,33 @@ TEST(TalkingHead, MouthOpensWithLoudness) {
 
 TEST(TalkingHead, RendersTheGivenAudioWhenTheSandboxCanFetchIt) {
     auto dir = avpost::test::make_temp_dir("audio");
-    // A 1.5 s tone as WAV, served by the sandbox itself.
-    auto gen = avpost::test::run(std::string(FFMPEG_EXECUTABLE) + " -v error -f lavfi -i sine=frequency=300:duration=1.5 " +
+    // A 2.4 s tone as WAV (the generated fallback voice lasts 1 s in these tests).
+    auto gen = avpost::test::run(std::string(FFMPEG_EXECUTABLE) + " -v error -f lavfi -i sine=frequency=300:duration=2.4 " +
                                  (dir / "tone.wav").string());
     ASSERT_EQ(gen.exit_code, 0) << gen.err;
     auto track = sandbox::decode_audio_file(dir / "tone.wav", 60);
-    EXPECT_NEAR(track.seconds(), 1.5, 0.05);
+    EXPECT_NEAR(track.seconds(), 2.4, 0.05);
+
+    // End to end: the sandbox downloads the audio_url of a generate call and renders to its length.
+    sandbox::SandboxServer server(avpost::test::fast_sandbox_options());
+    server.start();
+    server.put_file("tone.wav", avpost::test::slurp(dir / "tone.wav"), "audio/wav");
+    a2v::ClientOptions o;
+    o.base_url = server.base_url();
+    o.token = server.options().a2v_token;
+    o.http = avpost::test::fast_http_options();
+    a2v::Client client(o);
+    auto v = client.generate("pose-kai-front", server.sign_link("tone.wav", 600));
+    WaitOptions w;
+    w.timeout = std::chrono::seconds(60);
+    w.initial_interval = std::chrono::milliseconds(100);
+    JobStatus done = wait_for_job([&] { return to_job_status(client.get(v.video_id)); }, w);
+    ASSERT_EQ(done.state, JobState::finished);
+    HttpClient http(avpost::test::fast_http_options());
+    Downloader(http).download(done.video_url, dir / "render.mp4");
+    auto probe = avpost::test::run(std::string(FFPROBE_EXECUTABLE) + " -v error -show_entries format=duration -of csv=p=0 " +
+                                   (dir / "render.mp4").string());
+    EXPECT_NEAR(std::atof(probe.out.c_str()), 2.4, 0.15) << probe.out;
     fs::remove_all(dir);
 }
 

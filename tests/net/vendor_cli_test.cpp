@@ -123,6 +123,23 @@ TEST_F(VendorCli, RenderA2vWaitStatusFetch) {
     EXPECT_GT(std::atoi(probe.out.c_str()), 10);
 }
 
+TEST_F(VendorCli, FetchResumesADownloadCutMidway) {
+    std::string id = render_a2v();
+    ASSERT_EQ(avpost("wait --vendor a2v " + id + " --interval 0.1").exit_code, 0);
+    sandbox::Fault cut;
+    cut.path_prefix = "/files/" + id + ".mp4";
+    cut.drop_after_bytes = 2000;
+    server->add_fault(cut);
+    server->reset_stats();
+    auto f = avpost("fetch --vendor a2v " + id + " -o " + dir.string() + " --json");
+    ASSERT_EQ(f.exit_code, 0) << f.err;
+    auto stats = server->stats();
+    EXPECT_EQ(stats.requests["/files/" + id + ".mp4"], 2);  // cut, then resumed
+    EXPECT_EQ(stats.statuses[206], 1);
+    auto j = nlohmann::json::parse(f.out);
+    EXPECT_EQ(static_cast<std::uintmax_t>(j["video_bytes"].get<std::int64_t>()), fs::file_size(j["video"].get<std::string>()));
+}
+
 TEST_F(VendorCli, RenderAkoolFromRequestFileThenWaitAndFetch) {
     std::ofstream(dir / "request.json") << avpost::test::docs::kAkoolCreateRequest;
     auto r = avpost("render --vendor akool --request " + (dir / "request.json").string());
