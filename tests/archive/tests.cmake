@@ -3,3 +3,5 @@
 # signer is checked against Debian's python3-botocore.
 avpost_add_test(archive_catalog_test ${CMAKE_CURRENT_LIST_DIR}/catalog_test.cpp)
 avpost_add_test(archive_local_store_test ${CMAKE_CURRENT_LIST_DIR}/local_store_test.cpp)
+avpost_add_test(archive_sigv4_test ${CMAKE_CURRENT_LIST_DIR}/sigv4_test.cpp)
+target_compile_definitions(archive_sigv4_test PRIVATE AVPOST_ARCHIVE_TEST_DIR="${CMAKE_CURRENT_LIST_DIR}")
