@@ -78,6 +78,7 @@ DownloadResult Downloader::download(const std::string& url, const fs::path& dest
         HttpRequest req;
         req.url = url;
         req.rate_limited = false;
+        req.accept_compressed = false;
         req.context = context;
         if (offset > 0) {
             req.headers.emplace_back("Range", "bytes=" + std::to_string(offset) + "-");

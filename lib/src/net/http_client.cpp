@@ -157,7 +157,7 @@ TransferResult HttpClient::perform(const HttpRequest& request, const BodySink& s
     curl_easy_setopt(h, CURLOPT_MAXREDIRS, 5L);
     curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
+    if (request.accept_compressed) curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
     curl_easy_setopt(h, CURLOPT_HTTPHEADER, header_list.get());
     curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, header_callback);
     curl_easy_setopt(h, CURLOPT_HEADERDATA, &state);

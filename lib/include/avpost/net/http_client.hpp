@@ -37,6 +37,7 @@ bool is_transient_status(long status);
 // capped at max_delay, scaled by a random factor in [1 - jitter, 1].
 std::chrono::milliseconds backoff_delay(const RetryPolicy& policy, int retry, std::mt19937_64& rng);
 
+// One client per thread: it owns one libcurl handle (and its connection cache).
 class HttpClient {
 public:
     explicit HttpClient(HttpClientOptions options = {});

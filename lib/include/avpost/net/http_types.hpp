@@ -58,6 +58,8 @@ struct HttpRequest {
     // repeated only when the failure proves the server never acted on it.
     std::optional<bool> idempotent;
     bool rate_limited = true;  // API calls are; CDN downloads are not
+    // Off for ranged downloads: byte ranges must count the file's bytes, not a gzip stream's.
+    bool accept_compressed = true;
     std::string context;       // names the call in errors ("akool video info"); URL otherwise
 };
 
