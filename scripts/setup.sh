@@ -8,6 +8,7 @@ packages=(
   libavcodec-dev libavformat-dev libavfilter-dev libavutil-dev libswscale-dev libswresample-dev
   libopencv-dev libcurl4-openssl-dev nlohmann-json3-dev libgtest-dev libgmock-dev
   libsqlite3-dev libssl-dev libcli11-dev bc libcpp-httplib-dev ffmpeg openssl
+  python3-botocore
 )
 missing=()
 for p in "${packages[@]}"; do
@@ -20,6 +21,22 @@ if [ ${#missing[@]} -gt 0 ]; then
   $sudo_cmd apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
+
+# The archive's S3 tests run against s3rver, an S3-compatible server from npm, installed into the
+# build tree (not globally). Only the npm registry is contacted.
+install_s3_test_server() {
+  if [ -f build/npm/node_modules/s3rver/bin/s3rver.js ]; then return; fi
+  if ! command -v npm >/dev/null 2>&1; then
+    sudo_cmd=""
+    [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
+    echo "setup: installing nodejs npm (for the S3 test server)" >&2
+    DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
+  fi
+  echo "setup: npm install s3rver into build/npm" >&2
+  mkdir -p build/npm
+  npm install --silent --no-audit --no-fund --prefix build/npm s3rver@3 >/dev/null
+}
+install_s3_test_server
 
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build build --parallel "$(nproc)"

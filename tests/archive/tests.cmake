@@ -5,3 +5,18 @@ avpost_add_test(archive_catalog_test ${CMAKE_CURRENT_LIST_DIR}/catalog_test.cpp)
 avpost_add_test(archive_local_store_test ${CMAKE_CURRENT_LIST_DIR}/local_store_test.cpp)
 avpost_add_test(archive_sigv4_test ${CMAKE_CURRENT_LIST_DIR}/sigv4_test.cpp)
 target_compile_definitions(archive_sigv4_test PRIVATE AVPOST_ARCHIVE_TEST_DIR="${CMAKE_CURRENT_LIST_DIR}")
+
+# s3rver: installed by scripts/setup.sh (install_s3_test_server) into the build tree's npm/.
+find_program(NODE_EXECUTABLE node)
+set(AVPOST_S3RVER_JS "")
+foreach(candidate ${CMAKE_BINARY_DIR}/npm ${CMAKE_SOURCE_DIR}/build/npm)
+  if(NOT AVPOST_S3RVER_JS AND EXISTS ${candidate}/node_modules/s3rver/bin/s3rver.js)
+    set(AVPOST_S3RVER_JS ${candidate}/node_modules/s3rver/bin/s3rver.js)
+  endif()
+endforeach()
+if(NOT AVPOST_S3RVER_JS OR NOT NODE_EXECUTABLE)
+  message(WARNING "s3rver or node not found: archive_s3_test will fail; run scripts/setup.sh")
+endif()
+avpost_add_test(archive_s3_test ${CMAKE_CURRENT_LIST_DIR}/s3_store_test.cpp)
+target_compile_definitions(archive_s3_test PRIVATE
+  AVPOST_S3RVER_JS="${AVPOST_S3RVER_JS}" NODE_EXECUTABLE="${NODE_EXECUTABLE}")

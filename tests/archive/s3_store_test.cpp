@@ -1,0 +1,244 @@
+// The S3 store against a real S3-compatible server (s3rver from npm) on 127.0.0.1: single and
+// multipart uploads confirmed by HEAD with the hash as metadata, refusing overwrites, verify
+// catching a tampered object, and the server's and the network's errors.
+#include <curl/curl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <regex>
+#include <thread>
+
+#include "archive_test_support.hpp"
+#include "avpost/archive/archiver.hpp"
+#include "avpost/archive/s3_store.hpp"
+#include "avpost/core/error.hpp"
+
+using namespace avpost;
+using namespace avpost::archive;
+using namespace avpost::test;
+
+namespace {
+
+const char* bucket = "avpost-test";
+
+// s3rver on an ephemeral port of 127.0.0.1 for the whole test program.
+class S3rverEnvironment : public ::testing::Environment {
+public:
+    static inline std::string endpoint;
+    static inline fs::path data_dir;
+    static inline std::string failure;
+
+    void SetUp() override {
+        std::string script = AVPOST_S3RVER_JS;
+        if (script.empty() || !fs::exists(script)) {
+            failure = "s3rver is not installed (run scripts/setup.sh, or npm install --prefix BUILD_DIR/npm s3rver)";
+            return;
+        }
+        data_dir = make_temp_dir("s3rver");
+        fs::path log = data_dir.string() + ".log";
+        pid_ = ::fork();
+        if (pid_ == 0) {
+            ::setpgid(0, 0);
+            std::FILE* out = std::freopen(log.c_str(), "w", stdout);
+            if (!out) ::_exit(127);
+            ::dup2(::fileno(stdout), 2);
+            ::execl(NODE_EXECUTABLE, NODE_EXECUTABLE, script.c_str(), "-d", data_dir.c_str(), "-a", "127.0.0.1", "-p",
+                    "0", "--silent", "--configure-bucket", bucket, static_cast<char*>(nullptr));
+            ::_exit(127);
+        }
+        std::regex listening(R"(listening on 127\.0\.0\.1:(\d+))");
+        for (int i = 0; i < 300; ++i) {  // up to 30 s for node to start
+            std::smatch m;
+            std::string text = read_file(log);
+            if (std::regex_search(text, m, listening)) {
+                endpoint = "http://127.0.0.1:" + m[1].str();
+                return;
+            }
+            int status = 0;
+            if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+                pid_ = -1;
+                failure = "s3rver exited: " + text;
+                return;
+            }
+            std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        }
+        failure = "s3rver did not start within 30 s: " + read_file(log);
+    }
+    void TearDown() override {
+        if (pid_ > 0) {
+            ::kill(-pid_, SIGTERM);
+            int status = 0;
+            ::waitpid(pid_, &status, 0);
+        }
+    }
+
+private:
+    pid_t pid_ = -1;
+};
+
+const auto* environment = ::testing::AddGlobalTestEnvironment(new S3rverEnvironment);
+
+class ArchiveS3 : public ::testing::Test {
+protected:
+    void SetUp() override {
+        ASSERT_TRUE(S3rverEnvironment::failure.empty()) << S3rverEnvironment::failure;
+        dir = make_temp_dir("s3");
+    }
+    S3Config config(const std::string& prefix = "renders") {
+        S3Config c;
+        c.endpoint = S3rverEnvironment::endpoint;
+        c.credentials = {"S3RVER", "S3RVER", ""};  // s3rver's fixed test credentials, not real ones
+        c.bucket = bucket;
+        c.prefix = prefix;
+        c.part_size = c.multipart_threshold = 64 * 1024;
+        return c;
+    }
+    fs::path file(const std::string& name, std::size_t size, unsigned seed) {
+        write_file(dir / name, pattern_bytes(size, seed));
+        return dir / name;
+    }
+    // The bytes s3rver keeps for an object (to tamper with them behind the store's back).
+    fs::path object_file(const std::string& key) {
+        for (auto& e : fs::recursive_directory_iterator(S3rverEnvironment::data_dir / bucket)) {
+            std::string p = e.path().string();
+            if (p.find(key) != std::string::npos && p.ends_with("._S3rver_object")) return e.path();
+        }
+        return {};
+    }
+    fs::path dir;
+};
+
+}  // namespace
+
+TEST_F(ArchiveS3, APutIsConfirmedBySizeAndHashMetadata) {
+    S3Store store(config());
+    auto f = file("a.bin", 10000, 31);
+    FileDigest d = sha256_file(f);
+    ObjectInfo info = store.put(f, "akool/2026-11/J1/a.bin", d.sha256, d.size);
+    EXPECT_EQ(info.size, d.size);
+    EXPECT_EQ(info.sha256, d.sha256);
+    auto st = store.stat("akool/2026-11/J1/a.bin");
+    ASSERT_TRUE(st.has_value());
+    EXPECT_EQ(st->sha256, d.sha256);
+    ObjectDigest back = store.rehash("akool/2026-11/J1/a.bin");
+    EXPECT_EQ(back.sha256, d.sha256);
+    EXPECT_EQ(back.recorded_sha256, d.sha256);
+    EXPECT_EQ(back.size, d.size);
+    EXPECT_FALSE(store.stat("akool/2026-11/J1/none.bin").has_value());
+    EXPECT_EQ(store.uri(), std::string("s3://") + bucket + "/renders");
+}
+
+TEST_F(ArchiveS3, LargeFilesGoUpInPartsAndKeepTheirHash) {
+    S3Store store(config());
+    auto f = file("big.bin", 300 * 1024 + 17, 32);  // 5 parts, the last one short
+    FileDigest d = sha256_file(f);
+    ObjectInfo info = store.put(f, "akool/2026-11/J2/big.bin", d.sha256, d.size);
+    EXPECT_EQ(info.size, d.size);
+    EXPECT_EQ(info.sha256, d.sha256);
+    ObjectDigest back = store.rehash("akool/2026-11/J2/big.bin");
+    EXPECT_EQ(back.sha256, d.sha256);
+    EXPECT_EQ(back.size, d.size);
+}
+
+TEST_F(ArchiveS3, SameContentIsANoOpAndDifferentContentIsRefused) {
+    S3Store store(config());
+    auto a = file("a.bin", 5000, 33), b = file("b.bin", 5000, 34);
+    FileDigest da = sha256_file(a), db = sha256_file(b);
+    store.put(a, "k/same.bin", da.sha256, da.size);
+    EXPECT_EQ(store.put(a, "k/same.bin", da.sha256, da.size).sha256, da.sha256);
+    try {
+        store.put(b, "k/same.bin", db.sha256, db.size);
+        FAIL() << "overwrote different content";
+    } catch (const Error& e) {
+        EXPECT_EQ(e.domain(), ErrorDomain::input);
+        EXPECT_NE(std::string(e.what()).find("refusing to overwrite"), std::string::npos) << e.what();
+    }
+    EXPECT_EQ(store.rehash("k/same.bin").sha256, da.sha256);
+    // A source that does not match what the caller expects is not uploaded at all.
+    EXPECT_THROW(store.put(b, "k/other.bin", da.sha256, db.size), Error);
+    EXPECT_FALSE(store.stat("k/other.bin").has_value());
+}
+
+TEST_F(ArchiveS3, ArchivedVideoVerifiesAndATamperedObjectIsCaught) {
+    S3Store store(config("team"));
+    Catalog catalog(Catalog::file_in(dir));
+    std::int64_t job = add_job(catalog, "a2v", "JOB-S3");
+    std::int64_t video = catalog.add_asset(job, "avatar", "avatar.mp4", "https://cdn/v.mp4?X-Amz-Signature=x");
+    std::int64_t other = catalog.add_asset(job, "other", "meta.json", "");
+    write_file(dir / "meta.json", R"({"duration": 3})");
+    ASSERT_TRUE(catalog.claim(video, "w", std::chrono::seconds(60)));
+    archive_claimed_file(catalog, store, catalog.asset(video), "w", sample_video());
+    ASSERT_TRUE(catalog.claim(other, "w", std::chrono::seconds(60)));
+    archive_claimed_file(catalog, store, catalog.asset(other), "w", dir / "meta.json");
+    AssetRecord rec = catalog.asset(video);
+    EXPECT_EQ(rec.state, AssetState::stored);
+    EXPECT_EQ(rec.store_uri, std::string("s3://") + bucket + "/team");
+    EXPECT_EQ(rec.store_key, "a2v/2026-11/JOB-S3/avatar.mp4");
+
+    StoreOpener open = [&](const std::string& uri) -> ArchiveStore& {
+        EXPECT_EQ(uri, store.uri());
+        return store;
+    };
+    VerifyReport ok = verify_assets(catalog, std::nullopt, open);
+    EXPECT_EQ(ok.ok, 2);
+    EXPECT_EQ(ok.bad, 0);
+
+    fs::path bytes = object_file("JOB-S3/meta.json");
+    ASSERT_FALSE(bytes.empty()) << "cannot find s3rver's file for the object";
+    write_file(bytes, R"({"duration": 4})");  // same size, different content
+    VerifyReport bad = verify_assets(catalog, std::nullopt, open);
+    EXPECT_EQ(bad.ok, 1);
+    EXPECT_EQ(bad.bad, 1);
+    EXPECT_EQ(catalog.asset(other).state, AssetState::failed);
+    EXPECT_NE(catalog.asset(other).error.find("sha256"), std::string::npos) << catalog.asset(other).error;
+    EXPECT_EQ(catalog.asset(video).state, AssetState::verified);
+}
+
+TEST_F(ArchiveS3, ServerAndNetworkErrorsCarryTheirCodes) {
+    S3Config missing_bucket = config();
+    missing_bucket.bucket = "no-such-bucket";
+    auto f = file("a.bin", 100, 35);
+    FileDigest d = sha256_file(f);
+    try {
+        S3Store(missing_bucket).put(f, "k/a.bin", d.sha256, d.size);
+        FAIL() << "uploaded into a bucket that does not exist";
+    } catch (const Error& e) {
+        EXPECT_EQ(e.domain(), ErrorDomain::http);
+        EXPECT_EQ(e.code(), 404);
+        EXPECT_NE(std::string(e.what()).find("NoSuchBucket"), std::string::npos) << e.what();
+    }
+
+    S3Config closed = config();
+    closed.endpoint = "http://127.0.0.1:1";  // nothing listens there
+    try {
+        S3Store(closed).stat("k/a.bin");
+        FAIL() << "reached a closed port";
+    } catch (const Error& e) {
+        EXPECT_EQ(e.domain(), ErrorDomain::curl);
+        EXPECT_EQ(e.code(), CURLE_COULDNT_CONNECT) << e.what();
+    }
+}
+
+TEST_F(ArchiveS3, ConfigurationComesFromTheEnvironment) {
+    ::setenv("AVPOST_S3_ENDPOINT", "http://127.0.0.1:9/", 1);
+    ::setenv("AWS_REGION", "eu-west-3", 1);
+    ::setenv("AWS_ACCESS_KEY_ID", "AKIDFAKE", 1);
+    ::setenv("AWS_SECRET_ACCESS_KEY", "fake-secret", 1);
+    ::setenv("AVPOST_S3_PART_SIZE", "1048576", 1);
+    S3Config c = S3Config::from_environment("s3://bucket/some/prefix/");
+    EXPECT_EQ(c.endpoint, "http://127.0.0.1:9");
+    EXPECT_EQ(c.region, "eu-west-3");
+    EXPECT_EQ(c.bucket, "bucket");
+    EXPECT_EQ(c.prefix, "some/prefix");
+    EXPECT_EQ(c.part_size, 1048576);
+    EXPECT_EQ(S3Store(c).uri(), "s3://bucket/some/prefix");
+    ::unsetenv("AWS_SECRET_ACCESS_KEY");
+    EXPECT_THROW(S3Config::from_environment("s3://bucket"), Error);
+    ::setenv("AWS_SECRET_ACCESS_KEY", "fake-secret", 1);
+    EXPECT_THROW(S3Config::from_environment("s3://"), Error);
+    EXPECT_THROW(S3Config::from_environment("s3://b/../x"), Error);
+    for (auto v : {"AVPOST_S3_ENDPOINT", "AWS_REGION", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AVPOST_S3_PART_SIZE"})
+        ::unsetenv(v);
+}
