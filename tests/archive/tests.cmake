@@ -20,3 +20,4 @@ endif()
 avpost_add_test(archive_s3_test ${CMAKE_CURRENT_LIST_DIR}/s3_store_test.cpp)
 target_compile_definitions(archive_s3_test PRIVATE
   AVPOST_S3RVER_JS="${AVPOST_S3RVER_JS}" NODE_EXECUTABLE="${NODE_EXECUTABLE}")
+avpost_add_test(archive_cli_test ${CMAKE_CURRENT_LIST_DIR}/cli_test.cpp)

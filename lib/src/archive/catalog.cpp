@@ -215,6 +215,11 @@ std::filesystem::path Catalog::file_in(const std::filesystem::path& archive_root
 int Catalog::latest_schema_version() { return migrations.back().version; }
 
 Catalog::Catalog(const std::filesystem::path& file, CatalogOptions options) {
+    if (file.has_parent_path()) {  // the archive root of a first run
+        std::error_code ec;
+        std::filesystem::create_directories(file.parent_path(), ec);
+        if (ec) throw_errno("create archive directory '" + file.parent_path().string() + "'", ec.value());
+    }
     sqlite3* raw = nullptr;
     int rc = sqlite3_open_v2(file.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
                              nullptr);
