@@ -27,6 +27,30 @@ std::string query_text(Catalog& c, const std::string& sql) {
     return out;
 }
 
+StoredFacts stored_facts(char hash_digit) {
+    StoredFacts f;
+    f.size = 1;
+    f.sha256 = std::string(64, hash_digit);
+    f.store_uri = "file:///x";
+    f.store_key = "k";
+    return f;
+}
+
+CatalogOptions options_with(const std::vector<Migration>* migrations, std::optional<int> target = std::nullopt) {
+    CatalogOptions o;
+    o.migrations = migrations;
+    o.target_version = target;
+    return o;
+}
+
+ListQuery query_at(std::int64_t now, std::optional<std::int64_t> expiring = {}, std::optional<AssetState> state = {}) {
+    ListQuery q;
+    q.now = now;
+    q.expiring_within = expiring;
+    q.state = state;
+    return q;
+}
+
 }  // namespace
 
 TEST(ArchiveCatalog, CreatesLatestSchemaInWalWithForeignKeys) {
@@ -48,7 +72,7 @@ TEST(ArchiveCatalog, UpgradesAnOldCatalogKeepingItsData) {
     auto dir = make_temp_dir("catalog");
     std::int64_t asset_id = 0;
     {
-        Catalog v1(Catalog::file_in(dir), {.target_version = 1});
+        Catalog v1(Catalog::file_in(dir), options_with(nullptr, 1));
         EXPECT_EQ(v1.schema_version(), 1);
         EXPECT_EQ(query_text(v1, "SELECT name FROM sqlite_master WHERE name = 'jobs_by_link_expiry'"), "");
         asset_id = v1.add_asset(add_job(v1, "akool", "job-1"), "avatar", "avatar.mp4", "https://cdn/x.mp4");
@@ -84,16 +108,16 @@ TEST(ArchiveCatalog, AFailingMigrationLeavesThePreviousVersionWhole) {
     std::vector<Migration> good = {{1, "CREATE TABLE t (x INTEGER);"}};
     std::vector<Migration> bad = {{1, "CREATE TABLE t (x INTEGER);"},
                                   {2, "CREATE TABLE u (y INTEGER); INSERT INTO no_such_table VALUES (1);"}};
-    { Catalog c(Catalog::file_in(dir), {.migrations = &good}); }
+    { Catalog c(Catalog::file_in(dir), options_with(&good)); }
     try {
-        Catalog c(Catalog::file_in(dir), {.migrations = &bad});
+        Catalog c(Catalog::file_in(dir), options_with(&bad));
         FAIL() << "a broken migration was applied";
     } catch (const Error& e) {
         EXPECT_EQ(e.domain(), ErrorDomain::sqlite);
         EXPECT_NE(std::string(e.what()).find("version 2"), std::string::npos) << e.what();
         EXPECT_NE(std::string(e.what()).find("no_such_table"), std::string::npos) << e.what();
     }
-    Catalog c(Catalog::file_in(dir), {.migrations = &good});
+    Catalog c(Catalog::file_in(dir), options_with(&good));
     EXPECT_EQ(c.schema_version(), 1);
     EXPECT_EQ(query_text(c, "SELECT count(*) FROM sqlite_master WHERE name = 'u'"), "0");
 }
@@ -159,7 +183,7 @@ TEST(ArchiveCatalog, ClaimsAreExclusiveUntilTheLeaseExpires) {
     ASSERT_TRUE(second.has_value());
     EXPECT_EQ(second->claim_owner, "worker-b");
     EXPECT_EQ(second->attempts, 2);
-    StoredFacts facts{.size = 1, .sha256 = std::string(64, 'a'), .store_uri = "file:///x", .store_key = "k"};
+    StoredFacts facts = stored_facts('a');
     EXPECT_THROW(c.mark_stored(id, "worker-a", facts), Error);
 
     c.release(id, "worker-b", "No space left on device", true);
@@ -232,14 +256,14 @@ TEST(ArchiveCatalog, ListsWhatIsAtRiskAndExpiresWhatWasLost) {
     c.add_asset(add_job(c, "a2v", "never"), "avatar", "a.mp4", "");
     std::int64_t done = c.add_asset(add_job(c, "akool", "done", now + 3600), "avatar", "a.mp4", "");
     ASSERT_TRUE(c.claim(done, "w", std::chrono::seconds(60), now));
-    c.mark_stored(done, "w", {.size = 1, .sha256 = std::string(64, 'b'), .store_uri = "file:///x", .store_key = "k"});
+    c.mark_stored(done, "w", stored_facts('b'));
 
-    auto risky = c.list({.expiring_within = 24 * 3600, .now = now});
+    auto risky = c.list(query_at(now, 24 * 3600));
     ASSERT_EQ(risky.size(), 1u);
     EXPECT_EQ(risky[0].asset.id, soon);
     EXPECT_EQ(risky[0].job.vendor_job_id, "soon");
-    EXPECT_EQ(c.list({.now = now}).size(), 4u);
-    EXPECT_EQ(c.list({.state = AssetState::stored, .now = now}).size(), 1u);
+    EXPECT_EQ(c.list(query_at(now)).size(), 4u);
+    EXPECT_EQ(c.list(query_at(now, std::nullopt, AssetState::stored)).size(), 1u);
 
     EXPECT_EQ(c.expire_unarchived(now + 3 * 3600), 1);
     EXPECT_EQ(c.asset(soon).state, AssetState::expired_before_archived);

@@ -1,6 +1,9 @@
 // The local store and the archive step over it: layout, atomic verified writes, refusing to
 // overwrite, full disk, verify catching changed and missing files.
+#include <signal.h>
 #include <sys/mount.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
 
 #include "archive_test_support.hpp"
 #include "avpost/archive/archiver.hpp"
@@ -137,12 +140,52 @@ TEST(ArchiveLocalStore, AVideoKindThatDoesNotDecodeFailsAndIsNotStored) {
     EXPECT_FALSE(fs::exists(root / "akool"));
 }
 
+TEST(ArchiveLocalStore, AFileSizeLimitIsReportedAndNothingIsLost) {
+    // The same failure as a full disk where no tmpfs can be mounted: writes past RLIMIT_FSIZE
+    // fail (EFBIG) in a child process that has the limit.
+    auto base = make_temp_dir("fsize");
+    std::int64_t big_id = 0;
+    {
+        Catalog catalog(Catalog::file_in(base));
+        big_id = catalog.add_asset(add_job(catalog, "akool", "J"), "other", "big.bin", "");
+    }
+    write_file(base / "big.bin", pattern_bytes(1024 * 1024, 6));
+    pid_t pid = ::fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+        int rc = 0;
+        try {
+            Catalog catalog(Catalog::file_in(base));  // opened before the limit: its files exist
+            LocalStore store(base / "store");
+            ::signal(SIGXFSZ, SIG_IGN);
+            rlimit limit{256 * 1024, 256 * 1024};
+            ::setrlimit(RLIMIT_FSIZE, &limit);
+            if (!catalog.claim(big_id, "w", std::chrono::seconds(60))) ::_exit(2);
+            archive_claimed_file(catalog, store, catalog.asset(big_id), "w", base / "big.bin");
+            rc = 3;  // it must not fit
+        } catch (const Error& e) {
+            rc = (e.domain() == ErrorDomain::system && e.code() == EFBIG) ? 0 : 4;
+            if (rc) std::fprintf(stderr, "%s\n", e.what());
+        }
+        ::_exit(rc);
+    }
+    int status = 0;
+    ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+    ASSERT_TRUE(WIFEXITED(status));
+    EXPECT_EQ(WEXITSTATUS(status), 0);
+    Catalog catalog(Catalog::file_in(base));
+    EXPECT_EQ(catalog.asset(big_id).state, AssetState::pending);
+    EXPECT_NE(catalog.asset(big_id).error.find("too large"), std::string::npos) << catalog.asset(big_id).error;
+    EXPECT_EQ(count_hidden_files(base / "store"), 0);
+    EXPECT_FALSE(fs::exists(base / "store/akool/2026-11/J/big.bin"));
+}
+
 TEST(ArchiveLocalStore, AFullDiskIsReportedAndNothingIsLost) {
     auto base = make_temp_dir("fulldisk");
     SmallDisk disk(base / "store", "256k");
     if (!disk.mounted())
         GTEST_SKIP() << "cannot mount a small tmpfs here (" << std::strerror(disk.error())
-                     << "); run the tests as root";
+                     << "); AFileSizeLimitIsReportedAndNothingIsLost covers the same path";
     Catalog catalog(Catalog::file_in(base));  // the catalog lives outside the full disk
     LocalStore store(base / "store");
     std::int64_t job = add_job(catalog, "akool", "J");
@@ -214,7 +257,9 @@ TEST(ArchiveLocalStore, VerifyCatchesChangedAndMissingFiles) {
             EXPECT_EQ(o.status, VerifyStatus::mismatch);
             EXPECT_NE(o.detail.find("sha256"), std::string::npos) << o.detail;
         }
-        if (o.row.asset.id == ids[1]) EXPECT_EQ(o.status, VerifyStatus::missing) << o.detail;
+        if (o.row.asset.id == ids[1]) {
+            EXPECT_EQ(o.status, VerifyStatus::missing) << o.detail;
+        }
     }
     EXPECT_EQ(a.catalog.asset(ids[0]).state, AssetState::failed);
     EXPECT_NE(a.catalog.asset(ids[0]).error.find("verify"), std::string::npos);
@@ -223,4 +268,46 @@ TEST(ArchiveLocalStore, VerifyCatchesChangedAndMissingFiles) {
 
     // A sample checks the least recently verified first, and only that many.
     EXPECT_EQ(verify_assets(a.catalog, 1, a.opener()).items.size(), 1u);
+}
+
+TEST(ArchiveLocalStore, ARunThatDiedAfterStoringIsCarriedOnByTheNext) {
+    auto root = make_temp_dir("local");
+    Archive a(root);
+    std::int64_t id = a.catalog.add_asset(add_job(a.catalog, "akool", "CRASH"), "avatar", "avatar.mp4", "");
+    // The first run claims the file and stores it, then dies before recording it.
+    ASSERT_TRUE(a.catalog.claim(id, "run-1", std::chrono::seconds(60)));
+    FileDigest d = sha256_file(sample_video());
+    a.store.put(sample_video(), "akool/2026-11/CRASH/avatar.mp4", d.sha256, d.size);
+    EXPECT_EQ(a.catalog.asset(id).state, AssetState::downloading);
+
+    // The next run finds the lease expired, takes the file over, and the store sees the same
+    // content already in place.
+    auto claimed = a.catalog.claim_next("run-2", std::chrono::seconds(60), unix_now() + 61);
+    ASSERT_TRUE(claimed.has_value());
+    archive_claimed_file(a.catalog, a.store, *claimed, "run-2", sample_video());
+    AssetRecord rec = a.catalog.asset(id);
+    EXPECT_EQ(rec.state, AssetState::stored);
+    EXPECT_EQ(rec.sha256, d.sha256);
+    EXPECT_EQ(rec.attempts, 2);
+}
+
+TEST(ArchiveLocalStore, DebrisOfAKilledWriteIsRemovedByTheNextPut) {
+    auto root = make_temp_dir("local");
+    LocalStore store(root);
+    pid_t dead = ::fork();
+    ASSERT_GE(dead, 0);
+    if (dead == 0) ::_exit(0);
+    ASSERT_EQ(::waitpid(dead, nullptr, 0), dead);
+    fs::create_directories(root / "v/2026-11/j");
+    fs::path debris = root / "v/2026-11/j" / (".a.partial-" + std::to_string(dead) + "-7.bin");
+    fs::path live = root / "v/2026-11/j" / (".a.partial-" + std::to_string(::getppid()) + "-7.bin");
+    write_file(debris, "half a file");
+    write_file(live, "another writer, still running");
+    auto src = root / "a-src.bin";
+    write_file(src, pattern_bytes(3000, 7));
+    FileDigest d = sha256_file(src);
+    store.put(src, "v/2026-11/j/a.bin", d.sha256, d.size);
+    EXPECT_FALSE(fs::exists(debris));
+    EXPECT_TRUE(fs::exists(live)) << "removed the temporary of a live process";
+    EXPECT_EQ(sha256_file(store.path_of("v/2026-11/j/a.bin")).sha256, d.sha256);
 }

@@ -1,15 +1,18 @@
 #include "avpost/archive/local_store.hpp"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <vector>
 
 #include "avpost/archive/sha256.hpp"
 #include "avpost/core/atomic_output.hpp"
 #include "avpost/core/error.hpp"
+#include "avpost/core/log.hpp"
 
 namespace avpost::archive {
 namespace {
@@ -64,6 +67,28 @@ void write_all(int fd, const char* data, std::size_t size, const std::filesystem
     }
 }
 
+// A process killed mid-write leaves its temporary file (".STEM.partial-PID-N.EXT", see
+// AtomicOutput) beside the target. The catalog claim makes us the only writer of this target, so
+// a temporary of a process that no longer exists is debris from a crash: remove it.
+void remove_stale_temporaries(const std::filesystem::path& target) {
+    std::string prefix = ".";  // built by append: gcc 12 warns falsely (-Wrestrict) on "." + string
+    prefix += target.stem().string();
+    prefix += ".partial-";
+    std::error_code ec;
+    std::filesystem::directory_iterator it(target.parent_path(), ec);
+    if (ec) return;  // no directory yet: nothing stale
+    for (const auto& entry : it) {
+        std::string name = entry.path().filename().string();
+        if (!name.starts_with(prefix)) continue;
+        long pid = std::strtol(name.c_str() + prefix.size(), nullptr, 10);
+        if (pid <= 0 || pid == long(::getpid())) continue;
+        if (::kill(pid_t(pid), 0) == 0 || errno != ESRCH) continue;  // its writer may still run
+        if (::unlink(entry.path().c_str()) != 0 && errno != ENOENT)
+            throw_errno("remove stale temporary '" + entry.path().string() + "'", errno);
+        log::info("removed '" + entry.path().string() + "' left by an interrupted run");
+    }
+}
+
 }  // namespace
 
 LocalStore::LocalStore(std::filesystem::path root) : root_(std::filesystem::absolute(std::move(root))) {}
@@ -90,6 +115,7 @@ ObjectInfo LocalStore::put(const std::filesystem::path& file, const std::string&
     if (::mkdir(root_.c_str(), 0755) != 0 && errno != EEXIST)
         throw_errno("create archive directory '" + root_.string() + "'", errno);
     make_dirs_durable(root_, target.parent_path());
+    remove_stale_temporaries(target);
 
     Fd in(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
     if (in.fd < 0) throw_errno("open '" + file.string() + "' to store", errno);

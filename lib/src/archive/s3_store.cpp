@@ -34,6 +34,22 @@ struct Call {
     std::function<void(const char*, std::size_t)> sink;  // streams a GET body instead of keeping it
 };
 
+Call make_call(std::string method, std::string object, std::string payload_sha256) {
+    Call c;
+    c.method = std::move(method);
+    c.object = std::move(object);
+    c.payload_sha256 = std::move(payload_sha256);
+    return c;
+}
+
+Body file_body(const std::filesystem::path& file, std::int64_t offset, std::int64_t length) {
+    Body b;
+    b.file = &file;
+    b.offset = offset;
+    b.length = length;
+    return b;
+}
+
 struct Response {
     long status = 0;
     std::map<std::string, std::string> headers;  // lowercase names
@@ -110,7 +126,10 @@ std::size_t write_header(char* data, std::size_t size, std::size_t count, void* 
 }
 
 std::string xml_tag(std::string_view xml, std::string_view tag) {
-    std::string open = "<" + std::string(tag) + ">", close = "</" + std::string(tag) + ">";
+    // Built by append: gcc 12 -O3 warns falsely (-Wrestrict) on "literal" + std::string.
+    std::string open(1, '<'), close("</");
+    open.append(tag).append(">");
+    close.append(tag).append(">");
     auto a = xml.find(open);
     if (a == std::string_view::npos) return {};
     a += open.size();
@@ -142,7 +161,8 @@ public:
         SigV4Request sreq;
         sreq.method = call.method;
         sreq.host = host_of(config_.endpoint);
-        sreq.path = "/" + sigv4_uri_encode(config_.bucket, true) + "/" + sigv4_uri_encode(call.object, false);
+        sreq.path.assign(1, '/').append(sigv4_uri_encode(config_.bucket, true)).append(1, '/');
+        sreq.path.append(sigv4_uri_encode(call.object, false));
         sreq.query = call.query;
         sreq.headers = call.headers;
         sreq.payload_sha256 = call.payload_sha256;
@@ -279,7 +299,7 @@ std::string S3Store::object_key(const std::string& key) const {
 
 std::optional<ObjectInfo> S3Store::stat(const std::string& key) {
     S3Http http(config_);
-    Call call{.method = "HEAD", .object = object_key(key), .payload_sha256 = empty_sha256};
+    Call call = make_call("HEAD", object_key(key), empty_sha256);
     Response r = http.perform(call);
     if (r.status == 404) return std::nullopt;
     http.check(r, "S3 HEAD s3://" + config_.bucket + "/" + call.object);
@@ -326,8 +346,9 @@ ObjectInfo S3Store::put(const std::filesystem::path& file, const std::string& ke
 void S3Store::put_single(const std::filesystem::path& file, const std::string& object, const std::string& sha256,
                          std::int64_t size) {
     S3Http http(config_);
-    Call call{.method = "PUT", .object = object, .headers = {{"x-amz-meta-sha256", sha256}},
-              .body = {.file = &file, .offset = 0, .length = size}, .payload_sha256 = sha256};
+    Call call = make_call("PUT", object, sha256);
+    call.headers = {{"x-amz-meta-sha256", sha256}};
+    call.body = file_body(file, 0, size);
     http.check(http.perform(call), "S3 PUT s3://" + config_.bucket + "/" + object);
 }
 
@@ -335,8 +356,9 @@ void S3Store::put_multipart(const std::filesystem::path& file, const std::string
                             std::int64_t size) {
     S3Http http(config_);
     const std::string where = "s3://" + config_.bucket + "/" + object;
-    Call create{.method = "POST", .object = object, .query = {{"uploads", ""}},
-                .headers = {{"x-amz-meta-sha256", sha256}}, .payload_sha256 = empty_sha256};
+    Call create = make_call("POST", object, empty_sha256);
+    create.query = {{"uploads", ""}};
+    create.headers = {{"x-amz-meta-sha256", sha256}};
     Response created = http.perform(create);
     http.check(created, "S3 CreateMultipartUpload " + where);
     const std::string upload_id = xml_tag(created.body, "UploadId");
@@ -349,9 +371,9 @@ void S3Store::put_multipart(const std::filesystem::path& file, const std::string
         for (std::int64_t offset = 0; offset < size; offset += config_.part_size, ++number) {
             std::int64_t length = std::min(config_.part_size, size - offset);
             std::string part_sha = sha256_file(file, offset, length).sha256;
-            Call part{.method = "PUT", .object = object,
-                      .query = {{"partNumber", std::to_string(number)}, {"uploadId", upload_id}},
-                      .body = {.file = &file, .offset = offset, .length = length}, .payload_sha256 = part_sha};
+            Call part = make_call("PUT", object, part_sha);
+            part.query = {{"partNumber", std::to_string(number)}, {"uploadId", upload_id}};
+            part.body = file_body(file, offset, length);
             Response r = http.perform(part);
             http.check(r, "S3 UploadPart " + std::to_string(number) + " of " + where);
             auto etag = r.headers.find("etag");
@@ -362,8 +384,9 @@ void S3Store::put_multipart(const std::filesystem::path& file, const std::string
                         "</ETag></Part>";
         }
         complete += "</CompleteMultipartUpload>";
-        Call done{.method = "POST", .object = object, .query = {{"uploadId", upload_id}},
-                  .body = {.text = complete}, .payload_sha256 = sha256_hex(complete)};
+        Call done = make_call("POST", object, sha256_hex(complete));
+        done.query = {{"uploadId", upload_id}};
+        done.body.text = complete;
         Response r = http.perform(done);
         http.check(r, "S3 CompleteMultipartUpload " + where);
         // S3 can answer 200 and still fail the completion in the body.
@@ -373,8 +396,8 @@ void S3Store::put_multipart(const std::filesystem::path& file, const std::string
     } catch (...) {
         // Best effort: abort so the parts do not linger (and cost) in the bucket.
         try {
-            Call abort{.method = "DELETE", .object = object, .query = {{"uploadId", upload_id}},
-                       .payload_sha256 = empty_sha256};
+            Call abort = make_call("DELETE", object, empty_sha256);
+            abort.query = {{"uploadId", upload_id}};
             Response r = http.perform(abort);
             if (r.status >= 300) log::warning("S3 AbortMultipartUpload of " + where + " answered HTTP " +
                                               std::to_string(r.status));
@@ -389,11 +412,11 @@ ObjectDigest S3Store::rehash(const std::string& key) {
     S3Http http(config_);
     Sha256 hash;
     std::int64_t size = 0;
-    Call call{.method = "GET", .object = object_key(key), .payload_sha256 = empty_sha256,
-              .sink = [&](const char* data, std::size_t n) {
-                  hash.update(data, n);
-                  size += std::int64_t(n);
-              }};
+    Call call = make_call("GET", object_key(key), empty_sha256);
+    call.sink = [&](const char* data, std::size_t n) {
+        hash.update(data, n);
+        size += std::int64_t(n);
+    };
     Response r = http.perform(call);
     const std::string where = "s3://" + config_.bucket + "/" + call.object;
     if (r.status == 404) throw_input("verify '" + where + "'", "the stored object is missing");
