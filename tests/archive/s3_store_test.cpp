@@ -242,3 +242,42 @@ TEST_F(ArchiveS3, ConfigurationComesFromTheEnvironment) {
     for (auto v : {"AVPOST_S3_ENDPOINT", "AWS_REGION", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AVPOST_S3_PART_SIZE"})
         ::unsetenv(v);
 }
+
+TEST_F(ArchiveS3, TheVerifyCommandReachesTheStoreThroughTheEnvironment) {
+    S3Store store(config("cli"));
+    fs::path root = dir / "archive";
+    std::int64_t id = 0;
+    {
+        Catalog catalog(Catalog::file_in(root));
+        id = catalog.add_asset(add_job(catalog, "akool", "JOB-CLI-S3"), "other", "notes.txt", "");
+        write_file(dir / "notes.txt", "kept in s3\n");
+        ASSERT_TRUE(catalog.claim(id, "w", std::chrono::seconds(60)));
+        archive_claimed_file(catalog, store, catalog.asset(id), "w", dir / "notes.txt");
+    }
+    std::string env = "AVPOST_S3_ENDPOINT=" + S3rverEnvironment::endpoint +
+                      " AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER AWS_REGION=us-east-1 ";
+    std::string cmd = env + shell_quote(AVPOST_BINARY) + " archive --archive " + shell_quote(root.string()) +
+                      " verify --json";
+    CommandResult ok = run(cmd);
+    ASSERT_EQ(ok.exit_code, 0) << ok.out << ok.err;
+    EXPECT_EQ(nlohmann::json::parse(ok.out)["ok"], 1);
+
+    // Without credentials the store cannot be opened: reported, never counted as verified.
+    CommandResult nocreds = run("env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY AVPOST_S3_ENDPOINT=" +
+                                S3rverEnvironment::endpoint + " " + shell_quote(AVPOST_BINARY) + " archive --archive " +
+                                shell_quote(root.string()) + " verify");
+    EXPECT_EQ(nocreds.exit_code, 20) << nocreds.out << nocreds.err;
+    EXPECT_NE(nocreds.err.find("AWS_ACCESS_KEY_ID"), std::string::npos) << nocreds.err;
+    EXPECT_NE(nocreds.out.find("ERROR"), std::string::npos) << nocreds.out;
+
+    fs::path bytes = object_file("JOB-CLI-S3/notes.txt");
+    ASSERT_FALSE(bytes.empty());
+    write_file(bytes, "kept in s4\n");
+    CommandResult bad = run(cmd);
+    EXPECT_EQ(bad.exit_code, 20) << bad.out << bad.err;
+    nlohmann::json report = nlohmann::json::parse(bad.out);
+    EXPECT_EQ(report["bad"], 1);
+    EXPECT_EQ(report["items"][0]["status"], "mismatch");
+    EXPECT_EQ(bad.err.find("S3RVER"), std::string::npos) << "credentials in the output: " << bad.err;
+
+}
