@@ -220,3 +220,19 @@ TEST_F(DownloadTest, RangeAndEtagHeadersFromTheSandbox) {
     auto not_modified = cli.Get(path.c_str(), {{"If-None-Match", etag}});
     EXPECT_EQ(not_modified->status, 304);
 }
+
+TEST_F(DownloadTest, EmptyFileAndUnwritableDestination) {
+    server->put_file("empty.bin", "", "application/octet-stream");
+    Downloader d(*http);
+    auto r = d.download(server->sign_link("empty.bin", 60), dir / "empty.bin");
+    EXPECT_EQ(r.bytes, 0);
+    EXPECT_TRUE(fs::exists(dir / "empty.bin"));
+    // The write fails inside libcurl's callback: the error comes out as an exception, not a crash.
+    server->put_file("some.bin", "data", "application/octet-stream");
+    try {
+        d.download(server->sign_link("some.bin", 60), dir / "no-such-dir" / "some.bin");
+        FAIL();
+    } catch (const Error& e) {
+        EXPECT_EQ(e.domain(), ErrorDomain::system);
+    }
+}

@@ -154,6 +154,7 @@ DownloadResult Downloader::download(const std::string& url, const fs::path& dest
             continue;
         }
         if (status == 200 || status == 206) {
+            if (status == 200 && !fs::exists(part, ec)) FilePtr(std::fopen(part.c_str(), "wb"));  // an empty file
             std::int64_t size = fs::exists(part, ec) ? static_cast<std::int64_t>(fs::file_size(part, ec)) : 0;
             if (total > 0 && status == 200 && size != total) {
                 retry_or_throw(ServiceErrorKind::network, ErrorDomain::http, status,

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <exception>
 #include <mutex>
 #include <thread>
 
@@ -64,9 +65,10 @@ struct TransferState {
     Headers headers;
     long status = 0;
     bool aborted_by_sink = false;
+    std::exception_ptr error;  // thrown by the sink; carried across libcurl's C frames
 };
 
-size_t header_callback(char* data, size_t size, size_t count, void* user) {
+size_t header_callback(char* data, size_t size, size_t count, void* user) noexcept try {
     auto* state = static_cast<TransferState*>(user);
     std::string_view line(data, size * count);
     if (line.starts_with("HTTP/")) {
@@ -82,13 +84,21 @@ size_t header_callback(char* data, size_t size, size_t count, void* user) {
     while (!value.empty() && (value.back() == '\r' || value.back() == '\n' || value.back() == ' ')) value.remove_suffix(1);
     state->headers.emplace_back(std::move(name), std::string(value));
     return size * count;
+} catch (...) {
+    return 0;  // out of memory: abort the transfer
 }
 
 size_t write_callback(char* data, size_t size, size_t count, void* user) {
     auto* state = static_cast<TransferState*>(user);
     if (state->status == 0) curl_easy_getinfo(state->handle, CURLINFO_RESPONSE_CODE, &state->status);
-    if (!(*state->sink)(state->status, state->headers, std::string_view(data, size * count))) {
-        state->aborted_by_sink = true;
+    try {
+        if (!(*state->sink)(state->status, state->headers, std::string_view(data, size * count))) {
+            state->aborted_by_sink = true;
+            return 0;
+        }
+    } catch (...) {
+        // Exceptions must not unwind through libcurl: stop the transfer, rethrow after it.
+        state->error = std::current_exception();
         return 0;
     }
     return size * count;
@@ -182,6 +192,7 @@ TransferResult HttpClient::perform(const HttpRequest& request, const BodySink& s
     // The handle must not keep pointers into this stack frame.
     curl_easy_setopt(h, CURLOPT_ERRORBUFFER, nullptr);
     curl_easy_setopt(h, CURLOPT_HTTPHEADER, nullptr);
+    if (state.error) std::rethrow_exception(state.error);
     return result;
 }
 

@@ -105,6 +105,11 @@ void install_file_routes(SandboxServer::State& st) {
             res.set_header("Content-Length", std::to_string(length));
             return;
         }
+        if (length == 0) {
+            // httplib takes a zero-length provider for "until closed"; an empty body is just empty.
+            res.set_content("", file.content_type);
+            return;
+        }
         std::int64_t cut = fault && fault->drop_after_bytes >= 0 ? fault->drop_after_bytes : -1;
         auto bytes = file.bytes;
         res.set_content_provider(
