@@ -2,6 +2,10 @@
 // overwrite, full disk, verify catching changed and missing files.
 #include <signal.h>
 #include <sys/mount.h>
+#include <sys/stat.h>
+
+#include <fstream>
+#include <thread>
 #include <sys/resource.h>
 #include <sys/wait.h>
 
@@ -310,4 +314,62 @@ TEST(ArchiveLocalStore, DebrisOfAKilledWriteIsRemovedByTheNextPut) {
     EXPECT_FALSE(fs::exists(debris));
     EXPECT_TRUE(fs::exists(live)) << "removed the temporary of a live process";
     EXPECT_EQ(sha256_file(store.path_of("v/2026-11/j/a.bin")).sha256, d.sha256);
+}
+
+TEST(ArchiveLocalStore, AWriterKilledMidFileLeavesNothingUnderTheFinalNameAndTheNextRunFinishes) {
+    auto root = make_temp_dir("kill");
+    std::int64_t id = 0;
+    {
+        Catalog catalog(Catalog::file_in(root));
+        id = catalog.add_asset(add_job(catalog, "akool", "KILL"), "other", "big.bin", "");
+    }
+    auto src = root / "big.bin";
+    write_file(src, pattern_bytes(512 * 1024, 8));
+    FileDigest d = sha256_file(src);
+    // The victim copies from a FIFO, so it is certainly mid-file when killed: it has written what
+    // we fed it and waits for the rest.
+    auto fifo = root / "feed";
+    ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+    pid_t pid = ::fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+        Catalog catalog(Catalog::file_in(root));
+        if (!catalog.claim(id, "victim", std::chrono::seconds(60))) ::_exit(2);
+        LocalStore(root / "store").put(fifo, "akool/2026-11/KILL/big.bin", d.sha256, d.size);
+        ::_exit(3);
+    }
+    {
+        std::ofstream feed(fifo, std::ios::binary);
+        std::string bytes = read_file(src);
+        feed.write(bytes.data(), 100 * 1024);
+        feed.flush();
+        // Wait (without a time limit on correctness) until the victim has written what it got.
+        fs::path dir = root / "store/akool/2026-11/KILL";
+        bool written = false;
+        for (int i = 0; i < 3000 && !written; ++i) {
+            if (fs::exists(dir))
+                for (auto& e : fs::directory_iterator(dir))
+                    if (e.path().filename().string().starts_with(".") && fs::file_size(e.path()) >= 100 * 1024)
+                        written = true;
+            if (!written) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        }
+        ASSERT_TRUE(written) << "the victim never wrote its temporary file";
+        ::kill(pid, SIGKILL);
+        int status = 0;
+        ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+        ASSERT_TRUE(WIFSIGNALED(status));
+    }
+    LocalStore store(root / "store");
+    EXPECT_FALSE(fs::exists(store.path_of("akool/2026-11/KILL/big.bin")));
+    EXPECT_EQ(count_hidden_files(root / "store"), 1);  // its debris
+    Catalog catalog(Catalog::file_in(root));
+    EXPECT_EQ(catalog.asset(id).state, AssetState::downloading);
+    EXPECT_EQ(catalog.asset(id).claim_owner, "victim");
+
+    auto claimed = catalog.claim_next("next-run", std::chrono::seconds(60), unix_now() + 61);
+    ASSERT_TRUE(claimed.has_value());
+    archive_claimed_file(catalog, store, *claimed, "next-run", src);
+    EXPECT_EQ(catalog.asset(id).state, AssetState::stored);
+    EXPECT_EQ(sha256_file(store.path_of("akool/2026-11/KILL/big.bin")).sha256, d.sha256);
+    EXPECT_EQ(count_hidden_files(root / "store"), 0);
 }
