@@ -93,6 +93,7 @@ protected:
         c.bucket = bucket;
         c.prefix = prefix;
         c.part_size = c.multipart_threshold = 64 * 1024;
+        c.retry_delay = std::chrono::milliseconds(5);
         return c;
     }
     fs::path file(const std::string& name, std::size_t size, unsigned seed) {

@@ -62,7 +62,8 @@ struct Captured {
 // as it arrived: enough of PUT/HEAD/GET/DELETE and multipart upload for S3Store.
 class CapturingS3 {
 public:
-    int fail_part = 0;  // answer 500 to this part number
+    int fail_part = 0;      // answer 500 to this part number...
+    int fail_times = 1000;  // ...this many times
 
     CapturingS3() {
         fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
@@ -165,7 +166,7 @@ private:
         }
         if (req.method == "PUT" && q.starts_with("partNumber=")) {
             int part = std::stoi(q.substr(11));
-            if (part == fail_part) return send_response(c, 500, "", "<Error><Code>InternalError</Code><Message>injected</Message></Error>");
+            if (part == fail_part && fail_times-- > 0) return send_response(c, 500, "", "<Error><Code>InternalError</Code><Message>injected</Message></Error>");
             uploads_[key].first += req.body;  // parts arrive in order in this client
             return send_response(c, 200, "ETag: \"part-" + std::to_string(part) + "\"\r\n", "");
         }
@@ -219,6 +220,7 @@ S3Config fake_config(const std::string& endpoint) {
     c.bucket = "media-bucket";
     c.prefix = "team/renders";
     c.part_size = c.multipart_threshold = 40000;
+    c.retry_delay = std::chrono::milliseconds(5);
     return c;
 }
 
@@ -361,4 +363,21 @@ TEST(ArchiveSigV4, AFailedPartAbortsTheMultipartUpload) {
     EXPECT_EQ(reqs.back().method, "DELETE");
     EXPECT_EQ(reqs.back().query(), "uploadId=up-1");
     EXPECT_FALSE(store.stat("k/big.bin").has_value());
+}
+
+TEST(ArchiveSigV4, ATransientServerErrorIsRetriedAndTheUploadCompletes) {
+    auto dir = make_temp_dir("capture");
+    CapturingS3 server;
+    server.fail_part = 2;
+    server.fail_times = 1;
+    S3Store store(fake_config(server.endpoint()));
+    auto big = dir / "big.bin";
+    write_file(big, pattern_bytes(100000, 24));
+    FileDigest d = sha256_file(big);
+    EXPECT_EQ(store.put(big, "k/big.bin", d.sha256, d.size).sha256, d.sha256);
+    int part2 = 0;
+    for (const Captured& c : server.requests())
+        if (c.method == "PUT" && c.query().starts_with("partNumber=2&")) ++part2;
+    EXPECT_EQ(part2, 2);
+    EXPECT_EQ(store.rehash("k/big.bin").sha256, d.sha256);
 }

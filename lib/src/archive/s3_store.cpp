@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <functional>
 #include <map>
+#include <thread>
 
 #include "avpost/archive/catalog.hpp"
 #include "avpost/archive/sha256.hpp"
@@ -86,6 +87,7 @@ struct Sink {
     Response* response;
     const std::function<void(const char*, std::size_t)>* stream;
     std::exception_ptr error;
+    std::size_t streamed = 0;  // bytes handed to the stream
 };
 
 std::size_t write_body(char* data, std::size_t size, std::size_t count, void* user) {
@@ -94,6 +96,7 @@ std::size_t write_body(char* data, std::size_t size, std::size_t count, void* us
     // Error bodies are kept whole so the S3 error code can be reported.
     if (*s->stream && s->response->status < 300) {
         try {
+            s->streamed += n;
             (*s->stream)(data, n);
         } catch (...) {
             s->error = std::current_exception();
@@ -138,6 +141,19 @@ std::string xml_tag(std::string_view xml, std::string_view tag) {
     return std::string(xml.substr(a, b - a));
 }
 
+bool transient_curl(CURLcode rc) {
+    switch (rc) {
+        case CURLE_COULDNT_RESOLVE_HOST:
+        case CURLE_COULDNT_CONNECT:
+        case CURLE_OPERATION_TIMEDOUT:
+        case CURLE_SEND_ERROR:
+        case CURLE_RECV_ERROR:
+        case CURLE_GOT_NOTHING:
+        case CURLE_PARTIAL_FILE: return true;
+        default: return false;
+    }
+}
+
 std::string env(const char* name) {
     const char* v = std::getenv(name);
     return v ? v : "";
@@ -157,7 +173,34 @@ class S3Http {
 public:
     explicit S3Http(const S3Config& config) : config_(config) { net::ensure_curl_global_init(); }
 
+    // Retries what is worth retrying (connection failures, timeouts, 500/502/503/504) a few times
+    // with a growing pause, each time signed afresh. A GET whose body already reached the sink
+    // is not retried, since the caller has hashed part of it.
     Response perform(const Call& call) {
+        for (int attempt = 1;; ++attempt) {
+            bool streamed = false;
+            std::optional<Error> failure;
+            Response r;
+            try {
+                r = perform_once(call, streamed);
+            } catch (const Error& e) {
+                if (e.domain() != ErrorDomain::curl) throw;
+                failure = e;
+            }
+            bool transient = failure ? transient_curl(CURLcode(failure->code()))
+                                     : (r.status == 500 || r.status == 502 || r.status == 503 || r.status == 504);
+            if (!transient || streamed || attempt >= config_.max_attempts) {
+                if (failure) throw *failure;
+                return r;
+            }
+            log::debug("S3 " + call.method + " s3://" + config_.bucket + "/" + call.object + ": attempt " +
+                       std::to_string(attempt) + " failed (" +
+                       (failure ? std::string(failure->what()) : "HTTP " + std::to_string(r.status)) + "), retrying");
+            std::this_thread::sleep_for(config_.retry_delay * (1 << (attempt - 1)));
+        }
+    }
+
+    Response perform_once(const Call& call, bool& streamed) {
         SigV4Request sreq;
         sreq.method = call.method;
         sreq.host = host_of(config_.endpoint);
@@ -229,6 +272,7 @@ public:
         }
 
         CURLcode rc = curl_easy_perform(c);
+        streamed = sink.streamed > 0;
         if (sink.error) std::rethrow_exception(sink.error);
         if (reader.error) throw_errno("read '" + call.body.file->string() + "' while uploading", reader.error);
         if (rc != CURLE_OK)
@@ -368,8 +412,10 @@ void S3Store::put_multipart(const std::filesystem::path& file, const std::string
     try {
         std::string complete = "<CompleteMultipartUpload>";
         int number = 1;
-        for (std::int64_t offset = 0; offset < size; offset += config_.part_size, ++number) {
-            std::int64_t length = std::min(config_.part_size, size - offset);
+        // S3 allows at most 10000 parts: grow the part size for very large files.
+        const std::int64_t part_size = std::max(config_.part_size, (size + 9999) / 10000);
+        for (std::int64_t offset = 0; offset < size; offset += part_size, ++number) {
+            std::int64_t length = std::min(part_size, size - offset);
             std::string part_sha = sha256_file(file, offset, length).sha256;
             Call part = make_call("PUT", object, part_sha);
             part.query = {{"partNumber", std::to_string(number)}, {"uploadId", upload_id}};

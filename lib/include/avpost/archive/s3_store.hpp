@@ -21,6 +21,8 @@ struct S3Config {
     std::int64_t part_size = 16 << 20;            // every part but the last
     std::chrono::seconds connect_timeout{10};
     std::chrono::seconds low_speed_time{60};      // abort a transfer stalled this long
+    int max_attempts = 3;                          // per request, for transient failures
+    std::chrono::milliseconds retry_delay{250};    // doubled after each failed attempt
 
     // From "s3://bucket/prefix" and AVPOST_S3_ENDPOINT (default https://s3.REGION.amazonaws.com),
     // AWS_REGION (or AWS_DEFAULT_REGION), AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN,
