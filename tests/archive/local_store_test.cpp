@@ -14,6 +14,8 @@
 #include "avpost/archive/local_store.hpp"
 #include "avpost/core/error.hpp"
 
+#include <sqlite3.h>
+
 using namespace avpost;
 using namespace avpost::archive;
 using namespace avpost::test;
@@ -372,4 +374,81 @@ TEST(ArchiveLocalStore, AWriterKilledMidFileLeavesNothingUnderTheFinalNameAndThe
     EXPECT_EQ(catalog.asset(id).state, AssetState::stored);
     EXPECT_EQ(sha256_file(store.path_of("akool/2026-11/KILL/big.bin")).sha256, d.sha256);
     EXPECT_EQ(count_hidden_files(root / "store"), 0);
+}
+
+TEST(ArchiveLocalStore, AFullDiskUnderTheCatalogLosesNoCommittedRow) {
+    auto base = make_temp_dir("catalogfull");
+    SmallDisk disk(base / "root", "1m");
+    if (!disk.mounted())
+        GTEST_SKIP() << "cannot mount a small tmpfs here (" << std::strerror(disk.error()) << ")";
+    std::vector<std::int64_t> committed;
+    bool full = false;
+    {
+        Catalog catalog(Catalog::file_in(base / "root"));
+        std::int64_t job = add_job(catalog, "akool", "FULL");
+        std::string long_url = "https://cdn.example.com/" + std::string(2000, 'x');
+        for (int i = 0; i < 10000 && !full; ++i) {
+            try {
+                committed.push_back(catalog.add_asset(job, "other", "f" + std::to_string(i), long_url));
+            } catch (const Error& e) {
+                EXPECT_EQ(e.domain(), ErrorDomain::sqlite);
+                EXPECT_EQ(e.code() & 0xff, SQLITE_FULL) << e.what();
+                full = true;
+            }
+        }
+    }
+    ASSERT_TRUE(full) << "the catalog never filled a 1 MiB disk";
+    ASSERT_GT(committed.size(), 10u);
+    // Reopened (recovering from the WAL), every row that was committed is there, intact.
+    Catalog reopened(Catalog::file_in(base / "root"));
+    auto rows = reopened.list(ListQuery{});
+    ASSERT_EQ(rows.size(), committed.size());
+    for (std::size_t i = 0; i < rows.size(); ++i) EXPECT_EQ(rows[i].asset.id, committed[i]);
+}
+
+TEST(ArchiveLocalStore, TwoArchivingProcessesStoreEveryFileExactlyOnce) {
+    auto root = make_temp_dir("twoproc");
+    const int files = 24;
+    {
+        Catalog catalog(Catalog::file_in(root));
+        std::int64_t job = add_job(catalog, "akool", "PAIR");
+        for (int i = 0; i < files; ++i) {
+            write_file(root / ("src-" + std::to_string(i)), pattern_bytes(30000, 100 + unsigned(i)));
+            catalog.add_asset(job, "other", "f" + std::to_string(i), "");
+        }
+    }
+    std::vector<pid_t> pids;
+    for (int w = 0; w < 2; ++w) {
+        pid_t pid = ::fork();
+        ASSERT_GE(pid, 0);
+        if (pid == 0) {
+            int rc = 0;
+            try {
+                Catalog catalog(Catalog::file_in(root));
+                LocalStore store(root);
+                std::string owner = "proc-" + std::to_string(w);
+                while (auto a = catalog.claim_next(owner, std::chrono::seconds(600)))
+                    archive_claimed_file(catalog, store, *a, owner, root / ("src-" + a->name.substr(1)));
+            } catch (const std::exception& e) {
+                std::fprintf(stderr, "proc %d: %s\n", w, e.what());
+                rc = 1;
+            }
+            ::_exit(rc);
+        }
+        pids.push_back(pid);
+    }
+    for (pid_t pid : pids) {
+        int status = 0;
+        ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+        EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    }
+    Catalog catalog(Catalog::file_in(root));
+    auto rows = catalog.list(ListQuery{});
+    ASSERT_EQ(rows.size(), std::size_t(files));
+    for (const ListRow& r : rows) {
+        EXPECT_EQ(r.asset.state, AssetState::stored) << r.asset.name;
+        EXPECT_EQ(r.asset.attempts, 1) << r.asset.name << " was taken more than once";
+        EXPECT_EQ(r.asset.sha256, sha256_file(root / ("src-" + r.asset.name.substr(1))).sha256);
+    }
+    EXPECT_EQ(count_hidden_files(root / "akool"), 0);
 }
