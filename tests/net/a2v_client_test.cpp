@@ -13,7 +13,7 @@ using namespace avpost::net;
 using namespace avpost::net::a2v;
 namespace docs = avpost::test::docs;
 
-TEST(A2vDocs, VideoGetExampleParsesVerbatim) {
+TEST(NetA2vDocs, VideoGetExampleParsesVerbatim) {
     auto v = parse_response(docs::kA2vVideoGetResponse, "test").get<Video>();
     EXPECT_EQ(v.video_id, "<<VIDEO_ID>>");
     EXPECT_EQ(v.state(), VideoState::finished);
@@ -23,7 +23,7 @@ TEST(A2vDocs, VideoGetExampleParsesVerbatim) {
 // Three of the A2V examples are not JSON as published: placeholders ("TODO: @aiden"), a stray
 // quote and trailing comma (generate), an elision "..." (list). The client must call them bad
 // responses, not crash or misread them; with the typo fixed they parse.
-TEST(A2vDocs, BrokenExamplesAreBadResponsesAndParseOnceCorrected) {
+TEST(NetA2vDocs, BrokenExamplesAreBadResponsesAndParseOnceCorrected) {
     for (const char* body : {docs::kA2vAvatarListResponse, docs::kA2vPoseListResponse, docs::kA2vGenerateResponse,
                              docs::kA2vVideoListResponse}) {
         try {
@@ -47,7 +47,7 @@ TEST(A2vDocs, BrokenExamplesAreBadResponsesAndParseOnceCorrected) {
     EXPECT_EQ(data[1].get<Video>().status, "finished");
 }
 
-TEST(A2vStatus, UnknownValuesAreStillRunningAndErrorIsFailed) {
+TEST(NetA2vStatus, UnknownValuesAreStillRunningAndErrorIsFailed) {
     EXPECT_EQ(classify_status("pending"), VideoState::running);
     EXPECT_EQ(classify_status("in_progressing"), VideoState::running);
     EXPECT_EQ(classify_status("post_processing"), VideoState::running);
@@ -59,7 +59,7 @@ TEST(A2vStatus, UnknownValuesAreStillRunningAndErrorIsFailed) {
     EXPECT_THROW(parse_response(R"({"code":1009,"message":"Too Many Request","data":null})", "t"), ServiceError);
 }
 
-class A2vSandbox : public ::testing::Test {
+class NetA2vSandbox : public ::testing::Test {
 protected:
     void SetUp() override { start(avpost::test::fast_sandbox_options()); }
     void start(sandbox::SandboxOptions o) {
@@ -87,7 +87,7 @@ protected:
     std::unique_ptr<sandbox::SandboxServer> server;
 };
 
-TEST_F(A2vSandbox, AvatarsWithPosesAndPoseList) {
+TEST_F(NetA2vSandbox, AvatarsWithPosesAndPoseList) {
     Client c(options());
     auto avatars = c.list_avatars();
     ASSERT_EQ(avatars.size(), 2u);
@@ -105,7 +105,7 @@ TEST_F(A2vSandbox, AvatarsWithPosesAndPoseList) {
     }
 }
 
-TEST_F(A2vSandbox, GenerateGetListUntilFinishedWithMask) {
+TEST_F(NetA2vSandbox, GenerateGetListUntilFinishedWithMask) {
     Client c(options());
     Video v = c.generate("pose-lena-standing", server->base_url() + "/no-such-audio.wav");
     EXPECT_EQ(v.status, "pending");
@@ -119,7 +119,7 @@ TEST_F(A2vSandbox, GenerateGetListUntilFinishedWithMask) {
     EXPECT_EQ(requests("/v1/a2v/video.generate"), 1);
 }
 
-TEST_F(A2vSandbox, FailedRenderIsCodeZeroWithStatusError) {
+TEST_F(NetA2vSandbox, FailedRenderIsCodeZeroWithStatusError) {
     Client c(options());
     sandbox::Fault f;
     f.path_prefix = "/v1/a2v/video.generate";
@@ -131,7 +131,7 @@ TEST_F(A2vSandbox, FailedRenderIsCodeZeroWithStatusError) {
     EXPECT_EQ(done.vendor_status, "error");
 }
 
-TEST_F(A2vSandbox, UnknownStatusIsStillRunning) {
+TEST_F(NetA2vSandbox, UnknownStatusIsStillRunning) {
     Client c(options());
     sandbox::Fault f;
     f.path_prefix = "/v1/a2v/video.generate";
@@ -146,7 +146,7 @@ TEST_F(A2vSandbox, UnknownStatusIsStillRunning) {
     }
 }
 
-TEST_F(A2vSandbox, UnknownVideoAndBadInput) {
+TEST_F(NetA2vSandbox, UnknownVideoAndBadInput) {
     Client c(options());
     try {
         c.get("v-nope");
@@ -163,7 +163,7 @@ TEST_F(A2vSandbox, UnknownVideoAndBadInput) {
     }
 }
 
-TEST_F(A2vSandbox, TokenMissingWrongAndLogin) {
+TEST_F(NetA2vSandbox, TokenMissingWrongAndLogin) {
     ClientOptions none = options();
     none.token.clear();
     try {
@@ -191,7 +191,7 @@ TEST_F(A2vSandbox, TokenMissingWrongAndLogin) {
     EXPECT_THROW(Client(login).list_avatars(), ServiceError);
 }
 
-TEST_F(A2vSandbox, Retries429WithRateLimitHeaders) {
+TEST_F(NetA2vSandbox, Retries429WithRateLimitHeaders) {
     Client c(options());
     sandbox::Fault f;
     f.path_prefix = "/v1/a2v/video.list";
@@ -206,7 +206,7 @@ TEST_F(A2vSandbox, Retries429WithRateLimitHeaders) {
     EXPECT_EQ(server->stats().statuses[429], 1);
 }
 
-TEST_F(A2vSandbox, ServerRateLimitIsRespectedWithoutHitting429) {
+TEST_F(NetA2vSandbox, ServerRateLimitIsRespectedWithoutHitting429) {
     auto o = avpost::test::fast_sandbox_options();
     o.a2v_requests_per_window = 3;
     o.a2v_window_seconds = 2;
@@ -221,7 +221,7 @@ TEST_F(A2vSandbox, ServerRateLimitIsRespectedWithoutHitting429) {
     EXPECT_GE(elapsed, std::chrono::milliseconds(1000));
 }
 
-TEST_F(A2vSandbox, ClientSideLimitOf30PerMinuteIsTheDefault) {
+TEST_F(NetA2vSandbox, ClientSideLimitOf30PerMinuteIsTheDefault) {
     ClientOptions o;
     EXPECT_TRUE(o.http.rate_limit.enabled);
     EXPECT_EQ(o.http.rate_limit.requests_per_minute, 30);

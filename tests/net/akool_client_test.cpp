@@ -14,7 +14,7 @@ using namespace avpost::net;
 using namespace avpost::net::akool;
 namespace docs = avpost::test::docs;
 
-TEST(AkoolDocs, AvatarListExampleParses) {
+TEST(NetAkoolDocs, AvatarListExampleParses) {
     auto j = parse_response(docs::kAkoolAvatarListResponse, "test");
     auto a = j["data"][0].get<Avatar>();
     EXPECT_EQ(a.avatar_id, "Yasmin_in_White_shirt_20231121");
@@ -24,7 +24,7 @@ TEST(AkoolDocs, AvatarListExampleParses) {
     EXPECT_NE(a.thumbnail_url.find("thumbnail"), std::string::npos);
 }
 
-TEST(AkoolDocs, CreateRequestExampleValidatesAndRoundTrips) {
+TEST(NetAkoolDocs, CreateRequestExampleValidatesAndRoundTrips) {
     auto j = nlohmann::json::parse(docs::kAkoolCreateRequest);
     auto r = j.get<TalkingAvatarRequest>();
     EXPECT_NO_THROW(validate(r));
@@ -35,7 +35,7 @@ TEST(AkoolDocs, CreateRequestExampleValidatesAndRoundTrips) {
     EXPECT_FALSE(back.contains("webhookUrl"));  // empty in the example: not sent
 }
 
-TEST(AkoolDocs, CreateResponseExampleParses) {
+TEST(NetAkoolDocs, CreateResponseExampleParses) {
     auto info = parse_response(docs::kAkoolCreateResponse, "test")["data"].get<VideoInfo>();
     EXPECT_EQ(info.id, "67491cdb4d9d1664a9782292");
     EXPECT_EQ(info.video_id, "f1a489f4-0cca-4723-843b-e42003dc9f32");
@@ -45,7 +45,7 @@ TEST(AkoolDocs, CreateResponseExampleParses) {
     EXPECT_EQ(to_job_status(info).state, JobState::queued);
 }
 
-TEST(AkoolDocs, VideoInfoExampleWithCommentsParses) {
+TEST(NetAkoolDocs, VideoInfoExampleWithCommentsParses) {
     auto info = parse_response(docs::kAkoolVideoInfoResponse, "test")["data"].get<VideoInfo>();
     EXPECT_EQ(info.id, "64dd92c1f0b6684651e90e09");
     EXPECT_EQ(info.video_status, 2);
@@ -53,7 +53,7 @@ TEST(AkoolDocs, VideoInfoExampleWithCommentsParses) {
     EXPECT_EQ(to_job_status(info).state, JobState::running);
 }
 
-TEST(AkoolDocs, AvatarDetailAndUploadExamplesParse) {
+TEST(NetAkoolDocs, AvatarDetailAndUploadExamplesParse) {
     auto d = parse_response(docs::kAkoolAvatarDetailResponse, "test")["data"][0].get<Avatar>();
     EXPECT_EQ(d.id, "66a1a02d591ad336275eda62");
     EXPECT_EQ(d.status, 3);
@@ -63,7 +63,7 @@ TEST(AkoolDocs, AvatarDetailAndUploadExamplesParse) {
     EXPECT_EQ(u.status, 1);
 }
 
-TEST(AkoolDocs, EveryDocumentedBusinessCodeIsATypedErrorKeepingCodeAndMessage) {
+TEST(NetAkoolDocs, EveryDocumentedBusinessCodeIsATypedErrorKeepingCodeAndMessage) {
     const std::pair<int, const char*> codes[] = {{1003, "Parameter error or Parameter can not be empty"},
                                                  {1006, "Your quota is not enough"},
                                                  {1101, "Invalid authorization"},
@@ -101,7 +101,7 @@ void expect_invalid(const TalkingAvatarRequest& r, const std::string& fragment) 
 }
 }  // namespace
 
-TEST(AkoolValidate, RejectsEachBrokenRule) {
+TEST(NetAkoolValidate, RejectsEachBrokenRule) {
     auto r = valid_request();
     r.width = 1920;
     expect_invalid(r, "3840x2160");
@@ -152,7 +152,7 @@ TEST(AkoolValidate, RejectsEachBrokenRule) {
 
 // ---- against the sandbox ----
 
-class AkoolSandbox : public ::testing::Test {
+class NetAkoolSandbox : public ::testing::Test {
 protected:
     void SetUp() override {
         server = std::make_unique<sandbox::SandboxServer>(avpost::test::fast_sandbox_options());
@@ -173,7 +173,7 @@ protected:
     std::unique_ptr<sandbox::SandboxServer> server;
 };
 
-TEST_F(AkoolSandbox, ListsAvatarsWithFiltersAndPaging) {
+TEST_F(NetAkoolSandbox, ListsAvatarsWithFiltersAndPaging) {
     Client c(options(api_key()));
     auto all = c.list_avatars({});
     EXPECT_EQ(all.size(), 4u);
@@ -189,7 +189,7 @@ TEST_F(AkoolSandbox, ListsAvatarsWithFiltersAndPaging) {
     EXPECT_EQ(c.list_all_avatars(q).size(), 4u);  // four pages of one, then an empty page
 }
 
-TEST_F(AkoolSandbox, AvatarDetailUploadAndVoices) {
+TEST_F(NetAkoolSandbox, AvatarDetailUploadAndVoices) {
     Client c(options(api_key()));
     auto d = c.avatar_detail("66a1a02d591ad336275eda62");
     ASSERT_EQ(d.size(), 1u);
@@ -214,7 +214,7 @@ TEST_F(AkoolSandbox, AvatarDetailUploadAndVoices) {
     EXPECT_FALSE(voices[0].voice_id.empty());
 }
 
-TEST_F(AkoolSandbox, CreatesAndPollsUntilCompleted) {
+TEST_F(NetAkoolSandbox, CreatesAndPollsUntilCompleted) {
     Client c(options(api_key()));
     auto r = valid_request();
     r.elements[2].url = server->base_url() + "/nothing-here.mp3";  // the sandbox falls back to its own voice
@@ -230,7 +230,7 @@ TEST_F(AkoolSandbox, CreatesAndPollsUntilCompleted) {
     EXPECT_EQ(requests("/api/open/v3/talkingavatar/create"), 1);
 }
 
-TEST_F(AkoolSandbox, UnknownVideoIdIsTyped) {
+TEST_F(NetAkoolSandbox, UnknownVideoIdIsTyped) {
     Client c(options(api_key()));
     try {
         c.video_info("ffffffffffffffffffffffff");
@@ -240,7 +240,7 @@ TEST_F(AkoolSandbox, UnknownVideoIdIsTyped) {
     }
 }
 
-TEST_F(AkoolSandbox, GetTokenThenBearer) {
+TEST_F(NetAkoolSandbox, GetTokenThenBearer) {
     Credentials creds;
     creds.client_id = server->options().akool_client_id;
     creds.client_secret = server->options().akool_client_secret;
@@ -260,7 +260,7 @@ TEST_F(AkoolSandbox, GetTokenThenBearer) {
     }
 }
 
-TEST_F(AkoolSandbox, AuthErrors) {
+TEST_F(NetAkoolSandbox, AuthErrors) {
     Client none(options({}));
     try {
         none.list_avatars({});
@@ -280,7 +280,7 @@ TEST_F(AkoolSandbox, AuthErrors) {
     }
 }
 
-TEST_F(AkoolSandbox, EveryDocumentedBusinessCodeFromTheServer) {
+TEST_F(NetAkoolSandbox, EveryDocumentedBusinessCodeFromTheServer) {
     Client c(options(api_key()));
     for (int code : {1003, 1006, 1101, 1102, 1109, 1200, 1201}) {
         sandbox::Fault f;
@@ -300,7 +300,7 @@ TEST_F(AkoolSandbox, EveryDocumentedBusinessCodeFromTheServer) {
     EXPECT_EQ(requests("/api/open/v3/talkingavatar/create"), 7);  // none repeated
 }
 
-TEST_F(AkoolSandbox, CreateIsNotRepeatedAfter502ButReadsAre) {
+TEST_F(NetAkoolSandbox, CreateIsNotRepeatedAfter502ButReadsAre) {
     Client c(options(api_key()));
     sandbox::Fault f;
     f.path_prefix = "/api/open/v3/talkingavatar/create";
@@ -323,7 +323,7 @@ TEST_F(AkoolSandbox, CreateIsNotRepeatedAfter502ButReadsAre) {
     EXPECT_EQ(requests("/api/open/v3/avatar/list"), 3);
 }
 
-TEST_F(AkoolSandbox, CreateIsRepeatedAfter429WithRetryAfter) {
+TEST_F(NetAkoolSandbox, CreateIsRepeatedAfter429WithRetryAfter) {
     Client c(options(api_key()));
     sandbox::Fault f;
     f.path_prefix = "/api/open/v3/talkingavatar/create";
@@ -334,7 +334,7 @@ TEST_F(AkoolSandbox, CreateIsRepeatedAfter429WithRetryAfter) {
     EXPECT_EQ(requests("/api/open/v3/talkingavatar/create"), 2);
 }
 
-TEST_F(AkoolSandbox, InvalidRequestIsRejectedBeforeSending) {
+TEST_F(NetAkoolSandbox, InvalidRequestIsRejectedBeforeSending) {
     Client c(options(api_key()));
     auto r = valid_request();
     r.height = 1080;
@@ -342,7 +342,7 @@ TEST_F(AkoolSandbox, InvalidRequestIsRejectedBeforeSending) {
     EXPECT_EQ(requests("/api/open/v3/talkingavatar/create"), 0);
 }
 
-TEST_F(AkoolSandbox, FailedRenderEndsInStatus4) {
+TEST_F(NetAkoolSandbox, FailedRenderEndsInStatus4) {
     Client c(options(api_key()));
     sandbox::Fault f;
     f.path_prefix = "/api/open/v3/talkingavatar/create";
@@ -357,7 +357,7 @@ TEST_F(AkoolSandbox, FailedRenderEndsInStatus4) {
     EXPECT_EQ(done.vendor_status, "4");
 }
 
-TEST_F(AkoolSandbox, WaitTimesOut) {
+TEST_F(NetAkoolSandbox, WaitTimesOut) {
     Client c(options(api_key()));
     auto created = c.create_talking_avatar(valid_request());
     WaitOptions w;

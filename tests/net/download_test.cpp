@@ -13,7 +13,7 @@ using namespace avpost;
 using namespace avpost::net;
 namespace fs = std::filesystem;
 
-class DownloadTest : public ::testing::Test {
+class NetDownload : public ::testing::Test {
 protected:
     void SetUp() override {
         server = std::make_unique<sandbox::SandboxServer>(avpost::test::fast_sandbox_options());
@@ -52,7 +52,7 @@ protected:
     fs::path dir;
 };
 
-TEST_F(DownloadTest, DownloadsVideoAndMaskCompleteAndDecodable) {
+TEST_F(NetDownload, DownloadsVideoAndMaskCompleteAndDecodable) {
     auto [video, mask] = finished_render();
     Downloader d(*http);
     auto r = d.download(video, dir / "video.mp4", verified());
@@ -82,7 +82,7 @@ TEST_F(DownloadTest, DownloadsVideoAndMaskCompleteAndDecodable) {
     EXPECT_LT(outside, static_cast<int>(luma_size) / 50) << "compression overshoot beyond 16..235";
 }
 
-TEST_F(DownloadTest, ConnectionCutMidwayIsResumedWithRange) {
+TEST_F(NetDownload, ConnectionCutMidwayIsResumedWithRange) {
     auto [video, mask] = finished_render();
     // Reference copy first.
     Downloader d(*http);
@@ -101,7 +101,7 @@ TEST_F(DownloadTest, ConnectionCutMidwayIsResumedWithRange) {
     EXPECT_EQ(server->stats().statuses[206], 1);
 }
 
-TEST_F(DownloadTest, PartialFileFromAnotherVersionIsRestarted) {
+TEST_F(NetDownload, PartialFileFromAnotherVersionIsRestarted) {
     auto [video, mask] = finished_render();
     // A leftover .part with an old ETag: If-Range fails, the server sends 200, we start over.
     avpost::test::run("printf 'stale-bytes' > " + (dir / "video.mp4.part").string());
@@ -113,7 +113,7 @@ TEST_F(DownloadTest, PartialFileFromAnotherVersionIsRestarted) {
     EXPECT_NO_THROW(verify_decodable_video(dir / "video.mp4"));
 }
 
-TEST_F(DownloadTest, AlreadyCompletePartIsFinishedVia416) {
+TEST_F(NetDownload, AlreadyCompletePartIsFinishedVia416) {
     auto [video, mask] = finished_render();
     Downloader d(*http);
     auto full = d.download(video, dir / "ref.mp4", verified());
@@ -124,7 +124,7 @@ TEST_F(DownloadTest, AlreadyCompletePartIsFinishedVia416) {
     EXPECT_EQ(avpost::test::slurp(dir / "video.mp4"), avpost::test::slurp(dir / "ref.mp4"));
 }
 
-TEST_F(DownloadTest, ExpiredLinkIsTypedAndWritesNothing) {
+TEST_F(NetDownload, ExpiredLinkIsTypedAndWritesNothing) {
     finished_render();
     server->put_file("clip.mp4", "0123456789", "video/mp4");
     std::string link = server->sign_link("clip.mp4", 0);  // expires now
@@ -143,7 +143,7 @@ TEST_F(DownloadTest, ExpiredLinkIsTypedAndWritesNothing) {
     EXPECT_TRUE(!fs::exists(dir / "clip.mp4.part") || fs::file_size(dir / "clip.mp4.part") == 0);
 }
 
-TEST_F(DownloadTest, LinkExpiresAfterItsTtl) {
+TEST_F(NetDownload, LinkExpiresAfterItsTtl) {
     server->put_file("clip.bin", std::string(1000, 'x'), "application/octet-stream");
     std::string link = server->sign_link("clip.bin", 1);
     Downloader d(*http);
@@ -152,7 +152,7 @@ TEST_F(DownloadTest, LinkExpiresAfterItsTtl) {
     EXPECT_THROW(d.download(link, dir / "b.bin"), ServiceError);
 }
 
-TEST_F(DownloadTest, ForgedSignatureIs403) {
+TEST_F(NetDownload, ForgedSignatureIs403) {
     server->put_file("clip.bin", "abc", "application/octet-stream");
     std::string link = server->sign_link("clip.bin", 3600);
     link.back() = link.back() == '0' ? '1' : '0';
@@ -165,7 +165,7 @@ TEST_F(DownloadTest, ForgedSignatureIs403) {
     }
 }
 
-TEST_F(DownloadTest, ServerErrorsAreRetriedAndErrorBodiesNeverWritten) {
+TEST_F(NetDownload, ServerErrorsAreRetriedAndErrorBodiesNeverWritten) {
     server->put_file("clip.bin", std::string(5000, 'y'), "application/octet-stream");
     sandbox::Fault f;
     f.path_prefix = "/files/clip.bin";
@@ -189,7 +189,7 @@ TEST_F(DownloadTest, ServerErrorsAreRetriedAndErrorBodiesNeverWritten) {
     EXPECT_FALSE(fs::exists(dir / "missing.bin.part"));
 }
 
-TEST_F(DownloadTest, UndecodableDownloadIsRejectedAndRemoved) {
+TEST_F(NetDownload, UndecodableDownloadIsRejectedAndRemoved) {
     server->put_file("fake.mp4", std::string(4000, 'z'), "video/mp4");
     Downloader d(*http);
     EXPECT_THROW(d.download(server->sign_link("fake.mp4", 60), dir / "fake.mp4", verified()), Error);
@@ -197,7 +197,7 @@ TEST_F(DownloadTest, UndecodableDownloadIsRejectedAndRemoved) {
     EXPECT_FALSE(fs::exists(dir / "fake.mp4.part"));
 }
 
-TEST_F(DownloadTest, RangeAndEtagHeadersFromTheSandbox) {
+TEST_F(NetDownload, RangeAndEtagHeadersFromTheSandbox) {
     server->put_file("r.bin", "0123456789", "application/octet-stream");
     std::string link = server->sign_link("r.bin", 60);
     std::string path = link.substr(link.find("/files/"));
@@ -221,7 +221,7 @@ TEST_F(DownloadTest, RangeAndEtagHeadersFromTheSandbox) {
     EXPECT_EQ(not_modified->status, 304);
 }
 
-TEST_F(DownloadTest, EmptyFileAndUnwritableDestination) {
+TEST_F(NetDownload, EmptyFileAndUnwritableDestination) {
     server->put_file("empty.bin", "", "application/octet-stream");
     Downloader d(*http);
     auto r = d.download(server->sign_link("empty.bin", 60), dir / "empty.bin");

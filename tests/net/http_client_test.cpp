@@ -57,7 +57,7 @@ struct ScriptedServer {
 
 }  // namespace
 
-TEST(HttpClient, RetriesTransientStatusesUntilSuccess) {
+TEST(NetHttpClient, RetriesTransientStatusesUntilSuccess) {
     ScriptedServer srv({503, 502, 500, 504});
     HttpClient http(avpost::test::fast_http_options(6));
     HttpRequest req;
@@ -69,7 +69,7 @@ TEST(HttpClient, RetriesTransientStatusesUntilSuccess) {
     EXPECT_EQ(srv.requests.load(), 5);
 }
 
-TEST(HttpClient, GivesUpAfterMaxAttemptsAndReturnsLastStatus) {
+TEST(NetHttpClient, GivesUpAfterMaxAttemptsAndReturnsLastStatus) {
     ScriptedServer srv({500, 500, 500, 500, 500});
     HttpClient http(avpost::test::fast_http_options(3));
     HttpRequest req;
@@ -79,7 +79,7 @@ TEST(HttpClient, GivesUpAfterMaxAttemptsAndReturnsLastStatus) {
     EXPECT_EQ(srv.requests.load(), 3);
 }
 
-TEST(HttpClient, DoesNotRetryClientErrors) {
+TEST(NetHttpClient, DoesNotRetryClientErrors) {
     ScriptedServer srv({404});
     HttpClient http(avpost::test::fast_http_options(4));
     HttpRequest req;
@@ -88,7 +88,7 @@ TEST(HttpClient, DoesNotRetryClientErrors) {
     EXPECT_EQ(srv.requests.load(), 1);
 }
 
-TEST(HttpClient, RetriesRequestTimeout408) {
+TEST(NetHttpClient, RetriesRequestTimeout408) {
     ScriptedServer srv({408});
     HttpClient http(avpost::test::fast_http_options(4));
     HttpRequest req;
@@ -97,7 +97,7 @@ TEST(HttpClient, RetriesRequestTimeout408) {
     EXPECT_EQ(srv.requests.load(), 2);
 }
 
-TEST(HttpClient, CreateCallIsNeverRepeatedAfterA500) {
+TEST(NetHttpClient, CreateCallIsNeverRepeatedAfterA500) {
     ScriptedServer srv({500, 502});
     HttpClient http(avpost::test::fast_http_options(4));
     HttpRequest req;
@@ -108,7 +108,7 @@ TEST(HttpClient, CreateCallIsNeverRepeatedAfterA500) {
     EXPECT_EQ(srv.requests.load(), 1);
 }
 
-TEST(HttpClient, CreateCallIsRepeatedAfter429WithRetryAfter) {
+TEST(NetHttpClient, CreateCallIsRepeatedAfter429WithRetryAfter) {
     ScriptedServer srv({429});
     srv.extra_headers = {{"Retry-After", "0"}};
     HttpClient http(avpost::test::fast_http_options(4));
@@ -119,7 +119,7 @@ TEST(HttpClient, CreateCallIsRepeatedAfter429WithRetryAfter) {
     EXPECT_EQ(srv.requests.load(), 2);
 }
 
-TEST(HttpClient, CreateCallIsNotRepeatedAfter503WithoutRetryAfter) {
+TEST(NetHttpClient, CreateCallIsNotRepeatedAfter503WithoutRetryAfter) {
     ScriptedServer srv({503});
     HttpClient http(avpost::test::fast_http_options(4));
     HttpRequest req;
@@ -129,7 +129,7 @@ TEST(HttpClient, CreateCallIsNotRepeatedAfter503WithoutRetryAfter) {
     EXPECT_EQ(srv.requests.load(), 1);
 }
 
-TEST(HttpClient, HonoursRetryAfterSeconds) {
+TEST(NetHttpClient, HonoursRetryAfterSeconds) {
     ScriptedServer srv({503});
     srv.extra_headers = {{"Retry-After", "1"}};
     auto opts = avpost::test::fast_http_options(3);
@@ -144,7 +144,7 @@ TEST(HttpClient, HonoursRetryAfterSeconds) {
     EXPECT_GE(sleeps[0].count(), 1000);
 }
 
-TEST(HttpClient, ConnectionRefusedIsRetriedEvenForCreateAndThenThrowsNetworkError) {
+TEST(NetHttpClient, ConnectionRefusedIsRetriedEvenForCreateAndThenThrowsNetworkError) {
     HttpClient http(avpost::test::fast_http_options(3));
     int sleeps = 0;
     http.set_sleep_function([&](std::chrono::milliseconds) { ++sleeps; });
@@ -163,7 +163,7 @@ TEST(HttpClient, ConnectionRefusedIsRetriedEvenForCreateAndThenThrowsNetworkErro
     EXPECT_EQ(sleeps, 2);  // three attempts
 }
 
-TEST(HttpClient, TimeoutIsRetriedForGetButNotForCreate) {
+TEST(NetHttpClient, TimeoutIsRetriedForGetButNotForCreate) {
     ScriptedServer srv({});
     auto opts = avpost::test::fast_http_options(3);
     opts.timeouts.total = std::chrono::milliseconds(600);
@@ -186,7 +186,7 @@ TEST(HttpClient, TimeoutIsRetriedForGetButNotForCreate) {
     EXPECT_EQ(srv.requests.load(), 1);
 }
 
-TEST(HttpClient, LowSpeedTimeoutAbortsAStalledResponseAndRetries) {
+TEST(NetHttpClient, LowSpeedTimeoutAbortsAStalledResponseAndRetries) {
     ScriptedServer srv({});
     auto opts = avpost::test::fast_http_options(3);
     opts.timeouts.low_speed_bytes = 1;
@@ -198,7 +198,7 @@ TEST(HttpClient, LowSpeedTimeoutAbortsAStalledResponseAndRetries) {
     EXPECT_EQ(srv.requests.load(), 2);
 }
 
-TEST(HttpClient, ReusesTheConnection) {
+TEST(NetHttpClient, ReusesTheConnection) {
     ScriptedServer srv({});
     HttpClient http(avpost::test::fast_http_options());
     HttpRequest req;
@@ -207,7 +207,7 @@ TEST(HttpClient, ReusesTheConnection) {
     EXPECT_EQ(srv.remote_ports.size(), 1u);
 }
 
-TEST(HttpClient, RateLimitHeadersMakeTheNextRequestWait) {
+TEST(NetHttpClient, RateLimitHeadersMakeTheNextRequestWait) {
     LocalServer local;
     std::atomic<int> n{0};
     local.server.Get("/x", [&](const httplib::Request&, httplib::Response& res) {
@@ -232,7 +232,7 @@ TEST(HttpClient, RateLimitHeadersMakeTheNextRequestWait) {
     EXPECT_LE(sleeps.back().count(), 2100);
 }
 
-TEST(RateLimiter, ThirtyAMinuteByDefault) {
+TEST(NetRateLimiter, ThirtyAMinuteByDefault) {
     RateLimiter limiter(RateLimit{});
     auto t0 = RateLimiter::Clock::now();
     for (int i = 0; i < 30; ++i) EXPECT_EQ(limiter.reserve(t0).count(), 0) << i;
@@ -244,7 +244,7 @@ TEST(RateLimiter, ThirtyAMinuteByDefault) {
     EXPECT_EQ(limiter.reserve(later).count(), 0);
 }
 
-TEST(RateLimiter, ParsesRetryAfterAndReset) {
+TEST(NetRateLimiter, ParsesRetryAfterAndReset) {
     EXPECT_EQ(RateLimiter::parse_retry_after("3")->count(), 3000);
     EXPECT_FALSE(RateLimiter::parse_retry_after("soon").has_value());
     EXPECT_EQ(RateLimiter::parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT")->count(), 0);  // in the past
@@ -258,7 +258,7 @@ TEST(RateLimiter, ParsesRetryAfterAndReset) {
     EXPECT_NEAR(d_ms->count(), 10000, 1500);
 }
 
-TEST(Backoff, GrowsExponentiallyWithJitterAndIsCapped) {
+TEST(NetBackoff, GrowsExponentiallyWithJitterAndIsCapped) {
     RetryPolicy p;
     p.initial_delay = std::chrono::milliseconds(100);
     p.max_delay = std::chrono::milliseconds(1000);
@@ -278,14 +278,14 @@ TEST(Backoff, GrowsExponentiallyWithJitterAndIsCapped) {
     }
 }
 
-TEST(Redact, StripsSignaturesAndUserInfoKeepsIds) {
+TEST(NetRedact, StripsSignaturesAndUserInfoKeepsIds) {
     EXPECT_EQ(redact_url("https://cdn.example.com/a/b.mp4?Expires=1700000000&Signature=abc&Key-Pair-Id=K1"),
               "https://cdn.example.com/a/b.mp4?Expires=REDACTED&Signature=REDACTED&Key-Pair-Id=REDACTED");
     EXPECT_EQ(redact_url("https://user:pw@host/x?video_id=42&token=t0k3n#frag"), "https://host/x?video_id=42&token=REDACTED");
     EXPECT_EQ(redact_url("http://host/path"), "http://host/path");
 }
 
-TEST(Redact, RemovesRegisteredSecretsAndSignedQueriesFromText) {
+TEST(NetRedact, RemovesRegisteredSecretsAndSignedQueriesFromText) {
     register_secret("fake-secret-value-1");
     std::string text = "failed with key fake-secret-value-1 at https://x.test/v.mp4?X-Amz-Signature=deadbeef done";
     std::string out = redact_text(text);

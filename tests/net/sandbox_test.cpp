@@ -15,7 +15,7 @@ using namespace avpost;
 using namespace avpost::net;
 namespace fs = std::filesystem;
 
-TEST(TalkingHead, MouthOpensWithLoudness) {
+TEST(NetTalkingHead, MouthOpensWithLoudness) {
     // One second of silence, then one second of voice.
     sandbox::AudioTrack audio = sandbox::make_voice_like_track(2.0, 16000, 3);
     std::fill(audio.samples.begin(), audio.samples.begin() + 16000, 0.0f);
@@ -58,7 +58,7 @@ TEST(TalkingHead, MouthOpensWithLoudness) {
     fs::remove_all(dir);
 }
 
-TEST(TalkingHead, RendersTheGivenAudioWhenTheSandboxCanFetchIt) {
+TEST(NetTalkingHead, RendersTheGivenAudioWhenTheSandboxCanFetchIt) {
     auto dir = avpost::test::make_temp_dir("audio");
     // A 2.4 s tone as WAV (the generated fallback voice lasts 1 s in these tests).
     auto gen = avpost::test::run(std::string(FFMPEG_EXECUTABLE) + " -v error -f lavfi -i sine=frequency=300:duration=2.4 " +
@@ -109,7 +109,7 @@ akool::TalkingAvatarRequest request_with_webhook(const std::string& url) {
 }
 }  // namespace
 
-TEST(SandboxWebhook, DeliversSignedEncryptedCallbacksAndRetriesUntil200) {
+TEST(NetSandboxWebhook, DeliversSignedEncryptedCallbacksAndRetriesUntil200) {
     auto options = avpost::test::fast_sandbox_options();
     sandbox::SandboxServer server(options);
     server.start();
@@ -161,7 +161,7 @@ TEST(SandboxWebhook, DeliversSignedEncryptedCallbacksAndRetriesUntil200) {
     receiver.stop();
 }
 
-TEST(SandboxControl, FaultsOverHttpStatsAndSlowResponses) {
+TEST(NetSandboxControl, FaultsOverHttpStatsAndSlowResponses) {
     sandbox::SandboxServer server(avpost::test::fast_sandbox_options());
     server.start();
     httplib::Client cli("127.0.0.1", server.port());

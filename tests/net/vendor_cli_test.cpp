@@ -35,7 +35,7 @@ void expect_no_secrets(const CommandResult& r, const sandbox::SandboxOptions& o)
 
 }  // namespace
 
-class VendorCli : public ::testing::Test {
+class NetVendorCli : public ::testing::Test {
 protected:
     void SetUp() override { start(avpost::test::fast_sandbox_options()); }
     void start(sandbox::SandboxOptions o) {
@@ -72,7 +72,7 @@ protected:
     fs::path dir;
 };
 
-TEST_F(VendorCli, AvatarsOfBothVendors) {
+TEST_F(NetVendorCli, AvatarsOfBothVendors) {
     auto a2v = avpost("avatars --vendor a2v");
     EXPECT_EQ(a2v.exit_code, 0) << a2v.err;
     EXPECT_NE(a2v.out.find("pose-lena-standing"), std::string::npos);
@@ -84,7 +84,7 @@ TEST_F(VendorCli, AvatarsOfBothVendors) {
     EXPECT_EQ(lines(own.out), 1);
 }
 
-TEST_F(VendorCli, PosesVoicesVideos) {
+TEST_F(NetVendorCli, PosesVoicesVideos) {
     auto poses = avpost("poses --vendor a2v --avatar 101 --json");
     ASSERT_EQ(poses.exit_code, 0) << poses.err;
     EXPECT_EQ(nlohmann::json::parse(poses.out)["poses"].size(), 2u);
@@ -99,7 +99,7 @@ TEST_F(VendorCli, PosesVoicesVideos) {
     EXPECT_EQ(avpost("poses --vendor akool --avatar 1").exit_code, 2);
 }
 
-TEST_F(VendorCli, RenderA2vWaitStatusFetch) {
+TEST_F(NetVendorCli, RenderA2vWaitStatusFetch) {
     auto r = avpost("render --vendor a2v --pose pose-lena-seated --audio https://x.test/a.wav --wait --interval 0.1 --json");
     ASSERT_EQ(r.exit_code, 0) << r.err;
     auto j = nlohmann::json::parse(r.out);
@@ -123,7 +123,7 @@ TEST_F(VendorCli, RenderA2vWaitStatusFetch) {
     EXPECT_GT(std::atoi(probe.out.c_str()), 10);
 }
 
-TEST_F(VendorCli, FetchResumesADownloadCutMidway) {
+TEST_F(NetVendorCli, FetchResumesADownloadCutMidway) {
     std::string id = render_a2v();
     ASSERT_EQ(avpost("wait --vendor a2v " + id + " --interval 0.1").exit_code, 0);
     sandbox::Fault cut;
@@ -140,7 +140,7 @@ TEST_F(VendorCli, FetchResumesADownloadCutMidway) {
     EXPECT_EQ(static_cast<std::uintmax_t>(j["video_bytes"].get<std::int64_t>()), fs::file_size(j["video"].get<std::string>()));
 }
 
-TEST_F(VendorCli, RenderAkoolFromRequestFileThenWaitAndFetch) {
+TEST_F(NetVendorCli, RenderAkoolFromRequestFileThenWaitAndFetch) {
     std::ofstream(dir / "request.json") << avpost::test::docs::kAkoolCreateRequest;
     auto r = avpost("render --vendor akool --request " + (dir / "request.json").string());
     ASSERT_EQ(r.exit_code, 0) << r.err;
@@ -156,7 +156,7 @@ TEST_F(VendorCli, RenderAkoolFromRequestFileThenWaitAndFetch) {
     EXPECT_FALSE(j.contains("mask"));  // Akool gives no matte
 }
 
-TEST_F(VendorCli, InvalidAkoolRequestIsAUsageErrorAndNothingIsSent) {
+TEST_F(NetVendorCli, InvalidAkoolRequestIsAUsageErrorAndNothingIsSent) {
     auto j = nlohmann::json::parse(avpost::test::docs::kAkoolCreateRequest);
     j["width"] = 1920;
     std::ofstream(dir / "bad.json") << j.dump();
@@ -166,7 +166,7 @@ TEST_F(VendorCli, InvalidAkoolRequestIsAUsageErrorAndNothingIsSent) {
     EXPECT_EQ(server->stats().requests.count("/api/open/v3/talkingavatar/create"), 0u);
 }
 
-TEST_F(VendorCli, ExitCodeMissingCredentials) {
+TEST_F(NetVendorCli, ExitCodeMissingCredentials) {
     for (std::string cmd : std::vector<std::string>{"avatars --vendor akool", "avatars --vendor a2v", "status --vendor a2v x"}) {
         auto r = avpost(cmd, false, false);
         EXPECT_EQ(r.exit_code, 10) << cmd;
@@ -176,7 +176,7 @@ TEST_F(VendorCli, ExitCodeMissingCredentials) {
     EXPECT_TRUE(server->stats().requests.empty());
 }
 
-TEST_F(VendorCli, ExitCodeUnknownId) {
+TEST_F(NetVendorCli, ExitCodeUnknownId) {
     for (std::string cmd : std::vector<std::string>{"status --vendor a2v v-nope", "status --vendor akool 000000000000000000000000",
                             "wait --vendor a2v v-nope", "fetch --vendor a2v v-nope -o " + dir.string(),
                             "poses --vendor a2v --avatar 999"}) {
@@ -186,7 +186,7 @@ TEST_F(VendorCli, ExitCodeUnknownId) {
     }
 }
 
-TEST_F(VendorCli, ExitCodeRenderFailed) {
+TEST_F(NetVendorCli, ExitCodeRenderFailed) {
     sandbox::Fault f;
     f.path_prefix = "/v1/a2v/video.generate";
     f.fail_render = true;
@@ -200,7 +200,7 @@ TEST_F(VendorCli, ExitCodeRenderFailed) {
     EXPECT_EQ(avpost("fetch --vendor a2v " + id + " -o " + dir.string()).exit_code, 12);
 }
 
-TEST_F(VendorCli, ExitCodeLinkExpired) {
+TEST_F(NetVendorCli, ExitCodeLinkExpired) {
     auto o = avpost::test::fast_sandbox_options();
     o.link_ttl_seconds = 0;  // every link is expired when handed out
     start(o);
@@ -213,7 +213,7 @@ TEST_F(VendorCli, ExitCodeLinkExpired) {
     EXPECT_FALSE(fs::exists(dir / (id + ".mp4")));
 }
 
-TEST_F(VendorCli, ExitCodeVendorError) {
+TEST_F(NetVendorCli, ExitCodeVendorError) {
     sandbox::Fault f;
     f.path_prefix = "/api/open/v3/avatar/list";
     f.vendor_code = 1006;
@@ -230,7 +230,7 @@ TEST_F(VendorCli, ExitCodeVendorError) {
     EXPECT_EQ(wrong.err.find("wrong-token-777"), std::string::npos);
 }
 
-TEST_F(VendorCli, ExitCodeNetwork) {
+TEST_F(NetVendorCli, ExitCodeNetwork) {
     std::string closed = "http://127.0.0.1:" + std::to_string(avpost::test::closed_port());
     auto r = avpost::test::run(env() + " AVPOST_A2V_BASE_URL=" + closed + " " + AVPOST_BINARY + " videos --vendor a2v");
     EXPECT_EQ(r.exit_code, 15) << r.err;
@@ -245,7 +245,7 @@ TEST_F(VendorCli, ExitCodeNetwork) {
     EXPECT_EQ(server->stats().requests["/v1/a2v/video.list"], 2);  // AVPOST_HTTP_MAX_ATTEMPTS=2
 }
 
-TEST_F(VendorCli, ExitCodeNotFinished) {
+TEST_F(NetVendorCli, ExitCodeNotFinished) {
     auto o = avpost::test::fast_sandbox_options();
     o.queue_seconds = 30;
     start(o);
@@ -256,7 +256,7 @@ TEST_F(VendorCli, ExitCodeNotFinished) {
     EXPECT_EQ(avpost("render --vendor a2v --audio https://x.test/a.wav").exit_code, 2);
 }
 
-TEST_F(VendorCli, VerboseOutputKeepsSecretsOut) {
+TEST_F(NetVendorCli, VerboseOutputKeepsSecretsOut) {
     sandbox::Fault f;
     f.path_prefix = "/v1/a2v/video.list";
     f.http_status = 500;
@@ -268,7 +268,7 @@ TEST_F(VendorCli, VerboseOutputKeepsSecretsOut) {
     avpost("-v avatars --vendor akool");
 }
 
-TEST(SandboxCommand, ServesUntilTerminated) {
+TEST(NetSandboxCommand, ServesUntilTerminated) {
     auto dir = avpost::test::make_temp_dir("sandbox-cmd");
     std::string out = (dir / "out.txt").string(), pidfile = (dir / "pid").string();
     std::system((std::string(AVPOST_BINARY) + " sandbox --port 0 --json --link-ttl 60 --size 64x48 " +

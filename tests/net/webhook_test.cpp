@@ -32,7 +32,7 @@ std::string trim(std::string s) {
 
 }  // namespace
 
-TEST(WebhookCrypto, OurCiphertextDecryptsWithOpenssl) {
+TEST(NetWebhookCrypto, OurCiphertextDecryptsWithOpenssl) {
     for (std::string secret : {std::string("0123456789abcdef"), kCreds.client_secret, std::string(32, 'k')}) {
         WebhookCredentials c{kCreds.client_id, secret};
         std::string payload = R"({"_id":"64dd92c1f0b6684651e90e09","status":3,"type":"avatar","url":"https://x.test/v.mp4"})";
@@ -43,14 +43,14 @@ TEST(WebhookCrypto, OurCiphertextDecryptsWithOpenssl) {
     }
 }
 
-TEST(WebhookCrypto, OpensslCiphertextDecryptsWithOurs) {
+TEST(NetWebhookCrypto, OpensslCiphertextDecryptsWithOurs) {
     std::string payload = R"({"_id":"abc","status":4,"type":"avatar"})";
     auto r = run("openssl enc -e " + openssl_enc_args(kCreds) + " -a -A", payload);
     ASSERT_EQ(r.exit_code, 0) << r.err;
     EXPECT_EQ(webhook_decrypt(trim(r.out), kCreds), payload);
 }
 
-TEST(WebhookCrypto, SignatureMatchesOpensslSha1OfSortedValues) {
+TEST(NetWebhookCrypto, SignatureMatchesOpensslSha1OfSortedValues) {
     std::string ts = "1710757981609", nonce = "1529", data = "U2FtcGxlRGF0YQ==";
     std::vector<std::string> parts = {kCreds.client_id, ts, nonce, data};
     std::sort(parts.begin(), parts.end());
@@ -61,7 +61,7 @@ TEST(WebhookCrypto, SignatureMatchesOpensslSha1OfSortedValues) {
     EXPECT_EQ(webhook_signature(kCreds.client_id, ts, nonce, data), r.out.substr(0, 40));
 }
 
-TEST(WebhookVerifier, AcceptsAGenuineCallbackAndDecodesIt) {
+TEST(NetWebhookVerifier, AcceptsAGenuineCallbackAndDecodesIt) {
     WebhookVerifier v(kCreds);
     nlohmann::json body = make_webhook_body({{"_id", "job1"}, {"status", 3}, {"type", "avatar"}, {"url", "https://x.test/a.mp4"}},
                                             kCreds, now_ms(), "1529");
@@ -73,7 +73,7 @@ TEST(WebhookVerifier, AcceptsAGenuineCallbackAndDecodesIt) {
     EXPECT_FALSE(e.repeat);
 }
 
-TEST(WebhookVerifier, AcceptsNumericNonceAndOpensslMadeCiphertext) {
+TEST(NetWebhookVerifier, AcceptsNumericNonceAndOpensslMadeCiphertext) {
     std::string payload = R"({"_id":"job9","status":2,"type":"avatar"})";
     auto r = run("openssl enc -e " + openssl_enc_args(kCreds) + " -a -A", payload);
     ASSERT_EQ(r.exit_code, 0);
@@ -94,7 +94,7 @@ static void expect_rejected(WebhookVerifier& v, const std::string& body, const s
     }
 }
 
-TEST(WebhookVerifier, RejectsForgedSignature) {
+TEST(NetWebhookVerifier, RejectsForgedSignature) {
     WebhookVerifier v(kCreds);
     nlohmann::json body = make_webhook_body({{"_id", "job1"}, {"status", 3}}, kCreds, now_ms(), "1");
     std::string sig = body["signature"];
@@ -107,7 +107,7 @@ TEST(WebhookVerifier, RejectsForgedSignature) {
     expect_rejected(v, body2.dump(), "swapped payload");
 }
 
-TEST(WebhookVerifier, RejectsWrongKey) {
+TEST(NetWebhookVerifier, RejectsWrongKey) {
     WebhookCredentials other{kCreds.client_id, "ANOTHERkey-24-bytes-long"};
     // The signature does not involve the secret, so this one verifies; decryption must fail.
     nlohmann::json body = make_webhook_body({{"_id", "job1"}, {"status", 3}}, other, now_ms(), "1");
@@ -115,7 +115,7 @@ TEST(WebhookVerifier, RejectsWrongKey) {
     expect_rejected(v, body.dump(), "encrypted with another key");
 }
 
-TEST(WebhookVerifier, RejectsBadPadding) {
+TEST(NetWebhookVerifier, RejectsBadPadding) {
     // One block whose last byte is 0x00: not valid PKCS#7 after decryption.
     std::string block(16, 'A');
     block[15] = '\0';
@@ -131,7 +131,7 @@ TEST(WebhookVerifier, RejectsBadPadding) {
                  avpost::Error);
 }
 
-TEST(WebhookVerifier, RejectsStaleAndFutureTimestamps) {
+TEST(NetWebhookVerifier, RejectsStaleAndFutureTimestamps) {
     WebhookVerifier v(kCreds);
     auto old_body = make_webhook_body({{"_id", "job1"}, {"status", 3}}, kCreds, now_ms() - 10 * 60 * 1000, "1");
     expect_rejected(v, old_body.dump(), "ten minutes old");
@@ -139,7 +139,7 @@ TEST(WebhookVerifier, RejectsStaleAndFutureTimestamps) {
     expect_rejected(v, future_body.dump(), "ten minutes ahead");
 }
 
-TEST(WebhookVerifier, RejectsMalformedBodies) {
+TEST(NetWebhookVerifier, RejectsMalformedBodies) {
     WebhookVerifier v(kCreds);
     expect_rejected(v, "not json", "not JSON");
     expect_rejected(v, "[]", "array");
@@ -155,7 +155,7 @@ TEST(WebhookVerifier, RejectsMalformedBodies) {
     expect_rejected(v, body2.dump(), "payload not JSON");
 }
 
-TEST(WebhookVerifier, ReportsRedeliveryAsRepeat) {
+TEST(NetWebhookVerifier, ReportsRedeliveryAsRepeat) {
     WebhookVerifier v(kCreds);
     auto body = make_webhook_body({{"_id", "job1"}, {"status", 3}, {"url", "u"}}, kCreds, now_ms(), "1");
     EXPECT_FALSE(v.verify(body.dump()).repeat);
@@ -168,7 +168,7 @@ TEST(WebhookVerifier, ReportsRedeliveryAsRepeat) {
     EXPECT_FALSE(v.verify(next.dump()).repeat);
 }
 
-TEST(Crypto, Base64RoundTripAndRejectsGarbage) {
+TEST(NetCrypto, Base64RoundTripAndRejectsGarbage) {
     for (std::string s : {std::string(""), std::string("a"), std::string("ab"), std::string("abc"), std::string("\x00\xff\x10", 3)}) {
         if (s.empty()) continue;
         EXPECT_EQ(crypto::base64_decode(crypto::base64_encode(s)), s);
