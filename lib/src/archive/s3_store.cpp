@@ -245,6 +245,7 @@ public:
         set(CURLOPT_ERRORBUFFER, errbuf);
         set(CURLOPT_HTTPHEADER, raw_list);
         set(CURLOPT_NOSIGNAL, 1L);
+        set(CURLOPT_PROTOCOLS_STR, "http,https");
         set(CURLOPT_CONNECTTIMEOUT, long(config_.connect_timeout.count()));
         set(CURLOPT_LOW_SPEED_LIMIT, 1L);
         set(CURLOPT_LOW_SPEED_TIME, long(config_.low_speed_time.count()));
