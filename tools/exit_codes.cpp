@@ -18,6 +18,7 @@ int exit_code_for(const Error& error) {
             case net::ServiceErrorKind::webhook_rejected: return exit_failure;
         }
     }
+    if (dynamic_cast<const OutputError*>(&error)) return exit_output;
     switch (error.domain()) {
         case ErrorDomain::usage: return exit_usage;
         case ErrorDomain::input: return exit_input;

@@ -58,13 +58,13 @@ TEST(ComposeErrors, UnreadableFile) {
 
 TEST(ComposeErrors, UnwritableOutputLeavesNothing) {
     TempDir dir;
-    std::filesystem::create_directories(dir.file("sub"));
+    std::filesystem::create_directories(dir.file("sub.mp4"));
     // The output name is an existing directory: the rename into place must fail cleanly.
     CommandResult r = run_avpost("compose --video " + quote(media("avatar.mp4")) + " --mask " +
-                                 quote(media("avatar_mask.mp4")) + " --background '#000000' -o " + quote(dir.file("sub")));
-    EXPECT_NE(r.exit_code, 0);
+                                 quote(media("avatar_mask.mp4")) + " --background '#000000' -o " + quote(dir.file("sub.mp4")));
+    EXPECT_EQ(r.exit_code, 4) << r.err;
     EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
-    EXPECT_TRUE(std::filesystem::is_directory(dir.file("sub")));
+    EXPECT_TRUE(std::filesystem::is_directory(dir.file("sub.mp4")));
     EXPECT_EQ(dir.entries().size(), 1u) << "temporary file left behind";
 }
 
@@ -161,5 +161,6 @@ TEST(ComposeErrors, BadColourAndOptions) {
 TEST(ComposeErrors, EncoderThatCannotTakeTheCanvasLeavesNothing) {
     // libx264 needs even dimensions in 4:2:0: the encoder's own refusal, reported in one line.
     Failure f = compose_fails(media("avatar.mp4"), media("avatar_mask.mp4"), "#000000", "--canvas 641x361");
+    EXPECT_EQ(f.exit_code, 4);
     EXPECT_NE(f.message.find("cannot open encoder 'libx264' at 641x361"), std::string::npos) << f.message;
 }

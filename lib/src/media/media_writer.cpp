@@ -12,6 +12,15 @@ extern "C" {
 #include "avpost/core/log.hpp"
 
 namespace avpost::media {
+namespace {
+
+// Everything here writes the output: failures are output errors (their own exit code).
+int check_output(int ret, const std::string& context) {
+    if (ret < 0) throw OutputError(ErrorDomain::av, context, ret, av_error_text(ret));
+    return ret;
+}
+
+}  // namespace
 
 struct MediaWriter::State {
     std::string path;
@@ -40,11 +49,11 @@ struct MediaWriter::State {
         for (;;) {
             int ret = avcodec_receive_packet(encoder, out);
             if (ret == AVERROR(EAGAIN) || ret == AVERROR_EOF) return;
-            check_av(ret, "avcodec_receive_packet (" + std::string(encoder->codec->name) + ")");
+            check_output(ret, "avcodec_receive_packet (" + std::string(encoder->codec->name) + ")");
             av_packet_rescale_ts(out, encoder->time_base, stream->time_base);
             out->stream_index = stream->index;
             std::lock_guard lock(mux_mutex);
-            check_av(av_interleaved_write_frame(output.get(), out), "write packet to '" + path + "'");
+            check_output(av_interleaved_write_frame(output.get(), out), "write packet to '" + path + "'");
         }
     }
 
@@ -52,20 +61,20 @@ struct MediaWriter::State {
         AVFrame* frame = audio_frame.get();
         if (frame->buf[0] && frame->nb_samples == samples) {
             // Same size as last time: reuse the buffer unless the encoder still holds it.
-            check_av(av_frame_make_writable(frame), "av_frame_make_writable (audio)");
+            check_output(av_frame_make_writable(frame), "av_frame_make_writable (audio)");
         } else {
             av_frame_unref(frame);
             frame->nb_samples = samples;
             frame->format = audio_encoder->sample_fmt;
             frame->sample_rate = audio_encoder->sample_rate;
-            check_av(av_channel_layout_copy(&frame->ch_layout, &audio_encoder->ch_layout), "av_channel_layout_copy");
-            check_av(av_frame_get_buffer(frame, 0), "av_frame_get_buffer (audio)");
+            check_output(av_channel_layout_copy(&frame->ch_layout, &audio_encoder->ch_layout), "av_channel_layout_copy");
+            check_output(av_frame_get_buffer(frame, 0), "av_frame_get_buffer (audio)");
         }
         if (av_audio_fifo_read(fifo.get(), reinterpret_cast<void**>(frame->data), samples) < samples)
             throw_av("av_audio_fifo_read", AVERROR_BUG);
         frame->pts = audio_next_pts;
         audio_next_pts += samples;
-        check_av(avcodec_send_frame(audio_encoder.get(), frame), "avcodec_send_frame (audio)");
+        check_output(avcodec_send_frame(audio_encoder.get(), frame), "avcodec_send_frame (audio)");
         drain(audio_encoder.get(), audio_stream, audio_packet.get());
     }
 };
@@ -105,7 +114,7 @@ MediaWriter::MediaWriter(const std::string& path, const std::string& format_hint
     const AVOutputFormat* format = guess_container(format_hint);
     if (!format) throw_usage("cannot tell the container format of '" + format_hint + "' (use .mp4, .mkv, .mov, .webm)");
     AVFormatContext* raw = nullptr;
-    check_av(avformat_alloc_output_context2(&raw, format, nullptr, path.c_str()), "avformat_alloc_output_context2");
+    check_output(avformat_alloc_output_context2(&raw, format, nullptr, path.c_str()), "avformat_alloc_output_context2");
     s.output.reset(raw);
 }
 
@@ -143,14 +152,13 @@ void MediaWriter::add_video(const VideoEncodeSettings& settings) {
     const AVDictionaryEntry* unused = av_dict_get(options, "", nullptr, AV_DICT_IGNORE_SUFFIX);
     std::string unused_name = unused ? unused->key : "";
     av_dict_free(&options);
-    if (ret < 0) throw_av("cannot open encoder '" + settings.codec + "' at " + std::to_string(settings.width) + "x" +
-                              std::to_string(settings.height),
-                          ret);
+    check_output(ret, "cannot open encoder '" + settings.codec + "' at " + std::to_string(settings.width) + "x" +
+                          std::to_string(settings.height));
     if (!unused_name.empty()) log::warning("encoder '" + settings.codec + "' has no option '" + unused_name + "'");
 
     s.video_stream = avformat_new_stream(s.output.get(), nullptr);
     if (!s.video_stream) throw_av("avformat_new_stream", AVERROR(ENOMEM));
-    check_av(avcodec_parameters_from_context(s.video_stream->codecpar, enc), "avcodec_parameters_from_context");
+    check_output(avcodec_parameters_from_context(s.video_stream->codecpar, enc), "avcodec_parameters_from_context");
     s.video_stream->time_base = enc->time_base;
     s.video_stream->avg_frame_rate = settings.frame_rate;
 }
@@ -160,7 +168,7 @@ bool MediaWriter::add_audio_copy(const AVStream* source) {
     if (!container_accepts(s.output->oformat, source->codecpar->codec_id)) return false;
     s.audio_stream = avformat_new_stream(s.output.get(), nullptr);
     if (!s.audio_stream) throw_av("avformat_new_stream", AVERROR(ENOMEM));
-    check_av(avcodec_parameters_copy(s.audio_stream->codecpar, source->codecpar), "avcodec_parameters_copy");
+    check_output(avcodec_parameters_copy(s.audio_stream->codecpar, source->codecpar), "avcodec_parameters_copy");
     s.audio_stream->codecpar->codec_tag = 0;  // the source container's tag may mean nothing here
     s.audio_stream->time_base = source->time_base;
     s.audio_mode = State::AudioMode::copy;
@@ -193,10 +201,10 @@ void MediaWriter::add_audio_encode(const AudioEncodeSettings& settings) {
     enc->bit_rate = settings.bit_rate;
     enc->time_base = AVRational{1, rate};
     if (s.output->oformat->flags & AVFMT_GLOBALHEADER) enc->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
-    check_av(avcodec_open2(enc, codec, nullptr), "cannot open audio encoder '" + name + "'");
+    check_output(avcodec_open2(enc, codec, nullptr), "cannot open audio encoder '" + name + "'");
     s.audio_stream = avformat_new_stream(s.output.get(), nullptr);
     if (!s.audio_stream) throw_av("avformat_new_stream", AVERROR(ENOMEM));
-    check_av(avcodec_parameters_from_context(s.audio_stream->codecpar, enc), "avcodec_parameters_from_context");
+    check_output(avcodec_parameters_from_context(s.audio_stream->codecpar, enc), "avcodec_parameters_from_context");
     s.audio_stream->time_base = enc->time_base;
     s.fifo.reset(av_audio_fifo_alloc(enc->sample_fmt, enc->ch_layout.nb_channels, 4096));
     if (!s.fifo) throw_av("av_audio_fifo_alloc", AVERROR(ENOMEM));
@@ -208,7 +216,7 @@ void MediaWriter::begin() {
     State& s = *state_;
     if (!(s.output->oformat->flags & AVFMT_NOFILE)) {
         int ret = avio_open(&s.output->pb, s.path.c_str(), AVIO_FLAG_WRITE);
-        if (ret < 0) throw Error(ErrorDomain::system, "cannot write '" + s.path + "'", ret, av_error_text(ret));
+        if (ret < 0) throw OutputError(ErrorDomain::av, "cannot write '" + s.path + "'", ret, av_error_text(ret));
     }
     AVDictionary* options = nullptr;
     std::string_view name = s.output->oformat->name;
@@ -217,7 +225,7 @@ void MediaWriter::begin() {
         av_dict_set(&options, "movflags", "+faststart", 0);
     int ret = avformat_write_header(s.output.get(), &options);
     av_dict_free(&options);
-    check_av(ret, "avformat_write_header ('" + s.path + "')");
+    check_output(ret, "avformat_write_header ('" + s.path + "')");
     s.begun = true;
 }
 
@@ -230,7 +238,7 @@ std::int64_t MediaWriter::video_frames_written() const { return state_->video_fr
 
 void MediaWriter::write_video(const AVFrame* frame) {
     State& s = *state_;
-    check_av(avcodec_send_frame(s.video_encoder.get(), frame), "avcodec_send_frame (video)");
+    check_output(avcodec_send_frame(s.video_encoder.get(), frame), "avcodec_send_frame (video)");
     ++s.video_frames;
     s.drain(s.video_encoder.get(), s.video_stream, s.packet.get());
 }
@@ -242,7 +250,7 @@ void MediaWriter::write_audio_packet(AVPacket* packet, AVRational source_time_ba
     packet->stream_index = s.audio_stream->index;
     packet->pos = -1;
     std::lock_guard lock(s.mux_mutex);
-    check_av(av_interleaved_write_frame(s.output.get(), packet), "write audio packet to '" + s.path + "'");
+    check_output(av_interleaved_write_frame(s.output.get(), packet), "write audio packet to '" + s.path + "'");
 }
 
 void MediaWriter::write_audio_frame(const AVFrame* frame, AVRational source_time_base) {
@@ -251,26 +259,26 @@ void MediaWriter::write_audio_frame(const AVFrame* frame, AVRational source_time
     AVCodecContext* enc = s.audio_encoder.get();
     if (!s.resampler) {
         SwrContext* raw = nullptr;
-        check_av(swr_alloc_set_opts2(&raw, &enc->ch_layout, enc->sample_fmt, enc->sample_rate, const_cast<AVChannelLayout*>(&frame->ch_layout),
+        check_output(swr_alloc_set_opts2(&raw, &enc->ch_layout, enc->sample_fmt, enc->sample_rate, const_cast<AVChannelLayout*>(&frame->ch_layout),
                                      AVSampleFormat(frame->format), frame->sample_rate, 0, nullptr),
                  "swr_alloc_set_opts2");
         s.resampler.reset(raw);
-        check_av(swr_init(raw), "swr_init");
+        check_output(swr_init(raw), "swr_init");
         s.audio_next_pts = frame->pts == AV_NOPTS_VALUE ? 0 : av_rescale_q(frame->pts, source_time_base, enc->time_base);
     }
     int capacity = swr_get_out_samples(s.resampler.get(), frame->nb_samples);
-    check_av(av_audio_fifo_realloc(s.fifo.get(), av_audio_fifo_size(s.fifo.get()) + capacity), "av_audio_fifo_realloc");
+    check_output(av_audio_fifo_realloc(s.fifo.get(), av_audio_fifo_size(s.fifo.get()) + capacity), "av_audio_fifo_realloc");
     // Resample straight into a staging frame, then queue for the encoder's fixed frame size.
     if (!s.resample_staging || s.resample_staging->nb_samples < capacity) {
         s.resample_staging = make_frame();
         s.resample_staging->nb_samples = capacity;
         s.resample_staging->format = enc->sample_fmt;
         s.resample_staging->sample_rate = enc->sample_rate;
-        check_av(av_channel_layout_copy(&s.resample_staging->ch_layout, &enc->ch_layout), "av_channel_layout_copy");
-        check_av(av_frame_get_buffer(s.resample_staging.get(), 0), "av_frame_get_buffer (resample)");
+        check_output(av_channel_layout_copy(&s.resample_staging->ch_layout, &enc->ch_layout), "av_channel_layout_copy");
+        check_output(av_frame_get_buffer(s.resample_staging.get(), 0), "av_frame_get_buffer (resample)");
     }
     AVFrame* staging = s.resample_staging.get();
-    int converted = check_av(swr_convert(s.resampler.get(), staging->data, capacity,
+    int converted = check_output(swr_convert(s.resampler.get(), staging->data, capacity,
                                          const_cast<const uint8_t**>(frame->extended_data), frame->nb_samples),
                              "swr_convert");
     av_audio_fifo_write(s.fifo.get(), reinterpret_cast<void**>(staging->data), converted);
@@ -281,7 +289,7 @@ void MediaWriter::write_audio_frame(const AVFrame* frame, AVRational source_time
 void MediaWriter::finish() {
     State& s = *state_;
     if (!s.begun || s.finished) return;
-    check_av(avcodec_send_frame(s.video_encoder.get(), nullptr), "flush video encoder");
+    check_output(avcodec_send_frame(s.video_encoder.get(), nullptr), "flush video encoder");
     s.drain(s.video_encoder.get(), s.video_stream, s.packet.get());
     if (s.audio_mode == State::AudioMode::encode && s.resampler) {
         AVCodecContext* enc = s.audio_encoder.get();
@@ -292,13 +300,13 @@ void MediaWriter::finish() {
             s.send_audio_from_fifo(n);
             remaining -= n;
         }
-        check_av(avcodec_send_frame(enc, nullptr), "flush audio encoder");
+        check_output(avcodec_send_frame(enc, nullptr), "flush audio encoder");
         s.drain(enc, s.audio_stream, s.audio_packet.get());
     }
-    check_av(av_write_trailer(s.output.get()), "av_write_trailer ('" + s.path + "')");
+    check_output(av_write_trailer(s.output.get()), "av_write_trailer ('" + s.path + "')");
     if (s.output->pb) {
         int ret = avio_closep(&s.output->pb);
-        if (ret < 0) throw Error(ErrorDomain::system, "cannot finish writing '" + s.path + "'", ret, av_error_text(ret));
+        if (ret < 0) throw OutputError(ErrorDomain::av, "cannot finish writing '" + s.path + "'", ret, av_error_text(ret));
     }
     s.finished = true;
 }

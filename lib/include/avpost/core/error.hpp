@@ -43,6 +43,13 @@ private:
     std::string message_;
 };
 
+// A failure to write an output (encoder, muxer, disk), whatever library reported it; the CLI
+// gives it its own exit code.
+class OutputError : public Error {
+public:
+    using Error::Error;
+};
+
 // Shorthands for the common domains.
 [[noreturn]] void throw_usage(std::string message);
 [[noreturn]] void throw_input(std::string context, std::string detail);
