@@ -232,6 +232,29 @@ TEST(NetHttpClient, RateLimitHeadersMakeTheNextRequestWait) {
     EXPECT_LE(sleeps.back().count(), 2100);
 }
 
+TEST(NetHttpClient, AVeryLongRateLimitPauseFailsInsteadOfHanging) {
+    LocalServer local;
+    local.server.Get("/x", [&](const httplib::Request&, httplib::Response& res) {
+        res.set_header("X-Ratelimit-Left", "0");
+        res.set_header("X-Ratelimit-Reset", "3600");
+        res.set_content("ok", "text/plain");
+    });
+    local.start();
+    auto opts = avpost::test::fast_http_options();
+    opts.rate_limit.enabled = true;
+    HttpClient http(opts);
+    HttpRequest req;
+    req.url = local.url("/x");
+    EXPECT_EQ(http.send(req).status, 200);
+    try {
+        http.send(req);
+        FAIL();
+    } catch (const ServiceError& e) {
+        EXPECT_EQ(e.kind(), ServiceErrorKind::network);
+        EXPECT_NE(std::string(e.what()).find("rate limited"), std::string::npos);
+    }
+}
+
 TEST(NetRateLimiter, ThirtyAMinuteByDefault) {
     RateLimiter limiter(RateLimit{});
     auto t0 = RateLimiter::Clock::now();

@@ -204,7 +204,14 @@ HttpResponse HttpClient::send(const HttpRequest& request) {
     const int max_attempts = std::max(1, options_.retry.max_attempts);
 
     for (int attempt = 1;; ++attempt) {
-        if (request.rate_limited) sleep_for(limiter_.reserve());
+        if (request.rate_limited) {
+            auto wait = limiter_.reserve();
+            // A server that asks for a very long pause gets a clear failure, not a hung command.
+            if (wait > options_.retry.max_retry_after)
+                throw_service(ServiceErrorKind::network, ErrorDomain::http, context, 429,
+                              "rate limited: the next request is allowed in " + std::to_string(wait.count() / 1000) + " s");
+            sleep_for(wait);
+        }
         HttpResponse response;
         response.attempts = attempt;
         TransferResult result = perform(request, [&](long, const Headers&, std::string_view chunk) {
