@@ -44,8 +44,9 @@ bench_size() {  # WIDTH HEIGHT SECONDS
   make_inputs "$@"
   local a="$work/avatar_$tag.mp4" m="$work/mask_$tag.mp4" b="$work/bg_$tag.png"
   local frames=$(( $3 * 25 ))
-  # The ffmpeg graph the issue names, with the background converted and decoded once.
-  local graph="[2:v]format=yuv420p,loop=loop=-1:size=1:start=0[bg];[1:v]format=gray[m];[0:v][m]alphamerge[f];[bg][f]overlay=shortest=1:format=yuv420"
+  # The ffmpeg graph the issue names, with the background converted and decoded once, in the
+  # matrix HD output uses (format=yuv420p alone would convert the RGB picture with BT.601).
+  local graph="[2:v]scale=out_color_matrix=bt709:out_range=tv,format=yuv420p,loop=loop=-1:size=1:start=0[bg];[1:v]format=gray[m];[0:v][m]alphamerge[f];[bg][f]overlay=shortest=1:format=yuv420"
   local t_ff t_av
   t_ff=$(best_of ffmpeg -hide_banner -nostdin -i "$a" -i "$m" -i "$b" -filter_complex "$graph" -an -f null -)
   t_av=$(best_of "$avpost" compose --quiet --video "$a" --mask "$m" --background "$b" -o null)
@@ -55,7 +56,7 @@ bench_size() {  # WIDTH HEIGHT SECONDS
   # Equal output: both results, losslessly encoded, compared with ffmpeg's psnr filter.
   if [ "${AVPOST_BENCH_CHECK:-1}" = 1 ]; then
     "${ff[@]}" -i "$a" -i "$m" -i "$b" -filter_complex "$graph" -an -c:v ffv1 "$work/ffmpeg_$tag.mkv"
-    "$avpost" compose --quiet --video "$a" --mask "$m" --background "$b" --vcodec ffv1 -o "$work/avpost_$tag.mkv"
+    "$avpost" compose --quiet --video "$a" --mask "$m" --background "$b" --vcodec ffv1 -o "$work/avpost_$tag.mkv" >/dev/null
     ffmpeg -hide_banner -nostdin -i "$work/avpost_$tag.mkv" -i "$work/ffmpeg_$tag.mkv" -an -lavfi psnr -f null - 2>&1 |
       sed -n 's/.*PSNR \(.*\)/           equal output check (avpost vs ffmpeg, PSNR dB): \1/p'
     rm -f "$work/ffmpeg_$tag.mkv" "$work/avpost_$tag.mkv"
