@@ -6,6 +6,7 @@
 #include "avpost/net/akool_client.hpp"
 #include "avpost/net/render_job.hpp"
 #include "avpost/net/akool_webhook.hpp"
+#include "avpost/net/akool_webhook_endpoint.hpp"
 #include "avpost/net/downloader.hpp"
 #include "avpost/sandbox/sandbox_server.hpp"
 #include "avpost/sandbox/talking_head.hpp"
@@ -158,6 +159,60 @@ TEST(NetSandboxWebhook, DeliversSignedEncryptedCallbacksAndRetriesUntil200) {
     EXPECT_NE(events.back().url.find("Signature="), std::string::npos);
     EXPECT_GE(calls, 3);
     EXPECT_GE(server.stats().webhook_attempts, calls);
+    receiver.stop();
+}
+
+TEST(NetSandboxWebhook, EndpointReportsEachEventOnceAndRejectsForgeries) {
+    auto options = avpost::test::fast_sandbox_options();
+    options.queue_seconds = 0.1;
+    sandbox::SandboxServer server(options);
+    server.start();
+    akool::WebhookVerifier verifier({options.akool_client_id, options.akool_client_secret});
+    akool::WebhookEndpointCounters counters;
+    std::mutex m;
+    std::vector<int> statuses;
+    avpost::test::LocalServer receiver;
+    receiver.server.Post("/hook", akool::make_webhook_handler(verifier, [&](const akool::WebhookEvent& e) {
+        std::lock_guard lock(m);
+        statuses.push_back(e.status);
+    }, &counters));
+    receiver.start();
+
+    akool::ClientOptions co;
+    co.base_url = server.base_url();
+    co.credentials.api_key = options.akool_client_secret;
+    co.http = avpost::test::fast_http_options();
+    akool::Client(co).create_talking_avatar(request_with_webhook(receiver.url("/hook")));
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (std::chrono::steady_clock::now() < deadline) {
+        {
+            std::lock_guard lock(m);
+            if (!statuses.empty() && statuses.back() == 3) break;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    {
+        std::lock_guard lock(m);
+        // Queueing, processing, completed, each once and in order (a busy machine may skip 1 or 2).
+        ASSERT_FALSE(statuses.empty());
+        EXPECT_EQ(statuses.back(), 3);
+        EXPECT_TRUE(std::is_sorted(statuses.begin(), statuses.end()));
+        EXPECT_EQ(std::adjacent_find(statuses.begin(), statuses.end()), statuses.end());
+    }
+    const int job_events = static_cast<int>(statuses.size());
+    // A forged delivery and a replay, straight to the endpoint.
+    httplib::Client cli("127.0.0.1", receiver.port());
+    auto genuine = akool::make_webhook_body({{"_id", "x"}, {"status", 3}}, {options.akool_client_id, options.akool_client_secret},
+                                            std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                std::chrono::system_clock::now().time_since_epoch()).count(), "9");
+    EXPECT_EQ(cli.Post("/hook", genuine.dump(), "application/json")->status, 200);
+    EXPECT_EQ(cli.Post("/hook", genuine.dump(), "application/json")->status, 200);  // replay: acknowledged
+    auto forged = genuine;
+    forged["dataEncrypt"] = akool::webhook_encrypt(R"({"_id":"x","status":4})", {options.akool_client_id, options.akool_client_secret});
+    EXPECT_EQ(cli.Post("/hook", forged.dump(), "application/json")->status, 400);
+    EXPECT_EQ(counters.accepted, job_events + 1);
+    EXPECT_EQ(counters.repeats, 1);
+    EXPECT_EQ(counters.rejected, 1);
     receiver.stop();
 }
 

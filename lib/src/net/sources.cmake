@@ -8,6 +8,7 @@ target_sources(avpost_lib PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/http_client.cpp
   ${CMAKE_CURRENT_LIST_DIR}/crypto.cpp
   ${CMAKE_CURRENT_LIST_DIR}/akool_webhook.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/akool_webhook_endpoint.cpp
   ${CMAKE_CURRENT_LIST_DIR}/akool_types.cpp
   ${CMAKE_CURRENT_LIST_DIR}/akool_client.cpp
   ${CMAKE_CURRENT_LIST_DIR}/a2v_types.cpp
