@@ -145,10 +145,11 @@ TEST_F(NetDownload, ExpiredLinkIsTypedAndWritesNothing) {
 
 TEST_F(NetDownload, LinkExpiresAfterItsTtl) {
     server->put_file("clip.bin", std::string(1000, 'x'), "application/octet-stream");
-    std::string link = server->sign_link("clip.bin", 1);
+    // Expiry is in whole epoch seconds: a 2 s link is valid for at least 1 s.
+    std::string link = server->sign_link("clip.bin", 2);
     Downloader d(*http);
     EXPECT_EQ(d.download(link, dir / "a.bin").bytes, 1000);
-    std::this_thread::sleep_for(std::chrono::milliseconds(2100));
+    std::this_thread::sleep_for(std::chrono::milliseconds(3100));
     EXPECT_THROW(d.download(link, dir / "b.bin"), ServiceError);
 }
 

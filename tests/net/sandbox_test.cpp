@@ -183,6 +183,7 @@ TEST(NetSandboxWebhook, EndpointReportsEachEventOnceAndRejectsForgeries) {
     co.credentials.api_key = options.akool_client_secret;
     co.http = avpost::test::fast_http_options();
     akool::Client(co).create_talking_avatar(request_with_webhook(receiver.url("/hook")));
+    int job_events = 0;
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
     while (std::chrono::steady_clock::now() < deadline) {
         {
@@ -198,8 +199,8 @@ TEST(NetSandboxWebhook, EndpointReportsEachEventOnceAndRejectsForgeries) {
         EXPECT_EQ(statuses.back(), 3);
         EXPECT_TRUE(std::is_sorted(statuses.begin(), statuses.end()));
         EXPECT_EQ(std::adjacent_find(statuses.begin(), statuses.end()), statuses.end());
+        job_events = static_cast<int>(statuses.size());
     }
-    const int job_events = static_cast<int>(statuses.size());
     // A forged delivery and a replay, straight to the endpoint.
     httplib::Client cli("127.0.0.1", receiver.port());
     auto genuine = akool::make_webhook_body({{"_id", "x"}, {"status", 3}}, {options.akool_client_id, options.akool_client_secret},
