@@ -206,6 +206,26 @@ TEST_F(NetA2vSandbox, Retries429WithRateLimitHeaders) {
     EXPECT_EQ(server->stats().statuses[429], 1);
 }
 
+TEST_F(NetA2vSandbox, Persistent429IsANetworkErrorKeepingCode1009) {
+    Client c(options());
+    sandbox::Fault f;
+    f.path_prefix = "/v1/a2v/video.list";
+    f.http_status = 429;
+    f.retry_after_seconds = 0;
+    f.count = -1;
+    server->add_fault(f);
+    try {
+        c.list_videos();
+        FAIL();
+    } catch (const ServiceError& e) {
+        EXPECT_EQ(e.kind(), ServiceErrorKind::network);
+        EXPECT_EQ(e.code(), 429);
+        EXPECT_NE(e.detail().find("1009"), std::string::npos) << e.detail();
+        EXPECT_NE(e.detail().find("Too Many Request"), std::string::npos) << e.detail();
+    }
+    EXPECT_EQ(requests("/v1/a2v/video.list"), 4);  // fast_http_options: four attempts
+}
+
 TEST_F(NetA2vSandbox, ServerRateLimitIsRespectedWithoutHitting429) {
     auto o = avpost::test::fast_sandbox_options();
     o.a2v_requests_per_window = 3;
