@@ -187,6 +187,9 @@ TEST_F(NetA2vSandbox, TokenMissingWrongAndLogin) {
     Client c(login);
     EXPECT_EQ(c.list_avatars().size(), 2u);
     EXPECT_EQ(requests("/v1/auth/account.login"), 1);
+    server->revoke_tokens();  // the login token expires: log in again, once
+    EXPECT_EQ(c.list_videos().size(), 0u);
+    EXPECT_EQ(requests("/v1/auth/account.login"), 2);
     login.password = "wrong-password";
     EXPECT_THROW(Client(login).list_avatars(), ServiceError);
 }

@@ -260,6 +260,18 @@ TEST_F(NetAkoolSandbox, GetTokenThenBearer) {
     }
 }
 
+TEST_F(NetAkoolSandbox, ExpiredTokenIsRenewedOnce) {
+    Credentials creds;
+    creds.client_id = server->options().akool_client_id;
+    creds.client_secret = server->options().akool_client_secret;
+    Client c(options(creds));
+    EXPECT_EQ(c.list_voices().size(), 2u);
+    server->revoke_tokens();
+    EXPECT_EQ(c.create_talking_avatar(valid_request()).video_status, 1);
+    EXPECT_EQ(requests("/api/open/v3/getToken"), 2);
+    EXPECT_EQ(requests("/api/open/v3/talkingavatar/create"), 2);  // refused unprocessed, then accepted
+}
+
 TEST_F(NetAkoolSandbox, AuthErrors) {
     Client none(options({}));
     try {

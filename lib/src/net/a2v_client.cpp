@@ -65,6 +65,21 @@ LoginResult Client::login() {
 
 nlohmann::json Client::call(const std::string& method, const std::string& path_and_query, const nlohmann::json* body,
                             const std::string& context, bool authenticated) {
+    try {
+        return call_once(method, path_and_query, body, context, authenticated);
+    } catch (const ServiceError& e) {
+        // A token from account.login was refused (expired): log in again, once. A 401 means the
+        // request was turned away, so repeating a generate call is safe.
+        if (!(authenticated && e.code() == 401 && e.domain() == ErrorDomain::http && !options_.username.empty() &&
+              !options_.password.empty()))
+            throw;
+        options_.token.clear();
+        return call_once(method, path_and_query, body, context, authenticated);
+    }
+}
+
+nlohmann::json Client::call_once(const std::string& method, const std::string& path_and_query,
+                                 const nlohmann::json* body, const std::string& context, bool authenticated) {
     HttpRequest req;
     req.method = method;
     req.url = options_.base_url + path_and_query;

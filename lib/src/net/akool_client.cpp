@@ -34,6 +34,7 @@ std::vector<std::pair<std::string, std::string>> Client::auth_headers() {
     if (!c.api_key.empty()) return {{"x-api-key", c.api_key}};
     if (!c.client_id.empty() && !c.client_secret.empty()) {
         c.token = get_token();
+        token_from_credentials_ = true;
         return {{"Authorization", "Bearer " + c.token}};
     }
     throw_service(ServiceErrorKind::missing_credentials, ErrorDomain::usage, "akool", 0,
@@ -65,27 +66,40 @@ std::string Client::get_token() {
 
 nlohmann::json Client::call(const std::string& method, const std::string& path_and_query, const nlohmann::json* body,
                             const std::string& context) {
-    HttpRequest req;
-    req.method = method;
-    req.url = options_.base_url + path_and_query;
-    req.context = context;
-    req.headers = auth_headers();
-    if (body) {
-        req.headers.emplace_back("Content-Type", "application/json");
-        req.body = body->dump();
+    for (int round = 0;; ++round) {
+        HttpRequest req;
+        req.method = method;
+        req.url = options_.base_url + path_and_query;
+        req.context = context;
+        req.headers = auth_headers();
+        if (body) {
+            req.headers.emplace_back("Content-Type", "application/json");
+            req.body = body->dump();
+        }
+        HttpResponse res = http_->send(req);
+        log::debug(context + ": HTTP " + std::to_string(res.status) + " after " + std::to_string(res.attempts) +
+                   " attempt(s)");
+        try {
+            if (res.status != 200) {
+                // Akool answers 200 even for most errors; a body with a business code still says more.
+                bool transient = res.status >= 500 || res.status == 429 || res.status == 408;
+                nlohmann::json j = nlohmann::json::parse(res.body, nullptr, false, true);
+                if (!transient && !j.is_discarded() && j.is_object() && j.contains("code"))
+                    parse_response(res.body, context);
+                throw_service(transient ? ServiceErrorKind::network : ServiceErrorKind::vendor, ErrorDomain::http,
+                              context, res.status, "HTTP " + std::to_string(res.status));
+            }
+            return parse_response(res.body, context);
+        } catch (const ServiceError& e) {
+            // A token we obtained ourselves was refused (expired or revoked): get a fresh one once.
+            // 1101 means the request was turned away unprocessed, so repeating a create is safe.
+            if (round == 0 && e.code() == 1101 && token_from_credentials_) {
+                options_.credentials.token.clear();
+                continue;
+            }
+            throw;
+        }
     }
-    HttpResponse res = http_->send(req);
-    log::debug(context + ": HTTP " + std::to_string(res.status) + " after " + std::to_string(res.attempts) +
-               " attempt(s)");
-    if (res.status != 200) {
-        // Akool answers 200 even for most errors; a body with a business code still says more.
-        bool transient = res.status >= 500 || res.status == 429 || res.status == 408;
-        nlohmann::json j = nlohmann::json::parse(res.body, nullptr, false, true);
-        if (!transient && !j.is_discarded() && j.is_object() && j.contains("code")) parse_response(res.body, context);
-        throw_service(transient ? ServiceErrorKind::network : ServiceErrorKind::vendor, ErrorDomain::http, context,
-                      res.status, "HTTP " + std::to_string(res.status));
-    }
-    return parse_response(res.body, context);
 }
 
 namespace {

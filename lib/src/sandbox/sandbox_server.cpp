@@ -380,6 +380,11 @@ void SandboxServer::reset_stats() {
 std::string SandboxServer::sign_link(const std::string& file_name, std::int64_t ttl_seconds) const {
     return state_->sign_link(file_name, ttl_seconds);
 }
+void SandboxServer::revoke_tokens() {
+    std::lock_guard lock(state_->mutex);
+    state_->akool_tokens.clear();
+    state_->a2v_tokens.clear();
+}
 void SandboxServer::put_file(const std::string& file_name, std::string bytes, std::string content_type) {
     std::lock_guard lock(state_->mutex);
     state_->store_file(file_name, std::move(bytes), std::move(content_type));

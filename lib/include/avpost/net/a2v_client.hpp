@@ -36,6 +36,8 @@ public:
 private:
     nlohmann::json call(const std::string& method, const std::string& path_and_query, const nlohmann::json* body,
                         const std::string& context, bool authenticated = true);
+    nlohmann::json call_once(const std::string& method, const std::string& path_and_query, const nlohmann::json* body,
+                             const std::string& context, bool authenticated);
 
     ClientOptions options_;
     std::unique_ptr<HttpClient> http_;

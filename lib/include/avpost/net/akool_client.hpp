@@ -53,6 +53,7 @@ private:
 
     ClientOptions options_;
     std::unique_ptr<HttpClient> http_;
+    bool token_from_credentials_ = false;  // the token came from getToken: renewable
 };
 
 // Parses an Akool response body (the docs' examples carry // comments, so they are allowed) and

@@ -45,6 +45,8 @@ public:
 
     // A signed link to a stored file, valid for `ttl_seconds` (tests use it for expiry).
     std::string sign_link(const std::string& file_name, std::int64_t ttl_seconds) const;
+    // Forgets every token issued by getToken / account.login (as if they had expired).
+    void revoke_tokens();
     // Stores bytes under `file_name` (tests serve their own media through the sandbox).
     void put_file(const std::string& file_name, std::string bytes, std::string content_type);
 
