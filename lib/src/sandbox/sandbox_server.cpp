@@ -109,11 +109,19 @@ httplib::Server::Handler guarded(SandboxServer::State& st, Api api, RouteHandler
             res.set_header("X-Ratelimit-Reset", std::to_string(std::max(1, fault->retry_after_seconds)));
         }
         if (fault && fault->http_status > 0) {
+            // An error status with the vendor's own body shape (A2V's 429 is code 1009).
             int status = fault->http_status;
-            std::string msg = fault->message.empty() ? "sandbox fault: HTTP " + std::to_string(status) : fault->message;
-            if (api == Api::a2v) set_json(res, a2v_reply(status == 429 ? 1009 : fault->vendor_code.value_or(status), status == 429 && fault->message.empty() ? "Too Many Request" : msg), status);
-            else if (api == Api::akool) set_json(res, akool_reply(fault->vendor_code.value_or(status), msg), status);
-            else res.set_content(msg, "text/plain"), res.status = status;
+            std::string msg = fault->message;
+            if (msg.empty()) msg = status == 429 ? "Too Many Request" : "sandbox fault: HTTP " + std::to_string(status);
+            int code = fault->vendor_code.value_or(api == Api::a2v && status == 429 ? 1009 : status);
+            if (api == Api::a2v) {
+                set_json(res, a2v_reply(code, msg), status);
+            } else if (api == Api::akool) {
+                set_json(res, akool_reply(code, msg), status);
+            } else {
+                res.status = status;
+                res.set_content(msg, "text/plain");
+            }
         } else if (fault && fault->vendor_code) {
             std::string msg = fault->message.empty() ? "sandbox fault" : fault->message;
             if (api == Api::a2v) set_json(res, a2v_reply(*fault->vendor_code, msg));
