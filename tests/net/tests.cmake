@@ -3,6 +3,8 @@
 find_program(OPENSSL_EXECUTABLE openssl REQUIRED)
 avpost_add_test(net_http_test ${CMAKE_CURRENT_LIST_DIR}/http_client_test.cpp)
 avpost_add_test(net_webhook_test ${CMAKE_CURRENT_LIST_DIR}/webhook_test.cpp)
+# The independent implementation the webhook crypto is checked against.
+target_compile_definitions(net_webhook_test PRIVATE OPENSSL_EXECUTABLE="${OPENSSL_EXECUTABLE}")
 avpost_add_test(net_akool_test ${CMAKE_CURRENT_LIST_DIR}/akool_client_test.cpp)
 avpost_add_test(net_a2v_test ${CMAKE_CURRENT_LIST_DIR}/a2v_client_test.cpp)
 avpost_add_test(net_download_test ${CMAKE_CURRENT_LIST_DIR}/download_test.cpp)

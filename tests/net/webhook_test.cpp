@@ -13,6 +13,8 @@ using avpost::test::run;
 
 namespace {
 
+const std::string kOpenssl = OPENSSL_EXECUTABLE;
+
 // Made-up test credentials: a 24-byte secret (AES-192) and a client id of 16+ bytes.
 const WebhookCredentials kCreds{"test-client-id-0042", "0123456789abcdefTESTKEY!"};
 
@@ -37,7 +39,7 @@ TEST(NetWebhookCrypto, OurCiphertextDecryptsWithOpenssl) {
         WebhookCredentials c{kCreds.client_id, secret};
         std::string payload = R"({"_id":"64dd92c1f0b6684651e90e09","status":3,"type":"avatar","url":"https://x.test/v.mp4"})";
         std::string b64 = webhook_encrypt(payload, c);
-        auto r = run("openssl enc -d " + openssl_enc_args(c) + " -a -A", b64);
+        auto r = run(kOpenssl + " enc -d " + openssl_enc_args(c) + " -a -A", b64);
         ASSERT_EQ(r.exit_code, 0) << r.err;
         EXPECT_EQ(r.out, payload) << "key length " << secret.size();
     }
@@ -45,7 +47,7 @@ TEST(NetWebhookCrypto, OurCiphertextDecryptsWithOpenssl) {
 
 TEST(NetWebhookCrypto, OpensslCiphertextDecryptsWithOurs) {
     std::string payload = R"({"_id":"abc","status":4,"type":"avatar"})";
-    auto r = run("openssl enc -e " + openssl_enc_args(kCreds) + " -a -A", payload);
+    auto r = run(kOpenssl + " enc -e " + openssl_enc_args(kCreds) + " -a -A", payload);
     ASSERT_EQ(r.exit_code, 0) << r.err;
     EXPECT_EQ(webhook_decrypt(trim(r.out), kCreds), payload);
 }
@@ -56,7 +58,7 @@ TEST(NetWebhookCrypto, SignatureMatchesOpensslSha1OfSortedValues) {
     std::sort(parts.begin(), parts.end());
     std::string joined;
     for (auto& p : parts) joined += p;
-    auto r = run("openssl dgst -sha1 -r", joined);
+    auto r = run(kOpenssl + " dgst -sha1 -r", joined);
     ASSERT_EQ(r.exit_code, 0) << r.err;
     EXPECT_EQ(webhook_signature(kCreds.client_id, ts, nonce, data), r.out.substr(0, 40));
 }
@@ -75,7 +77,7 @@ TEST(NetWebhookVerifier, AcceptsAGenuineCallbackAndDecodesIt) {
 
 TEST(NetWebhookVerifier, AcceptsNumericNonceAndOpensslMadeCiphertext) {
     std::string payload = R"({"_id":"job9","status":2,"type":"avatar"})";
-    auto r = run("openssl enc -e " + openssl_enc_args(kCreds) + " -a -A", payload);
+    auto r = run(kOpenssl + " enc -e " + openssl_enc_args(kCreds) + " -a -A", payload);
     ASSERT_EQ(r.exit_code, 0);
     std::string data = trim(r.out);
     std::int64_t ts = now_ms();
@@ -119,7 +121,7 @@ TEST(NetWebhookVerifier, RejectsBadPadding) {
     // One block whose last byte is 0x00: not valid PKCS#7 after decryption.
     std::string block(16, 'A');
     block[15] = '\0';
-    auto r = run("openssl enc -e -nopad " + openssl_enc_args(kCreds) + " -a -A", block);
+    auto r = run(kOpenssl + " enc -e -nopad " + openssl_enc_args(kCreds) + " -a -A", block);
     ASSERT_EQ(r.exit_code, 0) << r.err;
     std::string data = trim(r.out);
     std::int64_t ts = now_ms();
