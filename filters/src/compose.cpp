@@ -15,6 +15,7 @@ extern "C" {
 #include "avpost/core/interrupt.hpp"
 #include "avpost/core/log.hpp"
 #include "avpost/core/progress.hpp"
+#include "avpost/filters/background.hpp"
 #include "avpost/filters/composite.hpp"
 #include "avpost/filters/despill.hpp"
 #include "avpost/filters/frame_converter.hpp"
@@ -57,102 +58,6 @@ std::string seconds_text(double s) {
     return text;
 }
 
-void fill_solid(AVFrame* frame, Yuv8 colour) {
-    for (int y = 0; y < frame->height; ++y) std::memset(frame->data[0] + std::ptrdiff_t(y) * frame->linesize[0], colour.y, frame->width);
-    for (int y = 0; y < (frame->height + 1) / 2; ++y) {
-        std::memset(frame->data[1] + std::ptrdiff_t(y) * frame->linesize[1], colour.u, (frame->width + 1) / 2);
-        std::memset(frame->data[2] + std::ptrdiff_t(y) * frame->linesize[2], colour.v, (frame->width + 1) / 2);
-    }
-}
-
-void require_given(const std::string& path, const char* label) {
-    if (path.empty()) throw_usage(std::string("no ") + label + " given");
-}
-
-// The background: a solid colour, a still image (converted once), or a video (per frame).
-class Background {
-public:
-    explicit Background(const ComposeParams& params) {
-        if (params.background.starts_with('#')) {
-            colour_ = parse_hex_colour(params.background);
-        } else {
-            require_given(params.background, "background");
-            source_ = std::make_unique<media::VideoSource>(params.background, "background");
-        }
-    }
-
-    std::optional<Size> native_size() const {
-        if (!source_) return std::nullopt;
-        return Size{source_->info().width, source_->info().height};
-    }
-    bool is_video() const { return source_ && !source_->info().still_image; }
-    bool is_static() const { return !is_video(); }
-    media::VideoSource* source() { return source_.get(); }
-
-    void prepare(Size canvas, AVColorSpace matrix, BackgroundEnd end) {
-        still_ = media::make_video_frame(AV_PIX_FMT_YUV420P, canvas.width, canvas.height);
-        still_->colorspace = matrix;
-        still_->color_range = AVCOL_RANGE_MPEG;
-        if (colour_) {
-            fill_solid(still_.get(), rgb_to_yuv(*colour_, matrix, AVCOL_RANGE_MPEG));
-            return;
-        }
-        converter_ = std::make_unique<FrameConverter>(ConvertTarget{canvas.width, canvas.height, AV_PIX_FMT_YUV420P,
-                                                                    matrix, AVCOL_RANGE_MPEG});
-        const auto& info = source_->info();
-        if (info.width != canvas.width || info.height != canvas.height) {
-            // Backgrounds fill the canvas ("cover"), centred, like editly and Shotstack.
-            Placement cover = cover_canvas({info.width, info.height}, canvas);
-            double scale = double(cover.size.width) / info.width;
-            SourceCrop crop{int(std::lround(-cover.position.x / scale)), int(std::lround(-cover.position.y / scale)),
-                            std::max(1, int(std::lround(canvas.width / scale))),
-                            std::max(1, int(std::lround(canvas.height / scale)))};
-            crop.width = std::min(crop.width, info.width - crop.x);
-            crop.height = std::min(crop.height, info.height - crop.y);
-            converter_->set_crop(crop);
-        }
-        source_matrix_ = resolve_matrix(info.colorspace, info.height);
-        if (is_video()) {
-            source_->enable_prefetch(3);
-            timed_ = std::make_unique<TimedFrames>(*source_, end == BackgroundEnd::loop ? StreamEnd::loop : StreamEnd::hold);
-            return;
-        }
-        media::FramePtr picture = media::make_frame();
-        if (!source_->next(picture.get())) throw_input("background '" + params_path() + "'", "has no picture");
-        const AVFrame* converted = convert(picture.get());
-        check_av(av_frame_copy(still_.get(), converted), "av_frame_copy (background)");
-    }
-
-    // The background at time t, in the working format.
-    const AVFrame* at(double t, double tolerance) {
-        if (!is_video()) return still_.get();
-        const AVFrame* frame = timed_->at(t, tolerance);
-        if (!frame) throw_input("background '" + params_path() + "'", "has no decodable frame");
-        if (frame != last_source_) {
-            last_source_ = frame;
-            last_converted_ = convert(frame);
-        }
-        return last_converted_;
-    }
-
-    bool ended_before(double t) const { return timed_ && timed_->ended_before(t); }
-
-private:
-    std::string params_path() const { return source_ ? source_->label() : "colour"; }
-    const AVFrame* convert(const AVFrame* frame) {
-        AVColorRange range = effective_range(AVPixelFormat(frame->format), frame->color_range, AVCOL_RANGE_MPEG);
-        return converter_->convert(frame, source_matrix_, range);
-    }
-
-    std::optional<Rgb8> colour_;
-    std::unique_ptr<media::VideoSource> source_;
-    std::unique_ptr<FrameConverter> converter_;
-    std::unique_ptr<TimedFrames> timed_;
-    media::FramePtr still_;
-    AVColorSpace source_matrix_ = AVCOL_SPC_BT709;
-    const AVFrame* last_source_ = nullptr;
-    const AVFrame* last_converted_ = nullptr;
-};
 
 }  // namespace
 
@@ -221,12 +126,12 @@ ComposeReport run_compose(const ComposeParams& params) {
         throw_usage("unknown video encoder '" + params.vcodec + "' (see `ffmpeg -encoders`)");
     if (params.canvas && (params.canvas->width <= 0 || params.canvas->height <= 0))
         throw_usage("canvas size " + size_text(*params.canvas) + " is empty");
-    require_given(params.video, "avatar video (--video)");
-    require_given(params.mask, "mask video (--mask)");
+    if (params.video.empty()) throw_usage("no avatar video given (--video)");
+    if (params.mask.empty()) throw_usage("no mask video given (--mask)");
 
     media::VideoSource avatar(params.video, "avatar");
     media::VideoSource mask(params.mask, "mask");
-    Background background(params);
+    Background background(params.background);
     const auto& avatar_info = avatar.info();
     if (avatar_info.still_image) throw_input("avatar '" + params.video + "'", "is a still image, not a video");
 
@@ -265,7 +170,8 @@ ComposeReport run_compose(const ComposeParams& params) {
     MatteBuilder matte(params.matte, mask_limited, placement.size.width, placement.size.height);
     std::optional<Despill> despill;
     if (params.despill) despill.emplace(*params.despill, matrix, AVCOL_RANGE_MPEG);
-    background.prepare(canvas, matrix, params.background_end);
+    background.prepare(canvas, matrix,
+                       params.background_end == BackgroundEnd::loop ? StreamEnd::loop : StreamEnd::hold);
     Compositor compositor;
     TimedFrames masks(mask, StreamEnd::hold);
 

@@ -1,0 +1,49 @@
+#pragma once
+// The compose background: a solid colour, a still image (converted once) or a video (converted
+// per frame, looping or holding at its end), always delivered in the working format at canvas size.
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "avpost/filters/colour.hpp"
+#include "avpost/filters/frame_converter.hpp"
+#include "avpost/filters/placement.hpp"
+#include "avpost/filters/timed_frames.hpp"
+#include "avpost/media/video_source.hpp"
+
+namespace avpost::filters {
+
+class Background {
+public:
+    // `spec` is an image or video path, or a colour "#RRGGBB".
+    explicit Background(const std::string& spec);
+
+    std::optional<Size> native_size() const;
+    bool is_video() const;
+    // A static background never changes, so the canvas outside the avatar can be kept.
+    bool is_static() const { return !is_video(); }
+
+    // Prepares the canvas-sized picture(s); a background of another size covers the canvas, centred.
+    void prepare(Size canvas, AVColorSpace matrix, StreamEnd end);
+
+    // The background at time t, in yuv420p limited range with the canvas matrix.
+    const AVFrame* at(double t, double tolerance);
+    // True once a non-looping video background has ended before t.
+    bool ended_before(double t) const;
+
+private:
+    const AVFrame* convert(const AVFrame* frame);
+    std::string where() const;
+
+    std::string spec_;
+    std::optional<Rgb8> colour_;
+    std::unique_ptr<media::VideoSource> source_;
+    std::unique_ptr<FrameConverter> converter_;
+    std::unique_ptr<TimedFrames> timed_;
+    media::FramePtr still_;
+    AVColorSpace source_matrix_ = AVCOL_SPC_BT709;
+    const AVFrame* last_source_ = nullptr;
+    const AVFrame* last_converted_ = nullptr;
+};
+
+}  // namespace avpost::filters
