@@ -143,7 +143,7 @@ int run_verify(const ArchiveOptions& o, bool json) {
 }  // namespace
 
 CommandSpec archive_command() {
-    return {"archive", "Keep every render verified and catalogued (ls, verify)",
+    return {"archive", "Keep every render verified and catalogued (sync, add, ls, verify, export)",
             [](CLI::App& sub, const GlobalOptions& global) -> CommandRun {
                 auto o = std::make_shared<ArchiveOptions>();
                 sub.require_subcommand(1);
@@ -167,10 +167,13 @@ CommandSpec archive_command() {
                 verify->add_flag("--all", o->all, "Check every stored file (the default)")->excludes(sample);
                 verify->add_flag("--json", o->verify_json, "Print one JSON object");
 
-                return [o, ls, verify, &global]() -> int {
+                auto sync_commands = add_archive_sync_subcommands(sub, o->root, global);
+
+                return [o, ls, verify, sync_commands, &global]() -> int {
                     if (ls->parsed()) return run_ls(*o, global.json || o->ls_json);
                     if (verify->parsed()) return run_verify(*o, global.json || o->verify_json);
-                    throw_usage("archive: choose ls or verify");
+                    if (auto rc = sync_commands()) return *rc;
+                    throw_usage("archive: choose sync, add, ls, verify or export");
                 };
             }};
 }

@@ -4,6 +4,7 @@
 // commands.cpp, the one place that knows the whole program.
 #include <CLI/CLI.hpp>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -39,5 +40,11 @@ CommandSpec wait_command();
 CommandSpec fetch_command();
 CommandSpec sandbox_command();
 CommandSpec archive_command();
+// `archive sync|add|export` (archive_sync_commands.cpp), added under `archive`; `root` is its
+// --archive value. The returned function runs the chosen one, or returns nullopt.
+std::function<std::optional<int>()> add_archive_sync_subcommands(CLI::App& archive, const std::string& root,
+                                                                  const GlobalOptions& global);
+// Akool webhook receiver that records and archives (serve_command.cpp).
+CommandSpec serve_command();
 
 }  // namespace avpost::tool

@@ -15,6 +15,7 @@ const std::vector<CommandSpec>& all_commands() {
         fetch_command(),
         sandbox_command(),
         archive_command(),
+        serve_command(),
     };
     return commands;
 }

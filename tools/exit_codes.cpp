@@ -40,7 +40,9 @@ const char* exit_code_help() {
            " 14  vendor error code or unexpected vendor reply\n"
            " 15  network failure after retries (unreachable, timeouts, 5xx, 429)\n"
            " 16  not finished: wait timed out, or fetch of a render still running\n"
-           " 20  archive verify found files that differ from the catalog, are missing or unreadable\n";
+           " 20  archive verify found files that differ from the catalog, are missing or unreadable\n"
+           " 21  archive sync/add could not archive every file (failed, expired before archived, or left\n"
+           "     pending for a later run)\n";
 }
 
 }  // namespace avpost::tool

@@ -20,6 +20,7 @@ enum ExitCode : int {
     exit_not_finished = 16,         // waiting timed out, or fetch of a render that is still running
     // Archive commands:
     exit_verify_failed = 20,  // archive verify found files that differ from the catalog or are missing
+    exit_archive_incomplete = 21,  // archive sync/add left files failed, expired-before-archived or pending
 };
 
 int exit_code_for(const Error& error);

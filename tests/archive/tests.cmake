@@ -21,3 +21,6 @@ avpost_add_test(archive_s3_test ${CMAKE_CURRENT_LIST_DIR}/s3_store_test.cpp)
 target_compile_definitions(archive_s3_test PRIVATE
   AVPOST_S3RVER_JS="${AVPOST_S3RVER_JS}" NODE_EXECUTABLE="${NODE_EXECUTABLE}")
 avpost_add_test(archive_cli_test ${CMAKE_CURRENT_LIST_DIR}/cli_test.cpp)
+
+# archive sync/add/export and serve: against the in-process sandbox and throwaway servers.
+avpost_add_test(archive_sync_test ${CMAKE_CURRENT_LIST_DIR}/sync_a2v_test.cpp)

@@ -43,10 +43,18 @@ MediaFacts probe_media(const std::filesystem::path& file, int frames) {
 }
 
 StoredFacts archive_claimed_file(Catalog& catalog, ArchiveStore& store, const AssetRecord& claimed,
-                                 std::string_view owner, const std::filesystem::path& file) {
+                                 std::string_view owner, const std::filesystem::path& file,
+                                 const FileDigest* expected) {
     try {
         JobRecord job = catalog.job(claimed.job_id);
         FileDigest digest = sha256_file(file);
+        if (expected && (digest.sha256 != expected->sha256 || digest.size != expected->size)) {
+            std::string detail = "has " + std::to_string(digest.size) + " bytes, sha256 " + digest.sha256 +
+                                 " but " + std::to_string(expected->size) + " bytes, sha256 " + expected->sha256 +
+                                 " were downloaded";
+            catalog.release(claimed.id, owner, "local copy changed after download: " + detail, true);
+            throw_input("archive '" + file.string() + "'", detail);
+        }
         StoredFacts facts;
         if (kind_is_video(claimed.kind)) facts.media = probe_media(file);
         facts.store_key = asset_store_key(job.vendor, job.created_at, job.vendor_job_id, claimed.name);
@@ -57,6 +65,7 @@ StoredFacts archive_claimed_file(Catalog& catalog, ArchiveStore& store, const As
         catalog.mark_stored(claimed.id, owner, facts);
         return facts;
     } catch (const Error& e) {
+        // release() only acts while `owner` still holds the claim, so a second call is harmless.
         if (e.domain() != ErrorDomain::sqlite) catalog.release(claimed.id, owner, e.what(), retryable(e));
         throw;
     } catch (const std::exception& e) {

@@ -1,6 +1,7 @@
 #include "avpost/archive/catalog.hpp"
 
 #include <ctime>
+#include <thread>
 
 #include "avpost/core/error.hpp"
 #include "sqlite_db.hpp"
@@ -227,11 +228,19 @@ Catalog::Catalog(const std::filesystem::path& file, CatalogOptions options) {
     if (rc != SQLITE_OK) sql::throw_sqlite(raw, rc, "open catalog '" + file.string() + "'");
     sql::check(raw, sqlite3_extended_result_codes(raw, 1), "enable extended result codes");
     sql::check(raw, sqlite3_busy_timeout(raw, int(options.busy_timeout.count())), "set busy timeout");
-    {
-        sql::Stmt wal(raw, "PRAGMA journal_mode=WAL");
-        if (!wal.step() || wal.text(0) != "wal")
-            throw Error(ErrorDomain::sqlite, "enable WAL on catalog '" + file.string() + "'", 0,
-                        "journal mode stayed '" + wal.text(0) + "'");
+    // Switching a new file to WAL needs an exclusive lock and SQLite does not wait for it (no busy
+    // handler): when several processes create the archive at once, retry within the busy timeout.
+    for (auto give_up = std::chrono::steady_clock::now() + options.busy_timeout;;) {
+        try {
+            sql::Stmt wal(raw, "PRAGMA journal_mode=WAL");
+            if (!wal.step() || wal.text(0) != "wal")
+                throw Error(ErrorDomain::sqlite, "enable WAL on catalog '" + file.string() + "'", 0,
+                            "journal mode stayed '" + wal.text(0) + "'");
+            break;
+        } catch (const Error& e) {
+            if ((e.code() & 0xff) != SQLITE_BUSY || std::chrono::steady_clock::now() >= give_up) throw;
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        }
     }
     // FULL: a committed state change survives a power cut, which the store's fsync relies on.
     sql::exec(raw, "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;", "configure catalog");
@@ -309,6 +318,16 @@ JobRecord Catalog::job(std::int64_t id) {
     return read_job(s, 0);
 }
 
+std::vector<JobRecord> Catalog::jobs_without_assets(std::string_view vendor) {
+    sql::Stmt s(db_, std::string("SELECT ") + job_columns +
+                         " FROM jobs j WHERE j.vendor = ?1 AND NOT EXISTS (SELECT 1 FROM assets a WHERE a.job_id = j.id)"
+                         " ORDER BY j.id");
+    s.bind(1, vendor);
+    std::vector<JobRecord> out;
+    while (s.step()) out.push_back(read_job(s, 0));
+    return out;
+}
+
 std::int64_t Catalog::add_asset(std::int64_t job_id, std::string_view kind, std::string_view name,
                                 std::string_view source_url) {
     sql::Stmt s(db_,
@@ -360,6 +379,50 @@ bool Catalog::claim(std::int64_t asset_id, std::string_view owner, std::chrono::
     bool taken = sqlite3_changes(db_) == 1;
     tx.commit();
     return taken;
+}
+
+std::optional<AssetRecord> Catalog::claim_next_for(std::string_view owner, std::chrono::seconds lease,
+                                                   const ClaimFilter& filter, std::int64_t now) {
+    now = or_now(now);
+    nlohmann::json ids = filter.vendor_job_ids, exclude = filter.exclude;
+    sql::Transaction tx(db_);
+    std::int64_t id = 0;
+    {
+        sql::Stmt pick(db_,
+                       "SELECT a.id FROM assets a JOIN jobs j ON j.id = a.job_id WHERE "
+                       "(a.state = 'pending' OR (a.state = 'downloading' AND a.claim_expires_at < ?1)) "
+                       "AND (?2 = '' OR j.vendor = ?2) "
+                       "AND (?3 = '[]' OR j.vendor_job_id IN (SELECT value FROM json_each(?3))) "
+                       "AND a.id NOT IN (SELECT value FROM json_each(?4)) "
+                       "ORDER BY j.link_expires_at IS NULL, j.link_expires_at, a.id LIMIT 1");
+        pick.bind(1, now).bind(2, filter.vendor).bind(3, ids.dump()).bind(4, exclude.dump());
+        if (!pick.step()) return std::nullopt;
+        id = pick.int64(0);
+    }
+    sql::Stmt take(db_,
+                   "UPDATE assets SET state = 'downloading', claim_owner = ?2, claim_expires_at = ?3, "
+                   "attempts = attempts + 1, updated_at = ?4 WHERE id = ?1");
+    take.bind(1, id).bind(2, owner).bind(3, now + lease.count()).bind(4, now).run();
+    tx.commit();
+    return asset(id);
+}
+
+bool Catalog::renew_claim(std::int64_t asset_id, std::string_view owner, std::chrono::seconds lease, std::int64_t now) {
+    now = or_now(now);
+    sql::Stmt s(db_,
+                "UPDATE assets SET claim_expires_at = ?3, updated_at = ?4 "
+                "WHERE id = ?1 AND state = 'downloading' AND claim_owner = ?2");
+    s.bind(1, asset_id).bind(2, owner).bind(3, now + lease.count()).bind(4, now).run();
+    return sqlite3_changes(db_) == 1;
+}
+
+void Catalog::mark_expired(std::int64_t asset_id, std::string_view owner, std::string_view error) {
+    sql::Transaction tx(db_);
+    sql::Stmt s(db_,
+                "UPDATE assets SET state = 'expired-before-archived', error = ?3, claim_owner = NULL, "
+                "claim_expires_at = NULL, updated_at = ?4 WHERE id = ?1 AND state = 'downloading' AND claim_owner = ?2");
+    s.bind(1, asset_id).bind(2, owner).bind(3, error).bind(4, unix_now()).run();
+    tx.commit();
 }
 
 void Catalog::mark_stored(std::int64_t asset_id, std::string_view owner, const StoredFacts& f) {

@@ -174,4 +174,29 @@ ObjectDigest LocalStore::rehash(const std::string& key) {
     return ObjectDigest{d.size, d.sha256, {}};
 }
 
+ObjectDigest LocalStore::read(const std::string& key, const std::function<void(const char*, std::size_t)>& sink) {
+    std::filesystem::path p = path_of(key);
+    int fd = ::open(p.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        if (errno == ENOENT) throw_input("read '" + p.string() + "'", "the stored file is missing");
+        throw_errno("open '" + p.string() + "'", errno);
+    }
+    std::unique_ptr<int, void (*)(int*)> closer(&fd, [](int* f) { ::close(*f); });
+    Sha256 hash;
+    std::int64_t size = 0;
+    std::vector<char> buf(1 << 16);
+    for (;;) {
+        ssize_t n = ::read(fd, buf.data(), buf.size());
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            throw_errno("read '" + p.string() + "'", errno);
+        }
+        if (n == 0) break;
+        hash.update(buf.data(), std::size_t(n));
+        sink(buf.data(), std::size_t(n));
+        size += n;
+    }
+    return ObjectDigest{size, hash.hex(), {}};
+}
+
 }  // namespace avpost::archive

@@ -473,4 +473,25 @@ ObjectDigest S3Store::rehash(const std::string& key) {
     return d;
 }
 
+ObjectDigest S3Store::read(const std::string& key, const std::function<void(const char*, std::size_t)>& sink) {
+    S3Http http(config_);
+    Sha256 hash;
+    std::int64_t size = 0;
+    Call call = make_call("GET", object_key(key), empty_sha256);
+    long status = 0;
+    call.sink = [&](const char* data, std::size_t n) {
+        hash.update(data, n);
+        size += std::int64_t(n);
+        sink(data, n);
+    };
+    Response r = http.perform(call);
+    status = r.status;
+    const std::string where = "s3://" + config_.bucket + "/" + call.object;
+    if (status == 404) throw_input("read '" + where + "'", "the stored object is missing");
+    http.check(r, "S3 GET " + where);
+    ObjectDigest d{size, hash.hex(), {}};
+    if (auto m = r.headers.find("x-amz-meta-sha256"); m != r.headers.end()) d.recorded_sha256 = m->second;
+    return d;
+}
+
 }  // namespace avpost::archive

@@ -9,3 +9,10 @@ target_sources(avpost_lib PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/archiver.cpp
 )
 target_link_libraries(avpost_lib PUBLIC SQLite::SQLite3 CURL::libcurl OpenSSL::Crypto)
+# `avpost archive sync|add|export` and `avpost serve`: fetching vendor links into the archive.
+target_sources(avpost_lib PRIVATE
+  ${CMAKE_CURRENT_LIST_DIR}/fetcher.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/sync.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/export.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/webhook_receiver.cpp
+)

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "avpost/archive/catalog.hpp"
+#include "avpost/archive/sha256.hpp"
 #include "avpost/archive/store.hpp"
 
 namespace avpost::archive {
@@ -24,8 +25,11 @@ bool kind_is_video(std::string_view kind);
 // into the store under the readable key, and marks it stored with what the store confirmed. On
 // failure the claim is released, back to pending when worth retrying (disk, network, server) or to
 // failed (unusable input, differing content already stored), and the error is rethrown.
+// When `expected` is given (what was hashed as the file was downloaded), a file that no longer
+// matches it is not stored; the claim goes back to pending (download again) and Error(input) is thrown.
 StoredFacts archive_claimed_file(Catalog& catalog, ArchiveStore& store, const AssetRecord& claimed,
-                                 std::string_view owner, const std::filesystem::path& file);
+                                 std::string_view owner, const std::filesystem::path& file,
+                                 const FileDigest* expected = nullptr);
 
 enum class VerifyStatus { ok, mismatch, missing, error };
 std::string_view to_string(VerifyStatus status);

@@ -98,6 +98,12 @@ struct ListQuery {
     std::int64_t now = 0;  // 0: the current time
 };
 
+struct ClaimFilter {
+    std::string vendor;                       // empty: any vendor
+    std::vector<std::string> vendor_job_ids;  // empty: any job
+    std::vector<std::int64_t> exclude;        // asset ids not to claim
+};
+
 struct ListRow {
     JobRecord job;
     AssetRecord asset;
@@ -131,6 +137,8 @@ public:
     std::int64_t upsert_job(const JobRecord& job);
     std::optional<JobRecord> find_job(std::string_view vendor, std::string_view vendor_job_id);
     JobRecord job(std::int64_t id);
+    // Jobs of a vendor with no asset yet (still rendering when last seen, or failed).
+    std::vector<JobRecord> jobs_without_assets(std::string_view vendor);
 
     // Adds a pending asset (or returns the id of the existing one with this job and name).
     // The source URL is redacted before it is stored.
@@ -143,6 +151,14 @@ public:
     std::optional<AssetRecord> claim_next(std::string_view owner, std::chrono::seconds lease,
                                           std::int64_t now = 0);
     bool claim(std::int64_t asset_id, std::string_view owner, std::chrono::seconds lease, std::int64_t now = 0);
+    // As claim_next, limited to one vendor (and, when given, to some of its jobs), skipping
+    // `exclude` (assets this run already tried), nearest link expiry first (no expiry last).
+    std::optional<AssetRecord> claim_next_for(std::string_view owner, std::chrono::seconds lease,
+                                              const ClaimFilter& filter, std::int64_t now = 0);
+    // Extends a claim `owner` still holds (long downloads). False when the claim was lost.
+    bool renew_claim(std::int64_t asset_id, std::string_view owner, std::chrono::seconds lease, std::int64_t now = 0);
+    // The vendor link died and no fresh one could be had: the claim ends in expired-before-archived.
+    void mark_expired(std::int64_t asset_id, std::string_view owner, std::string_view error);
 
     // Records a confirmed store; only the current claim owner may do this.
     void mark_stored(std::int64_t asset_id, std::string_view owner, const StoredFacts& facts);

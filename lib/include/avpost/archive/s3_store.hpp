@@ -40,6 +40,7 @@ public:
                    std::int64_t expected_size) override;
     std::optional<ObjectInfo> stat(const std::string& key) override;
     ObjectDigest rehash(const std::string& key) override;
+    ObjectDigest read(const std::string& key, const std::function<void(const char*, std::size_t)>& sink) override;
 
 private:
     std::string object_key(const std::string& key) const;

@@ -3,6 +3,7 @@
 // itself reports them) before the catalog may call a file stored.
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -38,6 +39,9 @@ public:
     virtual std::optional<ObjectInfo> stat(const std::string& key) = 0;
     // Reads the whole object back and hashes it (for verify). Throws when it is missing.
     virtual ObjectDigest rehash(const std::string& key) = 0;
+    // Streams the object's bytes to `sink`, hashing them on the way (for export). Throws
+    // Error(input) "... is missing" when there is no object under key.
+    virtual ObjectDigest read(const std::string& key, const std::function<void(const char*, std::size_t)>& sink) = 0;
 };
 
 // Checks a store key: relative, '/'-separated, no empty, "." or ".." segments.

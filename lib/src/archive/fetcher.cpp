@@ -1,0 +1,241 @@
+#include "avpost/archive/fetcher.hpp"
+
+#include "avpost/archive/sha256.hpp"
+#include "avpost/core/error.hpp"
+#include "avpost/core/interrupt.hpp"
+#include "avpost/core/log.hpp"
+#include "avpost/net/downloader.hpp"
+#include "avpost/net/redact.hpp"
+#include "avpost/net/service_error.hpp"
+
+namespace avpost::archive {
+namespace fs = std::filesystem;
+namespace {
+
+// The link died and the vendor gave no usable fresh one.
+struct LinkGone {
+    std::string reason;
+};
+
+bool is_interrupt(const Error& e) { return e.domain() == ErrorDomain::system && e.context() == "interrupted"; }
+
+// Failures worth another run: disk, network, server trouble.
+bool retry_later(const Error& e) {
+    switch (e.domain()) {
+        case ErrorDomain::system:
+        case ErrorDomain::curl:
+        case ErrorDomain::http:
+        case ErrorDomain::crypto: return true;
+        default: return false;
+    }
+}
+
+std::string safe_text(const std::string& text) { return net::redact_text(text); }
+
+}  // namespace
+
+nlohmann::json to_json(const FetchOutcome& o) {
+    nlohmann::json j = {{"asset_id", o.asset_id},
+                        {"vendor", o.vendor},
+                        {"vendor_job_id", o.vendor_job_id},
+                        {"kind", o.kind},
+                        {"name", o.name},
+                        {"state", o.state},
+                        {"size", o.size},
+                        {"sha256", o.sha256},
+                        {"store_uri", o.store_uri},
+                        {"store_key", o.store_key},
+                        {"resumed_from", o.resumed_from},
+                        {"transfers", o.transfers},
+                        {"link_refreshes", o.link_refreshes},
+                        {"reused_download", o.reused_download},
+                        {"error", o.error},
+                        {"media", nullptr}};
+    if (o.media)
+        j["media"] = {{"codec", o.media->codec},
+                      {"width", o.media->width},
+                      {"height", o.media->height},
+                      {"duration", o.media->duration_seconds},
+                      {"frame_rate", o.media->frame_rate}};
+    return j;
+}
+
+std::string link_for(const net::JobStatus& status, std::string_view name) {
+    if (name == "mask.mp4") return status.mask_url;
+    return status.video_url;
+}
+
+fs::path staging_path(const fs::path& staging_dir, const JobRecord& job, std::string_view name) {
+    check_store_key(job.vendor + "/" + job.vendor_job_id + "/" + std::string(name));  // no "..", no '/' in ids
+    // One flat directory per vendor: removing a per-job directory once empty would race with
+    // another worker about to stage the job's other file there.
+    return staging_dir / job.vendor / (job.vendor_job_id + "--" + std::string(name));
+}
+
+FetchOutcome fetch_claimed_asset(Catalog& catalog, ArchiveStore& store, net::HttpClient& http,
+                                 const AssetRecord& claimed, std::string_view owner, std::string url,
+                                 const LinkRefresher& refresh, const FetchOptions& options) {
+    FetchOutcome out;
+    out.asset_id = claimed.id;
+    out.kind = claimed.kind;
+    out.name = claimed.name;
+    JobRecord job = catalog.job(claimed.job_id);
+    out.vendor = job.vendor;
+    out.vendor_job_id = job.vendor_job_id;
+    const bool video = kind_is_video(claimed.kind);
+
+    auto give_up = [&](const std::string& error, bool retryable) {
+        out.error = safe_text(error);
+        out.state = retryable ? "pending" : "failed";
+        catalog.release(claimed.id, owner, out.error, retryable);
+    };
+
+    fs::path dest;
+    try {
+        dest = staging_path(options.staging_dir, job, claimed.name);
+        std::error_code ec;
+        fs::create_directories(dest.parent_path(), ec);
+        if (ec) throw_errno("create '" + dest.parent_path().string() + "'", ec.value());
+
+        FileDigest digest;
+        bool have = false;
+        // A finished download of a run that stopped before storing it: use it if it still checks out.
+        if (fs::exists(dest, ec)) {
+            try {
+                if (video) probe_media(dest, options.probe_frames);
+                digest = sha256_file(dest);
+                have = true;
+                out.reused_download = true;
+            } catch (const Error& e) {
+                log::warning("discarding unusable earlier download '" + dest.string() + "': " + e.what());
+                fs::remove(dest, ec);
+            }
+        }
+        if (!have) {
+            const fs::path part(dest.string() + ".part");
+            out.resumed_from = fs::exists(part, ec) ? std::int64_t(fs::file_size(part, ec)) : 0;
+            auto fresh_link = [&]() -> std::string {
+                if (!refresh) throw LinkGone{"no way to ask the vendor for a fresh link"};
+                net::JobStatus st;
+                try {
+                    st = refresh(job);
+                } catch (const net::ServiceError& e) {
+                    if (e.kind() == net::ServiceErrorKind::unknown_id)
+                        throw LinkGone{"the vendor no longer knows job " + job.vendor_job_id};
+                    throw;
+                }
+                std::string fresh = link_for(st, claimed.name);
+                if (st.state != net::JobState::finished || fresh.empty())
+                    throw LinkGone{"the vendor reports job " + job.vendor_job_id + " as " +
+                                   std::string(net::to_string(st.state)) + " without a link for " + claimed.name};
+                return fresh;
+            };
+            if (url.empty()) url = fresh_link();
+
+            net::Downloader downloader(http);
+            int corrupt = 0;
+            for (;;) {
+                std::int64_t announced = 0;
+                auto last_renew = std::chrono::steady_clock::now();
+                net::DownloadOptions dl;
+                dl.retry = options.retry;
+                dl.progress = [&](std::int64_t, std::int64_t total) {
+                    announced = total;
+                    throw_if_interrupted();
+                    auto now = std::chrono::steady_clock::now();
+                    if (now - last_renew > options.lease / 4) {
+                        last_renew = now;
+                        if (!catalog.renew_claim(claimed.id, owner, options.lease))
+                            throw Error(ErrorDomain::sqlite, "renew claim", 0, "the claim was taken over");
+                    }
+                };
+                dl.verify = [&](const fs::path& file) {
+                    std::int64_t size = std::int64_t(fs::file_size(file));
+                    if (announced > 0 && size != announced)
+                        throw_input("download of " + claimed.name, "got " + std::to_string(size) +
+                                                                        " bytes but the server announced " +
+                                                                        std::to_string(announced));
+                    if (video) probe_media(file, options.probe_frames);  // throws when not decodable video
+                    digest = sha256_file(file);
+                };
+                try {
+                    net::DownloadResult r = downloader.download(url, dest, dl);
+                    out.transfers += r.attempts;
+                    break;
+                } catch (const net::ServiceError& e) {
+                    if (e.kind() != net::ServiceErrorKind::link_expired && e.kind() != net::ServiceErrorKind::unknown_id)
+                        throw;
+                    if (++out.link_refreshes > options.max_link_refreshes)
+                        throw LinkGone{"the link still fails after " + std::to_string(options.max_link_refreshes) +
+                                       " fresh links: " + e.what()};
+                    log::info("link of " + job.vendor_job_id + "/" + claimed.name + " expired; asking " + job.vendor +
+                              " for a fresh one");
+                    url = fresh_link();
+                } catch (const Error& e) {
+                    // Complete but unusable (not a video, wrong size): the downloader removed it;
+                    // one fresh download, then the asset is failed.
+                    if (e.domain() != ErrorDomain::input || ++corrupt > 1) throw;
+                    log::warning("download of " + job.vendor_job_id + "/" + claimed.name +
+                                 " is unusable; downloading again: " + safe_text(e.what()));
+                }
+            }
+        }
+        if (options.before_store) options.before_store(dest);
+
+        StoredFacts facts;
+        try {
+            facts = archive_claimed_file(catalog, store, claimed, owner, dest, &digest);
+        } catch (const Error& e) {
+            if (e.domain() == ErrorDomain::sqlite && e.detail().find("no longer held") != std::string::npos) {
+                out.state = "lost";
+                out.error = e.what();
+                return out;
+            }
+            if (is_interrupt(e)) throw;
+            // archive_claimed_file released the claim; a changed local copy must be fetched again.
+            fs::remove(dest, ec);
+            out.error = safe_text(e.what());
+            out.state = std::string(to_string(catalog.asset(claimed.id).state));
+            return out;
+        }
+        out.size = facts.size;
+        out.sha256 = facts.sha256;
+        out.media = facts.media;
+        out.store_uri = facts.store_uri;
+        out.store_key = facts.store_key;
+        // Read it back through the store: only what the store returns with the downloaded hash counts.
+        ObjectDigest back = store.rehash(facts.store_key);
+        if (back.sha256 != digest.sha256 || back.size != digest.size) {
+            out.error = "the store holds " + std::to_string(back.size) + " bytes, sha256 " + back.sha256 +
+                        "; downloaded " + std::to_string(digest.size) + " bytes, sha256 " + digest.sha256;
+            catalog.mark_verify_failed(claimed.id, "verify after store: " + out.error);
+            out.state = "failed";
+        } else {
+            catalog.mark_verified(claimed.id);
+            out.state = "verified";
+        }
+        fs::remove(dest, ec);
+        return out;
+    } catch (const LinkGone& gone) {
+        out.error = safe_text("the vendor link expired before the file was archived: " + gone.reason);
+        out.state = "expired-before-archived";
+        catalog.mark_expired(claimed.id, owner, out.error);
+        return out;
+    } catch (const Error& e) {
+        if (is_interrupt(e)) {
+            catalog.release(claimed.id, owner, "interrupted", true);
+            throw;
+        }
+        if (e.domain() == ErrorDomain::sqlite) throw;
+        bool retryable = retry_later(e);
+        if (auto* se = dynamic_cast<const net::ServiceError*>(&e))
+            retryable = se->kind() == net::ServiceErrorKind::network || se->kind() == net::ServiceErrorKind::timeout;
+        give_up(e.what(), retryable);
+        return out;
+    } catch (const std::exception& e) {
+        give_up(e.what(), true);
+        return out;
+    }
+}
+
+}  // namespace avpost::archive

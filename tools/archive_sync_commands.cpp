@@ -1,0 +1,219 @@
+// `avpost archive sync|add|export`: options onto the archive library (sync.hpp, export.hpp).
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+#include <map>
+#include <thread>
+
+#include "avpost/archive/export.hpp"
+#include "avpost/archive/local_store.hpp"
+#include "avpost/archive/sync.hpp"
+#include "avpost/core/interrupt.hpp"
+#include "avpost/core/log.hpp"
+#include "avpost/net/redact.hpp"
+#include "command.hpp"
+#include "exit_codes.hpp"
+#include "vendor_common.hpp"
+
+namespace avpost::tool {
+namespace {
+
+using namespace avpost::archive;
+
+struct SyncCliOptions {
+    std::string vendor;
+    std::string store;
+    int jobs = 1;
+    double watch = 0;
+    int rounds = 0;  // --watch: stop after this many rounds (0: until SIGINT/SIGTERM)
+    int lease = 600;
+    bool json = false;
+    std::vector<std::string> ids;
+    // export
+    std::string export_id;
+    std::string export_dir;
+    std::string export_vendor;
+    bool export_json = false;
+};
+
+SyncOptions sync_options(const SyncCliOptions& o, const std::string& root, const VendorEnvironment& env) {
+    SyncOptions s;
+    s.vendor = net::parse_vendor(o.vendor);
+    s.archive_root = archive_root(root);
+    std::string store_uri = o.store;
+    std::filesystem::path local = s.archive_root;
+    s.open_store = [store_uri, local]() -> std::unique_ptr<ArchiveStore> {
+        if (store_uri.empty()) return std::make_unique<LocalStore>(local);
+        return open_store(store_uri);
+    };
+    if (o.jobs < 1) throw_usage("--jobs must be at least 1");
+    s.jobs = o.jobs;
+    s.http = download_http_options(env);
+    if (env.max_attempts) s.fetch.retry.max_attempts = *env.max_attempts;
+    s.fetch.lease = std::chrono::seconds(std::max(10, o.lease));
+    return s;
+}
+
+VendorApiFactory vendor_api_factory(net::Vendor vendor, const VendorEnvironment& env) {
+    if (vendor == net::Vendor::akool) {
+        make_akool_client(env);  // fails now, with exit code 10, when credentials are missing
+        net::akool::ClientOptions o;
+        o.base_url = env.akool_base_url;
+        o.credentials = env.akool;
+        if (env.max_attempts) o.http.retry.max_attempts = *env.max_attempts;
+        return [o] { return make_vendor_api(o); };
+    }
+    make_a2v_client(env);
+    net::a2v::ClientOptions o;
+    o.base_url = env.a2v_base_url;
+    o.token = env.a2v_token;
+    o.username = env.a2v_username;
+    o.password = env.a2v_password;
+    if (env.max_attempts) o.http.retry.max_attempts = *env.max_attempts;
+    return [o] { return make_vendor_api(o); };
+}
+
+std::string short_size(std::int64_t n) {
+    char buf[32];
+    if (n >= 1 << 20) std::snprintf(buf, sizeof buf, "%.1f MiB", double(n) / (1 << 20));
+    else if (n >= 1 << 10) std::snprintf(buf, sizeof buf, "%.1f KiB", double(n) / (1 << 10));
+    else std::snprintf(buf, sizeof buf, "%lld B", static_cast<long long>(n));
+    return buf;
+}
+
+void print_report(const SyncReport& r, bool json) {
+    if (json) {
+        std::cout << to_json(r).dump() << std::endl;
+        return;
+    }
+    for (const FetchOutcome& i : r.items) {
+        std::string what = i.vendor + "/" + i.vendor_job_id + "/" + i.name;
+        if (i.state == "verified")
+            std::printf("%-24s %s  %s  sha256 %s  -> %s/%s%s\n", i.state.c_str(), what.c_str(), short_size(i.size).c_str(),
+                        i.sha256.c_str(), i.store_uri.c_str(), i.store_key.c_str(),
+                        i.resumed_from > 0 ? (" (resumed at " + std::to_string(i.resumed_from) + " bytes)").c_str() : "");
+        else
+            std::printf("%-24s %s: %s\n", i.state.c_str(), what.c_str(), i.error.c_str());
+    }
+    for (const std::string& e : r.errors) std::printf("error                    %s\n", e.c_str());
+    std::printf("%s: %d job(s) seen (%d running, %d failed renders); %d archived and verified, %d failed, "
+                "%d expired before archived, %d left for a later run, %d being archived elsewhere\n",
+                r.vendor.c_str(), r.jobs_seen, r.jobs_running, r.jobs_failed, r.verified, r.failed, r.expired,
+                r.retry_later, r.busy);
+    std::fflush(stdout);
+}
+
+int exit_for(const SyncReport& r) { return r.complete() ? exit_ok : exit_archive_incomplete; }
+
+int run_sync(const SyncCliOptions& o, const std::string& root, bool json) {
+    install_interrupt_handlers();
+    VendorEnvironment env = VendorEnvironment::from_env();
+    SyncOptions s = sync_options(o, root, env);
+    VendorApiFactory api = vendor_api_factory(s.vendor, env);
+    if (o.watch <= 0) {
+        SyncReport r = sync_vendor(s, api);
+        print_report(r, json);
+        if (interrupted()) return 130;
+        return exit_for(r);
+    }
+    int last = exit_ok;
+    for (int round = 1; !interrupted(); ++round) {
+        try {
+            SyncReport r = sync_vendor(s, api);
+            print_report(r, json);
+            last = exit_for(r);
+        } catch (const Error& e) {
+            if (interrupted()) break;
+            // A vendor or network outage must not end the watch: report it and try again next round.
+            log::error("archive sync round " + std::to_string(round) + ": " + net::redact_text(e.what()));
+            last = exit_code_for(e);
+        }
+        if (o.rounds > 0 && round >= o.rounds) break;
+        auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(long(o.watch * 1000));
+        while (!interrupted() && std::chrono::steady_clock::now() < until)
+            std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return interrupted() ? exit_ok : last;  // stopping a watch on request is success
+}
+
+int run_add(const SyncCliOptions& o, const std::string& root, bool json) {
+    install_interrupt_handlers();
+    VendorEnvironment env = VendorEnvironment::from_env();
+    SyncOptions s = sync_options(o, root, env);
+    SyncReport r = add_jobs(s, vendor_api_factory(s.vendor, env), o.ids);
+    print_report(r, json);
+    if (interrupted()) return 130;
+    if (r.jobs_running > 0 && r.items.empty()) return exit_not_finished;
+    return exit_for(r);
+}
+
+int run_export(const SyncCliOptions& o, const std::string& root, bool json) {
+    auto file = Catalog::file_in(archive_root(root));
+    if (!std::filesystem::exists(file)) throw_input("export " + o.export_id, "the archive has no catalog yet");
+    Catalog catalog(file);
+    std::vector<JobRecord> jobs = find_jobs(catalog, o.export_id, o.export_vendor);
+    if (jobs.empty()) throw_input("export " + o.export_id, "the catalog knows no such job");
+    if (jobs.size() > 1) throw_usage("job id " + o.export_id + " exists for several vendors: give --vendor");
+    std::map<std::string, std::unique_ptr<ArchiveStore>> stores;
+    StoreOpener open = [&](const std::string& uri) -> ArchiveStore& {
+        auto& slot = stores[uri];
+        if (!slot) slot = open_store(uri);
+        return *slot;
+    };
+    std::vector<ExportedFile> files = export_job(catalog, jobs.front(), o.export_dir, open);
+    if (json) {
+        nlohmann::json items = nlohmann::json::array();
+        for (const auto& f : files)
+            items.push_back({{"asset_id", f.asset_id}, {"name", f.name}, {"path", f.path.string()}, {"size", f.size},
+                             {"sha256", f.sha256}});
+        std::cout << nlohmann::json{{"vendor", jobs.front().vendor}, {"vendor_job_id", jobs.front().vendor_job_id},
+                                    {"files", items}}
+                         .dump()
+                  << std::endl;
+    } else {
+        for (const auto& f : files) std::cout << f.path.string() << "\n";
+        std::cout.flush();
+    }
+    return exit_ok;
+}
+
+}  // namespace
+
+std::function<std::optional<int>()> add_archive_sync_subcommands(CLI::App& archive, const std::string& root,
+                                                                  const GlobalOptions& global) {
+    auto o = std::make_shared<SyncCliOptions>();
+    auto common = [&](CLI::App* c) {
+        c->fallthrough();
+        add_vendor_option(*c, o->vendor, {"akool", "a2v"});
+        c->add_option("--store", o->store, "Where files go: s3://bucket/prefix (default: the archive root)");
+        c->add_option("--jobs", o->jobs, "Downloads at once")->check(CLI::PositiveNumber);
+        c->add_option("--lease", o->lease, "Seconds another process waits before taking over a stalled claim")
+            ->check(CLI::Range(10, 86400));
+        c->add_flag("--json", o->json, "Print one JSON object (per round with --watch)");
+    };
+    CLI::App* sync = archive.add_subcommand("sync", "Archive everything the vendor has that is not yet verified");
+    common(sync);
+    sync->add_option("--watch", o->watch, "Sync again every SECONDS until SIGINT/SIGTERM")->check(CLI::PositiveNumber);
+    sync->add_option("--rounds", o->rounds, "With --watch: stop after N rounds")->check(CLI::PositiveNumber);
+
+    CLI::App* add = archive.add_subcommand("add", "Record vendor jobs by id and archive them");
+    common(add);
+    add->add_option("ids", o->ids, "Vendor job ids (Akool video model _id, A2V video_id)")->required();
+
+    CLI::App* exp = archive.add_subcommand("export", "Copy a job's archived files into a directory");
+    exp->fallthrough();
+    exp->add_option("id", o->export_id, "Vendor job id")->required();
+    exp->add_option("-o,--output", o->export_dir, "Destination directory")->required();
+    exp->add_option("--vendor", o->export_vendor, "Vendor, when the id exists for both")
+        ->check(CLI::IsMember({"akool", "a2v"}));
+    exp->add_flag("--json", o->export_json, "Print one JSON object");
+
+    return [o, sync, add, exp, &root, &global]() -> std::optional<int> {
+        if (sync->parsed()) return run_sync(*o, root, global.json || o->json);
+        if (add->parsed()) return run_add(*o, root, global.json || o->json);
+        if (exp->parsed()) return run_export(*o, root, global.json || o->export_json);
+        return std::nullopt;
+    };
+}
+
+}  // namespace avpost::tool
