@@ -165,12 +165,13 @@ FetchOutcome fetch_claimed_asset(Catalog& catalog, ArchiveStore& store, net::Htt
                 } catch (const net::ServiceError& e) {
                     if (e.kind() != net::ServiceErrorKind::link_expired && e.kind() != net::ServiceErrorKind::unknown_id)
                         throw;
-                    if (++out.link_refreshes > options.max_link_refreshes)
+                    if (out.link_refreshes >= options.max_link_refreshes)
                         throw LinkGone{"the link still fails after " + std::to_string(options.max_link_refreshes) +
                                        " fresh links: " + e.what()};
                     log::info("link of " + job.vendor_job_id + "/" + claimed.name + " expired; asking " + job.vendor +
                               " for a fresh one");
                     url = fresh_link();
+                    ++out.link_refreshes;
                 } catch (const Error& e) {
                     // Complete but unusable (not a video, wrong size): the downloader removed it;
                     // one fresh download, then the asset is failed.

@@ -1,0 +1,215 @@
+// Downloads that must never count as archived: not a video, cut short every time, error bodies,
+// and a local copy that changed between download and store. A throwaway HTTP server plays A2V
+// (video.list / video.get) and its CDN, so every byte it serves is under the test's control.
+#include "sync_test_support.hpp"
+
+#include <atomic>
+
+#include "avpost/archive/local_store.hpp"
+#include "avpost/archive/sync.hpp"
+
+using namespace avpost;
+using namespace avpost::archive;
+using namespace avpost::test;
+
+namespace {
+
+// A2V with one finished video whose links point at /files/VIDEO and /files/MASK of this server.
+class FakeA2v {
+public:
+    TinyServer http;
+    std::map<std::string, std::string> files;  // name -> bytes
+    std::atomic<std::int64_t> cut_after{-1};    // every file response closes after this many bytes
+    std::atomic<int> error_status{0};            // every file response is this status with an HTML body
+    std::atomic<int> file_requests{0};
+    std::string video = "good.mp4", mask = "mask.mp4";
+
+    FakeA2v() {
+        files["good.mp4"] = read_file(sample_video());
+        files["mask.mp4"] = read_file(sample_video());
+        std::string html = "<html><body>oops, this is not the file you are looking for</body></html>";
+        while (html.size() < 6000) html += html;
+        files["notvideo.mp4"] = html;
+        auto envelope = [this]() {
+            nlohmann::json v = {{"video_id", "vfake1"},
+                                {"status", "finished"},
+                                {"video_url", http.url("/files/" + video + "?Expires=4102444800&Signature=s3cr3t")},
+                                {"mask_video_url", http.url("/files/" + mask + "?Expires=4102444800&Signature=s3cr3t")}};
+            return v;
+        };
+        http.server.Get("/v1/a2v/video.list", [envelope](const httplib::Request&, httplib::Response& res) {
+            res.set_content(nlohmann::json{{"code", 0}, {"message", "success"}, {"data", {envelope()}}}.dump(),
+                            "application/json");
+        });
+        http.server.Get("/v1/a2v/video.get", [envelope](const httplib::Request&, httplib::Response& res) {
+            res.set_content(nlohmann::json{{"code", 0}, {"message", "success"}, {"data", envelope()}}.dump(),
+                            "application/json");
+        });
+        http.server.Get(R"(/files/([a-z0-9.]+))", [this](const httplib::Request& req, httplib::Response& res) {
+            ++file_requests;
+            const_cast<httplib::Request&>(req).ranges.clear();  // the whole file, always (200)
+            if (error_status > 0) {
+                res.status = error_status;
+                res.set_content("<html>server trouble, this is not a video</html>", "text/html");
+                return;
+            }
+            auto it = files.find(req.matches[1]);
+            if (it == files.end()) {
+                res.status = 404;
+                return;
+            }
+            auto bytes = std::make_shared<std::string>(it->second);
+            std::int64_t cut = cut_after;
+            res.set_header("ETag", "\"" + sha256_hex(*bytes).substr(0, 16) + "\"");
+            res.set_content_provider(bytes->size(), "video/mp4",
+                                     [bytes, cut](size_t offset, size_t want, httplib::DataSink& sink) {
+                                         if (cut >= 0 && std::int64_t(offset) >= cut) return false;
+                                         size_t n = std::min<size_t>(want, 4096);
+                                         if (cut >= 0) n = std::min<size_t>(n, size_t(cut) - offset);
+                                         sink.write(bytes->data() + offset, n);
+                                         return true;
+                                     });
+        });
+        http.start();
+    }
+};
+
+class ArchiveSyncFaults : public ::testing::Test {
+protected:
+    void SetUp() override { root = make_temp_dir("faults"); }
+    void TearDown() override { fs::remove_all(root); }
+    SyncOptions options() {
+        SyncOptions s;
+        s.vendor = net::Vendor::a2v;
+        s.archive_root = root;
+        fs::path r = root;
+        s.open_store = [r] { return std::make_unique<LocalStore>(r); };
+        s.http = quick_http();
+        s.fetch.retry.max_attempts = 3;
+        s.fetch.retry.initial_delay = std::chrono::milliseconds(5);
+        s.fetch.retry.max_delay = std::chrono::milliseconds(20);
+        return s;
+    }
+    VendorApiFactory api(FakeA2v& fake) {
+        net::a2v::ClientOptions o;
+        o.base_url = fake.http.url("");
+        o.token = "fake-token";
+        o.http = quick_http();
+        return [o] { return make_vendor_api(o); };
+    }
+    std::map<std::string, AssetRecord> assets() {
+        Catalog c(Catalog::file_in(root));
+        std::map<std::string, AssetRecord> m;
+        for (const ListRow& r : c.list()) m[r.asset.name] = r.asset;
+        return m;
+    }
+    fs::path root;
+};
+
+}  // namespace
+
+TEST_F(ArchiveSyncFaults, AFileThatIsNotAVideoIsNeverMarkedVerified) {
+    FakeA2v fake;
+    fake.video = "notvideo.mp4";
+    SyncReport r = sync_vendor(options(), api(fake));
+    EXPECT_EQ(r.verified, 1) << to_json(r).dump();  // the mask is fine
+    EXPECT_EQ(r.failed, 1);
+    EXPECT_FALSE(r.complete());
+    auto a = assets();
+    EXPECT_EQ(a["avatar.mp4"].state, AssetState::failed);
+    EXPECT_FALSE(a["avatar.mp4"].error.empty());
+    EXPECT_EQ(a["avatar.mp4"].error.find("s3cr3t"), std::string::npos) << a["avatar.mp4"].error;
+    EXPECT_TRUE(a["avatar.mp4"].sha256.empty());
+    EXPECT_EQ(a["mask.mp4"].state, AssetState::verified);
+    EXPECT_EQ(count_files(root / "a2v", "avatar.mp4"), 0) << "an unusable file reached the store";
+    EXPECT_EQ(count_files(root / "partial", ".part"), 0);
+    EXPECT_EQ(fake.file_requests, 3) << "one fresh download of the unusable file, then it is failed";
+}
+
+TEST_F(ArchiveSyncFaults, ADownloadCutShortEveryTimeStaysPendingAndTheNextRunFinishes) {
+    FakeA2v fake;
+    fake.cut_after = 5000;
+    SyncReport r = sync_vendor(options(), api(fake));
+    EXPECT_EQ(r.verified, 0) << to_json(r).dump();
+    EXPECT_EQ(r.retry_later, 2);
+    for (auto& [name, a] : assets()) {
+        EXPECT_EQ(a.state, AssetState::pending) << name;
+        EXPECT_NE(a.error.find("download"), std::string::npos) << a.error;
+    }
+    EXPECT_EQ(count_files(root / "a2v", ".mp4"), 0);
+
+    fake.cut_after = -1;  // the network recovers
+    SyncReport again = sync_vendor(options(), api(fake));
+    EXPECT_EQ(again.verified, 2) << to_json(again).dump();
+    std::string expected = sha256_hex(fake.files["good.mp4"]);
+    for (auto& [name, a] : assets()) {
+        EXPECT_EQ(a.state, AssetState::verified) << name;
+        EXPECT_EQ(a.sha256, expected);
+    }
+}
+
+TEST_F(ArchiveSyncFaults, ErrorBodiesNeverReachTheFile) {
+    FakeA2v fake;
+    fake.error_status = 503;
+    SyncReport r = sync_vendor(options(), api(fake));
+    EXPECT_EQ(r.retry_later, 2) << to_json(r).dump();
+    if (fs::exists(root / "partial"))
+        for (auto& e : fs::recursive_directory_iterator(root / "partial"))
+            if (e.is_regular_file())
+                EXPECT_EQ(read_file(e.path()).find("server trouble"), std::string::npos) << e.path();
+    fake.error_status = 404;  // gone at the CDN and no fresh link helps
+    SyncReport gone = sync_vendor(options(), api(fake));
+    EXPECT_EQ(gone.expired, 2) << to_json(gone).dump();
+    for (auto& [name, a] : assets()) EXPECT_EQ(a.state, AssetState::expired_before_archived) << name;
+}
+
+TEST_F(ArchiveSyncFaults, ALocalCopyChangedAfterDownloadIsNotStoredAndIsFetchedAgain) {
+    FakeA2v fake;
+    SyncOptions o = options();
+    o.fetch.before_store = [](const fs::path& file) {
+        std::string bytes = read_file(file);
+        bytes[bytes.size() / 2] ^= 0x5a;  // a bit flip on the local disk
+        write_file(file, bytes);
+    };
+    SyncReport r = sync_vendor(o, api(fake));
+    EXPECT_EQ(r.verified, 0) << to_json(r).dump();
+    for (auto& [name, a] : assets()) {
+        EXPECT_EQ(a.state, AssetState::pending) << name;
+        EXPECT_NE(a.error.find("changed after download"), std::string::npos) << a.error;
+    }
+    EXPECT_EQ(count_files(root / "a2v", ".mp4"), 0);
+    SyncReport again = sync_vendor(options(), api(fake));
+    EXPECT_EQ(again.verified, 2) << to_json(again).dump();
+}
+
+TEST_F(ArchiveSyncFaults, AStoredCopyThatDiffersIsCaughtByTheReadBack) {
+    FakeA2v fake;
+    SyncOptions o = options();
+    // A store that keeps something else than it was given (a broken disk or bucket).
+    struct LyingStore final : ArchiveStore {
+        LocalStore inner;
+        explicit LyingStore(fs::path r) : inner(std::move(r)) {}
+        std::string uri() const override { return inner.uri(); }
+        ObjectInfo put(const fs::path& f, const std::string& k, const std::string& h, std::int64_t s) override {
+            ObjectInfo i = inner.put(f, k, h, s);
+            std::string bytes = read_file(inner.path_of(k));
+            bytes.back() ^= 1;
+            write_file(inner.path_of(k), bytes);
+            return i;
+        }
+        std::optional<ObjectInfo> stat(const std::string& k) override { return inner.stat(k); }
+        ObjectDigest rehash(const std::string& k) override { return inner.rehash(k); }
+        ObjectDigest read(const std::string& k, const std::function<void(const char*, std::size_t)>& s) override {
+            return inner.read(k, s);
+        }
+    };
+    fs::path r0 = root;
+    o.open_store = [r0] { return std::make_unique<LyingStore>(r0); };
+    SyncReport r = sync_vendor(o, api(fake));
+    EXPECT_EQ(r.verified, 0) << to_json(r).dump();
+    EXPECT_EQ(r.failed, 2);
+    for (auto& [name, a] : assets()) {
+        EXPECT_EQ(a.state, AssetState::failed) << name;
+        EXPECT_NE(a.error.find("verify after store"), std::string::npos) << a.error;
+    }
+}
