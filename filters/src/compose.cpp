@@ -229,8 +229,8 @@ ComposeReport run_compose(const ComposeParams& params) {
         media::VideoSource& source;
         ~StopDecoding() { source.stop_prefetch(); }
     } stop_avatar_before_writer{avatar};
-    avatar.enable_prefetch(4);
-    mask.enable_prefetch(4);
+    avatar.enable_prefetch(2);
+    mask.enable_prefetch(2);
     Progress progress("compose", avatar_info.frame_count, params.progress);
     media::FramePtr avatar_frame = media::make_frame();
     bool warned_mask_end = false, warned_mask_start = false;
