@@ -28,3 +28,6 @@ avpost_add_test(archive_sync_faults_test ${CMAKE_CURRENT_LIST_DIR}/sync_faults_t
 avpost_add_test(archive_serve_test ${CMAKE_CURRENT_LIST_DIR}/serve_test.cpp)
 target_link_libraries(archive_serve_test PRIVATE SQLite::SQLite3)
 avpost_add_test(archive_export_test ${CMAKE_CURRENT_LIST_DIR}/export_test.cpp)
+avpost_add_test(archive_sync_s3_test ${CMAKE_CURRENT_LIST_DIR}/sync_s3_test.cpp)
+target_compile_definitions(archive_sync_s3_test PRIVATE
+  AVPOST_S3RVER_JS="${AVPOST_S3RVER_JS}" NODE_EXECUTABLE="${NODE_EXECUTABLE}")

@@ -1,0 +1,129 @@
+// `avpost archive sync --store s3://...` and `archive export` against s3rver (npm) on 127.0.0.1:
+// A2V renders from the in-process sandbox end up verified in the bucket (video and mask, with the
+// SHA-256 as object metadata), and come back out byte for byte. (The s3rver fixture is the one of
+// s3_store_test.cpp.)
+#include <curl/curl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <regex>
+#include <thread>
+
+#include "sync_test_support.hpp"
+#include "avpost/archive/s3_store.hpp"
+
+using namespace avpost;
+using namespace avpost::archive;
+using namespace avpost::test;
+
+namespace {
+
+const char* bucket = "avpost-sync-test";
+
+// s3rver on an ephemeral port of 127.0.0.1 for the whole test program.
+class S3rverEnvironment : public ::testing::Environment {
+public:
+    static inline std::string endpoint;
+    static inline fs::path data_dir;
+    static inline std::string failure;
+
+    void SetUp() override {
+        std::string script = AVPOST_S3RVER_JS;
+        if (script.empty() || !fs::exists(script)) {
+            failure = "s3rver is not installed (run scripts/setup.sh, or npm install --prefix BUILD_DIR/npm s3rver)";
+            return;
+        }
+        data_dir = make_temp_dir("s3rver");
+        fs::path log = data_dir.string() + ".log";
+        pid_ = ::fork();
+        if (pid_ == 0) {
+            ::setpgid(0, 0);
+            std::FILE* out = std::freopen(log.c_str(), "w", stdout);
+            if (!out) ::_exit(127);
+            ::dup2(::fileno(stdout), 2);
+            ::execl(NODE_EXECUTABLE, NODE_EXECUTABLE, script.c_str(), "-d", data_dir.c_str(), "-a", "127.0.0.1", "-p",
+                    "0", "--silent", "--configure-bucket", bucket, static_cast<char*>(nullptr));
+            ::_exit(127);
+        }
+        std::regex listening(R"(listening on 127\.0\.0\.1:(\d+))");
+        for (int i = 0; i < 300; ++i) {  // up to 30 s for node to start
+            std::smatch m;
+            std::string text = read_file(log);
+            if (std::regex_search(text, m, listening)) {
+                endpoint = "http://127.0.0.1:" + m[1].str();
+                return;
+            }
+            int status = 0;
+            if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+                pid_ = -1;
+                failure = "s3rver exited: " + text;
+                return;
+            }
+            std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        }
+        failure = "s3rver did not start within 30 s: " + read_file(log);
+    }
+    void TearDown() override {
+        if (pid_ > 0) {
+            ::kill(-pid_, SIGTERM);
+            int status = 0;
+            ::waitpid(pid_, &status, 0);
+        }
+    }
+
+private:
+    pid_t pid_ = -1;
+};
+
+const auto* environment = ::testing::AddGlobalTestEnvironment(new S3rverEnvironment);
+
+}  // namespace
+
+TEST(ArchiveSyncS3, SyncIntoABucketThenExportBack) {
+    ASSERT_TRUE(S3rverEnvironment::failure.empty()) << S3rverEnvironment::failure;
+    sandbox::SandboxServer server(quick_sandbox());
+    server.start();
+    point_cli_at(server);
+    finished_a2v_renders(server, 1);
+    fs::path root = make_temp_dir("sync-s3");
+    ::setenv("AVPOST_S3_ENDPOINT", S3rverEnvironment::endpoint.c_str(), 1);
+    ::setenv("AWS_ACCESS_KEY_ID", "S3RVER", 1);  // s3rver's fixed test credentials, not real ones
+    ::setenv("AWS_SECRET_ACCESS_KEY", "S3RVER", 1);
+    ::setenv("AWS_REGION", "us-east-1", 1);
+    std::string store = std::string("s3://") + bucket + "/renders";
+    auto r = run(avpost_cmd(root, "sync --vendor a2v --store " + store + " --jobs 2 --json"));
+    ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
+    auto out = nlohmann::json::parse(r.out);
+    EXPECT_EQ(out["verified"], 2);
+    std::string job;
+    {
+        Catalog catalog(Catalog::file_in(root));
+        S3Config c = S3Config::from_environment(store);
+        S3Store s3(c);
+        for (const ListRow& row : catalog.list()) {
+            job = row.job.vendor_job_id;
+            EXPECT_EQ(row.asset.state, AssetState::verified);
+            EXPECT_EQ(row.asset.store_uri, store);
+            auto info = s3.stat(row.asset.store_key);
+            ASSERT_TRUE(info) << row.asset.store_key;
+            EXPECT_EQ(info->sha256, row.asset.sha256);
+            ASSERT_TRUE(row.asset.size);
+            EXPECT_EQ(info->size, *row.asset.size);
+        }
+    }
+    EXPECT_EQ(count_files(root / "a2v", ".mp4"), 0) << "files went to the local store instead";
+
+    fs::path dest = root / "exported";
+    auto e = run(avpost_cmd(root, "export " + job + " -o " + shell_quote(dest.string()) + " --json"));
+    ASSERT_EQ(e.exit_code, 0) << e.err;
+    auto files = nlohmann::json::parse(e.out)["files"];
+    ASSERT_EQ(files.size(), 2u);
+    for (const auto& f : files) EXPECT_EQ(sha256_hex(read_file(f["path"].get<std::string>())), f["sha256"]);
+
+    auto verify = run(avpost_cmd(root, "verify --json"));
+    EXPECT_EQ(verify.exit_code, 0) << verify.out << verify.err;
+    server.stop();
+    fs::remove_all(root);
+}
