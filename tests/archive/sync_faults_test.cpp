@@ -22,6 +22,7 @@ public:
     std::atomic<std::int64_t> cut_after{-1};    // every file response closes after this many bytes
     std::atomic<int> error_status{0};            // every file response is this status with an HTML body
     std::atomic<int> file_requests{0};
+    std::atomic<int> slow_ms{0};                 // pause per 1 KiB sent
     std::string video = "good.mp4", mask = "mask.mp4";
 
     FakeA2v() {
@@ -60,11 +61,13 @@ public:
             }
             auto bytes = std::make_shared<std::string>(it->second);
             std::int64_t cut = cut_after;
+            int slow = slow_ms;
             res.set_header("ETag", "\"" + sha256_hex(*bytes).substr(0, 16) + "\"");
             res.set_content_provider(bytes->size(), "video/mp4",
-                                     [bytes, cut](size_t offset, size_t want, httplib::DataSink& sink) {
+                                     [bytes, cut, slow](size_t offset, size_t want, httplib::DataSink& sink) {
                                          if (cut >= 0 && std::int64_t(offset) >= cut) return false;
-                                         size_t n = std::min<size_t>(want, 4096);
+                                         size_t n = std::min<size_t>(want, slow > 0 ? 1024 : 4096);
+                                         if (slow > 0) std::this_thread::sleep_for(std::chrono::milliseconds(slow));
                                          if (cut >= 0) n = std::min<size_t>(n, size_t(cut) - offset);
                                          sink.write(bytes->data() + offset, n);
                                          return true;
@@ -212,4 +215,25 @@ TEST_F(ArchiveSyncFaults, AStoredCopyThatDiffersIsCaughtByTheReadBack) {
         EXPECT_EQ(a.state, AssetState::failed) << name;
         EXPECT_NE(a.error.find("verify after store"), std::string::npos) << a.error;
     }
+}
+
+TEST_F(ArchiveSyncFaults, SigtermMidDownloadReleasesTheClaimAndTheNextRunFinishes) {
+    FakeA2v fake;
+    fake.slow_ms = 100;  // about 3 s per file
+    ::setenv("AVPOST_A2V_BASE_URL", fake.http.url("").c_str(), 1);
+    ::setenv("A2V_TOKEN", "fake-token", 1);
+    Background sync({"archive", "--archive", root.string(), "sync", "--vendor", "a2v", "--json"}, root.parent_path(),
+                    root.filename().string() + "-term");
+    ASSERT_TRUE(eventually([&] { return count_files(root / "partial", ".part") > 0; })) << read_file(sync.err);
+    sync.kill(SIGTERM);
+    EXPECT_EQ(sync.wait(), 130) << read_file(sync.err);
+    for (auto& [name, a] : assets()) {
+        EXPECT_EQ(a.state, AssetState::pending) << name << ": the claim was not given back";
+        EXPECT_TRUE(a.claim_owner.empty()) << name;
+    }
+    EXPECT_EQ(count_files(root / "a2v", ".mp4"), 0);
+    fake.slow_ms = 0;
+    auto r = run(avpost_cmd(root, "sync --vendor a2v --json"));
+    ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
+    EXPECT_EQ(nlohmann::json::parse(r.out)["verified"], 2);
 }
