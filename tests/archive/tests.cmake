@@ -31,3 +31,4 @@ avpost_add_test(archive_export_test ${CMAKE_CURRENT_LIST_DIR}/export_test.cpp)
 avpost_add_test(archive_sync_s3_test ${CMAKE_CURRENT_LIST_DIR}/sync_s3_test.cpp)
 target_compile_definitions(archive_sync_s3_test PRIVATE
   AVPOST_S3RVER_JS="${AVPOST_S3RVER_JS}" NODE_EXECUTABLE="${NODE_EXECUTABLE}")
+avpost_add_test(archive_sync_claims_test ${CMAKE_CURRENT_LIST_DIR}/sync_claims_test.cpp)
