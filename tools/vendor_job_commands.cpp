@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "avpost/core/log.hpp"
+#include "avpost/core/progress.hpp"
 #include "avpost/net/downloader.hpp"
 #include "avpost/net/redact.hpp"
 #include "avpost/net/service_error.hpp"
@@ -150,11 +151,22 @@ CommandSpec fetch_command() {
                     std::string stem;
                     for (char c : s.id) stem += std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' ? c : '_';
                     nlohmann::json out = {{"vendor", net::to_string(s.vendor)}, {"id", s.id}};
-                    auto video = downloader.download(s.video_url, std::filesystem::path(o->dir) / (stem + ".mp4"), options);
+                    // A progress line per file on a terminal (never in CI, with --quiet or --json).
+                    auto download = [&](const std::string& url, const std::string& name) {
+                        Progress progress("fetch " + name, 0, !global.quiet && !global.json, Progress::Unit::bytes);
+                        options.progress = [&progress](std::int64_t done, std::int64_t total) {
+                            if (total > 0) progress.set_total(total);
+                            progress.update(done);
+                        };
+                        auto result = downloader.download(url, std::filesystem::path(o->dir) / name, options);
+                        progress.finish();
+                        return result;
+                    };
+                    auto video = download(s.video_url, stem + ".mp4");
                     out["video"] = video.path.string();
                     out["video_bytes"] = video.bytes;
                     if (!s.mask_url.empty()) {
-                        auto mask = downloader.download(s.mask_url, std::filesystem::path(o->dir) / (stem + "-mask.mp4"), options);
+                        auto mask = download(s.mask_url, stem + "-mask.mp4");
                         out["mask"] = mask.path.string();
                         out["mask_bytes"] = mask.bytes;
                     }

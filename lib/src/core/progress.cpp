@@ -13,21 +13,21 @@ bool Progress::terminal_attached() {
     return isatty(STDERR_FILENO) == 1;
 }
 
-Progress::Progress(std::string label, std::int64_t total_frames, bool enabled)
-    : label_(std::move(label)), total_(total_frames), enabled_(enabled && terminal_attached()),
+Progress::Progress(std::string label, std::int64_t total, bool enabled, Unit unit)
+    : label_(std::move(label)), total_(total), unit_(unit), enabled_(enabled && terminal_attached()),
       start_(std::chrono::steady_clock::now()), last_draw_(start_) {}
 
 Progress::~Progress() {
     if (drawn_) std::fputc('\n', stderr);
 }
 
-void Progress::update(std::int64_t frames_done) {
+void Progress::update(std::int64_t done) {
     if (!enabled_) return;
-    last_frames_ = frames_done;
+    last_frames_ = done;
     auto now = std::chrono::steady_clock::now();
     if (now - last_draw_ < std::chrono::milliseconds(200)) return;
     last_draw_ = now;
-    draw(frames_done, false);
+    draw(done, false);
 }
 
 void Progress::finish() {
@@ -38,23 +38,29 @@ void Progress::finish() {
     drawn_ = false;
 }
 
-void Progress::draw(std::int64_t frames_done, bool) {
+void Progress::draw(std::int64_t done, bool) {
     double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
-    double fps = elapsed > 0 ? double(frames_done) / elapsed : 0.0;
-    char line[160];
+    double rate = elapsed > 0 ? double(done) / elapsed : 0.0;
+    const bool bytes = unit_ == Unit::bytes;
+    // Bytes read better in MB; frames are counted as they are.
+    const double scale = bytes ? 1e-6 : 1.0;
+    const char* unit = bytes ? "MB" : "frames";
+    const char* rate_unit = bytes ? "MB/s" : "fps";
+    char line[200];
     if (total_ > 0) {
-        double fraction = std::min(1.0, double(frames_done) / double(total_));
+        double fraction = std::min(1.0, double(done) / double(total_));
         constexpr int width = 28;
         int filled = int(fraction * width);
         char bar[width + 1];
         for (int i = 0; i < width; ++i) bar[i] = i < filled ? '#' : '-';
         bar[width] = '\0';
-        double eta = fps > 0 ? double(total_ - frames_done) / fps : 0.0;
-        std::snprintf(line, sizeof line, "\r%s [%s] %3d%% %lld/%lld frames %6.1f fps ETA %4.0fs ",
-                      label_.c_str(), bar, int(fraction * 100), (long long)frames_done, (long long)total_, fps,
-                      eta < 0 ? 0.0 : eta);
+        double eta = rate > 0 ? double(total_ - done) / rate : 0.0;
+        std::snprintf(line, sizeof line, "\r%s [%s] %3d%% %.*f/%.*f %s %6.1f %s ETA %4.0fs ", label_.c_str(), bar,
+                      int(fraction * 100), bytes ? 1 : 0, double(done) * scale, bytes ? 1 : 0, double(total_) * scale,
+                      unit, rate * scale, rate_unit, eta < 0 ? 0.0 : eta);
     } else {
-        std::snprintf(line, sizeof line, "\r%s %lld frames %6.1f fps ", label_.c_str(), (long long)frames_done, fps);
+        std::snprintf(line, sizeof line, "\r%s %.*f %s %6.1f %s ", label_.c_str(), bytes ? 1 : 0, double(done) * scale,
+                      unit, rate * scale, rate_unit);
     }
     std::fputs(line, stderr);
     std::fflush(stderr);

@@ -9,13 +9,17 @@ namespace avpost {
 
 class Progress {
 public:
-    // total_frames may be 0 when unknown (no ETA then).
-    Progress(std::string label, std::int64_t total_frames, bool enabled);
+    enum class Unit { frames, bytes };
+
+    // total may be 0 when unknown (no ETA then).
+    Progress(std::string label, std::int64_t total, bool enabled, Unit unit = Unit::frames);
     ~Progress();
     Progress(const Progress&) = delete;
     Progress& operator=(const Progress&) = delete;
 
-    void update(std::int64_t frames_done);
+    void update(std::int64_t done);
+    // For downloads, where the total is known only once the response arrives.
+    void set_total(std::int64_t total) { total_ = total; }
     void finish();
 
     // True when a progress line would be visible: stderr is a terminal and CI is not set.
@@ -26,6 +30,7 @@ private:
 
     std::string label_;
     std::int64_t total_;
+    Unit unit_;
     bool enabled_;
     bool drawn_ = false;
     std::int64_t last_frames_ = 0;
