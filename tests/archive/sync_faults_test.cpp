@@ -158,8 +158,9 @@ TEST_F(ArchiveSyncFaults, ErrorBodiesNeverReachTheFile) {
     EXPECT_EQ(r.retry_later, 2) << to_json(r).dump();
     if (fs::exists(root / "partial"))
         for (auto& e : fs::recursive_directory_iterator(root / "partial"))
-            if (e.is_regular_file())
+            if (e.is_regular_file()) {
                 EXPECT_EQ(read_file(e.path()).find("server trouble"), std::string::npos) << e.path();
+            }
     fake.error_status = 404;  // gone at the CDN and no fresh link helps
     SyncReport gone = sync_vendor(options(), api(fake));
     EXPECT_EQ(gone.expired, 2) << to_json(gone).dump();
@@ -236,4 +237,47 @@ TEST_F(ArchiveSyncFaults, SigtermMidDownloadReleasesTheClaimAndTheNextRunFinishe
     auto r = run(avpost_cmd(root, "sync --vendor a2v --json"));
     ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
     EXPECT_EQ(nlohmann::json::parse(r.out)["verified"], 2);
+}
+
+TEST_F(ArchiveSyncFaults, AFinishedDownloadOfAStoppedRunIsUsedAndAnUnusableOneDiscarded) {
+    FakeA2v fake;
+    SyncOptions o = options();
+    o.fetch.before_store = [](const fs::path&) { throw std::runtime_error("stopped before storing"); };
+    SyncReport first = sync_vendor(o, api(fake));
+    EXPECT_EQ(first.retry_later, 2) << to_json(first).dump();
+    EXPECT_EQ(count_files(root / "partial", ".mp4"), 2);
+    // One staged file is damaged meanwhile: it is not used, it is downloaded again.
+    for (auto& e : fs::recursive_directory_iterator(root / "partial"))
+        if (e.path().filename().string().ends_with("mask.mp4")) write_file(e.path(), "garbage");
+    int before = fake.file_requests;
+    SyncReport again = sync_vendor(options(), api(fake));
+    EXPECT_EQ(again.verified, 2) << to_json(again).dump();
+    EXPECT_EQ(fake.file_requests - before, 1) << "only the damaged file is fetched again";
+    for (const auto& i : again.items) EXPECT_EQ(i.reused_download, i.name == "avatar.mp4") << i.name;
+    EXPECT_EQ(count_files(root / "partial", ".mp4"), 0);
+}
+
+TEST_F(ArchiveSyncFaults, ALeaseIsKeptAliveWhileADownloadOutlastsIt) {
+    FakeA2v fake;
+    fake.slow_ms = 15;  // about 2 s per file, twice the lease
+    SyncOptions o = options();
+    o.jobs = 2;  // both files claimed at once
+    o.fetch.lease = std::chrono::seconds(1);
+    SyncReport report;
+    std::thread sync([&] { report = sync_vendor(o, api(fake)); });
+    ASSERT_TRUE(eventually([&] { return count_files(root / "partial", ".part") == 2; }));
+    int taken = 0;
+    for (int i = 0; i < 8; ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+        Catalog other(Catalog::file_in(root));
+        ClaimFilter f;
+        f.vendor = "a2v";
+        if (auto a = other.claim_next_for("intruder", std::chrono::seconds(60), f)) {
+            ++taken;
+            other.release(a->id, "intruder", "test", true);
+        }
+    }
+    sync.join();
+    EXPECT_EQ(taken, 0) << "a claim being downloaded was taken over after its lease";
+    EXPECT_EQ(report.verified, 2) << to_json(report).dump();
 }

@@ -1,5 +1,12 @@
 #include "avpost/archive/fetcher.hpp"
 
+#include <sqlite3.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
 #include "avpost/archive/sha256.hpp"
 #include "avpost/core/error.hpp"
 #include "avpost/core/interrupt.hpp"
@@ -31,6 +38,45 @@ bool retry_later(const Error& e) {
 }
 
 std::string safe_text(const std::string& text) { return net::redact_text(text); }
+
+// Renews the claim every quarter lease for as long as the asset is being fetched and stored (an
+// upload of a large file can outlast the lease too), on a connection of its own: a catalog
+// connection must not be shared between threads that open transactions.
+class LeaseKeeper {
+public:
+    LeaseKeeper(Catalog& catalog, std::int64_t asset_id, std::string owner, std::chrono::seconds lease) {
+        const char* file = sqlite3_db_filename(catalog.handle(), "main");
+        if (!file || !*file) return;
+        thread_ = std::thread([this, path = std::string(file), asset_id, owner = std::move(owner), lease] {
+            std::unique_lock lock(mutex_);
+            auto every = std::max<std::chrono::milliseconds>(lease / 4, std::chrono::milliseconds(500));
+            while (!wake_.wait_for(lock, every, [this] { return stop_; })) {
+                try {
+                    Catalog own(path);
+                    if (!own.renew_claim(asset_id, owner, lease)) lost_ = true;
+                } catch (const std::exception& e) {
+                    log::warning(std::string("renewing an archive claim: ") + e.what());
+                }
+            }
+        });
+    }
+    ~LeaseKeeper() {
+        {
+            std::lock_guard lock(mutex_);
+            stop_ = true;
+        }
+        wake_.notify_all();
+        if (thread_.joinable()) thread_.join();
+    }
+    bool lost() const { return lost_; }
+
+private:
+    std::mutex mutex_;
+    std::condition_variable wake_;
+    bool stop_ = false;
+    std::atomic<bool> lost_{false};
+    std::thread thread_;
+};
 
 }  // namespace
 
@@ -91,6 +137,7 @@ FetchOutcome fetch_claimed_asset(Catalog& catalog, ArchiveStore& store, net::Htt
     };
 
     fs::path dest;
+    LeaseKeeper keeper(catalog, claimed.id, std::string(owner), options.lease);
     try {
         dest = staging_path(options.staging_dir, job, claimed.name);
         std::error_code ec;
@@ -136,18 +183,13 @@ FetchOutcome fetch_claimed_asset(Catalog& catalog, ArchiveStore& store, net::Htt
             int corrupt = 0;
             for (;;) {
                 std::int64_t announced = 0;
-                auto last_renew = std::chrono::steady_clock::now();
                 net::DownloadOptions dl;
                 dl.retry = options.retry;
                 dl.progress = [&](std::int64_t, std::int64_t total) {
                     announced = total;
                     throw_if_interrupted();
-                    auto now = std::chrono::steady_clock::now();
-                    if (now - last_renew > options.lease / 4) {
-                        last_renew = now;
-                        if (!catalog.renew_claim(claimed.id, owner, options.lease))
-                            throw Error(ErrorDomain::sqlite, "renew claim", 0, "the claim was taken over");
-                    }
+                    if (keeper.lost())
+                        throw Error(ErrorDomain::sqlite, "renew claim", 0, "the claim is no longer held (taken over)");
                 };
                 dl.verify = [&](const fs::path& file) {
                     std::int64_t size = std::int64_t(fs::file_size(file));
@@ -226,6 +268,11 @@ FetchOutcome fetch_claimed_asset(Catalog& catalog, ArchiveStore& store, net::Htt
         if (is_interrupt(e)) {
             catalog.release(claimed.id, owner, "interrupted", true);
             throw;
+        }
+        if (e.domain() == ErrorDomain::sqlite && e.detail().find("no longer held") != std::string::npos) {
+            out.state = "lost";  // another process took the asset over; it finishes it
+            out.error = e.what();
+            return out;
         }
         if (e.domain() == ErrorDomain::sqlite) throw;
         bool retryable = retry_later(e);
