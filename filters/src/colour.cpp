@@ -109,30 +109,44 @@ Yuv8 rgb_to_yuv(Rgb8 rgb, AVColorSpace matrix, AVColorRange range) {
             clamp8(std::lround(128 + c_scale * out[2]))};
 }
 
-void convert_matrix_yuv420p(AVFrame* frame, AVColorSpace from, AVColorSpace to) {
-    if (same_matrix(from, to)) return;
+void convert_yuv420p(AVFrame* frame, AVColorSpace from, AVColorRange from_range, AVColorSpace to,
+                     AVColorRange to_range) {
+    if (same_matrix(from, to) && from_range == to_range) return;
     Mat3 m = multiply(rgb_to_ypbpr(weights(to)), ypbpr_to_rgb(weights(from)));
-    // In limited-range code values: Y' = Y + a*(U-128) + b*(V-128); chroma rows have no Y term.
+    auto scales = [](AVColorRange range) {
+        bool full = range == AVCOL_RANGE_JPEG;
+        return std::array<double, 3>{full ? 0.0 : 16.0, full ? 255.0 : 219.0, full ? 255.0 : 224.0};
+    };
+    const auto [y_off_in, y_scale_in, c_scale_in] = scales(from_range);
+    const auto [y_off_out, y_scale_out, c_scale_out] = scales(to_range);
+    // In code values: Y' = y_gain * (Y - y_off_in) + y_off_out + a*(U-128) + b*(V-128), and chroma
+    // rows have no Y term, so chroma depends on chroma only.
     constexpr double one = 1 << 16;
-    const long ya = std::lround(m[0][1] * 219.0 / 224.0 * one), yb = std::lround(m[0][2] * 219.0 / 224.0 * one);
-    const long uu = std::lround(m[1][1] * one), uv = std::lround(m[1][2] * one);
-    const long vu = std::lround(m[2][1] * one), vv = std::lround(m[2][2] * one);
+    const long y_gain = std::lround(y_scale_out / y_scale_in * one);
+    const long ya = std::lround(m[0][1] * y_scale_out / c_scale_in * one);
+    const long yb = std::lround(m[0][2] * y_scale_out / c_scale_in * one);
+    const double c_gain = c_scale_out / c_scale_in;
+    const long uu = std::lround(m[1][1] * c_gain * one), uv = std::lround(m[1][2] * c_gain * one);
+    const long vu = std::lround(m[2][1] * c_gain * one), vv = std::lround(m[2][2] * c_gain * one);
+    const long y_in_offset = std::lround(y_off_in), y_out_offset = std::lround(y_off_out);
     const int chroma_w = (frame->width + 1) / 2, chroma_h = (frame->height + 1) / 2;
     for (int cy = 0; cy < chroma_h; ++cy) {
         std::uint8_t* u_row = frame->data[1] + std::ptrdiff_t(cy) * frame->linesize[1];
         std::uint8_t* v_row = frame->data[2] + std::ptrdiff_t(cy) * frame->linesize[2];
         for (int cx = 0; cx < chroma_w; ++cx) {
             long u = u_row[cx] - 128, v = v_row[cx] - 128;
-            long dy = (ya * u + yb * v + (1 << 15)) >> 16;
+            long chroma_term = ya * u + yb * v + (1 << 15);
             for (int ly = 2 * cy; ly < std::min(2 * cy + 2, frame->height); ++ly) {
                 std::uint8_t* y_row = frame->data[0] + std::ptrdiff_t(ly) * frame->linesize[0];
-                for (int lx = 2 * cx; lx < std::min(2 * cx + 2, frame->width); ++lx) y_row[lx] = clamp8(y_row[lx] + dy);
+                for (int lx = 2 * cx; lx < std::min(2 * cx + 2, frame->width); ++lx)
+                    y_row[lx] = clamp8(y_out_offset + ((y_gain * (y_row[lx] - y_in_offset) + chroma_term) >> 16));
             }
             u_row[cx] = clamp8(128 + ((uu * u + uv * v + (1 << 15)) >> 16));
             v_row[cx] = clamp8(128 + ((vu * u + vv * v + (1 << 15)) >> 16));
         }
     }
     frame->colorspace = to;
+    frame->color_range = to_range;
 }
 
 }  // namespace avpost::filters

@@ -73,18 +73,23 @@ const AVFrame* FrameConverter::convert(const AVFrame* source, AVColorSpace sourc
                                        nullptr));
     if (!scaler_) throw_input("frame conversion", std::string("swscale cannot convert from ") +
                                                       (desc->name ? desc->name : "?"));
-    // For RGB sources the target matrix applies; YUV->YUV keeps the matrix (fixed below).
-    const int* source_coefficients = sws_getCoefficients(rgb ? target_.matrix : source_matrix);
+    // RGB sources are converted by swscale into the target matrix and range. YCbCr sources are
+    // only resampled (same tables and range on both sides), then converted exactly below.
     const int* target_coefficients = sws_getCoefficients(target_.matrix);
-    sws_setColorspaceDetails(scaler_.get(), source_coefficients, source_range == AVCOL_RANGE_JPEG, target_coefficients,
-                             target_.range == AVCOL_RANGE_JPEG, 0, 1 << 16, 1 << 16);
+    const bool source_full = source_range == AVCOL_RANGE_JPEG, target_full = target_.range == AVCOL_RANGE_JPEG;
+    sws_setColorspaceDetails(scaler_.get(), target_coefficients, rgb ? 1 : source_full, target_coefficients,
+                             rgb ? target_full : source_full, 0, 1 << 16, 1 << 16);
 
     if (!output_) output_ = media::make_video_frame(target_.format, target_.width, target_.height);
     // A previous frame may still be referenced downstream (e.g. by an encoder).
     check_av(av_frame_make_writable(output_.get()), "av_frame_make_writable (converter)");
     check_av(sws_scale(scaler_.get(), planes, strides, 0, crop.height, output_->data, output_->linesize),
              "sws_scale");
-    if (matrix_change) convert_matrix_yuv420p(output_.get(), source_matrix, target_.matrix);
+    if (!rgb && (matrix_change || source_range != target_.range)) {
+        if (target_.format != AV_PIX_FMT_YUV420P)
+            throw_input("frame conversion", "matrix or range changes need a yuv420p target");
+        convert_yuv420p(output_.get(), source_matrix, source_range, target_.matrix, target_.range);
+    }
     output_->pts = source->pts;
     output_->best_effort_timestamp = source->best_effort_timestamp;
     output_->pkt_duration = source->pkt_duration;

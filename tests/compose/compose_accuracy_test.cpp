@@ -111,3 +111,29 @@ TEST(ComposeAccuracy, SolidColourBackgroundIsExactInHd) {
                                       " -of compact=p=0:nk=1 " + quote(dir.file("o.mkv")));
     EXPECT_NE(probe.out.find("tv|bt709|bt709|bt709"), std::string::npos) << probe.out;
 }
+
+TEST(ComposeAccuracy, AvatarInAnotherMatrixAndRangeIsConvertedExactly) {
+    TempDir dir;
+    // Pure red as an SD (BT.601, limited) avatar and as a full-range (yuvj420p) one, each placed
+    // on an HD canvas: the output must be BT.709 limited-range red, Y=63 U=102 V=240.
+    run_ffmpeg("-f lavfi -i color=red:s=320x240:r=25:d=0.2,format=rgb24 -vf scale=out_color_matrix=bt601:out_range=tv,format=yuv420p "
+               "-c:v libx264 -qp 0 -color_range tv -colorspace smpte170m " + quote(dir.file("sd.mp4")));
+    run_ffmpeg("-f lavfi -i color=red:s=320x240:r=25:d=0.2,format=rgb24 -vf scale=out_color_matrix=bt709:out_range=pc,format=yuvj420p "
+               "-c:v libx264 -qp 0 -color_range pc -colorspace bt709 " + quote(dir.file("full.mp4")));
+    run_ffmpeg("-f lavfi -i color=white:s=320x240:r=25:d=0.2 -c:v libx264 -qp 0 -pix_fmt yuv420p " +
+               quote(dir.file("opaque.mp4")));
+    for (const char* avatar : {"sd.mp4", "full.mp4"}) {
+        std::string out = dir.file(std::string(avatar) + ".mkv");
+        CommandResult r = run_avpost("compose --video " + quote(dir.file(avatar)) + " --mask " + quote(dir.file("opaque.mp4")) +
+                                     " --background '#000000' --canvas 1280x720 --fit none --vcodec ffv1 -o " + quote(out));
+        ASSERT_EQ(r.exit_code, 0) << r.err;
+        auto frames = decode_video(out, 1);
+        ASSERT_EQ(frames.size(), 1u);
+        const YuvFrame& f = frames[0];
+        SCOPED_TRACE(avatar);
+        EXPECT_NEAR(f.Y(640, 360), 63, 2);
+        EXPECT_NEAR(f.U(320, 180), 102, 2);
+        EXPECT_NEAR(f.V(320, 180), 240, 2);
+        EXPECT_EQ(f.Y(10, 10), 16);  // the black background, limited range
+    }
+}

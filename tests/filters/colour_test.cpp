@@ -48,7 +48,7 @@ TEST(Colour, MatrixConversionMatchesDirectConversion) {
         frame->data[1][i] = c.u;
         frame->data[2][i] = c.v;
     }
-    convert_matrix_yuv420p(frame.get(), AVCOL_SPC_SMPTE170M, AVCOL_SPC_BT709);
+    convert_yuv420p(frame.get(), AVCOL_SPC_SMPTE170M, AVCOL_RANGE_MPEG, AVCOL_SPC_BT709, AVCOL_RANGE_MPEG);
     for (int i = 0; i < 6; ++i) {
         Yuv8 expected = rgb_to_yuv(colours[i], AVCOL_SPC_BT709, AVCOL_RANGE_MPEG);
         EXPECT_LE(std::abs(frame->data[0][2 * i] - expected.y), 1) << i;
@@ -56,4 +56,25 @@ TEST(Colour, MatrixConversionMatchesDirectConversion) {
         EXPECT_LE(std::abs(frame->data[1][i] - expected.u), 1) << i;
         EXPECT_LE(std::abs(frame->data[2][i] - expected.v), 1) << i;
     }
+}
+
+TEST(Colour, RangeAndMatrixConversionTogether) {
+    // Full-range BT.709 in, limited-range BT.601 out, and back: each must equal direct encoding.
+    const Rgb8 colours[] = {{255, 0, 0}, {0, 177, 64}, {255, 255, 255}, {0, 0, 0}, {30, 58, 138}, {245, 158, 11}};
+    auto frame = avpost::media::make_video_frame(AV_PIX_FMT_YUV420P, 12, 2);
+    for (int i = 0; i < 6; ++i) {
+        Yuv8 c = rgb_to_yuv(colours[i], AVCOL_SPC_BT709, AVCOL_RANGE_JPEG);
+        for (int dy = 0; dy < 2; ++dy)
+            for (int dx = 0; dx < 2; ++dx) frame->data[0][dy * frame->linesize[0] + 2 * i + dx] = c.y;
+        frame->data[1][i] = c.u;
+        frame->data[2][i] = c.v;
+    }
+    convert_yuv420p(frame.get(), AVCOL_SPC_BT709, AVCOL_RANGE_JPEG, AVCOL_SPC_SMPTE170M, AVCOL_RANGE_MPEG);
+    for (int i = 0; i < 6; ++i) {
+        Yuv8 expected = rgb_to_yuv(colours[i], AVCOL_SPC_SMPTE170M, AVCOL_RANGE_MPEG);
+        EXPECT_LE(std::abs(frame->data[0][2 * i] - expected.y), 1) << i;
+        EXPECT_LE(std::abs(frame->data[1][i] - expected.u), 1) << i;
+        EXPECT_LE(std::abs(frame->data[2][i] - expected.v), 1) << i;
+    }
+    EXPECT_EQ(frame->color_range, AVCOL_RANGE_MPEG);
 }

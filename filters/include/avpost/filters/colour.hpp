@@ -35,9 +35,11 @@ AVColorTransferCharacteristic transfer_for(AVColorSpace matrix);
 
 Yuv8 rgb_to_yuv(Rgb8 rgb, AVColorSpace matrix, AVColorRange range);
 
-// Changes the matrix of an 8-bit limited-range yuv420p frame in place. Chroma is shared by each
-// 2x2 block, so the change is exact per block: Y' depends on the block's chroma, chroma only on
-// chroma.
-void convert_matrix_yuv420p(AVFrame* frame, AVColorSpace from, AVColorSpace to);
+// Changes the matrix and range of an 8-bit yuv420p frame in place, straight from YCbCr to YCbCr.
+// Chroma is shared by each 2x2 block, so the change is exact per block: Y' depends on the pixel's
+// Y and the block's chroma, chroma only on chroma. (swscale is not trusted with this: for YCbCr
+// to YCbCr it skips range changes on some paths and detours through RGB on others.)
+void convert_yuv420p(AVFrame* frame, AVColorSpace from, AVColorRange from_range, AVColorSpace to,
+                     AVColorRange to_range);
 
 }  // namespace avpost::filters
