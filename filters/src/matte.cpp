@@ -97,6 +97,9 @@ const cv::Mat& MatteBuilder::build(const AVFrame* mask) {
                                             mask->width, mask->height, AV_PIX_FMT_GRAY8, SWS_POINT, nullptr, nullptr,
                                             nullptr));
         if (!to_gray_) throw_input("mask", "cannot read its pixel format as grey");
+        // RGB mattes are full range: white must stay 255, not become limited-range 235.
+        const int* table = sws_getCoefficients(SWS_CS_DEFAULT);
+        sws_setColorspaceDetails(to_gray_.get(), table, 1, table, 1, 0, 1 << 16, 1 << 16);
         if (!gray_ || gray_->width != mask->width || gray_->height != mask->height)
             gray_ = media::make_video_frame(AV_PIX_FMT_GRAY8, mask->width, mask->height);
         check_av(sws_scale(to_gray_.get(), mask->data, mask->linesize, 0, mask->height, gray_->data, gray_->linesize),

@@ -127,3 +127,15 @@ TEST(Despill, RemovesBackdropChromaNearTheEdgeOnly) {
     EXPECT_EQ(avatar->data[1][8 * avatar->linesize[1] + 5], green.u);
     EXPECT_THROW(Despill({128, 128, 128}, AVCOL_SPC_BT709, AVCOL_RANGE_MPEG), avpost::Error);
 }
+
+TEST(Matte, RgbMaskWhiteIsOpaqueAndBlackTransparent) {
+    FramePtr mask = make_video_frame(AV_PIX_FMT_RGB24, 16, 16);
+    for (int y = 0; y < 16; ++y)
+        for (int x = 0; x < 16; ++x)
+            for (int c = 0; c < 3; ++c) mask->data[0][y * mask->linesize[0] + 3 * x + c] = x < 8 ? 255 : 0;
+    MatteBuilder m({}, mask_is_limited(MaskRange::automatic, AVCOL_RANGE_UNSPECIFIED, AV_CODEC_ID_PNG, AV_PIX_FMT_RGB24),
+                   16, 16);
+    const cv::Mat& a = m.build(mask.get());
+    EXPECT_EQ(a.at<std::uint8_t>(4, 2), 255);
+    EXPECT_EQ(a.at<std::uint8_t>(4, 12), 0);
+}
