@@ -28,7 +28,7 @@ protected:
     }
     void TearDown() override {
         if (server) server->stop();
-        if (!root.empty()) fs::remove_all(root);
+        if (!root.empty()) remove_with_siblings(root);
     }
     SyncOptions library_options(int jobs = 1) {
         SyncOptions s;

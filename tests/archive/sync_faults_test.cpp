@@ -4,6 +4,7 @@
 #include "sync_test_support.hpp"
 
 #include <atomic>
+#include <sys/resource.h>
 
 #include "avpost/archive/local_store.hpp"
 #include "avpost/archive/sync.hpp"
@@ -80,7 +81,7 @@ public:
 class ArchiveSyncFaults : public ::testing::Test {
 protected:
     void SetUp() override { root = make_temp_dir("faults"); }
-    void TearDown() override { fs::remove_all(root); }
+    void TearDown() override { remove_with_siblings(root); }
     SyncOptions options() {
         SyncOptions s;
         s.vendor = net::Vendor::a2v;
@@ -280,4 +281,39 @@ TEST_F(ArchiveSyncFaults, ALeaseIsKeptAliveWhileADownloadOutlastsIt) {
     sync.join();
     EXPECT_EQ(taken, 0) << "a claim being downloaded was taken over after its lease";
     EXPECT_EQ(report.verified, 2) << to_json(report).dump();
+}
+
+TEST_F(ArchiveSyncFaults, AFullDiskLeavesCatalogAndStoreConsistentAndTheNextRunFinishes) {
+    FakeA2v fake;
+    ::setenv("AVPOST_A2V_BASE_URL", fake.http.url("").c_str(), 1);
+    ::setenv("A2V_TOKEN", "fake-token", 1);
+    ::setenv("AVPOST_HTTP_MAX_ATTEMPTS", "2", 1);
+    // No file of the process may grow past the limit, as on a full disk: at 100 KB the catalog's
+    // write-ahead log hits it first, at 120 KB the 122 KB downloads do.
+    for (rlim_t kb : {100, 120}) {
+        Background limited({"archive", "--archive", root.string(), "sync", "--vendor", "a2v", "--json"},
+                           root.parent_path(), root.filename().string() + "-full" + std::to_string(kb), [kb] {
+                               ::signal(SIGXFSZ, SIG_IGN);
+                               rlimit limit{kb * 1024, kb * 1024};
+                               ::setrlimit(RLIMIT_FSIZE, &limit);
+                           });
+        int rc = limited.wait();
+        EXPECT_NE(rc, 0) << read_file(limited.out);
+        std::string said = read_file(limited.err) + read_file(limited.out);
+        EXPECT_TRUE(said.find("File too large") != std::string::npos || said.find("disk I/O error") != std::string::npos)
+            << said;
+        for (auto& [name, a] : assets()) EXPECT_NE(a.state, AssetState::verified) << name;
+        EXPECT_EQ(count_files(root / "a2v", ".mp4"), 0) << "a partial file reached the store";
+    }
+
+    auto r = run(avpost_cmd(root, "sync --vendor a2v --json"));
+    ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
+    EXPECT_EQ(nlohmann::json::parse(r.out)["verified"], 2);
+    std::string expected = sha256_hex(fake.files["good.mp4"]);
+    for (auto& [name, a] : assets()) {
+        EXPECT_EQ(a.state, AssetState::verified) << name;
+        EXPECT_EQ(a.sha256, expected) << name;
+    }
+    EXPECT_EQ(count_files(root / "a2v", ".mp4"), 2);
+    EXPECT_EQ(count_files(root, ".part"), 0);
 }

@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <functional>
 #include <thread>
 #include <vector>
 
@@ -101,7 +102,9 @@ inline std::vector<nlohmann::json> json_lines(const std::string& out) {
 struct Background {
     pid_t pid = -1;
     fs::path out, err;
-    Background(const std::vector<std::string>& args, const fs::path& dir, const std::string& label) {
+    // `in_child` runs in the child before exec (limits, signal dispositions).
+    Background(const std::vector<std::string>& args, const fs::path& dir, const std::string& label,
+               const std::function<void()>& in_child = {}) {
         out = dir / (label + ".out");
         err = dir / (label + ".err");
         pid = ::fork();
@@ -109,6 +112,7 @@ struct Background {
             std::FILE* o = std::freopen(out.c_str(), "w", stdout);
             std::FILE* e = std::freopen(err.c_str(), "w", stderr);
             if (!o || !e) ::_exit(127);
+            if (in_child) in_child();
             std::vector<char*> argv;
             argv.push_back(const_cast<char*>(AVPOST_BINARY));
             for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
@@ -167,6 +171,16 @@ private:
     int port_ = 0;
     std::thread thread_;
 };
+
+// Removes `dir` and the files tests put beside it ("DIR-label.out", ...).
+inline void remove_with_siblings(const fs::path& dir) {
+    if (dir.empty()) return;
+    std::string prefix = dir.filename().string() + "-";
+    std::error_code ec;
+    for (auto& e : fs::directory_iterator(dir.parent_path(), ec))
+        if (e.path().filename().string().starts_with(prefix)) fs::remove_all(e.path(), ec);
+    fs::remove_all(dir, ec);
+}
 
 inline int count_files(const fs::path& root, const std::string& suffix) {
     int n = 0;
