@@ -317,3 +317,21 @@ TEST_F(ArchiveSyncFaults, AFullDiskLeavesCatalogAndStoreConsistentAndTheNextRunF
     EXPECT_EQ(count_files(root / "a2v", ".mp4"), 2);
     EXPECT_EQ(count_files(root, ".part"), 0);
 }
+
+TEST_F(ArchiveSyncFaults, AStoredButUnverifiedFileIsVerifiedByTheNextSync) {
+    FakeA2v fake;
+    std::int64_t stale = 0;
+    {
+        // A run that stopped right after the store confirmed a file, before it was read back.
+        Catalog c(Catalog::file_in(root));
+        LocalStore store(root);
+        stale = c.add_asset(add_job(c, "a2v", "vold"), "avatar", "avatar.mp4", "");
+        ASSERT_TRUE(c.claim(stale, "gone", std::chrono::seconds(60)));
+        archive_claimed_file(c, store, c.asset(stale), "gone", sample_video());
+        ASSERT_EQ(c.asset(stale).state, AssetState::stored);
+    }
+    SyncReport r = sync_vendor(options(), api(fake));
+    EXPECT_EQ(r.verified, 3) << to_json(r).dump();  // vfake1's two files and the stale one
+    Catalog c(Catalog::file_in(root));
+    EXPECT_EQ(c.asset(stale).state, AssetState::verified);
+}
