@@ -40,6 +40,7 @@ protected:
         api.credentials.api_key = server->options().akool_client_secret;
         api.http = quick_http();
         o.vendor_api = [api] { return make_vendor_api(api); };
+        o.catalog.busy_timeout = std::chrono::milliseconds(200);
         receiver = std::make_unique<WebhookReceiver>(o);
         receiver->install(http.server);
         http.start();
@@ -125,6 +126,28 @@ TEST_F(ArchiveServe, AReplayIsAcknowledgedWithoutASecondRowAndOldNewsNeverStepsB
     EXPECT_EQ(c.find_job("akool", "job-a")->status, "4");
     EXPECT_EQ(receiver->counters().accepted, 2);
     EXPECT_EQ(receiver->counters().repeats, 2);
+}
+
+TEST_F(ArchiveServe, ACallbackThatCannotBeRecordedGets500AndItsRedeliveryIsRecorded) {
+    auto body = net::akool::make_webhook_body({{"_id", "job-b"}, {"status", 2}}, creds, now_ms(), "41");
+    {
+        // Another process holds the catalog's write lock for longer than the receiver waits.
+        Catalog other(Catalog::file_in(root));
+        ASSERT_EQ(sqlite3_exec(other.handle(), "BEGIN EXCLUSIVE", nullptr, nullptr, nullptr), SQLITE_OK);
+        auto res = post(body.dump());
+        ASSERT_TRUE(res);
+        EXPECT_EQ(res->status, 500);
+        sqlite3_exec(other.handle(), "ROLLBACK", nullptr, nullptr, nullptr);
+    }
+    EXPECT_TRUE(jobs().empty());
+    // Akool delivers the same callback again: the verifier has seen it, but it was never recorded.
+    auto again = post(body.dump());
+    ASSERT_TRUE(again);
+    EXPECT_EQ(again->status, 200);
+    auto all = jobs();
+    ASSERT_EQ(all.size(), 1u);
+    EXPECT_EQ(all[0].vendor_job_id, "job-b");
+    EXPECT_EQ(receiver->counters().errors, 1);
 }
 
 TEST_F(ArchiveServe, ASandboxRenderIsRecordedAndArchivedFromItsCallbacks) {

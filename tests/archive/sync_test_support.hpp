@@ -157,6 +157,7 @@ public:
     httplib::Server server;
     ~TinyServer() { stop(); }
     void start() {
+        server.set_keep_alive_timeout(1);  // stop() waits for idle keep-alive connections
         port_ = server.bind_to_any_port("127.0.0.1");
         thread_ = std::thread([this] { server.listen_after_bind(); });
         while (!server.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));

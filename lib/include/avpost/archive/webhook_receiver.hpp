@@ -22,6 +22,7 @@ struct WebhookReceiverOptions {
     SyncOptions archive;          // vendor akool, archive root, store, staging
     VendorApiFactory vendor_api;  // fresh links when one has expired
     bool catch_up_on_start = true;  // the worker first syncs what earlier runs left pending
+    CatalogOptions catalog;         // busy timeout of the handlers' connection
 };
 
 struct WebhookCounters {
