@@ -299,3 +299,20 @@ TEST_F(ArchiveSync, MissingCredentialsFailClearly) {
     auto r = run(avpost_cmd(root, "sync --vendor a2v"));
     EXPECT_EQ(r.exit_code, 10) << r.err;
 }
+
+TEST_F(ArchiveSync, WatchPrintsOneJsonObjectPerRoundAndKeepsGoingThroughAnOutage) {
+    start();
+    finished_a2v_renders(*server, 1);
+    sandbox::Fault outage;  // the first round cannot list
+    outage.path_prefix = "/v1/a2v/video.list";
+    outage.http_status = 503;
+    outage.count = 3;  // every attempt of the first round (AVPOST_HTTP_MAX_ATTEMPTS=3)
+    server->add_fault(outage);
+    auto r = run(avpost_cmd(root, "sync --vendor a2v --watch 0.1 --rounds 3 --json"));
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    auto rounds = json_lines(r.out);
+    ASSERT_EQ(rounds.size(), 2u) << r.out;  // the failed round printed an error instead
+    EXPECT_NE(r.err.find("round 1"), std::string::npos) << r.err;
+    EXPECT_EQ(rounds[0]["verified"], 2);
+    EXPECT_TRUE(rounds[1]["items"].empty());
+}
