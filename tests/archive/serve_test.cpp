@@ -150,6 +150,44 @@ TEST_F(ArchiveServe, ACallbackThatCannotBeRecordedGets500AndItsRedeliveryIsRecor
     EXPECT_EQ(receiver->counters().errors, 1);
 }
 
+TEST_F(ArchiveServe, ACompletedCallbackWithoutItsLinkIsArchivedByTheNextSync) {
+    // Create a real job, then tell the receiver it completed but leave the url out.
+    net::akool::ClientOptions o;
+    o.base_url = server->base_url();
+    o.credentials.api_key = server->options().akool_client_secret;
+    o.http = quick_http();
+    net::akool::Client akool(o);
+    net::akool::TalkingAvatarRequest req;
+    net::akool::Element avatar;
+    avatar.type = "avatar";
+    avatar.avatar_id = "Yasmin_in_White_shirt_20231121";
+    avatar.scale_x = avatar.scale_y = 1;
+    avatar.offset_x = avatar.offset_y = 0;
+    net::akool::Element audio;
+    audio.type = "audio";
+    audio.input_text = "Hello there";
+    audio.voice_id = "6889b628662160e2caad5dbc";
+    req.avatar_from = 2;
+    req.elements = {avatar, audio};
+    auto created = akool.create_talking_avatar(req);
+    auto body = net::akool::make_webhook_body({{"_id", created.id}, {"status", 3}}, creds, now_ms(), "51");
+    EXPECT_EQ(post(body.dump())->status, 200);
+    net::WaitOptions w;
+    w.timeout = std::chrono::seconds(60);
+    w.initial_interval = std::chrono::milliseconds(50);
+    w.max_interval = std::chrono::milliseconds(200);
+    net::wait_for_job([&] { return net::to_job_status(akool.video_info(created.id)); }, w);
+    SyncOptions s;
+    s.vendor = net::Vendor::akool;
+    s.archive_root = root;
+    fs::path r = root;
+    s.open_store = [r] { return std::make_unique<LocalStore>(r); };
+    s.http = quick_http();
+    net::akool::ClientOptions api = o;
+    SyncReport report = sync_vendor(s, [api] { return make_vendor_api(api); });
+    EXPECT_EQ(report.verified, 1) << to_json(report).dump();
+}
+
 TEST_F(ArchiveServe, ASandboxRenderIsRecordedAndArchivedFromItsCallbacks) {
     net::akool::ClientOptions o;
     o.base_url = server->base_url();

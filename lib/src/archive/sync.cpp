@@ -73,6 +73,10 @@ bool is_finished_status(std::string_view vendor, std::string_view status) {
     return vendor == "akool" ? status == "3" || status == "4" : status == "finished" || status == "error";
 }
 
+bool is_failed_status(std::string_view vendor, std::string_view status) {
+    return vendor == "akool" ? status == "4" : status == "error";
+}
+
 std::string host_name() {
     char buf[256] = {};
     if (::gethostname(buf, sizeof buf - 1) != 0) return "localhost";
@@ -346,8 +350,9 @@ SyncReport sync_vendor(const SyncOptions& options, const VendorApiFactory& vendo
             if (row.job.vendor != report.vendor) continue;
             if (row.asset.state == AssetState::pending) ids.insert(row.job.vendor_job_id);
         }
+        // (A finished job without assets came from a report without its link: ask again.)
         for (const JobRecord& job : catalog.jobs_without_assets(report.vendor))
-            if (!is_finished_status(job.vendor, job.status)) ids.insert(job.vendor_job_id);
+            if (!is_failed_status(job.vendor, job.status)) ids.insert(job.vendor_job_id);
         for (const std::string& id : ids) {
             throw_if_interrupted();
             try {
