@@ -335,3 +335,18 @@ TEST_F(ArchiveSyncFaults, AStoredButUnverifiedFileIsVerifiedByTheNextSync) {
     Catalog c(Catalog::file_in(root));
     EXPECT_EQ(c.asset(stale).state, AssetState::verified);
 }
+
+TEST_F(ArchiveSyncFaults, ATransientFailureBecomesFinalAfterTheLastAllowedAttempt) {
+    FakeA2v fake;
+    fake.error_status = 503;
+    SyncOptions o = options();
+    o.fetch.max_claims = 2;
+    SyncReport first = sync_vendor(o, api(fake));
+    EXPECT_EQ(first.retry_later, 2) << to_json(first).dump();
+    SyncReport second = sync_vendor(o, api(fake));
+    EXPECT_EQ(second.failed, 2) << to_json(second).dump();
+    for (auto& [name, a] : assets()) {
+        EXPECT_EQ(a.state, AssetState::failed) << name;
+        EXPECT_NE(a.error.find("gave up after 2 attempts"), std::string::npos) << a.error;
+    }
+}

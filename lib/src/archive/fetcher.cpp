@@ -132,6 +132,10 @@ FetchOutcome fetch_claimed_asset(Catalog& catalog, ArchiveStore& store, net::Htt
 
     auto give_up = [&](const std::string& error, bool retryable) {
         out.error = safe_text(error);
+        if (retryable && claimed.attempts >= options.max_claims) {  // not worth another run
+            retryable = false;
+            out.error = "gave up after " + std::to_string(claimed.attempts) + " attempts: " + out.error;
+        }
         out.state = retryable ? "pending" : "failed";
         catalog.release(claimed.id, owner, out.error, retryable);
     };

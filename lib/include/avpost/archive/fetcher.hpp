@@ -31,6 +31,7 @@ struct FetchOptions {
     std::filesystem::path staging_dir;   // downloads land here first (ARCHIVE/partial)
     std::chrono::seconds lease{600};     // claim lease, renewed while a download runs
     int max_link_refreshes = 2;          // fresh links asked for after 403s before giving up
+    int max_claims = 20;                 // runs that may try an asset before a transient failure is final
     int probe_frames = 3;                // frames that must decode before a video counts
     net::RetryPolicy retry = [] {
         net::RetryPolicy p;
