@@ -98,6 +98,14 @@ TEST_F(ArchiveSync, SyncArchivesVideoAndMaskVerifiedWithHashesAndMediaFacts) {
     }
     EXPECT_EQ(count_files(root / "partial", ""), 0) << "staging files left behind";
 
+    // The signatures of the vendor's links are nowhere: not in the catalog, not in the output.
+    std::string catalog_bytes = read_file(Catalog::file_in(root)) + read_file(root / "catalog.db-wal");
+    ASSERT_FALSE(catalog_bytes.empty());
+    EXPECT_EQ(catalog_bytes.find("Signature"), std::string::npos);
+    std::regex signed_query("Signature=[0-9a-f]{8}");
+    EXPECT_FALSE(std::regex_search(r.out, signed_query));
+    EXPECT_FALSE(std::regex_search(r.err, signed_query));
+
     // A second run has nothing to do.
     auto again = run(avpost_cmd(root, "sync --vendor a2v --json"));
     ASSERT_EQ(again.exit_code, 0) << again.err;
