@@ -146,7 +146,7 @@ CommandSpec fetch_command() {
                     net::HttpClient http(download_http_options(env));
                     net::Downloader downloader(http);
                     net::DownloadOptions options;
-                    options.verify = [](const std::filesystem::path& p) { net::verify_decodable_video(p); };
+                    options.verify = [](const std::filesystem::path& p, const std::string&) { net::verify_decodable_video(p); };
                     // Ids come from the vendor: keep only safe characters in file names.
                     std::string stem;
                     for (char c : s.id) stem += std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' ? c : '_';

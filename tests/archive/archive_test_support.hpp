@@ -12,7 +12,7 @@
 #include <string>
 
 #include "avpost/archive/catalog.hpp"
-#include "avpost/archive/sha256.hpp"
+#include "avpost/core/sha256.hpp"
 
 namespace avpost::test {
 

@@ -2,6 +2,7 @@
 // with Range + If-Range, a changed file restarted, an expired link, error bodies kept out.
 #include <gtest/gtest.h>
 
+#include "avpost/core/sha256.hpp"
 #include "avpost/net/a2v_client.hpp"
 #include "avpost/net/downloader.hpp"
 #include "avpost/net/render_job.hpp"
@@ -43,7 +44,7 @@ protected:
         DownloadOptions o;
         o.retry.initial_delay = std::chrono::milliseconds(10);
         o.retry.max_delay = std::chrono::milliseconds(50);
-        o.verify = [](const fs::path& p) { verify_decodable_video(p); };
+        o.verify = [](const fs::path& p, const std::string&) { verify_decodable_video(p); };
         return o;
     }
 
@@ -99,6 +100,9 @@ TEST_F(NetDownload, ConnectionCutMidwayIsResumedWithRange) {
     EXPECT_EQ(r.restarts, 0);
     EXPECT_EQ(avpost::test::slurp(dir / "video.mp4"), avpost::test::slurp(dir / "reference.mp4"));
     EXPECT_EQ(server->stats().statuses[206], 1);
+    // The hash taken while streaming covers the bytes of both transfers.
+    EXPECT_EQ(r.sha256, full.sha256);
+    EXPECT_EQ(r.sha256, avpost::sha256_file(dir / "video.mp4").sha256);
 }
 
 TEST_F(NetDownload, PartialFileFromAnotherVersionIsRestarted) {
@@ -111,6 +115,7 @@ TEST_F(NetDownload, PartialFileFromAnotherVersionIsRestarted) {
     EXPECT_EQ(r.restarts, 1);
     EXPECT_EQ(r.resumes, 0);
     EXPECT_NO_THROW(verify_decodable_video(dir / "video.mp4"));
+    EXPECT_EQ(r.sha256, avpost::sha256_file(dir / "video.mp4").sha256);  // the stale bytes are not in it
 }
 
 TEST_F(NetDownload, AlreadyCompletePartIsFinishedVia416) {
@@ -122,6 +127,7 @@ TEST_F(NetDownload, AlreadyCompletePartIsFinishedVia416) {
     auto r = d.download(video, dir / "video.mp4", verified());
     EXPECT_EQ(r.bytes, full.bytes);
     EXPECT_EQ(avpost::test::slurp(dir / "video.mp4"), avpost::test::slurp(dir / "ref.mp4"));
+    EXPECT_EQ(r.sha256, full.sha256);
 }
 
 TEST_F(NetDownload, ExpiredLinkIsTypedAndWritesNothing) {

@@ -1,6 +1,6 @@
 #include "avpost/archive/archiver.hpp"
 
-#include "avpost/archive/sha256.hpp"
+#include "avpost/core/sha256.hpp"
 #include "avpost/core/error.hpp"
 #include "avpost/core/log.hpp"
 #include "avpost/media/video_source.hpp"

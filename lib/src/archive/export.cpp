@@ -5,7 +5,7 @@
 
 #include <cstring>
 
-#include "avpost/archive/sha256.hpp"
+#include "avpost/core/sha256.hpp"
 #include "avpost/core/atomic_output.hpp"
 #include "avpost/core/error.hpp"
 

@@ -7,7 +7,7 @@
 #include <mutex>
 #include <thread>
 
-#include "avpost/archive/sha256.hpp"
+#include "avpost/core/sha256.hpp"
 #include "avpost/core/error.hpp"
 #include "avpost/core/interrupt.hpp"
 #include "avpost/core/log.hpp"
@@ -195,14 +195,14 @@ FetchOutcome fetch_claimed_asset(Catalog& catalog, ArchiveStore& store, net::Htt
                     if (keeper.lost())
                         throw Error(ErrorDomain::sqlite, "renew claim", 0, "the claim is no longer held (taken over)");
                 };
-                dl.verify = [&](const fs::path& file) {
+                dl.verify = [&](const fs::path& file, const std::string& sha256) {
                     std::int64_t size = std::int64_t(fs::file_size(file));
                     if (announced > 0 && size != announced)
                         throw_input("download of " + claimed.name, "got " + std::to_string(size) +
                                                                         " bytes but the server announced " +
                                                                         std::to_string(announced));
                     if (video) probe_media(file, options.probe_frames);  // throws when not decodable video
-                    digest = sha256_file(file);
+                    digest = {size, sha256};  // hashed while it downloaded: no second read
                 };
                 try {
                     net::DownloadResult r = downloader.download(url, dest, dl);

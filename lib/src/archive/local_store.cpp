@@ -9,7 +9,7 @@
 #include <cstdlib>
 #include <vector>
 
-#include "avpost/archive/sha256.hpp"
+#include "avpost/core/sha256.hpp"
 #include "avpost/core/atomic_output.hpp"
 #include "avpost/core/error.hpp"
 #include "avpost/core/log.hpp"

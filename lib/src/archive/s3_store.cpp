@@ -10,7 +10,7 @@
 #include <thread>
 
 #include "avpost/archive/catalog.hpp"
-#include "avpost/archive/sha256.hpp"
+#include "avpost/core/sha256.hpp"
 #include "avpost/core/error.hpp"
 #include "avpost/core/log.hpp"
 #include "avpost/net/curl_handles.hpp"

@@ -4,7 +4,7 @@
 #include <cctype>
 #include <ctime>
 
-#include "avpost/archive/sha256.hpp"
+#include "avpost/core/sha256.hpp"
 #include "avpost/core/error.hpp"
 
 namespace avpost::archive {

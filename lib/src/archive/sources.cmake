@@ -1,6 +1,5 @@
 # The archive: SQLite catalog, local and S3 stores (SigV4 over libcurl), verify.
 target_sources(avpost_lib PRIVATE
-  ${CMAKE_CURRENT_LIST_DIR}/sha256.cpp
   ${CMAKE_CURRENT_LIST_DIR}/catalog.cpp
   ${CMAKE_CURRENT_LIST_DIR}/store.cpp
   ${CMAKE_CURRENT_LIST_DIR}/local_store.cpp

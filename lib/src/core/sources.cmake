@@ -4,4 +4,6 @@ target_sources(avpost_lib PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/progress.cpp
   ${CMAKE_CURRENT_LIST_DIR}/atomic_output.cpp
   ${CMAKE_CURRENT_LIST_DIR}/interrupt.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/sha256.cpp
 )
+target_link_libraries(avpost_lib PUBLIC OpenSSL::Crypto)

@@ -1,5 +1,7 @@
 #include "avpost/net/crypto.hpp"
 
+#include "avpost/core/sha256.hpp"
+
 #include <memory>
 #include <openssl/crypto.h>
 #include <openssl/err.h>
@@ -73,16 +75,7 @@ std::string aes_cbc(bool encrypt, std::string_view input, std::string_view key, 
 
 }  // namespace
 
-std::string hex_encode(std::string_view bytes) {
-    static const char digits[] = "0123456789abcdef";
-    std::string out;
-    out.reserve(bytes.size() * 2);
-    for (unsigned char c : bytes) {
-        out += digits[c >> 4];
-        out += digits[c & 15];
-    }
-    return out;
-}
+std::string hex_encode(std::string_view bytes) { return to_hex(bytes); }
 
 std::string hex_decode(std::string_view hex) {
     auto value = [](char c) -> int {
@@ -103,16 +96,9 @@ std::string hex_decode(std::string_view hex) {
 }
 
 std::string sha1_hex(std::string_view data) { return digest_hex(EVP_sha1(), data, "SHA-1"); }
-std::string sha256_hex(std::string_view data) { return digest_hex(EVP_sha256(), data, "SHA-256"); }
+std::string sha256_hex(std::string_view data) { return avpost::sha256_hex(data); }
 
-std::string hmac_sha256_hex(std::string_view key, std::string_view data) {
-    unsigned char out[EVP_MAX_MD_SIZE];
-    unsigned int len = 0;
-    if (!HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(data.data()),
-              data.size(), out, &len))
-        throw_openssl("HMAC-SHA256");
-    return hex_encode(std::string_view(reinterpret_cast<char*>(out), len));
-}
+std::string hmac_sha256_hex(std::string_view key, std::string_view data) { return to_hex(hmac_sha256(key, data)); }
 
 std::string base64_encode(std::string_view bytes) {
     std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');

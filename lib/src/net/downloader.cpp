@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "avpost/core/log.hpp"
+#include "avpost/core/sha256.hpp"
 #include "avpost/net/redact.hpp"
 #include "avpost/net/service_error.hpp"
 
@@ -86,6 +87,7 @@ DownloadResult Downloader::download(const std::string& url, const fs::path& dest
         }
 
         FilePtr file;
+        std::unique_ptr<Sha256> hash;  // of the whole file, kept up to date while it streams in
         std::string error_body;
         std::int64_t written = offset, total = 0;
         bool bad_range = false;
@@ -114,6 +116,9 @@ DownloadResult Downloader::download(const std::string& url, const fs::path& dest
                 }
                 file.reset(std::fopen(part.c_str(), status == 206 ? "ab" : "wb"));
                 if (!file) throw_errno("open " + part.string(), errno);
+                hash = std::make_unique<Sha256>();
+                // A resumed file's first bytes came from an earlier transfer (maybe another process).
+                if (status == 206) sha256_update_from_file(*hash, part, 0, offset);
                 if (!etag.empty()) {
                     std::ofstream(meta, std::ios::trunc) << etag << '\n';
                     result.etag = etag;
@@ -123,6 +128,7 @@ DownloadResult Downloader::download(const std::string& url, const fs::path& dest
             }
             if (std::fwrite(chunk.data(), 1, chunk.size(), file.get()) != chunk.size())
                 throw_errno("write " + part.string(), errno);
+            hash->update(chunk);
             written += static_cast<std::int64_t>(chunk.size());
             if (options.progress) options.progress(written, total);
             return true;
@@ -167,12 +173,14 @@ DownloadResult Downloader::download(const std::string& url, const fs::path& dest
                 continue;
             }
             result.bytes = size;
+            result.sha256 = hash ? hash->hex() : sha256_file(part).sha256;  // no body at all: empty file
             break;
         }
         if (status == 416) {
             auto [start, full] = parse_content_range(find_header(tr.headers, "content-range").value_or(""));
             if (full >= 0 && full == offset) {
                 result.bytes = offset;  // already complete
+                result.sha256 = sha256_file(part).sha256;
                 break;
             }
             fs::remove(part, ec);
@@ -196,7 +204,7 @@ DownloadResult Downloader::download(const std::string& url, const fs::path& dest
 
     if (options.verify) {
         try {
-            options.verify(part);
+            options.verify(part, result.sha256);
         } catch (...) {
             std::error_code ec;
             fs::remove(part, ec);  // complete but unusable: a retry must start over

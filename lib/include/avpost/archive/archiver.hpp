@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "avpost/archive/catalog.hpp"
-#include "avpost/archive/sha256.hpp"
+#include "avpost/core/sha256.hpp"
 #include "avpost/archive/store.hpp"
 
 namespace avpost::archive {

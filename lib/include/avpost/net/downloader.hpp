@@ -18,8 +18,9 @@ struct DownloadOptions {
         p.max_attempts = 8;
         return p;
     }();
-    // Run on the complete .part file before the rename; throws to reject it. Empty: none.
-    std::function<void(const std::filesystem::path&)> verify;
+    // Run on the complete .part file before the rename, with its SHA-256 (computed while the bytes
+    // streamed in); throws to reject it. Empty: none.
+    std::function<void(const std::filesystem::path& file, const std::string& sha256)> verify;
     std::function<void(std::int64_t done, std::int64_t total)> progress;  // total 0 when unknown
 };
 
@@ -27,6 +28,7 @@ struct DownloadResult {
     std::filesystem::path path;
     std::int64_t bytes = 0;
     std::string etag;
+    std::string sha256;  // of the complete file, lowercase hex
     int attempts = 0;   // transfers made
     int resumes = 0;    // transfers that continued a partial file (206)
     int restarts = 0;   // ranged requests answered with the whole file (200)

@@ -1,4 +1,4 @@
-#include "avpost/archive/sha256.hpp"
+#include "avpost/core/sha256.hpp"
 
 #include <fcntl.h>
 #include <openssl/err.h>
@@ -11,7 +11,7 @@
 
 #include "avpost/core/error.hpp"
 
-namespace avpost::archive {
+namespace avpost {
 namespace {
 
 [[noreturn]] void throw_openssl(std::string context) {
@@ -76,35 +76,41 @@ std::string to_hex(std::string_view bytes) {
     return out;
 }
 
-FileDigest sha256_file(const std::filesystem::path& file, std::int64_t offset, std::int64_t length) {
+std::int64_t sha256_update_from_file(Sha256& hash, const std::filesystem::path& file, std::int64_t offset,
+                                     std::int64_t length) {
     int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) throw_errno("open '" + file.string() + "' to hash", errno);
     struct Closer {
         int fd;
         ~Closer() { ::close(fd); }
     } closer{fd};
-    Sha256 h;
     std::vector<char> buf(1 << 20);
-    FileDigest d;
-    std::int64_t pos = offset;
-    while (length < 0 || d.size < length) {
+    std::int64_t done = 0, pos = offset;
+    while (length < 0 || done < length) {
         std::size_t want = buf.size();
-        if (length >= 0) want = std::size_t(std::min<std::int64_t>(std::int64_t(want), length - d.size));
+        if (length >= 0) want = std::size_t(std::min<std::int64_t>(std::int64_t(want), length - done));
         ssize_t n = ::pread(fd, buf.data(), want, pos);
         if (n < 0) {
             if (errno == EINTR) continue;
             throw_errno("read '" + file.string() + "' to hash", errno);
         }
         if (n == 0) break;
-        h.update(buf.data(), std::size_t(n));
-        d.size += n;
+        hash.update(buf.data(), std::size_t(n));
+        done += n;
         pos += n;
     }
-    if (length >= 0 && d.size != length)
-        throw_input("hash '" + file.string() + "'", "file ended after " + std::to_string(offset + d.size) +
+    if (length >= 0 && done != length)
+        throw_input("hash '" + file.string() + "'", "file ended after " + std::to_string(offset + done) +
                                                        " bytes, expected " + std::to_string(offset + length));
-    d.sha256 = h.hex();
-    return d;
+    return done;
+}
+
+FileDigest sha256_file(const std::filesystem::path& file, std::int64_t offset, std::int64_t length) {
+    Sha256 hash;
+    FileDigest digest;
+    digest.size = sha256_update_from_file(hash, file, offset, length);
+    digest.sha256 = hash.hex();
+    return digest;
 }
 
 bool is_sha256_hex(std::string_view text) {
@@ -114,4 +120,4 @@ bool is_sha256_hex(std::string_view text) {
     return true;
 }
 
-}  // namespace avpost::archive
+}  // namespace avpost
