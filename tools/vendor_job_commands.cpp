@@ -2,6 +2,9 @@
 #include <fstream>
 #include <iostream>
 
+#include "avpost/archive/catalog.hpp"
+#include "avpost/archive/store.hpp"
+#include "avpost/archive/sync.hpp"
 #include "avpost/core/log.hpp"
 #include "avpost/core/progress.hpp"
 #include "avpost/net/downloader.hpp"
@@ -33,14 +36,27 @@ void add_wait_options(CLI::App& sub, double& timeout, double& interval) {
         ->check(CLI::PositiveNumber);
 }
 
+// The archive learns of every render at once, so `archive sync` can keep it before its links
+// expire (Akool has no job list to ask later). A render that started is never failed for this.
+void record_in_archive(const net::JobStatus& status, const std::string& root) {
+    try {
+        archive::Catalog catalog(archive::Catalog::file_in(archive::archive_root(root)));
+        archive::record_job_status(catalog, status);
+    } catch (const Error& e) {
+        log::warning("render " + status.id + " is not in the archive catalog (" + std::string(e.what()) +
+                     "); run `avpost archive add --vendor " + std::string(net::to_string(status.vendor)) + " " +
+                     status.id + "`");
+    }
+}
+
 }  // namespace
 
 CommandSpec render_command() {
     return {"render", "Start a render: A2V from a pose and an audio URL, Akool from a request JSON file",
             [](CLI::App& sub, const GlobalOptions& global) -> CommandRun {
                 struct Opts {
-                    std::string vendor, pose, audio, request;
-                    bool wait = false;
+                    std::string vendor, pose, audio, request, archive_dir;
+                    bool wait = false, no_archive = false;
                     double timeout = kDefaultTimeout, interval = kDefaultInterval;
                 };
                 auto o = std::make_shared<Opts>();
@@ -52,6 +68,9 @@ CommandSpec render_command() {
                     ->check(CLI::ExistingFile);
                 sub.add_flag("--wait", o->wait, "Wait for the render to finish and print the result");
                 add_wait_options(sub, o->timeout, o->interval);
+                sub.add_option("--archive", o->archive_dir,
+                               "Archive whose catalog records the job (default: $AVPOST_ARCHIVE, ~/.local/share/avpost)");
+                sub.add_flag("--no-archive", o->no_archive, "Do not record the job in the archive catalog");
                 return [o, &global] {
                     auto env = VendorEnvironment::from_env();
                     net::JobStatus started;
@@ -71,13 +90,15 @@ CommandSpec render_command() {
                         }
                         started = net::to_job_status(make_akool_client(env).create_talking_avatar(request));
                     }
+                    if (!o->no_archive) record_in_archive(started, o->archive_dir);
                     if (!o->wait) {
                         if (global.json) print_json(started);
                         else std::cout << started.id << std::endl;
                         return 0;
                     }
                     log::info("render started: " + started.id);
-                    wait_and_report(started.vendor, started.id, o->timeout, o->interval, global.json);
+                    net::JobStatus finished = wait_and_report(started.vendor, started.id, o->timeout, o->interval, global.json);
+                    if (!o->no_archive) record_in_archive(finished, o->archive_dir);
                     return 0;
                 };
             }};

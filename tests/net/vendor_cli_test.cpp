@@ -49,7 +49,8 @@ protected:
     std::string env(bool akool_creds = true, bool a2v_creds = true) const {
         const auto& o = server->options();
         std::string e = "env -u AKOOL_API_KEY -u AKOOL_CLIENT_ID -u AKOOL_CLIENT_SECRET -u A2V_TOKEN -u A2V_USERNAME "
-                        "-u A2V_PASSWORD AVPOST_HTTP_MAX_ATTEMPTS=2 AVPOST_AKOOL_BASE_URL=" +
+                        "-u A2V_PASSWORD AVPOST_ARCHIVE=" + quote((dir / "archive").string()) +
+                        " AVPOST_HTTP_MAX_ATTEMPTS=2 AVPOST_AKOOL_BASE_URL=" +
                         server->base_url() + " AVPOST_A2V_BASE_URL=" + server->base_url();
         if (akool_creds) e += " AKOOL_API_KEY=" + quote(o.akool_client_secret);
         if (a2v_creds) e += " A2V_TOKEN=" + quote(o.a2v_token);
@@ -154,6 +155,26 @@ TEST_F(NetVendorCli, RenderAkoolFromRequestFileThenWaitAndFetch) {
     auto j = nlohmann::json::parse(f.out);
     EXPECT_TRUE(fs::exists(j["video"].get<std::string>()));
     EXPECT_FALSE(j.contains("mask"));  // Akool gives no matte
+}
+
+TEST_F(NetVendorCli, RenderRecordsTheJobSoArchiveSyncKeepsIt) {
+    // Akool has no job list: the archive knows a render only because `render` recorded it.
+    std::ofstream(dir / "request.json") << avpost::test::docs::kAkoolCreateRequest;
+    auto r = avpost("render --vendor akool --request " + (dir / "request.json").string());
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    std::string id = first_line(r.out);
+    ASSERT_EQ(avpost("wait --vendor akool " + id + " --interval 0.1 --timeout 60").exit_code, 0);
+    auto sync = avpost("archive sync --vendor akool --json");
+    ASSERT_EQ(sync.exit_code, 0) << sync.err;
+    auto verified = avpost("archive ls --state verified --json");
+    EXPECT_NE(verified.out.find(id), std::string::npos) << verified.out;
+    // --no-archive leaves the catalog alone: a later sync never hears of that job.
+    auto quiet = avpost("render --vendor akool --no-archive --request " + (dir / "request.json").string());
+    ASSERT_EQ(quiet.exit_code, 0) << quiet.err;
+    std::string unrecorded = first_line(quiet.out);
+    ASSERT_EQ(avpost("wait --vendor akool " + unrecorded + " --interval 0.1 --timeout 60").exit_code, 0);
+    ASSERT_EQ(avpost("archive sync --vendor akool").exit_code, 0);
+    EXPECT_EQ(avpost("archive ls --json").out.find(unrecorded), std::string::npos);
 }
 
 TEST_F(NetVendorCli, InvalidAkoolRequestIsAUsageErrorAndNothingIsSent) {
