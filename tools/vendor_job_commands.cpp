@@ -5,6 +5,7 @@
 #include "avpost/archive/catalog.hpp"
 #include "avpost/archive/store.hpp"
 #include "avpost/archive/sync.hpp"
+#include "avpost/core/interrupt.hpp"
 #include "avpost/core/log.hpp"
 #include "avpost/core/progress.hpp"
 #include "avpost/net/downloader.hpp"
@@ -151,6 +152,7 @@ CommandSpec fetch_command() {
                 sub.add_option("id", o->id, "Job id")->required();
                 sub.add_option("-o,--output", o->dir, "Directory to write <id>.mp4 (and <id>-mask.mp4) into")->required();
                 return [o, &global] {
+                    install_interrupt_handlers();  // Ctrl-C leaves the .part for the next fetch to resume
                     auto env = VendorEnvironment::from_env();
                     VendorSession session(env);
                     // Status first: it also hands out freshly signed links.

@@ -177,6 +177,22 @@ TEST_F(NetVendorCli, RenderRecordsTheJobSoArchiveSyncKeepsIt) {
     EXPECT_EQ(avpost("archive ls --json").out.find(unrecorded), std::string::npos);
 }
 
+TEST_F(NetVendorCli, CtrlCStopsAStalledFetchAtOnce) {
+    auto r = avpost("render --vendor a2v --pose pose-lena-seated --audio https://x.test/a.wav --wait --interval 0.1 --json");
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    std::string id = nlohmann::json::parse(r.out)["id"];
+    sandbox::Fault stall;  // the file host answers nothing for 6 s
+    stall.path_prefix = "/files/";
+    stall.delay_ms = 6000;
+    server->add_fault(stall);
+    // Without the abort the stall would end, the download finish and fetch exit 0 with the file.
+    auto f = avpost::test::run(env() + " timeout --preserve-status -s INT 1 " + AVPOST_BINARY + " fetch --vendor a2v " +
+                               id + " -o " + (dir / "out").string());
+    EXPECT_EQ(f.exit_code, 130) << f.err;
+    EXPECT_NE(f.err.find("interrupted"), std::string::npos) << f.err;
+    EXPECT_FALSE(fs::exists(dir / "out" / (id + ".mp4")));
+}
+
 TEST_F(NetVendorCli, InvalidAkoolRequestIsAUsageErrorAndNothingIsSent) {
     auto j = nlohmann::json::parse(avpost::test::docs::kAkoolCreateRequest);
     j["width"] = 1920;

@@ -1,5 +1,7 @@
 #include "avpost/net/http_client.hpp"
 
+#include "avpost/core/interrupt.hpp"
+
 #include <algorithm>
 #include <cctype>
 #include <cmath>
@@ -128,6 +130,12 @@ void HttpClient::sleep_for(std::chrono::milliseconds delay) {
 }
 std::chrono::milliseconds HttpClient::next_backoff(int retry) { return backoff_delay(options_.retry, retry, rng_); }
 
+namespace {
+// libcurl calls this about once a second even while a transfer stalls, so Ctrl-C is honoured
+// at once instead of after the low-speed timeout.
+int abort_on_interrupt(void*, curl_off_t, curl_off_t, curl_off_t, curl_off_t) { return interrupted() ? 1 : 0; }
+}  // namespace
+
 TransferResult HttpClient::perform(const HttpRequest& request, const BodySink& sink) {
     CURL* h = handle_.get();
     curl_easy_reset(h);  // keeps the connection cache
@@ -173,6 +181,8 @@ TransferResult HttpClient::perform(const HttpRequest& request, const BodySink& s
     curl_easy_setopt(h, CURLOPT_HEADERDATA, &state);
     curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, write_callback);
     curl_easy_setopt(h, CURLOPT_WRITEDATA, &state);
+    curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+    curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, abort_on_interrupt);
     if (method == "GET") {
         curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
     } else if (method == "HEAD") {
@@ -193,6 +203,7 @@ TransferResult HttpClient::perform(const HttpRequest& request, const BodySink& s
     curl_easy_setopt(h, CURLOPT_ERRORBUFFER, nullptr);
     curl_easy_setopt(h, CURLOPT_HTTPHEADER, nullptr);
     if (state.error) std::rethrow_exception(state.error);
+    if (rc == CURLE_ABORTED_BY_CALLBACK) throw_if_interrupted();
     return result;
 }
 
