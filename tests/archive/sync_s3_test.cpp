@@ -1,7 +1,6 @@
 // `avpost archive sync --store s3://...` and `archive export` against s3rver (npm) on 127.0.0.1:
 // A2V renders from the in-process sandbox end up verified in the bucket (video and mask, with the
-// SHA-256 as object metadata), and come back out byte for byte. (The s3rver fixture is the one of
-// s3_store_test.cpp.)
+// SHA-256 as object metadata), and come back out byte for byte.
 #include <curl/curl.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -11,6 +10,7 @@
 #include <regex>
 #include <thread>
 
+#include "s3rver_environment.hpp"
 #include "sync_test_support.hpp"
 #include "avpost/archive/s3_store.hpp"
 
@@ -22,62 +22,8 @@ namespace {
 
 const char* bucket = "avpost-sync-test";
 
-// s3rver on an ephemeral port of 127.0.0.1 for the whole test program.
-class S3rverEnvironment : public ::testing::Environment {
-public:
-    static inline std::string endpoint;
-    static inline fs::path data_dir;
-    static inline std::string failure;
 
-    void SetUp() override {
-        std::string script = AVPOST_S3RVER_JS;
-        if (script.empty() || !fs::exists(script)) {
-            failure = "s3rver is not installed (run scripts/setup.sh, or npm install --prefix BUILD_DIR/npm s3rver)";
-            return;
-        }
-        data_dir = make_temp_dir("s3rver");
-        fs::path log = data_dir.string() + ".log";
-        pid_ = ::fork();
-        if (pid_ == 0) {
-            ::setpgid(0, 0);
-            std::FILE* out = std::freopen(log.c_str(), "w", stdout);
-            if (!out) ::_exit(127);
-            ::dup2(::fileno(stdout), 2);
-            ::execl(NODE_EXECUTABLE, NODE_EXECUTABLE, script.c_str(), "-d", data_dir.c_str(), "-a", "127.0.0.1", "-p",
-                    "0", "--silent", "--configure-bucket", bucket, static_cast<char*>(nullptr));
-            ::_exit(127);
-        }
-        std::regex listening(R"(listening on 127\.0\.0\.1:(\d+))");
-        for (int i = 0; i < 300; ++i) {  // up to 30 s for node to start
-            std::smatch m;
-            std::string text = read_file(log);
-            if (std::regex_search(text, m, listening)) {
-                endpoint = "http://127.0.0.1:" + m[1].str();
-                return;
-            }
-            int status = 0;
-            if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-                pid_ = -1;
-                failure = "s3rver exited: " + text;
-                return;
-            }
-            std::this_thread::sleep_for(std::chrono::milliseconds(100));
-        }
-        failure = "s3rver did not start within 30 s: " + read_file(log);
-    }
-    void TearDown() override {
-        if (pid_ > 0) {
-            ::kill(-pid_, SIGTERM);
-            int status = 0;
-            ::waitpid(pid_, &status, 0);
-        }
-    }
-
-private:
-    pid_t pid_ = -1;
-};
-
-const auto* environment = ::testing::AddGlobalTestEnvironment(new S3rverEnvironment);
+const auto* environment = ::testing::AddGlobalTestEnvironment(new S3rverEnvironment(bucket));
 
 }  // namespace
 
