@@ -21,9 +21,8 @@ namespace {
 class ArchiveSync : public ::testing::Test {
 protected:
     void start(sandbox::SandboxOptions o = quick_sandbox()) {
-        server = std::make_unique<sandbox::SandboxServer>(o);
-        server->start();
-        point_cli_at(*server);
+        server.reset();  // its threads end before the environment changes
+        server = start_sandbox_for_cli(o);
         root = make_temp_dir("sync");
     }
     void TearDown() override {
@@ -303,8 +302,7 @@ TEST_F(ArchiveSync, AddRecordsAkoolJobsAndArchivesThem) {
 
 TEST_F(ArchiveSync, MissingCredentialsFailClearly) {
     start();
-    ::unsetenv("A2V_TOKEN");
-    auto r = run(avpost_cmd(root, "sync --vendor a2v"));
+    auto r = run("env -u A2V_TOKEN " + avpost_cmd(root, "sync --vendor a2v"));
     EXPECT_EQ(r.exit_code, 10) << r.err;
 }
 

@@ -29,15 +29,15 @@ const auto* environment = ::testing::AddGlobalTestEnvironment(new S3rverEnvironm
 
 TEST(ArchiveSyncS3, SyncIntoABucketThenExportBack) {
     ASSERT_TRUE(S3rverEnvironment::failure.empty()) << S3rverEnvironment::failure;
-    sandbox::SandboxServer server(quick_sandbox());
-    server.start();
-    point_cli_at(server);
-    finished_a2v_renders(server, 1);
-    fs::path root = make_temp_dir("sync-s3");
+    // The environment first, while no other thread runs (see start_sandbox_for_cli).
     ::setenv("AVPOST_S3_ENDPOINT", S3rverEnvironment::endpoint.c_str(), 1);
     ::setenv("AWS_ACCESS_KEY_ID", "S3RVER", 1);  // s3rver's fixed test credentials, not real ones
     ::setenv("AWS_SECRET_ACCESS_KEY", "S3RVER", 1);
     ::setenv("AWS_REGION", "us-east-1", 1);
+    auto sandbox_server = start_sandbox_for_cli(quick_sandbox());
+    sandbox::SandboxServer& server = *sandbox_server;
+    finished_a2v_renders(server, 1);
+    fs::path root = make_temp_dir("sync-s3");
     std::string store = std::string("s3://") + bucket + "/renders";
     auto r = run(avpost_cmd(root, "sync --vendor a2v --store " + store + " --jobs 2 --json"));
     ASSERT_EQ(r.exit_code, 0) << r.err << r.out;

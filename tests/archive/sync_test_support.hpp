@@ -1,4 +1,11 @@
 #pragma once
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <memory>
+#include <stdexcept>
 // Helpers of the sync, serve and export tests: the in-process sandbox with finished A2V renders,
 // a throwaway HTTP server standing in for a misbehaving vendor, and the avpost binary run in the
 // foreground or in the background (to kill it).
@@ -71,13 +78,36 @@ inline std::vector<std::string> finished_a2v_renders(sandbox::SandboxServer& ser
     return ids;
 }
 
-// The environment the avpost binary reads to reach the sandbox as A2V (and Akool).
-inline void point_cli_at(const sandbox::SandboxServer& server, int http_attempts = 3) {
-    ::setenv("AVPOST_A2V_BASE_URL", server.base_url().c_str(), 1);
-    ::setenv("AVPOST_AKOOL_BASE_URL", server.base_url().c_str(), 1);
-    ::setenv("A2V_TOKEN", server.options().a2v_token.c_str(), 1);
-    ::setenv("AKOOL_API_KEY", server.options().akool_client_secret.c_str(), 1);
+// A free port on 127.0.0.1 (the kernel picks it; closed again at once, so another process could
+// take it in between, which loopback tests accept).
+inline int free_loopback_port() {
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t length = sizeof addr;
+    if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+        ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &length) != 0)
+        throw std::runtime_error("cannot find a free port");
+    ::close(fd);
+    return ntohs(addr.sin_port);
+}
+
+// Starts a sandbox and points the avpost binary's environment at it (as A2V and Akool). The
+// environment is written BEFORE the server's threads start: setenv while another thread reads
+// the environment (libcurl and libav call getenv) can crash the process.
+inline std::unique_ptr<sandbox::SandboxServer> start_sandbox_for_cli(sandbox::SandboxOptions o, int http_attempts = 3) {
+    o.port = free_loopback_port();
+    const std::string base_url = "http://127.0.0.1:" + std::to_string(o.port);
+    ::setenv("AVPOST_A2V_BASE_URL", base_url.c_str(), 1);
+    ::setenv("AVPOST_AKOOL_BASE_URL", base_url.c_str(), 1);
+    ::setenv("A2V_TOKEN", o.a2v_token.c_str(), 1);
+    ::setenv("AKOOL_API_KEY", o.akool_client_secret.c_str(), 1);
     ::setenv("AVPOST_HTTP_MAX_ATTEMPTS", std::to_string(http_attempts).c_str(), 1);
+    auto server = std::make_unique<sandbox::SandboxServer>(o);
+    server->start();
+    if (server->base_url() != base_url) throw std::runtime_error("sandbox is at " + server->base_url() + ", not " + base_url);
+    return server;
 }
 
 inline std::string avpost_cmd(const fs::path& root, const std::string& args) {
