@@ -348,6 +348,14 @@ AssetRecord Catalog::asset(std::int64_t id) {
     return read_asset(s, 0);
 }
 
+// Inside the caller's transaction: the picked asset becomes `owner`'s until the lease ends.
+void Catalog::take_claim(std::int64_t asset_id, std::string_view owner, std::chrono::seconds lease, std::int64_t now) {
+    sql::Stmt take(db_,
+                   "UPDATE assets SET state = 'downloading', claim_owner = ?2, claim_expires_at = ?3, "
+                   "attempts = attempts + 1, updated_at = ?4 WHERE id = ?1");
+    take.bind(1, asset_id).bind(2, owner).bind(3, now + lease.count()).bind(4, now).run();
+}
+
 std::optional<AssetRecord> Catalog::claim_next(std::string_view owner, std::chrono::seconds lease, std::int64_t now) {
     now = or_now(now);
     sql::Transaction tx(db_);
@@ -360,10 +368,7 @@ std::optional<AssetRecord> Catalog::claim_next(std::string_view owner, std::chro
         if (!pick.step()) return std::nullopt;  // the transaction rolls back: nothing changed
         id = pick.int64(0);
     }
-    sql::Stmt take(db_,
-                   "UPDATE assets SET state = 'downloading', claim_owner = ?2, claim_expires_at = ?3, "
-                   "attempts = attempts + 1, updated_at = ?4 WHERE id = ?1");
-    take.bind(1, id).bind(2, owner).bind(3, now + lease.count()).bind(4, now).run();
+    take_claim(id, owner, lease, now);
     tx.commit();
     return asset(id);
 }
@@ -399,10 +404,7 @@ std::optional<AssetRecord> Catalog::claim_next_for(std::string_view owner, std::
         if (!pick.step()) return std::nullopt;
         id = pick.int64(0);
     }
-    sql::Stmt take(db_,
-                   "UPDATE assets SET state = 'downloading', claim_owner = ?2, claim_expires_at = ?3, "
-                   "attempts = attempts + 1, updated_at = ?4 WHERE id = ?1");
-    take.bind(1, id).bind(2, owner).bind(3, now + lease.count()).bind(4, now).run();
+    take_claim(id, owner, lease, now);
     tx.commit();
     return asset(id);
 }

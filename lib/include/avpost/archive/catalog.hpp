@@ -179,6 +179,8 @@ public:
     sqlite3* handle() { return db_; }
 
 private:
+    void take_claim(std::int64_t asset_id, std::string_view owner, std::chrono::seconds lease, std::int64_t now);
+
     void migrate(const CatalogOptions& options);
     sqlite3* db_ = nullptr;
 };
