@@ -152,23 +152,8 @@ TEST_F(ArchiveServe, ACallbackThatCannotBeRecordedGets500AndItsRedeliveryIsRecor
 
 TEST_F(ArchiveServe, ACompletedCallbackWithoutItsLinkIsArchivedByTheNextSync) {
     // Create a real job, then tell the receiver it completed but leave the url out.
-    net::akool::ClientOptions o;
-    o.base_url = server->base_url();
-    o.credentials.api_key = server->options().akool_client_secret;
-    o.http = quick_http();
-    net::akool::Client akool(o);
-    net::akool::TalkingAvatarRequest req;
-    net::akool::Element avatar;
-    avatar.type = "avatar";
-    avatar.avatar_id = "Yasmin_in_White_shirt_20231121";
-    avatar.scale_x = avatar.scale_y = 1;
-    avatar.offset_x = avatar.offset_y = 0;
-    net::akool::Element audio;
-    audio.type = "audio";
-    audio.input_text = "Hello there";
-    audio.voice_id = "6889b628662160e2caad5dbc";
-    req.avatar_from = 2;
-    req.elements = {avatar, audio};
+    net::akool::Client akool(akool_options(*server));
+    net::akool::TalkingAvatarRequest req = talking_avatar_request();
     auto created = akool.create_talking_avatar(req);
     auto body = net::akool::make_webhook_body({{"_id", created.id}, {"status", 3}}, creds, now_ms(), "51");
     EXPECT_EQ(post(body.dump())->status, 200);
@@ -183,29 +168,14 @@ TEST_F(ArchiveServe, ACompletedCallbackWithoutItsLinkIsArchivedByTheNextSync) {
     fs::path r = root;
     s.open_store = [r] { return std::make_unique<LocalStore>(r); };
     s.http = quick_http();
-    net::akool::ClientOptions api = o;
+    net::akool::ClientOptions api = akool_options(*server);
     SyncReport report = sync_vendor(s, [api] { return make_vendor_api(api); });
     EXPECT_EQ(report.verified, 1) << to_json(report).dump();
 }
 
 TEST_F(ArchiveServe, ASandboxRenderIsRecordedAndArchivedFromItsCallbacks) {
-    net::akool::ClientOptions o;
-    o.base_url = server->base_url();
-    o.credentials.api_key = server->options().akool_client_secret;
-    o.http = quick_http();
-    net::akool::Client akool(o);
-    net::akool::TalkingAvatarRequest req;
-    net::akool::Element avatar;
-    avatar.type = "avatar";
-    avatar.avatar_id = "Yasmin_in_White_shirt_20231121";
-    avatar.scale_x = avatar.scale_y = 1;
-    avatar.offset_x = avatar.offset_y = 0;
-    net::akool::Element audio;
-    audio.type = "audio";
-    audio.input_text = "Hello there";
-    audio.voice_id = "6889b628662160e2caad5dbc";
-    req.avatar_from = 2;
-    req.elements = {avatar, audio};
+    net::akool::Client akool(akool_options(*server));
+    net::akool::TalkingAvatarRequest req = talking_avatar_request();
     req.webhook_url = http.url("/akool/webhook");
     auto created = akool.create_talking_avatar(req);
     ASSERT_TRUE(eventually([&] { return receiver->counters().archived == 1; })) << receiver->counters().not_archived;

@@ -257,23 +257,8 @@ TEST_F(ArchiveSync, WatchSyncsEveryRoundAndPicksUpNewRenders) {
 
 TEST_F(ArchiveSync, AddRecordsAkoolJobsAndArchivesThem) {
     start();
-    net::akool::ClientOptions o;
-    o.base_url = server->base_url();
-    o.credentials.api_key = server->options().akool_client_secret;
-    o.http = quick_http();
-    net::akool::Client akool(o);
-    net::akool::TalkingAvatarRequest req;
-    net::akool::Element avatar;
-    avatar.type = "avatar";
-    avatar.avatar_id = "Yasmin_in_White_shirt_20231121";
-    avatar.scale_x = avatar.scale_y = 1;
-    avatar.offset_x = avatar.offset_y = 0;
-    net::akool::Element audio;
-    audio.type = "audio";
-    audio.input_text = "Hello there";
-    audio.voice_id = "6889b628662160e2caad5dbc";
-    req.avatar_from = 2;
-    req.elements = {avatar, audio};
+    net::akool::Client akool(akool_options(*server));
+    net::akool::TalkingAvatarRequest req = talking_avatar_request();
     auto created = akool.create_talking_avatar(req);
 
     // Still rendering: recorded, nothing to archive yet, exit 16.

@@ -22,6 +22,7 @@
 #include <nlohmann/json.hpp>
 
 #include "archive_test_support.hpp"
+#include "avpost/net/akool_client.hpp"
 #include "avpost/net/a2v_client.hpp"
 #include "avpost/net/render_job.hpp"
 #include "avpost/sandbox/sandbox_server.hpp"
@@ -62,6 +63,32 @@ inline net::a2v::ClientOptions a2v_options(const sandbox::SandboxServer& server)
 }
 
 // Starts `count` A2V renders and waits until all are finished; returns their video ids.
+// The sandbox as Akool, with its API key.
+inline net::akool::ClientOptions akool_options(const sandbox::SandboxServer& server) {
+    net::akool::ClientOptions o;
+    o.base_url = server.base_url();
+    o.credentials.api_key = server.options().akool_client_secret;
+    o.http = quick_http();
+    return o;
+}
+
+// The smallest valid talking-avatar request: a stock avatar saying a line of text.
+inline net::akool::TalkingAvatarRequest talking_avatar_request() {
+    net::akool::Element avatar;
+    avatar.type = "avatar";
+    avatar.avatar_id = "Yasmin_in_White_shirt_20231121";
+    avatar.scale_x = avatar.scale_y = 1;
+    avatar.offset_x = avatar.offset_y = 0;
+    net::akool::Element audio;
+    audio.type = "audio";
+    audio.input_text = "Hello there";
+    audio.voice_id = "6889b628662160e2caad5dbc";
+    net::akool::TalkingAvatarRequest req;
+    req.avatar_from = 2;
+    req.elements = {avatar, audio};
+    return req;
+}
+
 inline std::vector<std::string> finished_a2v_renders(sandbox::SandboxServer& server, int count) {
     net::a2v::Client client(a2v_options(server));
     std::vector<std::string> ids;
