@@ -1,0 +1,66 @@
+#pragma once
+// Delivery presets: what people ship, made from the composited frames of ONE decode. Each preset
+// is an output (or, for HLS, a directory of outputs) fed by the compose runner frame by frame.
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "avpost/filters/placement.hpp"
+
+namespace avpost::filters {
+
+enum class Preset {
+    web,           // H.264 MP4, yuv420p, BT.709 tags, +faststart, AAC; capped at max_size
+    hevc,          // HEVC MP4 tagged hvc1 (Apple players); capped at max_size
+    webm_alpha,    // VP9 WebM with alpha: the avatar alone on transparency
+    prores_alpha,  // ProRes 4444 .mov with alpha: the avatar alone on transparency
+    preview,       // animated WebP: a few seconds, small
+    poster,        // JPEG of a frame chosen not to be blank
+    hls,           // H.264/AAC HLS ladder with a master playlist
+};
+
+// "web,hevc,poster" -> presets, in order, without repeats. Throws Error(usage) naming a bad entry.
+std::vector<Preset> parse_preset_list(std::string_view list);
+Preset parse_preset(std::string_view name);
+std::string_view to_string(Preset preset);
+// webm-alpha and prores-alpha carry the avatar's matte and need one (a mask, or a source with alpha).
+bool preset_has_alpha(Preset preset);
+
+struct DeliveryOptions {
+    std::filesystem::path directory;  // created when missing
+    std::string name = "avatar";      // file stem: NAME.mp4, NAME.webm, NAME-poster.jpg, NAME-hls/...
+    std::vector<Preset> presets;
+    Size max_size{1920, 1080};        // web and hevc are scaled down (aspect kept) to fit
+    double preview_seconds = 3.0;
+    int preview_width = 320;
+    double preview_fps = 10.0;
+    std::vector<int> hls_heights{1080, 720, 480};  // renditions taller than the source are dropped
+    double hls_segment_seconds = 4.0;
+};
+
+void to_json(nlohmann::json& j, const DeliveryOptions& o);
+void from_json(const nlohmann::json& j, DeliveryOptions& o);
+
+// One preset's result, checked after writing (opened again, codec, pixel format, alpha,
+// duration within one frame, audio where expected).
+struct DeliveredFile {
+    Preset preset = Preset::web;
+    std::filesystem::path path;  // the file; for hls the master playlist
+    std::vector<std::filesystem::path> files;  // every file written (hls: playlists and segments)
+    std::string codec;           // libavcodec name, e.g. "h264"
+    std::string pixel_format;    // e.g. "yuv420p", "yuva420p"
+    int width = 0;
+    int height = 0;
+    double duration_seconds = 0.0;
+    bool alpha = false;
+    bool audio = false;
+    std::int64_t bytes = 0;      // all files together
+};
+
+void to_json(nlohmann::json& j, const DeliveredFile& f);
+
+}  // namespace avpost::filters
