@@ -9,6 +9,8 @@
 #include <nlohmann/json.hpp>
 
 #include "avpost/filters/colour.hpp"
+#include "avpost/filters/delivery.hpp"
+#include "avpost/filters/layers.hpp"
 #include "avpost/filters/matte.hpp"
 #include "avpost/filters/placement.hpp"
 
@@ -21,8 +23,16 @@ std::string to_string(BackgroundEnd end);
 struct ComposeParams {
     std::string video;       // the avatar
     std::string mask;        // its grayscale matte
-    std::string background;  // image, video or #RRGGBB
-    std::string output;      // file name, or "null" to composite without encoding
+    // Image, video or #RRGGBB; "transparent" keeps the avatar alone on its matte (the output
+    // then carries alpha: .webm -> VP9 with alpha, .mov -> ProRes 4444).
+    std::string background;
+    // A scene instead of one background: layers bottom to top, one of them the avatar, whose
+    // offset and size then place it (position/size/fit/anchor are ignored).
+    std::vector<Layer> layers;
+    // File name, "null" to composite without encoding, or empty when only `delivery` is wanted.
+    std::string output;
+    // Delivery presets made from the same composited frames (one decode for all outputs).
+    std::optional<DeliveryOptions> delivery;
 
     std::optional<Size> canvas;     // default: background size (avatar size for a colour)
     std::optional<Point> position;  // top-left of the avatar; default from `anchor`
@@ -55,6 +65,7 @@ struct ComposeReport {
     std::string vcodec;
     std::string audio;  // "copy", the encoder name, or "none"
     std::string matrix;
+    std::vector<DeliveredFile> deliveries;
     std::vector<std::string> warnings;
 };
 
