@@ -60,7 +60,7 @@ public:
         if (!has_best_) throw OutputError(ErrorDomain::input, "poster", 0, "no frame to take a poster from");
         if (best_score_ < 2.0) log::warning("poster: every sampled frame is nearly flat; using the best one");
         AtomicOutput atomic(final_path_);
-        // JPEG wants full range; the converter changes range exactly and scales in one pass.
+        // JFIF means BT.601 full range; the converter changes matrix and range exactly.
         SinkContext still = context_;
         still.audio = nullptr;
         EncodedOutputSpec spec;
@@ -71,6 +71,7 @@ public:
         spec.video.height = size_.height;
         spec.video.pixel_format = AV_PIX_FMT_YUV420P;
         spec.video.range = AVCOL_RANGE_JPEG;
+        spec.matrix = AVCOL_SPC_SMPTE170M;  // JFIF: BT.601, full range
         spec.video.options = {{"flags", "+qscale"}, {"global_quality", std::to_string(2 * FF_QP2LAMBDA)}};
         {
             EncodedOutput output(std::move(spec), still);

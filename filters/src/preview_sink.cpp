@@ -69,6 +69,7 @@ public:
         spec.video.width = size_.width;
         spec.video.height = size_.height;
         spec.video.pixel_format = AV_PIX_FMT_YUV420P;
+        spec.matrix = AVCOL_SPC_SMPTE170M;  // WebP's lossy coding is BT.601 limited range
         spec.video.options = {{"quality", "70"}, {"compression_level", "4"}};
         spec.muxer_options = {{"loop", "0"}};  // loop for ever
         output_ = std::make_unique<EncodedOutput>(std::move(spec), still_context_);

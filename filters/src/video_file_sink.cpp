@@ -21,17 +21,18 @@ struct VideoPreset {
     const char* audio_encoder;
     std::map<std::string, std::string> options;
     std::uint32_t codec_tag = 0;
+    std::optional<AVColorSpace> matrix;  // empty: the canvas's
 };
 
 VideoPreset video_preset(Preset preset) {
     switch (preset) {
         case Preset::web:
             return {".mp4", "libx264", "h264", AV_PIX_FMT_YUV420P, false, true, "aac",
-                    {{"crf", "20"}, {"preset", "medium"}, {"profile", "high"}}};
+                    {{"crf", "20"}, {"preset", "medium"}, {"profile", "high"}}, 0, AVCOL_SPC_BT709};
         case Preset::hevc:
             return {"-hevc.mp4", "libx265", "hevc", AV_PIX_FMT_YUV420P, false, true, "aac",
                     {{"crf", "24"}, {"preset", "fast"}, {"x265-params", "log-level=error"}},
-                    MKTAG('h', 'v', 'c', '1')};
+                    MKTAG('h', 'v', 'c', '1'), AVCOL_SPC_BT709};
         case Preset::webm_alpha:
             // VP9 keeps the alpha plane as a second stream the WebM muxer stores beside each frame.
             return {".webm", "libvpx-vp9", "vp9", AV_PIX_FMT_YUVA420P, true, false, "libopus",
@@ -60,6 +61,7 @@ public:
         spec.video.pixel_format = settings_.pixel_format;
         spec.video.options = settings_.options;
         spec.video.codec_tag = settings_.codec_tag;
+        spec.matrix = settings_.matrix;
         spec.use_layer = settings_.alpha;
         spec.audio_encoder = settings_.audio_encoder;
         output_ = std::make_unique<EncodedOutput>(std::move(spec), context);
