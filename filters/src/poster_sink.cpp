@@ -89,16 +89,8 @@ public:
         expected.height = size_.height;
         media::ProbedMedia probed = check_delivery(atomic.temp_path(), expected);
         atomic.commit();
-        DeliveredFile file;
-        file.preset = Preset::poster;
-        file.path = final_path_;
-        file.files = {final_path_};
-        file.codec = probed.video_codec;
-        file.pixel_format = probed.pixel_format;
-        file.width = probed.width;
-        file.height = probed.height;
-        file.duration_seconds = 0;
-        file.bytes = std::int64_t(std::filesystem::file_size(final_path_));
+        DeliveredFile file = delivered_file(Preset::poster, final_path_, probed);
+        file.duration_seconds = 0;  // a still
         log::debug("poster: frame at " + std::to_string(best_seconds_) + " s, luma spread " +
                    std::to_string(best_score_));
         return file;

@@ -86,19 +86,7 @@ public:
         media::ProbedMedia probed = check_delivery(atomic_->temp_path(), expected);
         atomic_->commit();
 
-        DeliveredFile file;
-        file.preset = preset_;
-        file.path = final_path_;
-        file.files = {final_path_};
-        file.codec = probed.video_codec;
-        file.pixel_format = probed.pixel_format;
-        file.width = probed.width;
-        file.height = probed.height;
-        file.duration_seconds = probed.duration_seconds;
-        file.alpha = probed.alpha;
-        file.audio = probed.has_audio;
-        file.bytes = std::int64_t(std::filesystem::file_size(final_path_));
-        return file;
+        return delivered_file(preset_, final_path_, probed);
     }
 
 private:
