@@ -1,6 +1,7 @@
 #include "avpost/filters/layer_stack.hpp"
 
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <string>
 
@@ -162,8 +163,13 @@ LayerStack::LayerStack(const std::vector<Layer>& layers, Size canvas, AVColorSpa
     const Layer& avatar_layer = layers[avatar];
     const Size avatar_size = avatar_layer.size.value_or(avatar_native);
     if (avatar_size.width <= 0 || avatar_size.height <= 0) throw_usage("layers: the avatar's size is empty");
-    if (!(avatar_layer.scale_x > 0) || !(avatar_layer.scale_y > 0))
-        throw_usage("layer " + std::to_string(avatar) + " (avatar): scale must be greater than 0");
+    const std::string avatar_where = "layer " + std::to_string(avatar) + " (avatar)";
+    if (!(avatar_layer.scale_x > 0) || !(avatar_layer.scale_y > 0)) throw_usage(avatar_where + ": scale must be greater than 0");
+    if (avatar_size.width * avatar_layer.scale_x > max_drawn_dimension ||
+        avatar_size.height * avatar_layer.scale_y > max_drawn_dimension)
+        throw_usage(avatar_where + ": drawn size is too large (at most 16384 pixels either way)");
+    if (std::abs(avatar_layer.offset.x) > max_offset || std::abs(avatar_layer.offset.y) > max_offset)
+        throw_usage(avatar_where + ": offset is out of range");
     avatar_placement_ = {scaled_size(avatar_size, avatar_layer.scale_x, avatar_layer.scale_y), avatar_layer.offset};
 
     for (std::size_t i = 0; i < layers.size(); ++i) {

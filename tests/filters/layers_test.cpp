@@ -362,7 +362,9 @@ TEST(LayerStack, VideoLayerLoops) {
     const struct {
         double t;
         int luma;
-    } expected[] = {{0.0, 16}, {0.15, 76}, {0.25, 136}, {0.35, 196}, {0.45, 16}, {0.55, 76}, {0.85, 16}, {0.95, 76}, {1.05, 136}};
+    } expected[] = {{0.0, 16},  {0.15, 76}, {0.25, 136}, {0.35, 196}, {0.45, 16},  // loops at 0.4
+                    {0.55, 76}, {0.75, 196},                                      // two frames on in one step
+                    {0.85, 16}, {1.05, 136}, {1.45, 136}, {1.65, 16}};
     for (auto e : expected) {
         const AVFrame* f = stack.below(e.t, 0.001);
         EXPECT_NEAR(luma(f, 16, 16), e.luma, 2) << "t=" << e.t;
