@@ -13,3 +13,7 @@ avpost_add_test(compose_test
   compose/compose_outputs_test.cpp
   support/media_helpers.cpp
 )
+avpost_add_test(filters_layers_test
+  filters/layers_test.cpp
+  support/media_helpers.cpp
+)
