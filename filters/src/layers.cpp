@@ -184,4 +184,27 @@ std::vector<Layer> layers_from_json(const json& layers) {
     return result;
 }
 
+Scene scene_from_json(const nlohmann::json& j) {
+    if (!j.is_object()) throw_usage("scene: must be an object");
+    Scene scene;
+    const bool akool = j.contains("elements");
+    if (akool == j.contains("layers")) throw_usage("scene: give either \"elements\" (Akool) or \"layers\"");
+    if (akool) {
+        scene.layers = layers_from_akool_elements(j["elements"]);
+        if (j.contains("width") || j.contains("height")) {
+            for (const char* key : {"width", "height"})
+                if (!j.contains(key) || !j[key].is_number_integer() || j[key].get<int>() <= 0)
+                    throw_usage(std::string(key) + ": must be a positive whole number");
+            scene.canvas = Size{j["width"].get<int>(), j["height"].get<int>()};
+        }
+    } else {
+        scene.layers = layers_from_json(j["layers"]);
+    }
+    if (j.contains("canvas")) {
+        if (!j["canvas"].is_string()) throw_usage("canvas: must be a string like \"3840x2160\"");
+        scene.canvas = parse_size(j["canvas"].get<std::string>(), false);
+    }
+    return scene;
+}
+
 }  // namespace avpost::filters

@@ -55,4 +55,13 @@ void from_json(const nlohmann::json& j, Layer& layer);
 // the avatar count (LayerStack does, as for any list of layers).
 std::vector<Layer> layers_from_json(const nlohmann::json& layers);
 
+// A whole scene: the canvas and its layers.
+struct Scene {
+    std::optional<Size> canvas;
+    std::vector<Layer> layers;
+};
+// Either an Akool talking-avatar request ({"width", "height", "elements": [...]}, other fields
+// ignored) or our own {"canvas": "WxH", "layers": [...]}. Throws Error(usage) naming the field.
+Scene scene_from_json(const nlohmann::json& scene);
+
 }  // namespace avpost::filters
