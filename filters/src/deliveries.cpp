@@ -1,11 +1,78 @@
 #include "avpost/filters/deliveries.hpp"
 
 #include <algorithm>
+#include <condition_variable>
+#include <exception>
 #include <filesystem>
+#include <mutex>
+#include <thread>
 
 #include "avpost/core/error.hpp"
 
 namespace avpost::filters {
+
+// Runs one sink's writes on its own thread. Each frame is a fork-join: every worker encodes the
+// same frame at once and the compose thread waits for all of them before it touches the frame
+// again, so the frames are shared without a copy or a reference. A synchronous encoder (libvpx
+// encodes inside avcodec_send_frame) then no longer holds up the others.
+class Deliveries::Worker {
+public:
+    explicit Worker(DeliverySink& sink) : sink_(sink), thread_([this] { run(); }) {}
+    ~Worker() {
+        {
+            std::lock_guard lock(mutex_);
+            stop_ = true;
+        }
+        wake_.notify_all();
+        thread_.join();
+    }
+
+    void post(const DeliveryFrame& frame) {
+        {
+            std::lock_guard lock(mutex_);
+            frame_ = frame;
+            ++posted_;
+        }
+        wake_.notify_all();
+    }
+
+    // Waits for the posted frame; returns the error it raised, if any.
+    std::exception_ptr wait() {
+        std::unique_lock lock(mutex_);
+        done_.wait(lock, [&] { return finished_ == posted_; });
+        return std::exchange(error_, nullptr);
+    }
+
+private:
+    void run() {
+        std::unique_lock lock(mutex_);
+        for (;;) {
+            wake_.wait(lock, [&] { return stop_ || finished_ != posted_; });
+            if (stop_) return;
+            const DeliveryFrame frame = frame_;
+            lock.unlock();
+            std::exception_ptr error;
+            try {
+                sink_.write(frame);
+            } catch (...) {
+                error = std::current_exception();
+            }
+            lock.lock();
+            error_ = error;
+            finished_ = posted_;
+            done_.notify_all();
+        }
+    }
+
+    DeliverySink& sink_;
+    std::mutex mutex_;
+    std::condition_variable wake_, done_;
+    DeliveryFrame frame_;
+    std::uint64_t posted_ = 0, finished_ = 0;
+    std::exception_ptr error_;
+    bool stop_ = false;
+    std::thread thread_;  // last: starts once everything above exists
+};
 
 Deliveries::Deliveries(DeliveryOptions options, SinkContext context)
     : options_(std::move(options)), context_(context) {
@@ -20,7 +87,7 @@ Deliveries::Deliveries(DeliveryOptions options, SinkContext context)
     for (Preset preset : options_.presets) sinks_.push_back(make_delivery_sink(preset, options_, context_));
 }
 
-Deliveries::~Deliveries() = default;
+Deliveries::~Deliveries() { workers_.clear(); }  // joined before the sinks go
 
 bool Deliveries::needs_layer() const {
     return std::any_of(options_.presets.begin(), options_.presets.end(), preset_has_alpha);
@@ -28,10 +95,20 @@ bool Deliveries::needs_layer() const {
 
 void Deliveries::begin() {
     for (auto& sink : sinks_) sink->begin();
+    if (sinks_.size() > 1)
+        for (auto& sink : sinks_) workers_.push_back(std::make_unique<Worker>(*sink));
 }
 
 void Deliveries::write(const DeliveryFrame& frame) {
-    for (auto& sink : sinks_) sink->write(frame);
+    if (workers_.empty()) {
+        for (auto& sink : sinks_) sink->write(frame);
+        return;
+    }
+    for (auto& worker : workers_) worker->post(frame);
+    std::exception_ptr first;
+    for (auto& worker : workers_)
+        if (std::exception_ptr error = worker->wait(); error && !first) first = error;
+    if (first) std::rethrow_exception(first);
 }
 
 void Deliveries::push_audio(const AVPacket* packet) {
@@ -39,6 +116,7 @@ void Deliveries::push_audio(const AVPacket* packet) {
 }
 
 std::vector<DeliveredFile> Deliveries::finish(double duration_seconds) {
+    workers_.clear();
     std::vector<DeliveredFile> files;
     for (auto& sink : sinks_) files.push_back(sink->finish(duration_seconds));
     return files;

@@ -1,6 +1,7 @@
 #pragma once
 // The fan-out: every composited frame goes to each requested preset's sink, so one decode and
-// one composite feed all outputs. Audio packets fan out the same way (from the decoding thread).
+// one composite feed all outputs. With several sinks each encodes on its own thread, all on the
+// same frame at once. Audio packets fan out the same way (from the decoding thread).
 #include <memory>
 #include <vector>
 
@@ -22,9 +23,11 @@ public:
     std::vector<DeliveredFile> finish(double duration_seconds);
 
 private:
+    class Worker;
     DeliveryOptions options_;
     SinkContext context_;
     std::vector<std::unique_ptr<DeliverySink>> sinks_;
+    std::vector<std::unique_ptr<Worker>> workers_;
 };
 
 }  // namespace avpost::filters
