@@ -29,6 +29,7 @@ const std::vector<CommandSpec>& all_commands();
 
 // Each command lives in its own file and exposes one spec.
 CommandSpec compose_command();
+CommandSpec transcode_command();
 // Vendor clients (vendor_*_commands.cpp) and the local vendor stand-in (sandbox_command.cpp).
 CommandSpec avatars_command();
 CommandSpec poses_command();

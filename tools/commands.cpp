@@ -5,6 +5,7 @@ namespace avpost::tool {
 const std::vector<CommandSpec>& all_commands() {
     static const std::vector<CommandSpec> commands = {
         compose_command(),
+        transcode_command(),
         avatars_command(),
         poses_command(),
         voices_command(),

@@ -1,8 +1,10 @@
 #include "avpost/filters/compose.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <memory>
 
@@ -15,7 +17,9 @@ extern "C" {
 #include "avpost/core/interrupt.hpp"
 #include "avpost/core/log.hpp"
 #include "avpost/core/progress.hpp"
+#include "avpost/filters/alpha_layer.hpp"
 #include "avpost/filters/background.hpp"
+#include "avpost/filters/deliveries.hpp"
 #include "avpost/filters/composite.hpp"
 #include "avpost/filters/despill.hpp"
 #include "avpost/filters/frame_converter.hpp"
@@ -108,8 +112,30 @@ void to_json(nlohmann::json& j, const ComposeReport& r) {
          {"vcodec", r.vcodec},
          {"audio", r.audio},
          {"matrix", r.matrix},
+         {"deliveries", r.deliveries},
          {"warnings", r.warnings}};
 }
+
+namespace {
+
+// The compose output when the background is "transparent": the alpha presets' sinks, writing
+// to the named file.
+std::unique_ptr<DeliverySink> transparent_output_sink(const std::string& output, const SinkContext& context,
+                                                      DeliveryOptions& options) {
+    const std::filesystem::path path(output);
+    const std::string extension = path.extension().string();
+    Preset preset;
+    if (extension == ".webm") preset = Preset::webm_alpha;
+    else if (extension == ".mov") preset = Preset::prores_alpha;
+    else throw_usage("a transparent background needs a .webm (VP9 with alpha) or .mov (ProRes 4444) output, not '" +
+                     output + "'");
+    options.directory = path.parent_path().empty() ? std::filesystem::path(".") : path.parent_path();
+    options.name = path.stem().string();
+    options.presets = {preset};
+    return make_delivery_sink(preset, options, context);
+}
+
+}  // namespace
 
 ComposeReport run_compose(const ComposeParams& params) {
     const auto started = std::chrono::steady_clock::now();
@@ -120,41 +146,62 @@ ComposeReport run_compose(const ComposeParams& params) {
     };
 
     // Cheap checks first, so bad options fail before any decoding.
+    const bool transparent = params.background == "transparent";
+    const bool has_backdrop = !params.background.empty() && !transparent;
     const bool null_output = params.output == "null";
-    if (params.output.empty()) throw_usage("no output given (-o FILE, or -o null)");
-    if (!null_output && !media::video_encoder_exists(params.vcodec))
+    const bool file_output = !params.output.empty() && !null_output;
+    const bool delivering = params.delivery.has_value();
+    if (params.output.empty() && !delivering) throw_usage("no output given (-o FILE, or -o null)");
+    if (file_output && !transparent && !media::video_encoder_exists(params.vcodec))
         throw_usage("unknown video encoder '" + params.vcodec + "' (see `ffmpeg -encoders`)");
     if (params.canvas && (params.canvas->width <= 0 || params.canvas->height <= 0))
         throw_usage("canvas size " + size_text(*params.canvas) + " is empty");
     if (params.video.empty()) throw_usage("no avatar video given (--video)");
-    if (params.mask.empty()) throw_usage("no mask video given (--mask)");
+    if (!params.layers.empty()) throw_usage("layers are not supported yet");
+    const bool needs_alpha_layer =
+        (file_output && transparent) ||
+        (delivering && std::any_of(params.delivery->presets.begin(), params.delivery->presets.end(), preset_has_alpha));
+    const bool has_mask = !params.mask.empty();
+    if (!has_mask && (has_backdrop || needs_alpha_layer))
+        throw_usage(has_backdrop ? "no mask video given (--mask): compositing over a background needs the matte"
+                                 : "no mask video given (--mask): alpha outputs (transparent, webm-alpha, "
+                                   "prores-alpha) need the matte");
 
     media::VideoSource avatar(params.video, "avatar");
-    media::VideoSource mask(params.mask, "mask");
-    Background background(params.background);
+    std::optional<media::VideoSource> mask;
+    if (has_mask) mask.emplace(params.mask, "mask");
+    std::optional<Background> background;
+    if (has_backdrop) background.emplace(params.background);
     const auto& avatar_info = avatar.info();
     if (avatar_info.still_image) throw_input("avatar '" + params.video + "'", "is a still image, not a video");
 
-    // Geometry and colour.
+    // Geometry and colour. Without a background the canvas is the (scaled) avatar's own.
     Size avatar_size{avatar_info.width, avatar_info.height};
-    Size canvas = params.canvas.value_or(background.native_size().value_or(avatar_size));
+    Size canvas = params.canvas.value_or(background ? background->native_size().value_or(avatar_size) : avatar_size);
+    if (!background && !params.canvas && params.size) {
+        Placement scaled = place_avatar({avatar_size, avatar_size, params.fit, params.anchor, params.size, Point{0, 0}});
+        canvas = scaled.size;
+    }
     Placement placement = place_avatar({canvas, avatar_size, params.fit, params.anchor, params.size, params.position});
     const AVColorSpace matrix = output_matrix_for(canvas.width, canvas.height);
     report.canvas = canvas;
     report.placement = placement;
     report.matrix = matrix == AVCOL_SPC_BT709 ? "bt709" : "bt601";
-    report.vcodec = null_output ? "none" : params.vcodec;
+    report.vcodec = file_output ? params.vcodec : "none";
 
     // Timing: a mask must cover at least part of the avatar.
     const double avatar_start = avatar_info.start_seconds;
     const double avatar_end = avatar_start + avatar_info.duration_seconds;
-    const auto& mask_info = mask.info();
-    if (avatar_info.duration_seconds > 0 && mask_info.duration_seconds > 0 &&
-        (mask_info.start_seconds >= avatar_end || mask_info.start_seconds + mask_info.duration_seconds <= avatar_start))
-        throw_input("mask '" + params.mask + "' has no frame overlapping the avatar",
-                    "mask " + seconds_text(mask_info.start_seconds) + " to " +
-                        seconds_text(mask_info.start_seconds + mask_info.duration_seconds) + ", avatar " +
-                        seconds_text(avatar_start) + " to " + seconds_text(avatar_end));
+    if (mask) {
+        const auto& mask_info = mask->info();
+        if (avatar_info.duration_seconds > 0 && mask_info.duration_seconds > 0 &&
+            (mask_info.start_seconds >= avatar_end ||
+             mask_info.start_seconds + mask_info.duration_seconds <= avatar_start))
+            throw_input("mask '" + params.mask + "' has no frame overlapping the avatar",
+                        "mask " + seconds_text(mask_info.start_seconds) + " to " +
+                            seconds_text(mask_info.start_seconds + mask_info.duration_seconds) + ", avatar " +
+                            seconds_text(avatar_start) + " to " + seconds_text(avatar_end));
+    }
 
     const double frame_seconds = avatar_info.frame_rate.num > 0 ? 1.0 / av_q2d(avatar_info.frame_rate) : 0.04;
     // Timestamps of different streams jitter by rounding; a quarter frame absorbs that without
@@ -165,40 +212,84 @@ ComposeReport run_compose(const ComposeParams& params) {
     const AVColorSpace avatar_matrix = resolve_matrix(avatar_info.colorspace, avatar_info.height);
     FrameConverter avatar_converter(
         {placement.size.width, placement.size.height, AV_PIX_FMT_YUV420P, matrix, AVCOL_RANGE_MPEG});
-    const bool mask_limited =
-        mask_is_limited(params.matte.range, mask_info.range, mask_info.codec_id, mask_info.pixel_format);
-    MatteBuilder matte(params.matte, mask_limited, placement.size.width, placement.size.height);
+    std::optional<MatteBuilder> matte;
+    std::optional<TimedFrames> masks;
+    if (mask) {
+        const auto& mask_info = mask->info();
+        const bool mask_limited =
+            mask_is_limited(params.matte.range, mask_info.range, mask_info.codec_id, mask_info.pixel_format);
+        matte.emplace(params.matte, mask_limited, placement.size.width, placement.size.height);
+        masks.emplace(*mask, StreamEnd::hold);
+    }
+    // Without a matte the avatar is drawn as rendered: fully opaque.
+    cv::Mat opaque;
+    if (!matte) opaque = cv::Mat(placement.size.height, placement.size.width, CV_8UC1, cv::Scalar(255));
     std::optional<Despill> despill;
-    if (params.despill) despill.emplace(*params.despill, matrix, AVCOL_RANGE_MPEG);
-    background.prepare(canvas, matrix,
-                       params.background_end == BackgroundEnd::loop ? StreamEnd::loop : StreamEnd::hold);
+    if (params.despill && matte) despill.emplace(*params.despill, matrix, AVCOL_RANGE_MPEG);
+    if (background)
+        background->prepare(canvas, matrix,
+                            params.background_end == BackgroundEnd::loop ? StreamEnd::loop : StreamEnd::hold);
     Compositor compositor;
-    TimedFrames masks(mask, StreamEnd::hold);
+    std::optional<AlphaLayer> alpha_layer;
+    if (needs_alpha_layer) alpha_layer.emplace(canvas, matrix);
 
+    // The opaque picture: the composite, or without a background the avatar itself (on black
+    // when it does not fill the canvas).
+    const bool avatar_is_picture = !background && placement.position == Point{0, 0} && placement.size == canvas;
     media::FramePtr canvas_frame = media::make_video_frame(AV_PIX_FMT_YUV420P, canvas.width, canvas.height);
     canvas_frame->colorspace = matrix;
     canvas_frame->color_range = AVCOL_RANGE_MPEG;
     canvas_frame->color_primaries = primaries_for(matrix);
     canvas_frame->color_trc = transfer_for(matrix);
-    const bool static_background = background.is_static();
-    if (static_background) check_av(av_frame_copy(canvas_frame.get(), background.at(0, 0)), "av_frame_copy (canvas)");
+    media::FramePtr black;
+    if (!background && !avatar_is_picture) {
+        black = media::make_video_frame(AV_PIX_FMT_YUV420P, canvas.width, canvas.height);
+        // Limited-range black: Y 16, neutral chroma.
+        for (int p = 0; p < 3; ++p) {
+            const int rows = p == 0 ? canvas.height : (canvas.height + 1) / 2;
+            const int bytes = p == 0 ? canvas.width : (canvas.width + 1) / 2;
+            for (int row = 0; row < rows; ++row)
+                std::memset(black->data[p] + std::ptrdiff_t(row) * black->linesize[p], p == 0 ? 16 : 128,
+                            std::size_t(bytes));
+        }
+        check_av(av_frame_copy(canvas_frame.get(), black.get()), "av_frame_copy (canvas)");
+    }
+    const bool static_background = !background || background->is_static();
+    if (background && static_background)
+        check_av(av_frame_copy(canvas_frame.get(), background->at(0, 0)), "av_frame_copy (canvas)");
 
-    // Output.
+    SinkContext sink_context;
+    sink_context.canvas = canvas;
+    sink_context.matrix = matrix;
+    sink_context.frame_rate = avatar_info.frame_rate.num > 0 ? avatar_info.frame_rate : AVRational{25, 1};
+    sink_context.time_base = avatar_info.time_base;
+    sink_context.start_seconds = avatar_start;
+    sink_context.audio = avatar.audio_stream();
+
+    // Outputs: the compose output itself, then the delivery presets, all fed the same frames.
     std::optional<AtomicOutput> atomic;
     std::unique_ptr<media::MediaWriter> writer;
     std::unique_ptr<media::AudioCarrier> audio;
     std::unique_ptr<FrameConverter> to_encoder;
-    if (!null_output) {
+    DeliveryOptions transparent_options;
+    std::unique_ptr<DeliverySink> transparent_sink;
+    std::unique_ptr<Deliveries> deliveries;
+    if (file_output) {
         std::filesystem::path parent = std::filesystem::path(params.output).parent_path();
         std::error_code ignored;
         if (!parent.empty()) std::filesystem::create_directories(parent, ignored);
+    }
+    if (file_output && transparent) {
+        transparent_sink = transparent_output_sink(params.output, sink_context, transparent_options);
+        report.vcodec = transparent_options.presets.front() == Preset::webm_alpha ? "libvpx-vp9" : "prores_ks";
+    } else if (file_output) {
         atomic.emplace(params.output);
         writer = std::make_unique<media::MediaWriter>(atomic->temp_path().string(), params.output);
         media::VideoEncodeSettings video;
         video.codec = params.vcodec;
         video.width = canvas.width;
         video.height = canvas.height;
-        video.frame_rate = avatar_info.frame_rate.num > 0 ? avatar_info.frame_rate : AVRational{25, 1};
+        video.frame_rate = sink_context.frame_rate;
         video.time_base = avatar_info.time_base;
         video.colorspace = matrix;
         video.primaries = primaries_for(matrix);
@@ -207,85 +298,113 @@ ComposeReport run_compose(const ComposeParams& params) {
         video.crf = params.crf;
         video.preset = params.preset;
         writer->add_video(video);
-        if (const AVStream* source_audio = avatar.audio_stream()) {
+        if (const AVStream* source_audio = avatar.audio_stream())
             audio = std::make_unique<media::AudioCarrier>(source_audio, *writer);
-            report.audio = audio->copying() ? "copy" : "aac/opus";
-            avatar.on_audio_packet([&audio](AVPacket* packet) { audio->push(packet); });
-        } else {
-            report.audio = "none";
-        }
         writer->begin();
         if (writer->video_pixel_format() != AV_PIX_FMT_YUV420P)
             to_encoder = std::make_unique<FrameConverter>(ConvertTarget{canvas.width, canvas.height,
                                                                         writer->video_pixel_format(), matrix,
                                                                         AVCOL_RANGE_MPEG});
-    } else {
-        report.audio = "none";
     }
+    if (transparent_sink) transparent_sink->begin();
+    if (delivering) {
+        deliveries = std::make_unique<Deliveries>(*params.delivery, sink_context);
+        deliveries->begin();
+    }
+    report.audio = audio ? audio->codec_name() + (audio->copying() ? " (copy)" : "") : "none";
+    if (sink_context.audio && (audio || transparent_sink || deliveries))
+        avatar.on_audio_packet([&](AVPacket* packet) {
+            if (audio) audio->push(packet);
+            if (transparent_sink) transparent_sink->push_audio(packet);
+            if (deliveries) deliveries->push_audio(packet);
+        });
 
     // Each input decodes on its own thread; this thread only composites and encodes. The avatar's
-    // worker feeds the audio path, so it must stop before the writer goes, on every exit path.
+    // worker feeds the audio path, so it must stop before the writers go, on every exit path.
     struct StopDecoding {
         media::VideoSource& source;
         ~StopDecoding() { source.stop_prefetch(); }
     } stop_avatar_before_writer{avatar};
     avatar.enable_prefetch(2);
-    mask.enable_prefetch(2);
+    if (mask) mask->enable_prefetch(2);
     Progress progress("compose", avatar_info.frame_count, params.progress);
     media::FramePtr avatar_frame = media::make_frame();
     bool warned_mask_end = false, warned_mask_start = false;
-    double last_time = avatar_start;
+    double first_time = -1, last_time = avatar_start;
     while (avatar.next(avatar_frame.get())) {
         throw_if_interrupted();
         const double t = avatar.seconds_of(avatar_frame.get());
-        if (params.background_end == BackgroundEnd::stop && background.ended_before(t)) break;
+        if (background && params.background_end == BackgroundEnd::stop && background->ended_before(t)) break;
 
-        const AVFrame* mask_frame = masks.at(t, tolerance);
-        if (!mask_frame) throw_input("mask '" + params.mask + "'", "has no decodable frame");
-        if (!warned_mask_start && masks.first_time() > t + tolerance) {
-            warned_mask_start = true;
-            warn("mask starts at " + seconds_text(masks.first_time()) + ", after the avatar (" + seconds_text(t) +
-                 "): using its first frame until then");
-        }
-        if (!warned_mask_end && masks.ended_before(t)) {
-            warned_mask_end = true;
-            warn("mask ends at " + seconds_text(masks.end_time()) + " but the avatar runs on: holding its last frame");
+        const cv::Mat* alpha = &opaque;
+        if (masks) {
+            const AVFrame* mask_frame = masks->at(t, tolerance);
+            if (!mask_frame) throw_input("mask '" + params.mask + "'", "has no decodable frame");
+            if (!warned_mask_start && masks->first_time() > t + tolerance) {
+                warned_mask_start = true;
+                warn("mask starts at " + seconds_text(masks->first_time()) + ", after the avatar (" +
+                     seconds_text(t) + "): using its first frame until then");
+            }
+            if (!warned_mask_end && masks->ended_before(t)) {
+                warned_mask_end = true;
+                warn("mask ends at " + seconds_text(masks->end_time()) +
+                     " but the avatar runs on: holding its last frame");
+            }
+            alpha = &matte->build(mask_frame);
         }
 
-        const cv::Mat& alpha = matte.build(mask_frame);
         AVColorRange avatar_range =
             effective_range(AVPixelFormat(avatar_frame->format), avatar_frame->color_range, AVCOL_RANGE_MPEG);
         const AVFrame* foreground = avatar_converter.convert(avatar_frame.get(), avatar_matrix, avatar_range);
-        if (despill) foreground = despill->apply(foreground, alpha);
-        const AVFrame* backdrop = background.at(t, tolerance);
+        if (despill) foreground = despill->apply(foreground, *alpha);
 
-        // The encoder may still hold the previous frame; this copies only in that case.
-        check_av(av_frame_make_writable(canvas_frame.get()), "av_frame_make_writable (canvas)");
-        compositor.over(backdrop, canvas_frame.get(), foreground, alpha, placement.position, !static_background);
-        canvas_frame->pts = avatar_frame->pts;
-        canvas_frame->pkt_duration = avatar_frame->pkt_duration;
+        DeliveryFrame frame;
+        frame.seconds = t;
+        if (avatar_is_picture) {
+            frame.picture = foreground;
+        } else {
+            // The encoder may still hold the previous frame; this copies only in that case.
+            check_av(av_frame_make_writable(canvas_frame.get()), "av_frame_make_writable (canvas)");
+            if (background) {
+                const AVFrame* backdrop = background->at(t, tolerance);
+                compositor.over(backdrop, canvas_frame.get(), foreground, *alpha, placement.position,
+                                !static_background);
+            } else {
+                compositor.over(black.get(), canvas_frame.get(), foreground, opaque, placement.position, false);
+            }
+            canvas_frame->pts = avatar_frame->pts;
+            canvas_frame->pkt_duration = avatar_frame->pkt_duration;
+            frame.picture = canvas_frame.get();
+        }
+        if (alpha_layer) frame.layer = alpha_layer->render(foreground, *alpha, placement.position);
 
         if (writer) {
-            const AVFrame* encoded = canvas_frame.get();
+            const AVFrame* encoded = frame.picture;
             if (to_encoder) encoded = to_encoder->convert(encoded, matrix, AVCOL_RANGE_MPEG);
             writer->write_video(encoded);
         }
+        if (transparent_sink) transparent_sink->write(frame);
+        if (deliveries) deliveries->write(frame);
         ++report.frames;
+        if (first_time < 0) first_time = t;
         last_time = t;
         progress.update(report.frames);
     }
     progress.finish();
 
     avatar.check_integrity();
-    mask.check_integrity();
+    if (mask) mask->check_integrity();
     if (report.frames == 0) throw_input("avatar '" + params.video + "'", "has no video frames");
+    avatar.stop_prefetch();  // no more audio arrives after this
+    report.duration_seconds = last_time - first_time + frame_seconds;
     if (audio) audio->finish();
     if (writer) {
         writer->finish();
         atomic->commit();
     }
-    report.output = null_output ? "null" : params.output;
-    report.duration_seconds = last_time - avatar_start + frame_seconds;
+    if (transparent_sink) transparent_sink->finish(report.duration_seconds);
+    if (deliveries) report.deliveries = deliveries->finish(report.duration_seconds);
+    report.output = file_output ? params.output : (null_output ? "null" : "");
     report.elapsed_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     return report;
 }

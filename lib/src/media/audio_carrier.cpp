@@ -7,9 +7,23 @@
 
 namespace avpost::media {
 
-AudioCarrier::AudioCarrier(const AVStream* source, MediaWriter& writer)
-    : source_(source), writer_(writer), copy_(writer.add_audio_copy(source)) {
-    if (copy_) return;
+namespace {
+
+bool source_has_codec(const AVStream* source, const std::string& encoder) {
+    if (encoder.empty()) return true;
+    const AVCodec* codec = avcodec_find_encoder_by_name(encoder.c_str());
+    if (!codec || codec->type != AVMEDIA_TYPE_AUDIO) throw_usage("unknown audio encoder '" + encoder + "'");
+    return codec->id == source->codecpar->codec_id;
+}
+
+}  // namespace
+
+AudioCarrier::AudioCarrier(const AVStream* source, MediaWriter& writer, const std::string& encoder)
+    : source_(source), writer_(writer), copy_(source_has_codec(source, encoder) && writer.add_audio_copy(source)) {
+    if (copy_) {
+        codec_name_ = avcodec_get_name(source->codecpar->codec_id);
+        return;
+    }
     const AVCodec* codec = avcodec_find_decoder(source->codecpar->codec_id);
     if (!codec) throw_input("audio", "no decoder for the avatar's audio codec");
     decoder_.reset(avcodec_alloc_context3(codec));
@@ -21,15 +35,18 @@ AudioCarrier::AudioCarrier(const AVStream* source, MediaWriter& writer)
     AudioEncodeSettings settings;
     settings.sample_rate = decoder_->sample_rate > 0 ? decoder_->sample_rate : 48000;
     settings.channels = std::clamp(decoder_->ch_layout.nb_channels, 1, 2);
+    settings.codec = encoder;
     writer.add_audio_encode(settings);
+    codec_name_ = writer.audio_codec_name();
     log::debug("audio is re-encoded: the container does not take the source codec");
 }
 
 AudioCarrier::~AudioCarrier() = default;
 
 bool AudioCarrier::copying() const { return copy_; }
+std::string AudioCarrier::codec_name() const { return codec_name_; }
 
-void AudioCarrier::push(AVPacket* packet) {
+void AudioCarrier::push(const AVPacket* packet) {
     if (copy_) {
         writer_.write_audio_packet(packet, source_->time_base);
         return;

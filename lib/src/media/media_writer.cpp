@@ -27,6 +27,8 @@ struct MediaWriter::State {
     OutputFormatPtr output;
     PacketPtr packet;        // video encoder output
     PacketPtr audio_packet;  // audio encoder output (audio may arrive on a decoding thread)
+    PacketPtr copied_packet; // a reference to a stream-copied packet, retimed for this output
+    std::map<std::string, std::string> muxer_options;
     std::mutex mux_mutex;    // the muxer is shared by the video and audio paths
 
     CodecContextPtr video_encoder;
@@ -111,6 +113,7 @@ MediaWriter::MediaWriter(const std::string& path, const std::string& format_hint
     s.path = path;
     s.packet = make_packet();
     s.audio_packet = make_packet();
+    s.copied_packet = make_packet();
     const AVOutputFormat* format = guess_container(format_hint);
     if (!format) throw_usage("cannot tell the container format of '" + format_hint + "' (use .mp4, .mkv, .mov, .webm)");
     AVFormatContext* raw = nullptr;
@@ -161,6 +164,7 @@ void MediaWriter::add_video(const VideoEncodeSettings& settings) {
     check_output(avcodec_parameters_from_context(s.video_stream->codecpar, enc), "avcodec_parameters_from_context");
     s.video_stream->time_base = enc->time_base;
     s.video_stream->avg_frame_rate = settings.frame_rate;
+    if (settings.codec_tag) s.video_stream->codecpar->codec_tag = settings.codec_tag;
 }
 
 bool MediaWriter::add_audio_copy(const AVStream* source) {
@@ -212,6 +216,10 @@ void MediaWriter::add_audio_encode(const AudioEncodeSettings& settings) {
     s.audio_mode = State::AudioMode::encode;
 }
 
+void MediaWriter::set_muxer_option(const std::string& key, const std::string& value) {
+    state_->muxer_options[key] = value;
+}
+
 void MediaWriter::begin() {
     State& s = *state_;
     if (!(s.output->oformat->flags & AVFMT_NOFILE)) {
@@ -223,6 +231,7 @@ void MediaWriter::begin() {
     // Web delivery: the index first so playback starts before the download ends.
     if (name.find("mp4") != std::string_view::npos || name.find("mov") != std::string_view::npos)
         av_dict_set(&options, "movflags", "+faststart", 0);
+    for (const auto& [key, value] : s.muxer_options) av_dict_set(&options, key.c_str(), value.c_str(), 0);
     int ret = avformat_write_header(s.output.get(), &options);
     av_dict_free(&options);
     check_output(ret, "avformat_write_header ('" + s.path + "')");
@@ -234,6 +243,10 @@ AVRational MediaWriter::audio_time_base() const {
     return state_->audio_encoder ? state_->audio_encoder->time_base : AVRational{1, 1};
 }
 bool MediaWriter::has_audio() const { return state_->audio_mode != State::AudioMode::none; }
+std::string MediaWriter::audio_codec_name() const {
+    if (!state_->audio_stream) return "none";
+    return avcodec_get_name(state_->audio_stream->codecpar->codec_id);
+}
 std::int64_t MediaWriter::video_frames_written() const { return state_->video_frames; }
 
 void MediaWriter::write_video(const AVFrame* frame) {
@@ -243,13 +256,15 @@ void MediaWriter::write_video(const AVFrame* frame) {
     s.drain(s.video_encoder.get(), s.video_stream, s.packet.get());
 }
 
-void MediaWriter::write_audio_packet(AVPacket* packet, AVRational source_time_base) {
+void MediaWriter::write_audio_packet(const AVPacket* source, AVRational source_time_base) {
     State& s = *state_;
     if (s.audio_mode != State::AudioMode::copy) return;
+    std::lock_guard lock(s.mux_mutex);
+    AVPacket* packet = s.copied_packet.get();
+    check_output(av_packet_ref(packet, source), "av_packet_ref (audio)");  // a reference, not a copy
     av_packet_rescale_ts(packet, source_time_base, s.audio_stream->time_base);
     packet->stream_index = s.audio_stream->index;
     packet->pos = -1;
-    std::lock_guard lock(s.mux_mutex);
     check_output(av_interleaved_write_frame(s.output.get(), packet), "write audio packet to '" + s.path + "'");
 }
 

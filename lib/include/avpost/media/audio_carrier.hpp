@@ -3,6 +3,7 @@
 // codec, else decode and re-encode (AAC, or Opus where AAC is not allowed). Timestamps are kept,
 // so audio stays in sync with video that keeps the source's timestamps.
 #include <memory>
+#include <string>
 
 #include "avpost/media/handles.hpp"
 #include "avpost/media/media_writer.hpp"
@@ -11,14 +12,17 @@ namespace avpost::media {
 
 class AudioCarrier {
 public:
-    // Registers the audio stream with `writer`; call before writer.begin().
-    AudioCarrier(const AVStream* source, MediaWriter& writer);
+    // Registers the audio stream with `writer`; call before writer.begin(). With `encoder`
+    // (e.g. "aac"), the output carries that codec: copied when the source already has it,
+    // else re-encoded with it.
+    AudioCarrier(const AVStream* source, MediaWriter& writer, const std::string& encoder = {});
     ~AudioCarrier();
     AudioCarrier(const AudioCarrier&) = delete;
     AudioCarrier& operator=(const AudioCarrier&) = delete;
 
     bool copying() const;
-    void push(AVPacket* packet);  // a packet of `source`
+    std::string codec_name() const;     // what the output carries, e.g. "aac"
+    void push(const AVPacket* packet);  // a packet of `source`; not modified
     void finish();                // drains the decoder when re-encoding
 
 private:
@@ -29,6 +33,7 @@ private:
     bool copy_;
     CodecContextPtr decoder_;
     FramePtr frame_;
+    std::string codec_name_;
 };
 
 }  // namespace avpost::media

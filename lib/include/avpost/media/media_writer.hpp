@@ -26,6 +26,9 @@ struct VideoEncodeSettings {
     std::optional<int> crf;
     std::string preset;
     std::map<std::string, std::string> options;  // passed to avcodec_open2
+    // The container's tag for the stream (e.g. MKTAG('h','v','c','1') so Apple players open
+    // HEVC in MP4); 0 lets the muxer choose.
+    std::uint32_t codec_tag = 0;
 };
 
 struct AudioEncodeSettings {
@@ -50,6 +53,8 @@ public:
     bool add_audio_copy(const AVStream* source);
     // Re-encode: frames passed to write_audio_frame() may have any layout/rate/format.
     void add_audio_encode(const AudioEncodeSettings& settings);
+    // Options for the muxer (e.g. hls_time), applied by begin().
+    void set_muxer_option(const std::string& key, const std::string& value);
     void begin();
 
     // The pixel format write_video() expects (the encoder's).
@@ -58,8 +63,9 @@ public:
 
     // Frame pts in VideoEncodeSettings::time_base. The frame is not modified.
     void write_video(const AVFrame* frame);
-    // Packet timestamps in `source_time_base`.
-    void write_audio_packet(AVPacket* packet, AVRational source_time_base);
+    // Packet timestamps in `source_time_base`. The packet is not modified (several writers may
+    // carry the same packet).
+    void write_audio_packet(const AVPacket* packet, AVRational source_time_base);
     // Audio frame pts in `source_time_base`; resampled and re-chunked to the encoder's frame size.
     void write_audio_frame(const AVFrame* frame, AVRational source_time_base);
 
@@ -67,6 +73,7 @@ public:
     void finish();
 
     bool has_audio() const;
+    std::string audio_codec_name() const;  // the encoder's codec ("aac", "opus"), or the copied one
     std::int64_t video_frames_written() const;
 
 private:

@@ -1,0 +1,29 @@
+#pragma once
+// The check every delivered file goes through after writing: open it again and compare what it
+// holds with what the preset promised. A mismatch is an OutputError naming the preset and file.
+#include <filesystem>
+#include <optional>
+#include <string>
+
+#include "avpost/filters/delivery.hpp"
+#include "avpost/media/media_probe.hpp"
+
+namespace avpost::filters {
+
+struct DeliveryExpectation {
+    Preset preset = Preset::web;
+    std::string codec;                // libavcodec name
+    std::optional<bool> alpha;        // must (not) carry alpha
+    int width = 0, height = 0;
+    double duration_seconds = 0.0;    // 0: not checked
+    double frame_seconds = 0.04;      // tolerance for the duration
+    bool audio = false;               // must carry audio
+    std::uint32_t codec_tag = 0;      // 0: not checked
+};
+
+// Probes `file` (or takes `probed`) and throws OutputError on any difference.
+media::ProbedMedia check_delivery(const std::filesystem::path& file, const DeliveryExpectation& expected);
+void check_delivery(const std::filesystem::path& file, const media::ProbedMedia& probed,
+                    const DeliveryExpectation& expected);
+
+}  // namespace avpost::filters

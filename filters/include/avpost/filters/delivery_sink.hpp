@@ -1,0 +1,50 @@
+#pragma once
+// How composited frames reach the delivery presets: the compose runner hands every frame, in
+// the shapes the presets need, to each preset's sink. A sink writes under temporary names, and
+// finish() flushes, checks what was written and only then moves it to its final name.
+#include <memory>
+
+#include "avpost/filters/delivery.hpp"
+#include "avpost/media/handles.hpp"
+
+namespace avpost::filters {
+
+// One composited frame. Both pictures are canvas-sized, limited range, in `SinkContext::matrix`,
+// with the source's pts.
+struct DeliveryFrame {
+    const AVFrame* picture = nullptr;  // yuv420p, opaque: the composite (or the avatar as rendered)
+    const AVFrame* layer = nullptr;    // yuva420p: the avatar alone on transparency; null without a matte
+    double seconds = 0.0;              // from the start of the source
+};
+
+// What every sink knows before the first frame.
+struct SinkContext {
+    Size canvas;
+    AVColorSpace matrix = AVCOL_SPC_BT709;
+    AVRational frame_rate{25, 1};
+    AVRational time_base{1, 25};   // of the frames' pts
+    double start_seconds = 0.0;    // pts of the first frame, in seconds
+    const AVStream* audio = nullptr;  // the source's audio, or null
+    bool progress = false;
+};
+
+class DeliverySink {
+public:
+    virtual ~DeliverySink() = default;
+    // Call before the first write (muxer headers).
+    virtual void begin() = 0;
+    virtual void write(const DeliveryFrame& frame) = 0;
+    // A packet of SinkContext::audio, from the decoding thread; not modified.
+    virtual void push_audio(const AVPacket* packet) { (void)packet; }
+    // Flushes, checks the output against what was asked (throws OutputError when it differs)
+    // and commits it under its final name. `duration_seconds` is what the frames spanned.
+    virtual DeliveredFile finish(double duration_seconds) = 0;
+};
+
+std::unique_ptr<DeliverySink> make_delivery_sink(Preset preset, const DeliveryOptions& options,
+                                                 const SinkContext& context);
+
+// Scaled size fitting inside `limit`, aspect kept, even dimensions (4:2:0 encoders need them).
+Size fit_within(Size source, Size limit);
+
+}  // namespace avpost::filters

@@ -1,0 +1,54 @@
+#pragma once
+// One encoded output fed from delivery frames: picks the picture or the alpha layer, converts it
+// to the encoder's size and pixel format once per frame (or not at all when it already matches),
+// encodes, and carries the source's audio. Shared by the file presets and each HLS rendition.
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "avpost/filters/delivery_sink.hpp"
+#include "avpost/filters/frame_converter.hpp"
+#include "avpost/media/audio_carrier.hpp"
+#include "avpost/media/media_writer.hpp"
+
+namespace avpost::filters {
+
+struct EncodedOutputSpec {
+    std::filesystem::path path;  // where the bytes go (a temporary name)
+    std::string container;       // a file name or libavformat short name picking the muxer
+    media::VideoEncodeSettings video;  // width, height, pixel_format, codec and options
+    bool use_layer = false;            // encode the alpha layer instead of the picture
+    std::string audio_encoder;         // "aac", "libopus"; empty: no audio
+    std::map<std::string, std::string> muxer_options;
+};
+
+class EncodedOutput {
+public:
+    EncodedOutput(EncodedOutputSpec spec, const SinkContext& context);
+    ~EncodedOutput();
+    EncodedOutput(const EncodedOutput&) = delete;
+    EncodedOutput& operator=(const EncodedOutput&) = delete;
+
+    void begin();
+    // `pts`, when given, replaces the frame's own (in SinkContext::time_base of this output).
+    void write(const DeliveryFrame& frame, std::optional<std::int64_t> pts = std::nullopt);
+    void push_audio(const AVPacket* packet);
+    void finish();
+
+    bool has_audio() const { return audio_ != nullptr; }
+    std::int64_t frames() const { return writer_->video_frames_written(); }
+    const EncodedOutputSpec& spec() const { return spec_; }
+
+private:
+    EncodedOutputSpec spec_;
+    const SinkContext& context_;
+    std::unique_ptr<media::MediaWriter> writer_;
+    std::unique_ptr<media::AudioCarrier> audio_;
+    std::unique_ptr<FrameConverter> converter_;
+    media::FramePtr retimed_;  // a reference to a shared frame, with this output's pts
+    bool finished_ = false;
+};
+
+}  // namespace avpost::filters

@@ -1,0 +1,29 @@
+#include "avpost/filters/delivery_sink.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "preset_sinks.hpp"
+
+namespace avpost::filters {
+
+Size fit_within(Size source, Size limit) {
+    auto even = [](double v) { return std::max(2, int(std::lround(v / 2)) * 2); };
+    if (source.width <= limit.width && source.height <= limit.height)
+        return {even(source.width), even(source.height)};
+    const double scale = std::min(double(limit.width) / source.width, double(limit.height) / source.height);
+    return {std::min(even(source.width * scale), limit.width - limit.width % 2),
+            std::min(even(source.height * scale), limit.height - limit.height % 2)};
+}
+
+std::unique_ptr<DeliverySink> make_delivery_sink(Preset preset, const DeliveryOptions& options,
+                                                 const SinkContext& context) {
+    switch (preset) {
+        case Preset::hls: return make_hls_sink(options, context);
+        case Preset::poster: return make_poster_sink(options, context);
+        case Preset::preview: return make_preview_sink(options, context);
+        default: return make_video_file_sink(preset, options, context);
+    }
+}
+
+}  // namespace avpost::filters

@@ -1,0 +1,67 @@
+#include "avpost/filters/encoded_output.hpp"
+
+#include "avpost/core/error.hpp"
+#include "avpost/filters/colour.hpp"
+
+namespace avpost::filters {
+
+EncodedOutput::EncodedOutput(EncodedOutputSpec spec, const SinkContext& context)
+    : spec_(std::move(spec)), context_(context) {
+    media::VideoEncodeSettings& video = spec_.video;
+    video.frame_rate = context.frame_rate;
+    video.time_base = context.time_base;
+    video.colorspace = context.matrix;
+    video.primaries = primaries_for(context.matrix);
+    video.transfer = transfer_for(context.matrix);
+    if (!video.range) video.range = AVCOL_RANGE_MPEG;
+    writer_ = std::make_unique<media::MediaWriter>(spec_.path.string(), spec_.container);
+    writer_->add_video(video);
+    if (context.audio && !spec_.audio_encoder.empty())
+        audio_ = std::make_unique<media::AudioCarrier>(context.audio, *writer_, spec_.audio_encoder);
+    for (const auto& [key, value] : spec_.muxer_options) writer_->set_muxer_option(key, value);
+    const AVPixelFormat source_format = spec_.use_layer ? AV_PIX_FMT_YUVA420P : AV_PIX_FMT_YUV420P;
+    const AVPixelFormat encoder_format = writer_->video_pixel_format();
+    if (encoder_format != source_format || video.width != context.canvas.width ||
+        video.height != context.canvas.height || video.range != AVCOL_RANGE_MPEG)
+        converter_ = std::make_unique<FrameConverter>(
+            ConvertTarget{video.width, video.height, encoder_format, context.matrix, video.range},
+            SWS_BICUBIC | SWS_ACCURATE_RND);
+}
+
+EncodedOutput::~EncodedOutput() = default;
+
+void EncodedOutput::begin() { writer_->begin(); }
+
+void EncodedOutput::write(const DeliveryFrame& frame, std::optional<std::int64_t> pts) {
+    const AVFrame* source = spec_.use_layer ? frame.layer : frame.picture;
+    if (!source) throw_usage("an alpha output needs a matte (give a mask)");
+    if (converter_) source = converter_->convert(source, context_.matrix, AVCOL_RANGE_MPEG);
+    if (!pts) {
+        writer_->write_video(source);
+        return;
+    }
+    // Other outputs share the frame: retime a reference to it, never the frame itself.
+    if (!retimed_) retimed_ = media::make_frame();
+    check_av(av_frame_ref(retimed_.get(), source), "av_frame_ref (retime)");
+    retimed_->pts = *pts;
+    try {
+        writer_->write_video(retimed_.get());
+    } catch (...) {
+        av_frame_unref(retimed_.get());
+        throw;
+    }
+    av_frame_unref(retimed_.get());
+}
+
+void EncodedOutput::push_audio(const AVPacket* packet) {
+    if (audio_) audio_->push(packet);
+}
+
+void EncodedOutput::finish() {
+    if (finished_) return;
+    finished_ = true;
+    if (audio_) audio_->finish();
+    writer_->finish();
+}
+
+}  // namespace avpost::filters

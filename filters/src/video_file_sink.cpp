@@ -1,0 +1,118 @@
+// The single-file video presets: web (H.264 MP4), hevc (HEVC MP4 tagged hvc1), webm-alpha (VP9
+// with alpha) and prores-alpha (ProRes 4444 with alpha).
+#include "preset_sinks.hpp"
+
+#include <filesystem>
+
+#include "avpost/core/atomic_output.hpp"
+#include "avpost/core/error.hpp"
+#include "avpost/filters/delivery_check.hpp"
+
+namespace avpost::filters {
+namespace {
+
+struct VideoPreset {
+    const char* extension;
+    const char* codec;          // encoder
+    const char* probed_codec;   // what the file then holds
+    AVPixelFormat pixel_format;
+    bool alpha;
+    bool capped;                // scaled down to DeliveryOptions::max_size
+    const char* audio_encoder;
+    std::map<std::string, std::string> options;
+    std::uint32_t codec_tag = 0;
+};
+
+VideoPreset video_preset(Preset preset) {
+    switch (preset) {
+        case Preset::web:
+            return {".mp4", "libx264", "h264", AV_PIX_FMT_YUV420P, false, true, "aac",
+                    {{"crf", "20"}, {"preset", "medium"}, {"profile", "high"}}};
+        case Preset::hevc:
+            return {"-hevc.mp4", "libx265", "hevc", AV_PIX_FMT_YUV420P, false, true, "aac",
+                    {{"crf", "24"}, {"preset", "fast"}, {"x265-params", "log-level=error"}},
+                    MKTAG('h', 'v', 'c', '1')};
+        case Preset::webm_alpha:
+            // VP9 keeps the alpha plane as a second stream the WebM muxer stores beside each frame.
+            return {".webm", "libvpx-vp9", "vp9", AV_PIX_FMT_YUVA420P, true, false, "libopus",
+                    {{"crf", "30"}, {"b", "0"}, {"deadline", "good"}, {"cpu-used", "4"}, {"row-mt", "1"}}};
+        case Preset::prores_alpha:
+            return {".mov", "prores_ks", "prores", AV_PIX_FMT_YUVA444P10LE, true, false, "aac",
+                    {{"profile", "4444"}, {"alpha_bits", "16"}, {"vendor", "apl0"}}};
+        default: break;
+    }
+    throw_usage("not a single-file video preset: " + std::string(to_string(preset)));
+}
+
+class VideoFileSink final : public DeliverySink {
+public:
+    VideoFileSink(Preset preset, const DeliveryOptions& options, const SinkContext& context)
+        : preset_(preset), settings_(video_preset(preset)), context_(context) {
+        final_path_ = options.directory / (options.name + settings_.extension);
+        atomic_.emplace(final_path_);
+        Size size = settings_.capped ? fit_within(context.canvas, options.max_size) : context.canvas;
+        EncodedOutputSpec spec;
+        spec.path = atomic_->temp_path();
+        spec.container = final_path_.filename().string();
+        spec.video.codec = settings_.codec;
+        spec.video.width = size.width;
+        spec.video.height = size.height;
+        spec.video.pixel_format = settings_.pixel_format;
+        spec.video.options = settings_.options;
+        spec.video.codec_tag = settings_.codec_tag;
+        spec.use_layer = settings_.alpha;
+        spec.audio_encoder = settings_.audio_encoder;
+        output_ = std::make_unique<EncodedOutput>(std::move(spec), context);
+    }
+
+    void begin() override { output_->begin(); }
+    void write(const DeliveryFrame& frame) override { output_->write(frame); }
+    void push_audio(const AVPacket* packet) override { output_->push_audio(packet); }
+
+    DeliveredFile finish(double duration_seconds) override {
+        output_->finish();
+        DeliveryExpectation expected;
+        expected.preset = preset_;
+        expected.codec = settings_.probed_codec;
+        expected.alpha = settings_.alpha;
+        expected.width = output_->spec().video.width;
+        expected.height = output_->spec().video.height;
+        expected.duration_seconds = duration_seconds;
+        expected.frame_seconds = 1.0 / av_q2d(context_.frame_rate);
+        expected.audio = output_->has_audio();
+        expected.codec_tag = settings_.codec_tag;
+        media::ProbedMedia probed = check_delivery(atomic_->temp_path(), expected);
+        atomic_->commit();
+
+        DeliveredFile file;
+        file.preset = preset_;
+        file.path = final_path_;
+        file.files = {final_path_};
+        file.codec = probed.video_codec;
+        file.pixel_format = probed.pixel_format;
+        file.width = probed.width;
+        file.height = probed.height;
+        file.duration_seconds = probed.duration_seconds;
+        file.alpha = probed.alpha;
+        file.audio = probed.has_audio;
+        file.bytes = std::int64_t(std::filesystem::file_size(final_path_));
+        return file;
+    }
+
+private:
+    Preset preset_;
+    VideoPreset settings_;
+    const SinkContext& context_;
+    std::filesystem::path final_path_;
+    std::optional<AtomicOutput> atomic_;
+    std::unique_ptr<EncodedOutput> output_;
+};
+
+}  // namespace
+
+std::unique_ptr<DeliverySink> make_video_file_sink(Preset preset, const DeliveryOptions& options,
+                                                   const SinkContext& context) {
+    return std::make_unique<VideoFileSink>(preset, options, context);
+}
+
+}  // namespace avpost::filters

@@ -1,0 +1,37 @@
+#include "compose_options.hpp"
+
+#include "avpost/core/error.hpp"
+
+namespace avpost::tool {
+
+void ComposeLayoutOptions::add_to(CLI::App& sub) {
+    sub.add_option("--canvas", canvas, "Canvas WxH (default: background size; avatar size for a colour)");
+    sub.add_option("--position", position, "Top-left of the avatar on the canvas, X,Y pixels");
+    sub.add_option("--size", size, "Scale the avatar to WxH (-1 keeps the aspect ratio)");
+    sub.add_option("--fit", fit, "contain|cover|fill|none, when --size is not given")->capture_default_str();
+    sub.add_option("--anchor", anchor, "center|top|bottom|left|right|top-left|top-right|bottom-left|bottom-right")
+        ->capture_default_str();
+    sub.add_option("--mask-range", mask_range, "auto|limited|full (auto: the stream's tag; untagged H.264/HEVC is limited)")
+        ->capture_default_str();
+    sub.add_option("--choke", choke, "Erode the matte by PX pixels (negative dilates)");
+    sub.add_option("--feather", feather, "Soften the matte edge by PX pixels");
+    sub.add_option("--despill", despill, "Remove this backdrop colour #RRGGBB from the edge");
+    sub.add_option("--bg-end", bg_end, "loop|hold|stop when a background video ends")->capture_default_str();
+}
+
+void ComposeLayoutOptions::apply_to(filters::ComposeParams& p) const {
+    using namespace filters;
+    if (!canvas.empty()) p.canvas = parse_size(canvas, false);
+    if (!position.empty()) p.position = parse_point(position);
+    if (!size.empty()) p.size = parse_size(size, true);
+    p.fit = parse_fit(fit);
+    p.anchor = parse_anchor(anchor);
+    p.matte.range = parse_mask_range(mask_range);
+    p.matte.choke = choke;
+    if (feather < 0) throw_usage("--feather must not be negative");
+    p.matte.feather = feather;
+    if (!despill.empty()) p.despill = parse_hex_colour(despill);
+    p.background_end = parse_background_end(bg_end);
+}
+
+}  // namespace avpost::tool

@@ -1,0 +1,71 @@
+// `avpost transcode`: delivery presets from one decode (and, with a mask and background, one
+// composite) of the source; the frames fan out to every preset's encoder.
+#include <filesystem>
+#include <iostream>
+#include <memory>
+
+#include "avpost/core/interrupt.hpp"
+#include "avpost/filters/compose.hpp"
+#include "command.hpp"
+#include "compose_options.hpp"
+#include "exit_codes.hpp"
+
+namespace avpost::tool {
+
+CommandSpec transcode_command() {
+    return {"transcode", "Make delivery formats (web, hevc, webm-alpha, prores-alpha, preview, poster, hls) in one pass",
+            [](CLI::App& sub, const GlobalOptions& global) -> CommandRun {
+                struct Options {
+                    filters::ComposeParams params;
+                    ComposeLayoutOptions layout;
+                    std::string directory, presets, name, max_size = "1920x1080";
+                    double preview_seconds = 3.0;
+                    std::vector<int> hls_heights;
+                };
+                auto o = std::make_shared<Options>();
+                sub.add_option("input", o->params.video, "Source video (a composite, or an avatar with --mask)")
+                    ->required();
+                sub.add_option("-o,--output", o->directory, "Directory for the outputs")->required();
+                sub.add_option("--preset", o->presets,
+                               "Comma-separated: web, hevc, webm-alpha, prores-alpha, preview, poster, hls")
+                    ->required();
+                sub.add_option("--name", o->name, "File stem of the outputs (default: the input's)");
+                sub.add_option("--mask", o->params.mask,
+                               "The source's grayscale matte: needed by webm-alpha, prores-alpha and --background");
+                sub.add_option("--background", o->params.background,
+                               "Composite over this image, video or #RRGGBB first (needs --mask)");
+                o->layout.add_to(sub);
+                sub.add_option("--max-size", o->max_size, "web, hevc, hls and poster fit inside WxH")
+                    ->capture_default_str();
+                sub.add_option("--preview-seconds", o->preview_seconds, "Length of the preview")->capture_default_str();
+                sub.add_option("--hls-heights", o->hls_heights, "HLS rendition heights (default 1080 720 480)");
+                return [o, &global]() -> int {
+                    using namespace filters;
+                    ComposeParams& p = o->params;
+                    o->layout.apply_to(p);
+                    DeliveryOptions delivery;
+                    delivery.directory = o->directory;
+                    delivery.presets = parse_preset_list(o->presets);
+                    delivery.name = o->name.empty() ? std::filesystem::path(p.video).stem().string() : o->name;
+                    delivery.max_size = parse_size(o->max_size, false);
+                    if (o->preview_seconds <= 0) throw_usage("--preview-seconds must be positive");
+                    delivery.preview_seconds = o->preview_seconds;
+                    if (!o->hls_heights.empty()) delivery.hls_heights = o->hls_heights;
+                    p.delivery = delivery;
+                    p.progress = !global.quiet && !global.json;
+                    install_interrupt_handlers();
+                    ComposeReport report = run_compose(p);
+                    if (global.json) {
+                        std::cout << nlohmann::json(report).dump() << "\n";
+                    } else {
+                        for (const auto& file : report.deliveries)
+                            std::cout << filters::to_string(file.preset) << ": " << file.path.string() << " ("
+                                      << file.width << "x" << file.height << ", " << file.codec
+                                      << (file.alpha ? ", alpha" : "") << (file.audio ? ", audio" : "") << ")\n";
+                    }
+                    return exit_ok;
+                };
+            }};
+}
+
+}  // namespace avpost::tool
