@@ -15,12 +15,13 @@ mkdir -p "$out"
 
 # The sandbox stands in for the vendors on 127.0.0.1 (any free port), with fast job timing.
 sandbox_log="$out/sandbox.log"
+rm -f "$sandbox_log"  # an earlier run's export line must not be taken for this sandbox's
 "$avpost" sandbox --port 0 --queue-seconds 0.2 --process-seconds 0.5 --a2v-token demo-token --no-fetch-audio \
   >"$sandbox_log" 2>&1 &
 sandbox_pid=$!
 trap 'kill "$sandbox_pid" 2>/dev/null || true; wait "$sandbox_pid" 2>/dev/null || true' EXIT
 for _ in $(seq 100); do
-  grep -q '^export AVPOST_A2V_BASE_URL=' "$sandbox_log" && break
+  grep -qs '^export AVPOST_A2V_BASE_URL=' "$sandbox_log" && break
   kill -0 "$sandbox_pid" 2>/dev/null || { cat "$sandbox_log" >&2; exit 1; }
   sleep 0.1
 done

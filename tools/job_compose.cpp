@@ -23,40 +23,17 @@ auto at_path(const job::JobSpec& job, const std::string& path, F&& convert) {
     }
 }
 
-// The delivery presets by their job-file names (delivery.hpp lists them).
-constexpr std::pair<const char*, filters::Preset> preset_names[] = {
-    {"web", filters::Preset::web},         {"hevc", filters::Preset::hevc},     {"webm-alpha", filters::Preset::webm_alpha},
-    {"prores-alpha", filters::Preset::prores_alpha}, {"preview", filters::Preset::preview},
-    {"poster", filters::Preset::poster},   {"hls", filters::Preset::hls},
-};
-
-filters::Preset preset_named(const job::JobSpec& job, const std::string& path, const std::string& name) {
-    std::string known;
-    for (const auto& [text, preset] : preset_names) {
-        if (name == text) return preset;
-        known += (known.empty() ? "" : ", ") + std::string(text);
-    }
-    job::throw_job_error(job, path, "unknown preset \"" + name + "\" (known: " + known + ")");
-}
-
+// The deliver part as filters' DeliveryOptions (which checks the values), into the output directory.
 filters::DeliveryOptions delivery_options(const job::JobSpec& job) {
-    const json& d = job.deliver;
-    filters::DeliveryOptions o;
-    o.directory = job.output;
-    o.name = d.value("name", job.name);
-    const json& presets = d.at("presets");
-    for (std::size_t i = 0; i < presets.size(); ++i) {
-        filters::Preset p = preset_named(job, "deliver.presets[" + std::to_string(i) + "]", presets[i].get<std::string>());
-        if (std::find(o.presets.begin(), o.presets.end(), p) == o.presets.end()) o.presets.push_back(p);
+    json d = job.deliver;
+    d["directory"] = job.output.string();
+    if (!d.contains("name")) d["name"] = job.name;
+    try {
+        return d.get<filters::DeliveryOptions>();
+    } catch (const Error& e) {
+        // filters names the field ("presets[1]: unknown preset ..."): prefix the job's path to it.
+        throw_usage(job.file.string() + ": deliver." + e.what());
     }
-    if (d.contains("max_size"))
-        o.max_size = at_path(job, "deliver.max_size", [&] { return filters::parse_size(d["max_size"].get<std::string>(), false); });
-    o.preview_seconds = d.value("preview_seconds", o.preview_seconds);
-    o.preview_width = d.value("preview_width", o.preview_width);
-    o.preview_fps = d.value("preview_fps", o.preview_fps);
-    if (d.contains("hls_heights")) o.hls_heights = d["hls_heights"].get<std::vector<int>>();
-    o.hls_segment_seconds = d.value("hls_segment_seconds", o.hls_segment_seconds);
-    return o;
 }
 
 std::string text(const json& c, const char* key) { return c.at(key).get<std::string>(); }
@@ -96,12 +73,6 @@ filters::ComposeParams compose_params_for(const job::JobSpec& job, const fs::pat
     if (c.contains("preset")) p.preset = text(c, "preset");
     if (!job.deliver.is_null()) p.delivery = delivery_options(job);
     return p;
-}
-
-std::string preset_name(filters::Preset preset) {
-    for (const auto& [text, p] : preset_names)
-        if (p == preset) return text;
-    return "unknown";
 }
 
 std::vector<fs::path> compose_input_files(const job::JobSpec& job) {

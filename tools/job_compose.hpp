@@ -11,9 +11,6 @@ namespace avpost::tool {
 filters::ComposeParams compose_params_for(const job::JobSpec& job, const std::filesystem::path& avatar,
                                           const std::filesystem::path& mask, bool progress);
 
-// The job-file name of a delivery preset ("webm-alpha").
-std::string preset_name(filters::Preset preset);
-
 // Local files the composite reads besides avatar and mask (background, layer sources): their
 // content is part of the compose stage's fingerprint.
 std::vector<std::filesystem::path> compose_input_files(const job::JobSpec& job);

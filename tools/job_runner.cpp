@@ -170,7 +170,10 @@ private:
         report_.vendor = net::to_string(*vendor_);
         report_.vendor_job_id = vendor_job_id_;
         const std::string print = fingerprint({{"vendor", report_.vendor}, {"id", vendor_job_id_}});
-        if (done_before("wait", print)) return "skipped";
+        if (auto done = done_before("wait", print)) {
+            detail(done->value("state", std::string()));
+            return "skipped";
+        }
         net::WaitOptions w = wait_options(spec_.wait.timeout_seconds, spec_.wait.interval_seconds);
         net::JobStatus status = net::wait_for_job(
             [&] { return session_.status(*vendor_, vendor_job_id_); }, w,
@@ -179,6 +182,7 @@ private:
         archive::record_job_status(catalog_, status);
         throw_if_failed(status);
         finished("wait", print, {{"state", net::to_string(status.state)}, {"vendor_status", status.vendor_status}});
+        detail(std::string(net::to_string(status.state)));
         return "ran";
     }
 
@@ -286,7 +290,7 @@ private:
         made_files_ = json::array();
         if (!spec_.composite_file.empty()) made_files_.push_back(file_entry("composite", params.output, spec_.output));
         for (const filters::DeliveredFile& d : composed.deliveries) {
-            const std::string preset = preset_name(d.preset);
+            const std::string preset(filters::to_string(d.preset));
             made_files_.push_back(file_entry("delivery", d.path, spec_.output, preset));
             for (const fs::path& extra : d.files)
                 if (extra != d.path) made_files_.push_back(file_entry("other", extra, spec_.output, preset));

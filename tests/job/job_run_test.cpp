@@ -101,6 +101,13 @@ TEST_F(RunJob, AJobRunsEveryStageIntoAVerifiedArchiveAndARerunSkipsThemAll) {
     EXPECT_EQ(kinds.count("mask"), 1u);
     EXPECT_EQ(kinds.count("composite"), 1u);
     EXPECT_TRUE(fs::is_regular_file(output_dir / "promo-composite.mp4"));
+    // The deliveries compose reported (ComposeReport.deliveries), in the job's output directory.
+    std::map<std::string, fs::path> delivered;
+    for (const json& o : job["outputs"])
+        if (o["kind"] == "delivery") delivered[o["preset"].get<std::string>()] = o["path"].get<std::string>();
+    EXPECT_EQ(kinds.count("delivery"), 2u);
+    EXPECT_EQ(delivered["web"], output_dir / "promo.mp4");
+    EXPECT_EQ(delivered["poster"], output_dir / "promo-poster.jpg");
     EXPECT_EQ(count_hidden_files(output_dir), 0) << "temporary files left behind";
 
     // The archive holds every file, verified, and `archive verify` agrees.
@@ -174,7 +181,7 @@ TEST_F(RunJob, ABrokenJobFileFailsWithExitTwoAndOneLineNamingTheField) {
     auto r = run(shell_quote(AVPOST_BINARY) + " run --output-root " + shell_quote((dir / "out").string()) + " " +
                  shell_quote(file.string()));
     EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
-    EXPECT_EQ(r.err, "avpost: " + file.string() + ": source.a2v.pose_id: required string is missing\n");
+    EXPECT_EQ(r.err, "avpost: error: " + file.string() + ": source.a2v.pose_id: required string is missing\n");
     EXPECT_FALSE(fs::exists(dir / "out" / "broken")) << "a broken job wrote something";
     EXPECT_EQ(generate_requests(), 0);
 }

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <functional>
 
 #include "avpost/core/error.hpp"
 #include "avpost/job/job_spec.hpp"
@@ -131,7 +132,7 @@ TEST(JobSpec, EveryErrorNamesTheFileAndTheField) {
          [](json& j) {
              j.erase("composite");
              j.erase("deliver");
-             j["source"] = {{"akool", {{"width", 3840}, {"height", 2160}, {"avatar_from", 2}, {"elements", {{{"url", "x"}}}}}}}};
+             j["source"] = {{"akool", {{"width", 3840}, {"height", 2160}, {"avatar_from", 2}, {"elements", {{{"url", "x"}}}}}}};
          },
          "jobs/job.json: source.akool.elements[0].type: required string is missing"},
         {"archive root not a string", [](json& j) { j["archive"] = {{"root", true}}; },
