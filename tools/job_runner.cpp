@@ -180,6 +180,8 @@ private:
             [&](const net::JobStatus& now) { log::info(spec_.name + ": " + now.id + " " + std::string(net::to_string(now.state))); },
             interruptible_sleep);
         archive::record_job_status(catalog_, status);
+        // A failed render is not reused: the next run of this job starts a new one.
+        if (status.state == net::JobState::failed) catalog_.forget_stage(spec_.name, "render");
         throw_if_failed(status);
         finished("wait", print, {{"state", net::to_string(status.state)}, {"vendor_status", status.vendor_status}});
         detail(std::string(net::to_string(status.state)));

@@ -216,4 +216,41 @@ TEST_F(RunJob, AFailedRenderFailsOnlyItsJobInAParallelRun) {
         }
     }
     EXPECT_EQ(ok, 1) << r.out;
+
+    // The failed render is not reused: running the failed job again starts a new render and succeeds.
+    std::string failed_file;
+    for (const json& job : out["jobs"])
+        if (!job["ok"].get<bool>()) failed_file = job["file"];
+    ASSERT_FALSE(failed_file.empty());
+    auto again = run_jobs(shell_quote(failed_file));
+    EXPECT_EQ(again.exit_code, 0) << again.out << again.err;
+    EXPECT_EQ(generate_requests(), 3);
+}
+
+TEST_F(RunJob, ALocalSourceIsCompositedDeliveredAndArchivedWithoutAVendor) {
+    const fs::path media = AVPOST_TEST_MEDIA_DIR;
+    json job = {{"name", "local"},
+                {"source", {{"local", {{"video", (media / "avatar.mp4").string()}, {"mask", (media / "avatar_mask.mp4").string()}}}}},
+                {"composite", {{"background", "#204060"}, {"output", nullptr}}},
+                {"deliver", {{"presets", {"web"}}}},
+                {"output", "rendered"},
+                {"archive", {{"root", "kept"}}}};
+    fs::path file = write_job("local.json", job);
+    auto r = run_jobs(shell_quote(file.string()));
+    ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+    json report = json::parse(r.out)["jobs"][0];
+    EXPECT_EQ(stage_statuses(report), (std::map<std::string, std::string>{
+                                          {"render", "none"}, {"wait", "none"}, {"fetch", "none"}, {"compose", "ran"}, {"archive", "ran"}}));
+    // Paths in the job file are relative to it; with "output": null there is no composite file.
+    EXPECT_TRUE(fs::is_regular_file(dir / "rendered" / "local.mp4"));
+    EXPECT_FALSE(fs::exists(dir / "rendered" / "local-composite.mp4"));
+    archive::Catalog catalog(archive::Catalog::file_in(dir / "kept"));
+    std::multiset<std::string> archived;
+    for (const auto& row : catalog.list()) {
+        archived.insert(row.asset.kind);
+        EXPECT_EQ(row.job.vendor, "local");
+        EXPECT_EQ(row.asset.state, archive::AssetState::verified) << row.asset.name;
+    }
+    EXPECT_EQ(archived, (std::multiset<std::string>{"avatar", "mask", "delivery"}));
+    EXPECT_EQ(generate_requests(), 0);
 }
