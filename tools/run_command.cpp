@@ -74,7 +74,7 @@ CommandSpec run_command() {
                     std::string output_root = "out";
                 };
                 auto o = std::make_shared<Opts>();
-                sub.add_option("jobs_files", o->files, "Job files (see docs/job.md)")->required();
+                sub.add_option("files", o->files, "Job files (see docs/job.md)")->required();
                 sub.add_option("--jobs", o->jobs, "Job files run at once (default 1)")->check(CLI::Range(1, 64));
                 sub.add_flag("--json", o->json, "Print one JSON object: {\"jobs\": [...]}");
                 sub.add_flag("--force", o->force, "Run every stage again, even those done before");
