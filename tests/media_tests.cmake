@@ -11,5 +11,10 @@ avpost_add_test(compose_test
   compose/compose_errors_test.cpp
   compose/compose_timing_test.cpp
   compose/compose_outputs_test.cpp
+  compose/compose_scene_test.cpp
+  support/media_helpers.cpp
+)
+avpost_add_test(filters_layers_test
+  filters/layers_test.cpp
   support/media_helpers.cpp
 )

@@ -23,8 +23,7 @@ CommandSpec compose_command() {
                 sub.add_option("--mask", o->params.mask, "Grayscale mask video (luma = alpha)")->required();
                 sub.add_option("--background", o->params.background,
                                "Image, video, colour #RRGGBB, or 'transparent' (the avatar alone with alpha: "
-                               "-o X.webm for VP9 with alpha, -o X.mov for ProRes 4444)")
-                    ->required();
+                               "-o X.webm for VP9 with alpha, -o X.mov for ProRes 4444)");
                 sub.add_option("-o,--output", o->params.output, "Output file, or 'null' to encode nothing")->required();
                 o->layout.add_to(sub);
                 sub.add_option("--vcodec", o->params.vcodec, "Any libavcodec video encoder")->capture_default_str();
@@ -34,6 +33,7 @@ CommandSpec compose_command() {
                     using namespace filters;
                     ComposeParams& p = o->params;
                     o->layout.apply_to(p);
+                    if (p.background.empty() && p.layers.empty()) throw_usage("give --background or --scene");
                     if (o->crf >= 0) p.crf = o->crf;
                     p.progress = !global.quiet && !global.json;
                     install_interrupt_handlers();

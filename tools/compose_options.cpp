@@ -1,10 +1,16 @@
 #include "compose_options.hpp"
 
+#include <filesystem>
+#include <fstream>
+
 #include "avpost/core/error.hpp"
 
 namespace avpost::tool {
 
 void ComposeLayoutOptions::add_to(CLI::App& sub) {
+    sub.add_option("--scene", scene,
+                   "Instead of --background: a JSON scene of layers, an Akool talking-avatar request "
+                   "(width, height, elements) or {\"canvas\": \"WxH\", \"layers\": [...]}");
     sub.add_option("--canvas", canvas, "Canvas WxH (default: background size; avatar size for a colour)");
     sub.add_option("--position", position, "Top-left of the avatar on the canvas, X,Y pixels");
     sub.add_option("--size", size, "Scale the avatar to WxH (-1 keeps the aspect ratio)");
@@ -21,6 +27,24 @@ void ComposeLayoutOptions::add_to(CLI::App& sub) {
 
 void ComposeLayoutOptions::apply_to(filters::ComposeParams& p) const {
     using namespace filters;
+    if (!scene.empty()) {
+        std::ifstream in(scene);
+        if (!in) throw_input("scene '" + scene + "'", "cannot be read");
+        nlohmann::json j = nlohmann::json::parse(in, nullptr, false);
+        if (j.is_discarded()) throw_input("scene '" + scene + "'", "is not valid JSON");
+        try {
+            Scene parsed = scene_from_json(j);
+            p.layers = std::move(parsed.layers);
+            p.canvas = parsed.canvas;
+        } catch (const Error& e) {
+            throw_usage("scene '" + scene + "': " + e.what());
+        }
+        // Relative layer sources are relative to the scene file.
+        const std::filesystem::path base = std::filesystem::path(scene).parent_path();
+        for (Layer& layer : p.layers)
+            if (!layer.source.empty() && layer.source[0] != '#' && std::filesystem::path(layer.source).is_relative())
+                layer.source = (base / layer.source).string();
+    }
     if (!canvas.empty()) p.canvas = parse_size(canvas, false);
     if (!position.empty()) p.position = parse_point(position);
     if (!size.empty()) p.size = parse_size(size, true);

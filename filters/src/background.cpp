@@ -76,8 +76,12 @@ const AVFrame* Background::at(double t, double tolerance) {
     if (!is_video()) return still_.get();
     const AVFrame* frame = timed_->at(t, tolerance);
     if (!frame) throw_input(where(), "has no decodable frame");
-    if (frame != last_source_) {  // converted once per background frame, however many avatar frames use it
+    // Converted once per background frame, however many avatar frames use it. TimedFrames swaps
+    // two frames, so the pointer alone repeats when a faster background steps twice: the
+    // timestamp tells the frames apart.
+    if (frame != last_source_ || frame->best_effort_timestamp != last_source_timestamp_) {
         last_source_ = frame;
+        last_source_timestamp_ = frame->best_effort_timestamp;
         last_converted_ = convert(frame);
     }
     return last_converted_;

@@ -23,6 +23,7 @@ extern "C" {
 #include "avpost/filters/composite.hpp"
 #include "avpost/filters/despill.hpp"
 #include "avpost/filters/frame_converter.hpp"
+#include "avpost/filters/layer_stack.hpp"
 #include "avpost/filters/timed_frames.hpp"
 #include "avpost/media/audio_carrier.hpp"
 #include "avpost/media/media_writer.hpp"
@@ -81,12 +82,15 @@ void to_json(nlohmann::json& j, const ComposeParams& p) {
     if (p.position) j["position"] = std::to_string(p.position->x) + "," + std::to_string(p.position->y);
     if (p.despill) j["despill"] = colour_text(*p.despill);
     if (p.crf) j["crf"] = *p.crf;
+    if (!p.layers.empty()) j["layers"] = p.layers;
+    if (p.delivery) j["delivery"] = *p.delivery;
 }
 
 void from_json(const nlohmann::json& j, ComposeParams& p) {
     p.video = j.at("video").get<std::string>();
     p.mask = j.at("mask").get<std::string>();
-    p.background = j.at("background").get<std::string>();
+    p.background = j.value("background", std::string());
+    if (j.contains("layers")) p.layers = layers_from_json(j["layers"]);
     p.output = j.at("output").get<std::string>();
     if (j.contains("canvas")) p.canvas = parse_size(j["canvas"].get<std::string>(), false);
     if (j.contains("size")) p.size = parse_size(j["size"].get<std::string>(), true);
@@ -99,6 +103,7 @@ void from_json(const nlohmann::json& j, ComposeParams& p) {
     p.vcodec = j.value("vcodec", std::string("libx264"));
     if (j.contains("crf")) p.crf = j["crf"].get<int>();
     p.preset = j.value("preset", std::string());
+    if (j.contains("delivery")) p.delivery = j["delivery"].get<DeliveryOptions>();
 }
 
 void to_json(nlohmann::json& j, const ComposeReport& r) {
@@ -147,7 +152,7 @@ ComposeReport run_compose(const ComposeParams& params) {
 
     // Cheap checks first, so bad options fail before any decoding.
     const bool transparent = params.background == "transparent";
-    const bool has_backdrop = !params.background.empty() && !transparent;
+    const bool has_backdrop = (!params.background.empty() && !transparent) || !params.layers.empty();
     const bool null_output = params.output == "null";
     const bool file_output = !params.output.empty() && !null_output;
     const bool delivering = params.delivery.has_value();
@@ -157,7 +162,10 @@ ComposeReport run_compose(const ComposeParams& params) {
     if (params.canvas && (params.canvas->width <= 0 || params.canvas->height <= 0))
         throw_usage("canvas size " + size_text(*params.canvas) + " is empty");
     if (params.video.empty()) throw_usage("no avatar video given (--video)");
-    if (!params.layers.empty()) throw_usage("layers are not supported yet");
+    const bool scene_given = !params.layers.empty();
+    if (scene_given && !params.background.empty())
+        throw_usage("give either a background or a scene of layers, not both");
+    if (scene_given && !params.canvas) throw_usage("a scene of layers needs a canvas size (e.g. 3840x2160)");
     const bool needs_alpha_layer =
         (file_output && transparent) ||
         (delivering && std::any_of(params.delivery->presets.begin(), params.delivery->presets.end(), preset_has_alpha));
@@ -171,7 +179,7 @@ ComposeReport run_compose(const ComposeParams& params) {
     std::optional<media::VideoSource> mask;
     if (has_mask) mask.emplace(params.mask, "mask");
     std::optional<Background> background;
-    if (has_backdrop) background.emplace(params.background);
+    if (has_backdrop && !scene_given) background.emplace(params.background);
     const auto& avatar_info = avatar.info();
     if (avatar_info.still_image) throw_input("avatar '" + params.video + "'", "is a still image, not a video");
 
@@ -182,8 +190,13 @@ ComposeReport run_compose(const ComposeParams& params) {
         Placement scaled = place_avatar({avatar_size, avatar_size, params.fit, params.anchor, params.size, Point{0, 0}});
         canvas = scaled.size;
     }
-    Placement placement = place_avatar({canvas, avatar_size, params.fit, params.anchor, params.size, params.position});
     const AVColorSpace matrix = output_matrix_for(canvas.width, canvas.height);
+    // A scene places the avatar itself (its avatar layer's offset and size).
+    std::optional<LayerStack> scene;
+    if (scene_given) scene.emplace(params.layers, canvas, matrix, avatar_size);
+    Placement placement = scene ? scene->avatar_placement()
+                                : place_avatar({canvas, avatar_size, params.fit, params.anchor, params.size,
+                                                params.position});
     report.canvas = canvas;
     report.placement = placement;
     report.matrix = matrix == AVCOL_SPC_BT709 ? "bt709" : "bt601";
@@ -235,14 +248,14 @@ ComposeReport run_compose(const ComposeParams& params) {
 
     // The opaque picture: the composite, or without a background the avatar itself (on black
     // when it does not fill the canvas).
-    const bool avatar_is_picture = !background && placement.position == Point{0, 0} && placement.size == canvas;
+    const bool avatar_is_picture = !has_backdrop && placement.position == Point{0, 0} && placement.size == canvas;
     media::FramePtr canvas_frame = media::make_video_frame(AV_PIX_FMT_YUV420P, canvas.width, canvas.height);
     canvas_frame->colorspace = matrix;
     canvas_frame->color_range = AVCOL_RANGE_MPEG;
     canvas_frame->color_primaries = primaries_for(matrix);
     canvas_frame->color_trc = transfer_for(matrix);
     media::FramePtr black;
-    if (!background && !avatar_is_picture) {
+    if (!has_backdrop && !avatar_is_picture) {
         black = media::make_video_frame(AV_PIX_FMT_YUV420P, canvas.width, canvas.height);
         // Limited-range black: Y 16, neutral chroma.
         for (int p = 0; p < 3; ++p) {
@@ -254,9 +267,15 @@ ComposeReport run_compose(const ComposeParams& params) {
         }
         check_av(av_frame_copy(canvas_frame.get(), black.get()), "av_frame_copy (canvas)");
     }
-    const bool static_background = !background || background->is_static();
+    // With layers above the avatar the whole canvas is redrawn each frame: drawing them over last
+    // frame's canvas would blend their translucent pixels twice.
+    const bool static_background = background ? background->is_static()
+                                   : scene    ? scene->is_static() && !scene->has_layers_above()
+                                              : true;
     if (background && static_background)
         check_av(av_frame_copy(canvas_frame.get(), background->at(0, 0)), "av_frame_copy (canvas)");
+    if (scene && static_background)
+        check_av(av_frame_copy(canvas_frame.get(), scene->below(0, 0)), "av_frame_copy (canvas)");
 
     SinkContext sink_context;
     sink_context.canvas = canvas;
@@ -365,10 +384,11 @@ ComposeReport run_compose(const ComposeParams& params) {
         } else {
             // The encoder may still hold the previous frame; this copies only in that case.
             check_av(av_frame_make_writable(canvas_frame.get()), "av_frame_make_writable (canvas)");
-            if (background) {
-                const AVFrame* backdrop = background->at(t, tolerance);
+            if (background || scene) {
+                const AVFrame* backdrop = background ? background->at(t, tolerance) : scene->below(t, tolerance);
                 compositor.over(backdrop, canvas_frame.get(), foreground, *alpha, placement.position,
                                 !static_background);
+                if (scene && scene->has_layers_above()) scene->draw_above(t, tolerance, canvas_frame.get());
             } else {
                 compositor.over(black.get(), canvas_frame.get(), foreground, opaque, placement.position, false);
             }

@@ -57,4 +57,20 @@ media::ProbedMedia check_delivery(const std::filesystem::path& file, const Deliv
     return probed;
 }
 
+DeliveredFile delivered_file(Preset preset, const std::filesystem::path& final_path, const media::ProbedMedia& probed) {
+    DeliveredFile file;
+    file.preset = preset;
+    file.path = final_path;
+    file.files = {final_path};
+    file.codec = probed.video_codec;
+    file.pixel_format = probed.pixel_format;
+    file.width = probed.width;
+    file.height = probed.height;
+    file.duration_seconds = probed.duration_seconds;
+    file.alpha = probed.alpha;
+    file.audio = probed.has_audio;
+    file.bytes = std::int64_t(std::filesystem::file_size(final_path));
+    return file;
+}
+
 }  // namespace avpost::filters

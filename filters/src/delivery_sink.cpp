@@ -9,8 +9,9 @@ namespace avpost::filters {
 
 Size fit_within(Size source, Size limit) {
     auto even = [](double v) { return std::max(2, int(std::lround(v / 2)) * 2); };
+    // Odd sizes lose their last row or column rather than being stretched by one.
     if (source.width <= limit.width && source.height <= limit.height)
-        return {even(source.width), even(source.height)};
+        return {std::max(2, source.width & ~1), std::max(2, source.height & ~1)};
     const double scale = std::min(double(limit.width) / source.width, double(limit.height) / source.height);
     return {std::min(even(source.width * scale), limit.width - limit.width % 2),
             std::min(even(source.height * scale), limit.height - limit.height % 2)};

@@ -8,11 +8,12 @@ namespace avpost::filters {
 EncodedOutput::EncodedOutput(EncodedOutputSpec spec, const SinkContext& context)
     : spec_(std::move(spec)), context_(context) {
     media::VideoEncodeSettings& video = spec_.video;
+    const AVColorSpace matrix = spec_.matrix.value_or(context.matrix);
     video.frame_rate = context.frame_rate;
     video.time_base = context.time_base;
-    video.colorspace = context.matrix;
-    video.primaries = primaries_for(context.matrix);
-    video.transfer = transfer_for(context.matrix);
+    video.colorspace = matrix;
+    video.primaries = primaries_for(matrix);
+    video.transfer = transfer_for(matrix);
     if (!video.range) video.range = AVCOL_RANGE_MPEG;
     writer_ = std::make_unique<media::MediaWriter>(spec_.path.string(), spec_.container);
     writer_->add_video(video);
@@ -22,9 +23,9 @@ EncodedOutput::EncodedOutput(EncodedOutputSpec spec, const SinkContext& context)
     const AVPixelFormat source_format = spec_.use_layer ? AV_PIX_FMT_YUVA420P : AV_PIX_FMT_YUV420P;
     const AVPixelFormat encoder_format = writer_->video_pixel_format();
     if (encoder_format != source_format || video.width != context.canvas.width ||
-        video.height != context.canvas.height || video.range != AVCOL_RANGE_MPEG)
+        video.height != context.canvas.height || video.range != AVCOL_RANGE_MPEG || !same_matrix(matrix, context.matrix))
         converter_ = std::make_unique<FrameConverter>(
-            ConvertTarget{video.width, video.height, encoder_format, context.matrix, video.range},
+            ConvertTarget{video.width, video.height, encoder_format, matrix, video.range},
             SWS_BICUBIC | SWS_ACCURATE_RND);
 }
 

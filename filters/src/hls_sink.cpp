@@ -97,6 +97,7 @@ public:
             spec.video.width = r.size.width;
             spec.video.height = r.size.height;
             spec.video.pixel_format = AV_PIX_FMT_YUV420P;
+            spec.matrix = AVCOL_SPC_BT709;
             // Fixed GOPs of one segment, no scene-cut keyframes: segments start on keyframes and
             // every rendition switches at the same instants.
             spec.video.options = {{"crf", "21"},

@@ -60,7 +60,7 @@ public:
         if (!has_best_) throw OutputError(ErrorDomain::input, "poster", 0, "no frame to take a poster from");
         if (best_score_ < 2.0) log::warning("poster: every sampled frame is nearly flat; using the best one");
         AtomicOutput atomic(final_path_);
-        // JPEG wants full range; the converter changes range exactly and scales in one pass.
+        // JFIF means BT.601 full range; the converter changes matrix and range exactly.
         SinkContext still = context_;
         still.audio = nullptr;
         EncodedOutputSpec spec;
@@ -71,6 +71,7 @@ public:
         spec.video.height = size_.height;
         spec.video.pixel_format = AV_PIX_FMT_YUV420P;
         spec.video.range = AVCOL_RANGE_JPEG;
+        spec.matrix = AVCOL_SPC_SMPTE170M;  // JFIF: BT.601, full range
         spec.video.options = {{"flags", "+qscale"}, {"global_quality", std::to_string(2 * FF_QP2LAMBDA)}};
         {
             EncodedOutput output(std::move(spec), still);
@@ -88,16 +89,8 @@ public:
         expected.height = size_.height;
         media::ProbedMedia probed = check_delivery(atomic.temp_path(), expected);
         atomic.commit();
-        DeliveredFile file;
-        file.preset = Preset::poster;
-        file.path = final_path_;
-        file.files = {final_path_};
-        file.codec = probed.video_codec;
-        file.pixel_format = probed.pixel_format;
-        file.width = probed.width;
-        file.height = probed.height;
-        file.duration_seconds = 0;
-        file.bytes = std::int64_t(std::filesystem::file_size(final_path_));
+        DeliveredFile file = delivered_file(Preset::poster, final_path_, probed);
+        file.duration_seconds = 0;  // a still
         log::debug("poster: frame at " + std::to_string(best_seconds_) + " s, luma spread " +
                    std::to_string(best_score_));
         return file;

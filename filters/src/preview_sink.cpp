@@ -8,6 +8,7 @@
 
 #include "avpost/core/atomic_output.hpp"
 #include "avpost/core/error.hpp"
+#include "avpost/filters/delivery_check.hpp"
 #include "preset_sinks.hpp"
 
 namespace avpost::filters {
@@ -69,6 +70,7 @@ public:
         spec.video.width = size_.width;
         spec.video.height = size_.height;
         spec.video.pixel_format = AV_PIX_FMT_YUV420P;
+        spec.matrix = AVCOL_SPC_SMPTE170M;  // WebP's lossy coding is BT.601 limited range
         spec.video.options = {{"quality", "70"}, {"compression_level", "4"}};
         spec.muxer_options = {{"loop", "0"}};  // loop for ever
         output_ = std::make_unique<EncodedOutput>(std::move(spec), still_context_);
@@ -96,17 +98,13 @@ public:
                               "holds " + std::to_string(webp.frames) + " frames, not " + std::to_string(frames_));
         (void)duration_seconds;
         atomic_->commit();
-        DeliveredFile file;
-        file.preset = Preset::preview;
-        file.path = final_path_;
-        file.files = {final_path_};
-        file.codec = "webp";
-        file.pixel_format = "yuv420p";
-        file.width = webp.width;
-        file.height = webp.height;
-        file.duration_seconds = webp.duration_seconds;
-        file.bytes = std::int64_t(std::filesystem::file_size(final_path_));
-        return file;
+        media::ProbedMedia read_back;  // from the RIFF walk: FFmpeg 5.1 cannot open it
+        read_back.video_codec = "webp";
+        read_back.pixel_format = "yuv420p";
+        read_back.width = webp.width;
+        read_back.height = webp.height;
+        read_back.duration_seconds = webp.duration_seconds;
+        return delivered_file(Preset::preview, final_path_, read_back);
     }
 
 private:

@@ -12,6 +12,10 @@ std::span<const StageInfo> all_stages() {
          "yuv420p 8-bit", "straight, 0..255, full resolution"},
         {"composite", "avatar over background, chroma alpha from the full-resolution alpha (Compositor)",
          "yuv420p 8-bit, same matrix and range on both sides", "straight, 0..255, full resolution"},
+        {"layers", "a scene of image, video and colour layers below and above the avatar (LayerStack)",
+         "yuv420p 8-bit, limited range, canvas matrix", "straight, 0..255 (image alpha), full resolution"},
+        {"alpha-layer", "the avatar alone on transparency for the alpha presets (AlphaLayer)",
+         "yuv420p + matte -> yuva420p 8-bit", "straight, 0..255, full resolution"},
     };
     return stages;
 }

@@ -21,17 +21,18 @@ struct VideoPreset {
     const char* audio_encoder;
     std::map<std::string, std::string> options;
     std::uint32_t codec_tag = 0;
+    std::optional<AVColorSpace> matrix;  // empty: the canvas's
 };
 
 VideoPreset video_preset(Preset preset) {
     switch (preset) {
         case Preset::web:
             return {".mp4", "libx264", "h264", AV_PIX_FMT_YUV420P, false, true, "aac",
-                    {{"crf", "20"}, {"preset", "medium"}, {"profile", "high"}}};
+                    {{"crf", "20"}, {"preset", "medium"}, {"profile", "high"}}, 0, AVCOL_SPC_BT709};
         case Preset::hevc:
             return {"-hevc.mp4", "libx265", "hevc", AV_PIX_FMT_YUV420P, false, true, "aac",
                     {{"crf", "24"}, {"preset", "fast"}, {"x265-params", "log-level=error"}},
-                    MKTAG('h', 'v', 'c', '1')};
+                    MKTAG('h', 'v', 'c', '1'), AVCOL_SPC_BT709};
         case Preset::webm_alpha:
             // VP9 keeps the alpha plane as a second stream the WebM muxer stores beside each frame.
             return {".webm", "libvpx-vp9", "vp9", AV_PIX_FMT_YUVA420P, true, false, "libopus",
@@ -60,6 +61,7 @@ public:
         spec.video.pixel_format = settings_.pixel_format;
         spec.video.options = settings_.options;
         spec.video.codec_tag = settings_.codec_tag;
+        spec.matrix = settings_.matrix;
         spec.use_layer = settings_.alpha;
         spec.audio_encoder = settings_.audio_encoder;
         output_ = std::make_unique<EncodedOutput>(std::move(spec), context);
@@ -84,19 +86,7 @@ public:
         media::ProbedMedia probed = check_delivery(atomic_->temp_path(), expected);
         atomic_->commit();
 
-        DeliveredFile file;
-        file.preset = preset_;
-        file.path = final_path_;
-        file.files = {final_path_};
-        file.codec = probed.video_codec;
-        file.pixel_format = probed.pixel_format;
-        file.width = probed.width;
-        file.height = probed.height;
-        file.duration_seconds = probed.duration_seconds;
-        file.alpha = probed.alpha;
-        file.audio = probed.has_audio;
-        file.bytes = std::int64_t(std::filesystem::file_size(final_path_));
-        return file;
+        return delivered_file(preset_, final_path_, probed);
     }
 
 private:

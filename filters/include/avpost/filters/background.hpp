@@ -1,6 +1,7 @@
 #pragma once
 // The compose background: a solid colour, a still image (converted once) or a video (converted
 // per frame, looping or holding at its end), always delivered in the working format at canvas size.
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -43,6 +44,7 @@ private:
     media::FramePtr still_;
     AVColorSpace source_matrix_ = AVCOL_SPC_BT709;
     const AVFrame* last_source_ = nullptr;
+    std::int64_t last_source_timestamp_ = 0;
     const AVFrame* last_converted_ = nullptr;
 };
 

@@ -26,4 +26,7 @@ media::ProbedMedia check_delivery(const std::filesystem::path& file, const Deliv
 void check_delivery(const std::filesystem::path& file, const media::ProbedMedia& probed,
                     const DeliveryExpectation& expected);
 
+// The report of a single-file output, committed at `final_path`, from what was read back.
+DeliveredFile delivered_file(Preset preset, const std::filesystem::path& final_path, const media::ProbedMedia& probed);
+
 }  // namespace avpost::filters

@@ -18,7 +18,10 @@ namespace avpost::filters {
 struct EncodedOutputSpec {
     std::filesystem::path path;  // where the bytes go (a temporary name)
     std::string container;       // a file name or libavformat short name picking the muxer
-    media::VideoEncodeSettings video;  // width, height, pixel_format, codec and options
+    media::VideoEncodeSettings video;  // width, height, pixel_format, range, codec and options
+    // The YCbCr matrix to deliver in (converted exactly when it differs from the canvas's):
+    // web players assume BT.709, JPEG and WebP decoders BT.601. Empty: the canvas's.
+    std::optional<AVColorSpace> matrix;
     bool use_layer = false;            // encode the alpha layer instead of the picture
     std::string audio_encoder;         // "aac", "libopus"; empty: no audio
     std::map<std::string, std::string> muxer_options;

@@ -2,6 +2,15 @@
 // A scene of layers in the shape of Akool's `elements` (image, video, colour, avatar; offset,
 // size, scale), so an Akool scene can be recomposed locally. Layers stack in list order, the
 // first at the bottom; exactly one is the avatar (the composited avatar+matte).
+//
+// Our own job-file shape of one layer (to_json/from_json):
+//   {"type": "image", "source": "logo.png", "offset": [x, y], "size": [w, h], "scale": [sx, sy]}
+//   type:   "image" | "video" | "colour" (also "color") | "avatar"
+//   source: the image/video path, or "#RRGGBB" for a colour; required except for the avatar
+//   offset: top-left on the canvas in pixels, may be negative; default [0, 0]
+//   size:   positive integers; default the source's own size (colour: the canvas; avatar: its video)
+//   scale:  positive numbers; default [1, 1]; the drawn size is round(size * scale)
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <vector>
@@ -28,7 +37,31 @@ struct Layer {
 // naming the element index and field, e.g. "elements[2].offset_x: must be a number".
 std::vector<Layer> layers_from_akool_elements(const nlohmann::json& elements);
 
+// Where the one avatar layer is; throws Error(usage)
+// "layers: exactly one avatar layer is needed (found N)" otherwise.
+std::size_t avatar_layer_index(const std::vector<Layer>& layers);
+
+// Drawn size = round(size * scale), at least 1 pixel each way.
+Size scaled_size(Size size, double scale_x, double scale_y);
+
+std::string to_string(LayerType type);
+// "image", "video", "colour"/"color", "avatar"; throws Error(usage) naming `where` otherwise.
+LayerType parse_layer_type(const std::string& text, const std::string& where);
+
+// Errors name the field as "layer.size: ...".
 void to_json(nlohmann::json& j, const Layer& layer);
 void from_json(const nlohmann::json& j, Layer& layer);
+// A job file's layer array; errors name the index, e.g. "layers[1].offset: ...". Does not check
+// the avatar count (LayerStack does, as for any list of layers).
+std::vector<Layer> layers_from_json(const nlohmann::json& layers);
+
+// A whole scene: the canvas and its layers.
+struct Scene {
+    std::optional<Size> canvas;
+    std::vector<Layer> layers;
+};
+// Either an Akool talking-avatar request ({"width", "height", "elements": [...]}, other fields
+// ignored) or our own {"canvas": "WxH", "layers": [...]}. Throws Error(usage) naming the field.
+Scene scene_from_json(const nlohmann::json& scene);
 
 }  // namespace avpost::filters

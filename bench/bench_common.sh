@@ -1,0 +1,31 @@
+# Shared by the benchmarks: synthetic vendor-like inputs and best-of-N timing. Sourced, not run.
+# Expects: $work (directory for inputs), $runs, and the ff array (ffmpeg with quiet flags).
+
+make_inputs() {  # WIDTH HEIGHT SECONDS
+  local w=$1 h=$2 d=$3 tag="$1x$2"
+  [ -f "$work/avatar_$tag.mp4" ] && return
+  local inside="clip((1-hypot((X/SW-$((w/2)))/$((w/4)),(Y/SH-$((h*11/20)))/$((h*9/20))))/0.05,0,1)"
+  # Avatar as vendors render it: a moving picture inside a head shape on a green backdrop.
+  "${ff[@]}" -f lavfi -i "color=c=0x00B140:s=${w}x${h}:r=25:d=$d,format=yuv420p" \
+    -f lavfi -i "testsrc2=s=${w}x${h}:r=25:d=$d,format=yuv420p" \
+    -f lavfi -i "color=black:s=${w}x${h}:r=25:d=1,format=yuv420p,geq=lum='255*$inside':cb='255*$inside':cr='255*$inside',loop=-1:1" \
+    -f lavfi -i "sine=f=220:d=$d" \
+    -filter_complex "[0:v][1:v][2:v]maskedmerge,trim=duration=$d[v]" -map "[v]" -map 3:a \
+    -c:v libx264 -preset veryfast -crf 20 -c:a aac "$work/avatar_$tag.mp4"
+  "${ff[@]}" -f lavfi -i "color=black:s=${w}x${h}:r=25:d=1,format=yuv420p,geq=lum='16+219*$inside':cb=128:cr=128,loop=-1:1,trim=duration=$d" \
+    -c:v libx264 -preset veryfast -crf 16 "$work/mask_$tag.mp4"
+  "${ff[@]}" -f lavfi -i "gradients=s=${w}x${h}:c0=0x1E3A8A:c1=0xF59E0B:n=2:d=1" -frames:v 1 "$work/bg_$tag.png"
+}
+
+best_of() {  # prints the best wall time in seconds of "$@" over $runs runs
+  local best=""
+  for _ in $(seq "$runs"); do
+    local start end t
+    start=$(date +%s.%N)
+    "$@" >/dev/null 2>&1
+    end=$(date +%s.%N)
+    t=$(echo "$end - $start" | bc -l)
+    if [ -z "$best" ] || [ "$(echo "$t < $best" | bc -l)" = 1 ]; then best=$t; fi
+  done
+  printf '%.3f' "$best"
+}

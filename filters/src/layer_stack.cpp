@@ -1,0 +1,216 @@
+#include "avpost/filters/layer_stack.hpp"
+
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+
+extern "C" {
+#include <libavutil/pixdesc.h>
+}
+
+#include <opencv2/core.hpp>
+
+#include "avpost/core/error.hpp"
+#include "avpost/filters/colour.hpp"
+#include "avpost/filters/frame_converter.hpp"
+#include "avpost/filters/timed_frames.hpp"
+#include "avpost/media/video_source.hpp"
+
+namespace avpost::filters {
+namespace {
+
+constexpr int max_drawn_dimension = 1 << 14;
+constexpr int max_offset = 1 << 20;  // keeps offset + size far from int overflow in the compositor
+
+void fill_solid(AVFrame* frame, Yuv8 colour) {
+    const int chroma_w = (frame->width + 1) / 2, chroma_h = (frame->height + 1) / 2;
+    for (int y = 0; y < frame->height; ++y)
+        std::memset(frame->data[0] + std::ptrdiff_t(y) * frame->linesize[0], colour.y, std::size_t(frame->width));
+    for (int y = 0; y < chroma_h; ++y) {
+        std::memset(frame->data[1] + std::ptrdiff_t(y) * frame->linesize[1], colour.u, std::size_t(chroma_w));
+        std::memset(frame->data[2] + std::ptrdiff_t(y) * frame->linesize[2], colour.v, std::size_t(chroma_w));
+    }
+}
+
+bool has_alpha(AVPixelFormat format) {
+    const AVPixFmtDescriptor* d = av_pix_fmt_desc_get(format);
+    return d && (d->flags & AV_PIX_FMT_FLAG_ALPHA);
+}
+
+// The straight (not premultiplied) alpha of `picture`, scaled to `size` like its colour.
+cv::Mat alpha_of(const AVFrame* picture, Size size, const std::string& where) {
+    media::SwsContextPtr scaler(sws_getContext(picture->width, picture->height, AVPixelFormat(picture->format),
+                                               size.width, size.height, AV_PIX_FMT_RGBA,
+                                               SWS_BICUBIC | SWS_ACCURATE_RND, nullptr, nullptr, nullptr));
+    if (!scaler) throw_input(where, "swscale cannot read its alpha channel");
+    cv::Mat rgba(size.height, size.width, CV_8UC4);
+    std::uint8_t* planes[4] = {rgba.data, nullptr, nullptr, nullptr};
+    int strides[4] = {int(rgba.step[0]), 0, 0, 0};
+    check_av(sws_scale(scaler.get(), picture->data, picture->linesize, 0, picture->height, planes, strides),
+             "sws_scale (" + where + " alpha)");
+    cv::Mat alpha;
+    cv::extractChannel(rgba, alpha, 3);
+    return alpha;
+}
+
+}  // namespace
+
+// One layer at its drawn size in the working format, with its alpha (255 where opaque).
+class LayerStack::Picture {
+public:
+    Picture(const Layer& layer, std::size_t index, Size canvas, AVColorSpace matrix) : offset_(layer.offset) {
+        // Like VideoSource's own errors: "layer 2 (image) 'logo.png'".
+        const std::string label = "layer " + std::to_string(index) + " (" + to_string(layer.type) + ")";
+        where_ = label + " '" + layer.source + "'";
+        if (layer.type == LayerType::colour) {
+            make_colour(layer, canvas, matrix);
+            return;
+        }
+        source_ = std::make_unique<media::VideoSource>(layer.source, label);
+        const auto& info = source_->info();
+        const Size native{info.width, info.height};
+        drawn_ = checked_drawn_size(layer.size.value_or(native), layer);
+        converter_ = std::make_unique<FrameConverter>(
+            ConvertTarget{drawn_.width, drawn_.height, AV_PIX_FMT_YUV420P, matrix, AVCOL_RANGE_MPEG});
+        source_matrix_ = resolve_matrix(info.colorspace, info.height);
+        // A video layer whose file is a single picture is just an image; an image layer whose
+        // file is a video shows its first frame.
+        if (layer.type == LayerType::video && !info.still_image) {
+            // Video layers are drawn opaque: alpha video (yuva) is rare in scenes, and its alpha
+            // would need a second conversion per frame. Their frames are converted once each.
+            alpha_ = cv::Mat(drawn_.height, drawn_.width, CV_8U, cv::Scalar(255));
+            source_->enable_prefetch(3);
+            timed_ = std::make_unique<TimedFrames>(*source_, StreamEnd::loop);
+            return;
+        }
+        load_still();
+    }
+
+    bool is_video() const { return timed_ != nullptr; }
+    Point offset() const { return offset_; }
+    const cv::Mat& alpha() const { return alpha_; }
+
+    const AVFrame* at(double t, double tolerance) {
+        if (!timed_) return still_.get();
+        const AVFrame* frame = timed_->at(t, tolerance);
+        if (!frame) throw_input(where_, "has no decodable frame");
+        // TimedFrames swaps two frames, so after an even number of steps the pointer repeats;
+        // the timestamp tells frames apart (a looped frame has the same picture again).
+        if (!current_ || frame != last_source_ || frame->best_effort_timestamp != last_timestamp_) {
+            last_source_ = frame;
+            last_timestamp_ = frame->best_effort_timestamp;
+            AVColorRange range = effective_range(AVPixelFormat(frame->format), frame->color_range, AVCOL_RANGE_MPEG);
+            current_ = converter_->convert(frame, source_matrix_, range);
+        }
+        return current_;
+    }
+
+private:
+    Size checked_drawn_size(Size size, const Layer& layer) const {
+        if (size.width <= 0 || size.height <= 0) throw_usage(where_ + ": size must be positive");
+        if (!(layer.scale_x > 0) || !(layer.scale_y > 0)) throw_usage(where_ + ": scale must be greater than 0");
+        if (size.width * layer.scale_x > max_drawn_dimension || size.height * layer.scale_y > max_drawn_dimension)
+            throw_usage(where_ + ": drawn size is too large (at most 16384 pixels either way)");
+        if (std::abs(layer.offset.x) > max_offset || std::abs(layer.offset.y) > max_offset)
+            throw_usage(where_ + ": offset is out of range");
+        return scaled_size(size, layer.scale_x, layer.scale_y);
+    }
+
+    void make_colour(const Layer& layer, Size canvas, AVColorSpace matrix) {
+        if (!looks_like_hex_colour(layer.source)) throw_usage(where_ + ": not a colour (expected #RRGGBB)");
+        drawn_ = checked_drawn_size(layer.size.value_or(canvas), layer);
+        still_ = media::make_video_frame(AV_PIX_FMT_YUV420P, drawn_.width, drawn_.height);
+        fill_solid(still_.get(), rgb_to_yuv(parse_hex_colour(layer.source), matrix, AVCOL_RANGE_MPEG));
+        alpha_ = cv::Mat(drawn_.height, drawn_.width, CV_8U, cv::Scalar(255));
+    }
+
+    // Decoded, converted and scaled once; the source is closed afterwards.
+    void load_still() {
+        media::FramePtr picture = media::make_frame();
+        if (!source_->next(picture.get())) throw_input(where_, "has no picture");
+        AVColorRange range = effective_range(AVPixelFormat(picture->format), picture->color_range, AVCOL_RANGE_MPEG);
+        still_ = media::make_video_frame(AV_PIX_FMT_YUV420P, drawn_.width, drawn_.height);
+        check_av(av_frame_copy(still_.get(), converter_->convert(picture.get(), source_matrix_, range)),
+                 "av_frame_copy (" + where_ + ")");
+        // PNG/WebP transparency blends with the picture's own alpha, full range 0..255.
+        alpha_ = has_alpha(AVPixelFormat(picture->format))
+                     ? alpha_of(picture.get(), drawn_, where_)
+                     : cv::Mat(drawn_.height, drawn_.width, CV_8U, cv::Scalar(255));
+        converter_.reset();
+        source_.reset();
+    }
+
+    std::string where_;
+    Point offset_;
+    Size drawn_;
+    media::FramePtr still_;
+    cv::Mat alpha_;
+    // Video layers only (source_ is declared before timed_, which reads from it).
+    std::unique_ptr<media::VideoSource> source_;
+    std::unique_ptr<FrameConverter> converter_;
+    std::unique_ptr<TimedFrames> timed_;
+    AVColorSpace source_matrix_ = AVCOL_SPC_BT709;
+    const AVFrame* last_source_ = nullptr;
+    std::int64_t last_timestamp_ = AV_NOPTS_VALUE;
+    const AVFrame* current_ = nullptr;
+};
+
+LayerStack::LayerStack(const std::vector<Layer>& layers, Size canvas, AVColorSpace matrix, Size avatar_native)
+    : canvas_(canvas), matrix_(matrix) {
+    if (canvas.width <= 0 || canvas.height <= 0) throw_usage("layers: the canvas is empty");
+    const std::size_t avatar = avatar_layer_index(layers);
+    const Layer& avatar_layer = layers[avatar];
+    const Size avatar_size = avatar_layer.size.value_or(avatar_native);
+    if (avatar_size.width <= 0 || avatar_size.height <= 0) throw_usage("layers: the avatar's size is empty");
+    const std::string avatar_where = "layer " + std::to_string(avatar) + " (avatar)";
+    if (!(avatar_layer.scale_x > 0) || !(avatar_layer.scale_y > 0)) throw_usage(avatar_where + ": scale must be greater than 0");
+    if (avatar_size.width * avatar_layer.scale_x > max_drawn_dimension ||
+        avatar_size.height * avatar_layer.scale_y > max_drawn_dimension)
+        throw_usage(avatar_where + ": drawn size is too large (at most 16384 pixels either way)");
+    if (std::abs(avatar_layer.offset.x) > max_offset || std::abs(avatar_layer.offset.y) > max_offset)
+        throw_usage(avatar_where + ": offset is out of range");
+    avatar_placement_ = {scaled_size(avatar_size, avatar_layer.scale_x, avatar_layer.scale_y), avatar_layer.offset};
+
+    for (std::size_t i = 0; i < layers.size(); ++i) {
+        if (i == avatar) continue;
+        (i < avatar ? below_ : above_).push_back(std::make_unique<Picture>(layers[i], i, canvas, matrix));
+    }
+    below_frame_ = media::make_video_frame(AV_PIX_FMT_YUV420P, canvas.width, canvas.height);
+}
+
+LayerStack::~LayerStack() = default;
+
+bool LayerStack::is_static() const {
+    for (const auto* list : {&below_, &above_})
+        for (const auto& picture : *list)
+            if (picture->is_video()) return false;
+    return true;
+}
+
+const AVFrame* LayerStack::below(double t, double tolerance) {
+    if (below_rendered_ && is_static()) return below_frame_.get();
+    // Only reallocates if a caller kept a reference to the previous picture.
+    check_av(av_frame_make_writable(below_frame_.get()), "av_frame_make_writable (layers)");
+    below_frame_->colorspace = matrix_;
+    below_frame_->color_range = AVCOL_RANGE_MPEG;
+    fill_solid(below_frame_.get(), Yuv8{16, 128, 128});
+    draw(below_, t, tolerance, below_frame_.get());
+    below_rendered_ = true;
+    return below_frame_.get();
+}
+
+void LayerStack::draw_above(double t, double tolerance, AVFrame* canvas) {
+    if (canvas->format != AV_PIX_FMT_YUV420P || canvas->width != canvas_.width || canvas->height != canvas_.height)
+        throw_input("layers", "the canvas to draw on is not the scene's yuv420p canvas");
+    draw(above_, t, tolerance, canvas);
+}
+
+void LayerStack::draw(std::vector<std::unique_ptr<Picture>>& pictures, double t, double tolerance, AVFrame* canvas) {
+    // In place (background == canvas): each output sample depends only on the same sample of the
+    // backdrop, so nothing is read after it was overwritten.
+    for (auto& picture : pictures)
+        compositor_.over(canvas, canvas, picture->at(t, tolerance), picture->alpha(), picture->offset(), false);
+}
+
+}  // namespace avpost::filters

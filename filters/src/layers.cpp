@@ -1,0 +1,210 @@
+#include "avpost/filters/layers.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "avpost/core/error.hpp"
+#include "avpost/filters/colour.hpp"
+
+namespace avpost::filters {
+namespace {
+
+using nlohmann::json;
+
+// Bounds that keep every later int computation (offset + size, size * scale) far from overflow.
+constexpr double max_offset = 1 << 20;
+constexpr double max_dimension = 1 << 14;
+
+[[noreturn]] void fail(const std::string& where, const std::string& field, const std::string& problem) {
+    throw_usage(where + "." + field + ": " + problem);
+}
+
+bool present(const json& object, const char* field) { return object.contains(field) && !object[field].is_null(); }
+
+double number(const json& value, const std::string& where, const std::string& field) {
+    if (!value.is_number()) fail(where, field, "must be a number");
+    double v = value.get<double>();
+    if (!std::isfinite(v)) fail(where, field, "must be a finite number");
+    return v;
+}
+
+int offset_value(const json& value, const std::string& where, const std::string& field) {
+    double v = number(value, where, field);
+    if (std::abs(v) > max_offset) fail(where, field, "is out of range (at most 1048576 pixels either way)");
+    return int(std::lround(v));
+}
+
+int dimension_value(const json& value, const std::string& where, const std::string& field) {
+    double v = number(value, where, field);
+    if (v <= 0) fail(where, field, "must be greater than 0");
+    if (v > max_dimension) fail(where, field, "is too large (at most 16384 pixels)");
+    return std::max(1, int(std::lround(v)));
+}
+
+double scale_value(const json& value, const std::string& where, const std::string& field) {
+    double v = number(value, where, field);
+    if (v <= 0) fail(where, field, "must be greater than 0");
+    return v;
+}
+
+std::string string_value(const json& value, const std::string& where, const std::string& field) {
+    if (!value.is_string()) fail(where, field, "must be a string");
+    return value.get<std::string>();
+}
+
+// Image/video/colour sources must be given; a colour must be one.
+void check_source(Layer& layer, const std::string& where, const std::string& field) {
+    if (layer.type == LayerType::avatar) return;
+    if (layer.source.empty()) fail(where, field, "is required for " + to_string(layer.type) + " layers");
+    if (layer.type == LayerType::colour && !looks_like_hex_colour(layer.source))
+        fail(where, field, "'" + layer.source + "' is not a colour (expected #RRGGBB)");
+}
+
+// A two-element array of numbers.
+std::pair<const json*, const json*> pair_of(const json& j, const std::string& where, const std::string& field,
+                                             const std::string& shape) {
+    const json& value = j[field];
+    if (!value.is_array() || value.size() != 2) fail(where, field, "must be " + shape);
+    return {&value[0], &value[1]};
+}
+
+Layer parse_layer(const json& j, const std::string& where) {
+    if (!j.is_object()) throw_usage(where + ": must be an object");
+    Layer layer;
+    if (!present(j, "type")) fail(where, "type", "is required");
+    layer.type = parse_layer_type(string_value(j["type"], where, "type"), where + ".type");
+    if (present(j, "source")) layer.source = string_value(j["source"], where, "source");
+    check_source(layer, where, "source");
+    if (present(j, "offset")) {
+        auto [x, y] = pair_of(j, where, "offset", "[x, y]");
+        layer.offset = {offset_value(*x, where, "offset"), offset_value(*y, where, "offset")};
+    }
+    if (present(j, "size")) {
+        auto [w, h] = pair_of(j, where, "size", "[width, height]");
+        layer.size = Size{dimension_value(*w, where, "size"), dimension_value(*h, where, "size")};
+    }
+    if (present(j, "scale")) {
+        auto [sx, sy] = pair_of(j, where, "scale", "[scale_x, scale_y]");
+        layer.scale_x = scale_value(*sx, where, "scale");
+        layer.scale_y = scale_value(*sy, where, "scale");
+    }
+    return layer;
+}
+
+}  // namespace
+
+std::string to_string(LayerType type) {
+    switch (type) {
+        case LayerType::image: return "image";
+        case LayerType::video: return "video";
+        case LayerType::colour: return "colour";
+        case LayerType::avatar: return "avatar";
+    }
+    return "image";
+}
+
+LayerType parse_layer_type(const std::string& text, const std::string& where) {
+    if (text == "image") return LayerType::image;
+    if (text == "video") return LayerType::video;
+    if (text == "colour" || text == "color") return LayerType::colour;
+    if (text == "avatar") return LayerType::avatar;
+    throw_usage(where + ": unknown layer type '" + text + "' (image, video, colour or avatar)");
+}
+
+Size scaled_size(Size size, double scale_x, double scale_y) {
+    return {std::max(1, int(std::lround(size.width * scale_x))), std::max(1, int(std::lround(size.height * scale_y)))};
+}
+
+std::size_t avatar_layer_index(const std::vector<Layer>& layers) {
+    auto is_avatar = [](const Layer& l) { return l.type == LayerType::avatar; };
+    auto count = std::count_if(layers.begin(), layers.end(), is_avatar);
+    if (count != 1)
+        throw_usage("layers: exactly one avatar layer is needed (found " + std::to_string(count) + ")");
+    return std::size_t(std::find_if(layers.begin(), layers.end(), is_avatar) - layers.begin());
+}
+
+std::vector<Layer> layers_from_akool_elements(const json& elements) {
+    if (!elements.is_array()) throw_usage("elements: must be an array");
+    std::vector<Layer> layers;
+    int avatars = 0;
+    for (std::size_t i = 0; i < elements.size(); ++i) {
+        const json& e = elements[i];
+        const std::string where = "elements[" + std::to_string(i) + "]";
+        if (!e.is_object()) throw_usage(where + ": must be an object");
+        if (!present(e, "type")) fail(where, "type", "is required");
+        const std::string type = string_value(e["type"], where, "type");
+        if (type == "audio") continue;  // the audio comes from the avatar render
+        if (type != "image" && type != "video" && type != "colour" && type != "color" && type != "avatar")
+            fail(where, "type", "unknown element type '" + type + "' (avatar, image, video, colour or audio)");
+
+        Layer layer;
+        layer.type = parse_layer_type(type, where + ".type");
+        if (layer.type != LayerType::avatar) {  // the avatar's url is the render we composite anyway
+            if (!present(e, "url")) fail(where, "url", "is required for " + type + " elements");
+            layer.source = string_value(e["url"], where, "url");
+            // Akool: "When type is equal to image, url can be either a link or a Hexadecimal Color Code".
+            if (layer.type == LayerType::image && looks_like_hex_colour(layer.source)) layer.type = LayerType::colour;
+            check_source(layer, where, "url");
+        } else {
+            ++avatars;
+        }
+        // Akool requires the offsets for image and avatar elements; a missing one is taken as 0.
+        if (present(e, "offset_x")) layer.offset.x = offset_value(e["offset_x"], where, "offset_x");
+        if (present(e, "offset_y")) layer.offset.y = offset_value(e["offset_y"], where, "offset_y");
+        const bool has_width = present(e, "width"), has_height = present(e, "height");
+        if (has_width != has_height)
+            fail(where, has_width ? "height" : "width", std::string("is required with ") + (has_width ? "width" : "height"));
+        if (has_width)
+            layer.size = Size{dimension_value(e["width"], where, "width"), dimension_value(e["height"], where, "height")};
+        if (present(e, "scale_x")) layer.scale_x = scale_value(e["scale_x"], where, "scale_x");
+        if (present(e, "scale_y")) layer.scale_y = scale_value(e["scale_y"], where, "scale_y");
+        layers.push_back(std::move(layer));
+    }
+    if (avatars != 1)
+        throw_usage("elements: exactly one avatar element is needed (found " + std::to_string(avatars) + ")");
+    return layers;
+}
+
+void to_json(json& j, const Layer& layer) {
+    j = {{"type", to_string(layer.type)},
+         {"offset", {layer.offset.x, layer.offset.y}},
+         {"scale", {layer.scale_x, layer.scale_y}}};
+    if (!layer.source.empty()) j["source"] = layer.source;
+    if (layer.size) j["size"] = {layer.size->width, layer.size->height};
+}
+
+void from_json(const json& j, Layer& layer) { layer = parse_layer(j, "layer"); }
+
+std::vector<Layer> layers_from_json(const json& layers) {
+    if (!layers.is_array()) throw_usage("layers: must be an array");
+    std::vector<Layer> result;
+    result.reserve(layers.size());
+    for (std::size_t i = 0; i < layers.size(); ++i)
+        result.push_back(parse_layer(layers[i], "layers[" + std::to_string(i) + "]"));
+    return result;
+}
+
+Scene scene_from_json(const nlohmann::json& j) {
+    if (!j.is_object()) throw_usage("scene: must be an object");
+    Scene scene;
+    const bool akool = j.contains("elements");
+    if (akool == j.contains("layers")) throw_usage("scene: give either \"elements\" (Akool) or \"layers\"");
+    if (akool) {
+        scene.layers = layers_from_akool_elements(j["elements"]);
+        if (j.contains("width") || j.contains("height")) {
+            for (const char* key : {"width", "height"})
+                if (!j.contains(key) || !j[key].is_number_integer() || j[key].get<int>() <= 0)
+                    throw_usage(std::string(key) + ": must be a positive whole number");
+            scene.canvas = Size{j["width"].get<int>(), j["height"].get<int>()};
+        }
+    } else {
+        scene.layers = layers_from_json(j["layers"]);
+    }
+    if (j.contains("canvas")) {
+        if (!j["canvas"].is_string()) throw_usage("canvas: must be a string like \"3840x2160\"");
+        scene.canvas = parse_size(j["canvas"].get<std::string>(), false);
+    }
+    return scene;
+}
+
+}  // namespace avpost::filters
