@@ -2,6 +2,7 @@
 
 #include "avpost/core/error.hpp"
 #include "avpost/filters/colour.hpp"
+#include "avpost/filters/layers.hpp"
 
 namespace avpost::tool {
 namespace fs = std::filesystem;
@@ -49,9 +50,19 @@ filters::ComposeParams compose_params_for(const job::JobSpec& job, const fs::pat
     p.progress = progress;
     p.output = job.composite_file.empty() ? std::string() : (job.output / job.composite_file).string();
     if (c.contains("background")) p.background = text(c, "background");
-    if (c.contains("layers") || c.contains("elements"))
-        job::throw_job_error(job, c.contains("layers") ? "composite.layers" : "composite.elements",
-                             "scenes of layers are not supported by this build yet (use background)");
+    // Scenes: filters name the field ("layers[1].offset: ..."); the job's path goes in front.
+    auto in_composite = [&](auto convert) {
+        try {
+            return convert();
+        } catch (const Error& e) {
+            throw_usage(job.file.string() + ": composite." + e.what());
+        }
+    };
+    if (c.contains("layers")) p.layers = in_composite([&] { return filters::layers_from_json(c["layers"]); });
+    if (c.contains("elements")) {
+        p.layers = in_composite([&] { return filters::layers_from_akool_elements(c["elements"]); });
+        p.canvas = filters::Size{3840, 2160};  // Akool's canvas, unless the job gives one
+    }
     if (c.contains("canvas"))
         p.canvas = at_path(job, "composite.canvas", [&] { return filters::parse_size(text(c, "canvas"), false); });
     if (c.contains("size"))

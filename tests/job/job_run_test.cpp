@@ -254,3 +254,30 @@ TEST_F(RunJob, ALocalSourceIsCompositedDeliveredAndArchivedWithoutAVendor) {
     EXPECT_EQ(archived, (std::multiset<std::string>{"avatar", "mask", "delivery"}));
     EXPECT_EQ(generate_requests(), 0);
 }
+
+TEST_F(RunJob, ASceneOfLayersIsCompositedAndABadLayerNamesItsPath) {
+    const fs::path media = AVPOST_TEST_MEDIA_DIR;
+    fs::copy_file(media / "background.png", dir / "bg.png");
+    json job = {{"name", "scene"},
+                {"source", {{"local", {{"video", (media / "avatar.mp4").string()}, {"mask", (media / "avatar_mask.mp4").string()}}}}},
+                {"composite",
+                 {{"canvas", "320x180"},
+                  {"layers", {{{"type", "image"}, {"source", "bg.png"}, {"size", {320, 180}}},
+                              {{"type", "avatar"}, {"offset", {10, 20}}, {"size", {160, 120}}},
+                              {{"type", "colour"}, {"source", "#ffa000"}, {"offset", {0, 170}}, {"size", {320, 10}}}}}}}};
+    fs::path file = write_job("scene.json", job);
+    auto r = run_jobs(shell_quote(file.string()));
+    ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+    fs::path composite = dir / "out" / "scene" / "scene-composite.mp4";
+    ASSERT_TRUE(fs::is_regular_file(composite));
+    auto probe = run(std::string(FFPROBE_EXECUTABLE) + " -v error -select_streams v:0 -show_entries stream=width,height -of csv=p=0 " +
+                     shell_quote(composite.string()));
+    EXPECT_EQ(probe.out, "320,180\n");
+
+    job["composite"]["layers"][1]["offset"] = "10,20";
+    fs::path bad = write_job("bad-scene.json", job);
+    auto b = run_jobs(shell_quote(bad.string()));
+    EXPECT_EQ(b.exit_code, 2) << b.out << b.err;
+    json report = json::parse(b.out)["jobs"][0];
+    EXPECT_TRUE(report["error"].get<std::string>().starts_with(bad.string() + ": composite.layers[1].offset")) << report.dump();
+}

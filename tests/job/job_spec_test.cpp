@@ -119,6 +119,12 @@ TEST(JobSpec, EveryErrorNamesTheFileAndTheField) {
          "jobs/job.json: composite: give only one of background, layers and elements"},
         {"no background", [](json& j) { j["composite"].erase("background"); },
          "jobs/job.json: composite: give a background, layers or elements"},
+        {"layers without a canvas",
+         [](json& j) {
+             j["composite"].erase("background");
+             j["composite"]["layers"] = json::array({{{"type", "avatar"}}});
+         },
+         "jobs/job.json: composite.canvas: a scene of layers needs a canvas size"},
         {"deliver without composite", [](json& j) { j.erase("composite"); },
          "jobs/job.json: deliver: needs a composite"},
         {"composite output with a slash", [](json& j) { j["composite"]["output"] = "a/b.mp4"; },

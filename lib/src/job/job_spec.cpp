@@ -211,6 +211,7 @@ json read_composite(const ObjectReader& job, const fs::path& base, const std::st
                 c.fail(std::string(key) + "[" + std::to_string(i) + "]", "must be an object, not " + ObjectReader::type_name(list[i]));
         resolve_scene_sources(out[key], key == "layers" ? "source" : "url", base);
     }
+    if (c.has("layers") && !c.has("canvas")) c.fail("canvas", "a scene of layers needs a canvas size, e.g. \"3840x2160\"");
     if (c.has("output")) {
         const json& o = c.at("output");
         if (o.is_null()) {
