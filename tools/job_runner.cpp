@@ -75,6 +75,21 @@ public:
         stage("archive", [this] { return archive(); });
     }
 
+    // The report's output list, from what the stages recorded.
+    void collect_outputs() {
+        for (const json* list : {&source_files_, &made_files_})
+            for (const json& f : *list) {
+                JobOutputFile o;
+                o.kind = f.at("kind").get<std::string>();
+                o.preset = f.value("preset", std::string());
+                o.path = f.contains("absolute") ? fs::path(f["absolute"].get<std::string>())
+                                                : spec_.output / f.at("path").get<std::string>();
+                o.size = f.at("size").get<std::int64_t>();
+                o.sha256 = f.at("sha256").get<std::string>();
+                report_.outputs.push_back(std::move(o));
+            }
+    }
+
 private:
     // Runs one stage, timing it; the body returns its status ("ran", "skipped", "none").
     template <class Body>
@@ -381,21 +396,6 @@ private:
     json source_files_ = json::array();  // avatar and mask
     json made_files_ = json::array();    // composite and deliveries
 
-public:
-    // The report's output list, from what the stages recorded.
-    void collect_outputs() {
-        for (const json* list : {&source_files_, &made_files_})
-            for (const json& f : *list) {
-                JobOutputFile o;
-                o.kind = f.at("kind").get<std::string>();
-                o.preset = f.value("preset", std::string());
-                o.path = f.contains("absolute") ? fs::path(f["absolute"].get<std::string>())
-                                                : spec_.output / f.at("path").get<std::string>();
-                o.size = f.at("size").get<std::int64_t>();
-                o.sha256 = f.at("sha256").get<std::string>();
-                report_.outputs.push_back(std::move(o));
-            }
-    }
 };
 
 }  // namespace
