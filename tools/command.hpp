@@ -47,5 +47,7 @@ std::function<std::optional<int>()> add_archive_sync_subcommands(CLI::App& archi
                                                                   const GlobalOptions& global);
 // Akool webhook receiver that records and archives (serve_command.cpp).
 CommandSpec serve_command();
+// Job files through every stage (run_command.cpp, job_runner.cpp).
+CommandSpec run_command();
 
 }  // namespace avpost::tool

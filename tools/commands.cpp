@@ -17,6 +17,7 @@ const std::vector<CommandSpec>& all_commands() {
         sandbox_command(),
         archive_command(),
         serve_command(),
+        run_command(),
     };
     return commands;
 }

@@ -42,7 +42,9 @@ const char* exit_code_help() {
            " 16  not finished: wait timed out, or fetch of a render still running\n"
            " 20  archive verify found files that differ from the catalog, are missing or unreadable\n"
            " 21  archive sync/add could not archive every file (failed, expired before archived, or left\n"
-           "     pending for a later run)\n";
+           "     pending for a later run)\n"
+           "run: the exit code its failed jobs share (e.g. 2 for a bad job file, 12 for a failed render), or 1\n"
+           "     when they failed in different ways; 130 after Ctrl-C\n";
 }
 
 }  // namespace avpost::tool

@@ -9,7 +9,8 @@
 namespace avpost::archive {
 namespace {
 
-// Version 1: jobs and assets. Version 2: indexes for the expiry and verify queries.
+// Version 1: jobs and assets. Version 2: indexes for the expiry and verify queries. Version 3:
+// finished job stages.
 // Append new migrations; never edit a released one.
 const std::vector<Migration> migrations = {
     {1, R"sql(
@@ -54,6 +55,17 @@ CREATE INDEX assets_by_state ON assets(state);
     {2, R"sql(
 CREATE INDEX jobs_by_link_expiry ON jobs(link_expires_at);
 CREATE INDEX assets_by_verified_at ON assets(verified_at);
+)sql"},
+    // Version 3: finished stages of `avpost run` jobs, so a re-run skips them.
+    {3, R"sql(
+CREATE TABLE job_stages (
+  job_key TEXT NOT NULL,
+  stage TEXT NOT NULL,
+  fingerprint TEXT NOT NULL,
+  result TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(result)),
+  finished_at INTEGER NOT NULL,
+  PRIMARY KEY (job_key, stage)
+);
 )sql"},
 };
 
@@ -511,6 +523,51 @@ std::vector<ListRow> Catalog::verify_candidates(std::optional<int> sample) {
     std::vector<ListRow> rows;
     while (s.step()) rows.push_back({read_job(s, 0), read_asset(s, 8)});
     return rows;
+}
+
+std::optional<AssetRecord> Catalog::find_asset(std::int64_t job_id, std::string_view name) {
+    sql::Stmt s(db_, std::string("SELECT ") + asset_columns + " FROM assets a WHERE a.job_id = ?1 AND a.name = ?2");
+    s.bind(1, job_id).bind(2, name);
+    if (!s.step()) return std::nullopt;
+    return read_asset(s, 0);
+}
+
+std::optional<StageRecord> Catalog::find_stage(std::string_view job_key, std::string_view stage) {
+    sql::Stmt s(db_, "SELECT fingerprint, result, finished_at FROM job_stages WHERE job_key = ?1 AND stage = ?2");
+    s.bind(1, job_key).bind(2, stage);
+    if (!s.step()) return std::nullopt;
+    StageRecord r;
+    r.job_key = job_key;
+    r.stage = stage;
+    r.fingerprint = s.text(0);
+    r.result = nlohmann::json::parse(s.text(1));
+    r.finished_at = s.int64(2);
+    return r;
+}
+
+void Catalog::record_stage(const StageRecord& record) {
+    if (record.job_key.empty() || record.stage.empty()) throw_usage("a job stage needs a job key and a stage name");
+    sql::Stmt s(db_,
+                "INSERT INTO job_stages (job_key, stage, fingerprint, result, finished_at) VALUES (?1, ?2, ?3, ?4, ?5) "
+                "ON CONFLICT (job_key, stage) DO UPDATE SET fingerprint = excluded.fingerprint, "
+                "result = excluded.result, finished_at = excluded.finished_at");
+    s.bind(1, record.job_key).bind(2, record.stage).bind(3, record.fingerprint).bind(4, record.result.dump());
+    s.bind(5, record.finished_at != 0 ? record.finished_at : unix_now());
+    s.run();
+}
+
+void Catalog::requeue_failed(std::int64_t asset_id) {
+    sql::Stmt s(db_,
+                "UPDATE assets SET state = 'pending', error = NULL, claim_owner = NULL, claim_expires_at = NULL, "
+                "updated_at = ?2 WHERE id = ?1 AND state = 'failed'");
+    s.bind(1, asset_id).bind(2, unix_now());
+    s.run();
+}
+
+void Catalog::forget_stage(std::string_view job_key, std::string_view stage) {
+    sql::Stmt s(db_, "DELETE FROM job_stages WHERE job_key = ?1 AND stage = ?2");
+    s.bind(1, job_key).bind(2, stage);
+    s.run();
 }
 
 }  // namespace avpost::archive

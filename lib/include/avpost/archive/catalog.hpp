@@ -104,6 +104,16 @@ struct ClaimFilter {
     std::vector<std::int64_t> exclude;        // asset ids not to claim
 };
 
+// A finished stage of an `avpost run` job: what it was computed from (a hash of its inputs) and
+// what it produced (files with size and SHA-256, vendor job ids, ...).
+struct StageRecord {
+    std::string job_key;  // the job's name
+    std::string stage;    // "render", "wait", "fetch", "compose", "archive"
+    std::string fingerprint;
+    nlohmann::json result = nlohmann::json::object();
+    std::int64_t finished_at = 0;  // 0 when recording: now
+};
+
 struct ListRow {
     JobRecord job;
     AssetRecord asset;
@@ -175,6 +185,17 @@ public:
     // Stored or verified assets to re-check: all, or `sample` of them with the least recently
     // verified first (never verified first), so repeated sampling covers the whole archive.
     std::vector<ListRow> verify_candidates(std::optional<int> sample);
+
+    // The asset of a job with this file name.
+    std::optional<AssetRecord> find_asset(std::int64_t job_id, std::string_view name);
+
+    // A failed asset goes back to pending, so a new attempt (a re-run job) may claim it.
+    void requeue_failed(std::int64_t asset_id);
+
+    // Finished stages of `avpost run` jobs (schema version 3).
+    std::optional<StageRecord> find_stage(std::string_view job_key, std::string_view stage);
+    void record_stage(const StageRecord& record);  // inserts or replaces
+    void forget_stage(std::string_view job_key, std::string_view stage);
 
     sqlite3* handle() { return db_; }
 

@@ -1,0 +1,86 @@
+#pragma once
+// A job file (docs/job.md, docs/job.schema.json): one avatar render taken from its source through
+// compositing, delivery and archiving. The parser validates strictly (unknown keys, wrong types,
+// missing fields, two sources) and names the JSON path in every error; relative paths resolve
+// against the job file's directory. The composite and deliver parts are checked for shape here
+// and kept as JSON with their paths resolved: the filters layer (above lib) turns them into
+// compose parameters and checks their values.
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <variant>
+
+#include <nlohmann/json.hpp>
+
+#include "avpost/net/render_job.hpp"
+
+namespace avpost::job {
+
+// Create an A2V render of a pose speaking an audio file.
+struct A2vSource {
+    std::string pose_id;
+    std::string audio_url;
+};
+// Create an Akool talking-avatar render; the request as the Akool API takes it.
+struct AkoolSource {
+    nlohmann::json request;
+};
+// A render that already exists at a vendor.
+struct VendorJobSource {
+    net::Vendor vendor = net::Vendor::a2v;
+    std::string id;
+};
+// An avatar video and its matte on disk (no vendor involved).
+struct LocalSource {
+    std::filesystem::path video;
+    std::filesystem::path mask;
+};
+using Source = std::variant<A2vSource, AkoolSource, VendorJobSource, LocalSource>;
+
+// "a2v", "akool", "vendor_job" or "local".
+std::string_view source_kind(const Source& source);
+// True when the source creates a render at a vendor (a2v, akool).
+bool source_creates_render(const Source& source);
+
+struct WaitSpec {
+    double timeout_seconds = 3600;  // A2V renders take 10-30 minutes
+    double interval_seconds = 5;    // first poll interval; grows to 60
+};
+
+struct ArchiveSpec {
+    std::filesystem::path root;  // holds catalog.db (and the files, unless `store` is given)
+    std::string store;           // "s3://bucket/prefix" or a directory; empty: the root
+};
+
+struct JobSpec {
+    std::filesystem::path file;  // the job file as given
+    std::string name;            // [A-Za-z0-9._-], not starting with '.': file stem and catalog key
+    Source source;
+    // The compose keys (background, canvas, position, size, fit, anchor, matte, despill,
+    // background_end, vcodec, crf, preset, layers, elements), file paths resolved. Empty object:
+    // no composite (only possible without `deliver`).
+    nlohmann::json composite = nlohmann::json::object();
+    // The composite's own file name in the output directory; empty: not kept (deliveries only).
+    std::string composite_file;
+    // {"presets": [...], ...delivery options}; null when nothing is delivered.
+    nlohmann::json deliver;
+    WaitSpec wait;
+    ArchiveSpec archive;
+    std::filesystem::path output;  // the job's output directory
+};
+
+struct ParseOptions {
+    // Parent of the default output directory (OUTPUT_ROOT/NAME); relative to the working directory.
+    std::filesystem::path default_output_root = "out";
+};
+
+// Reads and validates a job file. Throws Error(usage) "FILE: PATH: why" for a bad job and
+// Error(input) when the file cannot be read.
+JobSpec parse_job_file(const std::filesystem::path& file, const ParseOptions& options = {});
+// The same for an already parsed document; `file` names it in errors and anchors relative paths.
+JobSpec parse_job(const nlohmann::json& document, const std::filesystem::path& file, const ParseOptions& options = {});
+
+// Throws Error(usage) "FILE: PATH: why": for value errors found after parsing (compose values).
+[[noreturn]] void throw_job_error(const JobSpec& job, std::string_view path, std::string_view why);
+
+}  // namespace avpost::job

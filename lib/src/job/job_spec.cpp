@@ -1,0 +1,346 @@
+#include "avpost/job/job_spec.hpp"
+
+#include <fstream>
+#include <initializer_list>
+#include <set>
+#include <sstream>
+
+#include "avpost/core/error.hpp"
+#include "avpost/net/akool_types.hpp"
+
+namespace avpost::job {
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+// One JSON object of the job being read, with its path for error messages ("source.a2v").
+class ObjectReader {
+public:
+    ObjectReader(const json& object, std::string path, const std::string& file)
+        : object_(object), path_(std::move(path)), file_(file) {}
+
+    std::string path_of(std::string_view key) const { return path_.empty() ? std::string(key) : path_ + "." + std::string(key); }
+
+    [[noreturn]] void fail(std::string_view key, std::string_view why) const {
+        throw_usage(file_ + ": " + (key.empty() ? (path_.empty() ? std::string("(top level)") : path_) : path_of(key)) +
+                    ": " + std::string(why));
+    }
+
+    void only_keys(std::initializer_list<std::string_view> allowed) const {
+        for (const auto& [key, value] : object_.items()) {
+            bool known = false;
+            for (std::string_view a : allowed) known = known || key == a;
+            if (!known) {
+                std::string list;
+                for (std::string_view a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
+                fail(key, "unknown key (allowed: " + list + ")");
+            }
+        }
+    }
+
+    bool has(std::string_view key) const { return object_.contains(key); }
+    const json& at(std::string_view key) const { return object_.at(key); }
+
+    std::string required_string(std::string_view key) const {
+        if (!has(key)) fail(key, "required string is missing");
+        return string(key);
+    }
+    std::optional<std::string> optional_string(std::string_view key) const {
+        if (!has(key)) return std::nullopt;
+        return string(key);
+    }
+    double positive_number(std::string_view key, double fallback) const {
+        if (!has(key)) return fallback;
+        const json& v = at(key);
+        if (!v.is_number()) fail(key, "must be a number, not " + type_name(v));
+        if (v.get<double>() <= 0) fail(key, "must be greater than 0");
+        return v.get<double>();
+    }
+    void expect_integer(std::string_view key) const {
+        if (has(key) && !at(key).is_number_integer()) fail(key, "must be an integer, not " + type_name(at(key)));
+    }
+    void expect_number(std::string_view key) const {
+        if (has(key) && !at(key).is_number()) fail(key, "must be a number, not " + type_name(at(key)));
+    }
+    void expect_string(std::string_view key) const {
+        if (has(key)) string(key);
+    }
+    ObjectReader object(std::string_view key) const {
+        const json& v = at(key);
+        if (!v.is_object()) fail(key, "must be an object, not " + type_name(v));
+        return ObjectReader(v, path_of(key), file_);
+    }
+
+    static std::string type_name(const json& v) {
+        if (v.is_number_integer()) return "an integer";
+        if (v.is_number()) return "a number";
+        if (v.is_string()) return "a string";
+        if (v.is_boolean()) return "a boolean";
+        if (v.is_null()) return "null";
+        if (v.is_array()) return "an array";
+        return "an object";
+    }
+
+    const json& value() const { return object_; }
+    const std::string& path() const { return path_; }
+    const std::string& file() const { return file_; }
+
+private:
+    std::string string(std::string_view key) const {
+        const json& v = at(key);
+        if (!v.is_string()) fail(key, "must be a string, not " + type_name(v));
+        if (v.get<std::string>().empty()) fail(key, "must not be empty");
+        return v.get<std::string>();
+    }
+
+    const json& object_;
+    std::string path_;
+    const std::string& file_;
+};
+
+bool is_colour(std::string_view text) { return text.size() == 7 && text[0] == '#'; }
+bool is_url(std::string_view text) { return text.find("://") != std::string_view::npos; }
+
+// A path from the job file: relative ones are relative to the job file's directory.
+fs::path resolve(const fs::path& base, const std::string& text) {
+    fs::path p(text);
+    return p.is_absolute() ? p : (base / p).lexically_normal();
+}
+
+bool valid_name(std::string_view name) {
+    if (name.empty() || name.front() == '.' || name.size() > 100) return false;
+    for (char c : name)
+        if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-')) return false;
+    return true;
+}
+
+Source read_source(const ObjectReader& job, const fs::path& base) {
+    if (!job.has("source")) job.fail("source", "required object is missing (one of a2v, akool, vendor_job, local)");
+    ObjectReader source = job.object("source");
+    source.only_keys({"a2v", "akool", "vendor_job", "local"});
+    std::vector<std::string> given;
+    for (const auto& [key, value] : source.value().items()) given.push_back(key);
+    if (given.empty()) source.fail("", "give one of a2v, akool, vendor_job, local");
+    if (given.size() > 1) source.fail("", "give exactly one source, not " + given[0] + " and " + given[1]);
+
+    const std::string& kind = given.front();
+    ObjectReader s = source.object(kind);
+    if (kind == "a2v") {
+        s.only_keys({"pose_id", "audio_url"});
+        return A2vSource{s.required_string("pose_id"), s.required_string("audio_url")};
+    }
+    if (kind == "akool") {
+        s.only_keys({"width", "height", "avatar_from", "webhookUrl", "elements"});
+        for (std::string_view key : {"width", "height", "avatar_from"}) {
+            if (!s.has(key)) s.fail(key, "required integer is missing");
+            s.expect_integer(key);
+        }
+        s.expect_string("webhookUrl");
+        if (!s.has("elements")) s.fail("elements", "required array is missing");
+        const json& elements = s.at("elements");
+        if (!elements.is_array() || elements.empty()) s.fail("elements", "must be a non-empty array of elements");
+        for (std::size_t i = 0; i < elements.size(); ++i) {
+            std::string key = "elements[" + std::to_string(i) + "]";
+            if (!elements[i].is_object()) s.fail(key, "must be an object");
+            ObjectReader element(elements[i], s.path_of(key), s.file());
+            element.only_keys({"type", "url", "avatar_id", "input_text", "voice_id", "scale_x", "scale_y", "offset_x",
+                               "offset_y", "width", "height"});
+            element.required_string("type");
+            for (std::string_view text : {"url", "avatar_id", "input_text", "voice_id"}) element.expect_string(text);
+            for (std::string_view number : {"scale_x", "scale_y", "offset_x", "offset_y", "width", "height"})
+                element.expect_number(number);
+        }
+        try {
+            (void)s.value().get<net::akool::TalkingAvatarRequest>();
+        } catch (const json::exception& e) {
+            s.fail("", e.what());
+        }
+        return AkoolSource{s.value()};
+    }
+    if (kind == "vendor_job") {
+        s.only_keys({"vendor", "id"});
+        std::string vendor = s.required_string("vendor");
+        if (vendor != "a2v" && vendor != "akool") s.fail("vendor", "must be \"a2v\" or \"akool\", not \"" + vendor + "\"");
+        return VendorJobSource{net::parse_vendor(vendor), s.required_string("id")};
+    }
+    s.only_keys({"video", "mask"});
+    return LocalSource{resolve(base, s.required_string("video")), resolve(base, s.required_string("mask"))};
+}
+
+// Layer and element sources that name local files are resolved; URLs and colours stay.
+void resolve_scene_sources(json& list, std::string_view field, const fs::path& base) {
+    for (json& item : list) {
+        if (!item.is_object() || !item.contains(field) || !item[field].is_string()) continue;
+        std::string text = item[field].get<std::string>();
+        if (!text.empty() && !is_colour(text) && !is_url(text)) item[field] = resolve(base, text).string();
+    }
+}
+
+json read_composite(const ObjectReader& job, const fs::path& base, const std::string& name, std::string& composite_file) {
+    composite_file = name + "-composite.mp4";
+    if (!job.has("composite")) return json::object();
+    ObjectReader c = job.object("composite");
+    c.only_keys({"background", "canvas", "position", "size", "fit", "anchor", "matte", "despill", "background_end",
+                 "vcodec", "crf", "preset", "layers", "elements", "output"});
+    json out = c.value();
+    int scenes = int(c.has("background")) + int(c.has("layers")) + int(c.has("elements"));
+    if (scenes == 0) c.fail("", "give a background, layers or elements");
+    if (scenes > 1) c.fail("", "give only one of background, layers and elements");
+    for (std::string_view key : {"canvas", "position", "size", "fit", "anchor", "despill", "background_end", "vcodec",
+                                 "preset"})
+        c.expect_string(key);
+    c.expect_integer("crf");
+    if (auto background = c.optional_string("background")) {
+        if (*background != "transparent" && !is_colour(*background) && !is_url(*background))
+            out["background"] = resolve(base, *background).string();
+    }
+    if (c.has("matte")) {
+        ObjectReader matte = c.object("matte");
+        matte.only_keys({"mask_range", "choke", "feather"});
+        matte.expect_string("mask_range");
+        matte.expect_integer("choke");
+        matte.expect_number("feather");
+    }
+    for (std::string_view key : {"layers", "elements"}) {
+        if (!c.has(key)) continue;
+        const json& list = c.at(key);
+        if (!list.is_array() || list.empty()) c.fail(key, "must be a non-empty array of objects");
+        for (std::size_t i = 0; i < list.size(); ++i)
+            if (!list[i].is_object())
+                c.fail(std::string(key) + "[" + std::to_string(i) + "]", "must be an object, not " + ObjectReader::type_name(list[i]));
+        resolve_scene_sources(out[key], key == "layers" ? "source" : "url", base);
+    }
+    if (c.has("layers") && !c.has("canvas")) c.fail("canvas", "a scene of layers needs a canvas size, e.g. \"3840x2160\"");
+    if (c.has("output")) {
+        const json& o = c.at("output");
+        if (o.is_null()) {
+            composite_file.clear();
+        } else {
+            std::string file = c.required_string("output");
+            if (file.find('/') != std::string::npos || file.starts_with("."))
+                c.fail("output", "must be a file name inside the output directory (no '/', not hidden), or null");
+            composite_file = file;
+        }
+        out.erase("output");
+    }
+    return out;
+}
+
+json read_deliver(const ObjectReader& job) {
+    if (!job.has("deliver")) return nullptr;
+    ObjectReader d = job.object("deliver");
+    d.only_keys({"presets", "name", "max_size", "preview_seconds", "preview_width", "preview_fps", "hls_heights",
+                 "hls_segment_seconds"});
+    if (!d.has("presets")) d.fail("presets", "required array is missing");
+    const json& presets = d.at("presets");
+    if (!presets.is_array() || presets.empty()) d.fail("presets", "must be a non-empty array of preset names");
+    for (std::size_t i = 0; i < presets.size(); ++i)
+        if (!presets[i].is_string())
+            d.fail("presets[" + std::to_string(i) + "]", "must be a string, not " + ObjectReader::type_name(presets[i]));
+    d.expect_string("name");
+    if (auto stem = d.optional_string("name"); stem && !valid_name(*stem))
+        d.fail("name", "must be a file stem of letters, digits, '.', '_' and '-'");
+    d.expect_string("max_size");
+    d.positive_number("preview_seconds", 1);
+    d.expect_integer("preview_width");
+    d.positive_number("preview_fps", 1);
+    d.positive_number("hls_segment_seconds", 1);
+    if (d.has("hls_heights")) {
+        const json& heights = d.at("hls_heights");
+        if (!heights.is_array() || heights.empty()) d.fail("hls_heights", "must be a non-empty array of integers");
+        for (std::size_t i = 0; i < heights.size(); ++i)
+            if (!heights[i].is_number_integer() || heights[i].get<int>() <= 0)
+                d.fail("hls_heights[" + std::to_string(i) + "]", "must be a positive integer");
+    }
+    return d.value();
+}
+
+}  // namespace
+
+std::string_view source_kind(const Source& source) {
+    switch (source.index()) {
+        case 0: return "a2v";
+        case 1: return "akool";
+        case 2: return "vendor_job";
+        default: return "local";
+    }
+}
+
+bool source_creates_render(const Source& source) {
+    return std::holds_alternative<A2vSource>(source) || std::holds_alternative<AkoolSource>(source);
+}
+
+void throw_job_error(const JobSpec& job, std::string_view path, std::string_view why) {
+    throw_usage(job.file.string() + ": " + std::string(path) + ": " + std::string(why));
+}
+
+JobSpec parse_job(const json& document, const fs::path& file, const ParseOptions& options) {
+    const std::string file_text = file.string();
+    if (!document.is_object()) throw_usage(file_text + ": a job file holds one JSON object");
+    ObjectReader job(document, "", file_text);
+    job.only_keys({"$schema", "description", "name", "source", "composite", "deliver", "archive", "output", "wait"});
+    job.expect_string("description");
+    const fs::path base = file.has_parent_path() ? file.parent_path() : fs::path(".");
+
+    JobSpec spec;
+    spec.file = file;
+    spec.name = job.required_string("name");
+    if (!valid_name(spec.name))
+        job.fail("name", "must be letters, digits, '.', '_' and '-' (at most 100, not starting with '.')");
+    spec.source = read_source(job, base);
+    spec.composite = read_composite(job, base, spec.name, spec.composite_file);
+    spec.deliver = read_deliver(job);
+
+    const bool has_composite = !spec.composite.empty();
+    if (!spec.deliver.is_null() && !has_composite)
+        job.fail("deliver", "needs a composite to deliver (add \"composite\")");
+    if (has_composite && spec.composite_file.empty() && spec.deliver.is_null())
+        job.fail("composite.output", "is null but nothing is delivered: the composite would go nowhere");
+    // Akool renders come without a matte, and compositing needs one.
+    bool akool_source = std::holds_alternative<AkoolSource>(spec.source) ||
+                        (std::holds_alternative<VendorJobSource>(spec.source) &&
+                         std::get<VendorJobSource>(spec.source).vendor == net::Vendor::akool);
+    if (akool_source && has_composite)
+        job.fail("composite", "an Akool render has no matte to composite with (leave composite and deliver out)");
+    if (std::holds_alternative<LocalSource>(spec.source) && !has_composite)
+        job.fail("composite", "a local source needs a composite (there is nothing else to do with it)");
+
+    if (job.has("wait")) {
+        ObjectReader w = job.object("wait");
+        w.only_keys({"timeout_seconds", "interval_seconds"});
+        spec.wait.timeout_seconds = w.positive_number("timeout_seconds", spec.wait.timeout_seconds);
+        spec.wait.interval_seconds = w.positive_number("interval_seconds", spec.wait.interval_seconds);
+    }
+    if (auto output = job.optional_string("output")) spec.output = resolve(base, *output);
+    else spec.output = (options.default_output_root / spec.name).lexically_normal();
+
+    spec.archive.root = spec.output / "archive";
+    if (job.has("archive")) {
+        ObjectReader a = job.object("archive");
+        a.only_keys({"root", "store"});
+        if (auto root = a.optional_string("root")) spec.archive.root = resolve(base, *root);
+        if (auto store = a.optional_string("store"))
+            spec.archive.store = store->starts_with("s3://") ? *store : resolve(base, *store).string();
+    }
+    return spec;
+}
+
+JobSpec parse_job_file(const fs::path& file, const ParseOptions& options) {
+    std::ifstream in(file, std::ios::binary);
+    if (!in) throw_input("job file " + file.string(), "cannot be read");
+    std::stringstream text;
+    text << in.rdbuf();
+    json document;
+    try {
+        document = json::parse(text.str());
+    } catch (const json::parse_error& e) {
+        // "[json.exception.parse_error.101] parse error at line 3, column 5: ..." -> the part after the tag.
+        std::string what = e.what();
+        auto tag_end = what.find("] ");
+        throw_usage(file.string() + ": not valid JSON: " + (tag_end == std::string::npos ? what : what.substr(tag_end + 2)));
+    }
+    return parse_job(document, file, options);
+}
+
+}  // namespace avpost::job

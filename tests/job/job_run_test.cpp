@@ -1,0 +1,283 @@
+// `avpost run` end to end against the in-process sandbox: a job through every stage into a verified
+// archive, a re-run that does nothing again, a changed output made again, a broken job file, and a
+// failed render next to a job that succeeds in the same --jobs 2 run.
+#include <set>
+
+#include "../archive/sync_test_support.hpp"
+#include "avpost/archive/catalog.hpp"
+
+using namespace avpost;
+using namespace avpost::test;
+using nlohmann::json;
+
+namespace {
+
+class RunJob : public ::testing::Test {
+protected:
+    void SetUp() override {
+        server = start_sandbox_for_cli(quick_sandbox());
+        dir = make_temp_dir("run");
+    }
+    void TearDown() override {
+        if (server) server->stop();
+        fs::remove_all(dir);
+    }
+
+    json a2v_job(const std::string& name) {
+        return {{"name", name},
+                {"source", {{"a2v", {{"pose_id", "pose-kai-front"}, {"audio_url", "http://127.0.0.1:9/voice.wav"}}}}},
+                {"wait", {{"interval_seconds", 0.05}, {"timeout_seconds", 60}}},
+                {"composite",
+                 {{"background", (fs::path(AVPOST_TEST_MEDIA_DIR) / "background.png").string()},
+                  {"size", "-1x80"},
+                  {"anchor", "bottom"}}},
+                {"deliver", {{"presets", {"web", "poster"}}}}};
+    }
+
+    fs::path write_job(const std::string& file, const json& job) {
+        fs::path p = dir / file;
+        std::ofstream(p) << job.dump(2);
+        return p;
+    }
+
+    // `avpost run --json` with the job outputs under dir/out.
+    CommandResult run_jobs(const std::string& args) {
+        return run(shell_quote(AVPOST_BINARY) + " run --json --output-root " + shell_quote((dir / "out").string()) + " " +
+                   args);
+    }
+
+    int generate_requests() { return server->stats().requests["/v1/a2v/video.generate"]; }
+
+    static std::map<std::string, std::string> stage_statuses(const json& job) {
+        std::map<std::string, std::string> m;
+        for (const json& s : job["stages"]) m[s["name"]] = s["status"];
+        return m;
+    }
+
+    std::unique_ptr<sandbox::SandboxServer> server;
+    fs::path dir;
+};
+
+struct FileState {
+    std::string sha256;
+    fs::file_time_type mtime;
+};
+
+std::map<std::string, FileState> file_states(const json& job) {
+    std::map<std::string, FileState> m;
+    for (const json& o : job["outputs"]) {
+        fs::path p = o["path"].get<std::string>();
+        m[p.string()] = {sha256_file(p).sha256, fs::last_write_time(p)};
+    }
+    return m;
+}
+
+}  // namespace
+
+TEST_F(RunJob, AJobRunsEveryStageIntoAVerifiedArchiveAndARerunSkipsThemAll) {
+    fs::path file = write_job("promo.json", a2v_job("promo"));
+    auto r = run_jobs(shell_quote(file.string()));
+    ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
+    json out = json::parse(r.out);
+    ASSERT_EQ(out["jobs"].size(), 1u);
+    json job = out["jobs"][0];
+    EXPECT_TRUE(job["ok"].get<bool>()) << job.dump();
+    EXPECT_EQ(job["name"], "promo");
+    EXPECT_EQ(job["vendor"], "a2v");
+    EXPECT_EQ(stage_statuses(job), (std::map<std::string, std::string>{
+                                       {"render", "ran"}, {"wait", "ran"}, {"fetch", "ran"}, {"compose", "ran"}, {"archive", "ran"}}));
+    EXPECT_EQ(generate_requests(), 1);
+
+    // What was made: the fetched avatar and matte, the composite, and whatever deliveries compose reported.
+    std::multiset<std::string> kinds;
+    const fs::path output_dir = dir / "out" / "promo";
+    for (const json& o : job["outputs"]) {
+        kinds.insert(o["kind"].get<std::string>());
+        fs::path p = o["path"].get<std::string>();
+        EXPECT_TRUE(fs::is_regular_file(p)) << p;
+        EXPECT_EQ(sha256_file(p).sha256, o["sha256"]) << p;
+    }
+    EXPECT_EQ(kinds.count("avatar"), 1u);
+    EXPECT_EQ(kinds.count("mask"), 1u);
+    EXPECT_EQ(kinds.count("composite"), 1u);
+    EXPECT_TRUE(fs::is_regular_file(output_dir / "promo-composite.mp4"));
+    // The deliveries compose reported (ComposeReport.deliveries), in the job's output directory.
+    std::map<std::string, fs::path> delivered;
+    for (const json& o : job["outputs"])
+        if (o["kind"] == "delivery") delivered[o["preset"].get<std::string>()] = o["path"].get<std::string>();
+    EXPECT_EQ(kinds.count("delivery"), 2u);
+    EXPECT_EQ(delivered["web"], output_dir / "promo.mp4");
+    EXPECT_EQ(delivered["poster"], output_dir / "promo-poster.jpg");
+    EXPECT_EQ(count_hidden_files(output_dir), 0) << "temporary files left behind";
+
+    // The archive holds every file, verified, and `archive verify` agrees.
+    const fs::path root = output_dir / "archive";
+    {
+        archive::Catalog catalog(archive::Catalog::file_in(root));
+        auto rows = catalog.list();
+        std::multiset<std::string> archived;
+        for (const auto& row : rows) {
+            archived.insert(row.asset.kind);
+            EXPECT_EQ(row.asset.state, archive::AssetState::verified) << row.asset.name << " " << row.asset.error;
+            EXPECT_EQ(row.job.vendor, "a2v");
+            EXPECT_EQ(row.job.vendor_job_id, job["vendor_job_id"]);
+        }
+        EXPECT_EQ(archived, kinds);
+    }
+    auto verify = run(shell_quote(AVPOST_BINARY) + " archive --archive " + shell_quote(root.string()) + " verify --all");
+    EXPECT_EQ(verify.exit_code, 0) << verify.out << verify.err;
+
+    // Again: every stage is skipped, no second render, no file touched.
+    auto before = file_states(job);
+    auto again = run_jobs(shell_quote(file.string()));
+    ASSERT_EQ(again.exit_code, 0) << again.err << again.out;
+    json job2 = json::parse(again.out)["jobs"][0];
+    EXPECT_EQ(stage_statuses(job2), (std::map<std::string, std::string>{{"render", "skipped"},
+                                                                        {"wait", "skipped"},
+                                                                        {"fetch", "skipped"},
+                                                                        {"compose", "skipped"},
+                                                                        {"archive", "skipped"}}));
+    EXPECT_EQ(generate_requests(), 1) << "a second render was created";
+    auto after = file_states(job2);
+    ASSERT_EQ(after.size(), before.size());
+    for (const auto& [path, state] : before) {
+        ASSERT_TRUE(after.count(path)) << path;
+        EXPECT_EQ(after[path].sha256, state.sha256) << path;
+        EXPECT_EQ(after[path].mtime, state.mtime) << path << " was written again";
+    }
+
+    // The human summary says so too.
+    auto text = run(shell_quote(AVPOST_BINARY) + " run --output-root " + shell_quote((dir / "out").string()) + " " +
+                    shell_quote(file.string()));
+    ASSERT_EQ(text.exit_code, 0) << text.err;
+    EXPECT_NE(text.out.find("promo (" + file.string() + "): done in"), std::string::npos) << text.out;
+    EXPECT_NE(text.out.find("skipped (done before)"), std::string::npos) << text.out;
+    EXPECT_NE(text.out.find("composite: " + (output_dir / "promo-composite.mp4").string()), std::string::npos) << text.out;
+}
+
+TEST_F(RunJob, AMissingOutputIsMadeAgainAndOnlyItsStageRuns) {
+    fs::path file = write_job("promo.json", a2v_job("promo"));
+    auto first = run_jobs(shell_quote(file.string()));
+    ASSERT_EQ(first.exit_code, 0) << first.err << first.out;
+    const fs::path composite = dir / "out" / "promo" / "promo-composite.mp4";
+    ASSERT_TRUE(fs::exists(composite));
+    fs::remove(composite);
+
+    auto again = run_jobs(shell_quote(file.string()));
+    ASSERT_EQ(again.exit_code, 0) << again.err << again.out;
+    auto statuses = stage_statuses(json::parse(again.out)["jobs"][0]);
+    EXPECT_EQ(statuses["render"], "skipped");
+    EXPECT_EQ(statuses["wait"], "skipped");
+    EXPECT_EQ(statuses["fetch"], "skipped");
+    EXPECT_EQ(statuses["compose"], "ran");
+    EXPECT_TRUE(fs::exists(composite));
+    EXPECT_EQ(generate_requests(), 1);
+}
+
+TEST_F(RunJob, ABrokenJobFileFailsWithExitTwoAndOneLineNamingTheField) {
+    json job = a2v_job("broken");
+    job["source"]["a2v"].erase("pose_id");
+    fs::path file = write_job("job.json", job);
+    auto r = run(shell_quote(AVPOST_BINARY) + " run --output-root " + shell_quote((dir / "out").string()) + " " +
+                 shell_quote(file.string()));
+    EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+    EXPECT_EQ(r.err, "avpost: error: " + file.string() + ": source.a2v.pose_id: required string is missing\n");
+    EXPECT_FALSE(fs::exists(dir / "out" / "broken")) << "a broken job wrote something";
+    EXPECT_EQ(generate_requests(), 0);
+}
+
+TEST_F(RunJob, AFailedRenderFailsOnlyItsJobInAParallelRun) {
+    sandbox::Fault fail;
+    fail.path_prefix = "/v1/a2v/video.generate";
+    fail.fail_render = true;
+    fail.count = 1;
+    server->add_fault(fail);
+    fs::path one = write_job("one.json", a2v_job("one"));
+    fs::path two = write_job("two.json", a2v_job("two"));
+    auto r = run_jobs("--jobs 2 " + shell_quote(one.string()) + " " + shell_quote(two.string()));
+    EXPECT_EQ(r.exit_code, 12) << r.out << r.err;  // the failed render's own exit code
+    json out = json::parse(r.out);
+    ASSERT_EQ(out["jobs"].size(), 2u);
+    int ok = 0;
+    for (const json& job : out["jobs"]) {
+        auto statuses = stage_statuses(job);
+        if (job["ok"].get<bool>()) {
+            ++ok;
+            EXPECT_EQ(statuses["archive"], "ran") << job.dump();
+            EXPECT_TRUE(fs::exists(dir / "out" / job["name"].get<std::string>() /
+                                   (job["name"].get<std::string>() + "-composite.mp4")));
+        } else {
+            EXPECT_EQ(job["exit_code"], 12);
+            EXPECT_NE(job["error"].get<std::string>().find("render failed"), std::string::npos) << job.dump();
+            EXPECT_EQ(statuses["render"], "ran");
+            EXPECT_EQ(statuses["wait"], "failed");
+            EXPECT_EQ(statuses["fetch"], "not-run");
+            EXPECT_EQ(statuses["archive"], "not-run");
+        }
+    }
+    EXPECT_EQ(ok, 1) << r.out;
+
+    // The failed render is not reused: running the failed job again starts a new render and succeeds.
+    std::string failed_file;
+    for (const json& job : out["jobs"])
+        if (!job["ok"].get<bool>()) failed_file = job["file"];
+    ASSERT_FALSE(failed_file.empty());
+    auto again = run_jobs(shell_quote(failed_file));
+    EXPECT_EQ(again.exit_code, 0) << again.out << again.err;
+    EXPECT_EQ(generate_requests(), 3);
+}
+
+TEST_F(RunJob, ALocalSourceIsCompositedDeliveredAndArchivedWithoutAVendor) {
+    const fs::path media = AVPOST_TEST_MEDIA_DIR;
+    json job = {{"name", "local"},
+                {"source", {{"local", {{"video", (media / "avatar.mp4").string()}, {"mask", (media / "avatar_mask.mp4").string()}}}}},
+                {"composite", {{"background", "#204060"}, {"output", nullptr}}},
+                {"deliver", {{"presets", {"web"}}}},
+                {"output", "rendered"},
+                {"archive", {{"root", "kept"}}}};
+    fs::path file = write_job("local.json", job);
+    auto r = run_jobs(shell_quote(file.string()));
+    ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+    json report = json::parse(r.out)["jobs"][0];
+    EXPECT_EQ(stage_statuses(report), (std::map<std::string, std::string>{
+                                          {"render", "none"}, {"wait", "none"}, {"fetch", "none"}, {"compose", "ran"}, {"archive", "ran"}}));
+    // Paths in the job file are relative to it; with "output": null there is no composite file.
+    EXPECT_TRUE(fs::is_regular_file(dir / "rendered" / "local.mp4"));
+    EXPECT_FALSE(fs::exists(dir / "rendered" / "local-composite.mp4"));
+    archive::Catalog catalog(archive::Catalog::file_in(dir / "kept"));
+    std::multiset<std::string> archived;
+    for (const auto& row : catalog.list()) {
+        archived.insert(row.asset.kind);
+        EXPECT_EQ(row.job.vendor, "local");
+        EXPECT_EQ(row.asset.state, archive::AssetState::verified) << row.asset.name;
+    }
+    EXPECT_EQ(archived, (std::multiset<std::string>{"avatar", "mask", "delivery"}));
+    EXPECT_EQ(generate_requests(), 0);
+}
+
+TEST_F(RunJob, ASceneOfLayersIsCompositedAndABadLayerNamesItsPath) {
+    const fs::path media = AVPOST_TEST_MEDIA_DIR;
+    fs::copy_file(media / "background.png", dir / "bg.png");
+    json job = {{"name", "scene"},
+                {"source", {{"local", {{"video", (media / "avatar.mp4").string()}, {"mask", (media / "avatar_mask.mp4").string()}}}}},
+                {"composite",
+                 {{"canvas", "320x180"},
+                  {"layers", {{{"type", "image"}, {"source", "bg.png"}, {"size", {320, 180}}},
+                              {{"type", "avatar"}, {"offset", {10, 20}}, {"size", {160, 120}}},
+                              {{"type", "colour"}, {"source", "#ffa000"}, {"offset", {0, 170}}, {"size", {320, 10}}}}}}}};
+    fs::path file = write_job("scene.json", job);
+    auto r = run_jobs(shell_quote(file.string()));
+    ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+    fs::path composite = dir / "out" / "scene" / "scene-composite.mp4";
+    ASSERT_TRUE(fs::is_regular_file(composite));
+    auto probe = run(std::string(FFPROBE_EXECUTABLE) + " -v error -select_streams v:0 -show_entries stream=width,height -of csv=p=0 " +
+                     shell_quote(composite.string()));
+    EXPECT_EQ(probe.out, "320,180\n");
+
+    job["composite"]["layers"][1]["offset"] = "10,20";
+    fs::path bad = write_job("bad-scene.json", job);
+    auto b = run_jobs(shell_quote(bad.string()));
+    EXPECT_EQ(b.exit_code, 2) << b.out << b.err;
+    json report = json::parse(b.out)["jobs"][0];
+    EXPECT_TRUE(report["error"].get<std::string>().starts_with(bad.string() + ": composite.layers[1].offset")) << report.dump();
+}

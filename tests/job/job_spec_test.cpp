@@ -1,0 +1,177 @@
+// The job file parser: a valid job's defaults and resolved paths, and each way a job file can be
+// wrong, with the one-line error naming the file and the JSON path.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <functional>
+
+#include "avpost/core/error.hpp"
+#include "avpost/job/job_spec.hpp"
+
+using namespace avpost;
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+namespace {
+
+json valid_job() {
+    return json::parse(R"({
+      "name": "promo",
+      "source": {"a2v": {"pose_id": "pose-kai-front", "audio_url": "https://example.com/a.wav"}},
+      "composite": {"background": "brand/bg.png", "size": "-1x300", "anchor": "bottom", "matte": {"feather": 1}},
+      "deliver": {"presets": ["web", "poster"]}
+    })");
+}
+
+// The message of the Error(usage) that parsing `j` throws ("" when it parses).
+std::string parse_error(const json& j) {
+    try {
+        job::parse_job(j, "jobs/job.json");
+    } catch (const Error& e) {
+        EXPECT_EQ(e.domain(), ErrorDomain::usage) << e.what();
+        return e.what();
+    }
+    return "";
+}
+
+}  // namespace
+
+TEST(JobSpec, AValidJobHasDefaultsAndPathsResolvedAgainstTheJobFile) {
+    job::JobSpec spec = job::parse_job(valid_job(), "jobs/job.json");
+    EXPECT_EQ(spec.name, "promo");
+    ASSERT_TRUE(std::holds_alternative<job::A2vSource>(spec.source));
+    EXPECT_EQ(std::get<job::A2vSource>(spec.source).pose_id, "pose-kai-front");
+    EXPECT_EQ(spec.composite["background"], "jobs/brand/bg.png");
+    EXPECT_EQ(spec.composite_file, "promo-composite.mp4");
+    EXPECT_EQ(spec.output, fs::path("out/promo"));
+    EXPECT_EQ(spec.archive.root, fs::path("out/promo/archive"));
+    EXPECT_EQ(spec.deliver["presets"].size(), 2u);
+    EXPECT_FALSE(spec.composite.contains("output"));
+
+    json j = valid_job();
+    j["output"] = "../rendered";
+    j["archive"] = {{"root", "/srv/archive"}, {"store", "s3://bucket/avatars"}};
+    j["composite"]["background"] = "#102030";
+    j["composite"]["output"] = nullptr;
+    spec = job::parse_job(j, "jobs/job.json");
+    EXPECT_EQ(spec.output, fs::path("rendered"));
+    EXPECT_EQ(spec.archive.root, fs::path("/srv/archive"));
+    EXPECT_EQ(spec.archive.store, "s3://bucket/avatars");
+    EXPECT_EQ(spec.composite["background"], "#102030");
+    EXPECT_TRUE(spec.composite_file.empty());
+}
+
+TEST(JobSpec, EachSourceKindParses) {
+    json j = valid_job();
+    j["source"] = {{"local", {{"video", "a.mp4"}, {"mask", "/m/a-mask.mp4"}}}};
+    auto spec = job::parse_job(j, "dir/job.json");
+    ASSERT_TRUE(std::holds_alternative<job::LocalSource>(spec.source));
+    EXPECT_EQ(std::get<job::LocalSource>(spec.source).video, fs::path("dir/a.mp4"));
+    EXPECT_EQ(std::get<job::LocalSource>(spec.source).mask, fs::path("/m/a-mask.mp4"));
+
+    j["source"] = {{"vendor_job", {{"vendor", "a2v"}, {"id", "v-1"}}}};
+    spec = job::parse_job(j, "job.json");
+    EXPECT_EQ(std::get<job::VendorJobSource>(spec.source).id, "v-1");
+
+    j = {{"name", "ak"},
+         {"source",
+          {{"akool",
+            {{"width", 3840}, {"height", 2160}, {"avatar_from", 2},
+             {"elements", {{{"type", "avatar"}, {"avatar_id", "Yasmin"}}, {{"type", "audio"}, {"input_text", "Hi"}}}}}}}}};
+    spec = job::parse_job(j, "job.json");
+    EXPECT_EQ(job::source_kind(spec.source), "akool");
+}
+
+TEST(JobSpec, EveryErrorNamesTheFileAndTheField) {
+    struct Case {
+        std::string label;
+        std::function<void(json&)> change;
+        std::string message;
+    };
+    const std::vector<Case> cases = {
+        {"missing pose", [](json& j) { j["source"]["a2v"].erase("pose_id"); },
+         "jobs/job.json: source.a2v.pose_id: required string is missing"},
+        {"pose not a string", [](json& j) { j["source"]["a2v"]["pose_id"] = 7; },
+         "jobs/job.json: source.a2v.pose_id: must be a string, not an integer"},
+        {"empty audio", [](json& j) { j["source"]["a2v"]["audio_url"] = ""; },
+         "jobs/job.json: source.a2v.audio_url: must not be empty"},
+        {"unknown top-level key", [](json& j) { j["colour"] = "red"; }, "jobs/job.json: colour: unknown key"},
+        {"unknown nested key", [](json& j) { j["composite"]["matte"]["blur"] = 2; },
+         "jobs/job.json: composite.matte.blur: unknown key"},
+        {"two sources", [](json& j) { j["source"]["local"] = {{"video", "a"}, {"mask", "b"}}; },
+         "jobs/job.json: source: give exactly one source, not a2v and local"},
+        {"no source", [](json& j) { j.erase("source"); }, "jobs/job.json: source: required object is missing"},
+        {"empty source", [](json& j) { j["source"] = json::object(); }, "jobs/job.json: source: give one of"},
+        {"source not an object", [](json& j) { j["source"] = "a2v"; },
+         "jobs/job.json: source: must be an object, not a string"},
+        {"missing name", [](json& j) { j.erase("name"); }, "jobs/job.json: name: required string is missing"},
+        {"bad name", [](json& j) { j["name"] = "../up"; }, "jobs/job.json: name: must be letters"},
+        {"unknown vendor", [](json& j) { j["source"] = {{"vendor_job", {{"vendor", "heygen"}, {"id", "1"}}}}; },
+         "jobs/job.json: source.vendor_job.vendor: must be \"a2v\" or \"akool\""},
+        {"presets missing", [](json& j) { j["deliver"].erase("presets"); },
+         "jobs/job.json: deliver.presets: required array is missing"},
+        {"preset not a string", [](json& j) { j["deliver"]["presets"][1] = 3; },
+         "jobs/job.json: deliver.presets[1]: must be a string, not an integer"},
+        {"crf not an integer", [](json& j) { j["composite"]["crf"] = "high"; },
+         "jobs/job.json: composite.crf: must be an integer, not a string"},
+        {"two scenes", [](json& j) { j["composite"]["layers"] = json::array({json::object()}); },
+         "jobs/job.json: composite: give only one of background, layers and elements"},
+        {"no background", [](json& j) { j["composite"].erase("background"); },
+         "jobs/job.json: composite: give a background, layers or elements"},
+        {"layers without a canvas",
+         [](json& j) {
+             j["composite"].erase("background");
+             j["composite"]["layers"] = json::array({{{"type", "avatar"}}});
+         },
+         "jobs/job.json: composite.canvas: a scene of layers needs a canvas size"},
+        {"deliver without composite", [](json& j) { j.erase("composite"); },
+         "jobs/job.json: deliver: needs a composite"},
+        {"composite output with a slash", [](json& j) { j["composite"]["output"] = "a/b.mp4"; },
+         "jobs/job.json: composite.output: must be a file name"},
+        {"wait not positive", [](json& j) { j["wait"] = {{"interval_seconds", 0}}; },
+         "jobs/job.json: wait.interval_seconds: must be greater than 0"},
+        {"akool with composite",
+         [](json& j) { j["source"] = {{"vendor_job", {{"vendor", "akool"}, {"id", "1"}}}}; },
+         "jobs/job.json: composite: an Akool render has no matte"},
+        {"akool element type missing",
+         [](json& j) {
+             j.erase("composite");
+             j.erase("deliver");
+             j["source"] = {{"akool", {{"width", 3840}, {"height", 2160}, {"avatar_from", 2}, {"elements", {{{"url", "x"}}}}}}};
+         },
+         "jobs/job.json: source.akool.elements[0].type: required string is missing"},
+        {"archive root not a string", [](json& j) { j["archive"] = {{"root", true}}; },
+         "jobs/job.json: archive.root: must be a string, not a boolean"},
+        {"not an object", [](json& j) { j = json::array(); }, "jobs/job.json: a job file holds one JSON object"},
+    };
+    for (const Case& c : cases) {
+        json j = valid_job();
+        c.change(j);
+        std::string message = parse_error(j);
+        EXPECT_TRUE(message.starts_with(c.message)) << c.label << ": got \"" << message << "\"";
+        EXPECT_EQ(message.find('\n'), std::string::npos) << c.label;
+    }
+}
+
+TEST(JobSpec, AFileThatIsNotJsonOrMissingFailsClearly) {
+    fs::path dir = fs::temp_directory_path() / ("avpost-jobspec-" + std::to_string(::getpid()));
+    fs::create_directories(dir);
+    fs::path file = dir / "broken.json";
+    std::ofstream(file) << "{\n  \"name\": \"x\",\n  \"source\": \n}\n";
+    try {
+        job::parse_job_file(file);
+        FAIL() << "parsed a broken file";
+    } catch (const Error& e) {
+        EXPECT_EQ(e.domain(), ErrorDomain::usage);
+        EXPECT_NE(std::string(e.what()).find("broken.json: not valid JSON: parse error at line 4"), std::string::npos)
+            << e.what();
+    }
+    try {
+        job::parse_job_file(dir / "missing.json");
+        FAIL() << "parsed a missing file";
+    } catch (const Error& e) {
+        EXPECT_EQ(e.domain(), ErrorDomain::input) << e.what();
+    }
+    fs::remove_all(dir);
+}

@@ -1,0 +1,79 @@
+#include "job_archiving.hpp"
+
+#include <chrono>
+
+#include "avpost/archive/archiver.hpp"
+#include "avpost/core/error.hpp"
+#include "avpost/core/sha256.hpp"
+
+namespace avpost::tool {
+namespace fs = std::filesystem;
+using archive::AssetState;
+
+namespace {
+
+bool kept(const archive::AssetRecord& a) { return a.state == AssetState::stored || a.state == AssetState::verified; }
+
+// "NAME-composite.mp4" -> "NAME-composite-0123456789ab.mp4".
+std::string name_with_hash(const std::string& name, const std::string& sha256) {
+    fs::path p(name);
+    return p.stem().string() + "-" + sha256.substr(0, 12) + p.extension().string();
+}
+
+ArchivedFile described(const archive::AssetRecord& a, bool already) {
+    ArchivedFile f;
+    f.asset_id = a.id;
+    f.kind = a.kind;
+    f.name = a.name;
+    f.size = a.size.value_or(0);
+    f.sha256 = a.sha256;
+    f.store_uri = a.store_uri;
+    f.store_key = a.store_key;
+    f.already = already;
+    return f;
+}
+
+}  // namespace
+
+nlohmann::json to_json(const ArchivedFile& f) {
+    return {{"asset_id", f.asset_id}, {"kind", f.kind},           {"name", f.name},         {"size", f.size},
+            {"sha256", f.sha256},     {"store_uri", f.store_uri}, {"store_key", f.store_key}};
+}
+
+ArchivedFile archive_job_file(archive::Catalog& catalog, archive::ArchiveStore& store, std::int64_t catalog_job_id,
+                              const std::string& kind, const std::string& name, const fs::path& file,
+                              const std::string& source_url, const std::string& owner) {
+    FileDigest digest = sha256_file(file);
+    std::string asset_name = name;
+    if (auto existing = catalog.find_asset(catalog_job_id, asset_name); existing && kept(*existing)) {
+        if (existing->sha256 == digest.sha256) return described(*existing, true);
+        asset_name = name_with_hash(name, digest.sha256);
+        if (auto versioned = catalog.find_asset(catalog_job_id, asset_name); versioned && kept(*versioned))
+            return described(*versioned, true);
+    }
+    std::int64_t id = catalog.add_asset(catalog_job_id, kind, asset_name, source_url);
+    catalog.requeue_failed(id);  // an earlier attempt failed: this run tries again
+    if (!catalog.claim(id, owner, std::chrono::seconds(600)))
+        throw Error(ErrorDomain::input, "archive " + asset_name, 0,
+                    "another process is archiving it now (run again once it is done)");
+    archive::StoredFacts facts = archive::archive_claimed_file(catalog, store, catalog.asset(id), owner, file, &digest);
+    // Read back through the store before calling it verified, as archive sync does.
+    archive::ObjectDigest back = store.rehash(facts.store_key);
+    if (back.sha256 != digest.sha256 || back.size != digest.size) {
+        catalog.mark_verify_failed(id, "read back " + std::to_string(back.size) + " bytes, sha256 " + back.sha256);
+        throw Error(ErrorDomain::input, "archive " + asset_name, 0, "the store returned other bytes than were stored");
+    }
+    catalog.mark_verified(id);
+    return described(catalog.asset(id), false);
+}
+
+bool still_archived(archive::Catalog& catalog, std::int64_t asset_id, const std::string& sha256) {
+    try {
+        archive::AssetRecord a = catalog.asset(asset_id);
+        return kept(a) && a.sha256 == sha256;
+    } catch (const Error&) {
+        return false;
+    }
+}
+
+}  // namespace avpost::tool

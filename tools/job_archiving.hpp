@@ -1,0 +1,37 @@
+#pragma once
+// Keeping a job's files in the archive: each file becomes an asset of the job's catalog row,
+// stored through the archive's store and read back before it counts as verified, so
+// `avpost archive verify` checks it later. Files already archived with the same content are left
+// alone; a file whose name is archived with other content (a re-run that made something new) is
+// archived beside it under a name carrying its hash, so nothing archived is lost.
+#include <cstdint>
+#include <filesystem>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "avpost/archive/catalog.hpp"
+#include "avpost/archive/store.hpp"
+
+namespace avpost::tool {
+
+struct ArchivedFile {
+    std::int64_t asset_id = 0;
+    std::string kind;
+    std::string name;  // the asset's name within the catalog job
+    std::int64_t size = 0;
+    std::string sha256;
+    std::string store_uri;
+    std::string store_key;
+    bool already = false;  // it was archived before with this content
+};
+nlohmann::json to_json(const ArchivedFile& file);
+
+ArchivedFile archive_job_file(archive::Catalog& catalog, archive::ArchiveStore& store, std::int64_t catalog_job_id,
+                              const std::string& kind, const std::string& name, const std::filesystem::path& file,
+                              const std::string& source_url, const std::string& owner);
+
+// True when the catalog still holds the asset stored or verified with this content.
+bool still_archived(archive::Catalog& catalog, std::int64_t asset_id, const std::string& sha256);
+
+}  // namespace avpost::tool

@@ -1,0 +1,459 @@
+#include "job_runner.hpp"
+
+#include <chrono>
+#include <thread>
+
+#include "avpost/archive/local_store.hpp"
+#include "avpost/archive/sync.hpp"
+#include "avpost/core/interrupt.hpp"
+#include "avpost/core/log.hpp"
+#include "avpost/core/progress.hpp"
+#include "avpost/core/sha256.hpp"
+#include "avpost/filters/compose.hpp"
+#include "avpost/net/downloader.hpp"
+#include "avpost/net/redact.hpp"
+#include "avpost/net/service_error.hpp"
+#include "exit_codes.hpp"
+#include "job_archiving.hpp"
+#include "job_compose.hpp"
+
+namespace avpost::tool {
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+constexpr const char* stage_names[] = {"render", "wait", "fetch", "compose", "archive"};
+
+std::string fingerprint(const json& inputs) { return sha256_hex(inputs.dump()); }
+
+json file_entry(const std::string& kind, const fs::path& path, const fs::path& output_dir, const std::string& preset = {}) {
+    FileDigest d = sha256_file(path);
+    json entry = {{"kind", kind}, {"path", path.lexically_relative(output_dir).string()}, {"size", d.size},
+                  {"sha256", d.sha256}};
+    if (!preset.empty()) entry["preset"] = preset;
+    return entry;
+}
+
+// The files a stage recorded are still there with the recorded size and content.
+bool files_intact(const json& files, const fs::path& output_dir) {
+    for (const json& f : files) {
+        fs::path p = output_dir / f.at("path").get<std::string>();
+        std::error_code ec;
+        if (!fs::is_regular_file(p, ec) || std::int64_t(fs::file_size(p, ec)) != f.at("size").get<std::int64_t>())
+            return false;
+        if (sha256_file(p).sha256 != f.at("sha256").get<std::string>()) return false;
+    }
+    return true;
+}
+
+// Sleeps in short slices so Ctrl-C ends a long poll at once.
+void interruptible_sleep(std::chrono::milliseconds total) {
+    auto until = std::chrono::steady_clock::now() + total;
+    while (std::chrono::steady_clock::now() < until) {
+        throw_if_interrupted();
+        std::this_thread::sleep_for(std::min<std::chrono::milliseconds>(
+            std::chrono::milliseconds(100),
+            std::chrono::duration_cast<std::chrono::milliseconds>(until - std::chrono::steady_clock::now()) +
+                std::chrono::milliseconds(1)));
+    }
+    throw_if_interrupted();
+}
+
+
+class JobRun {
+public:
+    JobRun(const job::JobSpec& spec, const RunOptions& options, JobReport& report)
+        : spec_(spec), options_(options), report_(report), session_(options.env),
+          catalog_(archive::Catalog::file_in(spec.archive.root)) {}
+
+    void run() {
+        stage("render", [this] { return render(); });
+        stage("wait", [this] { return wait(); });
+        stage("fetch", [this] { return fetch(); });
+        stage("compose", [this] { return compose(); });
+        stage("archive", [this] { return archive(); });
+    }
+
+    // The report's output list, from what the stages recorded.
+    void collect_outputs() {
+        for (const json* list : {&source_files_, &made_files_})
+            for (const json& f : *list) {
+                JobOutputFile o;
+                o.kind = f.at("kind").get<std::string>();
+                o.preset = f.value("preset", std::string());
+                o.path = f.contains("absolute") ? fs::path(f["absolute"].get<std::string>())
+                                                : spec_.output / f.at("path").get<std::string>();
+                o.size = f.at("size").get<std::int64_t>();
+                o.sha256 = f.at("sha256").get<std::string>();
+                report_.outputs.push_back(std::move(o));
+            }
+    }
+
+private:
+    // Runs one stage, timing it; the body returns its status ("ran", "skipped", "none").
+    template <class Body>
+    void stage(const std::string& name, Body body) {
+        throw_if_interrupted();
+        StageReport& s = report_.stages.emplace_back(StageReport{name, "failed", 0, {}});
+        current_ = &s;
+        auto started = std::chrono::steady_clock::now();
+        try {
+            s.status = body();
+        } catch (...) {
+            s.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+            throw;
+        }
+        s.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    }
+
+    void detail(std::string text) { current_->detail = std::move(text); }
+
+    // The recorded result of a stage when it may be skipped: same inputs, files intact.
+    std::optional<json> done_before(const std::string& stage, const std::string& print) {
+        if (options_.force) return std::nullopt;
+        auto record = catalog_.find_stage(spec_.name, stage);
+        if (!record || record->fingerprint != print) return std::nullopt;
+        if (record->result.contains("files") && !files_intact(record->result["files"], spec_.output)) {
+            log::info(spec_.name + ": " + stage + " output changed or missing: making it again");
+            return std::nullopt;
+        }
+        return record->result;
+    }
+
+    void finished(const std::string& stage, const std::string& print, const json& result) {
+        archive::StageRecord r;
+        r.job_key = spec_.name;
+        r.stage = stage;
+        r.fingerprint = print;
+        r.result = result;
+        catalog_.record_stage(r);
+    }
+
+    std::string render() {
+        json inputs;
+        json request;  // as recorded in the catalog: links without their signatures
+        if (auto* a2v = std::get_if<job::A2vSource>(&spec_.source)) {
+            vendor_ = net::Vendor::a2v;
+            inputs = {{"a2v", {{"pose_id", a2v->pose_id}, {"audio_url", a2v->audio_url}}}};
+            request = {{"pose_id", a2v->pose_id}, {"audio_url", archive::redact_url(a2v->audio_url)}};
+        } else if (auto* akool = std::get_if<job::AkoolSource>(&spec_.source)) {
+            vendor_ = net::Vendor::akool;
+            inputs = {{"akool", akool->request}};
+            request = akool->request;
+            if (request.contains("webhookUrl"))
+                request["webhookUrl"] = archive::redact_url(request["webhookUrl"].get<std::string>());
+        } else if (auto* existing = std::get_if<job::VendorJobSource>(&spec_.source)) {
+            vendor_ = existing->vendor;
+            vendor_job_id_ = existing->id;
+            detail("existing " + std::string(net::to_string(existing->vendor)) + " job " + vendor_job_id_);
+            return "none";
+        } else {
+            detail("local files");
+            return "none";
+        }
+        report_.vendor = net::to_string(*vendor_);
+        const std::string print = fingerprint(inputs);
+        if (auto done = done_before("render", print)) {
+            vendor_job_id_ = done->at("id").get<std::string>();
+            detail(report_.vendor + " job " + vendor_job_id_);
+            return "skipped";
+        }
+        net::JobStatus started;
+        if (*vendor_ == net::Vendor::a2v) {
+            auto& a2v = std::get<job::A2vSource>(spec_.source);
+            started = net::to_job_status(session_.a2v().generate(a2v.pose_id, a2v.audio_url));
+        } else {
+            auto request_spec = std::get<job::AkoolSource>(spec_.source).request.get<net::akool::TalkingAvatarRequest>();
+            started = net::to_job_status(session_.akool().create_talking_avatar(request_spec));
+        }
+        vendor_job_id_ = started.id;
+        // Recorded at once: a run stopped while waiting resumes with this render, never a second one.
+        archive::JobRecord record;
+        record.vendor = report_.vendor;
+        record.vendor_job_id = started.id;
+        record.request = request;
+        record.status = started.vendor_status;
+        catalog_.upsert_job(record);
+        finished("render", print, {{"vendor", report_.vendor}, {"id", started.id}});
+        detail(report_.vendor + " job " + started.id);
+        return "ran";
+    }
+
+    std::string wait() {
+        if (!vendor_) return "none";
+        report_.vendor = net::to_string(*vendor_);
+        report_.vendor_job_id = vendor_job_id_;
+        const std::string print = fingerprint({{"vendor", report_.vendor}, {"id", vendor_job_id_}});
+        if (auto done = done_before("wait", print)) {
+            detail(done->value("state", std::string()));
+            return "skipped";
+        }
+        net::WaitOptions w = wait_options(spec_.wait.timeout_seconds, spec_.wait.interval_seconds);
+        net::JobStatus status = net::wait_for_job(
+            [&] { return session_.status(*vendor_, vendor_job_id_); }, w,
+            [&](const net::JobStatus& now) { log::info(spec_.name + ": " + now.id + " " + std::string(net::to_string(now.state))); },
+            interruptible_sleep);
+        archive::record_job_status(catalog_, status);
+        // A failed render is not reused: the next run of this job starts a new one.
+        if (status.state == net::JobState::failed) catalog_.forget_stage(spec_.name, "render");
+        throw_if_failed(status);
+        finished("wait", print, {{"state", net::to_string(status.state)}, {"vendor_status", status.vendor_status}});
+        detail(std::string(net::to_string(status.state)));
+        return "ran";
+    }
+
+    std::string fetch() {
+        if (auto* local = std::get_if<job::LocalSource>(&spec_.source)) {
+            for (const auto& [field, path] : {std::pair{"source.local.video", local->video}, {"source.local.mask", local->mask}})
+                if (!fs::is_regular_file(path)) throw_input(spec_.file.string() + ": " + field, "no such file " + path.string());
+            avatar_ = local->video;
+            mask_ = local->mask;
+            archive::JobRecord record;
+            record.vendor = "local";
+            record.vendor_job_id = spec_.name;
+            record.status = "local";
+            record.request = {{"video", avatar_.string()}, {"mask", mask_.string()}};
+            report_.vendor = "local";
+            report_.vendor_job_id = spec_.name;
+            catalog_job_id_ = catalog_.upsert_job(record);
+            source_files_ = json::array({local_entry("avatar", avatar_, "avatar.mp4"), local_entry("mask", mask_, "mask.mp4")});
+            detail("local files");
+            return "none";
+        }
+        const std::string print = fingerprint({{"vendor", report_.vendor}, {"id", vendor_job_id_}});
+        avatar_ = spec_.output / (spec_.name + "-avatar.mp4");
+        mask_ = spec_.output / (spec_.name + "-mask.mp4");
+        if (auto done = done_before("fetch", print)) {
+            source_files_ = done->at("files");
+            catalog_job_id_ = catalog_.upsert_job(catalog_job());
+            detail(std::to_string(source_files_.size()) + " files");
+            return "skipped";
+        }
+        // A fresh status: it also carries freshly signed links.
+        net::JobStatus status = session_.status(*vendor_, vendor_job_id_);
+        throw_if_failed(status);
+        if (status.state != net::JobState::finished)
+            net::throw_service(net::ServiceErrorKind::timeout, ErrorDomain::vendor, "fetch " + status.id, 0,
+                               "not finished yet (" + std::string(net::to_string(status.state)) + ")");
+        if (status.video_url.empty())
+            net::throw_service(net::ServiceErrorKind::bad_response, ErrorDomain::vendor, "fetch " + status.id, 0,
+                               "finished without a video link");
+        catalog_job_id_ = archive::record_job_status(catalog_, status);
+        fs::create_directories(spec_.output);
+        net::HttpClient http(download_http_options(options_.env));
+        net::Downloader downloader(http);
+        source_files_ = json::array();
+        auto download = [&](const std::string& url, const fs::path& to, const std::string& kind, const std::string& asset) {
+            net::DownloadOptions o;
+            o.verify = [](const fs::path& p, const std::string&) { net::verify_decodable_video(p); };
+            Progress progress(spec_.name + " fetch " + kind, 0, options_.progress, Progress::Unit::bytes);
+            o.progress = [&progress](std::int64_t done, std::int64_t total) {
+                if (total > 0) progress.set_total(total);
+                progress.update(done);
+            };
+            downloader.download(url, to, o);
+            progress.finish();
+            json entry = file_entry(kind, to, spec_.output);
+            entry["asset"] = asset;
+            entry["source_url"] = archive::redact_url(url);
+            source_files_.push_back(entry);
+        };
+        download(status.video_url, avatar_, "avatar", "avatar.mp4");
+        // Compositing needs the matte; A2V always sends one.
+        if (!status.mask_url.empty()) download(status.mask_url, mask_, "mask", "mask.mp4");
+        else if (!spec_.composite.empty())
+            net::throw_service(net::ServiceErrorKind::bad_response, ErrorDomain::vendor, "fetch " + status.id, 0,
+                               "finished without a matte (mask) link, which compositing needs");
+        finished("fetch", print, {{"files", source_files_}});
+        detail(std::to_string(source_files_.size()) + " files");
+        return "ran";
+    }
+
+    json local_entry(const std::string& kind, const fs::path& path, const std::string& asset) {
+        FileDigest d = sha256_file(path);
+        return {{"kind", kind}, {"absolute", path.string()}, {"size", d.size}, {"sha256", d.sha256}, {"asset", asset}};
+    }
+
+    archive::JobRecord catalog_job() {
+        if (auto existing = catalog_.find_job(report_.vendor, vendor_job_id_)) return *existing;
+        archive::JobRecord record;
+        record.vendor = report_.vendor;
+        record.vendor_job_id = vendor_job_id_;
+        return record;
+    }
+
+    std::string sha_of(const std::string& kind) const {
+        for (const json& f : source_files_)
+            if (f.at("kind") == kind) return f.at("sha256").get<std::string>();
+        return {};
+    }
+
+    std::string compose() {
+        if (spec_.composite.empty()) return "none";
+        json inputs = {{"composite", spec_.composite},      {"composite_file", spec_.composite_file},
+                       {"deliver", spec_.deliver},          {"output", spec_.output.string()},
+                       {"avatar", sha_of("avatar")},        {"mask", sha_of("mask")}};
+        for (const fs::path& f : compose_input_files(spec_)) inputs["inputs"][f.string()] = sha256_file(f).sha256;
+        const std::string print = fingerprint(inputs);
+        if (auto done = done_before("compose", print)) {
+            made_files_ = done->at("files");
+            detail(made_summary());
+            return "skipped";
+        }
+        filters::ComposeParams params = compose_params_for(spec_, avatar_, mask_, options_.progress);
+        fs::create_directories(spec_.output);
+        filters::ComposeReport composed = filters::run_compose(params);
+        made_files_ = json::array();
+        if (!spec_.composite_file.empty()) made_files_.push_back(file_entry("composite", params.output, spec_.output));
+        for (const filters::DeliveredFile& d : composed.deliveries) {
+            const std::string preset(filters::to_string(d.preset));
+            made_files_.push_back(file_entry("delivery", d.path, spec_.output, preset));
+            for (const fs::path& extra : d.files)
+                if (extra != d.path) made_files_.push_back(file_entry("other", extra, spec_.output, preset));
+        }
+        finished("compose", print, {{"files", made_files_}});
+        detail(made_summary());
+        return "ran";
+    }
+
+    std::string made_summary() const {
+        int deliveries = 0;
+        bool composite = false;
+        for (const json& f : made_files_) {
+            deliveries += f.at("kind") == "delivery";
+            composite = composite || f.at("kind") == "composite";
+        }
+        std::string text = composite ? "composite" : "";
+        if (deliveries > 0) text += (text.empty() ? "" : " + ") + std::to_string(deliveries) + " deliveries";
+        return text;
+    }
+
+    std::unique_ptr<archive::ArchiveStore> open_store() const {
+        if (spec_.archive.store.empty()) return std::make_unique<archive::LocalStore>(spec_.archive.root);
+        return archive::open_store(spec_.archive.store);
+    }
+
+    std::string archive() {
+        auto store = open_store();
+        // What goes in: the source (avatar, mask) and what compose made, each with its asset name.
+        struct Item {
+            std::string kind, asset, source_url;
+            fs::path path;
+            std::string sha256;
+        };
+        std::vector<Item> items;
+        for (const json& f : source_files_) {
+            fs::path path = f.contains("absolute") ? fs::path(f["absolute"].get<std::string>())
+                                                   : spec_.output / f.at("path").get<std::string>();
+            items.push_back({f.at("kind").get<std::string>(), f.at("asset").get<std::string>(),
+                             f.value("source_url", std::string()), path, f.at("sha256").get<std::string>()});
+        }
+        for (const json& f : made_files_) {
+            std::string relative = f.at("path").get<std::string>();
+            std::string asset;  // asset names are flat: "hls/720p.m3u8" -> "hls--720p.m3u8"
+            for (std::size_t i = 0; i < relative.size(); ++i)
+                asset += relative[i] == '/' ? std::string("--") : std::string(1, relative[i]);
+            items.push_back({f.at("kind").get<std::string>(), asset, "", spec_.output / relative,
+                             f.at("sha256").get<std::string>()});
+        }
+        json inputs = {{"store", store->uri()}, {"catalog_job", catalog_job_id_}, {"files", json::array()}};
+        for (const Item& i : items) inputs["files"].push_back({i.kind, i.asset, i.sha256});
+        const std::string print = fingerprint(inputs);
+        if (auto done = done_before("archive", print)) {
+            bool intact = true;
+            for (const json& a : done->at("assets"))
+                intact = intact && still_archived(catalog_, a.at("asset_id").get<std::int64_t>(),
+                                                  a.at("sha256").get<std::string>());
+            if (intact) {
+                detail(std::to_string(done->at("assets").size()) + " files verified in " + spec_.archive.root.string());
+                return "skipped";
+            }
+        }
+        const std::string owner = archive::claim_owner("run " + spec_.name);
+        json assets = json::array();
+        for (const Item& i : items) {
+            throw_if_interrupted();
+            ArchivedFile a = archive_job_file(catalog_, *store, catalog_job_id_, i.kind, i.asset, i.path, i.source_url, owner);
+            assets.push_back(to_json(a));
+        }
+        finished("archive", print, {{"assets", assets}});
+        detail(std::to_string(assets.size()) + " files verified in " + spec_.archive.root.string());
+        return "ran";
+    }
+
+    const job::JobSpec& spec_;
+    const RunOptions& options_;
+    JobReport& report_;
+    VendorSession session_;
+    archive::Catalog catalog_;
+    StageReport* current_ = nullptr;
+
+    std::optional<net::Vendor> vendor_;
+    std::string vendor_job_id_;
+    std::int64_t catalog_job_id_ = 0;
+    fs::path avatar_, mask_;
+    json source_files_ = json::array();  // avatar and mask
+    json made_files_ = json::array();    // composite and deliveries
+
+};
+
+}  // namespace
+
+json to_json(const JobReport& r) {
+    json stages = json::array();
+    for (const StageReport& s : r.stages)
+        stages.push_back({{"name", s.name}, {"status", s.status}, {"seconds", s.seconds}, {"detail", s.detail}});
+    json outputs = json::array();
+    for (const JobOutputFile& o : r.outputs) {
+        json entry = {{"kind", o.kind}, {"path", o.path.string()}, {"size", o.size}, {"sha256", o.sha256}};
+        if (!o.preset.empty()) entry["preset"] = o.preset;
+        outputs.push_back(entry);
+    }
+    json out = {{"name", r.name},     {"file", r.file.string()}, {"ok", r.ok},
+                {"error", r.ok ? json(nullptr) : json(r.error)}, {"exit_code", r.exit_code},
+                {"stages", stages},   {"outputs", outputs}};
+    if (!r.vendor.empty()) out["vendor"] = r.vendor;
+    if (!r.vendor_job_id.empty()) out["vendor_job_id"] = r.vendor_job_id;
+    if (!r.output_dir.empty()) out["output_dir"] = r.output_dir.string();
+    if (!r.archive_root.empty()) out["archive_root"] = r.archive_root.string();
+    return out;
+}
+
+JobReport run_job_file(const fs::path& file, const RunOptions& options) {
+    JobReport report;
+    report.file = file;
+    auto fail = [&](const Error& e) {
+        report.ok = false;
+        report.error = net::redact_text(e.what());
+        report.exit_code = interrupted() ? 130 : exit_code_for(e);
+    };
+    std::unique_ptr<JobRun> run;
+    try {
+        job::JobSpec spec = job::parse_job_file(file, options.parse);
+        report.name = spec.name;
+        report.output_dir = spec.output;
+        report.archive_root = spec.archive.root;
+        try {
+            run = std::make_unique<JobRun>(spec, options, report);
+            run->run();
+            report.ok = true;
+        } catch (const Error& e) {
+            fail(e);
+        } catch (const std::exception& e) {
+            fail(Error(ErrorDomain::system, "run " + spec.name, 0, e.what()));
+        }
+        if (run) run->collect_outputs();
+    } catch (const Error& e) {
+        fail(e);
+    }
+    // Stages after a failure did not run.
+    for (const char* name : stage_names) {
+        bool listed = false;
+        for (const StageReport& s : report.stages) listed = listed || s.name == name;
+        if (!listed && !report.name.empty() && !report.ok) report.stages.push_back({name, "not-run", 0, {}});
+    }
+    return report;
+}
+
+}  // namespace avpost::tool

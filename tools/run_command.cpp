@@ -1,0 +1,129 @@
+// avpost run JOB.json...: job files through render, wait, fetch, compose + deliver and archive,
+// several at once with --jobs; each job's outcome is reported and one failure stops no other job.
+#include <algorithm>
+#include <atomic>
+#include <cstdio>
+#include <iostream>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "avpost/core/interrupt.hpp"
+#include "avpost/core/log.hpp"
+#include "avpost/core/progress.hpp"
+#include "command.hpp"
+#include "exit_codes.hpp"
+#include "job_runner.hpp"
+
+namespace avpost::tool {
+namespace {
+
+std::string size_text(std::int64_t n) {
+    char buf[32];
+    if (n >= 1 << 20) std::snprintf(buf, sizeof buf, "%.1f MiB", double(n) / (1 << 20));
+    else if (n >= 1 << 10) std::snprintf(buf, sizeof buf, "%.1f KiB", double(n) / (1 << 10));
+    else std::snprintf(buf, sizeof buf, "%lld B", static_cast<long long>(n));
+    return buf;
+}
+
+void print_summary(const JobReport& r) {
+    double total = 0;
+    for (const StageReport& s : r.stages) total += s.seconds;
+    std::string who = r.name.empty() ? r.file.string() : r.name + " (" + r.file.string() + ")";
+    if (r.ok) std::printf("%s: done in %.1f s\n", who.c_str(), total);
+    else std::printf("%s: FAILED (exit %d): %s\n", who.c_str(), r.exit_code, r.error.c_str());
+    for (const StageReport& s : r.stages) {
+        std::string status = s.status == "skipped" ? "skipped (done before)" : s.status;
+        std::string time = s.status == "ran" || s.status == "failed" ? ([&] {
+            char buf[32];
+            std::snprintf(buf, sizeof buf, "%.1f s", s.seconds);
+            return std::string(buf);
+        })()
+                                                                     : std::string();
+        std::printf("  %-8s %-22s %-8s %s\n", s.name.c_str(), status.c_str(), time.c_str(), s.detail.c_str());
+    }
+    for (const JobOutputFile& o : r.outputs) {
+        if (o.kind == "other") continue;  // HLS segments and playlists: the master playlist stands for them
+        std::string label = o.kind == "delivery" ? o.preset : o.kind;
+        std::printf("  %-10s %s (%s)\n", (label + ":").c_str(), o.path.string().c_str(), size_text(o.size).c_str());
+    }
+    if (r.ok && !r.archive_root.empty()) std::printf("  %-10s %s\n", "archive:", r.archive_root.string().c_str());
+    std::fflush(stdout);
+}
+
+// 0 when every job succeeded; else the exit code all failed jobs share, or 1 when they differ.
+int combined_exit_code(const std::vector<JobReport>& reports) {
+    std::set<int> codes;
+    for (const JobReport& r : reports)
+        if (!r.ok) codes.insert(r.exit_code);
+    if (interrupted()) return 130;
+    if (codes.empty()) return exit_ok;
+    return codes.size() == 1 ? *codes.begin() : exit_failure;
+}
+
+}  // namespace
+
+CommandSpec run_command() {
+    return {"run", "Run job files: render, wait, fetch, composite + deliver, archive (finished stages are skipped)",
+            [](CLI::App& sub, const GlobalOptions& global) -> CommandRun {
+                struct Opts {
+                    std::vector<std::string> files;
+                    int jobs = 1;
+                    bool json = false;
+                    bool force = false;
+                    std::string output_root = "out";
+                };
+                auto o = std::make_shared<Opts>();
+                sub.add_option("files", o->files, "Job files (see docs/job.md)")->required();
+                sub.add_option("--jobs", o->jobs, "Job files run at once (default 1)")->check(CLI::Range(1, 64));
+                sub.add_flag("--json", o->json, "Print one JSON object: {\"jobs\": [...]}");
+                sub.add_flag("--force", o->force, "Run every stage again, even those done before");
+                sub.add_option("--output-root", o->output_root,
+                               "Where jobs without an \"output\" go: OUTPUT_ROOT/NAME (default: out)");
+                return [o, &global] {
+                    install_interrupt_handlers();
+                    const bool json = global.json || o->json;
+                    RunOptions options;
+                    options.env = VendorEnvironment::from_env();
+                    options.parse.default_output_root = o->output_root;
+                    options.force = o->force;
+                    const int workers = std::min<int>(o->jobs, int(o->files.size()));
+                    // One progress line at a time: only a single job draws one.
+                    options.progress = !global.quiet && !json && workers == 1 && Progress::terminal_attached();
+
+                    std::vector<JobReport> reports(o->files.size());
+                    std::atomic<std::size_t> next{0};
+                    std::mutex print;
+                    auto work = [&] {
+                        for (std::size_t i; (i = next++) < o->files.size();) {
+                            if (interrupted()) break;
+                            reports[i] = run_job_file(o->files[i], options);
+                            std::lock_guard lock(print);
+                            if (!reports[i].ok) log::error(reports[i].error);
+                            if (!json) print_summary(reports[i]);
+                        }
+                    };
+                    std::vector<std::thread> threads;
+                    for (int t = 1; t < workers; ++t) threads.emplace_back(work);
+                    work();
+                    for (auto& t : threads) t.join();
+
+                    if (json) {
+                        nlohmann::json all = nlohmann::json::array();
+                        for (std::size_t i = 0; i < reports.size(); ++i) {
+                            // A job skipped because of Ctrl-C never started.
+                            if (reports[i].file.empty()) {
+                                reports[i].file = o->files[i];
+                                reports[i].error = "not started (interrupted)";
+                                reports[i].exit_code = 130;
+                            }
+                            all.push_back(to_json(reports[i]));
+                        }
+                        std::cout << nlohmann::json{{"jobs", all}}.dump() << std::endl;
+                    }
+                    return combined_exit_code(reports);
+                };
+            }};
+}
+
+}  // namespace avpost::tool
