@@ -255,6 +255,30 @@ TEST_F(RunJob, ALocalSourceIsCompositedDeliveredAndArchivedWithoutAVendor) {
     EXPECT_EQ(generate_requests(), 0);
 }
 
+TEST_F(RunJob, EveryPresetIsArchivedIncludingPreviewPosterAndHlsFiles) {
+    const fs::path media = AVPOST_TEST_MEDIA_DIR;
+    json job = {{"name", "all"},
+                {"source", {{"local", {{"video", (media / "avatar.mp4").string()}, {"mask", (media / "avatar_mask.mp4").string()}}}}},
+                {"composite", {{"background", (media / "background.png").string()}}},
+                {"deliver", {{"presets", {"web", "hevc", "webm-alpha", "prores-alpha", "preview", "poster", "hls"}}}}};
+    fs::path file = write_job("all.json", job);
+    auto r = run_jobs(shell_quote(file.string()));
+    ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+    archive::Catalog catalog(archive::Catalog::file_in(dir / "out" / "all" / "archive"));
+    std::set<std::string> names;
+    for (const auto& row : catalog.list()) {
+        names.insert(row.asset.name);
+        EXPECT_EQ(row.asset.state, archive::AssetState::verified) << row.asset.name;
+    }
+    for (const char* name : {"all.mp4", "all-hevc.mp4", "all.webm", "all.mov", "all-preview.webp", "all-poster.jpg",
+                             "all-hls--master.m3u8", "all-hls--360p.m3u8", "all-hls--360p_000.ts"})
+        EXPECT_TRUE(names.count(name)) << name << " is not in the catalog";
+    // `archive verify` reads every stored file back.
+    auto verify = run(shell_quote(AVPOST_BINARY) + " archive --archive " +
+                      shell_quote((dir / "out" / "all" / "archive").string()) + " verify");
+    EXPECT_EQ(verify.exit_code, 0) << verify.out << verify.err;
+}
+
 TEST_F(RunJob, ASceneOfLayersIsCompositedAndABadLayerNamesItsPath) {
     const fs::path media = AVPOST_TEST_MEDIA_DIR;
     fs::copy_file(media / "background.png", dir / "bg.png");

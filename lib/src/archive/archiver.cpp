@@ -1,5 +1,8 @@
 #include "avpost/archive/archiver.hpp"
 
+#include <algorithm>
+#include <array>
+
 #include "avpost/core/sha256.hpp"
 #include "avpost/core/error.hpp"
 #include "avpost/core/log.hpp"
@@ -24,7 +27,16 @@ bool retryable(const Error& e) {
 
 }  // namespace
 
-bool kind_is_video(std::string_view kind) { return kind != "other"; }
+// Renders and composites must decode before they count as archived. Deliveries are checked when
+// written; only their video files are probed again (a poster, an animated WebP preview, which
+// FFmpeg 5.1 cannot decode, or HLS playlists are not videos to probe).
+bool should_probe(std::string_view kind, const std::filesystem::path& file) {
+    if (kind == "avatar" || kind == "mask" || kind == "composite") return true;
+    if (kind != "delivery") return false;
+    static const std::array<std::string_view, 7> video_extensions{".mp4", ".mov", ".webm", ".mkv", ".m4v", ".avi", ".ts"};
+    const std::string extension = file.extension().string();
+    return std::find(video_extensions.begin(), video_extensions.end(), extension) != video_extensions.end();
+}
 
 MediaFacts probe_media(const std::filesystem::path& file, int frames) {
     media::VideoSource source(file.string(), "archived file");
@@ -56,7 +68,7 @@ StoredFacts archive_claimed_file(Catalog& catalog, ArchiveStore& store, const As
             throw_input("archive '" + file.string() + "'", detail);
         }
         StoredFacts facts;
-        if (kind_is_video(claimed.kind)) facts.media = probe_media(file);
+        if (should_probe(claimed.kind, file)) facts.media = probe_media(file);
         facts.store_key = asset_store_key(job.vendor, job.created_at, job.vendor_job_id, claimed.name);
         ObjectInfo confirmed = store.put(file, facts.store_key, digest.sha256, digest.size);
         facts.size = confirmed.size;

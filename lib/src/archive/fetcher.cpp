@@ -128,7 +128,7 @@ FetchOutcome fetch_claimed_asset(Catalog& catalog, ArchiveStore& store, net::Htt
     JobRecord job = catalog.job(claimed.job_id);
     out.vendor = job.vendor;
     out.vendor_job_id = job.vendor_job_id;
-    const bool video = kind_is_video(claimed.kind);
+    const bool video = should_probe(claimed.kind, claimed.name);
 
     auto give_up = [&](const std::string& error, bool retryable) {
         out.error = safe_text(error);

@@ -18,8 +18,9 @@ namespace avpost::archive {
 // when it is not a decodable video. Returns codec, size, duration and frame rate.
 MediaFacts probe_media(const std::filesystem::path& file, int frames = 5);
 
-// True for kinds that must be decodable video before they count (all but "other").
-bool kind_is_video(std::string_view kind);
+// True when `file` of this kind must be a decodable video before it counts: avatar, mask and
+// composite always; deliveries when they are video files (not posters, previews or playlists).
+bool should_probe(std::string_view kind, const std::filesystem::path& file);
 
 // Stores `file` for an asset `owner` has claimed: hashes it, probes it (video kinds), puts it
 // into the store under the readable key, and marks it stored with what the store confirmed. On
