@@ -7,19 +7,6 @@
 #include "avpost/core/error.hpp"
 
 namespace avpost::filters {
-namespace {
-
-void fill_solid(AVFrame* frame, Yuv8 colour) {
-    const int chroma_w = (frame->width + 1) / 2, chroma_h = (frame->height + 1) / 2;
-    for (int y = 0; y < frame->height; ++y)
-        std::memset(frame->data[0] + std::ptrdiff_t(y) * frame->linesize[0], colour.y, std::size_t(frame->width));
-    for (int y = 0; y < chroma_h; ++y) {
-        std::memset(frame->data[1] + std::ptrdiff_t(y) * frame->linesize[1], colour.u, std::size_t(chroma_w));
-        std::memset(frame->data[2] + std::ptrdiff_t(y) * frame->linesize[2], colour.v, std::size_t(chroma_w));
-    }
-}
-
-}  // namespace
 
 Background::Background(const std::string& spec) : spec_(spec) {
     if (spec.starts_with('#')) {

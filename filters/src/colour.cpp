@@ -1,5 +1,7 @@
 #include "avpost/filters/colour.hpp"
 
+#include <cstring>
+
 #include <algorithm>
 #include <array>
 #include <cmath>
@@ -147,6 +149,16 @@ void convert_yuv420p(AVFrame* frame, AVColorSpace from, AVColorRange from_range,
     }
     frame->colorspace = to;
     frame->color_range = to_range;
+}
+
+void fill_solid(AVFrame* frame, Yuv8 colour) {
+    const int chroma_w = (frame->width + 1) / 2, chroma_h = (frame->height + 1) / 2;
+    for (int y = 0; y < frame->height; ++y)
+        std::memset(frame->data[0] + std::ptrdiff_t(y) * frame->linesize[0], colour.y, std::size_t(frame->width));
+    for (int y = 0; y < chroma_h; ++y) {
+        std::memset(frame->data[1] + std::ptrdiff_t(y) * frame->linesize[1], colour.u, std::size_t(chroma_w));
+        std::memset(frame->data[2] + std::ptrdiff_t(y) * frame->linesize[2], colour.v, std::size_t(chroma_w));
+    }
 }
 
 }  // namespace avpost::filters

@@ -257,14 +257,7 @@ ComposeReport run_compose(const ComposeParams& params) {
     media::FramePtr black;
     if (!has_backdrop && !avatar_is_picture) {
         black = media::make_video_frame(AV_PIX_FMT_YUV420P, canvas.width, canvas.height);
-        // Limited-range black: Y 16, neutral chroma.
-        for (int p = 0; p < 3; ++p) {
-            const int rows = p == 0 ? canvas.height : (canvas.height + 1) / 2;
-            const int bytes = p == 0 ? canvas.width : (canvas.width + 1) / 2;
-            for (int row = 0; row < rows; ++row)
-                std::memset(black->data[p] + std::ptrdiff_t(row) * black->linesize[p], p == 0 ? 16 : 128,
-                            std::size_t(bytes));
-        }
+        fill_solid(black.get(), Yuv8{16, 128, 128});  // limited-range black
         check_av(av_frame_copy(canvas_frame.get(), black.get()), "av_frame_copy (canvas)");
     }
     // With layers above the avatar the whole canvas is redrawn each frame: drawing them over last

@@ -35,6 +35,9 @@ AVColorTransferCharacteristic transfer_for(AVColorSpace matrix);
 
 Yuv8 rgb_to_yuv(Rgb8 rgb, AVColorSpace matrix, AVColorRange range);
 
+// Fills an 8-bit yuv420p frame with one colour.
+void fill_solid(AVFrame* frame, Yuv8 colour);
+
 // Changes the matrix and range of an 8-bit yuv420p frame in place, straight from YCbCr to YCbCr.
 // Chroma is shared by each 2x2 block, so the change is exact per block: Y' depends on the pixel's
 // Y and the block's chroma, chroma only on chroma. (swscale is not trusted with this: for YCbCr
