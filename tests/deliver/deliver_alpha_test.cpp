@@ -54,6 +54,8 @@ TEST(DeliverAlpha, WebmAndProresCarryTheCompositeMatte) {
     ASSERT_FALSE(webm[0].alpha.empty()) << "libvpx decoded no alpha plane";
     AlphaError vp9 = compare_alpha(webm, masks);
     RecordProperty("webm_alpha_mean_error", std::to_string(vp9.mean));
+    RecordProperty("webm_alpha_p99_error", std::to_string(vp9.p99));
+    RecordProperty("webm_alpha_worst_error", std::to_string(vp9.worst));
     EXPECT_LT(vp9.mean, 1.5);
     EXPECT_LE(vp9.p99, 12);
 
@@ -65,6 +67,7 @@ TEST(DeliverAlpha, WebmAndProresCarryTheCompositeMatte) {
     auto prores = decode_planes(files["prores-alpha"]["path"]);
     ASSERT_EQ(prores.size(), 50u);
     AlphaError pro = compare_alpha(prores, masks);
+    RecordProperty("prores_alpha_worst_error", std::to_string(pro.worst));
     EXPECT_LE(pro.worst, 1) << "ProRes 4444 keeps alpha (near) losslessly";
 }
 

@@ -16,7 +16,9 @@ namespace avpost::filters {
 
 class Compositor {
 public:
-    // `canvas` and `background` are the same size; `alpha` is the avatar's size. When
+    // `canvas` and `background` are the same size and may be the same frame (drawing in place:
+    // each output sample reads only the background sample at its own position). `alpha` is the
+    // avatar's size. When
     // `copy_background_outside` is false, canvas pixels away from the avatar are left untouched
     // (they already hold a static background), which saves a full-frame copy per frame.
     void over(const AVFrame* background, AVFrame* canvas, const AVFrame* avatar, const cv::Mat& alpha,
