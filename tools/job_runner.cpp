@@ -420,6 +420,13 @@ json to_json(const JobReport& r) {
     return out;
 }
 
+fs::path OutputClaims::claim(const fs::path& directory, const fs::path& file) {
+    std::lock_guard lock(mutex_);
+    const fs::path key = fs::weakly_canonical(directory);
+    auto [it, inserted] = holders_.emplace(key, file);
+    return inserted ? fs::path() : it->second;
+}
+
 JobReport run_job_file(const fs::path& file, const RunOptions& options) {
     JobReport report;
     report.file = file;
@@ -434,6 +441,11 @@ JobReport run_job_file(const fs::path& file, const RunOptions& options) {
         report.name = spec.name;
         report.output_dir = spec.output;
         report.archive_root = spec.archive.root;
+        if (options.claims)
+            if (fs::path holder = options.claims->claim(spec.output, file); !holder.empty())
+                throw Error(ErrorDomain::usage, file.string() + ": output", 0,
+                            "'" + spec.output.string() + "' is also the output of " + holder.string() +
+                                " in this run (give each job its own name or output)");
         try {
             run = std::make_unique<JobRun>(spec, options, report);
             run->run();

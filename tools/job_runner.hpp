@@ -5,6 +5,9 @@
 // the catalog with a fingerprint of its inputs and the files it made; a re-run skips it while the
 // fingerprint matches and those files are intact, so nothing is rendered, fetched or encoded twice.
 #include <filesystem>
+#include <map>
+#include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -47,8 +50,21 @@ struct JobReport {
 };
 nlohmann::json to_json(const JobReport& report);
 
+// The output directories of the jobs of one `avpost run`: two jobs writing to one directory would
+// share files and stage records, so the second is refused.
+class OutputClaims {
+public:
+    // The job file already holding `directory`, or empty when `file` now holds it.
+    std::filesystem::path claim(const std::filesystem::path& directory, const std::filesystem::path& file);
+
+private:
+    std::mutex mutex_;
+    std::map<std::filesystem::path, std::filesystem::path> holders_;
+};
+
 struct RunOptions {
     VendorEnvironment env;
+    std::shared_ptr<OutputClaims> claims;  // shared by the jobs of one run; may be null
     job::ParseOptions parse;
     bool force = false;     // rerun every stage
     bool progress = false;  // progress lines (a terminal, one job at a time)

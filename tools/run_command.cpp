@@ -87,6 +87,7 @@ CommandSpec run_command() {
                     options.env = VendorEnvironment::from_env();
                     options.parse.default_output_root = o->output_root;
                     options.force = o->force;
+                    options.claims = std::make_shared<OutputClaims>();
                     const int workers = std::min<int>(o->jobs, int(o->files.size()));
                     // One progress line at a time: only a single job draws one.
                     options.progress = !global.quiet && !json && workers == 1 && Progress::terminal_attached();

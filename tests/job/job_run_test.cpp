@@ -279,6 +279,23 @@ TEST_F(RunJob, EveryPresetIsArchivedIncludingPreviewPosterAndHlsFiles) {
     EXPECT_EQ(verify.exit_code, 0) << verify.out << verify.err;
 }
 
+TEST_F(RunJob, TwoJobsWithOneOutputDirectoryInOneRunAreRefused) {
+    const fs::path media = AVPOST_TEST_MEDIA_DIR;
+    json job = {{"name", "twin"},
+                {"source", {{"local", {{"video", (media / "avatar.mp4").string()}, {"mask", (media / "avatar_mask.mp4").string()}}}}},
+                {"composite", {{"background", "#204060"}}},
+                {"deliver", {{"presets", {"poster"}}}}};
+    fs::path first = write_job("first.json", job);
+    fs::path second = write_job("second.json", job);
+    auto r = run_jobs(shell_quote(first.string()) + " " + shell_quote(second.string()));
+    EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+    json jobs = json::parse(r.out)["jobs"];
+    ASSERT_EQ(jobs.size(), 2u);
+    EXPECT_TRUE(jobs[0]["ok"].get<bool>()) << jobs[0].dump();
+    EXPECT_FALSE(jobs[1]["ok"].get<bool>());
+    EXPECT_NE(jobs[1]["error"].get<std::string>().find("first.json"), std::string::npos) << jobs[1]["error"];
+}
+
 TEST_F(RunJob, ASceneOfLayersIsCompositedAndABadLayerNamesItsPath) {
     const fs::path media = AVPOST_TEST_MEDIA_DIR;
     fs::copy_file(media / "background.png", dir / "bg.png");
