@@ -74,6 +74,11 @@ const AVFrame* Background::at(double t, double tolerance) {
     return last_converted_;
 }
 
+std::optional<double> Background::planned_end() const {
+    if (!source_ || source_->info().duration_seconds <= 0) return std::nullopt;
+    return source_->info().start_seconds + source_->info().duration_seconds;
+}
+
 bool Background::ended_before(double t) const { return timed_ && timed_->ended_before(t); }
 
 const AVFrame* Background::convert(const AVFrame* frame) {

@@ -324,8 +324,13 @@ ComposeReport run_compose(const ComposeParams& params) {
         deliveries->begin();
     }
     report.audio = audio ? audio->codec_name() + (audio->copying() ? " (copy)" : "") : "none";
+    // With --bg-end stop the output ends with the background: so does its audio.
+    std::optional<double> audio_end;
+    if (background && params.background_end == BackgroundEnd::stop) audio_end = background->planned_end();
     if (sink_context.audio && (audio || transparent_sink || deliveries))
-        avatar.on_audio_packet([&](AVPacket* packet) {
+        avatar.on_audio_packet([&, audio_time_base = av_q2d(sink_context.audio->time_base)](AVPacket* packet) {
+            if (audio_end && packet->pts != AV_NOPTS_VALUE && double(packet->pts) * audio_time_base >= *audio_end)
+                return;
             if (audio) audio->push(packet);
             if (transparent_sink) transparent_sink->push_audio(packet);
             if (deliveries) deliveries->push_audio(packet);

@@ -83,6 +83,24 @@ TEST(ComposeTiming, BackgroundVideoLoopsHoldsOrStops) {
     EXPECT_NE(corner(bg[5]), corner(bg[24]));
 }
 
+TEST(ComposeTiming, StoppingWithTheBackgroundCutsTheAudioToo) {
+    TempDir dir;
+    std::string out = dir.file("stop.mp4");
+    CommandResult r = run_avpost(compose_args(media("avatar.mp4"), media("avatar_mask.mp4"), media("background.mp4"), out) +
+                                 " --bg-end stop");
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    // background.mp4 lasts 1 s; the avatar and its audio 2 s.
+    double video = 0, audio = 0;
+    const nlohmann::json probed = probe(out);
+    for (const auto& s : probed["streams"]) {
+        double d = std::stod(s.value("duration", std::string("0")));
+        (s.at("codec_type").get<std::string>() == "audio" ? audio : video) = d;
+    }
+    EXPECT_NEAR(video, 1.0, 0.041);
+    EXPECT_GT(audio, 0.9);
+    EXPECT_LT(audio, 1.05) << "audio runs on after the picture stopped";
+}
+
 TEST(ComposeTiming, AudioIsCopiedInSyncIntoMp4) {
     TempDir dir;
     std::string out = dir.file("o.mp4");

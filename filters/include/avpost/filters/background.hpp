@@ -29,6 +29,9 @@ public:
 
     // The background at time t, in yuv420p limited range with the canvas matrix.
     const AVFrame* at(double t, double tolerance);
+    // Where a video background ends by its container (start + duration), when known: the time
+    // audio is cut at when the output stops with the background.
+    std::optional<double> planned_end() const;
     // True once a non-looping video background has ended before t.
     bool ended_before(double t) const;
 
