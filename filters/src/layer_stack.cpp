@@ -1,5 +1,6 @@
 #include "avpost/filters/layer_stack.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
@@ -10,6 +11,7 @@ extern "C" {
 }
 
 #include <opencv2/core.hpp>
+#include <opencv2/imgproc.hpp>
 
 #include "avpost/core/error.hpp"
 #include "avpost/filters/colour.hpp"
@@ -28,19 +30,58 @@ bool has_alpha(AVPixelFormat format) {
     return d && (d->flags & AV_PIX_FMT_FLAG_ALPHA);
 }
 
-// The straight (not premultiplied) alpha of `picture`, scaled to `size` like its colour.
-cv::Mat alpha_of(const AVFrame* picture, Size size, const std::string& where) {
-    media::SwsContextPtr scaler(sws_getContext(picture->width, picture->height, AVPixelFormat(picture->format),
-                                               size.width, size.height, AV_PIX_FMT_RGBA,
-                                               SWS_BICUBIC | SWS_ACCURATE_RND, nullptr, nullptr, nullptr));
-    if (!scaler) throw_input(where, "swscale cannot read its alpha channel");
-    cv::Mat rgba(size.height, size.width, CV_8UC4);
+// A transparent picture at `size` as straight RGBA, scaled with premultiplied colour: scaling
+// straight colour would mix in the colour hidden under transparent pixels (often black) and
+// leave a dark fringe. Fully transparent pixels get the alpha-weighted colour of their
+// neighbours, so 4:2:0 chroma averaged across the edge does not fringe either.
+media::FramePtr scaled_transparent_picture(const AVFrame* picture, Size size, const std::string& where) {
+    const int w = picture->width, h = picture->height;
+    media::SwsContextPtr to_rgba(sws_getContext(w, h, AVPixelFormat(picture->format), w, h, AV_PIX_FMT_RGBA,
+                                                SWS_POINT | SWS_ACCURATE_RND, nullptr, nullptr, nullptr));
+    if (!to_rgba) throw_input(where, "swscale cannot read its alpha channel");
+    cv::Mat rgba(h, w, CV_8UC4);
     std::uint8_t* planes[4] = {rgba.data, nullptr, nullptr, nullptr};
     int strides[4] = {int(rgba.step[0]), 0, 0, 0};
-    check_av(sws_scale(scaler.get(), picture->data, picture->linesize, 0, picture->height, planes, strides),
-             "sws_scale (" + where + " alpha)");
+    check_av(sws_scale(to_rgba.get(), picture->data, picture->linesize, 0, h, planes, strides),
+             "sws_scale (" + where + " to RGBA)");
+
+    cv::Mat straight;
+    rgba.convertTo(straight, CV_32FC4, 1.0 / 255.0);
+    std::vector<cv::Mat> channels;
+    cv::split(straight, channels);
+    for (int c = 0; c < 3; ++c) channels[c] = channels[c].mul(channels[3]);  // premultiply
+    cv::Mat premultiplied;
+    cv::merge(channels, premultiplied);
+    const bool shrinking = size.width < w || size.height < h;
+    cv::Mat scaled;
+    cv::resize(premultiplied, scaled, cv::Size(size.width, size.height), 0, 0,
+               shrinking ? cv::INTER_AREA : cv::INTER_CUBIC);
+    cv::Mat blurred;  // for the colour under fully transparent pixels
+    cv::blur(scaled, blurred, cv::Size(5, 5));
+
+    media::FramePtr out = media::make_video_frame(AV_PIX_FMT_RGBA, size.width, size.height);
+    for (int y = 0; y < size.height; ++y) {
+        const cv::Vec4f* row = scaled.ptr<cv::Vec4f>(y);
+        const cv::Vec4f* near = blurred.ptr<cv::Vec4f>(y);
+        std::uint8_t* dst = out->data[0] + std::ptrdiff_t(y) * out->linesize[0];
+        for (int x = 0; x < size.width; ++x) {
+            const float a = std::clamp(row[x][3], 0.0f, 1.0f);
+            const cv::Vec4f& colour = a * 255.0f >= 0.5f ? row[x] : near[x];
+            const float weight = a * 255.0f >= 0.5f ? a : colour[3];
+            for (int c = 0; c < 3; ++c) {
+                const float v = weight > 1e-6f ? colour[c] / weight : 0.0f;
+                dst[4 * x + c] = std::uint8_t(std::lround(std::clamp(v, 0.0f, 1.0f) * 255.0f));
+            }
+            dst[4 * x + 3] = std::uint8_t(std::lround(a * 255.0f));
+        }
+    }
+    return out;
+}
+
+cv::Mat alpha_plane_of(const AVFrame* rgba) {
+    cv::Mat view(rgba->height, rgba->width, CV_8UC4, rgba->data[0], std::size_t(rgba->linesize[0]));
     cv::Mat alpha;
-    cv::extractChannel(rgba, alpha, 3);
+    cv::extractChannel(view, alpha, 3);
     return alpha;
 }
 
@@ -121,12 +162,17 @@ private:
         if (!source_->next(picture.get())) throw_input(where_, "has no picture");
         AVColorRange range = effective_range(AVPixelFormat(picture->format), picture->color_range, AVCOL_RANGE_MPEG);
         still_ = media::make_video_frame(AV_PIX_FMT_YUV420P, drawn_.width, drawn_.height);
-        check_av(av_frame_copy(still_.get(), converter_->convert(picture.get(), source_matrix_, range)),
-                 "av_frame_copy (" + where_ + ")");
-        // PNG/WebP transparency blends with the picture's own alpha, full range 0..255.
-        alpha_ = has_alpha(AVPixelFormat(picture->format))
-                     ? alpha_of(picture.get(), drawn_, where_)
-                     : cv::Mat(drawn_.height, drawn_.width, CV_8U, cv::Scalar(255));
+        if (has_alpha(AVPixelFormat(picture->format))) {
+            // PNG/WebP transparency blends with the picture's own alpha, full range 0..255.
+            media::FramePtr rgba = scaled_transparent_picture(picture.get(), drawn_, where_);
+            alpha_ = alpha_plane_of(rgba.get());
+            check_av(av_frame_copy(still_.get(), converter_->convert(rgba.get(), source_matrix_, AVCOL_RANGE_JPEG)),
+                     "av_frame_copy (" + where_ + ")");
+        } else {
+            check_av(av_frame_copy(still_.get(), converter_->convert(picture.get(), source_matrix_, range)),
+                     "av_frame_copy (" + where_ + ")");
+            alpha_ = cv::Mat(drawn_.height, drawn_.width, CV_8U, cv::Scalar(255));
+        }
         converter_.reset();
         source_.reset();
     }

@@ -337,6 +337,24 @@ TEST(LayerStack, PngAlphaBlendsOverTheLayersBelow) {
     expect_chroma(f, right_half, half, white, 2);
 }
 
+TEST(LayerStack, ScaledTransparentImageHasNoDarkFringe) {
+    TempDir dir;
+    // A white disc on transparent *black* (what most PNG tools write under alpha 0), shrunk by a
+    // non-integer factor over white: every pixel must stay white. Scaling straight colour would
+    // mix the hidden black into the edge.
+    std::string png = dir.file("disc.png");
+    run_ffmpeg("-f lavfi -i \"color=c=black:s=64x64,format=rgba,geq=r='255*lt(hypot(X-32,Y-32),20)':"
+               "g='255*lt(hypot(X-32,Y-32),20)':b='255*lt(hypot(X-32,Y-32),20)':a='255*lt(hypot(X-32,Y-32),20)'\" "
+               "-frames:v 1 " + quote(png));
+    LayerStack stack({colour_layer("#FFFFFF", {}), Layer{LayerType::image, png, {8, 8}, Size{27, 27}, 1.0, 1.0},
+                      avatar_layer()},
+                     {48, 48}, canvas_matrix, {8, 8});
+    const AVFrame* f = stack.below(0.0, 0.02);
+    Yuv8 white = yuv_of("#FFFFFF");
+    expect_luma(f, {0, 0, 48, 48}, white.y, white.y, 2);
+    expect_chroma(f, {0, 0, 48, 48}, white, white, 2);
+}
+
 TEST(LayerStack, OpaqueImageIsScaledToItsSize) {
     TempDir dir;
     std::string png = dir.file("red.png");
