@@ -20,7 +20,7 @@ CommandSpec compose_command() {
                 };
                 auto o = std::make_shared<Options>();
                 sub.add_option("--video", o->params.video, "Avatar video")->required();
-                sub.add_option("--mask", o->params.mask, "Grayscale mask video (luma = alpha)")->required();
+                sub.add_option("--mask", o->params.mask, "Grayscale mask video (luma = alpha); not needed when the avatar has alpha");
                 sub.add_option("--background", o->params.background,
                                "Image, video, colour #RRGGBB, or 'transparent' (the avatar alone with alpha: "
                                "-o X.webm for VP9 with alpha, -o X.mov for ProRes 4444)");

@@ -123,6 +123,33 @@ void to_json(nlohmann::json& j, const ComposeReport& r) {
 
 namespace {
 
+// The alpha plane of a yuva frame as a grey frame sharing its memory, in `view`.
+const AVFrame* alpha_plane_of(const AVFrame* frame, AVFrame* view) {
+    const AVPixFmtDescriptor* desc = av_pix_fmt_desc_get(AVPixelFormat(frame->format));
+    if (!desc || !(desc->flags & AV_PIX_FMT_FLAG_ALPHA) || !frame->data[3])
+        throw_input("avatar", "a frame without alpha in a stream with alpha");
+    const int depth = desc->comp[3].depth;
+    view->format = depth <= 8 ? AV_PIX_FMT_GRAY8 : depth <= 10 ? AV_PIX_FMT_GRAY10LE : depth <= 12 ? AV_PIX_FMT_GRAY12LE
+                                                                                                    : AV_PIX_FMT_GRAY16LE;
+    view->width = frame->width;
+    view->height = frame->height;
+    view->data[0] = frame->data[3];
+    view->linesize[0] = frame->linesize[3];
+    view->color_range = AVCOL_RANGE_JPEG;
+    return view;
+}
+
+// A yuva420p frame's colour planes as a yuv420p frame sharing its memory, in `view`: the
+// converter then passes it through instead of copying it to drop the alpha plane.
+const AVFrame* colour_planes_of(const AVFrame* frame, AVFrame* view) {
+    av_frame_unref(view);
+    check_av(av_frame_ref(view, frame), "av_frame_ref (avatar colour)");
+    view->format = AV_PIX_FMT_YUV420P;
+    view->data[3] = nullptr;
+    view->linesize[3] = 0;
+    return view;
+}
+
 // The compose output when the background is "transparent": the alpha presets' sinks, writing
 // to the named file.
 std::unique_ptr<DeliverySink> transparent_output_sink(const std::string& output, const SinkContext& context,
@@ -170,12 +197,16 @@ ComposeReport run_compose(const ComposeParams& params) {
         (file_output && transparent) ||
         (delivering && std::any_of(params.delivery->presets.begin(), params.delivery->presets.end(), preset_has_alpha));
     const bool has_mask = !params.mask.empty();
-    if (!has_mask && (has_backdrop || needs_alpha_layer))
-        throw_usage(has_backdrop ? "no mask video given (--mask): compositing over a background needs the matte"
-                                 : "no mask video given (--mask): alpha outputs (transparent, webm-alpha, "
-                                   "prores-alpha) need the matte");
 
     media::VideoSource avatar(params.video, "avatar");
+    // Without a mask, an avatar that carries its own alpha (VP9 alpha WebM, ProRes 4444) is its
+    // own matte.
+    const bool source_alpha = !has_mask && avatar.info().has_alpha;
+    if (!has_mask && !source_alpha && (has_backdrop || needs_alpha_layer))
+        throw_usage(has_backdrop ? "no mask video given (--mask): compositing over a background needs the matte "
+                                   "(or an avatar with alpha)"
+                                 : "no mask video given (--mask): alpha outputs (transparent, webm-alpha, "
+                                   "prores-alpha) need the matte (or an avatar with alpha)");
     std::optional<media::VideoSource> mask;
     if (has_mask) mask.emplace(params.mask, "mask");
     std::optional<Background> background;
@@ -233,7 +264,13 @@ ComposeReport run_compose(const ComposeParams& params) {
             mask_is_limited(params.matte.range, mask_info.range, mask_info.codec_id, mask_info.pixel_format);
         matte.emplace(params.matte, mask_limited, placement.size.width, placement.size.height);
         masks.emplace(*mask, StreamEnd::hold);
+    } else if (source_alpha) {
+        matte.emplace(params.matte, false, placement.size.width, placement.size.height);  // alpha is full range
     }
+    // The avatar's alpha plane seen as a grey picture (no copy), and its colour planes seen as
+    // yuv420p when that is what it is.
+    media::FramePtr alpha_view = media::make_frame();
+    media::FramePtr colour_view = media::make_frame();
     // Without a matte the avatar is drawn as rendered: fully opaque.
     cv::Mat opaque;
     if (!matte) opaque = cv::Mat(placement.size.height, placement.size.width, CV_8UC1, cv::Scalar(255));
@@ -368,11 +405,15 @@ ComposeReport run_compose(const ComposeParams& params) {
                      " but the avatar runs on: holding its last frame");
             }
             alpha = &matte->build(mask_frame);
+        } else if (source_alpha) {
+            alpha = &matte->build(alpha_plane_of(avatar_frame.get(), alpha_view.get()));
         }
 
         AVColorRange avatar_range =
             effective_range(AVPixelFormat(avatar_frame->format), avatar_frame->color_range, AVCOL_RANGE_MPEG);
-        const AVFrame* foreground = avatar_converter.convert(avatar_frame.get(), avatar_matrix, avatar_range);
+        const AVFrame* avatar_colour = avatar_frame.get();
+        if (avatar_frame->format == AV_PIX_FMT_YUVA420P) avatar_colour = colour_planes_of(avatar_frame.get(), colour_view.get());
+        const AVFrame* foreground = avatar_converter.convert(avatar_colour, avatar_matrix, avatar_range);
         if (despill) foreground = despill->apply(foreground, *alpha);
 
         DeliveryFrame frame;

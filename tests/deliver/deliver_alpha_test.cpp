@@ -101,3 +101,33 @@ TEST(DeliverAlpha, TransparentComposeRefusesContainersWithoutAlpha) {
     EXPECT_NE(r.err.find(".webm"), std::string::npos) << r.err;
     EXPECT_TRUE(dir.entries().empty());
 }
+
+TEST(DeliverAlpha, AnAvatarWithItsOwnAlphaNeedsNoMask) {
+    TempDir dir;
+    // A VP9-alpha WebM made by avpost, then used as the only input: its alpha is the matte.
+    auto made = transcode(quote(media("avatar.mp4")) + " --mask " + quote(media("avatar_mask.mp4")) + " -o " +
+                          quote(dir.file("made")) + " --preset webm-alpha");
+    const std::string webm = made["webm-alpha"]["path"];
+    auto files = transcode(quote(webm) + " -o " + quote(dir.file("again")) + " --preset prores-alpha");
+    auto prores = decode_planes(files["prores-alpha"]["path"]);
+    ASSERT_EQ(prores.size(), 50u);
+    auto masks = decode_video(media("avatar_mask.mp4"));
+    EXPECT_LT(compare_alpha(prores, masks).mean, 1.5) << "the WebM's alpha did not carry over";
+
+    // Composited over a colour with no --mask: the same picture as from avatar + mask.
+    CommandResult own = run_avpost("compose --video " + quote(webm) + " --background '#2040A0' --vcodec ffv1 -o " +
+                                   quote(dir.file("own.mkv")));
+    ASSERT_EQ(own.exit_code, 0) << own.err;
+    CommandResult masked = run_avpost("compose --video " + quote(media("avatar.mp4")) + " --mask " +
+                                      quote(media("avatar_mask.mp4")) + " --background '#2040A0' --vcodec ffv1 -o " +
+                                      quote(dir.file("masked.mkv")));
+    ASSERT_EQ(masked.exit_code, 0) << masked.err;
+    auto a = decode_video(dir.file("own.mkv")), b = decode_video(dir.file("masked.mkv"));
+    ASSERT_EQ(a.size(), b.size());
+    std::vector<std::uint8_t> ya, yb;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        ya.insert(ya.end(), a[i].y.begin(), a[i].y.end());
+        yb.insert(yb.end(), b[i].y.begin(), b[i].y.end());
+    }
+    EXPECT_GT(psnr(ya, yb), 35.0);  // VP9 at crf 30 in between
+}

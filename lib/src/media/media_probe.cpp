@@ -14,18 +14,25 @@ extern "C" {
 namespace avpost::media {
 namespace {
 
-// FFmpeg's native VP9 decoder ignores the alpha layer WebM carries beside the picture; only
-// the libvpx decoder reads it.
-const AVCodec* decoder_for(const AVStream* stream) {
-    if (stream->codecpar->codec_id == AV_CODEC_ID_VP9) {
-        const AVDictionaryEntry* mode = av_dict_get(stream->metadata, "alpha_mode", nullptr, 0);
-        if (mode && std::strcmp(mode->value, "1") == 0)
-            if (const AVCodec* libvpx = avcodec_find_decoder_by_name("libvpx-vp9")) return libvpx;
-    }
-    return avcodec_find_decoder(stream->codecpar->codec_id);
+bool vp9_with_alpha(const AVStream* stream) {
+    if (stream->codecpar->codec_id != AV_CODEC_ID_VP9) return false;
+    const AVDictionaryEntry* mode = av_dict_get(stream->metadata, "alpha_mode", nullptr, 0);
+    return mode && std::strcmp(mode->value, "1") == 0;
 }
 
 }  // namespace
+
+const AVCodec* best_video_decoder(const AVStream* stream) {
+    if (vp9_with_alpha(stream))
+        if (const AVCodec* libvpx = avcodec_find_decoder_by_name("libvpx-vp9")) return libvpx;
+    return avcodec_find_decoder(stream->codecpar->codec_id);
+}
+
+bool stream_has_alpha(const AVStream* stream) {
+    if (vp9_with_alpha(stream)) return avcodec_find_decoder_by_name("libvpx-vp9") != nullptr;
+    const AVPixFmtDescriptor* desc = av_pix_fmt_desc_get(AVPixelFormat(stream->codecpar->format));
+    return desc && (desc->flags & AV_PIX_FMT_FLAG_ALPHA);
+}
 
 ProbedMedia probe_media_file(const std::filesystem::path& file) {
     const std::string name = file.string();
@@ -58,7 +65,7 @@ ProbedMedia probe_media_file(const std::filesystem::path& file) {
     facts.color_space = av_color_space_name(par->color_space) ? av_color_space_name(par->color_space) : "unknown";
     if (stream->avg_frame_rate.num > 0) facts.frame_rate = av_q2d(stream->avg_frame_rate);
 
-    const AVCodec* codec = decoder_for(stream);
+    const AVCodec* codec = best_video_decoder(stream);
     if (!codec) fail(std::string("no decoder for ") + facts.video_codec);
     CodecContextPtr decoder(avcodec_alloc_context3(codec));
     if (!decoder) throw_av("avcodec_alloc_context3", AVERROR(ENOMEM));

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "avpost/core/error.hpp"
+#include "avpost/media/media_probe.hpp"
 
 namespace avpost::media {
 
@@ -83,6 +84,7 @@ VideoSource::VideoSource(const std::string& path, std::string label) : state_(st
         if (int(i) != s.video_index && int(i) != s.audio_index) s.format->streams[i]->discard = AVDISCARD_ALL;
 
     AVStream* stream = s.format->streams[s.video_index];
+    if (const AVCodec* better = best_video_decoder(stream)) codec = better;  // reads VP9's alpha too
     s.decoder.reset(avcodec_alloc_context3(codec));
     if (!s.decoder) throw_av("avcodec_alloc_context3", AVERROR(ENOMEM));
     check_av(avcodec_parameters_to_context(s.decoder.get(), stream->codecpar), "avcodec_parameters_to_context");
@@ -102,6 +104,7 @@ VideoSource::VideoSource(const std::string& path, std::string label) : state_(st
     info.range = stream->codecpar->color_range;
     info.colorspace = stream->codecpar->color_space;
     info.still_image = is_still_image_format(s.format.get());
+    info.has_alpha = stream_has_alpha(stream);
     if (stream->start_time != AV_NOPTS_VALUE) info.start_seconds = to_seconds(stream->start_time, stream->time_base);
     if (stream->duration != AV_NOPTS_VALUE && stream->duration > 0)
         info.duration_seconds = to_seconds(stream->duration, stream->time_base);

@@ -6,6 +6,9 @@
 #include <filesystem>
 #include <string>
 
+struct AVCodec;
+struct AVStream;
+
 namespace avpost::media {
 
 struct ProbedMedia {
@@ -24,6 +27,12 @@ struct ProbedMedia {
     bool has_audio = false;
     std::string audio_codec;
 };
+
+// The decoder that reads everything a video stream carries: libvpx for VP9 with an alpha layer
+// (FFmpeg's native VP9 decoder ignores WebM's alpha), else libavcodec's default. Null if none.
+const AVCodec* best_video_decoder(const AVStream* stream);
+// True when frames of `stream`, decoded with best_video_decoder(), carry alpha.
+bool stream_has_alpha(const AVStream* stream);
 
 // Throws Error(input) when the file does not open or has no decodable first video frame.
 ProbedMedia probe_media_file(const std::filesystem::path& file);

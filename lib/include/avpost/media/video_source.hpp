@@ -24,6 +24,7 @@ struct VideoStreamInfo {
     AVColorRange range = AVCOL_RANGE_UNSPECIFIED;
     AVColorSpace colorspace = AVCOL_SPC_UNSPECIFIED;
     bool still_image = false;          // a single-picture format (png, jpg, webp)
+    bool has_alpha = false;            // decoded frames carry an alpha plane (VP9 alpha, ProRes 4444, PNG)
 };
 
 struct DecodeStats {
