@@ -35,10 +35,10 @@ CommandSpec transcode_command() {
                 sub.add_option("--background", o->params.background,
                                "Composite over this image, video or #RRGGBB first (needs --mask)");
                 o->layout.add_to(sub);
-                sub.add_option("--max-size", o->max_size, "web, hevc, hls and poster fit inside WxH")
+                sub.add_option("--max-size", o->max_size, "web, hevc, hls and poster fit inside WxH (turned for portrait sources)")
                     ->capture_default_str();
                 sub.add_option("--preview-seconds", o->preview_seconds, "Length of the preview")->capture_default_str();
-                sub.add_option("--hls-heights", o->hls_heights, "HLS rendition heights (default 1080 720 480)");
+                sub.add_option("--hls-heights", o->hls_heights, "HLS rungs by their short side (default 1080 720 480)");
                 return [o, &global]() -> int {
                     using namespace filters;
                     ComposeParams& p = o->params;

@@ -17,6 +17,13 @@ Size fit_within(Size source, Size limit) {
             std::min(even(source.height * scale), limit.height - limit.height % 2)};
 }
 
+Size oriented_limit(Size source, Size limit) {
+    const bool portrait = source.height > source.width, limit_portrait = limit.height > limit.width;
+    return portrait == limit_portrait ? limit : Size{limit.height, limit.width};
+}
+
+int short_side(Size size) { return std::min(size.width, size.height); }
+
 std::unique_ptr<DeliverySink> make_delivery_sink(Preset preset, const DeliveryOptions& options,
                                                  const SinkContext& context) {
     switch (preset) {

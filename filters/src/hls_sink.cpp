@@ -27,7 +27,7 @@ struct Rendition {
 
 // Peak rates per height for crf-capped encodes; the level covers the size at up to 60 fps.
 void pick_rate_and_level(Rendition& r) {
-    const int h = r.size.height;
+    const int h = short_side(r.size);
     if (h > 720) r.max_bitrate = 6'000'000, r.level = "4.1", r.level_idc = 41;
     else if (h > 480) r.max_bitrate = 3'000'000, r.level = "3.2", r.level_idc = 32;
     else r.max_bitrate = 1'400'000, r.level = "3.1", r.level_idc = 31;
@@ -75,20 +75,21 @@ public:
         : options_(options), context_(context), final_dir_(options.directory / (options.name + "-hls")) {
         temp_dir_ = options.directory / temp_dir_name(final_dir_);
         std::filesystem::create_directories(temp_dir_);
-        const Size top = fit_within(context.canvas, options.max_size);
-        std::vector<int> heights;
-        heights.push_back(top.height);
+        // Rungs are named by their short side ("720p" is 1280x720, or 720x1280 in portrait).
+        const Size top = fit_within(context.canvas, oriented_limit(context.canvas, options.max_size));
+        std::vector<int> rungs{short_side(top)};
         for (int h : options.hls_heights)
-            if (h < top.height && h >= 16) heights.push_back(h);
-        std::sort(heights.rbegin(), heights.rend());
-        heights.erase(std::unique(heights.begin(), heights.end()), heights.end());
-        // A rung within 10% of the one above adds nothing (e.g. a 1078-line canvas and 1080p).
+            if (h < short_side(top) && h >= 16) rungs.push_back(h);
+        std::sort(rungs.rbegin(), rungs.rend());
+        rungs.erase(std::unique(rungs.begin(), rungs.end()), rungs.end());
         const int gop = std::max(1, int(std::lround(options.hls_segment_seconds * av_q2d(context.frame_rate))));
-        for (int h : heights) {
+        for (int rung : rungs) {
             Rendition r;
-            r.size = fit_within(context.canvas, {top.width, h});
-            if (!renditions_.empty() && r.size.height * 10 > renditions_.back().size.height * 9) continue;
-            r.name = std::to_string(r.size.height) + "p";
+            const double scale = double(rung) / short_side(top);
+            r.size = fit_within(top, {int(std::lround(top.width * scale)), int(std::lround(top.height * scale))});
+            // A rung within 10% of the one above adds nothing (e.g. a 1078-line canvas and 1080p).
+            if (!renditions_.empty() && short_side(r.size) * 10 > short_side(renditions_.back().size) * 9) continue;
+            r.name = std::to_string(short_side(r.size)) + "p";
             pick_rate_and_level(r);
             EncodedOutputSpec spec;
             spec.path = temp_dir_ / (r.name + ".m3u8");

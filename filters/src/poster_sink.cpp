@@ -36,7 +36,7 @@ class PosterSink final : public DeliverySink {
 public:
     PosterSink(const DeliveryOptions& options, const SinkContext& context)
         : context_(context), final_path_(options.directory / (options.name + "-poster.jpg")),
-          size_(fit_within(context.canvas, options.max_size)) {
+          size_(fit_within(context.canvas, oriented_limit(context.canvas, options.max_size))) {
         best_ = media::make_video_frame(AV_PIX_FMT_YUV420P, context.canvas.width, context.canvas.height);
     }
 

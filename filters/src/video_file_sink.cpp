@@ -51,7 +51,8 @@ public:
         : preset_(preset), settings_(video_preset(preset)), context_(context) {
         final_path_ = options.directory / (options.name + settings_.extension);
         atomic_.emplace(final_path_);
-        Size size = settings_.capped ? fit_within(context.canvas, options.max_size) : context.canvas;
+        Size size = settings_.capped ? fit_within(context.canvas, oriented_limit(context.canvas, options.max_size))
+                                     : context.canvas;
         EncodedOutputSpec spec;
         spec.path = atomic_->temp_path();
         spec.container = final_path_.filename().string();

@@ -186,3 +186,24 @@ TEST(DeliverPresets, OddSizedSourceStillEncodes) {
     EXPECT_NEAR(web.duration, 1.0, 1.0 / 30);
     EXPECT_FALSE(web.audio);
 }
+
+TEST(DeliverPresets, PortraitSourcesAreCappedAndLadderedByTheirShortSide) {
+    TempDir dir;
+    const std::string source = dir.file("portrait.mp4");
+    run_ffmpeg("-f lavfi -i testsrc2=s=360x640:r=25:d=1 -c:v libx264 -preset ultrafast -pix_fmt yuv420p " + quote(source));
+    // A 640x360 cap is turned to 360x640 for a portrait source: nothing is scaled down.
+    auto files = transcode(quote(source) + " -o " + quote(dir.file("out")) +
+                           " --preset web,poster,hls --max-size 640x360 --hls-heights 240");
+    FfprobeFacts web = ffprobe(files["web"]["path"]);
+    EXPECT_EQ(web.width, 360);
+    EXPECT_EQ(web.height, 640);
+    EXPECT_EQ(ffprobe(files["poster"]["path"]).height, 640);
+    auto variants = parse_master_playlist(files["hls"]["path"]);
+    ASSERT_EQ(variants.size(), 2u);
+    EXPECT_EQ(variants[0].width, 360);
+    EXPECT_EQ(variants[0].height, 640);
+    EXPECT_EQ(variants[0].uri, "360p.m3u8");
+    EXPECT_EQ(variants[1].width, 240);
+    EXPECT_NEAR(variants[1].height, 426, 2);
+    EXPECT_EQ(variants[1].uri, "240p.m3u8");
+}

@@ -34,11 +34,11 @@ struct DeliveryOptions {
     std::filesystem::path directory;  // created when missing
     std::string name = "avatar";      // file stem: NAME.mp4, NAME.webm, NAME-poster.jpg, NAME-hls/...
     std::vector<Preset> presets;
-    Size max_size{1920, 1080};        // web and hevc are scaled down (aspect kept) to fit
+    Size max_size{1920, 1080};        // web, hevc, poster, hls scaled down (aspect kept) to fit; turned for portrait
     double preview_seconds = 3.0;
     int preview_width = 320;
     double preview_fps = 10.0;
-    std::vector<int> hls_heights{1080, 720, 480};  // renditions taller than the source are dropped
+    std::vector<int> hls_heights{1080, 720, 480};  // rungs by short side; larger than the source: dropped
     double hls_segment_seconds = 4.0;
 };
 

@@ -46,5 +46,10 @@ std::unique_ptr<DeliverySink> make_delivery_sink(Preset preset, const DeliveryOp
 
 // Scaled size fitting inside `limit`, aspect kept, even dimensions (4:2:0 encoders need them).
 Size fit_within(Size source, Size limit);
+// A delivery size cap turned to the source's orientation: 1920x1080 caps a portrait source at
+// 1080x1920, not 608x1080.
+Size oriented_limit(Size source, Size limit);
+// The short side of a size: what "720p" names, in landscape or portrait.
+int short_side(Size size);
 
 }  // namespace avpost::filters
