@@ -5,6 +5,8 @@
 
 #include <fstream>
 #include <functional>
+#include <map>
+#include <optional>
 
 #include "avpost/core/error.hpp"
 #include "avpost/job/job_spec.hpp"
@@ -60,6 +62,41 @@ TEST(JobSpec, AValidJobHasDefaultsAndPathsResolvedAgainstTheJobFile) {
     EXPECT_EQ(spec.archive.store, "s3://bucket/avatars");
     EXPECT_EQ(spec.composite["background"], "#102030");
     EXPECT_TRUE(spec.composite_file.empty());
+}
+
+TEST(JobSpec, EnvironmentReferencesAreExpandedWithDefaults) {
+    json j = valid_job();
+    j["source"]["a2v"]["pose_id"] = "${POSE:-pose-kai-front}";
+    j["source"]["a2v"]["audio_url"] = "${AUDIO_URL}";
+    j["composite"]["background"] = "$${literal}.png";
+    job::ParseOptions options;
+    std::map<std::string, std::string> env{{"AUDIO_URL", "https://cdn.example.com/voice.wav"}};
+    options.environment = [&](const std::string& name) -> std::optional<std::string> {
+        auto it = env.find(name);
+        return it == env.end() ? std::nullopt : std::optional<std::string>(it->second);
+    };
+    job::JobSpec spec = job::parse_job(j, "jobs/job.json", options);
+    EXPECT_EQ(std::get<job::A2vSource>(spec.source).pose_id, "pose-kai-front");
+    EXPECT_EQ(std::get<job::A2vSource>(spec.source).audio_url, "https://cdn.example.com/voice.wav");
+    EXPECT_EQ(spec.composite["background"], "jobs/${literal}.png");
+    env["POSE"] = "pose-real-7";
+    spec = job::parse_job(j, "jobs/job.json", options);
+    EXPECT_EQ(std::get<job::A2vSource>(spec.source).pose_id, "pose-real-7");
+
+    env.clear();
+    try {
+        job::parse_job(j, "jobs/job.json", options);
+        ADD_FAILURE() << "an unset variable without a default parsed";
+    } catch (const Error& e) {
+        EXPECT_EQ(std::string(e.what()), "jobs/job.json: source.a2v.audio_url: environment variable AUDIO_URL is not set");
+    }
+    j["source"]["a2v"]["audio_url"] = "${AUDIO_URL";
+    try {
+        job::parse_job(j, "jobs/job.json", options);
+        ADD_FAILURE() << "an unclosed reference parsed";
+    } catch (const Error& e) {
+        EXPECT_NE(std::string(e.what()).find("source.a2v.audio_url: unclosed ${"), std::string::npos) << e.what();
+    }
 }
 
 TEST(JobSpec, EachSourceKindParses) {

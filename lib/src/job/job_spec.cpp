@@ -1,5 +1,8 @@
 #include "avpost/job/job_spec.hpp"
 
+#include <algorithm>
+#include <cctype>
+#include <cstdlib>
 #include <fstream>
 #include <initializer_list>
 #include <set>
@@ -275,9 +278,78 @@ void throw_job_error(const JobSpec& job, std::string_view path, std::string_view
     throw_usage(job.file.string() + ": " + std::string(path) + ": " + std::string(why));
 }
 
-JobSpec parse_job(const json& document, const fs::path& file, const ParseOptions& options) {
+namespace {
+
+std::string expand_text(const std::string& text, const std::string& where,
+                        const std::function<std::optional<std::string>(const std::string&)>& environment) {
+    std::string out;
+    for (std::size_t i = 0; i < text.size();) {
+        if (text.compare(i, 3, "$${") == 0) {
+            out += "${";
+            i += 3;
+            continue;
+        }
+        if (text.compare(i, 2, "${") != 0) {
+            out += text[i++];
+            continue;
+        }
+        const std::size_t close = text.find('}', i + 2);
+        if (close == std::string::npos) throw_usage(where + ": unclosed ${ (write $${ for a literal one)");
+        const std::string reference = text.substr(i + 2, close - i - 2);
+        const std::size_t dash = reference.find(":-");
+        const std::string name = reference.substr(0, dash);
+        const bool valid = !name.empty() && std::all_of(name.begin(), name.end(), [](unsigned char c) {
+            return std::isalnum(c) || c == '_';
+        });
+        if (!valid) throw_usage(where + ": '${" + reference + "}' is not a variable reference");
+        std::optional<std::string> value = environment(name);
+        if (!value || value->empty()) {
+            if (dash == std::string::npos) throw_usage(where + ": environment variable " + name + " is not set");
+            value = reference.substr(dash + 2);
+        }
+        out += *value;
+        i = close + 1;
+    }
+    return out;
+}
+
+json expand_value(const json& value, const std::string& file, const std::string& path,
+                  const std::function<std::optional<std::string>(const std::string&)>& environment) {
+    if (value.is_string())
+        return expand_text(value.get<std::string>(), file + ": " + (path.empty() ? "(document)" : path), environment);
+    if (value.is_object()) {
+        json out = json::object();
+        for (const auto& [key, item] : value.items())
+            out[key] = expand_value(item, file, path.empty() ? key : path + "." + key, environment);
+        return out;
+    }
+    if (value.is_array()) {
+        json out = json::array();
+        for (std::size_t i = 0; i < value.size(); ++i)
+            out.push_back(expand_value(value[i], file, path + "[" + std::to_string(i) + "]", environment));
+        return out;
+    }
+    return value;
+}
+
+std::optional<std::string> process_environment(const std::string& name) {
+    const char* value = std::getenv(name.c_str());
+    if (!value) return std::nullopt;
+    return std::string(value);
+}
+
+}  // namespace
+
+json expand_environment(const json& document, const std::string& file,
+                        const std::function<std::optional<std::string>(const std::string&)>& environment) {
+    return expand_value(document, file, "", environment);
+}
+
+JobSpec parse_job(const json& raw_document, const fs::path& file, const ParseOptions& options) {
     const std::string file_text = file.string();
-    if (!document.is_object()) throw_usage(file_text + ": a job file holds one JSON object");
+    if (!raw_document.is_object()) throw_usage(file_text + ": a job file holds one JSON object");
+    const json document =
+        expand_environment(raw_document, file_text, options.environment ? options.environment : process_environment);
     ObjectReader job(document, "", file_text);
     job.only_keys({"$schema", "description", "name", "source", "composite", "deliver", "archive", "output", "wait"});
     job.expect_string("description");

@@ -6,6 +6,7 @@
 // and kept as JSON with their paths resolved: the filters layer (above lib) turns them into
 // compose parameters and checks their values.
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <variant>
@@ -72,7 +73,16 @@ struct JobSpec {
 struct ParseOptions {
     // Parent of the default output directory (OUTPUT_ROOT/NAME); relative to the working directory.
     std::filesystem::path default_output_root = "out";
+    // Looks up ${NAME} references in string values; default: the process environment.
+    std::function<std::optional<std::string>(const std::string&)> environment;
 };
+
+// Replaces ${NAME} and ${NAME:-default} in every string value of `document` (so one job file
+// serves the sandbox and the real vendors: "${A2V_AUDIO_URL:-http://127.0.0.1:9/voice.wav}").
+// "$${" stands for a literal "${". Throws Error(usage) "FILE: PATH: ..." for an unset variable
+// without a default or an unclosed reference.
+nlohmann::json expand_environment(const nlohmann::json& document, const std::string& file,
+                                  const std::function<std::optional<std::string>(const std::string&)>& environment);
 
 // Reads and validates a job file. Throws Error(usage) "FILE: PATH: why" for a bad job and
 // Error(input) when the file cannot be read.
