@@ -45,9 +45,9 @@ void print_summary(const JobReport& r) {
     for (const JobOutputFile& o : r.outputs) {
         if (o.kind == "other") continue;  // HLS segments and playlists: the master playlist stands for them
         std::string label = o.kind == "delivery" ? o.preset : o.kind;
-        std::printf("  %-10s %s (%s)\n", (label + ":").c_str(), o.path.string().c_str(), size_text(o.size).c_str());
+        std::printf("  %-13s %s (%s)\n", (label + ":").c_str(), o.path.string().c_str(), size_text(o.size).c_str());
     }
-    if (r.ok && !r.archive_root.empty()) std::printf("  %-10s %s\n", "archive:", r.archive_root.string().c_str());
+    if (r.ok && !r.archive_root.empty()) std::printf("  %-13s %s\n", "archive:", r.archive_root.string().c_str());
     std::fflush(stdout);
 }
 
