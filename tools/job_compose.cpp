@@ -88,11 +88,20 @@ filters::ComposeParams compose_params_for(const job::JobSpec& job, const fs::pat
 
 std::vector<fs::path> compose_input_files(const job::JobSpec& job) {
     std::vector<fs::path> files;
+    auto add = [&](const json& value) {
+        if (!value.is_string()) return;
+        fs::path path = value.get<std::string>();
+        std::error_code ignored;
+        if (fs::is_regular_file(path, ignored)) files.push_back(path);  // not a colour
+    };
     const json& c = job.composite;
-    if (c.contains("background")) {
-        fs::path background = text(c, "background");
-        if (background.is_absolute() && fs::is_regular_file(background)) files.push_back(background);
-    }
+    if (c.contains("background")) add(c["background"]);
+    for (const char* list : {"layers", "elements"})
+        if (c.contains(list) && c[list].is_array())
+            for (const json& layer : c[list]) {
+                if (layer.contains("source")) add(layer["source"]);
+                if (layer.contains("url")) add(layer["url"]);
+            }
     return files;
 }
 

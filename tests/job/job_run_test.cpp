@@ -232,6 +232,36 @@ TEST_F(RunJob, AFailedRenderFailsOnlyItsJobInAParallelRun) {
     EXPECT_EQ(generate_requests(), 3);
 }
 
+TEST_F(RunJob, AChangedBackgroundOrLayerImageRerunsCompose) {
+    const fs::path media = AVPOST_TEST_MEDIA_DIR;
+    fs::copy_file(media / "background.png", dir / "bg.png");
+    run("ffmpeg -v error -y -f lavfi -i color=c=red:s=16x16 -frames:v 1 " + shell_quote((dir / "logo.png").string()));
+    json job = {{"name", "inputs"},
+                {"source", {{"local", {{"video", (media / "avatar.mp4").string()}, {"mask", (media / "avatar_mask.mp4").string()}}}}},
+                {"composite", {{"background", "bg.png"}}},
+                {"deliver", {{"presets", {"poster"}}}}};
+    fs::path file = write_job("inputs.json", job);  // relative paths: resolved against the job file
+    ASSERT_EQ(run_jobs(shell_quote(file.string())).exit_code, 0);
+    auto compose_status = [&] {
+        auto r = run_jobs(shell_quote(file.string()));
+        EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+        return stage_statuses(json::parse(r.out)["jobs"][0])["compose"];
+    };
+    EXPECT_EQ(compose_status(), "skipped");
+    run("ffmpeg -v error -y -f lavfi -i color=c=blue:s=640x360 -frames:v 1 " + shell_quote((dir / "bg.png").string()));
+    EXPECT_EQ(compose_status(), "ran") << "a new background must be composited again";
+
+    job["composite"] = {{"canvas", "640x360"},
+                        {"layers", {{{"type", "colour"}, {"source", "#102030"}},
+                                    {{"type", "avatar"}},
+                                    {{"type", "image"}, {"source", "logo.png"}, {"offset", {8, 8}}}}}};
+    write_job("inputs.json", job);
+    EXPECT_EQ(compose_status(), "ran");
+    EXPECT_EQ(compose_status(), "skipped");
+    run("ffmpeg -v error -y -f lavfi -i color=c=green:s=16x16 -frames:v 1 " + shell_quote((dir / "logo.png").string()));
+    EXPECT_EQ(compose_status(), "ran") << "a new layer image must be composited again";
+}
+
 TEST_F(RunJob, ALocalSourceIsCompositedDeliveredAndArchivedWithoutAVendor) {
     const fs::path media = AVPOST_TEST_MEDIA_DIR;
     json job = {{"name", "local"},
