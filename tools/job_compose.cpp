@@ -24,17 +24,23 @@ auto at_path(const job::JobSpec& job, const std::string& path, F&& convert) {
     }
 }
 
+// Runs `convert`, whose errors name a field inside `part` ("layers[1].offset: ..."): the job
+// file and the part go in front ("job.json: composite.layers[1].offset: ...").
+template <class F>
+auto within(const job::JobSpec& job, const std::string& part, F&& convert) {
+    try {
+        return convert();
+    } catch (const Error& e) {
+        throw_usage(job.file.string() + ": " + part + "." + e.what());
+    }
+}
+
 // The deliver part as filters' DeliveryOptions (which checks the values), into the output directory.
 filters::DeliveryOptions delivery_options(const job::JobSpec& job) {
     json d = job.deliver;
     d["directory"] = job.output.string();
     if (!d.contains("name")) d["name"] = job.name;
-    try {
-        return d.get<filters::DeliveryOptions>();
-    } catch (const Error& e) {
-        // filters names the field ("presets[1]: unknown preset ..."): prefix the job's path to it.
-        throw_usage(job.file.string() + ": deliver." + e.what());
-    }
+    return within(job, "deliver", [&] { return d.get<filters::DeliveryOptions>(); });
 }
 
 std::string text(const json& c, const char* key) { return c.at(key).get<std::string>(); }
@@ -50,17 +56,9 @@ filters::ComposeParams compose_params_for(const job::JobSpec& job, const fs::pat
     p.progress = progress;
     p.output = job.composite_file.empty() ? std::string() : (job.output / job.composite_file).string();
     if (c.contains("background")) p.background = text(c, "background");
-    // Scenes: filters name the field ("layers[1].offset: ..."); the job's path goes in front.
-    auto in_composite = [&](auto convert) {
-        try {
-            return convert();
-        } catch (const Error& e) {
-            throw_usage(job.file.string() + ": composite." + e.what());
-        }
-    };
-    if (c.contains("layers")) p.layers = in_composite([&] { return filters::layers_from_json(c["layers"]); });
+    if (c.contains("layers")) p.layers = within(job, "composite", [&] { return filters::layers_from_json(c["layers"]); });
     if (c.contains("elements")) {
-        p.layers = in_composite([&] { return filters::layers_from_akool_elements(c["elements"]); });
+        p.layers = within(job, "composite", [&] { return filters::layers_from_akool_elements(c["elements"]); });
         p.canvas = filters::Size{3840, 2160};  // Akool's canvas, unless the job gives one
     }
     if (c.contains("canvas"))

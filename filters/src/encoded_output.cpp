@@ -14,7 +14,6 @@ EncodedOutput::EncodedOutput(EncodedOutputSpec spec, const SinkContext& context)
     video.colorspace = matrix;
     video.primaries = primaries_for(matrix);
     video.transfer = transfer_for(matrix);
-    if (!video.range) video.range = AVCOL_RANGE_MPEG;
     writer_ = std::make_unique<media::MediaWriter>(spec_.path.string(), spec_.container);
     writer_->add_video(video);
     if (context.audio && !spec_.audio_encoder.empty())
