@@ -14,7 +14,8 @@ void ComposeLayoutOptions::add_to(CLI::App& sub) {
     sub.add_option("--canvas", canvas, "Canvas WxH (default: background size; avatar size for a colour)");
     sub.add_option("--position", position, "Top-left of the avatar on the canvas, X,Y pixels");
     sub.add_option("--size", size, "Scale the avatar to WxH (-1 keeps the aspect ratio)");
-    sub.add_option("--fit", fit, "contain|cover|fill|none, when --size is not given")->capture_default_str();
+    sub.add_option("--fit", fit,
+                   "contain|cover|fill|none, when --size is not given (default: contain; none with --position)");
     sub.add_option("--anchor", anchor, "center|top|bottom|left|right|top-left|top-right|bottom-left|bottom-right")
         ->capture_default_str();
     sub.add_option("--mask-range", mask_range, "auto|limited|full (auto: the stream's tag; untagged H.264/HEVC is limited)")
@@ -48,7 +49,7 @@ void ComposeLayoutOptions::apply_to(filters::ComposeParams& p) const {
     if (!canvas.empty()) p.canvas = parse_size(canvas, false);
     if (!position.empty()) p.position = parse_point(position);
     if (!size.empty()) p.size = parse_size(size, true);
-    p.fit = parse_fit(fit);
+    if (!fit.empty()) p.fit = parse_fit(fit);
     p.anchor = parse_anchor(anchor);
     p.matte.range = parse_mask_range(mask_range);
     p.matte.choke = choke;

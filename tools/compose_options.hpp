@@ -11,7 +11,7 @@ namespace avpost::tool {
 
 struct ComposeLayoutOptions {
     std::string scene;  // a JSON file: Akool request with elements, or {"canvas", "layers"}
-    std::string canvas, position, size, fit = "contain", anchor = "center", mask_range = "auto", despill,
+    std::string canvas, position, size, fit, anchor = "center", mask_range = "auto", despill,
                                          bg_end = "loop";
     int choke = 0;
     double feather = 0;

@@ -51,7 +51,7 @@ void Background::prepare(Size canvas, AVColorSpace matrix, StreamEnd end) {
     source_matrix_ = resolve_matrix(info.colorspace, info.height);
     if (is_video()) {
         source_->enable_prefetch(3);
-        timed_ = std::make_unique<TimedFrames>(*source_, end);
+        timed_ = std::make_unique<TimedFrames>(*source_, end, StreamClock::from_first_frame);
         return;
     }
     media::FramePtr picture = media::make_frame();
@@ -59,9 +59,9 @@ void Background::prepare(Size canvas, AVColorSpace matrix, StreamEnd end) {
     check_av(av_frame_copy(still_.get(), convert(picture.get())), "av_frame_copy (background)");
 }
 
-const AVFrame* Background::at(double t, double tolerance) {
+const AVFrame* Background::at(double t) {
     if (!is_video()) return still_.get();
-    const AVFrame* frame = timed_->at(t, tolerance);
+    const AVFrame* frame = timed_->at(t, same_instant_seconds);
     if (!frame) throw_input(where(), "has no decodable frame");
     // Converted once per background frame, however many avatar frames use it. TimedFrames swaps
     // two frames, so the pointer alone repeats when a faster background steps twice: the
@@ -76,7 +76,7 @@ const AVFrame* Background::at(double t, double tolerance) {
 
 std::optional<double> Background::planned_end() const {
     if (!source_ || source_->info().duration_seconds <= 0) return std::nullopt;
-    return source_->info().start_seconds + source_->info().duration_seconds;
+    return source_->info().duration_seconds;
 }
 
 bool Background::ended_before(double t) const { return timed_ && timed_->ended_before(t); }

@@ -66,12 +66,14 @@ std::string seconds_text(double s) {
 
 }  // namespace
 
+Fit effective_fit(const ComposeParams& p) { return p.fit.value_or(p.position ? Fit::none : Fit::contain); }
+
 void to_json(nlohmann::json& j, const ComposeParams& p) {
     j = {{"video", p.video},
          {"mask", p.mask},
          {"background", p.background},
          {"output", p.output},
-         {"fit", to_string(p.fit)},
+         {"fit", to_string(effective_fit(p))},
          {"anchor", to_string(p.anchor)},
          {"matte", p.matte},
          {"background_end", to_string(p.background_end)},
@@ -95,7 +97,7 @@ void from_json(const nlohmann::json& j, ComposeParams& p) {
     if (j.contains("canvas")) p.canvas = parse_size(j["canvas"].get<std::string>(), false);
     if (j.contains("size")) p.size = parse_size(j["size"].get<std::string>(), true);
     if (j.contains("position")) p.position = parse_point(j["position"].get<std::string>());
-    p.fit = parse_fit(j.value("fit", std::string("contain")));
+    if (j.contains("fit")) p.fit = parse_fit(j["fit"].get<std::string>());
     p.anchor = parse_anchor(j.value("anchor", std::string("center")));
     if (j.contains("matte")) p.matte = j["matte"].get<MatteParams>();
     if (j.contains("despill")) p.despill = parse_hex_colour(j["despill"].get<std::string>());
@@ -218,7 +220,8 @@ ComposeReport run_compose(const ComposeParams& params) {
     Size avatar_size{avatar_info.width, avatar_info.height};
     Size canvas = params.canvas.value_or(background ? background->native_size().value_or(avatar_size) : avatar_size);
     if (!background && !params.canvas && params.size) {
-        Placement scaled = place_avatar({avatar_size, avatar_size, params.fit, params.anchor, params.size, Point{0, 0}});
+        Placement scaled =
+            place_avatar({avatar_size, avatar_size, effective_fit(params), params.anchor, params.size, Point{0, 0}});
         canvas = scaled.size;
     }
     const AVColorSpace matrix = output_matrix_for(canvas.width, canvas.height);
@@ -226,8 +229,8 @@ ComposeReport run_compose(const ComposeParams& params) {
     std::optional<LayerStack> scene;
     if (scene_given) scene.emplace(params.layers, canvas, matrix, avatar_size);
     Placement placement = scene ? scene->avatar_placement()
-                                : place_avatar({canvas, avatar_size, params.fit, params.anchor, params.size,
-                                                params.position});
+                                : place_avatar({canvas, avatar_size, effective_fit(params), params.anchor,
+                                                params.size, params.position});
     report.canvas = canvas;
     report.placement = placement;
     report.matrix = matrix == AVCOL_SPC_BT709 ? "bt709" : "bt601";
@@ -303,9 +306,9 @@ ComposeReport run_compose(const ComposeParams& params) {
                                    : scene    ? scene->is_static() && !scene->has_layers_above()
                                               : true;
     if (background && static_background)
-        check_av(av_frame_copy(canvas_frame.get(), background->at(0, 0)), "av_frame_copy (canvas)");
+        check_av(av_frame_copy(canvas_frame.get(), background->at(0)), "av_frame_copy (canvas)");
     if (scene && static_background)
-        check_av(av_frame_copy(canvas_frame.get(), scene->below(0, 0)), "av_frame_copy (canvas)");
+        check_av(av_frame_copy(canvas_frame.get(), scene->below(0)), "av_frame_copy (canvas)");
 
     SinkContext sink_context;
     sink_context.canvas = canvas;
@@ -363,7 +366,8 @@ ComposeReport run_compose(const ComposeParams& params) {
     report.audio = audio ? audio->codec_name() + (audio->copying() ? " (copy)" : "") : "none";
     // With --bg-end stop the output ends with the background: so does its audio.
     std::optional<double> audio_end;
-    if (background && params.background_end == BackgroundEnd::stop) audio_end = background->planned_end();
+    if (background && params.background_end == BackgroundEnd::stop)
+        if (auto length = background->planned_end()) audio_end = avatar_start + *length;
     if (sink_context.audio && (audio || transparent_sink || deliveries))
         avatar.on_audio_packet([&, audio_time_base = av_q2d(sink_context.audio->time_base)](AVPacket* packet) {
             if (audio_end && packet->pts != AV_NOPTS_VALUE && double(packet->pts) * audio_time_base >= *audio_end)
@@ -388,7 +392,9 @@ ComposeReport run_compose(const ComposeParams& params) {
     while (avatar.next(avatar_frame.get())) {
         throw_if_interrupted();
         const double t = avatar.seconds_of(avatar_frame.get());
-        if (background && params.background_end == BackgroundEnd::stop && background->ended_before(t)) break;
+        // Backgrounds and layer videos run on the avatar's clock from its start.
+        const double scene_time = t - avatar_start;
+        if (background && params.background_end == BackgroundEnd::stop && background->ended_before(scene_time)) break;
 
         const cv::Mat* alpha = &opaque;
         if (masks) {
@@ -424,10 +430,10 @@ ComposeReport run_compose(const ComposeParams& params) {
             // The encoder may still hold the previous frame; this copies only in that case.
             check_av(av_frame_make_writable(canvas_frame.get()), "av_frame_make_writable (canvas)");
             if (background || scene) {
-                const AVFrame* backdrop = background ? background->at(t, tolerance) : scene->below(t, tolerance);
+                const AVFrame* backdrop = background ? background->at(scene_time) : scene->below(scene_time);
                 compositor.over(backdrop, canvas_frame.get(), foreground, *alpha, placement.position,
                                 !static_background);
-                if (scene && scene->has_layers_above()) scene->draw_above(t, tolerance, canvas_frame.get());
+                if (scene && scene->has_layers_above()) scene->draw_above(scene_time, canvas_frame.get());
             } else {
                 compositor.over(black.get(), canvas_frame.get(), foreground, opaque, placement.position, false);
             }

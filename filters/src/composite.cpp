@@ -17,14 +17,29 @@ struct Plane {
 
 Plane plane(const AVFrame* f, int i) { return {f->data[i], f->linesize[i]}; }
 
-// 16-bit lanes throughout so gcc vectorises the loop (v <= 65153 + 254 fits).
-AVPOST_HOT_LOOP void blend_row(const std::uint8_t* __restrict bg, std::uint8_t* __restrict out, const std::uint8_t* __restrict fg,
-               const std::uint8_t* __restrict a, int n) {
-    for (int i = 0; i < n; ++i) {
-        std::uint16_t alpha = a[i];
-        std::uint16_t v = std::uint16_t(std::uint16_t(fg[i] * alpha) + std::uint16_t(bg[i] * std::uint16_t(255 - alpha)) + 128);
-        out[i] = std::uint8_t((v + (v >> 8)) >> 8);
-    }
+// (fg * a + bg * (255 - a)) / 255, rounded; 16-bit lanes throughout so gcc vectorises the loops
+// below (v <= 65153 + 254 fits).
+inline std::uint8_t blend_pixel(std::uint8_t bg, std::uint8_t fg, std::uint8_t a) {
+    std::uint16_t alpha = a;
+    std::uint16_t v = std::uint16_t(std::uint16_t(fg * alpha) + std::uint16_t(bg * std::uint16_t(255 - alpha)) + 128);
+    return std::uint8_t((v + (v >> 8)) >> 8);
+}
+
+AVPOST_HOT_LOOP void blend_row_separate(const std::uint8_t* __restrict bg, std::uint8_t* __restrict out,
+                                        const std::uint8_t* __restrict fg, const std::uint8_t* __restrict a, int n) {
+    for (int i = 0; i < n; ++i) out[i] = blend_pixel(bg[i], fg[i], a[i]);
+}
+
+// Drawing onto the backdrop itself: `bg` and `out` are the same row, which the restrict-qualified
+// loop above must not be given.
+AVPOST_HOT_LOOP void blend_row_in_place(std::uint8_t* __restrict row, const std::uint8_t* __restrict fg,
+                                        const std::uint8_t* __restrict a, int n) {
+    for (int i = 0; i < n; ++i) row[i] = blend_pixel(row[i], fg[i], a[i]);
+}
+
+void blend_row(const std::uint8_t* bg, std::uint8_t* out, const std::uint8_t* fg, const std::uint8_t* a, int n) {
+    if (bg == out) blend_row_in_place(out, fg, a, n);
+    else blend_row_separate(bg, out, fg, a, n);
 }
 
 // Mean of the 2x2 luma alphas under each chroma sample.

@@ -112,7 +112,7 @@ public:
             // would need a second conversion per frame. Their frames are converted once each.
             alpha_ = cv::Mat(drawn_.height, drawn_.width, CV_8U, cv::Scalar(255));
             source_->enable_prefetch(3);
-            timed_ = std::make_unique<TimedFrames>(*source_, StreamEnd::loop);
+            timed_ = std::make_unique<TimedFrames>(*source_, StreamEnd::loop, StreamClock::from_first_frame);
             return;
         }
         load_still();
@@ -122,9 +122,9 @@ public:
     Point offset() const { return offset_; }
     const cv::Mat& alpha() const { return alpha_; }
 
-    const AVFrame* at(double t, double tolerance) {
+    const AVFrame* at(double t) {
         if (!timed_) return still_.get();
-        const AVFrame* frame = timed_->at(t, tolerance);
+        const AVFrame* frame = timed_->at(t, same_instant_seconds);
         if (!frame) throw_input(where_, "has no decodable frame");
         // TimedFrames swaps two frames, so after an even number of steps the pointer repeats;
         // the timestamp tells frames apart (a looped frame has the same picture again).
@@ -224,29 +224,29 @@ bool LayerStack::is_static() const {
     return true;
 }
 
-const AVFrame* LayerStack::below(double t, double tolerance) {
+const AVFrame* LayerStack::below(double t) {
     if (below_rendered_ && is_static()) return below_frame_.get();
     // Only reallocates if a caller kept a reference to the previous picture.
     check_av(av_frame_make_writable(below_frame_.get()), "av_frame_make_writable (layers)");
     below_frame_->colorspace = matrix_;
     below_frame_->color_range = AVCOL_RANGE_MPEG;
     fill_solid(below_frame_.get(), Yuv8{16, 128, 128});
-    draw(below_, t, tolerance, below_frame_.get());
+    draw(below_, t, below_frame_.get());
     below_rendered_ = true;
     return below_frame_.get();
 }
 
-void LayerStack::draw_above(double t, double tolerance, AVFrame* canvas) {
+void LayerStack::draw_above(double t, AVFrame* canvas) {
     if (canvas->format != AV_PIX_FMT_YUV420P || canvas->width != canvas_.width || canvas->height != canvas_.height)
         throw_input("layers", "the canvas to draw on is not the scene's yuv420p canvas");
-    draw(above_, t, tolerance, canvas);
+    draw(above_, t, canvas);
 }
 
-void LayerStack::draw(std::vector<std::unique_ptr<Picture>>& pictures, double t, double tolerance, AVFrame* canvas) {
+void LayerStack::draw(std::vector<std::unique_ptr<Picture>>& pictures, double t, AVFrame* canvas) {
     // In place (background == canvas): each output sample depends only on the same sample of the
     // backdrop, so nothing is read after it was overwritten.
     for (auto& picture : pictures)
-        compositor_.over(canvas, canvas, picture->at(t, tolerance), picture->alpha(), picture->offset(), false);
+        compositor_.over(canvas, canvas, picture->at(t), picture->alpha(), picture->offset(), false);
 }
 
 }  // namespace avpost::filters

@@ -229,7 +229,7 @@ void expect_chroma(const AVFrame* f, Rect rect, Yuv8 inside, Yuv8 outside, int t
 
 TEST(LayerStack, ColourLayerAtOffsetIsExactInsideAndBlackOutside) {
     LayerStack stack({colour_layer("#FF8000", {8, 4}, Size{16, 12}), avatar_layer()}, {64, 48}, canvas_matrix, {32, 32});
-    const AVFrame* f = stack.below(0.0, 0.02);
+    const AVFrame* f = stack.below(0.0);
     ASSERT_EQ(f->format, AV_PIX_FMT_YUV420P);
     EXPECT_EQ(f->width, 64);
     EXPECT_EQ(f->height, 48);
@@ -244,7 +244,7 @@ TEST(LayerStack, ColourLayerAtOffsetIsExactInsideAndBlackOutside) {
 
 TEST(LayerStack, OddOffsetsKeepLumaExact) {
     LayerStack stack({colour_layer("#FFFFFF", {7, 5}, Size{9, 9}), avatar_layer()}, {32, 32}, canvas_matrix, {8, 8});
-    const AVFrame* f = stack.below(0.0, 0.02);
+    const AVFrame* f = stack.below(0.0);
     expect_luma(f, {7, 5, 16, 14}, 235, black.y);
     expect_chroma(f, {7, 5, 16, 14}, yuv_of("#FFFFFF"), black);
 }
@@ -255,7 +255,7 @@ TEST(LayerStack, StacksInOrderAndColourDefaultsToTheCanvas) {
     square.scale_x = 2.0;
     square.scale_y = 1.5;
     LayerStack stack({colour_layer("#808080", {}), square, avatar_layer()}, {40, 30}, canvas_matrix, {8, 8});
-    const AVFrame* f = stack.below(0.0, 0.02);
+    const AVFrame* f = stack.below(0.0);
     Yuv8 grey = yuv_of("#808080");
     expect_luma(f, {4, 6, 24, 21}, 235, grey.y);
 }
@@ -266,20 +266,20 @@ TEST(LayerStack, OffCanvasLayersAreClipped) {
                       colour_layer("#FFFFFF", {-500, 10}, Size{20, 20}),    // left of the canvas
                       avatar_layer()},
                      {64, 48}, canvas_matrix, {8, 8});
-    expect_luma(stack.below(0.0, 0.02), {0, 0, 10, 6}, 235, black.y);
+    expect_luma(stack.below(0.0), {0, 0, 10, 6}, 235, black.y);
 
     LayerStack corner({avatar_layer(), colour_layer("#FFFFFF", {61, 45}, Size{20, 20})}, {64, 48}, canvas_matrix, {8, 8});
     avpost::media::FramePtr canvas = avpost::media::make_video_frame(AV_PIX_FMT_YUV420P, 64, 48);
-    std::memcpy(canvas->data[0], corner.below(0.0, 0.02)->data[0], std::size_t(canvas->linesize[0]) * 48);
-    corner.draw_above(0.0, 0.02, canvas.get());
+    std::memcpy(canvas->data[0], corner.below(0.0)->data[0], std::size_t(canvas->linesize[0]) * 48);
+    corner.draw_above(0.0, canvas.get());
     expect_luma(canvas.get(), {61, 45, 64, 48}, 235, black.y);
 }
 
 TEST(LayerStack, StaticStackRendersOnce) {
     LayerStack stack({colour_layer("#336699", {2, 2}, Size{4, 4}), avatar_layer()}, {16, 16}, canvas_matrix, {8, 8});
     EXPECT_TRUE(stack.is_static());
-    const AVFrame* first = stack.below(0.0, 0.02);
-    const AVFrame* second = stack.below(1.0, 0.02);
+    const AVFrame* first = stack.below(0.0);
+    const AVFrame* second = stack.below(1.0);
     EXPECT_EQ(first, second);
     expect_luma(second, {2, 2, 6, 6}, yuv_of("#336699").y, black.y);
 }
@@ -303,7 +303,7 @@ TEST(LayerStack, AvatarPlacementIsOffsetAndScaledSize) {
 TEST(LayerStack, LayerAboveTheAvatarIsDrawnOverTheCanvas) {
     LayerStack stack({avatar_layer(), colour_layer("#00FF00", {10, 10}, Size{8, 8})}, {32, 32}, canvas_matrix, {32, 32});
     EXPECT_TRUE(stack.has_layers_above());
-    expect_luma(stack.below(0.0, 0.02), {0, 0, 0, 0}, 0, black.y);  // nothing below the avatar
+    expect_luma(stack.below(0.0), {0, 0, 0, 0}, 0, black.y);  // nothing below the avatar
 
     avpost::media::FramePtr canvas = avpost::media::make_video_frame(AV_PIX_FMT_YUV420P, 32, 32);
     Yuv8 backdrop{100, 120, 140};
@@ -312,13 +312,13 @@ TEST(LayerStack, LayerAboveTheAvatarIsDrawnOverTheCanvas) {
         std::memset(canvas->data[1] + y * canvas->linesize[1], backdrop.u, 16);
         std::memset(canvas->data[2] + y * canvas->linesize[2], backdrop.v, 16);
     }
-    stack.draw_above(0.0, 0.02, canvas.get());
+    stack.draw_above(0.0, canvas.get());
     Yuv8 green = yuv_of("#00FF00");
     expect_luma(canvas.get(), {10, 10, 18, 18}, green.y, backdrop.y);
     expect_chroma(canvas.get(), {10, 10, 18, 18}, green, backdrop);
 
     avpost::media::FramePtr wrong = avpost::media::make_video_frame(AV_PIX_FMT_YUV420P, 16, 16);
-    expect_error([&] { stack.draw_above(0.0, 0.02, wrong.get()); }, ErrorDomain::input, "layers");
+    expect_error([&] { stack.draw_above(0.0, wrong.get()); }, ErrorDomain::input, "layers");
 }
 
 TEST(LayerStack, PngAlphaBlendsOverTheLayersBelow) {
@@ -329,7 +329,7 @@ TEST(LayerStack, PngAlphaBlendsOverTheLayersBelow) {
                "-frames:v 1 " + quote(png));
     LayerStack stack({colour_layer("#FFFFFF", {}), Layer{LayerType::image, png, {16, 8}, std::nullopt, 1.0, 1.0}, avatar_layer()},
                      {48, 32}, canvas_matrix, {8, 8});
-    const AVFrame* f = stack.below(0.0, 0.02);
+    const AVFrame* f = stack.below(0.0);
     Yuv8 white = yuv_of("#FFFFFF"), blue = yuv_of("#0000FF");
     Yuv8 half{blend_pixel(white.y, blue.y, 128), blend_pixel(white.u, blue.u, 128), blend_pixel(white.v, blue.v, 128)};
     Rect right_half{24, 8, 32, 24};
@@ -349,7 +349,7 @@ TEST(LayerStack, ScaledTransparentImageHasNoDarkFringe) {
     LayerStack stack({colour_layer("#FFFFFF", {}), Layer{LayerType::image, png, {8, 8}, Size{27, 27}, 1.0, 1.0},
                       avatar_layer()},
                      {48, 48}, canvas_matrix, {8, 8});
-    const AVFrame* f = stack.below(0.0, 0.02);
+    const AVFrame* f = stack.below(0.0);
     Yuv8 white = yuv_of("#FFFFFF");
     expect_luma(f, {0, 0, 48, 48}, white.y, white.y, 2);
     expect_chroma(f, {0, 0, 48, 48}, white, white, 2);
@@ -361,7 +361,7 @@ TEST(LayerStack, OpaqueImageIsScaledToItsSize) {
     run_ffmpeg("-f lavfi -i color=c=red:s=8x8 -frames:v 1 -pix_fmt rgb24 " + quote(png));
     LayerStack stack({Layer{LayerType::image, png, {4, 2}, Size{16, 8}, 1.0, 2.0}, avatar_layer()}, {32, 32}, canvas_matrix,
                      {8, 8});
-    const AVFrame* f = stack.below(0.0, 0.02);
+    const AVFrame* f = stack.below(0.0);
     Yuv8 red = yuv_of("#FF0000");
     Rect drawn{4, 2, 20, 18};  // 16x8 * (1, 2)
     expect_luma(f, drawn, red.y, black.y, 1);
@@ -384,7 +384,7 @@ TEST(LayerStack, VideoLayerLoops) {
                     {0.55, 76}, {0.75, 196},                                      // two frames on in one step
                     {0.85, 16}, {1.05, 136}, {1.45, 136}, {1.65, 16}};
     for (auto e : expected) {
-        const AVFrame* f = stack.below(e.t, 0.001);
+        const AVFrame* f = stack.below(e.t);
         EXPECT_NEAR(luma(f, 16, 16), e.luma, 2) << "t=" << e.t;
         EXPECT_NEAR(luma(f, 0, 31), e.luma, 2) << "t=" << e.t;
     }

@@ -27,12 +27,14 @@ public:
     // Prepares the canvas-sized picture(s); a background of another size covers the canvas, centred.
     void prepare(Size canvas, AVColorSpace matrix, StreamEnd end);
 
-    // The background at time t, in yuv420p limited range with the canvas matrix.
-    const AVFrame* at(double t, double tolerance);
-    // Where a video background ends by its container (start + duration), when known: the time
-    // audio is cut at when the output stops with the background.
+    // The background at time t (seconds from the avatar's start), in yuv420p limited range with
+    // the canvas matrix. A video's clock starts with its first frame: at t it shows its latest
+    // frame whose time is <= t, the same frame for the whole canvas (ffmpeg's overlay rule).
+    const AVFrame* at(double t);
+    // How long a video background runs by its container, when known: where audio is cut (from the
+    // avatar's start) when the output stops with the background.
     std::optional<double> planned_end() const;
-    // True once a non-looping video background has ended before t.
+    // True once a non-looping video background has ended before t (seconds from the avatar's start).
     bool ended_before(double t) const;
 
 private:

@@ -37,7 +37,9 @@ struct ComposeParams {
     std::optional<Size> canvas;     // default: background size (avatar size for a colour)
     std::optional<Point> position;  // top-left of the avatar; default from `anchor`
     std::optional<Size> size;       // scaled avatar size; default from `fit`
-    Fit fit = Fit::contain;
+    // How the avatar is scaled when no `size` is given. Default: contain, but none when a
+    // `position` is given (a position places the avatar at its own size, as ffmpeg's overlay).
+    std::optional<Fit> fit;
     Anchor anchor = Anchor::center;
 
     MatteParams matte;
@@ -54,6 +56,8 @@ struct ComposeParams {
 
 void to_json(nlohmann::json& j, const ComposeParams& p);
 void from_json(const nlohmann::json& j, ComposeParams& p);
+// The fit that applies: the one given, else none with a position and contain without.
+Fit effective_fit(const ComposeParams& p);
 
 struct ComposeReport {
     std::string output;

@@ -32,19 +32,20 @@ public:
     // No video layer: below() never changes and is rendered once.
     bool is_static() const;
 
-    // The layers below the avatar composited at time t: canvas-sized yuv420p, limited range,
-    // tagged with the canvas matrix. Pointer valid until the next call. Canvas starts black
-    // (Y16, U128, V128).
-    const AVFrame* below(double t, double tolerance);
+    // The layers below the avatar composited at time t (seconds from the avatar's start; each
+    // video layer's clock starts with its first frame and shows its latest frame whose time is
+    // <= t, looping): canvas-sized yuv420p, limited range, tagged with the canvas matrix.
+    // Pointer valid until the next call. Canvas starts black (Y16, U128, V128).
+    const AVFrame* below(double t);
 
     bool has_layers_above() const { return !above_.empty(); }
     // Draws the layers above the avatar onto `canvas` (yuv420p, canvas-sized) in place.
-    void draw_above(double t, double tolerance, AVFrame* canvas);
+    void draw_above(double t, AVFrame* canvas);
 
 private:
     class Picture;  // one layer's picture and alpha at its drawn size (still, video or colour)
 
-    void draw(std::vector<std::unique_ptr<Picture>>& pictures, double t, double tolerance, AVFrame* canvas);
+    void draw(std::vector<std::unique_ptr<Picture>>& pictures, double t, AVFrame* canvas);
 
     Size canvas_;
     AVColorSpace matrix_;
