@@ -214,6 +214,9 @@ struct MatrixCase {
     // crop + scale filter chain doing "cover, centred".
     std::string bg_filter;
     bool scene = false;              // a video layer above the avatar (the layer's kind is "layer")
+    // Lossless either way; x264 keeps references to frames it has not encoded yet, which the
+    // static-background path (only the avatar's rectangle rewritten) must survive.
+    std::string encoder = "--vcodec ffv1";
 };
 
 std::ostream& operator<<(std::ostream& out, const MatrixCase& c) { return out << c.name; }
@@ -291,7 +294,7 @@ TEST_P(ComposeReferenceMatrix, WholeCanvasMatchesFloatReference) {
         scene_args = " --background " + quote(background) + " --bg-end " + c.bg_end;
     }
     CommandResult r = run_avpost("--json compose --video " + quote(media.path("avatar.mp4")) + " --mask " +
-                                 quote(media.path("mask.mp4")) + scene_args + " " + c.flags + " --vcodec ffv1 -o " +
+                                 quote(media.path("mask.mp4")) + scene_args + " " + c.flags + " " + c.encoder + " -o " +
                                  quote(out));
     ASSERT_EQ(r.exit_code, 0) << r.err;
     const auto report = nlohmann::json::parse(r.out);
@@ -374,7 +377,10 @@ INSTANTIATE_TEST_SUITE_P(
                    "crop=202:118:0:18"},
         MatrixCase{"StillCoverScaled", "png", "--canvas 303x231 --position 3,5", "loop", 0.1,
                    "scale=303:231:out_color_matrix=bt601:out_range=tv:flags=bicubic+accurate_rnd,format=yuv420p"},
-        MatrixCase{"SceneVideoLayerAbove", "mpeg4-10", "--canvas 202x154", "loop", 0.1, "", true}),
+        MatrixCase{"SceneVideoLayerAbove", "mpeg4-10", "--canvas 202x154", "loop", 0.1, "", true},
+        MatrixCase{"StillThroughX264", "png", "--position 9,-5", "loop", 0.1, "", false, "--vcodec libx264 --crf 0"},
+        MatrixCase{"VideoThroughX264", "h264-10", "--position 9,-5", "loop", 0.1, "", false,
+                   "--vcodec libx264 --crf 0"}),
     [](const ::testing::TestParamInfo<MatrixCase>& info) { return info.param.name; });
 
 // The same inputs give the same decoded frames on every run.
