@@ -3,6 +3,7 @@ avpost_add_test(filters_test
   filters/colour_test.cpp
   filters/composite_test.cpp
   filters/matte_test.cpp
+  filters/backdrop_test.cpp
   filters/registry_test.cpp
 )
 avpost_add_test(compose_test
@@ -13,6 +14,7 @@ avpost_add_test(compose_test
   compose/compose_outputs_test.cpp
   compose/compose_scene_test.cpp
   compose/compose_reference_matrix_test.cpp
+  compose/compose_key_test.cpp
   support/media_helpers.cpp
 )
 avpost_add_test(filters_layers_test

@@ -22,7 +22,13 @@ void ComposeLayoutOptions::add_to(CLI::App& sub) {
         ->capture_default_str();
     sub.add_option("--choke", choke, "Erode the matte by PX pixels (negative dilates)");
     sub.add_option("--feather", feather, "Soften the matte edge by PX pixels");
-    sub.add_option("--despill", despill, "Remove this backdrop colour #RRGGBB from the edge");
+    sub.add_option("--despill", despill,
+                   "The render's backdrop colour #RRGGBB: removed from the avatar's edge in proportion to the matte");
+    sub.add_option("--key", key,
+                   "Instead of --mask: pull the matte from the render's colour backdrop, 'auto' (found on the "
+                   "frame's border) or #RRGGBB");
+    sub.add_option("--key-matte-out", key_matte_out,
+                   "With --key: also write the pulled matte as a grey video FILE (.mkv: FFV1, else H.264)");
     sub.add_option("--bg-end", bg_end, "loop|hold|stop when a background video ends")->capture_default_str();
 }
 
@@ -56,6 +62,8 @@ void ComposeLayoutOptions::apply_to(filters::ComposeParams& p) const {
     if (feather < 0) throw_usage("--feather must not be negative");
     p.matte.feather = feather;
     if (!despill.empty()) p.despill = parse_hex_colour(despill);
+    if (!key.empty()) p.key = parse_key(key);
+    p.key_matte_output = key_matte_out;
     p.background_end = parse_background_end(bg_end);
 }
 

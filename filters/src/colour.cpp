@@ -111,6 +111,20 @@ Yuv8 rgb_to_yuv(Rgb8 rgb, AVColorSpace matrix, AVColorRange range) {
             clamp8(std::lround(128 + c_scale * out[2]))};
 }
 
+Rgb8 yuv_to_rgb(Yuv8 yuv, AVColorSpace matrix, AVColorRange range) {
+    Mat3 m = ypbpr_to_rgb(weights(matrix));
+    bool full = range == AVCOL_RANGE_JPEG;
+    double y_scale = full ? 255.0 : 219.0, y_offset = full ? 0.0 : 16.0, c_scale = full ? 255.0 : 224.0;
+    double in[3] = {(yuv.y - y_offset) / y_scale, (yuv.u - 128) / c_scale, (yuv.v - 128) / c_scale};
+    long out[3] = {};
+    for (int i = 0; i < 3; ++i) {
+        double v = 0;
+        for (int k = 0; k < 3; ++k) v += m[i][k] * in[k];
+        out[i] = std::lround(v * 255.0);
+    }
+    return {clamp8(out[0]), clamp8(out[1]), clamp8(out[2])};
+}
+
 void convert_yuv420p(AVFrame* frame, AVColorSpace from, AVColorRange from_range, AVColorSpace to,
                      AVColorRange to_range) {
     if (same_matrix(from, to) && from_range == to_range) return;

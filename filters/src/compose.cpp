@@ -21,7 +21,7 @@ extern "C" {
 #include "avpost/filters/background.hpp"
 #include "avpost/filters/deliveries.hpp"
 #include "avpost/filters/composite.hpp"
-#include "avpost/filters/despill.hpp"
+#include "avpost/filters/backdrop.hpp"
 #include "avpost/filters/frame_converter.hpp"
 #include "avpost/filters/layer_stack.hpp"
 #include "avpost/filters/timed_frames.hpp"
@@ -83,6 +83,8 @@ void to_json(nlohmann::json& j, const ComposeParams& p) {
     if (p.size) j["size"] = size_text(*p.size);
     if (p.position) j["position"] = std::to_string(p.position->x) + "," + std::to_string(p.position->y);
     if (p.despill) j["despill"] = colour_text(*p.despill);
+    if (p.key) j["key"] = *p.key;
+    if (!p.key_matte_output.empty()) j["key_matte_output"] = p.key_matte_output;
     if (p.crf) j["crf"] = *p.crf;
     if (!p.layers.empty()) j["layers"] = p.layers;
     if (p.delivery) j["delivery"] = *p.delivery;
@@ -90,7 +92,9 @@ void to_json(nlohmann::json& j, const ComposeParams& p) {
 
 void from_json(const nlohmann::json& j, ComposeParams& p) {
     p.video = j.at("video").get<std::string>();
-    p.mask = j.at("mask").get<std::string>();
+    p.mask = j.value("mask", std::string());
+    if (j.contains("key")) p.key = j["key"].get<KeyParams>();
+    p.key_matte_output = j.value("key_matte_output", std::string());
     p.background = j.value("background", std::string());
     if (j.contains("layers")) p.layers = layers_from_json(j["layers"]);
     p.output = j.at("output").get<std::string>();
@@ -119,6 +123,8 @@ void to_json(nlohmann::json& j, const ComposeReport& r) {
          {"vcodec", r.vcodec},
          {"audio", r.audio},
          {"matrix", r.matrix},
+         {"key", r.key.empty() ? nlohmann::json() : nlohmann::json(r.key)},
+         {"key_matte_output", r.key_matte_output.empty() ? nlohmann::json() : nlohmann::json(r.key_matte_output)},
          {"deliveries", r.deliveries},
          {"warnings", r.warnings}};
 }
@@ -169,6 +175,52 @@ std::unique_ptr<DeliverySink> transparent_output_sink(const std::string& output,
     return make_delivery_sink(preset, options, context);
 }
 
+// `--key-matte-out`: the pulled matte as a grey video in limited range, as vendors deliver
+// mattes, so it can be looked at or given back as --mask. FFV1 for .mkv, else H.264.
+class KeyMatteWriter {
+public:
+    KeyMatteWriter(const std::string& path, Size size, AVRational frame_rate, AVRational time_base)
+        : atomic_(path), frame_(media::make_video_frame(AV_PIX_FMT_YUV420P, size.width, size.height)) {
+        std::filesystem::path parent = std::filesystem::path(path).parent_path();
+        std::error_code ignored;
+        if (!parent.empty()) std::filesystem::create_directories(parent, ignored);
+        writer_ = std::make_unique<media::MediaWriter>(atomic_.temp_path().string(), path);
+        media::VideoEncodeSettings video;
+        video.codec = std::filesystem::path(path).extension() == ".mkv" ? "ffv1" : "libx264";
+        video.width = size.width;
+        video.height = size.height;
+        video.frame_rate = frame_rate.num > 0 ? frame_rate : AVRational{25, 1};
+        video.time_base = time_base;
+        video.range = AVCOL_RANGE_MPEG;
+        writer_->add_video(video);
+        writer_->begin();
+        fill_solid(frame_.get(), Yuv8{16, 128, 128});
+        for (int a = 0; a < 256; ++a) to_limited_[a] = std::uint8_t(16 + (a * 219 + 127) / 255);
+    }
+
+    void write(const cv::Mat& alpha, std::int64_t pts) {
+        check_av(av_frame_make_writable(frame_.get()), "av_frame_make_writable (key matte)");
+        for (int y = 0; y < alpha.rows; ++y) {
+            const std::uint8_t* a = alpha.ptr<std::uint8_t>(y);
+            std::uint8_t* out = frame_->data[0] + std::ptrdiff_t(y) * frame_->linesize[0];
+            for (int x = 0; x < alpha.cols; ++x) out[x] = to_limited_[a[x]];
+        }
+        frame_->pts = pts;
+        writer_->write_video(frame_.get());
+    }
+
+    void finish() {
+        writer_->finish();
+        atomic_.commit();
+    }
+
+private:
+    AtomicOutput atomic_;
+    std::unique_ptr<media::MediaWriter> writer_;
+    media::FramePtr frame_;
+    std::uint8_t to_limited_[256];
+};
+
 }  // namespace
 
 ComposeReport run_compose(const ComposeParams& params) {
@@ -199,12 +251,17 @@ ComposeReport run_compose(const ComposeParams& params) {
         (file_output && transparent) ||
         (delivering && std::any_of(params.delivery->presets.begin(), params.delivery->presets.end(), preset_has_alpha));
     const bool has_mask = !params.mask.empty();
+    const bool keyed = params.key.has_value();
+    if (keyed && has_mask) throw_usage("give either a mask (--mask) or a key (--key), not both");
+    if (keyed && params.despill)
+        throw_usage("--key removes the backdrop's spill itself; --despill is for mattes that come with the render");
+    if (!params.key_matte_output.empty() && !keyed) throw_usage("--key-matte-out needs --key");
 
     media::VideoSource avatar(params.video, "avatar");
     // Without a mask, an avatar that carries its own alpha (VP9 alpha WebM, ProRes 4444) is its
     // own matte.
-    const bool source_alpha = !has_mask && avatar.info().has_alpha;
-    if (!has_mask && !source_alpha && (has_backdrop || needs_alpha_layer))
+    const bool source_alpha = !has_mask && !keyed && avatar.info().has_alpha;
+    if (!has_mask && !source_alpha && !keyed && (has_backdrop || needs_alpha_layer))
         throw_usage(has_backdrop ? "no mask video given (--mask): compositing over a background needs the matte "
                                    "(or an avatar with alpha)"
                                  : "no mask video given (--mask): alpha outputs (transparent, webm-alpha, "
@@ -276,9 +333,14 @@ ComposeReport run_compose(const ComposeParams& params) {
     media::FramePtr colour_view = media::make_frame();
     // Without a matte the avatar is drawn as rendered: fully opaque.
     cv::Mat opaque;
-    if (!matte) opaque = cv::Mat(placement.size.height, placement.size.width, CV_8UC1, cv::Scalar(255));
+    if (!matte && !keyed) opaque = cv::Mat(placement.size.height, placement.size.width, CV_8UC1, cv::Scalar(255));
     std::optional<Despill> despill;
     if (params.despill && matte) despill.emplace(*params.despill, matrix, AVCOL_RANGE_MPEG);
+    std::optional<Keyer> keyer;
+    if (keyed) keyer.emplace(*params.key, params.matte, placement.size.width, placement.size.height, matrix);
+    std::optional<KeyMatteWriter> key_matte_writer;
+    if (!params.key_matte_output.empty())
+        key_matte_writer.emplace(params.key_matte_output, placement.size, avatar_info.frame_rate, avatar_info.time_base);
     if (background)
         background->prepare(canvas, matrix,
                             params.background_end == BackgroundEnd::loop ? StreamEnd::loop : StreamEnd::hold);
@@ -420,6 +482,13 @@ ComposeReport run_compose(const ComposeParams& params) {
         const AVFrame* avatar_colour = avatar_frame.get();
         if (avatar_frame->format == AV_PIX_FMT_YUVA420P) avatar_colour = colour_planes_of(avatar_frame.get(), colour_view.get());
         const AVFrame* foreground = avatar_converter.convert(avatar_colour, avatar_matrix, avatar_range);
+        if (keyer) {
+            const Keyer::Keyed pulled = keyer->key(foreground);
+            foreground = pulled.picture;
+            alpha = pulled.alpha;
+            if (report.key.empty()) report.key = colour_text(keyer->backdrop_colour());
+            if (key_matte_writer) key_matte_writer->write(keyer->pulled_matte(), avatar_frame->pts);
+        }
         if (despill) foreground = despill->apply(foreground, *alpha);
 
         DeliveryFrame frame;
@@ -466,6 +535,10 @@ ComposeReport run_compose(const ComposeParams& params) {
     if (writer) {
         writer->finish();
         atomic->commit();
+    }
+    if (key_matte_writer) {
+        key_matte_writer->finish();
+        report.key_matte_output = params.key_matte_output;
     }
     if (transparent_sink) transparent_sink->finish(report.duration_seconds);
     if (deliveries) report.deliveries = deliveries->finish(report.duration_seconds);

@@ -83,10 +83,7 @@ bool mask_is_limited(MaskRange choice, AVColorRange tagged, AVCodecID codec, AVP
 MatteBuilder::MatteBuilder(MatteParams params, bool limited_range, int width, int height)
     : params_(params), limited_(limited_range), width_(width), height_(height) {
     if (width <= 0 || height <= 0) throw_usage("matte of empty size");
-    if (params_.choke != 0) {
-        int r = std::abs(params_.choke);
-        choke_kernel_ = cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(2 * r + 1, 2 * r + 1));
-    }
+    choke_kernel_ = choke_kernel_for(params_);
     alpha_.create(height, width, CV_8U);
 }
 
@@ -130,20 +127,30 @@ const cv::Mat& MatteBuilder::build(const AVFrame* mask) {
     } else if (!limited_) {
         expanded.copyTo(alpha_);  // choke and feather must not write into the decoder's frame
     }
-    if (params_.choke > 0) {
-        cv::erode(alpha_, scratch_, choke_kernel_);
-        std::swap(alpha_, scratch_);
-    } else if (params_.choke < 0) {
-        cv::dilate(alpha_, scratch_, choke_kernel_);
-        std::swap(alpha_, scratch_);
-    }
-    if (params_.feather > 0) {
-        double sigma = params_.feather / 2.0;
-        int k = 2 * int(std::ceil(sigma * 3.0)) + 1;
-        cv::GaussianBlur(alpha_, scratch_, cv::Size(k, k), sigma, sigma, cv::BORDER_REPLICATE);
-        std::swap(alpha_, scratch_);
-    }
+    refine_matte(params_, choke_kernel_, alpha_, scratch_);
     return alpha_;
+}
+
+cv::Mat choke_kernel_for(const MatteParams& params) {
+    if (params.choke == 0) return {};
+    const int r = std::abs(params.choke);
+    return cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(2 * r + 1, 2 * r + 1));
+}
+
+void refine_matte(const MatteParams& params, const cv::Mat& choke_kernel, cv::Mat& alpha, cv::Mat& scratch) {
+    if (params.choke > 0) {
+        cv::erode(alpha, scratch, choke_kernel);
+        std::swap(alpha, scratch);
+    } else if (params.choke < 0) {
+        cv::dilate(alpha, scratch, choke_kernel);
+        std::swap(alpha, scratch);
+    }
+    if (params.feather > 0) {
+        double sigma = params.feather / 2.0;
+        int k = 2 * int(std::ceil(sigma * 3.0)) + 1;
+        cv::GaussianBlur(alpha, scratch, cv::Size(k, k), sigma, sigma, cv::BORDER_REPLICATE);
+        std::swap(alpha, scratch);
+    }
 }
 
 }  // namespace avpost::filters

@@ -7,7 +7,6 @@
 #include <algorithm>
 #include <cmath>
 
-#include "avpost/filters/despill.hpp"
 #include "avpost/media/handles.hpp"
 
 using namespace avpost::filters;
@@ -104,28 +103,6 @@ TEST(Matte, RangeDecision) {
     EXPECT_TRUE(mask_is_limited(MaskRange::limited, AVCOL_RANGE_JPEG, AV_CODEC_ID_PNG, AV_PIX_FMT_GRAY8));
     EXPECT_FALSE(mask_is_limited(MaskRange::full, AVCOL_RANGE_MPEG, AV_CODEC_ID_H264, AV_PIX_FMT_YUV420P));
     EXPECT_THROW(parse_mask_range("video"), avpost::Error);
-}
-
-TEST(Despill, RemovesBackdropChromaNearTheEdgeOnly) {
-    Yuv8 green = rgb_to_yuv({0, 177, 64}, AVCOL_SPC_BT709, AVCOL_RANGE_MPEG);
-    FramePtr avatar = make_video_frame(AV_PIX_FMT_YUV420P, 64, 32);
-    for (int y = 0; y < 32; ++y) std::memset(avatar->data[0] + y * avatar->linesize[0], 120, 64);
-    for (int y = 0; y < 16; ++y) {
-        std::memset(avatar->data[1] + y * avatar->linesize[1], green.u, 32);
-        std::memset(avatar->data[2] + y * avatar->linesize[2], green.v, 32);
-    }
-    cv::Mat alpha(32, 64, CV_8U, cv::Scalar(255));
-    alpha(cv::Rect(0, 0, 8, 32)).setTo(0);  // transparent left edge
-    Despill despill({0, 177, 64}, AVCOL_SPC_BT709, AVCOL_RANGE_MPEG, 4);
-    const AVFrame* out = despill.apply(avatar.get(), alpha);
-    // Near the edge the green is gone (neutral chroma); far inside it is kept.
-    EXPECT_NEAR(out->data[1][8 * out->linesize[1] + 5], 128, 2);
-    EXPECT_NEAR(out->data[2][8 * out->linesize[2] + 5], 128, 2);
-    EXPECT_EQ(out->data[1][8 * out->linesize[1] + 30], green.u);
-    // Luma is shared, and the source chroma untouched.
-    EXPECT_EQ(out->data[0], avatar->data[0]);
-    EXPECT_EQ(avatar->data[1][8 * avatar->linesize[1] + 5], green.u);
-    EXPECT_THROW(Despill({128, 128, 128}, AVCOL_SPC_BT709, AVCOL_RANGE_MPEG), avpost::Error);
 }
 
 TEST(Matte, RgbMaskWhiteIsOpaqueAndBlackTransparent) {

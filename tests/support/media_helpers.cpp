@@ -1,4 +1,5 @@
 #include "media_helpers.hpp"
+#include <cstdlib>
 
 #include <sys/wait.h>
 #include <unistd.h>
@@ -116,6 +117,7 @@ TempDir::TempDir() {
 
 TempDir::~TempDir() {
     std::error_code ignored;
+    if (std::getenv("AVPOST_TEST_KEEP")) return;
     std::filesystem::remove_all(path_, ignored);
 }
 

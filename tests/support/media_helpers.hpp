@@ -38,7 +38,8 @@ std::vector<YuvFrame> decode_video(const std::string& path, int max_frames = 1 <
 double psnr(const std::vector<std::uint8_t>& a, const std::vector<std::uint8_t>& b);
 double psnr(const std::vector<double>& reference, const std::vector<std::uint8_t>& actual);
 
-// A fresh directory under the system temp dir, removed at destruction.
+// A fresh directory under the system temp dir, removed at destruction (kept for inspection when
+// AVPOST_TEST_KEEP is set).
 class TempDir {
 public:
     TempDir();

@@ -34,6 +34,7 @@ AVColorPrimaries primaries_for(AVColorSpace matrix);
 AVColorTransferCharacteristic transfer_for(AVColorSpace matrix);
 
 Yuv8 rgb_to_yuv(Rgb8 rgb, AVColorSpace matrix, AVColorRange range);
+Rgb8 yuv_to_rgb(Yuv8 yuv, AVColorSpace matrix, AVColorRange range);
 
 // Fills an 8-bit yuv420p frame with one colour.
 void fill_solid(AVFrame* frame, Yuv8 colour);

@@ -11,6 +11,7 @@
 #include "avpost/filters/colour.hpp"
 #include "avpost/filters/delivery.hpp"
 #include "avpost/filters/layers.hpp"
+#include "avpost/filters/keyer.hpp"
 #include "avpost/filters/matte.hpp"
 #include "avpost/filters/placement.hpp"
 
@@ -44,6 +45,10 @@ struct ComposeParams {
 
     MatteParams matte;
     std::optional<Rgb8> despill;  // backdrop colour to remove from the edge
+    // Instead of `mask`: pull the matte from the render's colour backdrop (keyer.hpp).
+    std::optional<KeyParams> key;
+    // With `key`: also write the pulled matte as a grey video (limited range, usable as a mask).
+    std::string key_matte_output;
 
     BackgroundEnd background_end = BackgroundEnd::loop;
 
@@ -69,6 +74,8 @@ struct ComposeReport {
     std::string vcodec;
     std::string audio;  // "copy", the encoder name, or "none"
     std::string matrix;
+    std::string key;  // with a key: the backdrop colour keyed, "#RRGGBB"; else empty
+    std::string key_matte_output;
     std::vector<DeliveredFile> deliveries;
     std::vector<std::string> warnings;
 };

@@ -30,6 +30,11 @@ std::uint8_t expand_limited(std::uint8_t value);
 // Decides the range of a mask stream from the user's choice and the stream's facts.
 bool mask_is_limited(MaskRange choice, AVColorRange tagged, AVCodecID codec, AVPixelFormat format);
 
+// Choke (erode/dilate by the kernel from choke_kernel_for) and feather, applied to `alpha` in
+// place (`scratch` is working memory). Shared by mattes from a mask and from a key.
+cv::Mat choke_kernel_for(const MatteParams& params);
+void refine_matte(const MatteParams& params, const cv::Mat& choke_kernel, cv::Mat& alpha, cv::Mat& scratch);
+
 class MatteBuilder {
 public:
     MatteBuilder(MatteParams params, bool limited_range, int width, int height);

@@ -1,0 +1,89 @@
+#pragma once
+// Stage: pulls the matte from a render made on a solid colour backdrop (Akool renders with a
+// colour element under the avatar; green-screen renders of other tools), so it composites like a
+// render that came with a matte.
+//
+// How (after OBS's chroma key, Keylight-style colour-difference keys and Nuke's IBK):
+// - The backdrop is one colour (given), or found on the frame's border (`auto`), where it may
+//   vary smoothly: a clean plate is estimated from every pixel that looks like backdrop.
+// - A colour-difference matte at chroma resolution: how much of the backdrop's chroma a sample
+//   carries along the backdrop's direction, between black and white clip points.
+// - Where the matte changes (edges), chroma is brought to full resolution guided by luma (a
+//   joint bilateral upsampling: never nearest-neighbour chroma, which gives 2-pixel steps), so
+//   the matte follows the luma edge; elsewhere the chroma-resolution matte is exact.
+// - Light temporal smoothing of edge pixels that hold still, so edges do not boil.
+// - Spill: the backdrop is subtracted from the colour in proportion to 1 - alpha (backdrop.hpp).
+// - The matte's choke and feather apply after that.
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+#include <opencv2/core.hpp>
+
+#include "avpost/filters/backdrop.hpp"
+#include "avpost/filters/colour.hpp"
+#include "avpost/filters/matte.hpp"
+#include "avpost/media/handles.hpp"
+
+namespace avpost::filters {
+
+struct KeyParams {
+    std::optional<Rgb8> colour;  // the backdrop colour; empty: `auto`, found on the frame's border
+    // Opacity measured as 1 - (share of the backdrop's chroma) is mapped from [clip_black,
+    // clip_white] to [0, 1]: at or below clip_black fully transparent (backdrop with codec noise),
+    // at or above clip_white fully opaque.
+    double clip_black = 0.1;
+    double clip_white = 0.9;
+    // Weight of the previous frame's matte for edge pixels that moved by less than 1/8 (0: off).
+    double temporal = 0.5;
+};
+
+// "auto" or a colour ("#RRGGBB"); throws Error(usage) otherwise.
+KeyParams parse_key(std::string_view text);
+// "auto" or "#RRGGBB".
+std::string key_colour_text(const KeyParams& params);
+// JSON: "auto" or "#RRGGBB", or {"colour": "auto"|"#RRGGBB", "clip_black", "clip_white", "temporal"}.
+void to_json(nlohmann::json& j, const KeyParams& p);
+void from_json(const nlohmann::json& j, KeyParams& p);
+
+class Keyer {
+public:
+    // Frames given to key() are yuv420p, limited range, `width` x `height`, in `matrix`.
+    Keyer(KeyParams params, MatteParams refine, int width, int height, AVColorSpace matrix);
+
+    struct Keyed {
+        const AVFrame* picture;  // the avatar's colour with the backdrop removed
+        const cv::Mat* alpha;    // its matte, after choke and feather
+    };
+    // Valid until the next call. The first call finds the backdrop (auto) and throws
+    // Error(input) when the border is not one colour.
+    Keyed key(const AVFrame* frame);
+
+    // The backdrop colour used (for `auto`, the one found; typical colour of a varying backdrop).
+    Rgb8 backdrop_colour() const;
+    // The matte as pulled, before choke and feather.
+    const cv::Mat& pulled_matte() const { return alpha_; }
+
+private:
+    void find_backdrop(const AVFrame* frame);
+    void use_plate(BackdropPlate plate);
+    void chroma_matte(const AVFrame* frame);
+    void refine_edges(const AVFrame* frame);
+
+    KeyParams params_;
+    MatteParams refine_;
+    int width_, height_, chroma_width_, chroma_height_;
+    AVColorSpace matrix_;
+    BackdropPlate plate_;
+    cv::Mat coefficient_u_, coefficient_v_;  // share of the backdrop per unit of chroma (one row when uniform)
+    cv::Mat backdrop_length_;                // |backdrop chroma|
+    float clip_offset_ = 0, clip_gain_ = 1;
+    float similarity_[256] = {};              // luma-difference weights of the guided upsampling
+    cv::Mat chroma_alpha_, chroma_min_, chroma_max_, square_kernel_;
+    cv::Mat alpha_, previous_alpha_, refined_, scratch_, choke_kernel_;
+    bool has_previous_ = false;
+    media::FramePtr picture_;
+};
+
+}  // namespace avpost::filters

@@ -1,0 +1,337 @@
+#include "avpost/filters/keyer.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <numbers>
+#include <vector>
+
+#include <opencv2/imgproc.hpp>
+
+#include "avpost/core/error.hpp"
+#include "avpost/filters/hot_loop.hpp"
+
+namespace avpost::filters {
+
+KeyParams parse_key(std::string_view text) {
+    KeyParams p;
+    if (text == "auto") return p;
+    if (!looks_like_hex_colour(text))
+        throw_usage("bad key '" + std::string(text) + "': 'auto' or the backdrop colour as #RRGGBB");
+    p.colour = parse_hex_colour(text);
+    return p;
+}
+
+std::string key_colour_text(const KeyParams& params) {
+    if (!params.colour) return "auto";
+    char text[8];
+    std::snprintf(text, sizeof text, "#%02X%02X%02X", params.colour->r, params.colour->g, params.colour->b);
+    return text;
+}
+
+void to_json(nlohmann::json& j, const KeyParams& p) {
+    j = {{"colour", key_colour_text(p)}, {"clip_black", p.clip_black}, {"clip_white", p.clip_white},
+         {"temporal", p.temporal}};
+}
+
+void from_json(const nlohmann::json& j, KeyParams& p) {
+    if (j.is_string()) {
+        p = parse_key(j.get<std::string>());
+        return;
+    }
+    if (!j.is_object()) throw_usage("key: 'auto', a colour \"#RRGGBB\" or an object");
+    KeyParams parsed = parse_key(j.value("colour", std::string("auto")));
+    parsed.clip_black = j.value("clip_black", parsed.clip_black);
+    parsed.clip_white = j.value("clip_white", parsed.clip_white);
+    parsed.temporal = j.value("temporal", parsed.temporal);
+    p = parsed;
+}
+
+namespace {
+
+constexpr float chroma_zero = 128.0f;
+
+struct Chroma {
+    float u, v;  // centred on 0
+    float length() const { return std::hypot(u, v); }
+};
+
+// Whether a sample's chroma looks like the backdrop's: about the same hue and strength.
+bool like_backdrop(Chroma sample, Chroma backdrop, float backdrop_length, float max_angle, float min_share,
+                   float max_share) {
+    const float length = sample.length();
+    if (length < min_share * backdrop_length || length > max_share * backdrop_length) return false;
+    const float cosine = (sample.u * backdrop.u + sample.v * backdrop.v) / (length * backdrop_length);
+    return cosine >= std::cos(max_angle * std::numbers::pi_v<float> / 180.0f);
+}
+
+float luma_mean(const AVFrame* f, int cx, int cy) {
+    const int x0 = 2 * cx, y0 = 2 * cy, x1 = std::min(x0 + 1, f->width - 1), y1 = std::min(y0 + 1, f->height - 1);
+    const std::uint8_t* r0 = f->data[0] + std::ptrdiff_t(y0) * f->linesize[0];
+    const std::uint8_t* r1 = f->data[0] + std::ptrdiff_t(y1) * f->linesize[0];
+    return 0.25f * float(r0[x0] + r0[x1] + r1[x0] + r1[x1]);
+}
+
+// Opacity of a sample with centred chroma (u, v) against a backdrop whose chroma is k: the share
+// of k it carries (its projection on k over |k|), counted fully within 15 degrees of k's hue and
+// not at all beyond 40 degrees, so a teal or yellow-green costume is not taken for a green
+// backdrop (a mix of the backdrop with skin or hair stays within about 25 degrees); then the clip
+// points.
+inline float opacity_of(float u, float v, float share_u, float share_v, float backdrop_length, float offset,
+                        float gain) {
+    const float share = u * share_u + v * share_v;
+    const float length = std::max(std::sqrt(u * u + v * v), 1.0f);
+    const float cosine = share * backdrop_length / length;
+    constexpr float cos15 = 0.96592583f, cos40 = 0.76604444f;
+    const float hue_weight = std::clamp((cosine - cos40) * (1.0f / (cos15 - cos40)), 0.0f, 1.0f);
+    return std::clamp((1.0f - share * hue_weight - offset) * gain, 0.0f, 1.0f);
+}
+
+AVPOST_HOT_LOOP void chroma_matte_row(const std::uint8_t* __restrict u, const std::uint8_t* __restrict v,
+                                      const float* __restrict share_u, const float* __restrict share_v,
+                                      const float* __restrict backdrop_length, float offset, float gain,
+                                      std::uint8_t* __restrict out, int n) {
+    for (int i = 0; i < n; ++i) {
+        const float opacity = opacity_of(float(u[i]) - chroma_zero, float(v[i]) - chroma_zero, share_u[i], share_v[i],
+                                         backdrop_length[i], offset, gain);
+        out[i] = std::uint8_t(opacity * 255.0f + 0.5f);
+    }
+}
+
+}  // namespace
+
+Keyer::Keyer(KeyParams params, MatteParams refine, int width, int height, AVColorSpace matrix)
+    : params_(params), refine_(refine), width_(width), height_(height), chroma_width_((width + 1) / 2),
+      chroma_height_((height + 1) / 2), matrix_(matrix) {
+    if (width <= 0 || height <= 0) throw_usage("key: empty picture");
+    if (!(params_.clip_black >= 0 && params_.clip_black < params_.clip_white && params_.clip_white <= 1))
+        throw_usage("key: clip points need 0 <= clip_black < clip_white <= 1");
+    if (!(params_.temporal >= 0 && params_.temporal < 1)) throw_usage("key: temporal must be in [0, 1)");
+    clip_offset_ = float(params_.clip_black);
+    clip_gain_ = float(1.0 / (params_.clip_white - params_.clip_black));
+    // Guided upsampling: a chroma sample whose luma differs from the pixel's by sigma counts 0.6x.
+    constexpr float sigma = 10.0f;
+    for (int d = 0; d < 256; ++d) similarity_[d] = std::exp(-float(d * d) / (2 * sigma * sigma));
+    square_kernel_ = cv::getStructuringElement(cv::MORPH_RECT, cv::Size(3, 3));
+    choke_kernel_ = choke_kernel_for(refine_);
+    alpha_.create(height, width, CV_8U);
+    previous_alpha_.create(height, width, CV_8U);
+    chroma_alpha_.create(chroma_height_, chroma_width_, CV_8U);
+    if (params_.colour)
+        use_plate(BackdropPlate::uniform(rgb_to_yuv(*params_.colour, matrix_, AVCOL_RANGE_MPEG), chroma_width_,
+                                         chroma_height_));
+}
+
+Rgb8 Keyer::backdrop_colour() const {
+    if (params_.colour) return *params_.colour;
+    return yuv_to_rgb(plate_.typical(), matrix_, AVCOL_RANGE_MPEG);
+}
+
+void Keyer::use_plate(BackdropPlate plate) {
+    plate_ = std::move(plate);
+    const int rows = plate_.is_uniform() ? 1 : chroma_height_;
+    coefficient_u_.create(rows, chroma_width_, CV_32F);
+    coefficient_v_.create(rows, chroma_width_, CV_32F);
+    backdrop_length_.create(rows, chroma_width_, CV_32F);
+    for (int cy = 0; cy < rows; ++cy) {
+        const float* u = plate_.u_row(cy);
+        const float* v = plate_.v_row(cy);
+        float* cu = coefficient_u_.ptr<float>(cy);
+        float* cv_row = coefficient_v_.ptr<float>(cy);
+        for (int cx = 0; cx < chroma_width_; ++cx) {
+            const float ku = u[cx] - chroma_zero, kv = v[cx] - chroma_zero;
+            const float length2 = ku * ku + kv * kv;
+            if (length2 < 16.0f * 16.0f)
+                throw_usage("key: the backdrop " + key_colour_text(KeyParams{backdrop_colour()}) +
+                            " is too grey to key (a saturated colour such as green or blue is needed)");
+            cu[cx] = ku / length2;
+            cv_row[cx] = kv / length2;
+            backdrop_length_.ptr<float>(cy)[cx] = std::sqrt(length2);
+        }
+    }
+}
+
+void Keyer::find_backdrop(const AVFrame* frame) {
+    const int cw = chroma_width_, ch = chroma_height_;
+    const int band = std::max(2, std::min(cw, ch) / 40);
+    std::vector<float> us, vs;
+    for (int cy = 0; cy < ch; ++cy) {
+        const bool edge_row = cy < band || cy >= ch - band;
+        const std::uint8_t* u = frame->data[1] + std::ptrdiff_t(cy) * frame->linesize[1];
+        const std::uint8_t* v = frame->data[2] + std::ptrdiff_t(cy) * frame->linesize[2];
+        for (int cx = 0; cx < cw; ++cx) {
+            if (!edge_row && cx >= band && cx < cw - band) {
+                cx = cw - band - 1;
+                continue;
+            }
+            us.push_back(float(u[cx]) - chroma_zero);
+            vs.push_back(float(v[cx]) - chroma_zero);
+        }
+    }
+    auto median = [](std::vector<float> values) {
+        std::nth_element(values.begin(), values.begin() + values.size() / 2, values.end());
+        return values[values.size() / 2];
+    };
+    const Chroma backdrop{median(us), median(vs)};
+    const float length = backdrop.length();
+    if (length < 16.0f)
+        throw_input("key auto", "the render's border is grey, not a colour backdrop: give the key colour with --key #RRGGBB");
+    std::size_t matching = 0;
+    for (std::size_t i = 0; i < us.size(); ++i)
+        if (like_backdrop({us[i], vs[i]}, backdrop, length, 25.0f, 0.5f, 1.6f)) ++matching;
+    const double share = double(matching) / double(us.size());
+    if (share < 0.6)
+        throw_input("key auto", "the render's border is not one backdrop colour (" + std::to_string(int(share * 100)) +
+                                    "% of it matches the most common colour): give the key colour with --key #RRGGBB");
+
+    // Clean plate: the mean backdrop colour on a coarse grid, from samples that look like clean
+    // backdrop; cells covered by the avatar take their neighbours' colour.
+    constexpr int cell = 8;
+    const int gw = (cw + cell - 1) / cell, gh = (ch + cell - 1) / cell;
+    cv::Mat sum_y(gh, gw, CV_32F, cv::Scalar(0)), sum_u(gh, gw, CV_32F, cv::Scalar(0)),
+        sum_v(gh, gw, CV_32F, cv::Scalar(0)), count(gh, gw, CV_32F, cv::Scalar(0));
+    for (int cy = 0; cy < ch; ++cy) {
+        const std::uint8_t* u = frame->data[1] + std::ptrdiff_t(cy) * frame->linesize[1];
+        const std::uint8_t* v = frame->data[2] + std::ptrdiff_t(cy) * frame->linesize[2];
+        for (int cx = 0; cx < cw; ++cx) {
+            const Chroma c{float(u[cx]) - chroma_zero, float(v[cx]) - chroma_zero};
+            if (!like_backdrop(c, backdrop, length, 15.0f, 0.7f, 1.5f)) continue;
+            const int gx = cx / cell, gy = cy / cell;
+            sum_y.at<float>(gy, gx) += luma_mean(frame, cx, cy);
+            sum_u.at<float>(gy, gx) += float(u[cx]);
+            sum_v.at<float>(gy, gx) += float(v[cx]);
+            count.at<float>(gy, gx) += 1.0f;
+        }
+    }
+    cv::Mat known(gh, gw, CV_8U);
+    for (int gy = 0; gy < gh; ++gy)
+        for (int gx = 0; gx < gw; ++gx) {
+            const float n = count.at<float>(gy, gx);
+            known.at<std::uint8_t>(gy, gx) = n >= cell * cell / 4;
+            if (n > 0) {
+                sum_y.at<float>(gy, gx) /= n;
+                sum_u.at<float>(gy, gx) /= n;
+                sum_v.at<float>(gy, gx) /= n;
+            }
+        }
+    // Fill unknown cells ring by ring from known neighbours.
+    for (bool changed = true; changed;) {
+        changed = false;
+        cv::Mat next = known.clone();
+        for (int gy = 0; gy < gh; ++gy)
+            for (int gx = 0; gx < gw; ++gx) {
+                if (known.at<std::uint8_t>(gy, gx)) continue;
+                float y = 0, u = 0, v = 0, n = 0;
+                for (int dy = -1; dy <= 1; ++dy)
+                    for (int dx = -1; dx <= 1; ++dx) {
+                        const int ny = gy + dy, nx = gx + dx;
+                        if (ny < 0 || nx < 0 || ny >= gh || nx >= gw || !known.at<std::uint8_t>(ny, nx)) continue;
+                        y += sum_y.at<float>(ny, nx);
+                        u += sum_u.at<float>(ny, nx);
+                        v += sum_v.at<float>(ny, nx);
+                        n += 1;
+                    }
+                if (n == 0) continue;
+                sum_y.at<float>(gy, gx) = y / n;
+                sum_u.at<float>(gy, gx) = u / n;
+                sum_v.at<float>(gy, gx) = v / n;
+                next.at<std::uint8_t>(gy, gx) = 1;
+                changed = true;
+            }
+        known = next;
+    }
+    cv::Mat y_map, u_map, v_map;
+    cv::resize(sum_y, y_map, cv::Size(cw, ch), 0, 0, cv::INTER_LINEAR);
+    cv::resize(sum_u, u_map, cv::Size(cw, ch), 0, 0, cv::INTER_LINEAR);
+    cv::resize(sum_v, v_map, cv::Size(cw, ch), 0, 0, cv::INTER_LINEAR);
+    use_plate(BackdropPlate::varying(y_map, u_map, v_map));
+}
+
+void Keyer::chroma_matte(const AVFrame* frame) {
+    for (int cy = 0; cy < chroma_height_; ++cy) {
+        const int row = plate_.is_uniform() ? 0 : cy;
+        chroma_matte_row(frame->data[1] + std::ptrdiff_t(cy) * frame->linesize[1],
+                         frame->data[2] + std::ptrdiff_t(cy) * frame->linesize[2], coefficient_u_.ptr<float>(row),
+                         coefficient_v_.ptr<float>(row), backdrop_length_.ptr<float>(row), clip_offset_, clip_gain_,
+                         chroma_alpha_.ptr<std::uint8_t>(cy), chroma_width_);
+    }
+}
+
+void Keyer::refine_edges(const AVFrame* frame) {
+    // Where the 3x3 chroma neighbourhood is one value the matte is that value at full resolution.
+    cv::erode(chroma_alpha_, chroma_min_, square_kernel_, cv::Point(-1, -1), 1, cv::BORDER_REPLICATE);
+    cv::dilate(chroma_alpha_, chroma_max_, square_kernel_, cv::Point(-1, -1), 1, cv::BORDER_REPLICATE);
+    cv::resize(chroma_alpha_, alpha_, alpha_.size(), 0, 0, cv::INTER_NEAREST);
+
+    const int cw = chroma_width_, ch = chroma_height_;
+    const float temporal = has_previous_ ? float(params_.temporal) : 0.0f;
+    for (int cy = 0; cy < ch; ++cy) {
+        const std::uint8_t* low = chroma_min_.ptr<std::uint8_t>(cy);
+        const std::uint8_t* high = chroma_max_.ptr<std::uint8_t>(cy);
+        for (int cx = 0; cx < cw; ++cx) {
+            if (low[cx] == high[cx]) continue;
+            for (int y = 2 * cy; y < std::min(2 * cy + 2, height_); ++y) {
+                const std::uint8_t* luma = frame->data[0] + std::ptrdiff_t(y) * frame->linesize[0];
+                // Chroma sample rows sit between luma rows 2k and 2k+1 (4:2:0, MPEG-2/H.264 siting).
+                const float gy = std::clamp((float(y) - 0.5f) * 0.5f, 0.0f, float(ch - 1));
+                const int sy0 = int(gy), sy1 = std::min(sy0 + 1, ch - 1);
+                const float wy = gy - float(sy0);
+                for (int x = 2 * cx; x < std::min(2 * cx + 2, width_); ++x) {
+                    // Columns are co-sited with even luma columns.
+                    const float gx = std::min(float(x) * 0.5f, float(cw - 1));
+                    const int sx0 = int(gx), sx1 = std::min(sx0 + 1, cw - 1);
+                    const float wx = gx - float(sx0);
+                    const int samples[4][2] = {{sx0, sy0}, {sx1, sy0}, {sx0, sy1}, {sx1, sy1}};
+                    const float bilinear[4] = {(1 - wx) * (1 - wy), wx * (1 - wy), (1 - wx) * wy, wx * wy};
+                    float weight_sum = 0, u = 0, v = 0, plain_u = 0, plain_v = 0;
+                    for (int i = 0; i < 4; ++i) {
+                        if (bilinear[i] <= 0.0f) continue;
+                        const int sx = samples[i][0], sy = samples[i][1];
+                        const float su = frame->data[1][std::ptrdiff_t(sy) * frame->linesize[1] + sx];
+                        const float sv = frame->data[2][std::ptrdiff_t(sy) * frame->linesize[2] + sx];
+                        const int difference = int(std::lround(std::abs(float(luma[x]) - luma_mean(frame, sx, sy))));
+                        const float w = bilinear[i] * similarity_[std::min(difference, 255)];
+                        weight_sum += w;
+                        u += w * su;
+                        v += w * sv;
+                        plain_u += bilinear[i] * su;
+                        plain_v += bilinear[i] * sv;
+                    }
+                    if (weight_sum > 1e-3f) {
+                        u /= weight_sum;
+                        v /= weight_sum;
+                    } else {
+                        u = plain_u;
+                        v = plain_v;
+                    }
+                    const int row = plate_.is_uniform() ? 0 : cy;
+                    float opacity = 255.0f * opacity_of(u - chroma_zero, v - chroma_zero,
+                                                        coefficient_u_.ptr<float>(row)[cx],
+                                                        coefficient_v_.ptr<float>(row)[cx],
+                                                        backdrop_length_.ptr<float>(row)[cx], clip_offset_, clip_gain_);
+                    const float before = previous_alpha_.at<std::uint8_t>(y, x);
+                    if (temporal > 0 && std::abs(opacity - before) < 32.0f) opacity += temporal * (before - opacity);
+                    alpha_.at<std::uint8_t>(y, x) = std::uint8_t(opacity + 0.5f);
+                }
+            }
+        }
+    }
+}
+
+Keyer::Keyed Keyer::key(const AVFrame* frame) {
+    if (frame->format != AV_PIX_FMT_YUV420P || frame->width != width_ || frame->height != height_)
+        throw_input("key", "expects yuv420p frames of the keyed size");
+    if (plate_.empty()) find_backdrop(frame);
+    // The last frame's matte becomes the previous one; every pixel of alpha_ is written below.
+    cv::swap(alpha_, previous_alpha_);
+    chroma_matte(frame);
+    refine_edges(frame);
+    has_previous_ = true;
+    remove_backdrop(frame, alpha_, plate_, picture_);
+    if (refine_.choke == 0 && refine_.feather <= 0) return {picture_.get(), &alpha_};
+    alpha_.copyTo(refined_);
+    refine_matte(refine_, choke_kernel_, refined_, scratch_);
+    return {picture_.get(), &refined_};
+}
+
+}  // namespace avpost::filters
