@@ -265,53 +265,72 @@ void Keyer::refine_edges(const AVFrame* frame) {
 
     const int cw = chroma_width_, ch = chroma_height_;
     const float temporal = has_previous_ ? float(params_.temporal) : 0.0f;
+    // The chroma samples around one cell: columns cx, cx+1 and rows cy-1, cy, cy+1 (clamped).
+    // 4:2:0 with MPEG-2/H.264 siting: sample (sx, sy) sits on luma column 2sx, between luma rows
+    // 2sy and 2sy+1. So even luma columns take column cx only, odd ones cx and cx+1 half each;
+    // even luma rows take rows cy-1 and cy (1/4, 3/4), odd ones cy and cy+1 (3/4, 1/4).
+    struct Sample {
+        float u, v, luma;
+    };
     for (int cy = 0; cy < ch; ++cy) {
         const std::uint8_t* low = chroma_min_.ptr<std::uint8_t>(cy);
         const std::uint8_t* high = chroma_max_.ptr<std::uint8_t>(cy);
+        const int rows[3] = {std::max(cy - 1, 0), cy, std::min(cy + 1, ch - 1)};
+        const int plate_row = plate_.is_uniform() ? 0 : cy;
+        const float* share_u = coefficient_u_.ptr<float>(plate_row);
+        const float* share_v = coefficient_v_.ptr<float>(plate_row);
+        const float* backdrop_length = backdrop_length_.ptr<float>(plate_row);
         for (int cx = 0; cx < cw; ++cx) {
             if (low[cx] == high[cx]) continue;
-            for (int y = 2 * cy; y < std::min(2 * cy + 2, height_); ++y) {
+            const int columns[2] = {cx, std::min(cx + 1, cw - 1)};
+            Sample around[3][2];
+            for (int r = 0; r < 3; ++r)
+                for (int c = 0; c < 2; ++c) {
+                    const int sx = columns[c], sy = rows[r];
+                    around[r][c] = {float(frame->data[1][std::ptrdiff_t(sy) * frame->linesize[1] + sx]),
+                                    float(frame->data[2][std::ptrdiff_t(sy) * frame->linesize[2] + sx]),
+                                    luma_mean(frame, sx, sy)};
+                }
+            for (int dy = 0; dy < 2 && 2 * cy + dy < height_; ++dy) {
+                const int y = 2 * cy + dy;
                 const std::uint8_t* luma = frame->data[0] + std::ptrdiff_t(y) * frame->linesize[0];
-                // Chroma sample rows sit between luma rows 2k and 2k+1 (4:2:0, MPEG-2/H.264 siting).
-                const float gy = std::clamp((float(y) - 0.5f) * 0.5f, 0.0f, float(ch - 1));
-                const int sy0 = int(gy), sy1 = std::min(sy0 + 1, ch - 1);
-                const float wy = gy - float(sy0);
-                for (int x = 2 * cx; x < std::min(2 * cx + 2, width_); ++x) {
-                    // Columns are co-sited with even luma columns.
-                    const float gx = std::min(float(x) * 0.5f, float(cw - 1));
-                    const int sx0 = int(gx), sx1 = std::min(sx0 + 1, cw - 1);
-                    const float wx = gx - float(sx0);
-                    const int samples[4][2] = {{sx0, sy0}, {sx1, sy0}, {sx0, sy1}, {sx1, sy1}};
-                    const float bilinear[4] = {(1 - wx) * (1 - wy), wx * (1 - wy), (1 - wx) * wy, wx * wy};
-                    float weight_sum = 0, u = 0, v = 0, plain_u = 0, plain_v = 0;
-                    for (int i = 0; i < 4; ++i) {
-                        if (bilinear[i] <= 0.0f) continue;
-                        const int sx = samples[i][0], sy = samples[i][1];
-                        const float su = frame->data[1][std::ptrdiff_t(sy) * frame->linesize[1] + sx];
-                        const float sv = frame->data[2][std::ptrdiff_t(sy) * frame->linesize[2] + sx];
-                        const int difference = int(std::lround(std::abs(float(luma[x]) - luma_mean(frame, sx, sy))));
-                        const float w = bilinear[i] * similarity_[std::min(difference, 255)];
-                        weight_sum += w;
-                        u += w * su;
-                        v += w * sv;
-                        plain_u += bilinear[i] * su;
-                        plain_v += bilinear[i] * sv;
-                    }
+                const std::uint8_t* before_row = previous_alpha_.ptr<std::uint8_t>(y);
+                std::uint8_t* alpha_row = alpha_.ptr<std::uint8_t>(y);
+                // Rows of `around` and their weights for this luma row.
+                const int r0 = dy == 0 ? 0 : 1;
+                const float wr[2] = {dy == 0 ? 0.25f : 0.75f, dy == 0 ? 0.75f : 0.25f};
+                for (int dx = 0; dx < 2 && 2 * cx + dx < width_; ++dx) {
+                    const int x = 2 * cx + dx;
+                    const float wc[2] = {dx == 0 ? 1.0f : 0.5f, dx == 0 ? 0.0f : 0.5f};
+                    const float pixel = float(luma[x]);
+                    float weight_sum = 0, u = 0, v = 0;
+                    for (int r = 0; r < 2; ++r)
+                        for (int c = 0; c < 2; ++c) {
+                            const float bilinear = wr[r] * wc[c];
+                            if (bilinear == 0.0f) continue;
+                            const Sample& s = around[r0 + r][c];
+                            const int difference = std::min(int(std::abs(pixel - s.luma) + 0.5f), 255);
+                            const float w = bilinear * similarity_[difference];
+                            weight_sum += w;
+                            u += w * s.u;
+                            v += w * s.v;
+                        }
                     if (weight_sum > 1e-3f) {
                         u /= weight_sum;
                         v /= weight_sum;
-                    } else {
-                        u = plain_u;
-                        v = plain_v;
+                    } else {  // no sample resembles this pixel: plain bilinear
+                        u = v = 0;
+                        for (int r = 0; r < 2; ++r)
+                            for (int c = 0; c < 2; ++c) {
+                                u += wr[r] * wc[c] * around[r0 + r][c].u;
+                                v += wr[r] * wc[c] * around[r0 + r][c].v;
+                            }
                     }
-                    const int row = plate_.is_uniform() ? 0 : cy;
-                    float opacity = 255.0f * opacity_of(u - chroma_zero, v - chroma_zero,
-                                                        coefficient_u_.ptr<float>(row)[cx],
-                                                        coefficient_v_.ptr<float>(row)[cx],
-                                                        backdrop_length_.ptr<float>(row)[cx], clip_offset_, clip_gain_);
-                    const float before = previous_alpha_.at<std::uint8_t>(y, x);
+                    float opacity = 255.0f * opacity_of(u - chroma_zero, v - chroma_zero, share_u[cx], share_v[cx],
+                                                        backdrop_length[cx], clip_offset_, clip_gain_);
+                    const float before = before_row[x];
                     if (temporal > 0 && std::abs(opacity - before) < 32.0f) opacity += temporal * (before - opacity);
-                    alpha_.at<std::uint8_t>(y, x) = std::uint8_t(opacity + 0.5f);
+                    alpha_row[x] = std::uint8_t(opacity + 0.5f);
                 }
             }
         }
