@@ -77,10 +77,10 @@ private:
     AVColorSpace matrix_;
     BackdropPlate plate_;
     cv::Mat coefficient_u_, coefficient_v_;  // share of the backdrop per unit of chroma (one row when uniform)
-    cv::Mat backdrop_length_;                // |backdrop chroma|
+    cv::Mat backdrop_length2_;               // |backdrop chroma|^2
     float clip_offset_ = 0, clip_gain_ = 1;
     float similarity_[256] = {};              // luma-difference weights of the guided upsampling
-    cv::Mat chroma_alpha_, chroma_min_, chroma_max_, square_kernel_;
+    cv::Mat chroma_alpha_, chroma_min_, chroma_max_, square_kernel_, luma_means_;
     cv::Mat alpha_, previous_alpha_, refined_, scratch_, choke_kernel_;
     bool has_previous_ = false;
     media::FramePtr picture_;
