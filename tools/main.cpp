@@ -32,7 +32,11 @@ int main(int argc, char** argv) {
     std::map<CLI::App*, CommandRun> runners;
     for (const CommandSpec& spec : all_commands()) {
         CLI::App* sub = app.add_subcommand(spec.name, spec.summary);
-        sub->footer(exit_code_help());
+        // Each subcommand's help names the global flags it also takes; the exit codes stay in
+        // `avpost --help`, once.
+        sub->footer("Global options (before or after the subcommand): -q,--quiet  no progress and no warnings;\n"
+                    "  --json  one JSON object on stdout;  -v,--verbose  debug diagnostics.\n"
+                    "Exit codes: see `avpost --help`.");
         runners[sub] = spec.setup(*sub, global);
     }
 

@@ -34,7 +34,8 @@ void print_summary(const JobReport& r) {
     for (const StageReport& s : r.stages) total += s.seconds;
     std::string who = r.name.empty() ? r.file.string() : r.name + " (" + r.file.string() + ")";
     if (r.ok) std::printf("%s: done in %.1f s\n", who.c_str(), total);
-    else std::printf("%s: FAILED (exit %d): %s\n", who.c_str(), r.exit_code, r.error.c_str());
+    // The error itself went to stderr just before (once, not twice).
+    else std::printf("%s: FAILED (exit %d, the error is above)\n", who.c_str(), r.exit_code);
     for (const StageReport& s : r.stages) {
         std::string status = s.status == "skipped" ? "skipped (done before)" : s.status;
         std::string time = s.status == "ran" || s.status == "failed" ? ([&] {

@@ -219,3 +219,16 @@ TEST(CliMask, AMaskOfAnotherLengthFailsUnlessAllowedAndAnotherShapeWarns) {
     EXPECT_TRUE(contains(r.err, "mask is 360x360, the avatar 640x360: another aspect ratio")) << r.err;
     EXPECT_EQ(nlohmann::json::parse(r.out)["warnings"].size(), 1u) << r.out;
 }
+
+// Item 8: a subcommand's help shows the global flags it takes; the exit codes live in `avpost --help`.
+TEST(CliHelp, SubcommandHelpNamesTheGlobalFlagsAndLeavesExitCodesToTheTop) {
+    for (const std::string& command : {"compose", "transcode", "archive ls"}) {
+        CommandResult r = run_avpost(command + " --help");
+        EXPECT_EQ(r.exit_code, 0) << command;
+        EXPECT_TRUE(contains(r.out, "--json")) << command << ":\n" << r.out;
+        EXPECT_TRUE(contains(r.out, "--quiet")) << command << ":\n" << r.out;
+        EXPECT_FALSE(contains(r.out, "archive verify found files")) << command << " repeats the exit codes";
+    }
+    CommandResult top = run_avpost("--help");
+    EXPECT_TRUE(contains(top.out, "20  archive verify found files")) << top.out;
+}

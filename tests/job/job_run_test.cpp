@@ -187,6 +187,9 @@ TEST_F(RunJob, ABrokenJobFileFailsWithExitTwoAndOneLineNamingTheField) {
                  shell_quote(file.string()));
     EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
     EXPECT_EQ(r.err, "avpost: error: " + file.string() + ": source.a2v.pose_id: required string is missing\n");
+    // Once: the summary on stdout points at it instead of repeating it.
+    EXPECT_EQ(r.out.find("required string is missing"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("FAILED (exit 2, the error is above)"), std::string::npos) << r.out;
     EXPECT_FALSE(fs::exists(dir / "out" / "broken")) << "a broken job wrote something";
     EXPECT_EQ(generate_requests(), 0);
 }
