@@ -29,13 +29,13 @@ bench_size() {  # WIDTH HEIGHT SECONDS
     -map "[tv]" -map 0:a -c:v libvpx-vp9 -crf 30 -b:v 0 -deadline good -cpu-used 4 -row-mt 1 -c:a libopus "$out/ffmpeg/alpha.webm")
   local t_ff t_av
   t_ff=$(best_of "${ffcmd[@]}")
-  t_av=$(best_of "$avpost" --quiet transcode "$a" --mask "$m" -o "$out/avpost" --preset web,hevc,webm-alpha)
+  t_av=$(best_of "$avpost" --quiet transcode "$a" --mask "$m" -o "$out/avpost" --deliver web,hevc,webm-alpha)
   printf '%-10s %4d frames  ffmpeg %7.3f s (%5.1f fps)  avpost %7.3f s (%5.1f fps)  speed-up %.2fx\n' \
     "$tag" "$frames" "$t_ff" "$(echo "$frames / $t_ff" | bc -l)" "$t_av" "$(echo "$frames / $t_av" | bc -l)" \
     "$(echo "$t_ff / $t_av" | bc -l)"
   # Same output: each avpost file against ffmpeg's (luma PSNR; lossy encoders, so not infinite).
   local name
-  for pair in "web.mp4:$(basename "$a" .mp4).mp4" "hevc.mp4:$(basename "$a" .mp4)-hevc.mp4" "alpha.webm:$(basename "$a" .mp4).webm"; do
+  for pair in "web.mp4:$(basename "$a" .mp4)-web.mp4" "hevc.mp4:$(basename "$a" .mp4)-hevc.mp4" "alpha.webm:$(basename "$a" .mp4).webm"; do
     name=${pair%%:*}
     ffmpeg -hide_banner -nostdin -i "$out/avpost/${pair#*:}" -i "$out/ffmpeg/$name" -an -lavfi "[0:v][1:v]psnr" -f null - 2>&1 |
       sed -n "s/.*PSNR \\(.*\\)/           $name avpost vs ffmpeg (PSNR dB): \\1/p"

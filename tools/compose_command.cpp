@@ -1,10 +1,12 @@
 // `avpost compose`: maps options onto filters::ComposeParams and runs the compose pipeline.
+#include <filesystem>
 #include <iostream>
 #include <memory>
 
 #include "avpost/core/interrupt.hpp"
 #include "avpost/filters/compose.hpp"
 #include "command.hpp"
+#include "compose_files.hpp"
 #include "compose_options.hpp"
 #include "exit_codes.hpp"
 
@@ -17,24 +19,51 @@ CommandSpec compose_command() {
                     filters::ComposeParams params;
                     ComposeLayoutOptions layout;
                     int crf = -1;
+                    std::string deliver, old_preset;
                 };
                 auto o = std::make_shared<Options>();
                 sub.add_option("--video", o->params.video, "Avatar video")->required();
                 sub.add_option("--mask", o->params.mask, "Grayscale mask video (luma = alpha); not needed when the avatar has alpha");
-                sub.add_option("--background", o->params.background,
-                               "Image, video, colour #RRGGBB, or 'transparent' (the avatar alone with alpha: "
-                               "-o X.webm for VP9 with alpha, -o X.mov for ProRes 4444)");
+                CLI::Option* background = sub.add_option("--background", o->params.background,
+                               "Image, video, colour (#RRGGBB, 0xRRGGBB, RRGGBB or a CSS name like white; quote the '#'), "
+                               "or 'transparent' (the avatar alone with alpha: -o X.webm for VP9 with alpha, -o X.mov "
+                               "for ProRes 4444)");
                 sub.add_option("-o,--output", o->params.output, "Output file, or 'null' to encode nothing")->required();
                 o->layout.add_to(sub);
                 sub.add_option("--vcodec", o->params.vcodec, "Any libavcodec video encoder")->capture_default_str();
                 sub.add_option("--crf", o->crf, "Encoder quality (passed through)");
-                sub.add_option("--preset", o->params.preset, "Encoder preset (passed through)");
-                return [o, &global]() -> int {
+                sub.add_option("--encoder-preset", o->params.preset,
+                               "The encoder's speed preset (x264/x265: ultrafast ... medium ... placebo)");
+                sub.add_option("--deliver", o->deliver,
+                               "Also make these delivery presets beside -o, from the same frames: OUT-web.mp4, "
+                               "OUT-hevc.mp4, OUT.webm, ... (see transcode)");
+                // The former name of --encoder-preset; a delivery preset given here gets a hint.
+                sub.add_option("--preset", o->old_preset)->group("");
+                return [o, &global, background]() -> int {
                     using namespace filters;
                     ComposeParams& p = o->params;
+                    if (!o->old_preset.empty()) {
+                        check_encoder_preset(o->old_preset, p.vcodec, "--preset", "use --deliver " + o->old_preset,
+                                             "--encoder-preset");
+                        if (!p.preset.empty()) throw_usage("give --encoder-preset only (--preset is its former name)");
+                        p.preset = o->old_preset;
+                    }
+                    check_encoder_preset(p.preset, p.vcodec, "--encoder-preset", "use --deliver " + p.preset, "--encoder-preset");
+                    if (background->count() > 0) p.background = background_value(p.background);
                     o->layout.apply_to(p);
                     if (p.background.empty() && p.layers.empty()) throw_usage("give --background or --scene");
                     if (o->crf >= 0) p.crf = o->crf;
+                    if (!o->deliver.empty()) {
+                        if (p.output == "null") throw_usage("--deliver writes beside -o FILE, so it needs one (not -o null)");
+                        DeliveryOptions delivery;
+                        const std::filesystem::path out(p.output);
+                        delivery.directory = out.parent_path().empty() ? std::filesystem::path(".") : out.parent_path();
+                        delivery.name = out.stem().string();
+                        delivery.web_suffix = "-web";
+                        delivery.presets = parse_preset_list(o->deliver);
+                        p.delivery = delivery;
+                    }
+                    refuse_overwriting_compose_inputs(p);
                     p.progress = !global.quiet && !global.json;
                     install_interrupt_handlers();
                     ComposeReport report = run_compose(p);
@@ -44,6 +73,8 @@ CommandSpec compose_command() {
                         std::cout << "composited " << report.frames << " frames (no output written)\n";
                     } else {
                         std::cout << report.output << "\n";
+                        for (const auto& file : report.deliveries)
+                            std::cout << filters::to_string(file.preset) << ": " << file.path.string() << "\n";
                     }
                     return exit_ok;
                 };

@@ -1,9 +1,12 @@
 #include "compose_options.hpp"
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 
+#include "avpost/core/colour_names.hpp"
 #include "avpost/core/error.hpp"
+#include "avpost/core/suggest.hpp"
 
 namespace avpost::tool {
 
@@ -23,13 +26,57 @@ void ComposeLayoutOptions::add_to(CLI::App& sub) {
     sub.add_option("--choke", choke, "Erode the matte by PX pixels (negative dilates)");
     sub.add_option("--feather", feather, "Soften the matte edge by PX pixels");
     sub.add_option("--despill", despill,
-                   "The render's backdrop colour #RRGGBB: removed from the avatar's edge in proportion to the matte");
+                   "The render's backdrop colour (#RRGGBB, 0xRRGGBB, RRGGBB or a CSS name): removed from the "
+                   "avatar's edge in proportion to the matte");
     sub.add_option("--key", key,
                    "Instead of --mask: pull the matte from the render's colour backdrop, 'auto' (found on the "
-                   "frame's border) or #RRGGBB");
+                   "frame's border) or a colour");
     sub.add_option("--key-matte-out", key_matte_out,
                    "With --key: also write the pulled matte as a grey video FILE (.mkv: FFV1, else H.264)");
+    sub.add_flag("--allow-mask-mismatch", allow_mask_mismatch,
+                 "Use a mask whose duration differs from the avatar's by more than two frames (another render's)");
     sub.add_option("--bg-end", bg_end, "loop|hold|stop when a background video ends")->capture_default_str();
+}
+
+std::string background_value(const std::string& value, const std::string& option) {
+    const std::string quoting = "an unquoted '#' starts a shell comment, so write " + option + " '#ffffff'";
+    if (value.empty())
+        throw_usage(option + " is empty: give an image, a video, a colour or transparent (" + quoting + ")");
+    std::error_code ignored;
+    if (value == "transparent" || value.find("://") != std::string::npos || std::filesystem::exists(value, ignored))
+        return value;
+    if (auto colour = normalise_colour(value)) return *colour;
+    if (looks_like_colour_attempt(value)) {
+        auto name = closest_colour_name(value);
+        throw_usage(option + " '" + value + "' is neither a file nor a colour" + (name ? " (did you mean " + *name + "?)" : "") +
+                    ": a colour is #RRGGBB, 0xRRGGBB, RRGGBB or a CSS name like white; " + quoting);
+    }
+    return value;  // a missing file: opening it says so (exit 3)
+}
+
+void check_encoder_preset(const std::string& preset, const std::string& vcodec, const std::string& field,
+                          const std::string& deliver_hint, const std::string& encoder_field) {
+    if (preset.empty()) return;
+    const bool delivery_presets = [&] {
+        try {
+            filters::parse_preset_list(preset);
+            return true;
+        } catch (const Error&) {
+            return false;
+        }
+    }();
+    if (delivery_presets)
+        throw_usage(field + ": '" + preset + "' is a delivery preset: " + deliver_hint + " (the encoder's speed preset is " +
+                    encoder_field + ", e.g. medium)");
+    if (vcodec != "libx264" && vcodec != "libx265") return;
+    static const std::vector<std::string> names{"ultrafast", "superfast", "veryfast", "faster", "fast",
+                                                "medium",    "slow",      "slower",   "veryslow", "placebo"};
+    if (std::find(names.begin(), names.end(), preset) != names.end()) return;
+    std::string list;
+    for (const std::string& n : names) list += (list.empty() ? "" : ", ") + n;
+    auto near = closest_match(preset, names);
+    throw_usage(field + ": unknown " + vcodec + " preset '" + preset + "'" + (near ? " (did you mean " + *near + "?)" : "") +
+                "; one of " + list);
 }
 
 void ComposeLayoutOptions::apply_to(filters::ComposeParams& p) const {
@@ -61,10 +108,21 @@ void ComposeLayoutOptions::apply_to(filters::ComposeParams& p) const {
     p.matte.choke = choke;
     if (feather < 0) throw_usage("--feather must not be negative");
     p.matte.feather = feather;
-    if (!despill.empty()) p.despill = parse_hex_colour(despill);
-    if (!key.empty()) p.key = parse_key(key);
+    if (!despill.empty()) {
+        auto colour = normalise_colour(despill);
+        if (!colour) throw_usage("--despill: '" + despill + "' is not a colour (#RRGGBB, 0xRRGGBB, RRGGBB or a CSS name)");
+        p.despill = parse_hex_colour(*colour);
+    }
+    if (!key.empty() && key != "auto") {
+        auto colour = normalise_colour(key);
+        if (!colour) throw_usage("bad key '" + key + "': 'auto' or the backdrop colour (#RRGGBB, 0xRRGGBB, RRGGBB or a CSS name)");
+        p.key = parse_key(*colour);
+    } else if (!key.empty()) {
+        p.key = parse_key(key);
+    }
     p.key_matte_output = key_matte_out;
     p.background_end = parse_background_end(bg_end);
+    p.allow_mask_mismatch = allow_mask_mismatch;
 }
 
 }  // namespace avpost::tool

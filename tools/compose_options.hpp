@@ -15,10 +15,23 @@ struct ComposeLayoutOptions {
                                          bg_end = "loop", key, key_matte_out;
     int choke = 0;
     double feather = 0;
+    bool allow_mask_mismatch = false;
 
     void add_to(CLI::App& sub);
     // Throws Error(usage) on a bad value.
     void apply_to(filters::ComposeParams& params) const;
 };
+
+// A --background value as compose takes it: an existing file, a URL or "transparent" as given;
+// a colour (#RRGGBB, 0xRRGGBB, RRGGBB, a CSS name) as "#RRGGBB". Throws Error(usage) for an empty
+// value or one meant as a colour that is none, with the fix (quote the '#').
+std::string background_value(const std::string& value, const std::string& option = "--background");
+
+// x264 and x265 take only their named presets (ultrafast ... placebo); other encoders get the
+// value as it is. Throws Error(usage) naming `field` for an unknown name, with a hint when it is
+// a delivery preset ("'web' is a delivery preset: use --deliver web (the encoder's speed preset
+// is --encoder-preset ...)").
+void check_encoder_preset(const std::string& preset, const std::string& vcodec, const std::string& field,
+                          const std::string& deliver_hint, const std::string& encoder_field);
 
 }  // namespace avpost::tool

@@ -1,8 +1,14 @@
 #include "job_compose.hpp"
 
+#include <optional>
+
+#include "avpost/core/colour_names.hpp"
 #include "avpost/core/error.hpp"
 #include "avpost/filters/colour.hpp"
 #include "avpost/filters/layers.hpp"
+#include "avpost/media/media_writer.hpp"
+#include "compose_files.hpp"
+#include "compose_options.hpp"
 
 namespace avpost::tool {
 namespace fs = std::filesystem;
@@ -10,78 +16,204 @@ using nlohmann::json;
 
 namespace {
 
-// Runs `convert`, turning its Error into one that names the job file and `path`.
-template <class F>
-auto at_path(const job::JobSpec& job, const std::string& path, F&& convert) {
-    try {
-        return convert();
-    } catch (const Error& e) {
-        job::throw_job_error(job, path, e.what());
-    } catch (const json::exception& e) {
-        std::string what = e.what();
-        auto tag_end = what.find("] ");
-        job::throw_job_error(job, path, tag_end == std::string::npos ? what : what.substr(tag_end + 2));
-    }
-}
+// Turns the job's parts into compose parameters, either stopping at the first bad value (when
+// running) or noting every one and going on (when checking).
+class ParamsReader {
+public:
+    ParamsReader(const job::JobSpec& job, std::vector<std::string>* problems) : job_(job), problems_(problems) {}
 
-// Runs `convert`, whose errors name a field inside `part` ("layers[1].offset: ..."): the job
-// file and the part go in front ("job.json: composite.layers[1].offset: ...").
-template <class F>
-auto within(const job::JobSpec& job, const std::string& part, F&& convert) {
-    try {
-        return convert();
-    } catch (const Error& e) {
-        throw_usage(job.file.string() + ": " + part + "." + e.what());
+    // Runs `convert`, an error of which names the job file and `path`.
+    template <class F>
+    auto at_path(const std::string& path, F&& convert) -> std::optional<decltype(convert())> {
+        try {
+            return convert();
+        } catch (const Error& e) {
+            problem(job_.file.string() + ": " + path + ": " + e.what());
+        } catch (const json::exception& e) {
+            std::string what = e.what();
+            auto tag_end = what.find("] ");
+            problem(job_.file.string() + ": " + path + ": " + (tag_end == std::string::npos ? what : what.substr(tag_end + 2)));
+        }
+        return std::nullopt;
     }
-}
 
-// The deliver part as filters' DeliveryOptions (which checks the values), into the output directory.
-filters::DeliveryOptions delivery_options(const job::JobSpec& job) {
-    json d = job.deliver;
-    d["directory"] = job.output.string();
-    if (!d.contains("name")) d["name"] = job.name;
-    return within(job, "deliver", [&] { return d.get<filters::DeliveryOptions>(); });
-}
+    // Runs `convert`, whose errors name a field inside `part` ("layers[1].offset: ..."): the job
+    // file and the part go in front ("job.json: composite.layers[1].offset: ...").
+    template <class F>
+    auto within(const std::string& part, F&& convert) -> std::optional<decltype(convert())> {
+        try {
+            return convert();
+        } catch (const Error& e) {
+            problem(job_.file.string() + ": " + part + "." + e.what());
+        }
+        return std::nullopt;
+    }
+
+    void problem(std::string line) {
+        if (!problems_) throw_usage(std::move(line));
+        problems_->push_back(std::move(line));
+    }
+
+private:
+    const job::JobSpec& job_;
+    std::vector<std::string>* problems_;
+};
 
 std::string text(const json& c, const char* key) { return c.at(key).get<std::string>(); }
 
-}  // namespace
+// The deliver part as filters' DeliveryOptions (which checks the values), into the output directory.
+std::optional<filters::DeliveryOptions> delivery_options(const job::JobSpec& job, ParamsReader& reader) {
+    json d = job.deliver;
+    d["directory"] = job.output.string();
+    if (!d.contains("name")) d["name"] = job.name;
+    return reader.within("deliver", [&] { return d.get<filters::DeliveryOptions>(); });
+}
 
-filters::ComposeParams compose_params_for(const job::JobSpec& job, const fs::path& avatar, const fs::path& mask,
-                                          bool progress) {
+filters::ComposeParams read_params(const job::JobSpec& job, const fs::path& avatar, const fs::path& mask, bool progress,
+                                   std::vector<std::string>* problems) {
+    ParamsReader r(job, problems);
     const json& c = job.composite;
     filters::ComposeParams p;
     p.video = avatar.string();
     p.mask = mask.string();
     p.progress = progress;
     p.output = job.composite_file.empty() ? std::string() : (job.output / job.composite_file).string();
+    auto set = [](auto& field, auto&& value) {
+        if (value) field = std::move(*value);
+    };
     if (c.contains("background")) p.background = text(c, "background");
-    if (c.contains("layers")) p.layers = within(job, "composite", [&] { return filters::layers_from_json(c["layers"]); });
+    if (c.contains("layers")) set(p.layers, r.within("composite", [&] { return filters::layers_from_json(c["layers"]); }));
     if (c.contains("elements")) {
-        p.layers = within(job, "composite", [&] { return filters::layers_from_akool_elements(c["elements"]); });
+        set(p.layers, r.within("composite", [&] { return filters::layers_from_akool_elements(c["elements"]); }));
         p.canvas = filters::Size{3840, 2160};  // Akool's canvas, unless the job gives one
     }
     if (c.contains("canvas"))
-        p.canvas = at_path(job, "composite.canvas", [&] { return filters::parse_size(text(c, "canvas"), false); });
-    if (c.contains("size"))
-        p.size = at_path(job, "composite.size", [&] { return filters::parse_size(text(c, "size"), true); });
+        set(p.canvas, r.at_path("composite.canvas", [&] { return filters::parse_size(text(c, "canvas"), false); }));
+    if (c.contains("size")) set(p.size, r.at_path("composite.size", [&] { return filters::parse_size(text(c, "size"), true); }));
     if (c.contains("position"))
-        p.position = at_path(job, "composite.position", [&] { return filters::parse_point(text(c, "position")); });
-    if (c.contains("fit")) p.fit = at_path(job, "composite.fit", [&] { return filters::parse_fit(text(c, "fit")); });
+        set(p.position, r.at_path("composite.position", [&] { return filters::parse_point(text(c, "position")); }));
+    if (c.contains("fit")) set(p.fit, r.at_path("composite.fit", [&] { return filters::parse_fit(text(c, "fit")); }));
     if (c.contains("anchor"))
-        p.anchor = at_path(job, "composite.anchor", [&] { return filters::parse_anchor(text(c, "anchor")); });
+        set(p.anchor, r.at_path("composite.anchor", [&] { return filters::parse_anchor(text(c, "anchor")); }));
     if (c.contains("matte"))
-        p.matte = at_path(job, "composite.matte", [&] { return c["matte"].get<filters::MatteParams>(); });
+        set(p.matte, r.at_path("composite.matte", [&] { return c["matte"].get<filters::MatteParams>(); }));
     if (c.contains("despill"))
-        p.despill = at_path(job, "composite.despill", [&] { return filters::parse_hex_colour(text(c, "despill")); });
+        set(p.despill, r.at_path("composite.despill", [&] {
+            auto colour = normalise_colour(text(c, "despill"));
+            if (!colour) throw_usage("'" + text(c, "despill") + "' is not a colour (#RRGGBB, 0xRRGGBB, RRGGBB or a CSS name)");
+            return filters::parse_hex_colour(*colour);
+        }));
     if (c.contains("background_end"))
-        p.background_end = at_path(job, "composite.background_end",
-                                   [&] { return filters::parse_background_end(text(c, "background_end")); });
-    if (c.contains("vcodec")) p.vcodec = text(c, "vcodec");
-    if (c.contains("crf")) p.crf = c["crf"].get<int>();
-    if (c.contains("preset")) p.preset = text(c, "preset");
-    if (!job.deliver.is_null()) p.delivery = delivery_options(job);
+        set(p.background_end, r.at_path("composite.background_end",
+                                        [&] { return filters::parse_background_end(text(c, "background_end")); }));
+    if (c.contains("vcodec")) {
+        p.vcodec = text(c, "vcodec");
+        r.at_path("composite.vcodec", [&] {
+            if (!media::video_encoder_exists(p.vcodec))
+                throw_usage("unknown video encoder '" + p.vcodec + "' (see `ffmpeg -encoders`)");
+            return true;
+        });
+    }
+    if (c.contains("crf")) {
+        p.crf = c["crf"].get<int>();
+        r.at_path("composite.crf", [&] {
+            if (*p.crf < 0 || *p.crf > 63) throw_usage("must be from 0 to 63");
+            return true;
+        });
+    }
+    for (const char* key : {"encoder_preset", "preset"})
+        if (c.contains(key)) {
+            p.preset = text(c, key);
+            try {
+                check_encoder_preset(p.preset, p.vcodec, std::string("composite.") + key, "list it in deliver.presets",
+                                     "composite.encoder_preset");
+            } catch (const Error& e) {
+                r.problem(job.file.string() + ": " + e.what());
+            }
+        }
+    if (c.contains("allow_mask_mismatch")) p.allow_mask_mismatch = c["allow_mask_mismatch"].get<bool>();
+    if (c.contains("key")) {
+        set(p.key, r.at_path("composite.key", [&] {
+            json key = c["key"];
+            // The colour may be written as people write colours, like background and despill.
+            auto normalise = [](json& value) {
+                if (!value.is_string() || value.get<std::string>() == "auto") return;
+                auto colour = normalise_colour(value.get<std::string>());
+                if (!colour) throw_usage("'" + value.get<std::string>() + "' is not 'auto' or a colour");
+                value = *colour;
+            };
+            if (key.is_object() && key.contains("colour")) normalise(key["colour"]);
+            else normalise(key);
+            return key.get<filters::KeyParams>();
+        }));
+        p.mask.clear();  // the key replaces the matte
+    }
+    if (c.contains("key_matte_output")) p.key_matte_output = (job.output / text(c, "key_matte_output")).string();
+    if (!job.deliver.is_null()) set(p.delivery, delivery_options(job, r));
     return p;
+}
+
+bool is_local_file_reference(const std::string& text) {
+    return !text.empty() && text != "transparent" && text.find("://") == std::string::npos && !text.starts_with('#');
+}
+
+}  // namespace
+
+filters::ComposeParams compose_params_for(const job::JobSpec& job, const fs::path& avatar, const fs::path& mask,
+                                          bool progress) {
+    return read_params(job, avatar, mask, progress, nullptr);
+}
+
+fs::path fetched_avatar_path(const job::JobSpec& job) { return job.output / (job.name + "-avatar.mp4"); }
+fs::path fetched_mask_path(const job::JobSpec& job) { return job.output / (job.name + "-mask.mp4"); }
+
+std::vector<std::string> job_value_problems(const job::JobSpec& job) {
+    std::vector<std::string> problems;
+    const auto* local = std::get_if<job::LocalSource>(&job.source);
+    if (local)
+        for (const auto& [field, path] : {std::pair{"video", local->video}, {"mask", local->mask}}) {
+            std::error_code ignored;
+            if (!fs::is_regular_file(path, ignored))
+                problems.push_back(job.file.string() + ": source.local." + field + ": no such file '" + path.string() + "'");
+        }
+    if (job.composite.empty()) return problems;
+    const fs::path avatar = local ? local->video : fetched_avatar_path(job);
+    const fs::path mask = local ? local->mask : fetched_mask_path(job);
+    filters::ComposeParams params = read_params(job, avatar, mask, false, &problems);
+    ParamsReader r(job, &problems);
+
+    // Local files must be there before anything is paid for.
+    const json& c = job.composite;
+    if (c.contains("background") && is_local_file_reference(params.background) && !fs::exists(params.background))
+        r.problem(job.file.string() + ": composite.background: no such file '" + params.background + "'");
+    for (const char* list : {"layers", "elements"}) {
+        if (!c.contains(list)) continue;
+        for (std::size_t i = 0; i < c[list].size(); ++i) {
+            const json& layer = c[list][i];
+            const char* field = std::string_view(list) == "layers" ? "source" : "url";
+            if (!layer.contains(field) || !layer[field].is_string()) continue;
+            const std::string source = layer[field].get<std::string>();
+            if (is_local_file_reference(source) && !fs::exists(source))
+                r.problem(job.file.string() + ": composite." + list + "[" + std::to_string(i) + "]." + field +
+                          ": no such file '" + source + "'");
+        }
+    }
+
+    // No output may replace an input: the fetched files and everything compose makes, against
+    // the local source, the background and the layers.
+    std::vector<NamedFile> outputs = compose_outputs(params);
+    if (!local) {
+        outputs.push_back({"fetched avatar", avatar});
+        outputs.push_back({"fetched mask", mask});
+    }
+    std::vector<NamedFile> inputs = compose_inputs(params);
+    if (!local) inputs.erase(inputs.begin(), inputs.begin() + 2);  // the fetched files are outputs here
+    try {
+        refuse_overwriting_inputs(inputs, outputs);
+    } catch (const Error& e) {
+        r.problem(job.file.string() + ": output: " + e.what());
+    }
+    return problems;
 }
 
 std::vector<fs::path> compose_input_files(const job::JobSpec& job) {

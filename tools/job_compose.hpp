@@ -2,6 +2,8 @@
 // A job's composite and deliver parts as compose parameters: the one run_compose call that makes
 // the composite and every delivery. Value errors name the job file and the JSON path.
 #include <filesystem>
+#include <string>
+#include <vector>
 
 #include "avpost/filters/compose.hpp"
 #include "avpost/job/job_spec.hpp"
@@ -10,6 +12,16 @@ namespace avpost::tool {
 
 filters::ComposeParams compose_params_for(const job::JobSpec& job, const std::filesystem::path& avatar,
                                           const std::filesystem::path& mask, bool progress);
+
+// Every value error of the job's composite and deliver parts, and every output that would
+// replace an input, as "FILE: PATH: why" lines (empty: the job is good to run). Checked before
+// anything runs, so a bad anchor costs no vendor render. Files made by earlier stages (the
+// fetched avatar and mask) are not looked for.
+std::vector<std::string> job_value_problems(const job::JobSpec& job);
+
+// Where a job's fetch stage puts the vendor's video and matte.
+std::filesystem::path fetched_avatar_path(const job::JobSpec& job);
+std::filesystem::path fetched_mask_path(const job::JobSpec& job);
 
 // Local files the composite reads besides avatar and mask (background, layer sources): their
 // content is part of the compose stage's fingerprint.

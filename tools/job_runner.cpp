@@ -222,8 +222,8 @@ private:
             return "none";
         }
         const std::string print = fingerprint({{"vendor", report_.vendor}, {"id", vendor_job_id_}});
-        avatar_ = spec_.output / (spec_.name + "-avatar.mp4");
-        mask_ = spec_.output / (spec_.name + "-mask.mp4");
+        avatar_ = fetched_avatar_path(spec_);
+        mask_ = fetched_mask_path(spec_);
         if (auto done = done_before("fetch", print)) {
             source_files_ = done->at("files");
             catalog_job_id_ = catalog_.upsert_job(catalog_job());
@@ -413,6 +413,7 @@ json to_json(const JobReport& r) {
     json out = {{"name", r.name},     {"file", r.file.string()}, {"ok", r.ok},
                 {"error", r.ok ? json(nullptr) : json(r.error)}, {"exit_code", r.exit_code},
                 {"stages", stages},   {"outputs", outputs}};
+    if (!r.problems.empty()) out["problems"] = r.problems;
     if (!r.vendor.empty()) out["vendor"] = r.vendor;
     if (!r.vendor_job_id.empty()) out["vendor_job_id"] = r.vendor_job_id;
     if (!r.output_dir.empty()) out["output_dir"] = r.output_dir.string();
@@ -433,6 +434,8 @@ JobReport run_job_file(const fs::path& file, const RunOptions& options) {
     auto fail = [&](const Error& e) {
         report.ok = false;
         report.error = net::redact_text(e.what());
+        if (const auto* bad_file = dynamic_cast<const job::JobFileError*>(&e))
+            for (const std::string& line : bad_file->lines()) report.problems.push_back(net::redact_text(line));
         report.exit_code = interrupted() ? 130 : exit_code_for(e);
     };
     std::unique_ptr<JobRun> run;

@@ -40,6 +40,7 @@ struct JobReport {
     std::filesystem::path file;
     bool ok = false;
     std::string error;  // one line, secrets redacted
+    std::vector<std::string> problems;  // a bad job file: each of its problems, one line each
     int exit_code = 0;
     std::string vendor;         // a2v, akool, local
     std::string vendor_job_id;  // for local jobs the job name

@@ -11,6 +11,7 @@
 #include "avpost/core/log.hpp"
 #include "command.hpp"
 #include "exit_codes.hpp"
+#include "usage_errors.hpp"
 
 int main(int argc, char** argv) {
     using namespace avpost;
@@ -25,19 +26,43 @@ int main(int argc, char** argv) {
     app.add_flag("--json", global.json, "Print one JSON object on stdout");
     app.add_flag("-v,--verbose", global.verbose, "Print debug diagnostics");
     app.fallthrough();
+    // Unknown options and arguments are collected, then reported with a suggestion (usage_errors.cpp).
+    app.allow_extras();
 
     std::map<CLI::App*, CommandRun> runners;
     for (const CommandSpec& spec : all_commands()) {
         CLI::App* sub = app.add_subcommand(spec.name, spec.summary);
-        sub->footer(exit_code_help());
+        // Each subcommand's help names the global flags it also takes; the exit codes stay in
+        // `avpost --help`, once.
+        sub->footer("Global options (before or after the subcommand): -q,--quiet  no progress and no warnings;\n"
+                    "  --json  one JSON object on stdout;  -v,--verbose  debug diagnostics.\n"
+                    "Exit codes: see `avpost --help`.");
         runners[sub] = spec.setup(*sub, global);
     }
 
     try {
+        refuse_unknown_subcommand(app, argc, argv);
         app.parse(argc, argv);
+        refuse_extras(app);
+    } catch (const CLI::CallForHelp& e) {
+        return app.exit(e) == 0 ? exit_ok : exit_usage;
+    } catch (const CLI::CallForAllHelp& e) {
+        return app.exit(e) == 0 ? exit_ok : exit_usage;
+    } catch (const CLI::CallForVersion& e) {
+        return app.exit(e) == 0 ? exit_ok : exit_usage;
     } catch (const CLI::ParseError& e) {
-        int rc = app.exit(e);
-        return rc == 0 ? exit_ok : exit_usage;
+        // An unknown option explains a missing required one ("--ouput" for --output): it goes first.
+        try {
+            refuse_extras(app);
+        } catch (const Error& extras) {
+            log::error(extras.what());
+            return exit_usage;
+        }
+        log::error(parse_error_text(app, e));
+        return exit_usage;
+    } catch (const Error& e) {
+        log::error(e.what());
+        return exit_usage;
     }
 
     log::set_level(global.verbose ? log::Level::debug : global.quiet ? log::Level::error : log::Level::warning);

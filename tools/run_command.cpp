@@ -3,16 +3,19 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 #include <mutex>
 #include <set>
 #include <thread>
 
+#include "avpost/archive/store.hpp"
 #include "avpost/core/interrupt.hpp"
 #include "avpost/core/log.hpp"
 #include "avpost/core/progress.hpp"
 #include "command.hpp"
 #include "exit_codes.hpp"
+#include "job_compose.hpp"
 #include "job_runner.hpp"
 
 namespace avpost::tool {
@@ -31,7 +34,8 @@ void print_summary(const JobReport& r) {
     for (const StageReport& s : r.stages) total += s.seconds;
     std::string who = r.name.empty() ? r.file.string() : r.name + " (" + r.file.string() + ")";
     if (r.ok) std::printf("%s: done in %.1f s\n", who.c_str(), total);
-    else std::printf("%s: FAILED (exit %d): %s\n", who.c_str(), r.exit_code, r.error.c_str());
+    // The error itself went to stderr just before (once, not twice).
+    else std::printf("%s: FAILED (exit %d, the error is above)\n", who.c_str(), r.exit_code);
     for (const StageReport& s : r.stages) {
         std::string status = s.status == "skipped" ? "skipped (done before)" : s.status;
         std::string time = s.status == "ran" || s.status == "failed" ? ([&] {
@@ -72,6 +76,7 @@ CommandSpec run_command() {
                     bool json = false;
                     bool force = false;
                     std::string output_root = "out";
+                    std::string archive_dir;
                 };
                 auto o = std::make_shared<Opts>();
                 sub.add_option("files", o->files, "Job files (see docs/job.md)")->required();
@@ -80,12 +85,17 @@ CommandSpec run_command() {
                 sub.add_flag("--force", o->force, "Run every stage again, even those done before");
                 sub.add_option("--output-root", o->output_root,
                                "Where jobs without an \"output\" go: OUTPUT_ROOT/NAME (default: out)");
+                sub.add_option("--archive", o->archive_dir,
+                               "Archive of jobs without \"archive.root\" (default: $AVPOST_ARCHIVE, else OUTPUT/archive)");
                 return [o, &global] {
                     install_interrupt_handlers();
                     const bool json = global.json || o->json;
                     RunOptions options;
                     options.env = VendorEnvironment::from_env();
                     options.parse.default_output_root = o->output_root;
+                    if (const char* env = std::getenv("AVPOST_ARCHIVE"); !o->archive_dir.empty() || (env && *env))
+                        options.parse.default_archive_root = archive::archive_root(o->archive_dir);
+                    options.parse.check_values = job_value_problems;
                     options.force = o->force;
                     options.claims = std::make_shared<OutputClaims>();
                     const int workers = std::min<int>(o->jobs, int(o->files.size()));
@@ -100,7 +110,11 @@ CommandSpec run_command() {
                             if (interrupted()) break;
                             reports[i] = run_job_file(o->files[i], options);
                             std::lock_guard lock(print);
-                            if (!reports[i].ok) log::error(reports[i].error);
+                            if (!reports[i].ok) {
+                                // A bad job file: every problem on its own line.
+                                if (reports[i].problems.empty()) log::error(reports[i].error);
+                                for (const std::string& line : reports[i].problems) log::error(line);
+                            }
                             if (!json) print_summary(reports[i]);
                         }
                     };

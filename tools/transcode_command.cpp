@@ -7,6 +7,7 @@
 #include "avpost/core/interrupt.hpp"
 #include "avpost/filters/compose.hpp"
 #include "command.hpp"
+#include "compose_files.hpp"
 #include "compose_options.hpp"
 #include "exit_codes.hpp"
 
@@ -18,7 +19,7 @@ CommandSpec transcode_command() {
                 struct Options {
                     filters::ComposeParams params;
                     ComposeLayoutOptions layout;
-                    std::string directory, presets, name, max_size = "1920x1080";
+                    std::string directory, presets, old_presets, name, max_size = "1920x1080";
                     double preview_seconds = 3.0;
                     std::vector<int> hls_heights;
                 };
@@ -26,25 +27,42 @@ CommandSpec transcode_command() {
                 sub.add_option("input", o->params.video, "Source video (a composite, or an avatar with --mask)")
                     ->required();
                 sub.add_option("-o,--output", o->directory, "Directory for the outputs")->required();
-                sub.add_option("--preset", o->presets,
-                               "Comma-separated: web, hevc, webm-alpha, prores-alpha, preview, poster, hls")
-                    ->required();
+                sub.add_option("--deliver", o->presets,
+                               "Delivery presets, comma-separated: web (NAME-web.mp4), hevc, webm-alpha, prores-alpha, "
+                               "preview, poster, hls");
+                // The former name of --deliver, kept for delivery presets; an encoder preset gets a hint.
+                sub.add_option("--preset", o->old_presets)->group("");
                 sub.add_option("--name", o->name, "File stem of the outputs (default: the input's)");
                 sub.add_option("--mask", o->params.mask,
                                "The source's grayscale matte: needed by webm-alpha, prores-alpha and --background");
-                sub.add_option("--background", o->params.background,
-                               "Composite over this image, video or #RRGGBB first (needs --mask)");
+                CLI::Option* background = sub.add_option("--background", o->params.background,
+                               "Composite over this image, video or colour (#RRGGBB, 0xRRGGBB, RRGGBB, a CSS name) first (needs --mask)");
                 o->layout.add_to(sub);
                 sub.add_option("--max-size", o->max_size, "web, hevc, hls and poster fit inside WxH (turned for portrait sources)")
                     ->capture_default_str();
                 sub.add_option("--preview-seconds", o->preview_seconds, "Length of the preview")->capture_default_str();
                 sub.add_option("--hls-heights", o->hls_heights, "HLS rungs by their short side (default 1080 720 480)");
-                return [o, &global]() -> int {
+                return [o, &global, background]() -> int {
                     using namespace filters;
                     ComposeParams& p = o->params;
+                    if (!o->old_presets.empty()) {
+                        if (!o->presets.empty()) throw_usage("give --deliver only (--preset is its former name)");
+                        try {
+                            parse_preset_list(o->old_presets);
+                        } catch (const Error& e) {
+                            throw_usage("--preset " + o->old_presets + ": transcode makes delivery presets, given with "
+                                        "--deliver (" + e.what() + ")");
+                        }
+                        o->presets = o->old_presets;
+                    }
+                    if (o->presets.empty())
+                        throw_usage("give --deliver PRESETS (web, hevc, webm-alpha, prores-alpha, preview, poster, hls)");
+                    if (background->count() > 0) p.background = background_value(p.background);
                     o->layout.apply_to(p);
                     DeliveryOptions delivery;
                     delivery.directory = o->directory;
+                    // NAME-web.mp4: never `fetch`'s ID.mp4, which is often this very input.
+                    delivery.web_suffix = "-web";
                     delivery.presets = parse_preset_list(o->presets);
                     delivery.name = o->name.empty() ? std::filesystem::path(p.video).stem().string() : o->name;
                     delivery.max_size = parse_size(o->max_size, false);
@@ -52,6 +70,7 @@ CommandSpec transcode_command() {
                     delivery.preview_seconds = o->preview_seconds;
                     if (!o->hls_heights.empty()) delivery.hls_heights = o->hls_heights;
                     p.delivery = delivery;
+                    refuse_overwriting_compose_inputs(p);
                     p.progress = !global.quiet && !global.json;
                     install_interrupt_handlers();
                     ComposeReport report = run_compose(p);

@@ -63,7 +63,7 @@ CommandSpec render_command() {
                 auto o = std::make_shared<Opts>();
                 add_vendor_option(sub, o->vendor, {"akool", "a2v"});
                 sub.add_option("--pose", o->pose, "A2V: pose id (from `avpost poses`)");
-                sub.add_option("--audio", o->audio, "A2V: public URL of the audio (wav or mp3, at most a minute)");
+                sub.add_option("--audio", o->audio, "A2V: public http(s) URL of the audio (wav or mp3, at most a minute); not a local file");
                 sub.add_option("--request", o->request,
                                "Akool: talking-avatar request JSON (width 3840, height 2160, avatar_from, elements, webhookUrl)")
                     ->check(CLI::ExistingFile);
@@ -77,6 +77,10 @@ CommandSpec render_command() {
                     net::JobStatus started;
                     if (o->vendor == "a2v") {
                         if (o->pose.empty() || o->audio.empty()) throw_usage("render --vendor a2v needs --pose and --audio");
+                        // The vendor downloads the audio itself: a path here would only fail there, later.
+                        if (!o->audio.starts_with("http://") && !o->audio.starts_with("https://"))
+                            throw_usage("--audio '" + o->audio + "' is not a URL: A2V downloads the audio itself, so "
+                                        "give a public http(s) URL (upload a local file first)");
                         started = net::to_job_status(make_a2v_client(env).generate(o->pose, o->audio));
                     } else {
                         if (o->request.empty()) throw_usage("render --vendor akool needs --request FILE");

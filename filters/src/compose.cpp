@@ -305,6 +305,20 @@ ComposeReport run_compose(const ComposeParams& params) {
                         "mask " + seconds_text(mask_info.start_seconds) + " to " +
                             seconds_text(mask_info.start_seconds + mask_info.duration_seconds) + ", avatar " +
                             seconds_text(avatar_start) + " to " + seconds_text(avatar_end));
+        // Another render's mask is stretched over this avatar without a word unless told: a
+        // shape that differs is worth a warning, a length that differs by more than two frames
+        // is an error unless allowed.
+        const double frame = avatar_info.frame_rate.num > 0 ? 1.0 / av_q2d(avatar_info.frame_rate) : 0.04;
+        const double gap = std::abs(mask_info.duration_seconds - avatar_info.duration_seconds);
+        if (avatar_info.duration_seconds > 0 && mask_info.duration_seconds > 0 && gap > 2 * frame + 1e-6 &&
+            !params.allow_mask_mismatch)
+            throw_input("mask '" + params.mask + "' lasts " + seconds_text(mask_info.duration_seconds) + ", the avatar " +
+                            seconds_text(avatar_info.duration_seconds),
+                        "more than two frames apart: is it another render's? (--allow-mask-mismatch uses it anyway)");
+        const double aspect_ratio = (double(mask_info.width) / mask_info.height) / (double(avatar_info.width) / avatar_info.height);
+        if (mask_info.height > 0 && avatar_info.height > 0 && std::abs(aspect_ratio - 1.0) > 0.01)
+            warn("mask is " + size_text({mask_info.width, mask_info.height}) + ", the avatar " +
+                 size_text({avatar_info.width, avatar_info.height}) + ": another aspect ratio, stretched to fit");
     }
 
     const double frame_seconds = avatar_info.frame_rate.num > 0 ? 1.0 / av_q2d(avatar_info.frame_rate) : 0.04;

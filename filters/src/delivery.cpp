@@ -4,6 +4,7 @@
 #include <array>
 
 #include "avpost/core/error.hpp"
+#include "avpost/core/suggest.hpp"
 
 namespace avpost::filters {
 namespace {
@@ -29,7 +30,11 @@ std::string all_names() {
 Preset parse_preset(std::string_view name) {
     for (const auto& [preset, known] : preset_names)
         if (known == name) return preset;
-    throw_usage("unknown preset '" + std::string(name) + "' (" + all_names() + ")");
+    std::vector<std::string> known;
+    for (const auto& [preset, known_name] : preset_names) known.emplace_back(known_name);
+    auto near = closest_match(name, known);
+    throw_usage("unknown preset '" + std::string(name) + "'" + (near ? " (did you mean " + *near + "?)" : "") + " (" +
+                all_names() + ")");
 }
 
 std::string_view to_string(Preset preset) {
@@ -57,6 +62,19 @@ std::vector<Preset> parse_preset_list(std::string_view list) {
 }
 
 bool preset_has_alpha(Preset preset) { return preset == Preset::webm_alpha || preset == Preset::prores_alpha; }
+
+std::filesystem::path delivery_path(const DeliveryOptions& o, Preset preset) {
+    switch (preset) {
+        case Preset::web: return o.directory / (o.name + o.web_suffix + ".mp4");
+        case Preset::hevc: return o.directory / (o.name + "-hevc.mp4");
+        case Preset::webm_alpha: return o.directory / (o.name + ".webm");
+        case Preset::prores_alpha: return o.directory / (o.name + ".mov");
+        case Preset::preview: return o.directory / (o.name + "-preview.webp");
+        case Preset::poster: return o.directory / (o.name + "-poster.jpg");
+        case Preset::hls: return o.directory / (o.name + "-hls");
+    }
+    return o.directory / o.name;
+}
 
 void to_json(nlohmann::json& j, const DeliveryOptions& o) {
     nlohmann::json presets = nlohmann::json::array();

@@ -72,7 +72,7 @@ std::string temp_dir_name(const std::filesystem::path& final_dir) {
 class HlsSink final : public DeliverySink {
 public:
     HlsSink(const DeliveryOptions& options, const SinkContext& context)
-        : options_(options), context_(context), final_dir_(options.directory / (options.name + "-hls")) {
+        : options_(options), context_(context), final_dir_(delivery_path(options, Preset::hls)) {
         temp_dir_ = options.directory / temp_dir_name(final_dir_);
         std::filesystem::create_directories(temp_dir_);
         // Rungs are named by their short side ("720p" is 1280x720, or 720x1280 in portrait).

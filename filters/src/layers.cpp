@@ -13,7 +13,7 @@ using nlohmann::json;
 
 // Bounds that keep every later int computation (offset + size, size * scale) far from overflow.
 constexpr double max_offset = 1 << 20;
-constexpr double max_dimension = 1 << 14;
+constexpr double max_dimension = max_picture_side;
 
 [[noreturn]] void fail(const std::string& where, const std::string& field, const std::string& problem) {
     throw_usage(where + "." + field + ": " + problem);
@@ -193,8 +193,9 @@ Scene scene_from_json(const nlohmann::json& j) {
         scene.layers = layers_from_akool_elements(j["elements"]);
         if (j.contains("width") || j.contains("height")) {
             for (const char* key : {"width", "height"})
-                if (!j.contains(key) || !j[key].is_number_integer() || j[key].get<int>() <= 0)
-                    throw_usage(std::string(key) + ": must be a positive whole number");
+                if (!j.contains(key) || !j[key].is_number_integer() || j[key].get<std::int64_t>() <= 0 ||
+                    j[key].get<std::int64_t>() > max_picture_side)
+                    throw_usage(std::string(key) + ": must be a whole number from 1 to " + std::to_string(max_picture_side));
             scene.canvas = Size{j["width"].get<int>(), j["height"].get<int>()};
         }
     } else {

@@ -73,6 +73,9 @@ Placement place_avatar(const PlacementRequest& r) {
     }
     if (scaled.width <= 0 || scaled.height <= 0)
         throw_usage("avatar size " + std::to_string(scaled.width) + "x" + std::to_string(scaled.height) + " is empty");
+    if (scaled.width > max_picture_side || scaled.height > max_picture_side)
+        throw_usage("avatar size " + std::to_string(scaled.width) + "x" + std::to_string(scaled.height) +
+                    " is too large (at most " + std::to_string(max_picture_side) + " on each side)");
     Point position = r.position ? *r.position : anchored(r.canvas, scaled, r.anchor);
     return {scaled, position};
 }
@@ -139,6 +142,9 @@ Size parse_size(std::string_view text, bool allow_keep_aspect) {
     bool keep = allow_keep_aspect && (size.width == -1 || size.height == -1);
     if ((size.width <= 0 || size.height <= 0) && !keep)
         throw_usage("size " + std::string(text) + " is empty: width and height must be positive");
+    if (size.width > max_picture_side || size.height > max_picture_side)
+        throw_usage("size " + std::string(text) + " is too large (at most " + std::to_string(max_picture_side) + "x" +
+                    std::to_string(max_picture_side) + ")");
     return size;
 }
 

@@ -35,7 +35,7 @@ double luma_spread(const AVFrame* frame) {
 class PosterSink final : public DeliverySink {
 public:
     PosterSink(const DeliveryOptions& options, const SinkContext& context)
-        : context_(context), final_path_(options.directory / (options.name + "-poster.jpg")),
+        : context_(context), final_path_(delivery_path(options, Preset::poster)),
           size_(fit_within(context.canvas, oriented_limit(context.canvas, options.max_size))) {
         best_ = media::make_video_frame(AV_PIX_FMT_YUV420P, context.canvas.width, context.canvas.height);
     }

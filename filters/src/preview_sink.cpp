@@ -55,7 +55,7 @@ AnimatedWebp read_animated_webp(const std::filesystem::path& file) {
 class PreviewSink final : public DeliverySink {
 public:
     PreviewSink(const DeliveryOptions& options, const SinkContext& context)
-        : options_(options), context_(context), final_path_(options.directory / (options.name + "-preview.webp")) {
+        : options_(options), context_(context), final_path_(delivery_path(options, Preset::preview)) {
         const int width = std::min(options.preview_width, context.canvas.width);
         size_ = fit_within(context.canvas, {width, context.canvas.height});
         still_context_ = context;

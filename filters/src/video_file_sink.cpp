@@ -49,7 +49,7 @@ class VideoFileSink final : public DeliverySink {
 public:
     VideoFileSink(Preset preset, const DeliveryOptions& options, const SinkContext& context)
         : preset_(preset), settings_(video_preset(preset)), context_(context) {
-        final_path_ = options.directory / (options.name + settings_.extension);
+        final_path_ = delivery_path(options, preset);
         atomic_.emplace(final_path_);
         Size size = settings_.capped ? fit_within(context.canvas, oriented_limit(context.canvas, options.max_size))
                                      : context.canvas;

@@ -152,7 +152,7 @@ TEST(ComposeErrors, UnknownEncoder) {
 TEST(ComposeErrors, BadColourAndOptions) {
     Failure colour = compose_fails(media("avatar.mp4"), media("avatar_mask.mp4"), "#12345");
     EXPECT_EQ(colour.exit_code, 2);
-    EXPECT_NE(colour.message.find("bad colour '#12345'"), std::string::npos) << colour.message;
+    EXPECT_NE(colour.message.find("'#12345' is neither a file nor a colour"), std::string::npos) << colour.message;
     Failure fit = compose_fails(media("avatar.mp4"), media("avatar_mask.mp4"), "#000000", "--fit stretch");
     EXPECT_EQ(fit.exit_code, 2);
     EXPECT_NE(fit.message.find("bad --fit 'stretch'"), std::string::npos) << fit.message;

@@ -37,7 +37,7 @@ TEST(DeliverErrors, MissingSourceIsAnInputError) {
 TEST(DeliverErrors, AFailedOutputLeavesNoTemporaryFiles) {
     TempDir dir;
     // The web output's final name is taken by a directory: renaming into place fails.
-    std::filesystem::create_directories(dir.path() / "o" / "avatar.mp4" / "blocker");
+    std::filesystem::create_directories(dir.path() / "o" / "avatar-web.mp4" / "blocker");
     CommandResult r = run_avpost("transcode " + quote(media("avatar.mp4")) + " -o " + quote(dir.file("o")) +
                                  " --preset web,hls");
     EXPECT_EQ(r.exit_code, 4) << r.err;

@@ -187,6 +187,9 @@ TEST_F(RunJob, ABrokenJobFileFailsWithExitTwoAndOneLineNamingTheField) {
                  shell_quote(file.string()));
     EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
     EXPECT_EQ(r.err, "avpost: error: " + file.string() + ": source.a2v.pose_id: required string is missing\n");
+    // Once: the summary on stdout points at it instead of repeating it.
+    EXPECT_EQ(r.out.find("required string is missing"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("FAILED (exit 2, the error is above)"), std::string::npos) << r.out;
     EXPECT_FALSE(fs::exists(dir / "out" / "broken")) << "a broken job wrote something";
     EXPECT_EQ(generate_requests(), 0);
 }
@@ -356,4 +359,101 @@ TEST_F(RunJob, ASceneOfLayersIsCompositedAndABadLayerNamesItsPath) {
     EXPECT_EQ(b.exit_code, 2) << b.out << b.err;
     json report = json::parse(b.out)["jobs"][0];
     EXPECT_TRUE(report["error"].get<std::string>().starts_with(bad.string() + ": composite.layers[1].offset")) << report.dump();
+}
+
+// Issue 16 item 2: a job file's values are all checked, and every problem reported, before the
+// first vendor call; a bad anchor or a missing background costs no render.
+TEST_F(RunJob, EveryBadValueIsReportedAtOnceBeforeAnyVendorCall) {
+    json job = a2v_job("costly");
+    job["composite"]["anchor"] = "middle";
+    job["composite"]["size"] = "big";
+    job["composite"]["despill"] = "greenish";
+    job["composite"]["background"] = "missing.png";
+    job["composite"]["preset"] = "web";
+    job["deliver"]["presets"] = {"web", "wbe"};
+    fs::path file = write_job("job.json", job);
+    auto r = run(shell_quote(AVPOST_BINARY) + " run --output-root " + shell_quote((dir / "out").string()) + " " +
+                 shell_quote(file.string()));
+    EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+    const std::string f = file.string();
+    for (const std::string& line :
+         {"avpost: error: " + f + ": composite.anchor: bad --anchor 'middle'",
+          "avpost: error: " + f + ": composite.size: bad size 'big'",
+          "avpost: error: " + f + ": composite.despill: 'greenish' is not a colour",
+          "avpost: error: " + f + ": composite.background: no such file '" + (dir / "missing.png").string() + "'",
+          "avpost: error: " + f + ": composite.preset: 'web' is a delivery preset: list it in deliver.presets",
+          "avpost: error: " + f + ": deliver.presets[1]: unknown preset 'wbe' (did you mean web?)"})
+        EXPECT_NE(r.err.find(line), std::string::npos) << "missing: " << line << "\nin:\n" << r.err;
+    EXPECT_EQ(generate_requests(), 0) << "a render was paid for before the job file was checked";
+    EXPECT_FALSE(fs::exists(dir / "out" / "costly"));
+}
+
+// Issue 10 item 6: numbers no field can take, canvases no machine can allocate, an archive root
+// that is a device: exit 2 naming the field, never exit 1 with a library's text.
+TEST_F(RunJob, OverflowingNumbersHugeCanvasesAndDeviceArchivesNameTheirField) {
+    struct Case {
+        std::string text;      // the job file
+        std::string expected;  // after "FILE: "
+    };
+    const std::string source = R"("source": {"a2v": {"pose_id": "p", "audio_url": "http://127.0.0.1:9/a.wav"}})";
+    const std::vector<Case> cases = {
+        {R"({"name": "n", )" + source + R"(, "wait": {"timeout_seconds": 1e400}})",
+         "wait.timeout_seconds: number overflow parsing '1e400'"},
+        {R"({"name": "n", )" + source + R"(, "composite": {"background": "#000000", "canvas": "99999999x99999999"}})",
+         "composite.canvas: size 99999999x99999999 is too large (at most 16384x16384)"},
+        {R"({"name": "n", )" + source + R"(, "archive": {"root": "/dev/null"}})",
+         "archive.root: '/dev/null' is not a directory"},
+        {R"({"name": "n", "source": {"a2v": {"pose_id": "p", "audio_url": "voice.wav"}}})",
+         "source.a2v.audio_url: must be a public http(s) URL"},
+    };
+    for (const Case& c : cases) {
+        fs::path file = dir / "job.json";
+        std::ofstream(file) << c.text;
+        auto r = run(shell_quote(AVPOST_BINARY) + " run --output-root " + shell_quote((dir / "out").string()) + " " +
+                     shell_quote(file.string()));
+        EXPECT_EQ(r.exit_code, 2) << c.text << "\n" << r.err;
+        EXPECT_EQ(r.err.rfind("avpost: error: " + file.string() + ": " + c.expected, 0), 0u) << r.err;
+    }
+    EXPECT_EQ(generate_requests(), 0);
+}
+
+// Issue 16 item 1: no job output (fetched files, composite, deliveries) may replace an input.
+TEST_F(RunJob, AJobWhoseOutputWouldReplaceAnInputIsRefusedBeforeItRuns) {
+    const fs::path media = AVPOST_TEST_MEDIA_DIR;
+    fs::create_directories(dir / "work");
+    fs::copy_file(media / "avatar.mp4", dir / "work" / "clip.mp4");
+    const std::string original = sha256_file(dir / "work" / "clip.mp4").sha256;
+    json job = {{"name", "clip"},
+                {"source", {{"local", {{"video", "work/clip.mp4"}, {"mask", (media / "avatar_mask.mp4").string()}}}}},
+                {"composite", {{"background", "#204060"}}},
+                {"deliver", {{"presets", {"web"}}}},
+                {"output", "work"}};
+    fs::path file = write_job("clip.json", job);
+    auto r = run(shell_quote(AVPOST_BINARY) + " run " + shell_quote(file.string()));
+    EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+    EXPECT_NE(r.err.find("web output '" + (dir / "work" / "clip.mp4").string() + "' is the input avatar"), std::string::npos)
+        << r.err;
+    EXPECT_EQ(sha256_file(dir / "work" / "clip.mp4").sha256, original);
+}
+
+// Issue 16 item 5: `run` takes the archive as `render` does: --archive, else $AVPOST_ARCHIVE.
+TEST_F(RunJob, RunHonoursAvpostArchiveAndArchiveOption) {
+    const fs::path media = AVPOST_TEST_MEDIA_DIR;
+    json job = {{"name", "shared"},
+                {"source", {{"local", {{"video", (media / "avatar.mp4").string()}, {"mask", (media / "avatar_mask.mp4").string()}}}}},
+                {"composite", {{"background", "white"}}},
+                {"deliver", {{"presets", {"poster"}}}}};
+    fs::path file = write_job("shared.json", job);
+    auto r = run("AVPOST_ARCHIVE=" + shell_quote((dir / "from-env").string()) + " " + shell_quote(AVPOST_BINARY) +
+                 " run --json --output-root " + shell_quote((dir / "out").string()) + " " + shell_quote(file.string()));
+    ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+    EXPECT_TRUE(fs::is_regular_file(dir / "from-env" / "catalog.db"));
+    EXPECT_FALSE(fs::exists(dir / "out" / "shared" / "archive"));
+    EXPECT_EQ(json::parse(r.out)["jobs"][0]["archive_root"], (dir / "from-env").string());
+
+    r = run("AVPOST_ARCHIVE=" + shell_quote((dir / "from-env").string()) + " " + shell_quote(AVPOST_BINARY) +
+            " run --json --force --archive " + shell_quote((dir / "from-option").string()) + " --output-root " +
+            shell_quote((dir / "out").string()) + " " + shell_quote(file.string()));
+    ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+    EXPECT_TRUE(fs::is_regular_file(dir / "from-option" / "catalog.db"));
 }

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <fstream>
 #include <functional>
 #include <map>
@@ -209,6 +210,58 @@ TEST(JobSpec, AFileThatIsNotJsonOrMissingFailsClearly) {
         FAIL() << "parsed a missing file";
     } catch (const Error& e) {
         EXPECT_EQ(e.domain(), ErrorDomain::input) << e.what();
+    }
+    fs::remove_all(dir);
+}
+
+TEST(JobSpec, EveryProblemOfAFileIsReportedOneLineEach) {
+    json j = valid_job();
+    j["name"] = "../up";
+    j["colour"] = "red";
+    j["composite"]["crf"] = "high";
+    j["composite"]["fit"] = 3;
+    j["wait"] = {{"interval_seconds", 0}};
+    job::ParseOptions options;
+    options.check_values = [](const job::JobSpec&) { return std::vector<std::string>{"from the value checks"}; };
+    std::vector<std::string> lines;
+    try {
+        job::parse_job(j, "jobs/job.json", options);
+        FAIL() << "parsed a bad job";
+    } catch (const job::JobFileError& e) {
+        lines = e.lines();
+        EXPECT_EQ(e.domain(), ErrorDomain::usage);
+        EXPECT_TRUE(std::string(e.what()).ends_with("(and 4 more problems)")) << e.what();
+    }
+    const std::vector<std::string> prefixes = {"jobs/job.json: colour: unknown key", "jobs/job.json: name: must be letters",
+                                               "jobs/job.json: composite.crf: must be an integer, not a string",
+                                               "jobs/job.json: composite.fit: must be a string, not an integer",
+                                               "jobs/job.json: wait.interval_seconds: must be greater than 0"};
+    // Nothing else: the value checks run only on a job whose parts could all be read.
+    ASSERT_EQ(lines.size(), prefixes.size());
+    for (const std::string& prefix : prefixes)
+        EXPECT_TRUE(std::any_of(lines.begin(), lines.end(), [&](const std::string& l) { return l.starts_with(prefix); }))
+            << prefix;
+
+    try {
+        job::parse_job(valid_job(), "jobs/job.json", options);
+        FAIL() << "the value checks' problem was not reported";
+    } catch (const Error& e) {
+        EXPECT_STREQ(e.what(), "from the value checks");
+    }
+}
+
+TEST(JobSpec, ANumberTooLargeForADoubleNamesItsField) {
+    fs::path dir = fs::temp_directory_path() / ("avpost-jobspec-big-" + std::to_string(::getpid()));
+    fs::create_directories(dir);
+    fs::path file = dir / "big.json";
+    std::ofstream(file) << R"({"name": "x", "deliver": {"presets": ["web"], "hls_heights": [720, -1e400]}})";
+    try {
+        job::parse_job_file(file);
+        FAIL() << "parsed an overflowing number";
+    } catch (const Error& e) {
+        EXPECT_EQ(e.domain(), ErrorDomain::usage);
+        EXPECT_EQ(std::string(e.what()), file.string() + ": deliver.hls_heights[1]: number overflow parsing '-1e400' "
+                                                         "(too large for a number)");
     }
     fs::remove_all(dir);
 }

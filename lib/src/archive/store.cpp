@@ -49,9 +49,22 @@ std::string asset_store_key(std::string_view vendor, std::int64_t job_created_at
     return segment(vendor) + "/" + month + "/" + segment(vendor_job_id) + "/" + segment(name);
 }
 
+namespace {
+
+// A root that exists must be a directory: /dev/null or a file is a mistake to name, not a
+// catalog to open.
+std::filesystem::path directory_root(const std::filesystem::path& root, const std::string& given_as) {
+    std::error_code ec;
+    if (std::filesystem::exists(root, ec) && !std::filesystem::is_directory(root, ec))
+        throw_usage(given_as + " '" + root.string() + "' is not a directory (the archive root holds catalog.db)");
+    return root;
+}
+
+}  // namespace
+
 std::filesystem::path archive_root(const std::filesystem::path& explicit_root) {
-    if (!explicit_root.empty()) return explicit_root;
-    if (const char* a = std::getenv("AVPOST_ARCHIVE"); a && *a) return a;
+    if (!explicit_root.empty()) return directory_root(explicit_root, "--archive");
+    if (const char* a = std::getenv("AVPOST_ARCHIVE"); a && *a) return directory_root(a, "AVPOST_ARCHIVE");
     if (const char* x = std::getenv("XDG_DATA_HOME"); x && *x) return std::filesystem::path(x) / "avpost";
     if (const char* h = std::getenv("HOME"); h && *h) return std::filesystem::path(h) / ".local/share/avpost";
     throw_usage("no archive root: pass --archive DIR or set AVPOST_ARCHIVE (HOME is not set)");

@@ -8,6 +8,7 @@
 #include <set>
 #include <sstream>
 
+#include "avpost/core/colour_names.hpp"
 #include "avpost/core/error.hpp"
 #include "avpost/net/akool_types.hpp"
 
@@ -53,11 +54,16 @@ public:
         if (!has(key)) return std::nullopt;
         return string(key);
     }
-    double positive_number(std::string_view key, double fallback) const {
+    double positive_number(std::string_view key, double fallback, double most = 1e9) const {
         if (!has(key)) return fallback;
         const json& v = at(key);
         if (!v.is_number()) fail(key, "must be a number, not " + type_name(v));
         if (v.get<double>() <= 0) fail(key, "must be greater than 0");
+        if (v.get<double>() > most) {
+            std::ostringstream limit;
+            limit << most;
+            fail(key, "must be at most " + limit.str());
+        }
         return v.get<double>();
     }
     void expect_integer(std::string_view key) const {
@@ -65,6 +71,9 @@ public:
     }
     void expect_number(std::string_view key) const {
         if (has(key) && !at(key).is_number()) fail(key, "must be a number, not " + type_name(at(key)));
+    }
+    void expect_boolean(std::string_view key) const {
+        if (has(key) && !at(key).is_boolean()) fail(key, "must be true or false, not " + type_name(at(key)));
     }
     void expect_string(std::string_view key) const {
         if (has(key)) string(key);
@@ -102,6 +111,31 @@ private:
     const std::string& file_;
 };
 
+// Every usage error of a job file, so one run reports them all: each part (and each value
+// inside composite and deliver) is checked on its own, and one failing does not hide the next.
+class Problems {
+public:
+    // Runs `check`; a usage error it throws is noted. Returns whether it passed.
+    template <class F>
+    bool attempt(F&& check) {
+        try {
+            check();
+            return true;
+        } catch (const Error& e) {
+            if (e.domain() != ErrorDomain::usage) throw;
+            lines_.emplace_back(e.what());
+            return false;
+        }
+    }
+    void add(std::string line) { lines_.push_back(std::move(line)); }
+    bool empty() const { return lines_.empty(); }
+    // One JobFileError holding every line, in the order found.
+    [[noreturn]] void raise() const { throw JobFileError(lines_); }
+
+private:
+    std::vector<std::string> lines_;
+};
+
 bool is_colour(std::string_view text) { return text.size() == 7 && text[0] == '#'; }
 bool is_url(std::string_view text) { return text.find("://") != std::string_view::npos; }
 
@@ -131,7 +165,11 @@ Source read_source(const ObjectReader& job, const fs::path& base) {
     ObjectReader s = source.object(kind);
     if (kind == "a2v") {
         s.only_keys({"pose_id", "audio_url"});
-        return A2vSource{s.required_string("pose_id"), s.required_string("audio_url")};
+        A2vSource a2v{s.required_string("pose_id"), s.required_string("audio_url")};
+        if (!a2v.audio_url.starts_with("http://") && !a2v.audio_url.starts_with("https://"))
+            s.fail("audio_url", "must be a public http(s) URL the vendor can download, not '" + a2v.audio_url +
+                                    "' (upload a local file first)");
+        return a2v;
     }
     if (kind == "akool") {
         s.only_keys({"width", "height", "avatar_from", "webhookUrl", "elements"});
@@ -180,51 +218,78 @@ void resolve_scene_sources(json& list, std::string_view field, const fs::path& b
     }
 }
 
-json read_composite(const ObjectReader& job, const fs::path& base, const std::string& name, std::string& composite_file) {
+json read_composite(const ObjectReader& job, const fs::path& base, const std::string& name, std::string& composite_file,
+                    Problems& problems) {
     composite_file = name + "-composite.mp4";
     if (!job.has("composite")) return json::object();
     ObjectReader c = job.object("composite");
-    c.only_keys({"background", "canvas", "position", "size", "fit", "anchor", "matte", "despill", "background_end",
-                 "vcodec", "crf", "preset", "layers", "elements", "output"});
+    problems.attempt([&] {
+        c.only_keys({"background", "canvas", "position", "size", "fit", "anchor", "matte", "despill", "background_end",
+                     "vcodec", "crf", "preset", "encoder_preset", "allow_mask_mismatch", "key", "key_matte_output",
+                     "layers", "elements", "output"});
+    });
     json out = c.value();
-    int scenes = int(c.has("background")) + int(c.has("layers")) + int(c.has("elements"));
-    if (scenes == 0) c.fail("", "give a background, layers or elements");
-    if (scenes > 1) c.fail("", "give only one of background, layers and elements");
+    problems.attempt([&] {
+        int scenes = int(c.has("background")) + int(c.has("layers")) + int(c.has("elements"));
+        if (scenes == 0) c.fail("", "give a background, layers or elements");
+        if (scenes > 1) c.fail("", "give only one of background, layers and elements");
+    });
     for (std::string_view key : {"canvas", "position", "size", "fit", "anchor", "despill", "background_end", "vcodec",
-                                 "preset"})
-        c.expect_string(key);
-    c.expect_integer("crf");
-    if (auto background = c.optional_string("background")) {
-        if (*background != "transparent" && !is_colour(*background) && !is_url(*background))
-            out["background"] = resolve(base, *background).string();
-    }
-    if (c.has("matte")) {
-        ObjectReader matte = c.object("matte");
-        matte.only_keys({"mask_range", "choke", "feather"});
-        matte.expect_string("mask_range");
-        matte.expect_integer("choke");
-        matte.expect_number("feather");
-    }
+                                 "preset", "encoder_preset", "key_matte_output"})
+        if (!problems.attempt([&] { c.expect_string(key); })) out.erase(std::string(key));
+    if (!problems.attempt([&] { c.expect_integer("crf"); })) out.erase("crf");
+    if (!problems.attempt([&] { c.expect_boolean("allow_mask_mismatch"); })) out.erase("allow_mask_mismatch");
+    problems.attempt([&] {
+        if (c.has("preset") && c.has("encoder_preset")) c.fail("preset", "give encoder_preset only (preset is its former name)");
+    });
+    problems.attempt([&] {
+        if (auto background = c.optional_string("background")) {
+            // A colour written another way (white, 0xffffff, ffffff) is a colour unless such a file exists.
+            const fs::path file = resolve(base, *background);
+            std::error_code ignored;
+            if (*background == "transparent" || is_colour(*background) || is_url(*background)) return;
+            if (auto colour = normalise_colour(*background); colour && !fs::exists(file, ignored))
+                out["background"] = *colour;
+            else
+                out["background"] = file.string();
+        }
+    });
+    if (c.has("matte") && !problems.attempt([&] {
+            ObjectReader matte = c.object("matte");
+            matte.only_keys({"mask_range", "choke", "feather"});
+            matte.expect_string("mask_range");
+            matte.expect_integer("choke");
+            matte.expect_number("feather");
+        }))
+        out.erase("matte");
     for (std::string_view key : {"layers", "elements"}) {
         if (!c.has(key)) continue;
-        const json& list = c.at(key);
-        if (!list.is_array() || list.empty()) c.fail(key, "must be a non-empty array of objects");
-        for (std::size_t i = 0; i < list.size(); ++i)
-            if (!list[i].is_object())
-                c.fail(std::string(key) + "[" + std::to_string(i) + "]", "must be an object, not " + ObjectReader::type_name(list[i]));
-        resolve_scene_sources(out[key], key == "layers" ? "source" : "url", base);
+        const bool good = problems.attempt([&] {
+            const json& list = c.at(key);
+            if (!list.is_array() || list.empty()) c.fail(key, "must be a non-empty array of objects");
+            for (std::size_t i = 0; i < list.size(); ++i)
+                if (!list[i].is_object())
+                    c.fail(std::string(key) + "[" + std::to_string(i) + "]",
+                           "must be an object, not " + ObjectReader::type_name(list[i]));
+            resolve_scene_sources(out[key], key == "layers" ? "source" : "url", base);
+        });
+        if (!good) out.erase(std::string(key));
     }
-    if (c.has("layers") && !c.has("canvas")) c.fail("canvas", "a scene of layers needs a canvas size, e.g. \"3840x2160\"");
+    problems.attempt([&] {
+        if (c.has("layers") && !c.has("canvas")) c.fail("canvas", "a scene of layers needs a canvas size, e.g. \"3840x2160\"");
+    });
     if (c.has("output")) {
-        const json& o = c.at("output");
-        if (o.is_null()) {
-            composite_file.clear();
-        } else {
-            std::string file = c.required_string("output");
-            if (file.find('/') != std::string::npos || file.starts_with("."))
-                c.fail("output", "must be a file name inside the output directory (no '/', not hidden), or null");
-            composite_file = file;
-        }
+        problems.attempt([&] {
+            const json& o = c.at("output");
+            if (o.is_null()) {
+                composite_file.clear();
+            } else {
+                std::string file = c.required_string("output");
+                if (file.find('/') != std::string::npos || file.starts_with("."))
+                    c.fail("output", "must be a file name inside the output directory (no '/', not hidden), or null");
+                composite_file = file;
+            }
+        });
         out.erase("output");
     }
     return out;
@@ -273,6 +338,19 @@ std::string_view source_kind(const Source& source) {
 bool source_creates_render(const Source& source) {
     return std::holds_alternative<A2vSource>(source) || std::holds_alternative<AkoolSource>(source);
 }
+
+namespace {
+
+std::string first_of(const std::vector<std::string>& lines) {
+    if (lines.empty()) return "bad job file";
+    if (lines.size() == 1) return lines.front();
+    return lines.front() + " (and " + std::to_string(lines.size() - 1) + " more problem" + (lines.size() > 2 ? "s" : "") + ")";
+}
+
+}  // namespace
+
+JobFileError::JobFileError(std::vector<std::string> lines)
+    : Error(ErrorDomain::usage, first_of(lines), 0, {}), lines_(std::move(lines)) {}
 
 void throw_job_error(const JobSpec& job, std::string_view path, std::string_view why) {
     throw_usage(job.file.string() + ": " + std::string(path) + ": " + std::string(why));
@@ -351,52 +429,148 @@ JobSpec parse_job(const json& raw_document, const fs::path& file, const ParseOpt
     const json document =
         expand_environment(raw_document, file_text, options.environment ? options.environment : process_environment);
     ObjectReader job(document, "", file_text);
-    job.only_keys({"$schema", "description", "name", "source", "composite", "deliver", "archive", "output", "wait"});
-    job.expect_string("description");
+    Problems problems;
+    problems.attempt([&] {
+        job.only_keys({"$schema", "description", "name", "source", "composite", "deliver", "archive", "output", "wait"});
+    });
+    problems.attempt([&] { job.expect_string("description"); });
     const fs::path base = file.has_parent_path() ? file.parent_path() : fs::path(".");
 
     JobSpec spec;
     spec.file = file;
-    spec.name = job.required_string("name");
-    if (!valid_name(spec.name))
-        job.fail("name", "must be letters, digits, '.', '_' and '-' (at most 100, not starting with '.')");
-    spec.source = read_source(job, base);
-    spec.composite = read_composite(job, base, spec.name, spec.composite_file);
-    spec.deliver = read_deliver(job);
+    const bool named = problems.attempt([&] {
+        spec.name = job.required_string("name");
+        if (!valid_name(spec.name))
+            job.fail("name", "must be letters, digits, '.', '_' and '-' (at most 100, not starting with '.')");
+    });
+    const bool sourced = problems.attempt([&] { spec.source = read_source(job, base); });
+    bool composed = problems.attempt([&] {
+        spec.composite = read_composite(job, base, spec.name, spec.composite_file, problems);
+    });
+    const bool delivered = problems.attempt([&] { spec.deliver = read_deliver(job); });
+    composed = composed && (!job.has("composite") || !spec.composite.empty());
 
+    // How the parts fit together, judged only from parts that were read.
     const bool has_composite = !spec.composite.empty();
-    if (!spec.deliver.is_null() && !has_composite)
-        job.fail("deliver", "needs a composite to deliver (add \"composite\")");
-    if (has_composite && spec.composite_file.empty() && spec.deliver.is_null())
-        job.fail("composite.output", "is null but nothing is delivered: the composite would go nowhere");
-    // Akool renders come without a matte, and compositing needs one.
-    bool akool_source = std::holds_alternative<AkoolSource>(spec.source) ||
-                        (std::holds_alternative<VendorJobSource>(spec.source) &&
-                         std::get<VendorJobSource>(spec.source).vendor == net::Vendor::akool);
-    if (akool_source && has_composite)
-        job.fail("composite", "an Akool render has no matte to composite with (leave composite and deliver out)");
-    if (std::holds_alternative<LocalSource>(spec.source) && !has_composite)
-        job.fail("composite", "a local source needs a composite (there is nothing else to do with it)");
+    if (composed && delivered)
+        problems.attempt([&] {
+            if (!spec.deliver.is_null() && !has_composite)
+                job.fail("deliver", "needs a composite to deliver (add \"composite\")");
+            if (has_composite && spec.composite_file.empty() && spec.deliver.is_null())
+                job.fail("composite.output", "is null but nothing is delivered: the composite would go nowhere");
+        });
+    if (composed && sourced)
+        problems.attempt([&] {
+            // Akool renders come without a matte, and compositing needs one.
+            bool akool_source = std::holds_alternative<AkoolSource>(spec.source) ||
+                                (std::holds_alternative<VendorJobSource>(spec.source) &&
+                                 std::get<VendorJobSource>(spec.source).vendor == net::Vendor::akool);
+            if (akool_source && has_composite)
+                job.fail("composite", "an Akool render has no matte to composite with (leave composite and deliver out)");
+            if (std::holds_alternative<LocalSource>(spec.source) && !has_composite)
+                job.fail("composite", "a local source needs a composite (there is nothing else to do with it)");
+        });
 
-    if (job.has("wait")) {
-        ObjectReader w = job.object("wait");
-        w.only_keys({"timeout_seconds", "interval_seconds"});
-        spec.wait.timeout_seconds = w.positive_number("timeout_seconds", spec.wait.timeout_seconds);
-        spec.wait.interval_seconds = w.positive_number("interval_seconds", spec.wait.interval_seconds);
-    }
-    if (auto output = job.optional_string("output")) spec.output = resolve(base, *output);
-    else spec.output = (options.default_output_root / spec.name).lexically_normal();
+    if (job.has("wait"))
+        problems.attempt([&] {
+            ObjectReader w = job.object("wait");
+            w.only_keys({"timeout_seconds", "interval_seconds"});
+            spec.wait.timeout_seconds = w.positive_number("timeout_seconds", spec.wait.timeout_seconds, 7 * 86400);
+            spec.wait.interval_seconds = w.positive_number("interval_seconds", spec.wait.interval_seconds, 3600);
+        });
+    problems.attempt([&] {
+        if (auto output = job.optional_string("output")) spec.output = resolve(base, *output);
+        else spec.output = (options.default_output_root / spec.name).lexically_normal();
+        std::error_code ignored;
+        if (fs::exists(spec.output, ignored) && !fs::is_directory(spec.output, ignored))
+            job.fail("output", "'" + spec.output.string() + "' is not a directory");
+    });
 
-    spec.archive.root = spec.output / "archive";
-    if (job.has("archive")) {
-        ObjectReader a = job.object("archive");
-        a.only_keys({"root", "store"});
-        if (auto root = a.optional_string("root")) spec.archive.root = resolve(base, *root);
-        if (auto store = a.optional_string("store"))
-            spec.archive.store = store->starts_with("s3://") ? *store : resolve(base, *store).string();
-    }
+    spec.archive.root = options.default_archive_root.empty() ? spec.output / "archive" : options.default_archive_root;
+    if (job.has("archive"))
+        problems.attempt([&] {
+            ObjectReader a = job.object("archive");
+            a.only_keys({"root", "store"});
+            if (auto root = a.optional_string("root")) {
+                spec.archive.root = resolve(base, *root);
+                std::error_code ignored;
+                if (fs::exists(spec.archive.root, ignored) && !fs::is_directory(spec.archive.root, ignored))
+                    a.fail("root", "'" + spec.archive.root.string() + "' is not a directory (the archive root holds catalog.db)");
+            }
+            if (auto store = a.optional_string("store"))
+                spec.archive.store = store->starts_with("s3://") ? *store : resolve(base, *store).string();
+        });
+    if (!job.has("archive") || !job.at("archive").is_object() || !job.at("archive").contains("root"))
+        problems.attempt([&] {
+            std::error_code ignored;
+            if (fs::exists(spec.archive.root, ignored) && !fs::is_directory(spec.archive.root, ignored))
+                throw_usage(file_text + ": archive.root: '" + spec.archive.root.string() +
+                            "' (the default) is not a directory");
+        });
+
+    // The values inside composite and deliver (anchor, sizes, colours, presets, files), checked
+    // by the layer that understands them, once the parts they need were read.
+    if (options.check_values && named && sourced && composed && delivered)
+        for (std::string& line : options.check_values(spec)) problems.add(std::move(line));
+    if (!problems.empty()) problems.raise();
     return spec;
 }
+
+namespace {
+
+// Where the parser is in the document ("wait.timeout_seconds", "composite.layers[2]"), kept
+// from its events, so a value it cannot take (1e400 overflows a double) is named by its field.
+class ParsePosition {
+public:
+    bool on_event(json::parse_event_t event, const json& parsed) {
+        using E = json::parse_event_t;
+        switch (event) {
+            case E::object_start:
+            case E::array_start:
+                element_started();
+                frames_.push_back({event == E::array_start, 0, {}});
+                break;
+            case E::object_end:
+            case E::array_end:
+                if (!frames_.empty()) frames_.pop_back();
+                break;
+            case E::key:
+                if (!frames_.empty()) frames_.back().key = parsed.get<std::string>();
+                break;
+            case E::value: element_started(); break;
+        }
+        return true;
+    }
+
+    // The path of the value being read when the parser stopped.
+    std::string path() const {
+        std::string text;
+        for (std::size_t i = 0; i < frames_.size(); ++i) {
+            const Frame& f = frames_[i];
+            if (f.array) {
+                // Inner arrays hold the element being read; the innermost one the next element.
+                const std::size_t index = i + 1 == frames_.size() ? f.elements : f.elements - 1;
+                text += "[" + std::to_string(index) + "]";
+            } else if (!f.key.empty()) {
+                text += (text.empty() ? "" : ".") + f.key;
+            }
+        }
+        return text;
+    }
+
+private:
+    struct Frame {
+        bool array = false;
+        std::size_t elements = 0;
+        std::string key;
+    };
+    void element_started() {
+        if (!frames_.empty() && frames_.back().array) ++frames_.back().elements;
+    }
+    std::vector<Frame> frames_;  // not recursion: nesting depth costs memory, never stack
+};
+
+}  // namespace
 
 JobSpec parse_job_file(const fs::path& file, const ParseOptions& options) {
     std::ifstream in(file, std::ios::binary);
@@ -404,13 +578,19 @@ JobSpec parse_job_file(const fs::path& file, const ParseOptions& options) {
     std::stringstream text;
     text << in.rdbuf();
     json document;
+    ParsePosition position;
     try {
-        document = json::parse(text.str());
-    } catch (const json::parse_error& e) {
+        document = json::parse(text.str(), [&](int, json::parse_event_t event, json& parsed) {
+            return position.on_event(event, parsed);
+        });
+    } catch (const json::exception& e) {
         // "[json.exception.parse_error.101] parse error at line 3, column 5: ..." -> the part after the tag.
         std::string what = e.what();
         auto tag_end = what.find("] ");
-        throw_usage(file.string() + ": not valid JSON: " + (tag_end == std::string::npos ? what : what.substr(tag_end + 2)));
+        what = tag_end == std::string::npos ? what : what.substr(tag_end + 2);
+        // A number too large for a double is well-formed JSON that no field can take.
+        if (e.id == 406) throw_usage(file.string() + ": " + position.path() + ": " + what + " (too large for a number)");
+        throw_usage(file.string() + ": not valid JSON: " + what);
     }
     return parse_job(document, file, options);
 }

@@ -51,6 +51,9 @@ struct ComposeParams {
     std::string key_matte_output;
 
     BackgroundEnd background_end = BackgroundEnd::loop;
+    // A mask whose duration differs from the avatar's by more than two frames belongs to another
+    // render: an error (exit 3) unless this says the mismatch is intended.
+    bool allow_mask_mismatch = false;
 
     std::string vcodec = "libx264";
     std::optional<int> crf;

@@ -33,6 +33,9 @@ bool preset_has_alpha(Preset preset);
 struct DeliveryOptions {
     std::filesystem::path directory;  // created when missing
     std::string name = "avatar";      // file stem: NAME.mp4, NAME.webm, NAME-poster.jpg, NAME-hls/...
+    // Appended to the web preset's stem: `transcode` writes NAME-web.mp4, so it never meets
+    // `fetch`'s ID.mp4; jobs keep NAME.mp4 (their fetched files are NAME-avatar/-mask.mp4).
+    std::string web_suffix;
     std::vector<Preset> presets;
     Size max_size{1920, 1080};        // web, hevc, poster, hls scaled down (aspect kept) to fit; turned for portrait
     double preview_seconds = 3.0;
@@ -43,6 +46,9 @@ struct DeliveryOptions {
 };
 
 void to_json(nlohmann::json& j, const DeliveryOptions& o);
+
+// Where a preset's output goes: a file, or for hls the directory written whole.
+std::filesystem::path delivery_path(const DeliveryOptions& options, Preset preset);
 void from_json(const nlohmann::json& j, DeliveryOptions& o);
 
 // One preset's result, checked after writing (opened again, codec, pixel format, alpha,

@@ -7,6 +7,10 @@
 
 namespace avpost::filters {
 
+// The largest canvas, avatar or layer side avpost accepts (16384, as large as H.264/HEVC levels
+// and libvpx go): a mistyped 99999999x99999999 is a usage error, not a failed allocation.
+constexpr int max_picture_side = 16384;
+
 struct Size {
     int width = 0;
     int height = 0;
@@ -44,7 +48,7 @@ Placement cover_canvas(Size source, Size canvas);
 
 Fit parse_fit(std::string_view text);
 Anchor parse_anchor(std::string_view text);
-Size parse_size(std::string_view text, bool allow_keep_aspect);  // "WxH"
+Size parse_size(std::string_view text, bool allow_keep_aspect);  // "WxH", each side at most max_picture_side
 Point parse_point(std::string_view text);                       // "X,Y"
 std::string to_string(Fit fit);
 std::string to_string(Anchor anchor);

@@ -10,9 +10,11 @@
 #include <optional>
 #include <string>
 #include <variant>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "avpost/core/error.hpp"
 #include "avpost/net/render_job.hpp"
 
 namespace avpost::job {
@@ -73,8 +75,14 @@ struct JobSpec {
 struct ParseOptions {
     // Parent of the default output directory (OUTPUT_ROOT/NAME); relative to the working directory.
     std::filesystem::path default_output_root = "out";
+    // The archive of jobs without "archive.root" (run --archive, $AVPOST_ARCHIVE); empty:
+    // OUTPUT/archive.
+    std::filesystem::path default_archive_root;
     // Looks up ${NAME} references in string values; default: the process environment.
     std::function<std::optional<std::string>(const std::string&)> environment;
+    // Checks the values of a job whose parts were read (compose values, files, outputs that would
+    // replace inputs): returns "FILE: PATH: why" lines, reported with the parser's own.
+    std::function<std::vector<std::string>(const JobSpec&)> check_values;
 };
 
 // Replaces ${NAME} and ${NAME:-default} in every string value of `document` (so one job file
@@ -84,11 +92,22 @@ struct ParseOptions {
 nlohmann::json expand_environment(const nlohmann::json& document, const std::string& file,
                                   const std::function<std::optional<std::string>(const std::string&)>& environment);
 
-// Reads and validates a job file. Throws Error(usage) "FILE: PATH: why" for a bad job and
-// Error(input) when the file cannot be read.
+// Reads and validates a job file. Throws JobFileError for a bad job: every problem found, one
+// "FILE: PATH: why" line each; Error(input) when the file cannot be read.
 JobSpec parse_job_file(const std::filesystem::path& file, const ParseOptions& options = {});
 // The same for an already parsed document; `file` names it in errors and anchors relative paths.
 JobSpec parse_job(const nlohmann::json& document, const std::filesystem::path& file, const ParseOptions& options = {});
+
+// Every problem of one job file: Error(usage) whose one-line message is the first problem (and
+// how many more there are), with each problem's own line in lines().
+class JobFileError : public Error {
+public:
+    explicit JobFileError(std::vector<std::string> lines);
+    const std::vector<std::string>& lines() const noexcept { return lines_; }
+
+private:
+    std::vector<std::string> lines_;
+};
 
 // Throws Error(usage) "FILE: PATH: why": for value errors found after parsing (compose values).
 [[noreturn]] void throw_job_error(const JobSpec& job, std::string_view path, std::string_view why);
