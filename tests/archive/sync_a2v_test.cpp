@@ -36,10 +36,7 @@ protected:
         fs::path r = root;
         s.open_store = [r] { return std::make_unique<LocalStore>(r); };
         s.jobs = jobs;
-        s.http = quick_http();
-        s.fetch.retry.max_attempts = 3;
-        s.fetch.retry.initial_delay = std::chrono::milliseconds(10);
-        s.fetch.retry.max_delay = std::chrono::milliseconds(50);
+        s.http = quick_http(3);  // downloads: 3 attempts
         return s;
     }
     VendorApiFactory a2v_api() {

@@ -88,10 +88,7 @@ protected:
         s.archive_root = root;
         fs::path r = root;
         s.open_store = [r] { return std::make_unique<LocalStore>(r); };
-        s.http = quick_http();
-        s.fetch.retry.max_attempts = 3;
-        s.fetch.retry.initial_delay = std::chrono::milliseconds(5);
-        s.fetch.retry.max_delay = std::chrono::milliseconds(20);
+        s.http = quick_http(3);  // downloads: 3 attempts
         return s;
     }
     VendorApiFactory api(FakeA2v& fake) {
