@@ -197,8 +197,10 @@ TEST(ArchiveCatalog, ClaimsAreExclusiveUntilTheLeaseExpires) {
     AssetRecord a = c.asset(id);
     EXPECT_EQ(a.state, AssetState::stored);
     EXPECT_EQ(a.error, "");
-    EXPECT_EQ(a.claim_owner, "");
+    EXPECT_EQ(a.claim_owner, "worker-c") << "held until read back and verified";
     EXPECT_FALSE(c.claim_next("worker-d", std::chrono::seconds(60), t0 + 1000).has_value());
+    c.mark_verified(id);
+    EXPECT_EQ(c.asset(id).claim_owner, "");
 }
 
 TEST(ArchiveCatalog, TwoProcessesNeverClaimTheSameAsset) {

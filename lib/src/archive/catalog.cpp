@@ -368,6 +368,9 @@ void create_catalog_file(const std::filesystem::path& file, const CatalogOptions
                 throw_disk_full("archive catalog '" + file.string() + "'", ErrorDomain::system, e, e);
             throw_errno("create catalog '" + file.string() + "'", e);
         }
+    } catch (const DiskFull& e) {
+        remove_quietly(temp);
+        throw DiskFull(e.domain(), "archive catalog '" + file.string() + "'", e.code(), e.detail());  // not the temporary
     } catch (...) {
         remove_quietly(temp);
         throw;
@@ -571,7 +574,7 @@ bool Catalog::renew_claim(std::int64_t asset_id, std::string_view owner, std::ch
     now = or_now(now);
     sql::Stmt s(db_,
                 "UPDATE assets SET claim_expires_at = ?3, updated_at = ?4 "
-                "WHERE id = ?1 AND state = 'downloading' AND claim_owner = ?2");
+                "WHERE id = ?1 AND state IN ('downloading','stored') AND claim_owner = ?2");
     s.bind(1, asset_id).bind(2, owner).bind(3, now + lease.count()).bind(4, now).run();
     return sqlite3_changes(db_) == 1;
 }
@@ -590,8 +593,7 @@ void Catalog::mark_stored(std::int64_t asset_id, std::string_view owner, const S
     sql::Stmt s(db_,
                 "UPDATE assets SET state = 'stored', size = ?3, sha256 = ?4, codec = ?5, width = ?6, height = ?7, "
                 "duration = ?8, frame_rate = ?9, store_uri = ?10, store_key = ?11, error = NULL, "
-                "claim_owner = NULL, claim_expires_at = NULL, updated_at = ?12 "
-                "WHERE id = ?1 AND state = 'downloading' AND claim_owner = ?2");
+                "updated_at = ?12 WHERE id = ?1 AND state = 'downloading' AND claim_owner = ?2");
     s.bind(1, asset_id).bind(2, owner).bind(3, f.size).bind(4, f.sha256);
     if (f.media) {
         s.bind(5, f.media->codec).bind(6, f.media->width).bind(7, f.media->height);
@@ -618,13 +620,15 @@ void Catalog::release(std::int64_t asset_id, std::string_view owner, std::string
 
 void Catalog::mark_verified(std::int64_t asset_id, std::int64_t now) {
     sql::Stmt s(db_,
-                "UPDATE assets SET state = 'verified', verified_at = ?2, error = NULL, updated_at = ?2 "
-                "WHERE id = ?1 AND state IN ('stored','verified')");
+                "UPDATE assets SET state = 'verified', verified_at = ?2, error = NULL, claim_owner = NULL, "
+                "claim_expires_at = NULL, updated_at = ?2 WHERE id = ?1 AND state IN ('stored','verified')");
     s.bind(1, asset_id).bind(2, or_now(now)).run();
 }
 
 void Catalog::mark_verify_failed(std::int64_t asset_id, std::string_view error) {
-    sql::Stmt s(db_, "UPDATE assets SET state = 'failed', error = ?2, updated_at = ?3 WHERE id = ?1");
+    sql::Stmt s(db_,
+                "UPDATE assets SET state = 'failed', error = ?2, claim_owner = NULL, claim_expires_at = NULL, "
+                "updated_at = ?3 WHERE id = ?1");
     s.bind(1, asset_id).bind(2, error).bind(3, unix_now()).run();
 }
 

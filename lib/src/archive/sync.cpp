@@ -192,17 +192,24 @@ void note_status(SyncReport& report, const net::JobStatus& st) {
     else if (st.state != net::JobState::finished) ++report.jobs_running;
 }
 
+// A live claim of another process: its lease runs and its owner is not known dead.
+bool claim_held(const AssetRecord& a) {
+    return !a.claim_owner.empty() && a.claim_expires_at && *a.claim_expires_at >= unix_now() &&
+           !claim_owner_dead(a.claim_owner);
+}
+
 void count_busy(Catalog& catalog, SyncReport& report, const ClaimFilter& filter) {
-    ListQuery q;
-    q.state = AssetState::downloading;
-    std::int64_t now = unix_now();
-    for (const ListRow& row : catalog.list(q)) {
-        if (row.job.vendor != filter.vendor) continue;
-        if (!filter.vendor_job_ids.empty() &&
-            std::find(filter.vendor_job_ids.begin(), filter.vendor_job_ids.end(), row.job.vendor_job_id) ==
-                filter.vendor_job_ids.end())
-            continue;
-        if (row.asset.claim_expires_at && *row.asset.claim_expires_at >= now) ++report.busy;
+    for (AssetState state : {AssetState::downloading, AssetState::stored}) {
+        ListQuery q;
+        q.state = state;
+        for (const ListRow& row : catalog.list(q)) {
+            if (row.job.vendor != filter.vendor) continue;
+            if (!filter.vendor_job_ids.empty() &&
+                std::find(filter.vendor_job_ids.begin(), filter.vendor_job_ids.end(), row.job.vendor_job_id) ==
+                    filter.vendor_job_ids.end())
+                continue;
+            if (claim_held(row.asset)) ++report.busy;
+        }
     }
 }
 
@@ -219,6 +226,8 @@ void verify_stored(const SyncOptions& options, Catalog& catalog, const ClaimFilt
             continue;
         throw_if_interrupted();
         const AssetRecord& a = row.asset;
+        // Still held by the process that stored it (it reads it back itself): not ours to settle.
+        if (claim_held(a)) continue;
         FetchOutcome out;
         out.asset_id = a.id;
         out.vendor = row.job.vendor;

@@ -180,7 +180,9 @@ public:
     // The vendor link died and no fresh one could be had: the claim ends in expired-before-archived.
     void mark_expired(std::int64_t asset_id, std::string_view owner, std::string_view error);
 
-    // Records a confirmed store; only the current claim owner may do this.
+    // Records a confirmed store; only the current claim owner may do this. The claim is kept
+    // until mark_verified or mark_verify_failed (the owner reads the file back first), so no other
+    // process verifies it meanwhile.
     void mark_stored(std::int64_t asset_id, std::string_view owner, const StoredFacts& facts);
     // Gives up a claim: back to pending (retryable) or to failed, with the error text.
     void release(std::int64_t asset_id, std::string_view owner, std::string_view error, bool retryable);
