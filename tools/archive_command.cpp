@@ -59,7 +59,9 @@ int run_ls(const ArchiveOptions& o, bool json) {
     std::vector<ListRow> rows;
     std::int64_t now = unix_now();
     if (std::filesystem::exists(file)) {  // no catalog yet: nothing archived, nothing at risk
-        Catalog catalog(file);
+        CatalogOptions read_only;  // listing writes nothing: it works on a full disk too
+        read_only.read_only = true;
+        Catalog catalog(file, read_only);
         ListQuery q;
         q.now = now;
         if (o.expiring_hours >= 0) q.expiring_within = std::int64_t(o.expiring_hours * 3600);
