@@ -59,7 +59,9 @@ int run_ls(const ArchiveOptions& o, bool json) {
     std::vector<ListRow> rows;
     std::int64_t now = unix_now();
     if (std::filesystem::exists(file)) {  // no catalog yet: nothing archived, nothing at risk
-        Catalog catalog(file);
+        CatalogOptions read_only;  // listing writes nothing: it works on a full disk too
+        read_only.read_only = true;
+        Catalog catalog(file, read_only);
         ListQuery q;
         q.now = now;
         if (o.expiring_hours >= 0) q.expiring_within = std::int64_t(o.expiring_hours * 3600);
@@ -96,7 +98,10 @@ int run_verify(const ArchiveOptions& o, bool json) {
     auto file = catalog_file(o);
     VerifyReport report;
     if (std::filesystem::exists(file)) {
-        Catalog catalog(file);
+        // Reading needs no write: verify works on a full disk or a read-only copy of the archive.
+        CatalogOptions read_only;
+        read_only.read_only = true;
+        Catalog catalog(file, read_only);
         std::map<std::string, std::unique_ptr<ArchiveStore>> stores;
         StoreOpener open = [&](const std::string& uri) -> ArchiveStore& {
             auto& slot = stores[uri];
@@ -105,7 +110,15 @@ int run_verify(const ArchiveOptions& o, bool json) {
         };
         std::optional<int> sample;
         if (o.sample > 0) sample = o.sample;
-        report = verify_assets(catalog, sample, open);
+        report = check_assets(catalog, sample, open);
+        // Recording when each file was last verified (so --sample moves on) is worth doing, not
+        // worth failing for: the verdict above stands either way.
+        try {
+            Catalog writable(file);
+            record_verify_results(writable, report);
+        } catch (const Error& e) {
+            log::warning("the results were not recorded in the catalog: " + std::string(e.what()));
+        }
     }
     if (json) {
         nlohmann::json items = nlohmann::json::array();

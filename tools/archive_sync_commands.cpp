@@ -49,7 +49,6 @@ SyncOptions sync_options(const SyncCliOptions& o, const std::string& root, const
     if (o.jobs < 1) throw_usage("--jobs must be at least 1");
     s.jobs = o.jobs;
     s.http = download_http_options(env);
-    if (env.max_attempts) s.fetch.retry.max_attempts = *env.max_attempts;
     s.fetch.lease = std::chrono::seconds(std::max(10, o.lease));
     return s;
 }

@@ -58,7 +58,6 @@ CommandSpec serve_command() {
                     };
                     r.archive.jobs = o->jobs;
                     r.archive.http = download_http_options(env);
-                    if (env.max_attempts) r.archive.fetch.retry.max_attempts = *env.max_attempts;
                     net::akool::ClientOptions api;
                     api.base_url = env.akool_base_url;
                     api.credentials = env.akool;

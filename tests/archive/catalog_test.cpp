@@ -1,9 +1,12 @@
 // The catalog: schema versioning and migrations, constraints, redaction, claims across processes.
+#include <signal.h>
 #include <sqlite3.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <fstream>
+#include <functional>
 #include <set>
 #include <sstream>
 
@@ -194,8 +197,10 @@ TEST(ArchiveCatalog, ClaimsAreExclusiveUntilTheLeaseExpires) {
     AssetRecord a = c.asset(id);
     EXPECT_EQ(a.state, AssetState::stored);
     EXPECT_EQ(a.error, "");
-    EXPECT_EQ(a.claim_owner, "");
+    EXPECT_EQ(a.claim_owner, "worker-c") << "held until read back and verified";
     EXPECT_FALSE(c.claim_next("worker-d", std::chrono::seconds(60), t0 + 1000).has_value());
+    c.mark_verified(id);
+    EXPECT_EQ(c.asset(id).claim_owner, "");
 }
 
 TEST(ArchiveCatalog, TwoProcessesNeverClaimTheSameAsset) {
@@ -270,4 +275,146 @@ TEST(ArchiveCatalog, ListsWhatIsAtRiskAndExpiresWhatWasLost) {
     EXPECT_EQ(c.asset(done).state, AssetState::stored);
     nlohmann::json j = to_json(c.asset(soon));
     EXPECT_EQ(j["state"], "expired-before-archived");
+}
+
+// An older avpost concluded "expired-before-archived" from failed downloads alone (403s while the
+// vendor still handed out links). Upgrading the catalog puts those assets back to pending; what
+// the vendor itself said was gone stays expired.
+TEST(ArchiveCatalog, AssetsExpiredFromFailedDownloadsAloneArePendingAgainAfterTheUpgrade) {
+    auto dir = make_temp_dir("catalog");
+    std::int64_t wrongly = 0, rightly = 0;
+    {
+        Catalog v3(Catalog::file_in(dir), options_with(nullptr, 3));
+        wrongly = v3.add_asset(add_job(v3, "a2v", "storm"), "avatar", "avatar.mp4", "");
+        rightly = v3.add_asset(add_job(v3, "a2v", "gone"), "avatar", "avatar.mp4", "");
+        ASSERT_TRUE(v3.claim(wrongly, "old", std::chrono::seconds(60)));
+        v3.mark_expired(wrongly, "old",
+                        "the vendor link expired before the file was archived: the link still fails after 2 fresh "
+                        "links: download http://cdn/x.mp4: HTTP 403: the signed link has expired or was revoked");
+        ASSERT_TRUE(v3.claim(rightly, "old", std::chrono::seconds(60)));
+        v3.mark_expired(rightly, "old",
+                        "the vendor link expired before the file was archived: the vendor no longer knows job gone");
+    }
+    Catalog now(Catalog::file_in(dir));
+    EXPECT_EQ(now.asset(wrongly).state, AssetState::pending) << now.asset(wrongly).error;
+    EXPECT_TRUE(now.asset(wrongly).claim_owner.empty());
+    EXPECT_EQ(now.asset(rightly).state, AssetState::expired_before_archived);
+}
+
+// SQLite's own "full" (max_page_count stands in for a full disk): one line that says the disk is
+// full, as an output error (exit 4), without the SQL statement.
+TEST(ArchiveCatalog, AFullCatalogSaysTheDiskIsFullInOneLineWithoutSql) {
+    auto dir = make_temp_dir("catalog");
+    Catalog c(Catalog::file_in(dir));
+    std::int64_t job = add_job(c, "a2v", "many");
+    std::string pages = query_text(c, "PRAGMA page_count");
+    query_text(c, "PRAGMA max_page_count = " + pages);
+    try {
+        for (int i = 0; i < 100000; ++i)
+            c.add_asset(job, "other", "file-" + std::to_string(i) + std::string(200, 'x'), "");
+        FAIL() << "the catalog never filled up";
+    } catch (const Error& e) {
+        std::string what = e.what();
+        EXPECT_NE(dynamic_cast<const OutputError*>(&e), nullptr) << what;
+        EXPECT_NE(what.find("disk is full"), std::string::npos) << what;
+        EXPECT_NE(what.find("catalog.db"), std::string::npos) << what;
+        EXPECT_EQ(what.find("INSERT"), std::string::npos) << what;
+        EXPECT_EQ(what.find('\n'), std::string::npos) << what;
+    }
+}
+
+namespace {
+// Runs `body` in a child whose files cannot grow at all (RLIMIT_FSIZE 0, SIGXFSZ ignored: every
+// write fails with EFBIG, as on a full disk). Returns the child's exit code.
+int with_no_room(const std::function<int()>& body) {
+    pid_t pid = ::fork();
+    if (pid == 0) {
+        ::signal(SIGXFSZ, SIG_IGN);
+        rlimit none{0, 0};
+        ::setrlimit(RLIMIT_FSIZE, &none);
+        int rc = 99;
+        try {
+            rc = body();
+        } catch (...) {
+            rc = 98;
+        }
+        ::_exit(rc);
+    }
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+}  // namespace
+
+TEST(ArchiveCatalog, ACatalogThatCannotBeCreatedOnAFullDiskLeavesNoFileBehind) {
+    auto dir = make_temp_dir("catalog");
+    int rc = with_no_room([&] {
+        try {
+            Catalog c(Catalog::file_in(dir));
+            return 2;
+        } catch (const OutputError& e) {
+            return std::string(e.what()).find("full disk") != std::string::npos ? 4 : 3;
+        } catch (const Error&) {
+            return 1;
+        }
+    });
+    EXPECT_EQ(rc, 4) << "expected an output error that says the disk is full";
+    std::vector<std::string> left;
+    for (auto& e : fs::directory_iterator(dir)) left.push_back(e.path().filename().string());
+    EXPECT_TRUE(left.empty()) << "left behind: " << (left.empty() ? "" : left.front());
+    // With room again, it is created as usual.
+    Catalog c(Catalog::file_in(dir));
+    EXPECT_EQ(c.schema_version(), Catalog::latest_schema_version());
+}
+
+TEST(ArchiveCatalog, AReadOnlyCatalogReadsWithoutWritingOrCreatingAnything) {
+    auto dir = make_temp_dir("catalog");
+    {
+        Catalog c(Catalog::file_in(dir));
+        std::int64_t id = c.add_asset(add_job(c, "a2v", "ro"), "avatar", "avatar.mp4", "");
+        ASSERT_TRUE(c.claim(id, "w", std::chrono::seconds(60)));
+        c.mark_stored(id, "w", stored_facts('c'));
+    }
+    auto listing = [&] {
+        std::set<std::string> names;
+        for (auto& e : fs::directory_iterator(dir)) names.insert(e.path().filename().string());
+        return names;
+    };
+    const auto before = listing();
+    const std::string bytes = read_file(Catalog::file_in(dir));
+    const auto mtime = fs::last_write_time(Catalog::file_in(dir));
+    CatalogOptions ro;
+    ro.read_only = true;
+    {
+        Catalog c(Catalog::file_in(dir), ro);
+        EXPECT_EQ(c.list().size(), 1u);
+        EXPECT_EQ(c.verify_candidates(std::nullopt).size(), 1u);
+        EXPECT_THROW(c.add_asset(add_job(c, "a2v", "no"), "avatar", "a.mp4", ""), Error);
+    }
+    EXPECT_EQ(listing(), before) << "a read-only open created files";
+    EXPECT_EQ(read_file(Catalog::file_in(dir)), bytes);
+    EXPECT_EQ(fs::last_write_time(Catalog::file_in(dir)), mtime);
+    // And it works where nothing can be written at all.
+    EXPECT_EQ(with_no_room([&] {
+                  Catalog c(Catalog::file_in(dir), ro);
+                  return c.verify_candidates(std::nullopt).size() == 1 ? 0 : 1;
+              }),
+              0);
+}
+
+TEST(ArchiveCatalog, TemporariesOfACatalogCreationADeadProcessLeftAreRemoved) {
+    auto dir = make_temp_dir("catalog");
+    pid_t dead = ::fork();
+    ASSERT_GE(dead, 0);
+    if (dead == 0) ::_exit(0);
+    ASSERT_EQ(::waitpid(dead, nullptr, 0), dead);
+    const std::string stem = "catalog.db.new-" + std::to_string(dead) + "-0";
+    write_file(dir / stem, "");
+    write_file(dir / (stem + "-wal"), "half a log");
+    fs::path live = dir / ("catalog.db.new-" + std::to_string(::getppid()) + "-0");
+    write_file(live, "");
+    Catalog c(Catalog::file_in(dir));
+    EXPECT_FALSE(fs::exists(dir / stem));
+    EXPECT_FALSE(fs::exists(dir / (stem + "-wal")));
+    EXPECT_TRUE(fs::exists(live)) << "removed what a live process is creating";
 }

@@ -297,6 +297,36 @@ TEST(ArchiveLocalStore, ARunThatDiedAfterStoringIsCarriedOnByTheNext) {
     EXPECT_EQ(rec.attempts, 2);
 }
 
+// A pid is reused after a crash: a process that started after the temporary was last written
+// cannot be its writer, so the temporary is debris all the same.
+TEST(ArchiveLocalStore, DebrisUnderAPidReusedByANewerProcessIsRemovedToo) {
+    auto root = make_temp_dir("local");
+    LocalStore store(root);
+    int hold[2];
+    ASSERT_EQ(::pipe(hold), 0);
+    pid_t newer = ::fork();  // alive until the pipe closes, started after the debris was written
+    ASSERT_GE(newer, 0);
+    if (newer == 0) {
+        ::close(hold[1]);
+        char c;
+        while (::read(hold[0], &c, 1) > 0) {
+        }
+        ::_exit(0);
+    }
+    ::close(hold[0]);
+    fs::create_directories(root / "v/2026-11/j");
+    fs::path debris = root / "v/2026-11/j" / (".a.partial-" + std::to_string(newer) + "-3.bin");
+    write_file(debris, "half a file of a process that died an hour ago");
+    fs::last_write_time(debris, fs::file_time_type::clock::now() - std::chrono::hours(1));
+    auto src = root / "a-src.bin";
+    write_file(src, pattern_bytes(3000, 9));
+    FileDigest d = sha256_file(src);
+    store.put(src, "v/2026-11/j/a.bin", d.sha256, d.size);
+    EXPECT_FALSE(fs::exists(debris)) << "kept because an unrelated, newer process has its pid";
+    ::close(hold[1]);
+    ASSERT_EQ(::waitpid(newer, nullptr, 0), newer);
+}
+
 TEST(ArchiveLocalStore, DebrisOfAKilledWriteIsRemovedByTheNextPut) {
     auto root = make_temp_dir("local");
     LocalStore store(root);

@@ -36,10 +36,7 @@ protected:
         fs::path r = root;
         s.open_store = [r] { return std::make_unique<LocalStore>(r); };
         s.jobs = jobs;
-        s.http = quick_http();
-        s.fetch.retry.max_attempts = 3;
-        s.fetch.retry.initial_delay = std::chrono::milliseconds(10);
-        s.fetch.retry.max_delay = std::chrono::milliseconds(50);
+        s.http = quick_http(3);  // downloads: 3 attempts
         return s;
     }
     VendorApiFactory a2v_api() {
@@ -217,6 +214,42 @@ TEST_F(ArchiveSync, ALinkThatCannotBeRefreshedEndsExpiredBeforeArchived) {
     EXPECT_TRUE(nlohmann::json::parse(again.out)["items"].empty()) << again.out;
 }
 
+// A storm of 403s on every file link while the vendor keeps handing out fresh links: failed
+// downloads alone never make a file "expired-before-archived". Everything stays pending, every
+// sync says it is incomplete, and once the CDN serves again a sync archives it all.
+TEST_F(ArchiveSync, AForbiddenStormLeavesEverythingPendingAndALaterSyncArchivesIt) {
+    start();
+    finished_a2v_renders(*server, 3);
+    sandbox::Fault storm;
+    storm.path_prefix = "/files/";
+    storm.http_status = 403;
+    storm.count = -1;
+    server->add_fault(storm);
+    for (int round = 1; round <= 2; ++round) {
+        auto r = run(avpost_cmd(root, "sync --vendor a2v --json"));
+        EXPECT_EQ(r.exit_code, 21) << "round " << round << ": " << r.err << r.out;
+        auto out = nlohmann::json::parse(r.out);
+        EXPECT_EQ(out["expired"], 0) << r.out;
+        EXPECT_EQ(out["retry_later"], 6) << r.out;
+        EXPECT_FALSE(std::regex_search(r.out + r.err, std::regex("Signature=[0-9a-f]{8}")));
+        for (const ListRow& row : rows()) {
+            EXPECT_EQ(row.asset.state, AssetState::pending) << row.asset.name << ": " << row.asset.error;
+            EXPECT_NE(row.asset.error.find("left pending"), std::string::npos) << row.asset.error;
+        }
+    }
+    auto expired = run(avpost_cmd(root, "ls --state expired-before-archived --json"));
+    EXPECT_TRUE(nlohmann::json::parse(expired.out).empty()) << expired.out;
+
+    server->clear_faults();  // the CDN serves again; the vendor's links are fresh
+    auto r = run(avpost_cmd(root, "sync --vendor a2v --json"));
+    ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
+    EXPECT_EQ(nlohmann::json::parse(r.out)["verified"], 6);
+    auto all = rows();
+    EXPECT_EQ(all.size(), 6u);
+    for (const ListRow& row : all) EXPECT_EQ(row.asset.state, AssetState::verified) << row.asset.name;
+    EXPECT_EQ(count_files(root / "partial", ""), 0);
+}
+
 TEST_F(ArchiveSync, TwoProcessesAtOnceArchiveEachFileOnce) {
     start();
     finished_a2v_renders(*server, 3);
@@ -231,7 +264,7 @@ TEST_F(ArchiveSync, TwoProcessesAtOnceArchiveEachFileOnce) {
         for (const auto& j : json_lines(read_file(p)))
             for (const auto& item : j["items"])
                 if (item["state"] == "verified") archived.insert(item["asset_id"].get<std::int64_t>());
-    EXPECT_EQ(archived.size(), 6u);
+    EXPECT_EQ(archived.size(), 6u) << read_file(a.out) << read_file(a.err) << "\n---\n" << read_file(b.out) << read_file(b.err);
     for (auto id : archived) EXPECT_EQ(archived.count(id), 1u) << "asset " << id << " archived twice";
     for (const ListRow& row : rows()) {
         EXPECT_EQ(row.asset.state, AssetState::verified);

@@ -3,10 +3,13 @@
 // (video.list / video.get) and its CDN, so every byte it serves is under the test's control.
 #include "sync_test_support.hpp"
 
+#include <algorithm>
 #include <atomic>
+#include <regex>
 #include <sys/resource.h>
 
 #include "avpost/archive/local_store.hpp"
+#include "avpost/archive/staging_cleanup.hpp"
 #include "avpost/archive/sync.hpp"
 
 using namespace avpost;
@@ -24,6 +27,7 @@ public:
     std::atomic<int> error_status{0};            // every file response is this status with an HTML body
     std::atomic<int> file_requests{0};
     std::atomic<int> slow_ms{0};                 // pause per 1 KiB sent
+    std::atomic<bool> forgotten{false};          // the vendor no longer knows the job
     std::string video = "good.mp4", mask = "mask.mp4";
 
     FakeA2v() {
@@ -39,11 +43,17 @@ public:
                                 {"mask_video_url", http.url("/files/" + mask + "?Expires=4102444800&Signature=s3cr3t")}};
             return v;
         };
-        http.server.Get("/v1/a2v/video.list", [envelope](const httplib::Request&, httplib::Response& res) {
-            res.set_content(nlohmann::json{{"code", 0}, {"message", "success"}, {"data", {envelope()}}}.dump(),
+        http.server.Get("/v1/a2v/video.list", [this, envelope](const httplib::Request&, httplib::Response& res) {
+            nlohmann::json data = forgotten ? nlohmann::json::array() : nlohmann::json::array({envelope()});
+            res.set_content(nlohmann::json{{"code", 0}, {"message", "success"}, {"data", data}}.dump(),
                             "application/json");
         });
-        http.server.Get("/v1/a2v/video.get", [envelope](const httplib::Request&, httplib::Response& res) {
+        http.server.Get("/v1/a2v/video.get", [this, envelope](const httplib::Request&, httplib::Response& res) {
+            if (forgotten) {
+                res.status = 404;
+                res.set_content(R"({"code": 1004, "message": "video not found", "data": null})", "application/json");
+                return;
+            }
             res.set_content(nlohmann::json{{"code", 0}, {"message", "success"}, {"data", envelope()}}.dump(),
                             "application/json");
         });
@@ -78,6 +88,12 @@ public:
     }
 };
 
+// The claim owner of a process on this host that cannot exist (a pid above pid_max).
+std::string dead_owner() {
+    std::string live = claim_owner("w0");
+    return live.substr(0, live.find(':')) + ":4194305:1/w0";
+}
+
 class ArchiveSyncFaults : public ::testing::Test {
 protected:
     void SetUp() override { root = make_temp_dir("faults"); }
@@ -88,10 +104,7 @@ protected:
         s.archive_root = root;
         fs::path r = root;
         s.open_store = [r] { return std::make_unique<LocalStore>(r); };
-        s.http = quick_http();
-        s.fetch.retry.max_attempts = 3;
-        s.fetch.retry.initial_delay = std::chrono::milliseconds(5);
-        s.fetch.retry.max_delay = std::chrono::milliseconds(20);
+        s.http = quick_http(3);  // downloads: 3 attempts
         return s;
     }
     VendorApiFactory api(FakeA2v& fake) {
@@ -162,10 +175,110 @@ TEST_F(ArchiveSyncFaults, ErrorBodiesNeverReachTheFile) {
             if (e.is_regular_file()) {
                 EXPECT_EQ(read_file(e.path()).find("server trouble"), std::string::npos) << e.path();
             }
-    fake.error_status = 404;  // gone at the CDN and no fresh link helps
+    // 404 at the CDN while the vendor still hands out links: failed downloads are no proof the
+    // file is gone, so it stays pending.
+    fake.error_status = 404;
+    SyncReport refused = sync_vendor(options(), api(fake));
+    EXPECT_EQ(refused.retry_later, 2) << to_json(refused).dump();
+    EXPECT_EQ(refused.expired, 0);
+    for (auto& [name, a] : assets()) EXPECT_EQ(a.state, AssetState::pending) << name;
+    // The vendor itself no longer knows the job: that answer ends it.
+    fake.forgotten = true;
     SyncReport gone = sync_vendor(options(), api(fake));
     EXPECT_EQ(gone.expired, 2) << to_json(gone).dump();
-    for (auto& [name, a] : assets()) EXPECT_EQ(a.state, AssetState::expired_before_archived) << name;
+    for (auto& [name, a] : assets()) {
+        EXPECT_EQ(a.state, AssetState::expired_before_archived) << name;
+        EXPECT_NE(a.error.find("no longer knows"), std::string::npos) << a.error;
+    }
+    EXPECT_EQ(count_files(root / "partial", ""), 0) << "staging files of a file that is gone";
+}
+
+// A file an older run marked expired-before-archived that the vendor offers again with a live link
+// is archived: whatever concluded it was gone was wrong.
+TEST_F(ArchiveSyncFaults, AFileMarkedExpiredEarlierIsArchivedWhenTheVendorOffersItAgain) {
+    FakeA2v fake;
+    {
+        Catalog c(Catalog::file_in(root));
+        JobRecord job;
+        job.vendor = "a2v";
+        job.vendor_job_id = "vfake1";
+        job.status = "finished";
+        std::int64_t id = c.upsert_job(job);
+        for (const char* name : {"avatar.mp4", "mask.mp4"}) {
+            std::int64_t a = c.add_asset(id, std::string(name) == "mask.mp4" ? "mask" : "avatar", name, "");
+            ASSERT_TRUE(c.claim(a, "old-run", std::chrono::seconds(60)));
+            c.mark_expired(a, "old-run", "the vendor link expired before the file was archived: HTTP 403");
+        }
+    }
+    SyncReport r = sync_vendor(options(), api(fake));
+    EXPECT_EQ(r.verified, 2) << to_json(r).dump();
+    EXPECT_TRUE(r.complete());
+    for (auto& [name, a] : assets()) EXPECT_EQ(a.state, AssetState::verified) << name;
+}
+
+// A run killed at the wrong moment leaves staged copies, partial downloads and their validators,
+// and a catalog it was creating. The next run removes what no asset needs any more.
+TEST_F(ArchiveSyncFaults, WhatADeadRunLeftBehindIsRemovedByTheNextSync) {
+    FakeA2v fake;
+    SyncReport first = sync_vendor(options(), api(fake));
+    ASSERT_EQ(first.verified, 2) << to_json(first).dump();
+    pid_t dead = ::fork();
+    ASSERT_GE(dead, 0);
+    if (dead == 0) ::_exit(0);
+    ASSERT_EQ(::waitpid(dead, nullptr, 0), dead);
+    const fs::path staged = root / "partial" / "a2v";
+    fs::create_directories(staged);
+    std::string video = read_file(sample_video());
+    write_file(staged / "vfake1--avatar.mp4", video);                 // stored, then killed before the clean-up
+    write_file(staged / "vfake1--avatar.mp4.part.etag", "\"e1\"\n");  // renamed, then killed
+    write_file(staged / "vfake1--mask.mp4.part", video.substr(0, 5000));
+    write_file(staged / "vfake1--mask.mp4.part.etag", "\"e2\"\n");
+    write_file(staged / "vgone--avatar.mp4.part", video.substr(0, 3000));  // a job no catalog knows
+    const std::string creating = "catalog.db.new-" + std::to_string(dead) + "-0";
+    write_file(root / creating, "");
+    write_file(root / (creating + "-wal"), "half a log");
+    // And a file stored but not yet verified when its run died, with its staged copy.
+    std::int64_t stale = 0;
+    {
+        Catalog c(Catalog::file_in(root));
+        LocalStore store(root);
+        stale = c.add_asset(add_job(c, "a2v", "vold"), "avatar", "avatar.mp4", "");
+        ASSERT_TRUE(c.claim(stale, dead_owner(), std::chrono::seconds(60)));
+        archive_claimed_file(c, store, c.asset(stale), dead_owner(), sample_video());
+    }
+    write_file(staged / "vold--avatar.mp4", video);
+
+    ::setenv("AVPOST_A2V_BASE_URL", fake.http.url("").c_str(), 1);
+    ::setenv("A2V_TOKEN", "fake-token", 1);
+    auto r = run(avpost_cmd(root, "sync --vendor a2v --json"));
+    ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
+    EXPECT_EQ(nlohmann::json::parse(r.out)["verified"], 1) << r.out;  // vold
+    EXPECT_EQ(count_files(root / "partial", ""), 0) << "leftovers in partial/";
+    EXPECT_FALSE(fs::exists(root / creating));
+    EXPECT_FALSE(fs::exists(root / (creating + "-wal")));
+    Catalog c(Catalog::file_in(root));
+    EXPECT_EQ(c.asset(stale).state, AssetState::verified);
+}
+
+// Files in partial/ are kept while they can still be used: a partial download of a file still to
+// be archived is resumed by its next claim; the rest goes.
+TEST_F(ArchiveSyncFaults, TheCleanUpKeepsPartialDownloadsOfFilesStillToBeArchived) {
+    Catalog c(Catalog::file_in(root));
+    std::int64_t job = add_job(c, "a2v", "vwait");
+    c.add_asset(job, "avatar", "avatar.mp4", "");
+    std::int64_t done = c.add_asset(job, "mask", "mask.mp4", "");
+    ASSERT_TRUE(c.claim(done, "w", std::chrono::seconds(60)));
+    LocalStore store(root);
+    archive_claimed_file(c, store, c.asset(done), "w", sample_video());
+    const fs::path staged = root / "partial" / "a2v";
+    fs::create_directories(staged);
+    for (const char* f : {"vwait--avatar.mp4.part", "vwait--avatar.mp4.part.etag", "vwait--mask.mp4.part",
+                          "vwait--mask.mp4.part.etag"})
+        write_file(staged / f, "x");
+    EXPECT_EQ(clean_staging(c, root / "partial"), 2);
+    EXPECT_TRUE(fs::exists(staged / "vwait--avatar.mp4.part"));
+    EXPECT_TRUE(fs::exists(staged / "vwait--avatar.mp4.part.etag"));
+    EXPECT_FALSE(fs::exists(staged / "vwait--mask.mp4.part"));
 }
 
 TEST_F(ArchiveSyncFaults, ALocalCopyChangedAfterDownloadIsNotStoredAndIsFetchedAgain) {
@@ -298,10 +411,11 @@ TEST_F(ArchiveSyncFaults, AFullDiskLeavesCatalogAndStoreConsistentAndTheNextRunF
                                ::setrlimit(RLIMIT_FSIZE, &limit);
                            });
         int rc = limited.wait();
-        EXPECT_NE(rc, 0) << read_file(limited.out);
-        std::string said = read_file(limited.err) + read_file(limited.out);
-        EXPECT_TRUE(said.find("File too large") != std::string::npos || said.find("disk I/O error") != std::string::npos)
-            << said;
+        std::string err = read_file(limited.err);
+        EXPECT_EQ(rc, 4) << kb << " KB: " << err << read_file(limited.out);  // cannot write: documented exit 4
+        EXPECT_NE(err.find("full disk"), std::string::npos) << err;
+        EXPECT_NE(err.find("File too large"), std::string::npos) << err;
+        EXPECT_FALSE(std::regex_search(err, std::regex("SELECT|INSERT|UPDATE|PRAGMA"))) << err;
         for (auto& [name, a] : assets()) EXPECT_NE(a.state, AssetState::verified) << name;
         EXPECT_EQ(count_files(root / "a2v", ".mp4"), 0) << "a partial file reached the store";
     }
@@ -318,6 +432,48 @@ TEST_F(ArchiveSyncFaults, AFullDiskLeavesCatalogAndStoreConsistentAndTheNextRunF
     EXPECT_EQ(count_files(root, ".part"), 0);
 }
 
+// A full disk before there is any catalog: one line saying so, exit 4, and no empty catalog.db.
+TEST_F(ArchiveSyncFaults, ASyncThatCannotCreateTheCatalogExits4AndLeavesNoEmptyCatalog) {
+    FakeA2v fake;
+    ::setenv("AVPOST_A2V_BASE_URL", fake.http.url("").c_str(), 1);
+    ::setenv("A2V_TOKEN", "fake-token", 1);
+    Background full({"archive", "--archive", root.string(), "sync", "--vendor", "a2v"}, root.parent_path(),
+                    root.filename().string() + "-nothing", [] {
+                        ::signal(SIGXFSZ, SIG_IGN);
+                        rlimit room{4096, 4096};  // its messages fit, a catalog (or its WAL index) does not
+                        ::setrlimit(RLIMIT_FSIZE, &room);
+                    });
+    EXPECT_EQ(full.wait(), 4) << read_file(full.err);
+    std::string err = read_file(full.err);
+    EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1) << err;
+    EXPECT_NE(err.find("full disk"), std::string::npos) << err;
+    EXPECT_NE(err.find("catalog.db"), std::string::npos) << err;
+    EXPECT_FALSE(fs::exists(Catalog::file_in(root))) << "a catalog.db of " << fs::file_size(Catalog::file_in(root))
+                                                      << " bytes was left";
+    EXPECT_TRUE(fs::is_empty(root));
+}
+
+// verify reads: it works where nothing can be written, and leaves the catalog as it was.
+TEST_F(ArchiveSyncFaults, VerifyWorksOnAFullDiskAndLeavesTheCatalogAsItWas) {
+    FakeA2v fake;
+    ASSERT_EQ(sync_vendor(options(), api(fake)).verified, 2);
+    const std::string before = read_file(Catalog::file_in(root));
+    Background verify({"archive", "--archive", root.string(), "verify"}, root.parent_path(),
+                      root.filename().string() + "-verify", [] {
+                          ::signal(SIGXFSZ, SIG_IGN);
+                          rlimit room{4096, 4096};  // its report fits, no catalog write does
+                          ::setrlimit(RLIMIT_FSIZE, &room);
+                      });
+    EXPECT_EQ(verify.wait(), 0) << read_file(verify.err);
+    EXPECT_NE(read_file(verify.out).find("2 checked, 2 ok, 0 bad"), std::string::npos) << read_file(verify.out);
+    EXPECT_NE(read_file(verify.err).find("not recorded"), std::string::npos) << read_file(verify.err);
+    EXPECT_EQ(read_file(Catalog::file_in(root)), before);
+    // With room again, verify works as before (and records when it verified).
+    auto again = run(avpost_cmd(root, "verify"));
+    EXPECT_EQ(again.exit_code, 0) << again.err;
+    EXPECT_TRUE(again.err.empty()) << again.err;
+}
+
 TEST_F(ArchiveSyncFaults, AStoredButUnverifiedFileIsVerifiedByTheNextSync) {
     FakeA2v fake;
     std::int64_t stale = 0;
@@ -326,8 +482,8 @@ TEST_F(ArchiveSyncFaults, AStoredButUnverifiedFileIsVerifiedByTheNextSync) {
         Catalog c(Catalog::file_in(root));
         LocalStore store(root);
         stale = c.add_asset(add_job(c, "a2v", "vold"), "avatar", "avatar.mp4", "");
-        ASSERT_TRUE(c.claim(stale, "gone", std::chrono::seconds(60)));
-        archive_claimed_file(c, store, c.asset(stale), "gone", sample_video());
+        ASSERT_TRUE(c.claim(stale, dead_owner(), std::chrono::seconds(60)));
+        archive_claimed_file(c, store, c.asset(stale), dead_owner(), sample_video());
         ASSERT_EQ(c.asset(stale).state, AssetState::stored);
     }
     SyncReport r = sync_vendor(options(), api(fake));

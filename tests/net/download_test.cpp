@@ -42,8 +42,6 @@ protected:
 
     DownloadOptions verified() {
         DownloadOptions o;
-        o.retry.initial_delay = std::chrono::milliseconds(10);
-        o.retry.max_delay = std::chrono::milliseconds(50);
         o.verify = [](const fs::path& p, const std::string&) { verify_decodable_video(p); };
         return o;
     }
@@ -179,9 +177,8 @@ TEST_F(NetDownload, ServerErrorsAreRetriedAndErrorBodiesNeverWritten) {
     f.http_status = 503;
     f.count = 2;
     server->add_fault(f);
-    Downloader d(*http);
+    Downloader d(*http);  // fast_http_options: 4 attempts, 10 ms backoff
     DownloadOptions o;
-    o.retry.initial_delay = std::chrono::milliseconds(5);
     auto r = d.download(server->sign_link("clip.bin", 60), dir / "clip.bin", o);
     EXPECT_EQ(r.attempts, 3);
     EXPECT_EQ(avpost::test::slurp(dir / "clip.bin"), std::string(5000, 'y'));
@@ -194,6 +191,27 @@ TEST_F(NetDownload, ServerErrorsAreRetriedAndErrorBodiesNeverWritten) {
     }
     EXPECT_FALSE(fs::exists(dir / "missing.bin"));
     EXPECT_FALSE(fs::exists(dir / "missing.bin.part"));
+}
+
+// One retry policy: the HttpClient's, the same API calls use (AVPOST_HTTP_MAX_ATTEMPTS sets it).
+TEST_F(NetDownload, DownloadsAreRetriedExactlyAsOftenAsTheHttpClientsPolicySays) {
+    server->put_file("busy.bin", std::string(3000, 'b'), "application/octet-stream");
+    sandbox::Fault f;
+    f.path_prefix = "/files/busy.bin";
+    f.http_status = 503;
+    f.count = -1;
+    server->add_fault(f);
+    for (int attempts : {1, 3}) {
+        server->reset_stats();
+        HttpClient client(avpost::test::fast_http_options(attempts));
+        try {
+            Downloader(client).download(server->sign_link("busy.bin", 60), dir / "busy.bin");
+            FAIL() << "a download answered 503 every time succeeded";
+        } catch (const ServiceError& e) {
+            EXPECT_EQ(e.kind(), ServiceErrorKind::network) << e.what();
+        }
+        EXPECT_EQ(server->stats().requests["/files/busy.bin"], attempts);
+    }
 }
 
 TEST_F(NetDownload, UndecodableDownloadIsRejectedAndRemoved) {

@@ -282,6 +282,24 @@ TEST_F(NetVendorCli, ExitCodeNetwork) {
     EXPECT_EQ(server->stats().requests["/v1/a2v/video.list"], 2);  // AVPOST_HTTP_MAX_ATTEMPTS=2
 }
 
+// AVPOST_HTTP_MAX_ATTEMPTS bounds downloads as it bounds API calls (it once did not: 8 attempts,
+// some 45 s of backoff, whatever it said).
+TEST_F(NetVendorCli, FetchMakesAsManyDownloadAttemptsAsAvpostHttpMaxAttemptsSays) {
+    std::string id = render_a2v();
+    ASSERT_EQ(avpost("wait --vendor a2v " + id + " --interval 0.1").exit_code, 0);
+    sandbox::Fault busy;
+    busy.path_prefix = "/files/";
+    busy.http_status = 503;
+    busy.count = -1;
+    server->add_fault(busy);
+    server->reset_stats();
+    auto f = avpost::test::run(env() + " AVPOST_HTTP_MAX_ATTEMPTS=1 " + AVPOST_BINARY + " fetch --vendor a2v " + id +
+                               " -o " + dir.string());
+    EXPECT_EQ(f.exit_code, 15) << f.err;
+    EXPECT_EQ(lines(f.err), 1) << f.err;
+    EXPECT_EQ(server->stats().requests["/files/" + id + ".mp4"], 1);
+}
+
 TEST_F(NetVendorCli, ExitCodeNotFinished) {
     auto o = avpost::test::fast_sandbox_options();
     o.queue_seconds = 30;

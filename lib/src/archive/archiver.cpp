@@ -96,7 +96,7 @@ std::string_view to_string(VerifyStatus status) {
     return "unknown";
 }
 
-VerifyReport verify_assets(Catalog& catalog, std::optional<int> sample, const StoreOpener& open) {
+VerifyReport check_assets(Catalog& catalog, std::optional<int> sample, const StoreOpener& open) {
     VerifyReport report;
     for (ListRow& row : catalog.verify_candidates(sample)) {
         VerifyOutcome out;
@@ -128,15 +128,23 @@ VerifyReport verify_assets(Catalog& catalog, std::optional<int> sample, const St
             out.status = missing ? VerifyStatus::missing : VerifyStatus::error;
             out.detail = e.what();
         }
-        if (out.status == VerifyStatus::ok) {
-            catalog.mark_verified(a.id);
-            ++report.ok;
-        } else {
-            if (out.status != VerifyStatus::error) catalog.mark_verify_failed(a.id, "verify: " + out.detail);
-            ++report.bad;
-        }
+        if (out.status == VerifyStatus::ok) ++report.ok;
+        else ++report.bad;
         report.items.push_back(std::move(out));
     }
+    return report;
+}
+
+void record_verify_results(Catalog& catalog, const VerifyReport& report) {
+    for (const VerifyOutcome& out : report.items) {
+        if (out.status == VerifyStatus::ok) catalog.mark_verified(out.row.asset.id);
+        else if (out.status != VerifyStatus::error) catalog.mark_verify_failed(out.row.asset.id, "verify: " + out.detail);
+    }
+}
+
+VerifyReport verify_assets(Catalog& catalog, std::optional<int> sample, const StoreOpener& open) {
+    VerifyReport report = check_assets(catalog, sample, open);
+    record_verify_results(catalog, report);
     return report;
 }
 

@@ -1,16 +1,25 @@
 #include "avpost/archive/catalog.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstdlib>
 #include <ctime>
 #include <thread>
 
+#include "avpost/archive/disk_full.hpp"
 #include "avpost/core/error.hpp"
+#include "avpost/core/log.hpp"
+#include "process_liveness.hpp"
 #include "sqlite_db.hpp"
 
 namespace avpost::archive {
 namespace {
 
 // Version 1: jobs and assets. Version 2: indexes for the expiry and verify queries. Version 3:
-// finished job stages.
+// finished job stages. Version 4: assets wrongly marked expired are retried.
 // Append new migrations; never edit a released one.
 const std::vector<Migration> migrations = {
     {1, R"sql(
@@ -66,6 +75,14 @@ CREATE TABLE job_stages (
   finished_at INTEGER NOT NULL,
   PRIMARY KEY (job_key, stage)
 );
+)sql"},
+    // Version 4: assets an older avpost marked expired-before-archived only because their
+    // downloads kept failing (403/404 while the vendor still handed out links) go back to pending:
+    // only the vendor's own answer may conclude that a file is gone.
+    {4, R"sql(
+UPDATE assets SET state = 'pending', claim_owner = NULL, claim_expires_at = NULL,
+  error = 'tried again: expired was concluded from failed downloads alone (' || error || ')'
+WHERE state = 'expired-before-archived' AND error LIKE '%still fails after % fresh links%';
 )sql"},
 };
 
@@ -227,21 +244,44 @@ std::filesystem::path Catalog::file_in(const std::filesystem::path& archive_root
 
 int Catalog::latest_schema_version() { return migrations.back().version; }
 
-Catalog::Catalog(const std::filesystem::path& file, CatalogOptions options) {
-    if (file.has_parent_path()) {  // the archive root of a first run
-        std::error_code ec;
-        std::filesystem::create_directories(file.parent_path(), ec);
-        if (ec) throw_errno("create archive directory '" + file.parent_path().string() + "'", ec.value());
+namespace {
+
+// "file:PATH?immutable=1" with the characters a URI path cannot hold escaped.
+std::string immutable_uri(const std::filesystem::path& file) {
+    std::string uri = "file:";
+    for (char c : std::filesystem::absolute(file).string()) {
+        if (c == '%') uri += "%25";
+        else if (c == '?') uri += "%3f";
+        else if (c == '#') uri += "%23";
+        else uri += c;
+    }
+    return uri + "?immutable=1";
+}
+
+// One configured connection. Writing: extended result codes, busy timeout, WAL, synchronous FULL
+// and foreign keys. Read-only: no pragma that writes; and when no write-ahead log exists (every
+// change is in the main file, as after any clean close) the file is read as immutable, so not
+// even SQLite's shared-memory index or an empty log is created beside it. With a log present (a
+// writer is at work, or died) its changes must be read, through SQLite's usual read-only access.
+sql::DbPtr open_connection(const std::filesystem::path& file, bool read_only, bool create,
+                           const CatalogOptions& options) {
+    int flags = SQLITE_OPEN_FULLMUTEX | (read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE);
+    if (create) flags |= SQLITE_OPEN_CREATE;
+    std::string name = file.string();
+    std::error_code ec;
+    if (read_only && !std::filesystem::exists(name + "-wal", ec)) {
+        name = immutable_uri(file);
+        flags |= SQLITE_OPEN_URI;
     }
     sqlite3* raw = nullptr;
-    int rc = sqlite3_open_v2(file.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
-                             nullptr);
+    int rc = sqlite3_open_v2(name.c_str(), &raw, flags, nullptr);
     sql::DbPtr db(raw);  // sqlite3_open_v2 returns a handle to close even on failure
     if (rc != SQLITE_OK) sql::throw_sqlite(raw, rc, "open catalog '" + file.string() + "'");
     sql::check(raw, sqlite3_extended_result_codes(raw, 1), "enable extended result codes");
     sql::check(raw, sqlite3_busy_timeout(raw, int(options.busy_timeout.count())), "set busy timeout");
+    if (read_only) return db;
     // Switching a new file to WAL needs an exclusive lock and SQLite does not wait for it (no busy
-    // handler): when several processes create the archive at once, retry within the busy timeout.
+    // handler): when several processes open a fresh archive at once, retry within the busy timeout.
     for (auto give_up = std::chrono::steady_clock::now() + options.busy_timeout;;) {
         try {
             sql::Stmt wal(raw, "PRAGMA journal_mode=WAL");
@@ -256,6 +296,140 @@ Catalog::Catalog(const std::filesystem::path& file, CatalogOptions options) {
     }
     // FULL: a committed state change survives a power cut, which the store's fsync relies on.
     sql::exec(raw, "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;", "configure catalog");
+    return db;
+}
+
+[[noreturn]] void throw_newer_schema(int current, int latest) {
+    throw Error(ErrorDomain::sqlite, "open catalog", 0,
+                "the catalog has schema version " + std::to_string(current) + " but this avpost knows only up to " +
+                    std::to_string(latest) + "; upgrade avpost");
+}
+
+void migrate_connection(sqlite3* db, const CatalogOptions& options) {
+    const std::vector<Migration>& list = options.migrations ? *options.migrations : migrations;
+    int latest = list.empty() ? 0 : list.back().version;
+    int target = options.target_version.value_or(latest);
+    int current = read_user_version(db);
+    if (current > latest) throw_newer_schema(current, latest);
+    for (const Migration& m : list) {
+        if (m.version > target) break;
+        if (m.version <= current) continue;
+        sql::Transaction tx(db);
+        // Another process may have migrated while we waited for the write lock.
+        current = read_user_version(db);
+        if (m.version <= current) continue;
+        if (m.version != current + 1)
+            throw Error(ErrorDomain::sqlite, "migrate catalog", 0,
+                        "migration " + std::to_string(m.version) + " does not follow version " +
+                            std::to_string(current));
+        sql::exec(db, m.sql, "catalog migration to version " + std::to_string(m.version));
+        sql::exec(db, "PRAGMA user_version = " + std::to_string(m.version), "set catalog schema version");
+        tx.commit();
+        current = m.version;
+    }
+}
+
+// The temporaries a catalog being created lives under: "catalog.db.new-PID-N" (plus its -wal,
+// -shm, -journal).
+std::string creation_prefix(const std::filesystem::path& file) { return file.filename().string() + ".new-"; }
+
+void remove_quietly(const std::filesystem::path& base) {
+    for (const char* suffix : {"", "-wal", "-shm", "-journal"})
+        ::unlink((base.string() + suffix).c_str());
+}
+
+void fsync_directory(const std::filesystem::path& dir) {
+    int fd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) return;
+    ::fsync(fd);
+    ::close(fd);
+}
+
+// Builds the catalog under a temporary name, migrated and checkpointed, then link()s it into
+// place: complete or not at all. When another process links first (EEXIST), its catalog is used.
+void create_catalog_file(const std::filesystem::path& file, const CatalogOptions& options) {
+    static std::atomic<int> counter{0};
+    remove_abandoned_catalog_temporaries(file);
+    std::filesystem::path temp = file;
+    temp += ".new-" + std::to_string(::getpid()) + "-" + std::to_string(counter++);
+    try {
+        {
+            sql::DbPtr db = open_connection(temp, false, true, options);
+            migrate_connection(db.get(), options);
+            // Everything into the main file now: only it is linked into place.
+            sql::Stmt checkpoint(db.get(), "PRAGMA wal_checkpoint(TRUNCATE)");
+            if (checkpoint.step() && checkpoint.int64(0) != 0)
+                throw Error(ErrorDomain::sqlite, "create catalog '" + file.string() + "'", SQLITE_BUSY,
+                            "the new catalog could not be checkpointed");
+        }
+        if (::link(temp.c_str(), file.c_str()) != 0 && errno != EEXIST) {
+            int e = errno;
+            if (is_disk_full_errno(e))
+                throw_disk_full("archive catalog '" + file.string() + "'", ErrorDomain::system, e, e);
+            throw_errno("create catalog '" + file.string() + "'", e);
+        }
+    } catch (const DiskFull& e) {
+        remove_quietly(temp);
+        throw DiskFull(e.domain(), "archive catalog '" + file.string() + "'", e.code(), e.detail());  // not the temporary
+    } catch (...) {
+        remove_quietly(temp);
+        throw;
+    }
+    remove_quietly(temp);  // the catalog lives on under its own name
+    fsync_directory(file.parent_path());
+}
+
+}  // namespace
+
+int remove_abandoned_catalog_temporaries(const std::filesystem::path& file) {
+    const std::string prefix = creation_prefix(file);
+    std::error_code ec;
+    std::filesystem::directory_iterator it(file.parent_path().empty() ? "." : file.parent_path(), ec);
+    if (ec) return 0;
+    int removed = 0;
+    for (const auto& entry : it) {
+        std::string name = entry.path().filename().string();
+        if (!name.starts_with(prefix)) continue;
+        long pid = std::strtol(name.c_str() + prefix.size(), nullptr, 10);
+        if (pid == long(::getpid()) || !left_by_dead_process(pid, entry.path())) continue;
+        if (::unlink(entry.path().c_str()) == 0) {
+            ++removed;
+            log::info("removed '" + entry.path().string() + "' left by a process that died creating the catalog");
+        }
+    }
+    return removed;
+}
+
+Catalog::Catalog(const std::filesystem::path& file, CatalogOptions options) {
+    if (options.read_only) {
+        if (!std::filesystem::exists(file)) throw_input("open catalog '" + file.string() + "'", "there is no catalog");
+        sql::DbPtr db = open_connection(file, true, false, options);
+        const std::vector<Migration>& list = options.migrations ? *options.migrations : migrations;
+        int latest = list.empty() ? 0 : list.back().version;
+        int current = read_user_version(db.get());
+        if (current < options.target_version.value_or(latest)) {
+            db.reset();  // an older schema: upgraded once through a writing connection
+            CatalogOptions writing = options;
+            writing.read_only = false;
+            { Catalog upgrade(file, writing); }
+            db = open_connection(file, true, false, options);
+        }
+        if (int now = read_user_version(db.get()); now > latest) throw_newer_schema(now, latest);
+        db_ = db.release();
+        return;
+    }
+    if (file.has_parent_path()) {  // the archive root of a first run
+        std::error_code ec;
+        std::filesystem::create_directories(file.parent_path(), ec);
+        if (ec) {
+            if (is_disk_full_errno(ec.value()))
+                throw_disk_full("archive directory '" + file.parent_path().string() + "'", ErrorDomain::system,
+                                ec.value(), ec.value());
+            throw_errno("create archive directory '" + file.parent_path().string() + "'", ec.value());
+        }
+    }
+    if (!std::filesystem::exists(file)) create_catalog_file(file, options);
+    sql::DbPtr db = open_connection(file, false, false, options);
     db_ = db.release();
     try {
         migrate(options);
@@ -272,32 +446,7 @@ Catalog::~Catalog() {
 
 int Catalog::schema_version() { return read_user_version(db_); }
 
-void Catalog::migrate(const CatalogOptions& options) {
-    const std::vector<Migration>& list = options.migrations ? *options.migrations : migrations;
-    int latest = list.empty() ? 0 : list.back().version;
-    int target = options.target_version.value_or(latest);
-    int current = read_user_version(db_);
-    if (current > latest)
-        throw Error(ErrorDomain::sqlite, "open catalog", 0,
-                    "the catalog has schema version " + std::to_string(current) +
-                        " but this avpost knows only up to " + std::to_string(latest) + "; upgrade avpost");
-    for (const Migration& m : list) {
-        if (m.version > target) break;
-        if (m.version <= current) continue;
-        sql::Transaction tx(db_);
-        // Another process may have migrated while we waited for the write lock.
-        current = read_user_version(db_);
-        if (m.version <= current) continue;
-        if (m.version != current + 1)
-            throw Error(ErrorDomain::sqlite, "migrate catalog", 0,
-                        "migration " + std::to_string(m.version) + " does not follow version " +
-                            std::to_string(current));
-        sql::exec(db_, m.sql, "catalog migration to version " + std::to_string(m.version));
-        sql::exec(db_, "PRAGMA user_version = " + std::to_string(m.version), "set catalog schema version");
-        tx.commit();
-        current = m.version;
-    }
-}
+void Catalog::migrate(const CatalogOptions& options) { migrate_connection(db_, options); }
 
 std::int64_t Catalog::upsert_job(const JobRecord& job) {
     if (job.vendor.empty() || job.vendor_job_id.empty()) throw_usage("a job needs a vendor and a vendor job id");
@@ -425,7 +574,7 @@ bool Catalog::renew_claim(std::int64_t asset_id, std::string_view owner, std::ch
     now = or_now(now);
     sql::Stmt s(db_,
                 "UPDATE assets SET claim_expires_at = ?3, updated_at = ?4 "
-                "WHERE id = ?1 AND state = 'downloading' AND claim_owner = ?2");
+                "WHERE id = ?1 AND state IN ('downloading','stored') AND claim_owner = ?2");
     s.bind(1, asset_id).bind(2, owner).bind(3, now + lease.count()).bind(4, now).run();
     return sqlite3_changes(db_) == 1;
 }
@@ -444,8 +593,7 @@ void Catalog::mark_stored(std::int64_t asset_id, std::string_view owner, const S
     sql::Stmt s(db_,
                 "UPDATE assets SET state = 'stored', size = ?3, sha256 = ?4, codec = ?5, width = ?6, height = ?7, "
                 "duration = ?8, frame_rate = ?9, store_uri = ?10, store_key = ?11, error = NULL, "
-                "claim_owner = NULL, claim_expires_at = NULL, updated_at = ?12 "
-                "WHERE id = ?1 AND state = 'downloading' AND claim_owner = ?2");
+                "updated_at = ?12 WHERE id = ?1 AND state = 'downloading' AND claim_owner = ?2");
     s.bind(1, asset_id).bind(2, owner).bind(3, f.size).bind(4, f.sha256);
     if (f.media) {
         s.bind(5, f.media->codec).bind(6, f.media->width).bind(7, f.media->height);
@@ -472,13 +620,15 @@ void Catalog::release(std::int64_t asset_id, std::string_view owner, std::string
 
 void Catalog::mark_verified(std::int64_t asset_id, std::int64_t now) {
     sql::Stmt s(db_,
-                "UPDATE assets SET state = 'verified', verified_at = ?2, error = NULL, updated_at = ?2 "
-                "WHERE id = ?1 AND state IN ('stored','verified')");
+                "UPDATE assets SET state = 'verified', verified_at = ?2, error = NULL, claim_owner = NULL, "
+                "claim_expires_at = NULL, updated_at = ?2 WHERE id = ?1 AND state IN ('stored','verified')");
     s.bind(1, asset_id).bind(2, or_now(now)).run();
 }
 
 void Catalog::mark_verify_failed(std::int64_t asset_id, std::string_view error) {
-    sql::Stmt s(db_, "UPDATE assets SET state = 'failed', error = ?2, updated_at = ?3 WHERE id = ?1");
+    sql::Stmt s(db_,
+                "UPDATE assets SET state = 'failed', error = ?2, claim_owner = NULL, claim_expires_at = NULL, "
+                "updated_at = ?3 WHERE id = ?1");
     s.bind(1, asset_id).bind(2, error).bind(3, unix_now()).run();
 }
 
@@ -562,6 +712,15 @@ void Catalog::requeue_failed(std::int64_t asset_id) {
                 "updated_at = ?2 WHERE id = ?1 AND state = 'failed'");
     s.bind(1, asset_id).bind(2, unix_now());
     s.run();
+}
+
+bool Catalog::requeue_expired(std::int64_t asset_id, std::string_view reason) {
+    sql::Stmt s(db_,
+                "UPDATE assets SET state = 'pending', error = ?2, claim_owner = NULL, claim_expires_at = NULL, "
+                "updated_at = ?3 WHERE id = ?1 AND state = 'expired-before-archived'");
+    s.bind(1, asset_id).bind(2, reason).bind(3, unix_now());
+    s.run();
+    return sqlite3_changes(db_) == 1;
 }
 
 void Catalog::forget_stage(std::string_view job_key, std::string_view stage) {

@@ -7,6 +7,8 @@
 #include <mutex>
 #include <thread>
 
+#include "avpost/archive/disk_full.hpp"
+#include "avpost/archive/sync.hpp"
 #include "avpost/core/sha256.hpp"
 #include "avpost/core/error.hpp"
 #include "avpost/core/interrupt.hpp"
@@ -19,10 +21,22 @@ namespace avpost::archive {
 namespace fs = std::filesystem;
 namespace {
 
-// The link died and the vendor gave no usable fresh one.
+// The vendor's own answer says the file is gone: no such job, no (live) link, or past its lifetime.
 struct LinkGone {
     std::string reason;
 };
+
+// The vendor still hands out links but they fail: not a conclusion, a later run tries again.
+struct LinksRefused {
+    std::string reason;
+};
+
+// Removes the staged copy of an asset and its partial download (nothing when `staged` is unknown).
+void drop_staging(const fs::path& staged) {
+    if (staged.empty()) return;
+    std::error_code ec;
+    for (const fs::path& f : staging_files(staged)) fs::remove(f, ec);
+}
 
 bool is_interrupt(const Error& e) { return e.domain() == ErrorDomain::system && e.context() == "interrupted"; }
 
@@ -111,6 +125,26 @@ std::string link_for(const net::JobStatus& status, std::string_view name) {
     return status.video_url;
 }
 
+std::vector<fs::path> staging_files(const fs::path& staged) {
+    return {staged, fs::path(staged.string() + ".part"), fs::path(staged.string() + ".part.etag")};
+}
+
+std::optional<std::chrono::seconds> documented_result_lifetime(std::string_view vendor) {
+    if (vendor == "akool") return std::chrono::hours(24 * 7);  // "Resources expire 7 days after generation"
+    return std::nullopt;
+}
+
+bool past_documented_lifetime(const JobRecord& job, std::int64_t now) {
+    auto lifetime = documented_result_lifetime(job.vendor);
+    if (!lifetime || job.created_at <= 0) return false;
+    return (now != 0 ? now : unix_now()) > job.created_at + lifetime->count();
+}
+
+bool link_already_expired(std::string_view url, std::int64_t now) {
+    auto expiry = link_expiry(url);
+    return expiry && *expiry <= (now != 0 ? now : unix_now());
+}
+
 fs::path staging_path(const fs::path& staging_dir, const JobRecord& job, std::string_view name) {
     check_store_key(job.vendor + "/" + job.vendor_job_id + "/" + std::string(name));  // no "..", no '/' in ids
     // One flat directory per vendor: removing a per-job directory once empty would race with
@@ -147,6 +181,8 @@ FetchOutcome fetch_claimed_asset(Catalog& catalog, ArchiveStore& store, net::Htt
         std::error_code ec;
         fs::create_directories(dest.parent_path(), ec);
         if (ec) throw_errno("create '" + dest.parent_path().string() + "'", ec.value());
+        // The claim makes these files ours: a validator whose partial file is gone is useless.
+        if (!fs::exists(dest.string() + ".part", ec)) fs::remove(dest.string() + ".part.etag", ec);
 
         FileDigest digest;
         bool have = false;
@@ -179,6 +215,9 @@ FetchOutcome fetch_claimed_asset(Catalog& catalog, ArchiveStore& store, net::Htt
                 if (st.state != net::JobState::finished || fresh.empty())
                     throw LinkGone{"the vendor reports job " + job.vendor_job_id + " as " +
                                    std::string(net::to_string(st.state)) + " without a link for " + claimed.name};
+                if (link_already_expired(fresh))
+                    throw LinkGone{"the vendor hands out only an already expired link for " + job.vendor_job_id + "/" +
+                                   claimed.name};
                 return fresh;
             };
             if (url.empty()) url = fresh_link();
@@ -188,7 +227,6 @@ FetchOutcome fetch_claimed_asset(Catalog& catalog, ArchiveStore& store, net::Htt
             for (;;) {
                 std::int64_t announced = 0;
                 net::DownloadOptions dl;
-                dl.retry = options.retry;
                 dl.progress = [&](std::int64_t, std::int64_t total) {
                     announced = total;
                     throw_if_interrupted();
@@ -211,9 +249,14 @@ FetchOutcome fetch_claimed_asset(Catalog& catalog, ArchiveStore& store, net::Htt
                 } catch (const net::ServiceError& e) {
                     if (e.kind() != net::ServiceErrorKind::link_expired && e.kind() != net::ServiceErrorKind::unknown_id)
                         throw;
-                    if (out.link_refreshes >= options.max_link_refreshes)
-                        throw LinkGone{"the link still fails after " + std::to_string(options.max_link_refreshes) +
-                                       " fresh links: " + e.what()};
+                    if (out.link_refreshes >= options.max_link_refreshes) {
+                        if (past_documented_lifetime(job))
+                            throw LinkGone{"job " + job.vendor_job_id + " is past " + job.vendor +
+                                           "'s documented lifetime and its links fail: " + std::string(e.what())};
+                        throw LinksRefused{"the vendor still offers " + job.vendor_job_id + "/" + claimed.name +
+                                           " but its links failed " + std::to_string(out.link_refreshes + 1) +
+                                           " times (" + e.what() + "); left pending for a later run"};
+                    }
                     log::info("link of " + job.vendor_job_id + "/" + claimed.name + " expired; asking " + job.vendor +
                               " for a fresh one");
                     url = fresh_link();
@@ -238,7 +281,7 @@ FetchOutcome fetch_claimed_asset(Catalog& catalog, ArchiveStore& store, net::Htt
                 out.error = e.what();
                 return out;
             }
-            if (is_interrupt(e)) throw;
+            if (is_interrupt(e) || is_disk_full(e)) throw;  // the staged copy stays usable
             // archive_claimed_file released the claim; a changed local copy must be fetched again.
             fs::remove(dest, ec);
             out.error = safe_text(e.what());
@@ -261,17 +304,34 @@ FetchOutcome fetch_claimed_asset(Catalog& catalog, ArchiveStore& store, net::Htt
             catalog.mark_verified(claimed.id);
             out.state = "verified";
         }
-        fs::remove(dest, ec);
+        drop_staging(dest);
         return out;
     } catch (const LinkGone& gone) {
         out.error = safe_text("the vendor link expired before the file was archived: " + gone.reason);
         out.state = "expired-before-archived";
         catalog.mark_expired(claimed.id, owner, out.error);
+        drop_staging(dest);  // nothing left to resume from
+        return out;
+    } catch (const LinksRefused& refused) {
+        // Not a conclusion, and not counted against max_claims: only the vendor ends this asset.
+        out.error = safe_text(refused.reason);
+        out.state = "pending";
+        catalog.release(claimed.id, owner, out.error, true);
         return out;
     } catch (const Error& e) {
         if (is_interrupt(e)) {
             catalog.release(claimed.id, owner, "interrupted", true);
             throw;
+        }
+        if (is_disk_full(e)) {
+            // A full disk fails every file alike: give the claim back and stop the run.
+            try {
+                catalog.release(claimed.id, owner, safe_text(e.what()), true);
+            } catch (const Error&) {
+                // The catalog is on the full disk too: the claim lapses with this process.
+            }
+            if (dynamic_cast<const DiskFull*>(&e)) throw;
+            throw_disk_full(safe_text(e.context()), e.domain(), e.code(), int(e.code()));
         }
         if (e.domain() == ErrorDomain::sqlite && e.detail().find("no longer held") != std::string::npos) {
             out.state = "lost";  // another process took the asset over; it finishes it
@@ -283,6 +343,7 @@ FetchOutcome fetch_claimed_asset(Catalog& catalog, ArchiveStore& store, net::Htt
         if (auto* se = dynamic_cast<const net::ServiceError*>(&e))
             retryable = se->kind() == net::ServiceErrorKind::network || se->kind() == net::ServiceErrorKind::timeout;
         give_up(e.what(), retryable);
+        if (out.state == "failed") drop_staging(dest);  // given up: no resume
         return out;
     } catch (const std::exception& e) {
         give_up(e.what(), true);

@@ -13,6 +13,7 @@
 #include "avpost/core/atomic_output.hpp"
 #include "avpost/core/error.hpp"
 #include "avpost/core/log.hpp"
+#include "process_liveness.hpp"
 
 namespace avpost::archive {
 namespace {
@@ -69,7 +70,8 @@ void write_all(int fd, const char* data, std::size_t size, const std::filesystem
 
 // A process killed mid-write leaves its temporary file (".STEM.partial-PID-N.EXT", see
 // AtomicOutput) beside the target. The catalog claim makes us the only writer of this target, so
-// a temporary of a process that no longer exists is debris from a crash: remove it.
+// a temporary of a process that no longer exists is debris from a crash: remove it. A pid in use
+// again by a process started after the temporary was last written counts as gone too.
 void remove_stale_temporaries(const std::filesystem::path& target) {
     std::string prefix = ".";  // built by append: gcc 12 warns falsely (-Wrestrict) on "." + string
     prefix += target.stem().string();
@@ -82,7 +84,7 @@ void remove_stale_temporaries(const std::filesystem::path& target) {
         if (!name.starts_with(prefix)) continue;
         long pid = std::strtol(name.c_str() + prefix.size(), nullptr, 10);
         if (pid <= 0 || pid == long(::getpid())) continue;
-        if (::kill(pid_t(pid), 0) == 0 || errno != ESRCH) continue;  // its writer may still run
+        if (!left_by_dead_process(pid, entry.path())) continue;  // its writer may still run
         if (::unlink(entry.path().c_str()) != 0 && errno != ENOENT)
             throw_errno("remove stale temporary '" + entry.path().string() + "'", errno);
         log::info("removed '" + entry.path().string() + "' left by an interrupted run");

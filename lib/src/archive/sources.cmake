@@ -1,6 +1,8 @@
 # The archive: SQLite catalog, local and S3 stores (SigV4 over libcurl), verify.
 target_sources(avpost_lib PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/catalog.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/disk_full.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/process_liveness.cpp
   ${CMAKE_CURRENT_LIST_DIR}/store.cpp
   ${CMAKE_CURRENT_LIST_DIR}/local_store.cpp
   ${CMAKE_CURRENT_LIST_DIR}/sigv4.cpp
@@ -11,6 +13,7 @@ target_link_libraries(avpost_lib PUBLIC SQLite::SQLite3 CURL::libcurl OpenSSL::C
 # `avpost archive sync|add|export` and `avpost serve`: fetching vendor links into the archive.
 target_sources(avpost_lib PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/fetcher.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/staging_cleanup.cpp
   ${CMAKE_CURRENT_LIST_DIR}/sync.cpp
   ${CMAKE_CURRENT_LIST_DIR}/export.cpp
   ${CMAKE_CURRENT_LIST_DIR}/webhook_receiver.cpp

@@ -1,6 +1,8 @@
 #pragma once
 // Internal: owners for sqlite3 and sqlite3_stmt, and the few helpers the catalog needs. Every
-// failing SQLite call becomes an Error(sqlite) with the extended result code and sqlite3_errmsg.
+// failing SQLite call becomes an Error(sqlite) with the extended result code and sqlite3_errmsg,
+// naming the catalog file, never the SQL (that goes to the debug log); running out of space
+// (SQLITE_FULL, or a write error from ENOSPC/EDQUOT/EFBIG) becomes DiskFull.
 #include <sqlite3.h>
 
 #include <cstdint>
@@ -10,7 +12,9 @@
 #include <string>
 #include <string_view>
 
+#include "avpost/archive/disk_full.hpp"
 #include "avpost/core/error.hpp"
+#include "avpost/core/log.hpp"
 
 namespace avpost::archive::sql {
 
@@ -23,9 +27,25 @@ struct StmtDeleter {
 using DbPtr = std::unique_ptr<sqlite3, DbDeleter>;
 using StmtPtr = std::unique_ptr<sqlite3_stmt, StmtDeleter>;
 
-[[noreturn]] inline void throw_sqlite(sqlite3* db, int rc, std::string context) {
-    std::string detail = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+// "archive catalog '/root/catalog.db'" (or the in-memory database's plain name).
+inline std::string catalog_name(sqlite3* db) {
+    const char* file = db ? sqlite3_db_filename(db, "main") : nullptr;
+    return file && *file ? "archive catalog '" + std::string(file) + "'" : std::string("archive catalog");
+}
+
+// Out of space: SQLITE_FULL, or an I/O error whose errno says so.
+inline bool is_full(int code, int system_errno) {
+    if ((code & 0xff) == SQLITE_FULL) return true;
+    return (code & 0xff) == SQLITE_IOERR && is_disk_full_errno(system_errno);
+}
+
+// `detail` empty: sqlite3_errmsg.
+[[noreturn]] inline void throw_sqlite(sqlite3* db, int rc, std::string context, std::string detail = {}) {
     int code = db ? sqlite3_extended_errcode(db) : rc;
+    int system_errno = db ? sqlite3_system_errno(db) : 0;
+    if (is_full(code, system_errno))
+        throw_disk_full(catalog_name(db), ErrorDomain::sqlite, code, (code & 0xff) == SQLITE_FULL ? 0 : system_errno);
+    if (detail.empty()) detail = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
     throw Error(ErrorDomain::sqlite, std::move(context), code, std::move(detail));
 }
 
@@ -40,7 +60,7 @@ inline void exec(sqlite3* db, std::string_view sql, std::string_view context) {
     if (rc != SQLITE_OK) {
         std::string detail = message ? message : sqlite3_errstr(rc);
         sqlite3_free(message);
-        throw Error(ErrorDomain::sqlite, std::string(context), sqlite3_extended_errcode(db), detail);
+        throw_sqlite(db, rc, std::string(context), std::move(detail));
     }
 }
 
@@ -51,7 +71,7 @@ public:
         sqlite3_stmt* raw = nullptr;
         int rc = sqlite3_prepare_v2(db, sql_.c_str(), int(sql_.size()), &raw, nullptr);
         stmt_.reset(raw);
-        if (rc != SQLITE_OK) throw_sqlite(db, rc, "prepare '" + sql_ + "'");
+        if (rc != SQLITE_OK) fail(rc, "prepare");
     }
     Stmt& bind(int i, std::int64_t v) { return checked(sqlite3_bind_int64(stmt_.get(), i, v), i); }
     Stmt& bind(int i, int v) { return bind(i, std::int64_t(v)); }
@@ -73,7 +93,7 @@ public:
         int rc = sqlite3_step(stmt_.get());
         if (rc == SQLITE_ROW) return true;
         if (rc == SQLITE_DONE) return false;
-        throw_sqlite(db_, rc, "step '" + sql_ + "'");
+        fail(rc, "step");
     }
     void run() {
         while (step()) {
@@ -97,8 +117,13 @@ public:
 
 private:
     Stmt& checked(int rc, int index) {
-        if (rc != SQLITE_OK) throw_sqlite(db_, rc, "bind parameter " + std::to_string(index) + " of '" + sql_ + "'");
+        if (rc != SQLITE_OK) fail(rc, "bind parameter " + std::to_string(index) + " of");
         return *this;
+    }
+    // Users see which catalog failed and why; the statement itself only in the debug log.
+    [[noreturn]] void fail(int rc, const std::string& what) {
+        log::debug(what + " SQL statement '" + sql_ + "' failed");
+        throw_sqlite(db_, rc, catalog_name(db_));
     }
     sqlite3* db_;
     std::string sql_;

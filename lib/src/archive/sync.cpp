@@ -8,8 +8,10 @@
 #include <mutex>
 #include <set>
 #include <thread>
+#include <tuple>
 #include <unistd.h>
 
+#include "avpost/archive/staging_cleanup.hpp"
 #include "avpost/core/error.hpp"
 #include "avpost/core/interrupt.hpp"
 #include "avpost/core/log.hpp"
@@ -98,6 +100,18 @@ std::string process_start(long pid) {
     return std::string(rest.substr(0, rest.find(' ')));
 }
 
+fs::path staging_dir_of(const SyncOptions& options) {
+    return options.fetch.staging_dir.empty() ? options.archive_root / "partial" : options.fetch.staging_dir;
+}
+
+// What dead processes left: their claims go back to pending, staging files no asset needs any
+// more and half-created catalogs are removed.
+void clean_up_after_dead_processes(const SyncOptions& options, Catalog& catalog) {
+    if (int n = release_dead_claims(catalog)) log::info("took over " + std::to_string(n) + " claim(s) of dead processes");
+    remove_abandoned_catalog_temporaries(Catalog::file_in(options.archive_root));
+    clean_staging(catalog, staging_dir_of(options));
+}
+
 // What one sync run shares between its workers.
 struct Shared {
     std::mutex mutex;
@@ -118,7 +132,7 @@ void worker(const SyncOptions& options, const VendorApiFactory& vendor_api, cons
         tag += std::to_string(index);
         const std::string owner = claim_owner(tag);
         FetchOptions fetch = options.fetch;
-        if (fetch.staging_dir.empty()) fetch.staging_dir = options.archive_root / "partial";
+        fetch.staging_dir = staging_dir_of(options);
         LinkRefresher refresh = [&](const JobRecord& job) {
             if (!api) api = vendor_api();
             net::JobStatus st = api->status(job.vendor_job_id);
@@ -132,6 +146,7 @@ void worker(const SyncOptions& options, const VendorApiFactory& vendor_api, cons
             ClaimFilter filter = base_filter;
             {
                 std::lock_guard lock(shared.mutex);
+                if (shared.failure) return;  // another worker hit what stops the run (a full disk)
                 filter.exclude.assign(shared.tried.begin(), shared.tried.end());
             }
             std::optional<AssetRecord> claimed = catalog.claim_next_for(owner, fetch.lease, filter);
@@ -177,17 +192,24 @@ void note_status(SyncReport& report, const net::JobStatus& st) {
     else if (st.state != net::JobState::finished) ++report.jobs_running;
 }
 
+// A live claim of another process: its lease runs and its owner is not known dead.
+bool claim_held(const AssetRecord& a) {
+    return !a.claim_owner.empty() && a.claim_expires_at && *a.claim_expires_at >= unix_now() &&
+           !claim_owner_dead(a.claim_owner);
+}
+
 void count_busy(Catalog& catalog, SyncReport& report, const ClaimFilter& filter) {
-    ListQuery q;
-    q.state = AssetState::downloading;
-    std::int64_t now = unix_now();
-    for (const ListRow& row : catalog.list(q)) {
-        if (row.job.vendor != filter.vendor) continue;
-        if (!filter.vendor_job_ids.empty() &&
-            std::find(filter.vendor_job_ids.begin(), filter.vendor_job_ids.end(), row.job.vendor_job_id) ==
-                filter.vendor_job_ids.end())
-            continue;
-        if (row.asset.claim_expires_at && *row.asset.claim_expires_at >= now) ++report.busy;
+    for (AssetState state : {AssetState::downloading, AssetState::stored}) {
+        ListQuery q;
+        q.state = state;
+        for (const ListRow& row : catalog.list(q)) {
+            if (row.job.vendor != filter.vendor) continue;
+            if (!filter.vendor_job_ids.empty() &&
+                std::find(filter.vendor_job_ids.begin(), filter.vendor_job_ids.end(), row.job.vendor_job_id) ==
+                    filter.vendor_job_ids.end())
+                continue;
+            if (claim_held(row.asset)) ++report.busy;
+        }
     }
 }
 
@@ -204,6 +226,8 @@ void verify_stored(const SyncOptions& options, Catalog& catalog, const ClaimFilt
             continue;
         throw_if_interrupted();
         const AssetRecord& a = row.asset;
+        // Still held by the process that stored it (it reads it back itself): not ours to settle.
+        if (claim_held(a)) continue;
         FetchOutcome out;
         out.asset_id = a.id;
         out.vendor = row.job.vendor;
@@ -285,8 +309,17 @@ std::int64_t record_job_status(Catalog& catalog, const net::JobStatus& st) {
         if (auto expiry = link_expiry(st.video_url)) job.link_expires_at = expiry;
     std::int64_t id = catalog.upsert_job(job);
     if (st.state == net::JobState::finished) {
-        if (!st.video_url.empty()) catalog.add_asset(id, "avatar", "avatar.mp4", st.video_url);
-        if (!st.mask_url.empty()) catalog.add_asset(id, "mask", "mask.mp4", st.mask_url);
+        job.id = id;
+        for (const auto& [name, kind, url] : {std::tuple{"avatar.mp4", "avatar", st.video_url},
+                                              std::tuple{"mask.mp4", "mask", st.mask_url}}) {
+            if (url.empty()) continue;
+            std::int64_t asset = catalog.add_asset(id, kind, name, url);
+            // The vendor offers the file again with a live link: whatever concluded it expired
+            // (an older avpost, from failed downloads alone) was wrong, so it is tried again.
+            if (!link_already_expired(url) && !past_documented_lifetime(job) &&
+                catalog.requeue_expired(asset, "the vendor offers it again; tried again"))
+                log::info("archive " + vendor + "/" + st.id + "/" + name + ": offered again by the vendor; pending");
+        }
     }
     return id;
 }
@@ -333,7 +366,7 @@ SyncReport sync_vendor(const SyncOptions& options, const VendorApiFactory& vendo
     SyncReport report;
     report.vendor = std::string(net::to_string(options.vendor));
     Catalog catalog(Catalog::file_in(options.archive_root));
-    if (int n = release_dead_claims(catalog)) log::info("took over " + std::to_string(n) + " claim(s) of dead processes");
+    clean_up_after_dead_processes(options, catalog);
     Shared shared;
     shared.report = &report;
     std::unique_ptr<VendorApi> api = vendor_api();
@@ -371,6 +404,7 @@ SyncReport sync_vendor(const SyncOptions& options, const VendorApiFactory& vendo
     archive_assets(options, vendor_api, filter, shared);
     verify_stored(options, catalog, filter, report);
     count_busy(catalog, report, filter);
+    clean_staging(catalog, staging_dir_of(options));  // copies of files verified just now
     return report;
 }
 
@@ -379,7 +413,7 @@ SyncReport archive_statuses(const SyncOptions& options, const VendorApiFactory& 
     SyncReport report;
     report.vendor = std::string(net::to_string(options.vendor));
     Catalog catalog(Catalog::file_in(options.archive_root));
-    release_dead_claims(catalog);
+    clean_up_after_dead_processes(options, catalog);
     Shared shared;
     shared.report = &report;
     ClaimFilter filter;
@@ -394,6 +428,7 @@ SyncReport archive_statuses(const SyncOptions& options, const VendorApiFactory& 
     archive_assets(options, vendor_api, filter, shared);
     verify_stored(options, catalog, filter, report);
     count_busy(catalog, report, filter);
+    clean_staging(catalog, staging_dir_of(options));
     return report;
 }
 

@@ -67,8 +67,8 @@ DownloadResult Downloader::download(const std::string& url, const fs::path& dest
     const std::string context = "download " + redact_url(url);
     DownloadResult result;
     result.path = destination;
-    const int max_attempts = std::max(1, options.retry.max_attempts);
-    std::mt19937_64 rng(std::random_device{}());
+    const RetryPolicy& retry = http_.options().retry;
+    const int max_attempts = std::max(1, retry.max_attempts);
 
     for (int attempt = 1;; ++attempt) {
         std::error_code ec;
@@ -114,7 +114,19 @@ DownloadResult Downloader::download(const std::string& url, const fs::path& dest
                     auto length = find_header(headers, "content-length");
                     total = length ? std::stoll(*length) : 0;
                 }
-                file.reset(std::fopen(part.c_str(), status == 206 ? "ab" : "wb"));
+                if (status == 206) {
+                    // Appended to only while it still holds exactly the `offset` bytes the range
+                    // asked for: a partial file removed or replaced meanwhile (a clean-up of
+                    // another process) must not get the rest of a file glued onto nothing.
+                    file.reset(std::fopen(part.c_str(), "r+b"));
+                    if (!file || ::fseeko(file.get(), 0, SEEK_END) != 0 || ::ftello(file.get()) != offset) {
+                        file.reset();
+                        bad_range = true;
+                        return false;
+                    }
+                } else {
+                    file.reset(std::fopen(part.c_str(), "wb"));
+                }
                 if (!file) throw_errno("open " + part.string(), errno);
                 hash = std::make_unique<Sha256>();
                 // A resumed file's first bytes came from an earlier transfer (maybe another process).
@@ -142,8 +154,8 @@ DownloadResult Downloader::download(const std::string& url, const fs::path& dest
         auto retry_or_throw = [&](ServiceErrorKind kind, ErrorDomain domain, std::int64_t code, const std::string& detail,
                                   std::optional<std::chrono::milliseconds> hint = std::nullopt) {
             if (attempt >= max_attempts) throw_service(kind, domain, context, code, detail);
-            auto delay = backoff_delay(options.retry, attempt, rng);
-            if (hint) delay = std::max(delay, std::min(*hint, options.retry.max_retry_after));
+            auto delay = http_.next_backoff(attempt);
+            if (hint) delay = std::max(delay, std::min(*hint, retry.max_retry_after));
             log::debug(context + ": " + detail + "; retry in " + std::to_string(delay.count()) + " ms");
             http_.sleep_for(delay);
         };

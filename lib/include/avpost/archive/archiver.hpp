@@ -52,8 +52,13 @@ struct VerifyReport {
 using StoreOpener = std::function<ArchiveStore&(const std::string& store_uri)>;
 
 // Re-hashes stored assets (all, or a sample) through their stores and compares size and SHA-256
-// with the catalog (and, for S3, the hash recorded as object metadata). Matches become verified;
-// differences and missing files become failed with the reason.
+// with the catalog (and, for S3, the hash recorded as object metadata). Writes nothing: the
+// catalog may be opened read-only (a full disk, a read-only medium).
+VerifyReport check_assets(Catalog& catalog, std::optional<int> sample, const StoreOpener& open);
+// Records what a check found: matches become verified (now), differences and missing files
+// failed with the reason; store errors are not recorded.
+void record_verify_results(Catalog& catalog, const VerifyReport& report);
+// check_assets, then record_verify_results on the same catalog.
 VerifyReport verify_assets(Catalog& catalog, std::optional<int> sample, const StoreOpener& open);
 
 nlohmann::json to_json(const VerifyOutcome& outcome);

@@ -89,6 +89,10 @@ struct CatalogOptions {
     std::optional<int> target_version;
     // Replaces catalog_migrations() (tests of a failing migration).
     const std::vector<Migration>* migrations = nullptr;
+    // Opens an existing catalog with SQLITE_OPEN_READONLY: nothing is written, nothing created,
+    // so it works on a full disk or a read-only medium (archive verify). Only a catalog of an
+    // older schema is first upgraded through a writing connection.
+    bool read_only = false;
 };
 
 struct ListQuery {
@@ -119,6 +123,10 @@ struct ListRow {
     AssetRecord asset;
 };
 
+// Removes the temporaries of catalogs whose creation a dead process left unfinished
+// ("catalog.db.new-PID-N*" beside `catalog_file`). Returns how many files went.
+int remove_abandoned_catalog_temporaries(const std::filesystem::path& catalog_file);
+
 std::int64_t unix_now();
 std::string iso8601(std::int64_t unix_seconds);  // "2026-11-21T05:30:00Z"
 
@@ -131,7 +139,9 @@ nlohmann::json to_json(const AssetRecord& asset);
 
 class Catalog {
 public:
-    // Opens or creates the catalog file and brings its schema up to date.
+    // Opens or creates the catalog file and brings its schema up to date. A new catalog is built
+    // complete under a temporary name ("catalog.db.new-PID-N") and linked into place, so a failure
+    // (a full disk) never leaves an empty or half-made catalog behind.
     explicit Catalog(const std::filesystem::path& file, CatalogOptions options = {});
     ~Catalog();
     Catalog(const Catalog&) = delete;
@@ -170,7 +180,9 @@ public:
     // The vendor link died and no fresh one could be had: the claim ends in expired-before-archived.
     void mark_expired(std::int64_t asset_id, std::string_view owner, std::string_view error);
 
-    // Records a confirmed store; only the current claim owner may do this.
+    // Records a confirmed store; only the current claim owner may do this. The claim is kept
+    // until mark_verified or mark_verify_failed (the owner reads the file back first), so no other
+    // process verifies it meanwhile.
     void mark_stored(std::int64_t asset_id, std::string_view owner, const StoredFacts& facts);
     // Gives up a claim: back to pending (retryable) or to failed, with the error text.
     void release(std::int64_t asset_id, std::string_view owner, std::string_view error, bool retryable);
@@ -191,6 +203,9 @@ public:
 
     // A failed asset goes back to pending, so a new attempt (a re-run job) may claim it.
     void requeue_failed(std::int64_t asset_id);
+    // An expired-before-archived asset goes back to pending (the vendor offers it again), with
+    // `reason` as its error text. Returns whether it did.
+    bool requeue_expired(std::int64_t asset_id, std::string_view reason);
 
     // Finished stages of `avpost run` jobs (schema version 3).
     std::optional<StageRecord> find_stage(std::string_view job_key, std::string_view stage);

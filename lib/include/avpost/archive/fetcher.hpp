@@ -12,6 +12,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -33,11 +34,7 @@ struct FetchOptions {
     int max_link_refreshes = 2;          // fresh links asked for after 403s before giving up
     int max_claims = 20;                 // runs that may try an asset before a transient failure is final
     int probe_frames = 3;                // frames that must decode before a video counts
-    net::RetryPolicy retry = [] {
-        net::RetryPolicy p;
-        p.max_attempts = 8;
-        return p;
-    }();
+    // (Transfers are retried by the HttpClient's RetryPolicy, the one its API calls use.)
     // Tests: runs on the downloaded file before it is stored (to corrupt it).
     std::function<void(const std::filesystem::path&)> before_store;
 };
@@ -70,10 +67,27 @@ std::string link_for(const net::JobStatus& status, std::string_view name);
 // The staging file of an asset: STAGING/VENDOR/JOB--NAME (its ".part" lies beside it).
 std::filesystem::path staging_path(const std::filesystem::path& staging_dir, const JobRecord& job,
                                    std::string_view name);
+// The staged copy of an asset and what a download leaves beside it (".part", ".part.etag").
+std::vector<std::filesystem::path> staging_files(const std::filesystem::path& staged);
+
+// How long a vendor documents its results to live (Akool: 7 days after generation); nullopt when
+// it documents nothing (A2V). A job older than this may be concluded gone.
+std::optional<std::chrono::seconds> documented_result_lifetime(std::string_view vendor);
+// True when the job, recorded at `job.created_at`, is past its vendor's documented lifetime.
+bool past_documented_lifetime(const JobRecord& job, std::int64_t now = 0);
+// True when a signed link's own expiry (Expires=, X-Amz-Expires) has passed: a "fresh" link the
+// vendor hands out already dead is the vendor saying the file is gone.
+bool link_already_expired(std::string_view url, std::int64_t now = 0);
 
 // Fetches, stores and verifies one asset `owner` has claimed, starting from `url` (empty: ask
 // `refresh`). Never throws for a failure of this asset: the outcome says what became of it and
-// the catalog holds the same. Rethrows interrupts (claim released first) and catalog errors.
+// the catalog holds the same. Rethrows interrupts (claim released first) and catalog errors, and
+// throws DiskFull when a file (staging, store, catalog) cannot grow: the whole run must stop.
+//
+// "expired-before-archived" is concluded only from the vendor's own answer: it no longer knows
+// the job, reports it without a link or only with an already expired one, or the job is past the
+// vendor's documented lifetime. Links the vendor keeps handing out that fail (403, 404) leave the
+// asset pending, however often: a later run, with the CDN back, archives it.
 FetchOutcome fetch_claimed_asset(Catalog& catalog, ArchiveStore& store, net::HttpClient& http,
                                  const AssetRecord& claimed, std::string_view owner, std::string url,
                                  const LinkRefresher& refresh, const FetchOptions& options);

@@ -3,6 +3,8 @@
 // Range + If-Range after a cut, restarted on a 200 to a ranged request, checked against the
 // announced size, verified decodable, then renamed into place. Error bodies never reach the file.
 // A 403 is an expired signed link (ServiceError link_expired): ask the API for a fresh URL.
+// Transfers are retried by the HttpClient's own RetryPolicy, the one API calls use, so one
+// setting (AVPOST_HTTP_MAX_ATTEMPTS) bounds both.
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -13,11 +15,6 @@
 namespace avpost::net {
 
 struct DownloadOptions {
-    RetryPolicy retry = [] {
-        RetryPolicy p;
-        p.max_attempts = 8;
-        return p;
-    }();
     // Run on the complete .part file before the rename, with its SHA-256 (computed while the bytes
     // streamed in); throws to reject it. Empty: none.
     std::function<void(const std::filesystem::path& file, const std::string& sha256)> verify;
