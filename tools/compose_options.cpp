@@ -4,6 +4,7 @@
 #include <fstream>
 
 #include "avpost/core/error.hpp"
+#include "avpost/core/json_depth.hpp"
 
 namespace avpost::tool {
 
@@ -23,6 +24,9 @@ void ComposeLayoutOptions::add_to(CLI::App& sub) {
     sub.add_option("--feather", feather, "Soften the matte edge by PX pixels");
     sub.add_option("--despill", despill, "Remove this backdrop colour #RRGGBB from the edge");
     sub.add_option("--bg-end", bg_end, "loop|hold|stop when a background video ends")->capture_default_str();
+    sub.add_flag("--allow-short", allow_short,
+                 "Use an avatar or mask that ends well before the duration its header declares (a cut file), "
+                 "with a warning, instead of failing");
 }
 
 void ComposeLayoutOptions::apply_to(filters::ComposeParams& p) const {
@@ -32,6 +36,9 @@ void ComposeLayoutOptions::apply_to(filters::ComposeParams& p) const {
         if (!in) throw_input("scene '" + scene + "'", "cannot be read");
         nlohmann::json j = nlohmann::json::parse(in, nullptr, false);
         if (j.is_discarded()) throw_input("scene '" + scene + "'", "is not valid JSON");
+        if (auto deep = json_nested_too_deep(j))
+            throw_usage("scene '" + scene + "': " + *deep + ": nested deeper than " + std::to_string(max_json_depth) +
+                        " levels");
         try {
             Scene parsed = scene_from_json(j);
             p.layers = std::move(parsed.layers);
@@ -56,6 +63,7 @@ void ComposeLayoutOptions::apply_to(filters::ComposeParams& p) const {
     p.matte.feather = feather;
     if (!despill.empty()) p.despill = parse_hex_colour(despill);
     p.background_end = parse_background_end(bg_end);
+    p.allow_short = allow_short;
 }
 
 }  // namespace avpost::tool

@@ -80,6 +80,7 @@ filters::ComposeParams compose_params_for(const job::JobSpec& job, const fs::pat
     if (c.contains("vcodec")) p.vcodec = text(c, "vcodec");
     if (c.contains("crf")) p.crf = c["crf"].get<int>();
     if (c.contains("preset")) p.preset = text(c, "preset");
+    if (c.contains("allow_short")) p.allow_short = c["allow_short"].get<bool>();
     if (!job.deliver.is_null()) p.delivery = delivery_options(job);
     return p;
 }

@@ -5,5 +5,6 @@ target_sources(avpost_lib PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/atomic_output.cpp
   ${CMAKE_CURRENT_LIST_DIR}/interrupt.cpp
   ${CMAKE_CURRENT_LIST_DIR}/sha256.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/json_depth.cpp
 )
 target_link_libraries(avpost_lib PUBLIC OpenSSL::Crypto)

@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "avpost/core/error.hpp"
+#include "avpost/core/json_depth.hpp"
 #include "avpost/net/akool_types.hpp"
 
 namespace avpost::job {
@@ -185,7 +186,7 @@ json read_composite(const ObjectReader& job, const fs::path& base, const std::st
     if (!job.has("composite")) return json::object();
     ObjectReader c = job.object("composite");
     c.only_keys({"background", "canvas", "position", "size", "fit", "anchor", "matte", "despill", "background_end",
-                 "vcodec", "crf", "preset", "layers", "elements", "output"});
+                 "vcodec", "crf", "preset", "layers", "elements", "output", "allow_short"});
     json out = c.value();
     int scenes = int(c.has("background")) + int(c.has("layers")) + int(c.has("elements"));
     if (scenes == 0) c.fail("", "give a background, layers or elements");
@@ -194,6 +195,8 @@ json read_composite(const ObjectReader& job, const fs::path& base, const std::st
                                  "preset"})
         c.expect_string(key);
     c.expect_integer("crf");
+    if (c.has("allow_short") && !c.at("allow_short").is_boolean())
+        c.fail("allow_short", "must be a boolean, not " + ObjectReader::type_name(c.at("allow_short")));
     if (auto background = c.optional_string("background")) {
         if (*background != "transparent" && !is_colour(*background) && !is_url(*background))
             out["background"] = resolve(base, *background).string();
@@ -348,6 +351,9 @@ json expand_environment(const json& document, const std::string& file,
 JobSpec parse_job(const json& raw_document, const fs::path& file, const ParseOptions& options) {
     const std::string file_text = file.string();
     if (!raw_document.is_object()) throw_usage(file_text + ": a job file holds one JSON object");
+    // Before anything walks or copies it: a hostile nesting depth would overflow the stack.
+    if (auto deep = json_nested_too_deep(raw_document))
+        throw_usage(file_text + ": " + *deep + ": nested deeper than " + std::to_string(max_json_depth) + " levels");
     const json document =
         expand_environment(raw_document, file_text, options.environment ? options.environment : process_environment);
     ObjectReader job(document, "", file_text);
