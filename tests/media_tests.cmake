@@ -12,6 +12,7 @@ avpost_add_test(compose_test
   compose/compose_timing_test.cpp
   compose/compose_outputs_test.cpp
   compose/compose_scene_test.cpp
+  compose/compose_inputs_test.cpp
   support/media_helpers.cpp
 )
 avpost_add_test(filters_layers_test
