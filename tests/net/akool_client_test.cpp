@@ -383,13 +383,13 @@ TEST_F(NetAkoolSandbox, WaitTimesOut) {
     }
 }
 
-// A reply nested 100k deep parses, but the client keeps the video's JSON (a copy), which recursed
-// past the stack (SIGSEGV). Now it is a bad response.
+// A reply nested 500k deep parses, but the client keeps the video's JSON (a copy; dumped later
+// by the catalog and --json), which recursed once per level: SIGSEGV. Now it is a bad response.
 TEST(NetAkoolReplies, ADeeplyNestedReplyIsABadResponseNotACrash) {
     avpost::test::LocalServer local;
     std::string nested;
-    for (int i = 0; i < 50000; ++i) nested += R"({"a":)";
-    nested += "1" + std::string(50000, '}');
+    for (int i = 0; i < 500000; ++i) nested += R"({"a":)";
+    nested += "1" + std::string(500000, '}');
     local.server.Get("/api/open/v3/content/video/infobymodelid", [&](const httplib::Request&, httplib::Response& res) {
         res.set_content(R"({"code":1000,"msg":"OK","data":{"_id":"m1","video_status":3,"extra":)" + nested + "}}",
                         "application/json");
@@ -402,7 +402,7 @@ TEST(NetAkoolReplies, ADeeplyNestedReplyIsABadResponseNotACrash) {
     Client client(o);
     try {
         client.video_info("m1");
-        ADD_FAILURE() << "a reply nested 50000 deep was accepted";
+        ADD_FAILURE() << "a reply nested 500000 deep was accepted";
     } catch (const ServiceError& e) {
         EXPECT_EQ(e.kind(), ServiceErrorKind::bad_response) << e.what();
         EXPECT_NE(std::string(e.what()).find("response nests deeper than 64 levels (at data.extra.a.a...)"),

@@ -179,12 +179,13 @@ TEST(NetCrypto, Base64RoundTripAndRejectsGarbage) {
     EXPECT_THROW(crypto::base64_decode("ab$="), ServiceError);
 }
 
-// nlohmann parses any depth, but copying or dumping a deep document recurses: a signed payload
-// nested 100k deep used to overflow the stack (SIGSEGV) when the event kept it. The outer body
-// is checked too, before its signature.
+// nlohmann parses any depth, but copying or dumping a deep document recurses once per level: a
+// signed payload nested a million deep overflowed the stack (SIGSEGV) when the event kept it
+// (and from 100k levels on when it was dumped). The outer body is checked too, before its
+// signature.
 TEST(NetWebhookVerifier, RejectsDeeplyNestedBodiesAndPayloads) {
     WebhookVerifier v(kCreds);
-    const std::string deep = std::string(100000, '[') + std::string(100000, ']');
+    const std::string deep = std::string(1000000, '[') + std::string(1000000, ']');
     expect_rejected(v, R"({"signature":"x","dataEncrypt":"y","timestamp":1,"nonce":"1","extra":)" + deep + "}",
                     "deep body");
     const std::int64_t ts = now_ms();
@@ -195,7 +196,7 @@ TEST(NetWebhookVerifier, RejectsDeeplyNestedBodiesAndPayloads) {
                            {"dataEncrypt", data}, {"timestamp", ts}, {"nonce", "1"}};
     try {
         v.verify(body.dump());
-        ADD_FAILURE() << "accepted a payload nested 100000 deep";
+        ADD_FAILURE() << "accepted a payload nested 1000000 deep";
     } catch (const ServiceError& e) {
         EXPECT_EQ(e.kind(), ServiceErrorKind::webhook_rejected);
         EXPECT_NE(std::string(e.what()).find("nests deeper than 64 levels"), std::string::npos) << e.what();
