@@ -7,6 +7,7 @@
 #include "avpost/core/colour_names.hpp"
 #include "avpost/core/error.hpp"
 #include "avpost/core/suggest.hpp"
+#include "avpost/core/json_depth.hpp"
 
 namespace avpost::tool {
 
@@ -36,6 +37,9 @@ void ComposeLayoutOptions::add_to(CLI::App& sub) {
     sub.add_flag("--allow-mask-mismatch", allow_mask_mismatch,
                  "Use a mask whose duration differs from the avatar's by more than two frames (another render's)");
     sub.add_option("--bg-end", bg_end, "loop|hold|stop when a background video ends")->capture_default_str();
+    sub.add_flag("--allow-short", allow_short,
+                 "Use an avatar or mask that ends well before the duration its header declares (a cut file), "
+                 "with a warning, instead of failing");
 }
 
 std::string background_value(const std::string& value, const std::string& option) {
@@ -86,6 +90,9 @@ void ComposeLayoutOptions::apply_to(filters::ComposeParams& p) const {
         if (!in) throw_input("scene '" + scene + "'", "cannot be read");
         nlohmann::json j = nlohmann::json::parse(in, nullptr, false);
         if (j.is_discarded()) throw_input("scene '" + scene + "'", "is not valid JSON");
+        if (auto deep = json_nested_too_deep(j))
+            throw_usage("scene '" + scene + "': " + *deep + ": nested deeper than " + std::to_string(max_json_depth) +
+                        " levels");
         try {
             Scene parsed = scene_from_json(j);
             p.layers = std::move(parsed.layers);
@@ -123,6 +130,7 @@ void ComposeLayoutOptions::apply_to(filters::ComposeParams& p) const {
     p.key_matte_output = key_matte_out;
     p.background_end = parse_background_end(bg_end);
     p.allow_mask_mismatch = allow_mask_mismatch;
+    p.allow_short = allow_short;
 }
 
 }  // namespace avpost::tool

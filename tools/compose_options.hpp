@@ -1,6 +1,6 @@
 #pragma once
-// The placement, matte and background-timing options `compose` and `transcode` share, parsed
-// onto filters::ComposeParams.
+// The placement, matte, timing and input options `compose` and `transcode` share, parsed onto
+// filters::ComposeParams.
 #include <CLI/CLI.hpp>
 #include <memory>
 #include <string>
@@ -16,6 +16,7 @@ struct ComposeLayoutOptions {
     int choke = 0;
     double feather = 0;
     bool allow_mask_mismatch = false;
+    bool allow_short = false;
 
     void add_to(CLI::App& sub);
     // Throws Error(usage) on a bad value.

@@ -132,6 +132,7 @@ filters::ComposeParams read_params(const job::JobSpec& job, const fs::path& avat
             }
         }
     if (c.contains("allow_mask_mismatch")) p.allow_mask_mismatch = c["allow_mask_mismatch"].get<bool>();
+    if (c.contains("allow_short")) p.allow_short = c["allow_short"].get<bool>();
     if (c.contains("key")) {
         set(p.key, r.at_path("composite.key", [&] {
             json key = c["key"];

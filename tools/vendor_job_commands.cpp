@@ -6,6 +6,7 @@
 #include "avpost/archive/store.hpp"
 #include "avpost/archive/sync.hpp"
 #include "avpost/core/interrupt.hpp"
+#include "avpost/core/json_depth.hpp"
 #include "avpost/core/log.hpp"
 #include "avpost/core/progress.hpp"
 #include "avpost/net/downloader.hpp"
@@ -87,6 +88,9 @@ CommandSpec render_command() {
                         std::ifstream in(o->request);
                         nlohmann::json j = nlohmann::json::parse(in, nullptr, false, true);
                         if (j.is_discarded() || !j.is_object()) throw_usage(o->request + " is not a JSON object");
+                        if (auto deep = json_nested_too_deep(j))
+                            throw_usage(o->request + ": " + *deep + ": nested deeper than " +
+                                        std::to_string(max_json_depth) + " levels");
                         net::akool::TalkingAvatarRequest request;
                         try {
                             request = j.get<net::akool::TalkingAvatarRequest>();

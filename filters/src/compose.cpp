@@ -78,7 +78,8 @@ void to_json(nlohmann::json& j, const ComposeParams& p) {
          {"matte", p.matte},
          {"background_end", to_string(p.background_end)},
          {"vcodec", p.vcodec},
-         {"preset", p.preset}};
+         {"preset", p.preset},
+         {"allow_short", p.allow_short}};
     if (p.canvas) j["canvas"] = size_text(*p.canvas);
     if (p.size) j["size"] = size_text(*p.size);
     if (p.position) j["position"] = std::to_string(p.position->x) + "," + std::to_string(p.position->y);
@@ -109,6 +110,7 @@ void from_json(const nlohmann::json& j, ComposeParams& p) {
     p.vcodec = j.value("vcodec", std::string("libx264"));
     if (j.contains("crf")) p.crf = j["crf"].get<int>();
     p.preset = j.value("preset", std::string());
+    p.allow_short = j.value("allow_short", false);
     if (j.contains("delivery")) p.delivery = j["delivery"].get<DeliveryOptions>();
 }
 
@@ -322,6 +324,23 @@ ComposeReport run_compose(const ComposeParams& params) {
     }
 
     const double frame_seconds = avatar_info.frame_rate.num > 0 ? 1.0 / av_q2d(avatar_info.frame_rate) : 0.04;
+
+    // A file that decodes to well under the duration its header declares was cut short (an
+    // interrupted download or copy): unusable input, unless the caller accepts short inputs.
+    auto check_not_cut_short = [&](const media::VideoSource& source, const std::string& path, double decoded_end) {
+        const auto& info = source.info();
+        if (info.declared_duration_seconds <= 0) return;
+        const double frame = info.frame_rate.num > 0 ? 1.0 / av_q2d(info.frame_rate) : 0.04;
+        const double decoded = decoded_end - info.start_seconds;
+        if (info.declared_duration_seconds - decoded <= std::max(2 * frame, 0.03 * info.declared_duration_seconds))
+            return;
+        const std::string what = source.label() + " '" + path + "'";
+        const std::string detail = "it decodes to " + seconds_text(decoded) + " of the " +
+                                   seconds_text(info.declared_duration_seconds) + " its header declares";
+        if (!params.allow_short)
+            throw_input(what + " is cut short", detail + " (--allow-short, or allow_short in a job, accepts it)");
+        warn(what + " is cut short: " + detail + "; using what there is");
+    };
     // Timestamps of different streams jitter by rounding; a quarter frame absorbs that without
     // picking a faster stream's next frame early.
     const double tolerance = frame_seconds / 4;
@@ -465,12 +484,16 @@ ComposeReport run_compose(const ComposeParams& params) {
     media::FramePtr avatar_frame = media::make_frame();
     bool warned_mask_end = false, warned_mask_start = false;
     double first_time = -1, last_time = avatar_start;
+    bool avatar_read_to_end = true;
     while (avatar.next(avatar_frame.get())) {
         throw_if_interrupted();
         const double t = avatar.seconds_of(avatar_frame.get());
         // Backgrounds and layer videos run on the avatar's clock from its start.
         const double scene_time = t - avatar_start;
-        if (background && params.background_end == BackgroundEnd::stop && background->ended_before(scene_time)) break;
+        if (background && params.background_end == BackgroundEnd::stop && background->ended_before(scene_time)) {
+            avatar_read_to_end = false;
+            break;
+        }
 
         const cv::Mat* alpha = &opaque;
         if (masks) {
@@ -482,6 +505,7 @@ ComposeReport run_compose(const ComposeParams& params) {
                      seconds_text(t) + "): using its first frame until then");
             }
             if (!warned_mask_end && masks->ended_before(t)) {
+                check_not_cut_short(*mask, params.mask, masks->end_time());
                 warned_mask_end = true;
                 warn("mask ends at " + seconds_text(masks->end_time()) +
                      " but the avatar runs on: holding its last frame");
@@ -543,6 +567,7 @@ ComposeReport run_compose(const ComposeParams& params) {
     avatar.check_integrity();
     if (mask) mask->check_integrity();
     if (report.frames == 0) throw_input("avatar '" + params.video + "'", "has no video frames");
+    if (avatar_read_to_end) check_not_cut_short(avatar, params.video, last_time + frame_seconds);
     avatar.stop_prefetch();  // no more audio arrives after this
     report.duration_seconds = last_time - first_time + frame_seconds;
     if (audio) audio->finish();

@@ -23,7 +23,8 @@ std::string seconds(double s) {
 void check_delivery(const std::filesystem::path& file, const media::ProbedMedia& probed,
                     const DeliveryExpectation& expected) {
     auto fail = [&](const std::string& why) {
-        throw OutputError(ErrorDomain::input, std::string(to_string(expected.preset)) + " output '" + file.string() + "'",
+        const std::filesystem::path& shown = expected.shown_as.empty() ? file : expected.shown_as;
+        throw OutputError(ErrorDomain::input, std::string(to_string(expected.preset)) + " output '" + shown.string() + "'",
                           0, why);
     };
     if (probed.video_codec != expected.codec) fail("video codec is " + probed.video_codec + ", not " + expected.codec);

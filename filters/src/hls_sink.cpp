@@ -171,6 +171,7 @@ public:
             expected.width = r.size.width;
             expected.height = r.size.height;
             expected.audio = r.output->has_audio();
+            expected.shown_as = final_dir_ / playlist.segments.front().first;
             check_delivery(temp_dir_ / playlist.segments.front().first, expected);
             if (std::abs(total - duration_seconds) > frame_seconds * 1.01 + 0.01)
                 throw OutputError(ErrorDomain::input, "hls rendition " + r.name, 0,

@@ -87,6 +87,7 @@ public:
         expected.alpha = false;
         expected.width = size_.width;
         expected.height = size_.height;
+        expected.shown_as = final_path_;
         media::ProbedMedia probed = check_delivery(atomic.temp_path(), expected);
         atomic.commit();
         DeliveredFile file = delivered_file(Preset::poster, final_path_, probed);

@@ -84,6 +84,7 @@ public:
         expected.frame_seconds = 1.0 / av_q2d(context_.frame_rate);
         expected.audio = output_->has_audio();
         expected.codec_tag = settings_.codec_tag;
+        expected.shown_as = final_path_;
         media::ProbedMedia probed = check_delivery(atomic_->temp_path(), expected);
         atomic_->commit();
 

@@ -293,6 +293,45 @@ TEST_F(RunJob, ALocalSourceIsCompositedDeliveredAndArchivedWithoutAVendor) {
     EXPECT_EQ(generate_requests(), 0);
 }
 
+// A local avatar cut short (an interrupted copy) fails its job as unusable input (3), naming both
+// durations; "allow_short": true in the composite accepts it with a warning.
+TEST_F(RunJob, ACutShortLocalAvatarFailsUnlessTheCompositeAllowsIt) {
+    const fs::path media = AVPOST_TEST_MEDIA_DIR;
+    const fs::path cut = dir / "cut.mp4";
+    {
+        std::ifstream in(media / "avatar.mp4", std::ios::binary);
+        std::string head(16572, '\0');
+        in.read(head.data(), std::streamsize(head.size()));
+        std::ofstream(cut, std::ios::binary) << head;
+    }
+    json job = {{"name", "short"},
+                {"source", {{"local", {{"video", cut.string()}, {"mask", (media / "avatar_mask.mp4").string()}}}}},
+                {"composite", {{"background", "#204060"}}}};
+    fs::path file = write_job("short.json", job);
+    auto r = run_jobs(shell_quote(file.string()));
+    EXPECT_EQ(r.exit_code, 3) << r.out << r.err;
+    json report = json::parse(r.out)["jobs"][0];
+    EXPECT_EQ(report["exit_code"], 3);
+    EXPECT_NE(report["error"].get<std::string>().find("avatar '" + cut.string() +
+                                                      "' is cut short: it decodes to 0.16 s of the 2.00 s its header declares"),
+              std::string::npos)
+        << report.dump();
+    EXPECT_FALSE(fs::exists(dir / "out" / "short" / "short-composite.mp4"));
+
+    job["composite"]["allow_short"] = true;
+    write_job("short.json", job);
+    r = run_jobs(shell_quote(file.string()));
+    EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+    EXPECT_TRUE(fs::is_regular_file(dir / "out" / "short" / "short-composite.mp4"));
+
+    job["composite"]["allow_short"] = "yes";
+    write_job("short.json", job);
+    r = run_jobs(shell_quote(file.string()));
+    EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+    EXPECT_NE(r.err.find(file.string() + ": composite.allow_short: must be a boolean, not a string"), std::string::npos)
+        << r.err;
+}
+
 TEST_F(RunJob, EveryPresetIsArchivedIncludingPreviewPosterAndHlsFiles) {
     const fs::path media = AVPOST_TEST_MEDIA_DIR;
     json job = {{"name", "all"},

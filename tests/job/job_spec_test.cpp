@@ -11,6 +11,7 @@
 
 #include "avpost/core/error.hpp"
 #include "avpost/job/job_spec.hpp"
+#include "media_helpers.hpp"
 
 using namespace avpost;
 using nlohmann::json;
@@ -264,4 +265,50 @@ TEST(JobSpec, ANumberTooLargeForADoubleNamesItsField) {
                                                          "(too large for a number)");
     }
     fs::remove_all(dir);
+}
+
+// Nesting: 64 levels pass the depth check (and fail on the field's type), 65 are refused with the
+// path of the first value too deep.
+TEST(JobSpec, NestingDeeperThan64LevelsIsRefusedWithItsPath) {
+    auto nested_arrays = [](int levels) {
+        json value = json::array();
+        for (int i = 1; i < levels; ++i) value = json::array({value});
+        return value;
+    };
+    json j = valid_job();
+    j["description"] = nested_arrays(63);  // the document is level 1
+    EXPECT_EQ(parse_error(j), "jobs/job.json: description: must be a string, not an array");
+    j["description"] = nested_arrays(64);
+    EXPECT_EQ(parse_error(j), "jobs/job.json: description[0][0][0]...: nested deeper than 64 levels");
+    j = valid_job();
+    j["composite"]["matte"] = {{"choke", nested_arrays(63)}};
+    EXPECT_EQ(parse_error(j), "jobs/job.json: composite.matte.choke[0]...: nested deeper than 64 levels");
+}
+
+// 100k nested arrays or 50k nested objects in any value crashed `avpost run` (SIGSEGV: the
+// expansion of ${NAME} recursed once per level). Through the real program: exit 2, one line.
+TEST(JobSpec, AHostileNestingDepthIsExitTwoNotACrash) {
+    avpost::testing::TempDir dir;
+    struct Case {
+        std::string file, value, path;
+    };
+    std::string objects;
+    for (int i = 0; i < 50000; ++i) objects += R"({"a":)";
+    objects += "1" + std::string(50000, '}');
+    const std::vector<Case> cases{
+        {"arrays.json", std::string(100000, '[') + std::string(100000, ']'), "description[0][0][0]..."},
+        {"objects.json", objects, "description.a.a.a..."},
+    };
+    for (const Case& c : cases) {
+        const std::string file = dir.file(c.file);
+        std::ofstream(file) << R"({"name": "deep", "source": {"local": {"video": "a.mp4", "mask": "m.mp4"}},)"
+                            << R"( "composite": {"background": "#000000"}, "description": )" << c.value << "}";
+        auto r = avpost::testing::run_avpost("run --output-root " + avpost::testing::quote(dir.file("out")) + " " +
+                                             avpost::testing::quote(file));
+        EXPECT_EQ(r.exit_code, 2) << c.file << ": " << r.err;
+        EXPECT_NE(r.err.find("avpost: error: " + file + ": " + c.path + ": nested deeper than 64 levels\n"),
+                  std::string::npos)
+            << r.err;
+        EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+    }
 }

@@ -249,3 +249,31 @@ TEST_F(NetA2vSandbox, ClientSideLimitOf30PerMinuteIsTheDefault) {
     EXPECT_TRUE(o.http.rate_limit.enabled);
     EXPECT_EQ(o.http.rate_limit.requests_per_minute, 30);
 }
+
+// A reply nested a million deep parses, but copying the video out of it (and dumping it, as the
+// catalog and --json do, from 100k levels on) recursed once per level: SIGSEGV. Now it is a bad
+// response naming where it goes too deep.
+TEST(NetA2vReplies, ADeeplyNestedReplyIsABadResponseNotACrash) {
+    avpost::test::LocalServer local;
+    const std::string deep = std::string(1000000, '[') + std::string(1000000, ']');
+    local.server.Get("/v1/a2v/video.get", [&](const httplib::Request&, httplib::Response& res) {
+        res.set_content(R"({"code":0,"message":"success","data":{"video_id":"v1","status":"finished","extra":)" + deep +
+                            "}}",
+                        "application/json");
+    });
+    local.start();
+    ClientOptions o;
+    o.base_url = local.url("");
+    o.token = "test-token";
+    o.http = avpost::test::fast_http_options(1);
+    Client client(o);
+    try {
+        client.get("v1");
+        ADD_FAILURE() << "a reply nested 1000000 deep was accepted";
+    } catch (const ServiceError& e) {
+        EXPECT_EQ(e.kind(), ServiceErrorKind::bad_response) << e.what();
+        EXPECT_NE(std::string(e.what()).find("response nests deeper than 64 levels (at data.extra[0][0]...)"),
+                  std::string::npos)
+            << e.what();
+    }
+}

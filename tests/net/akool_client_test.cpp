@@ -382,3 +382,31 @@ TEST_F(NetAkoolSandbox, WaitTimesOut) {
         EXPECT_EQ(e.kind(), ServiceErrorKind::timeout);
     }
 }
+
+// A reply nested 500k deep parses, but the client keeps the video's JSON (a copy; dumped later
+// by the catalog and --json), which recursed once per level: SIGSEGV. Now it is a bad response.
+TEST(NetAkoolReplies, ADeeplyNestedReplyIsABadResponseNotACrash) {
+    avpost::test::LocalServer local;
+    std::string nested;
+    for (int i = 0; i < 500000; ++i) nested += R"({"a":)";
+    nested += "1" + std::string(500000, '}');
+    local.server.Get("/api/open/v3/content/video/infobymodelid", [&](const httplib::Request&, httplib::Response& res) {
+        res.set_content(R"({"code":1000,"msg":"OK","data":{"_id":"m1","video_status":3,"extra":)" + nested + "}}",
+                        "application/json");
+    });
+    local.start();
+    ClientOptions o;
+    o.base_url = local.url("");
+    o.credentials.api_key = "test-key";
+    o.http = avpost::test::fast_http_options(1);
+    Client client(o);
+    try {
+        client.video_info("m1");
+        ADD_FAILURE() << "a reply nested 500000 deep was accepted";
+    } catch (const ServiceError& e) {
+        EXPECT_EQ(e.kind(), ServiceErrorKind::bad_response) << e.what();
+        EXPECT_NE(std::string(e.what()).find("response nests deeper than 64 levels (at data.extra.a.a...)"),
+                  std::string::npos)
+            << e.what();
+    }
+}

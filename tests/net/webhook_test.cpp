@@ -178,3 +178,33 @@ TEST(NetCrypto, Base64RoundTripAndRejectsGarbage) {
     EXPECT_THROW(crypto::base64_decode("abc"), ServiceError);
     EXPECT_THROW(crypto::base64_decode("ab$="), ServiceError);
 }
+
+// nlohmann parses any depth, but copying or dumping a deep document recurses once per level: a
+// signed payload nested a million deep overflowed the stack (SIGSEGV) when the event kept it
+// (and from 100k levels on when it was dumped). The outer body is checked too, before its
+// signature.
+TEST(NetWebhookVerifier, RejectsDeeplyNestedBodiesAndPayloads) {
+    WebhookVerifier v(kCreds);
+    const std::string deep = std::string(1000000, '[') + std::string(1000000, ']');
+    expect_rejected(v, R"({"signature":"x","dataEncrypt":"y","timestamp":1,"nonce":"1","extra":)" + deep + "}",
+                    "deep body");
+    const std::int64_t ts = now_ms();
+    const std::string data =
+        webhook_encrypt(R"({"_id":"job1","status":3,"type":"avatar","url":"https://x.test/v.mp4","extra":)" + deep + "}",
+                        kCreds);
+    nlohmann::json body = {{"signature", webhook_signature(kCreds.client_id, std::to_string(ts), "1", data)},
+                           {"dataEncrypt", data}, {"timestamp", ts}, {"nonce", "1"}};
+    try {
+        v.verify(body.dump());
+        ADD_FAILURE() << "accepted a payload nested 1000000 deep";
+    } catch (const ServiceError& e) {
+        EXPECT_EQ(e.kind(), ServiceErrorKind::webhook_rejected);
+        EXPECT_NE(std::string(e.what()).find("nests deeper than 64 levels"), std::string::npos) << e.what();
+    }
+    // 64 levels are fine.
+    const std::string ok_data = webhook_encrypt(
+        R"({"_id":"job2","status":3,"extra":)" + std::string(63, '[') + std::string(63, ']') + "}", kCreds);
+    nlohmann::json ok_body = {{"signature", webhook_signature(kCreds.client_id, std::to_string(ts), "2", ok_data)},
+                              {"dataEncrypt", ok_data}, {"timestamp", ts}, {"nonce", "2"}};
+    EXPECT_EQ(v.verify(ok_body.dump()).id, "job2");
+}

@@ -124,7 +124,8 @@ ObjectInfo LocalStore::put(const std::filesystem::path& file, const std::string&
 
     AtomicOutput output(target);  // removes the temporary file on every failure path
     {
-        Fd out(::open(output.temp_path().c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
+        // AtomicOutput made the temporary (exclusively) and holds it locked.
+        Fd out(::open(output.temp_path().c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC));
         if (out.fd < 0) throw_errno("create '" + output.temp_path().string() + "'", errno);
         Sha256 hash;
         std::int64_t copied = 0;

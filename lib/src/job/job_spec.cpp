@@ -10,6 +10,7 @@
 
 #include "avpost/core/colour_names.hpp"
 #include "avpost/core/error.hpp"
+#include "avpost/core/json_depth.hpp"
 #include "avpost/net/akool_types.hpp"
 
 namespace avpost::job {
@@ -225,7 +226,7 @@ json read_composite(const ObjectReader& job, const fs::path& base, const std::st
     ObjectReader c = job.object("composite");
     problems.attempt([&] {
         c.only_keys({"background", "canvas", "position", "size", "fit", "anchor", "matte", "despill", "background_end",
-                     "vcodec", "crf", "preset", "encoder_preset", "allow_mask_mismatch", "key", "key_matte_output",
+                     "vcodec", "crf", "preset", "encoder_preset", "allow_mask_mismatch", "key", "key_matte_output", "allow_short",
                      "layers", "elements", "output"});
     });
     json out = c.value();
@@ -239,6 +240,7 @@ json read_composite(const ObjectReader& job, const fs::path& base, const std::st
         if (!problems.attempt([&] { c.expect_string(key); })) out.erase(std::string(key));
     if (!problems.attempt([&] { c.expect_integer("crf"); })) out.erase("crf");
     if (!problems.attempt([&] { c.expect_boolean("allow_mask_mismatch"); })) out.erase("allow_mask_mismatch");
+    if (!problems.attempt([&] { c.expect_boolean("allow_short"); })) out.erase("allow_short");
     problems.attempt([&] {
         if (c.has("preset") && c.has("encoder_preset")) c.fail("preset", "give encoder_preset only (preset is its former name)");
     });
@@ -426,6 +428,9 @@ json expand_environment(const json& document, const std::string& file,
 JobSpec parse_job(const json& raw_document, const fs::path& file, const ParseOptions& options) {
     const std::string file_text = file.string();
     if (!raw_document.is_object()) throw_usage(file_text + ": a job file holds one JSON object");
+    // Before anything walks or copies it: a hostile nesting depth would overflow the stack.
+    if (auto deep = json_nested_too_deep(raw_document))
+        throw_usage(file_text + ": " + *deep + ": nested deeper than " + std::to_string(max_json_depth) + " levels");
     const json document =
         expand_environment(raw_document, file_text, options.environment ? options.environment : process_environment);
     ObjectReader job(document, "", file_text);

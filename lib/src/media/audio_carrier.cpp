@@ -71,6 +71,15 @@ void AudioCarrier::decode(const AVPacket* packet) {
             log::debug("audio frame lost: " + av_error_text(ret));
             return;
         }
+        // The resampler is set up for the first frame's layout: a damaged packet that decodes
+        // to another one is dropped (the resampler would read planes that are not there).
+        if (!first_format_) {
+            first_format_ = FrameFormat{frame_->format, frame_->sample_rate, frame_->ch_layout.nb_channels};
+        } else if (*first_format_ != FrameFormat{frame_->format, frame_->sample_rate, frame_->ch_layout.nb_channels}) {
+            log::debug("audio frame dropped: its sample format, rate or channels changed mid-stream");
+            av_frame_unref(frame_.get());
+            continue;
+        }
         frame_->pts = frame_->best_effort_timestamp;
         writer_.write_audio_frame(frame_.get(), source_->time_base);
         av_frame_unref(frame_.get());

@@ -38,6 +38,7 @@ struct MediaWriter::State {
     enum class AudioMode { none, copy, encode } audio_mode = AudioMode::none;
     AVStream* audio_stream = nullptr;
     AVRational audio_copy_source_tb{1, 1};
+    std::int64_t last_copied_dts = AV_NOPTS_VALUE;  // in the output stream's time base
     CodecContextPtr audio_encoder;
     SwrContextPtr resampler;
     AudioFifoPtr fifo;
@@ -263,6 +264,17 @@ void MediaWriter::write_audio_packet(const AVPacket* source, AVRational source_t
     AVPacket* packet = s.copied_packet.get();
     check_output(av_packet_ref(packet, source), "av_packet_ref (audio)");  // a reference, not a copy
     av_packet_rescale_ts(packet, source_time_base, s.audio_stream->time_base);
+    // A damaged source can repeat or reorder timestamps, which the muxer refuses: the fault is
+    // the input's and the packet is dropped (audio decoders conceal a lost packet).
+    if (packet->dts != AV_NOPTS_VALUE) {
+        const bool repeated = s.last_copied_dts != AV_NOPTS_VALUE && packet->dts <= s.last_copied_dts;
+        if (repeated || (packet->pts != AV_NOPTS_VALUE && packet->pts < packet->dts)) {
+            log::debug("audio packet dropped: its timestamp does not follow the one before");
+            av_packet_unref(packet);
+            return;
+        }
+        s.last_copied_dts = packet->dts;
+    }
     packet->stream_index = s.audio_stream->index;
     packet->pos = -1;
     check_output(av_interleaved_write_frame(s.output.get(), packet), "write audio packet to '" + s.path + "'");

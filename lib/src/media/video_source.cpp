@@ -28,6 +28,7 @@ struct VideoSource::State {
     bool demux_done = false;
     bool flush_sent = false;
     std::int64_t next_synthetic_pts = 0;
+    std::int64_t last_pts = AV_NOPTS_VALUE;  // of the last frame handed out (since the last rewind)
 
     // Prefetch: a worker thread decodes ahead into a bounded queue of recycled frames.
     std::size_t prefetch_depth = 0;
@@ -106,10 +107,17 @@ VideoSource::VideoSource(const std::string& path, std::string label) : state_(st
     info.still_image = is_still_image_format(s.format.get());
     info.has_alpha = stream_has_alpha(stream);
     if (stream->start_time != AV_NOPTS_VALUE) info.start_seconds = to_seconds(stream->start_time, stream->time_base);
-    if (stream->duration != AV_NOPTS_VALUE && stream->duration > 0)
+    // A duration guessed from the bit rate (headerless formats) declares nothing.
+    const bool guessed = s.format->duration_estimation_method == AVFMT_DURATION_FROM_BITRATE;
+    if (stream->duration != AV_NOPTS_VALUE && stream->duration > 0) {
         info.duration_seconds = to_seconds(stream->duration, stream->time_base);
-    else if (s.format->duration > 0)
+        if (!guessed) info.declared_duration_seconds = info.duration_seconds;
+    } else if (s.format->duration > 0) {
         info.duration_seconds = double(s.format->duration) / AV_TIME_BASE;
+        // The container's duration spans every stream (audio may run longer): the video's only
+        // when it is alone.
+        if (!guessed && s.format->nb_streams == 1) info.declared_duration_seconds = info.duration_seconds;
+    }
     if (stream->nb_frames > 0)
         info.frame_count = stream->nb_frames;
     else if (info.frame_rate.num > 0 && info.duration_seconds > 0)
@@ -135,10 +143,18 @@ bool VideoSource::State::decode_next(AVFrame* frame) {
     for (;;) {
         int ret = avcodec_receive_frame(s.decoder.get(), frame);
         if (ret == 0) {
-            if (frame->flags & AV_FRAME_FLAG_CORRUPT) ++s.stats.corrupt_frames;
-            ++s.stats.frames;
             std::int64_t ts = frame->best_effort_timestamp;
             if (ts == AV_NOPTS_VALUE) ts = s.next_synthetic_pts;
+            if (s.last_pts != AV_NOPTS_VALUE && ts <= s.last_pts) {
+                // A damaged stream's decoder can hand out a frame again or out of order; every
+                // consumer (pairing by time, encoders, muxers) needs time to move forward.
+                ++s.stats.corrupt_frames;
+                av_frame_unref(frame);
+                continue;
+            }
+            if (frame->flags & AV_FRAME_FLAG_CORRUPT) ++s.stats.corrupt_frames;
+            ++s.stats.frames;
+            s.last_pts = ts;
             frame->pts = ts;
             std::int64_t step = frame->pkt_duration > 0 ? frame->pkt_duration
                                 : s.info.frame_rate.num > 0
@@ -267,6 +283,7 @@ void VideoSource::rewind() {
     if (ret < 0) ret = avformat_seek_file(s.format.get(), -1, INT64_MIN, 0, 0, 0);
     if (ret < 0) throw Error(ErrorDomain::input, "cannot seek to the start of " + s.where(), ret, av_error_text(ret));
     avcodec_flush_buffers(s.decoder.get());
+    s.last_pts = AV_NOPTS_VALUE;
     s.demux_done = false;
     s.flush_sent = false;
     if (prefetching) s.start_worker();

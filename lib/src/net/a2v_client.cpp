@@ -1,5 +1,6 @@
 #include "avpost/net/a2v_client.hpp"
 
+#include "avpost/core/json_depth.hpp"
 #include "avpost/core/log.hpp"
 #include "avpost/net/redact.hpp"
 #include "avpost/net/service_error.hpp"
@@ -28,6 +29,10 @@ nlohmann::json parse_response(std::string_view body, const std::string& context)
     if (j.is_discarded() || !j.is_object() || !j.contains("code"))
         throw_service(ServiceErrorKind::bad_response, ErrorDomain::vendor, context, 0,
                       "response is not A2V JSON: " + redact_text(body.substr(0, 120)));
+    // Checked before anything copies or walks it: a hostile depth would overflow the stack.
+    if (auto deep = json_nested_too_deep(j))
+        throw_service(ServiceErrorKind::bad_response, ErrorDomain::vendor, context, 0,
+                      "response nests deeper than " + std::to_string(max_json_depth) + " levels (at " + *deep + ")");
     std::int64_t code = detail::int_field(j, "code", -1);
     if (code != 0) {
         std::string msg = detail::text_field(j, "message", detail::text_field(j, "msg"));
@@ -114,7 +119,7 @@ nlohmann::json Client::call_once(const std::string& method, const std::string& p
     if (!authenticated) {
         // account.login answers the token object itself, possibly without the envelope.
         nlohmann::json j = nlohmann::json::parse(res.body, nullptr, false, true);
-        if (j.is_object() && j.contains("access_token")) return j;
+        if (j.is_object() && j.contains("access_token") && !json_nested_too_deep(j)) return j;
     }
     return parse_response(res.body, context);
 }

@@ -1,5 +1,6 @@
 #include "avpost/net/akool_client.hpp"
 
+#include "avpost/core/json_depth.hpp"
 #include "avpost/core/log.hpp"
 #include "avpost/net/redact.hpp"
 #include "avpost/net/service_error.hpp"
@@ -12,6 +13,10 @@ nlohmann::json parse_response(std::string_view body, const std::string& context)
     if (j.is_discarded() || !j.is_object() || !j.contains("code"))
         throw_service(ServiceErrorKind::bad_response, ErrorDomain::vendor, context, 0,
                       "response is not Akool JSON: " + redact_text(body.substr(0, 120)));
+    // Checked before anything copies or walks it: a hostile depth would overflow the stack.
+    if (auto deep = json_nested_too_deep(j))
+        throw_service(ServiceErrorKind::bad_response, ErrorDomain::vendor, context, 0,
+                      "response nests deeper than " + std::to_string(max_json_depth) + " levels (at " + *deep + ")");
     std::int64_t code = detail::int_field(j, "code", -1);
     if (code != 1000) {
         std::string msg = detail::text_field(j, "msg", detail::text_field(j, "message"));

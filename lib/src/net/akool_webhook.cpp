@@ -4,6 +4,7 @@
 #include <array>
 #include <cstdlib>
 
+#include "avpost/core/json_depth.hpp"
 #include "avpost/net/crypto.hpp"
 #include "avpost/net/service_error.hpp"
 
@@ -67,6 +68,8 @@ WebhookVerifier::WebhookVerifier(WebhookCredentials creds, WebhookVerifierOption
 WebhookEvent WebhookVerifier::verify(std::string_view body_text) {
     nlohmann::json body = nlohmann::json::parse(body_text, nullptr, false);
     if (body.is_discarded() || !body.is_object()) reject("body is not a JSON object");
+    // Before anything copies or walks them: a hostile depth would overflow the stack.
+    if (json_nested_too_deep(body)) reject("body nests deeper than " + std::to_string(max_json_depth) + " levels");
     auto signature = scalar_text(body, "signature");
     auto data = scalar_text(body, "dataEncrypt");
     auto timestamp = scalar_text(body, "timestamp");
@@ -95,6 +98,8 @@ WebhookEvent WebhookVerifier::verify(std::string_view body_text) {
     }
     nlohmann::json payload = nlohmann::json::parse(plaintext, nullptr, false);
     if (payload.is_discarded() || !payload.is_object()) reject("decrypted payload is not a JSON object");
+    if (json_nested_too_deep(payload))
+        reject("decrypted payload nests deeper than " + std::to_string(max_json_depth) + " levels");
 
     WebhookEvent event;
     event.raw = payload;

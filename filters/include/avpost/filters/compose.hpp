@@ -59,6 +59,10 @@ struct ComposeParams {
     std::optional<int> crf;
     std::string preset;
 
+    // Use an avatar or mask that decodes to well under the duration its header declares (a cut
+    // download) with a warning, instead of failing as unusable input.
+    bool allow_short = false;
+
     bool progress = true;  // on a terminal only
 };
 

@@ -60,7 +60,7 @@ struct JobSpec {
     std::string name;            // [A-Za-z0-9._-], not starting with '.': file stem and catalog key
     Source source;
     // The compose keys (background, canvas, position, size, fit, anchor, matte, despill,
-    // background_end, vcodec, crf, preset, layers, elements), file paths resolved. Empty object:
+    // background_end, vcodec, crf, preset, layers, elements, allow_short), file paths resolved. Empty object:
     // no composite (only possible without `deliver`).
     nlohmann::json composite = nlohmann::json::object();
     // The composite's own file name in the output directory; empty: not kept (deliveries only).

@@ -3,6 +3,7 @@
 // codec, else decode and re-encode (AAC, or Opus where AAC is not allowed). Timestamps are kept,
 // so audio stays in sync with video that keeps the source's timestamps.
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "avpost/media/handles.hpp"
@@ -34,6 +35,11 @@ private:
     CodecContextPtr decoder_;
     FramePtr frame_;
     std::string codec_name_;
+    struct FrameFormat {
+        int format = -1, sample_rate = 0, channels = 0;
+        bool operator==(const FrameFormat&) const = default;
+    };
+    std::optional<FrameFormat> first_format_;  // of the first decoded frame
 };
 
 }  // namespace avpost::media

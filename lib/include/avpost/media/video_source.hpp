@@ -19,6 +19,9 @@ struct VideoStreamInfo {
     AVRational frame_rate{0, 1};       // 0/1 when unknown
     double start_seconds = 0.0;        // first timestamp of the stream
     double duration_seconds = 0.0;     // 0 when unknown
+    // The video stream's own duration as the file's header states it (the container's when it
+    // holds nothing else); 0 when unknown. A file that decodes to far less was cut short.
+    double declared_duration_seconds = 0.0;
     std::int64_t frame_count = 0;      // estimate; 0 when unknown
     AVCodecID codec_id = AV_CODEC_ID_NONE;
     AVColorRange range = AVCOL_RANGE_UNSPECIFIED;
@@ -31,7 +34,7 @@ struct DecodeStats {
     std::int64_t packets = 0;
     std::int64_t frames = 0;
     std::int64_t errors = 0;          // packets the decoder rejected
-    std::int64_t corrupt_frames = 0;  // frames flagged corrupt by the decoder
+    std::int64_t corrupt_frames = 0;  // frames flagged corrupt by the decoder, or dropped: not after the one before
 };
 
 class VideoSource {
