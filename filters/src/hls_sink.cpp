@@ -3,10 +3,13 @@
 // directory beside the final one, checked (playlists parse, segments exist and decode, durations
 // add up), and only then renamed into place.
 #include <cmath>
+#include <optional>
 #include <cstdio>
 #include <fstream>
 #include <random>
 #include <sstream>
+
+#include <unistd.h>
 
 #include "avpost/core/atomic_output.hpp"
 #include "avpost/core/error.hpp"
@@ -62,19 +65,14 @@ MediaPlaylist parse_media_playlist(const std::filesystem::path& file) {
     return playlist;
 }
 
-std::string temp_dir_name(const std::filesystem::path& final_dir) {
-    std::random_device random;
-    char suffix[16];
-    std::snprintf(suffix, sizeof suffix, "%08x", unsigned(random()));
-    return "." + final_dir.filename().string() + ".tmp-" + suffix;
-}
-
 class HlsSink final : public DeliverySink {
 public:
     HlsSink(const DeliveryOptions& options, const SinkContext& context)
         : options_(options), context_(context), final_dir_(delivery_path(options, Preset::hls)) {
-        temp_dir_ = options.directory / temp_dir_name(final_dir_);
-        std::filesystem::create_directories(temp_dir_);
+        std::error_code ignored;
+        std::filesystem::create_directories(final_dir_.parent_path(), ignored);
+        partial_.emplace(final_dir_);  // locked while this run lives; swept after a kill -9
+        temp_dir_ = partial_->path();
         // Rungs are named by their short side ("720p" is 1280x720, or 720x1280 in portrait).
         const Size top = fit_within(context.canvas, oriented_limit(context.canvas, options.max_size));
         std::vector<int> rungs{short_side(top)};
@@ -121,10 +119,7 @@ public:
         }
     }
 
-    ~HlsSink() override {
-        std::error_code ignored;
-        std::filesystem::remove_all(temp_dir_, ignored);  // nothing left when not committed
-    }
+    ~HlsSink() override = default;  // the partial directory goes unless it was moved into place
 
     void begin() override {
         for (auto& r : renditions_) r.output->begin();
@@ -211,7 +206,10 @@ private:
         std::error_code error;
         std::filesystem::path old;
         if (std::filesystem::exists(final_dir_)) {
-            old = options_.directory / temp_dir_name(final_dir_);
+            // Named like a partial of this process: should it die here, the next run sweeps it.
+            old = final_dir_.parent_path() / ("." + final_dir_.filename().string() + ".partial-" +
+                                               std::to_string(::getpid()) + "-" +
+                                               std::to_string(100000 + std::random_device()() % 100000));
             std::filesystem::rename(final_dir_, old, error);
             if (error) throw OutputError(ErrorDomain::system, "move aside '" + final_dir_.string() + "'", error.value(), error.message());
         }
@@ -220,12 +218,14 @@ private:
             if (!old.empty()) std::filesystem::rename(old, final_dir_);
             throw OutputError(ErrorDomain::system, "rename into '" + final_dir_.string() + "'", error.value(), error.message());
         }
+        partial_->release();
         if (!old.empty()) std::filesystem::remove_all(old, error);
     }
 
     const DeliveryOptions& options_;
     const SinkContext& context_;
     std::filesystem::path final_dir_;
+    std::optional<PartialDirectory> partial_;
     std::filesystem::path temp_dir_;
     std::vector<Rendition> renditions_;
 };

@@ -180,3 +180,57 @@ TEST(ComposeInputs, TemporariesOfKilledRunsAreRemovedAndALiveWritersAreKept) {
     std::filesystem::remove(young);
     EXPECT_EQ(dir.entries(), std::vector<std::string>{"out.mp4"});
 }
+
+// The same for an HLS ladder's temporary directory (it had a random name and no lock, so a
+// kill -9 left ".NAME-hls.tmp-XXXXXXXX" for good): a killed run's is swept by the next delivery
+// into that directory, a running one's is kept.
+TEST(ComposeInputs, HlsDirectoriesOfKilledRunsAreRemovedAndALiveOnesAreKept) {
+    TempDir dir;
+    auto start = [&](int* release_fd) {
+        int ready[2], release[2];
+        EXPECT_EQ(::pipe(ready), 0);
+        EXPECT_EQ(::pipe(release), 0);
+        pid_t pid = ::fork();
+        if (pid == 0) {
+            ::close(ready[0]);
+            ::close(release[1]);
+            avpost::PartialDirectory partial(dir.path() / "other-hls");
+            std::ofstream(partial.path() / "720p_000.ts") << std::string(4096, 'x');
+            const std::string name = partial.path().string();
+            (void)!::write(ready[1], name.data(), name.size());
+            ::close(ready[1]);
+            char byte;
+            (void)!::read(release[0], &byte, 1);
+            ::_exit(0);
+        }
+        ::close(ready[1]);
+        ::close(release[0]);
+        std::string name;
+        char buffer[4096];
+        for (ssize_t n; (n = ::read(ready[0], buffer, sizeof buffer)) > 0;) name.append(buffer, std::size_t(n));
+        ::close(ready[0]);
+        *release_fd = release[1];
+        return std::make_pair(pid, std::filesystem::path(name));
+    };
+    int live_release = -1, killed_release = -1;
+    auto [live_pid, live_dir] = start(&live_release);
+    auto [killed_pid, killed_dir] = start(&killed_release);
+    ::kill(killed_pid, SIGKILL);
+    ASSERT_EQ(::waitpid(killed_pid, nullptr, 0), killed_pid);
+    ::close(killed_release);
+    ASSERT_TRUE(std::filesystem::is_directory(killed_dir)) << "SIGKILL leaves the directory behind";
+
+    CommandResult r = run_avpost("transcode " + quote(media("avatar.mp4")) + " -o " + quote(dir.path().string()) +
+                                 " --deliver hls --hls-heights 180 --quiet");
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_FALSE(std::filesystem::exists(killed_dir)) << "a killed run's HLS directory survived the next run";
+    EXPECT_TRUE(std::filesystem::exists(live_dir / "720p_000.ts")) << "removed a running writer's HLS directory";
+
+    ::kill(live_pid, SIGKILL);
+    ASSERT_EQ(::waitpid(live_pid, nullptr, 0), live_pid);
+    ::close(live_release);
+    r = run_avpost("transcode " + quote(media("avatar.mp4")) + " -o " + quote(dir.path().string()) +
+                   " --deliver hls --hls-heights 180 --quiet");
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(dir.entries(), std::vector<std::string>{"avatar-hls"});
+}

@@ -135,13 +135,19 @@ int remove_dead_partials(const std::filesystem::path& directory) {
         // A writer holds its lock for the temporary's whole life.
         if (::flock(fd.get(), LOCK_EX | LOCK_NB) != 0) continue;
         struct stat opened {}, named {};
-        if (::fstat(fd.get(), &opened) != 0 || !S_ISREG(opened.st_mode)) continue;
+        if (::fstat(fd.get(), &opened) != 0 || !(S_ISREG(opened.st_mode) || S_ISDIR(opened.st_mode))) continue;
         if (!abandoned(*writer, fd.get())) continue;
         // Still the file we locked under that name (not a new one made since): remove it.
         if (::lstat(entry.path().c_str(), &named) != 0 || named.st_ino != opened.st_ino ||
             named.st_dev != opened.st_dev)
             continue;
-        if (::unlink(entry.path().c_str()) != 0) continue;
+        if (S_ISDIR(opened.st_mode)) {
+            std::error_code failed;
+            std::filesystem::remove_all(entry.path(), failed);
+            if (failed) continue;
+        } else if (::unlink(entry.path().c_str()) != 0) {
+            continue;
+        }
         ++removed;
         log::info("removed '" + entry.path().string() + "' left by an interrupted run");
     }
@@ -184,6 +190,37 @@ void AtomicOutput::commit() {
     auto dir = final_.parent_path();
     fsync_path(dir.empty() ? std::filesystem::path(".") : dir, true);
 }
+
+PartialDirectory::PartialDirectory(const std::filesystem::path& final_dir) {
+    const std::filesystem::path parent = final_dir.parent_path().empty() ? std::filesystem::path(".") : final_dir.parent_path();
+    remove_dead_partials(parent);
+    std::random_device random;
+    for (int attempt = 0;; ++attempt) {
+        path_ = parent / ("." + final_dir.filename().string() + std::string(partial_marker) + std::to_string(::getpid()) +
+                          "-" + std::to_string(random() % 100000));
+        if (::mkdir(path_.c_str(), 0777) == 0) break;
+        if (errno != EEXIST || attempt == 100)
+            throw_output_errno("cannot create a temporary directory beside '" + final_dir.string() + "'", errno);
+    }
+    lock_fd_ = ::open(path_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (lock_fd_ < 0 || ::flock(lock_fd_, LOCK_EX | LOCK_NB) != 0) {
+        const int saved = errno;
+        if (lock_fd_ >= 0) ::close(lock_fd_);
+        std::error_code ignored;
+        std::filesystem::remove_all(path_, ignored);
+        throw_output_errno("lock '" + path_.string() + "'", saved);
+    }
+}
+
+PartialDirectory::~PartialDirectory() {
+    if (!released_) {
+        std::error_code ignored;
+        std::filesystem::remove_all(path_, ignored);  // before the lock goes, so no sweeper races us
+    }
+    if (lock_fd_ >= 0) ::close(lock_fd_);
+}
+
+void PartialDirectory::release() { released_ = true; }
 
 void write_file_atomically(const std::filesystem::path& path, std::string_view bytes) {
     AtomicOutput output(path);

@@ -35,7 +35,29 @@ private:
     bool committed_ = false;
 };
 
-// Removes the temporaries (see AtomicOutput) in `directory` that dead processes left behind.
+// A directory of outputs (an HLS ladder) made under a temporary name beside the final one
+// (".NAME.partial-PID-N"), locked like AtomicOutput's file for its whole life, so a run killed
+// with SIGKILL leaves nothing the next run does not sweep. The caller renames it into place.
+class PartialDirectory {
+public:
+    // Sweeps dead temporaries beside `final_dir`, then creates and locks this one.
+    explicit PartialDirectory(const std::filesystem::path& final_dir);
+    ~PartialDirectory();  // removes the directory unless released
+    PartialDirectory(const PartialDirectory&) = delete;
+    PartialDirectory& operator=(const PartialDirectory&) = delete;
+
+    const std::filesystem::path& path() const { return path_; }
+    // Called once the directory was renamed away (into place): nothing left to remove.
+    void release();
+
+private:
+    std::filesystem::path path_;
+    int lock_fd_ = -1;
+    bool released_ = false;
+};
+
+// Removes the temporaries (see AtomicOutput, PartialDirectory) in `directory` that dead
+// processes left behind.
 // Returns how many it removed. Never removes one whose writer may still run.
 int remove_dead_partials(const std::filesystem::path& directory);
 
