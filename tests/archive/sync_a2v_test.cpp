@@ -289,7 +289,11 @@ TEST_F(ArchiveSync, WatchSyncsEveryRoundAndPicksUpNewRenders) {
 }
 
 TEST_F(ArchiveSync, AddRecordsAkoolJobsAndArchivesThem) {
-    start();
+    // The job must still be rendering when `add` asks: 0.3 s of the quick sandbox was not enough
+    // on a loaded machine (the add found it finished), so it queues for 5 s here.
+    sandbox::SandboxOptions slow = quick_sandbox();
+    slow.queue_seconds = 5.0;
+    start(slow);
     net::akool::Client akool(akool_options(*server));
     net::akool::TalkingAvatarRequest req = talking_avatar_request();
     auto created = akool.create_talking_avatar(req);

@@ -328,7 +328,7 @@ TEST_F(RunJob, ACutShortLocalAvatarFailsUnlessTheCompositeAllowsIt) {
     write_job("short.json", job);
     r = run_jobs(shell_quote(file.string()));
     EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
-    EXPECT_NE(r.err.find(file.string() + ": composite.allow_short: must be a boolean, not a string"), std::string::npos)
+    EXPECT_NE(r.err.find(file.string() + ": composite.allow_short: must be true or false, not a string"), std::string::npos)
         << r.err;
 }
 
