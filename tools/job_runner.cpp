@@ -322,7 +322,7 @@ private:
         fs::create_directories(spec_.output);
         filters::ComposeReport composed = filters::run_compose(params);
         made_files_ = json::array();
-        if (!spec_.composite_file.empty()) made_files_.push_back(file_entry("composite", params.output, spec_.output));
+        if (!params.output.empty()) made_files_.push_back(file_entry("composite", params.output, spec_.output));
         for (const filters::DeliveredFile& d : composed.deliveries) {
             const std::string preset(filters::to_string(d.preset));
             made_files_.push_back(file_entry("delivery", d.path, spec_.output, preset));
