@@ -1,5 +1,6 @@
 #include "job_compose.hpp"
 
+#include <algorithm>
 #include <optional>
 
 #include "avpost/core/colour_names.hpp"
@@ -151,6 +152,13 @@ filters::ComposeParams read_params(const job::JobSpec& job, const fs::path& avat
     }
     if (c.contains("key_matte_output")) p.key_matte_output = (job.output / text(c, "key_matte_output")).string();
     if (!job.deliver.is_null()) set(p.delivery, delivery_options(job, r));
+    if (c.empty()) {
+        // No composite: the deliveries are the render as it is (as `avpost transcode` makes them);
+        // its matte is read only for the alpha presets.
+        p.output.clear();
+        if (!p.delivery || std::none_of(p.delivery->presets.begin(), p.delivery->presets.end(), filters::preset_has_alpha))
+            p.mask.clear();
+    }
     return p;
 }
 
@@ -168,16 +176,42 @@ filters::ComposeParams compose_params_for(const job::JobSpec& job, const fs::pat
 fs::path fetched_avatar_path(const job::JobSpec& job) { return job.output / (job.name + "-avatar.mp4"); }
 fs::path fetched_mask_path(const job::JobSpec& job) { return job.output / (job.name + "-mask.mp4"); }
 
+bool job_uses_matte(const job::JobSpec& job) {
+    if (!job.composite.empty()) return !job.composite.contains("key");
+    if (job.deliver.is_null() || !job.deliver.contains("presets")) return false;
+    for (const json& preset : job.deliver["presets"]) {
+        try {
+            if (preset.is_string() && filters::preset_has_alpha(filters::parse_preset(preset.get<std::string>())))
+                return true;
+        } catch (const Error&) {
+            // an unknown preset is reported by the value check
+        }
+    }
+    return false;
+}
+
 std::vector<std::string> job_value_problems(const job::JobSpec& job) {
     std::vector<std::string> problems;
     const auto* local = std::get_if<job::LocalSource>(&job.source);
     if (local)
         for (const auto& [field, path] : {std::pair{"video", local->video}, {"mask", local->mask}}) {
             std::error_code ignored;
-            if (!fs::is_regular_file(path, ignored))
+            if (!path.empty() && !fs::is_regular_file(path, ignored))
                 problems.push_back(job.file.string() + ": source.local." + field + ": no such file '" + path.string() + "'");
         }
-    if (job.composite.empty()) return problems;
+    if (job.composite.empty() && job.deliver.is_null()) return problems;
+    // Alpha presets of the render as it is need its matte; a composite's key would give one.
+    if (job.composite.empty() && job_uses_matte(job) && !job::source_has_matte(job.source)) {
+        const json& presets = job.deliver["presets"];
+        for (std::size_t i = 0; i < presets.size(); ++i) {
+            std::string name = presets[i].is_string() ? presets[i].get<std::string>() : std::string();
+            if (name != "webm-alpha" && name != "prores-alpha") continue;
+            problems.push_back(job.file.string() + ": deliver.presets[" + std::to_string(i) + "]: " + name +
+                               " needs the render's matte, and " +
+                               (local ? "source.local has no mask" : "an Akool render comes without one") +
+                               ": key it in a composite (composite.key), or leave " + name + " out");
+        }
+    }
     const fs::path avatar = local ? local->video : fetched_avatar_path(job);
     const fs::path mask = local ? local->mask : fetched_mask_path(job);
     filters::ComposeParams params = read_params(job, avatar, mask, false, &problems);
@@ -208,7 +242,8 @@ std::vector<std::string> job_value_problems(const job::JobSpec& job) {
         outputs.push_back({"fetched mask", mask});
     }
     std::vector<NamedFile> inputs = compose_inputs(params);
-    if (!local) inputs.erase(inputs.begin(), inputs.begin() + 2);  // the fetched files are outputs here
+    if (!local)  // the fetched files are outputs here
+        std::erase_if(inputs, [](const NamedFile& f) { return f.role == "avatar" || f.role == "mask"; });
     try {
         refuse_overwriting_inputs(inputs, outputs);
     } catch (const Error& e) {

@@ -19,6 +19,10 @@ filters::ComposeParams compose_params_for(const job::JobSpec& job, const std::fi
 // fetched avatar and mask) are not looked for.
 std::vector<std::string> job_value_problems(const job::JobSpec& job);
 
+// Whether the job reads the render's matte: a composite without a key, or (without a composite)
+// an alpha delivery preset.
+bool job_uses_matte(const job::JobSpec& job);
+
 // Where a job's fetch stage puts the vendor's video and matte.
 std::filesystem::path fetched_avatar_path(const job::JobSpec& job);
 std::filesystem::path fetched_mask_path(const job::JobSpec& job);

@@ -156,7 +156,7 @@ private:
         const std::string print = fingerprint(inputs);
         if (auto done = done_before("render", print)) {
             vendor_job_id_ = done->at("id").get<std::string>();
-            detail(report_.vendor + " job " + vendor_job_id_);
+            detail(report_.vendor + " job " + vendor_job_id_ + added_backdrop_note());
             return "skipped";
         }
         net::JobStatus started;
@@ -176,8 +176,15 @@ private:
         record.status = started.vendor_status;
         catalog_.upsert_job(record);
         finished("render", print, {{"vendor", report_.vendor}, {"id", started.id}});
-        detail(report_.vendor + " job " + started.id);
+        detail(report_.vendor + " job " + started.id + added_backdrop_note());
         return "ran";
+    }
+
+    // The key-colour backdrop avpost added to the Akool request, if it did.
+    std::string added_backdrop_note() const {
+        const auto* akool = std::get_if<job::AkoolSource>(&spec_.source);
+        if (!akool || akool->added_key_backdrop.empty()) return {};
+        return " (on a " + akool->added_key_backdrop + " backdrop added for the key)";
     }
 
     std::string wait() {
@@ -206,18 +213,21 @@ private:
     std::string fetch() {
         if (auto* local = std::get_if<job::LocalSource>(&spec_.source)) {
             for (const auto& [field, path] : {std::pair{"source.local.video", local->video}, {"source.local.mask", local->mask}})
-                if (!fs::is_regular_file(path)) throw_input(spec_.file.string() + ": " + field, "no such file " + path.string());
+                if (!path.empty() && !fs::is_regular_file(path))
+                    throw_input(spec_.file.string() + ": " + field, "no such file " + path.string());
             avatar_ = local->video;
             mask_ = local->mask;
             archive::JobRecord record;
             record.vendor = "local";
             record.vendor_job_id = spec_.name;
             record.status = "local";
-            record.request = {{"video", avatar_.string()}, {"mask", mask_.string()}};
+            record.request = {{"video", avatar_.string()}};
+            if (!mask_.empty()) record.request["mask"] = mask_.string();
             report_.vendor = "local";
             report_.vendor_job_id = spec_.name;
             catalog_job_id_ = catalog_.upsert_job(record);
-            source_files_ = json::array({local_entry("avatar", avatar_, "avatar.mp4"), local_entry("mask", mask_, "mask.mp4")});
+            source_files_ = json::array({local_entry("avatar", avatar_, "avatar.mp4")});
+            if (!mask_.empty()) source_files_.push_back(local_entry("mask", mask_, "mask.mp4"));
             detail("local files");
             return "none";
         }
@@ -226,6 +236,7 @@ private:
         mask_ = fetched_mask_path(spec_);
         if (auto done = done_before("fetch", print)) {
             source_files_ = done->at("files");
+            if (sha_of("mask").empty()) mask_.clear();
             catalog_job_id_ = catalog_.upsert_job(catalog_job());
             detail(std::to_string(source_files_.size()) + " files");
             return "skipped";
@@ -260,11 +271,16 @@ private:
             source_files_.push_back(entry);
         };
         download(status.video_url, avatar_, "avatar", "avatar.mp4");
-        // Compositing needs the matte; A2V always sends one.
-        if (!status.mask_url.empty()) download(status.mask_url, mask_, "mask", "mask.mp4");
-        else if (!spec_.composite.empty())
-            net::throw_service(net::ServiceErrorKind::bad_response, ErrorDomain::vendor, "fetch " + status.id, 0,
-                               "finished without a matte (mask) link, which compositing needs");
+        // A2V always sends a matte; Akool never does (a job keys its render instead).
+        if (!status.mask_url.empty()) {
+            download(status.mask_url, mask_, "mask", "mask.mp4");
+        } else {
+            mask_.clear();
+            if (job_uses_matte(spec_))
+                net::throw_service(net::ServiceErrorKind::bad_response, ErrorDomain::vendor, "fetch " + status.id, 0,
+                                   "finished without a matte (mask) link, which this job's composite or alpha "
+                                   "deliveries need");
+        }
         finished("fetch", print, {{"files", source_files_}});
         detail(std::to_string(source_files_.size()) + " files");
         return "ran";
@@ -289,8 +305,9 @@ private:
         return {};
     }
 
+    // The composite and the deliveries, or (without a composite) the deliveries of the render as it is.
     std::string compose() {
-        if (spec_.composite.empty()) return "none";
+        if (spec_.composite.empty() && spec_.deliver.is_null()) return "none";
         json inputs = {{"composite", spec_.composite},      {"composite_file", spec_.composite_file},
                        {"deliver", spec_.deliver},          {"output", spec_.output.string()},
                        {"avatar", sha_of("avatar")},        {"mask", sha_of("mask")}};
@@ -305,7 +322,7 @@ private:
         fs::create_directories(spec_.output);
         filters::ComposeReport composed = filters::run_compose(params);
         made_files_ = json::array();
-        if (!spec_.composite_file.empty()) made_files_.push_back(file_entry("composite", params.output, spec_.output));
+        if (!params.output.empty()) made_files_.push_back(file_entry("composite", params.output, spec_.output));
         for (const filters::DeliveredFile& d : composed.deliveries) {
             const std::string preset(filters::to_string(d.preset));
             made_files_.push_back(file_entry("delivery", d.path, spec_.output, preset));

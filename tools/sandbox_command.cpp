@@ -1,4 +1,6 @@
 // avpost sandbox: the local stand-in for Akool and A2V, until Ctrl-C.
+#include <cstdio>
+#include <cstdlib>
 #include <iostream>
 #include <thread>
 
@@ -15,6 +17,7 @@ CommandSpec sandbox_command() {
                 struct Opts {
                     sandbox::SandboxOptions s;
                     std::string size;
+                    std::string akool_size;
                     std::vector<std::string> faults;
                     bool no_fetch = false;
                 };
@@ -31,7 +34,10 @@ CommandSpec sandbox_command() {
                     ->check(CLI::NonNegativeNumber);
                 sub.add_option("--rate-limit", s.a2v_requests_per_window, "A2V requests allowed per window (default 30)");
                 sub.add_option("--rate-window", s.a2v_window_seconds, "A2V rate-limit window in seconds (default 60)");
-                sub.add_option("--size", o->size, "Rendered size WxH (default 320x180; Akool requests still say 3840x2160)");
+                sub.add_option("--size", o->size, "A2V rendered size WxH (default 320x180)");
+                sub.add_option("--akool-size", o->akool_size,
+                               "Akool renders: the request's canvas scaled down to fit WxH (default 640x360), or "
+                               "'full' for the request's own size (3840x2160); default from AVPOST_SANDBOX_AKOOL_SIZE");
                 sub.add_option("--fps", s.render_fps, "Rendered frame rate (default 25)");
                 sub.add_option("--audio-seconds", s.generated_audio_seconds,
                                "Length of the generated voice when the input audio cannot be fetched (default 3)");
@@ -52,6 +58,19 @@ CommandSpec sandbox_command() {
                             throw_usage("--size must be WxH, at least 16x16");
                         o->s.render_width = w;
                         o->s.render_height = h;
+                    }
+                    if (o->akool_size.empty())
+                        if (const char* env = std::getenv("AVPOST_SANDBOX_AKOOL_SIZE")) o->akool_size = env;
+                    if (o->akool_size == "full") {
+                        o->s.akool_render_max_width = o->s.akool_render_max_height = 0;
+                    } else if (!o->akool_size.empty()) {
+                        int w = 0, h = 0;
+                        char extra = 0;
+                        if (std::sscanf(o->akool_size.c_str(), "%dx%d%c", &w, &h, &extra) != 2 || w < 16 || h < 16)
+                            throw_usage("--akool-size (or AVPOST_SANDBOX_AKOOL_SIZE) must be WxH, at least 16x16, or "
+                                        "'full', not '" + o->akool_size + "'");
+                        o->s.akool_render_max_width = w;
+                        o->s.akool_render_max_height = h;
                     }
                     o->s.fetch_audio = !o->no_fetch;
                     sandbox::SandboxServer server(o->s);

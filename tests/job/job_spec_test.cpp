@@ -28,6 +28,15 @@ json valid_job() {
     })");
 }
 
+// An Akool create request: `below` (elements under the avatar), the avatar, the audio.
+json akool_request(const json& below = json::array()) {
+    json elements = below;
+    elements.push_back({{"type", "avatar"}, {"avatar_id", "Yasmin"}, {"offset_x", 0}, {"offset_y", 0}, {"scale_x", 1},
+                        {"scale_y", 1}});
+    elements.push_back({{"type", "audio"}, {"input_text", "Hi"}, {"voice_id", "v1"}});
+    return {{"width", 3840}, {"height", 2160}, {"avatar_from", 2}, {"elements", elements}};
+}
+
 // The message of the Error(usage) that parsing `j` throws ("" when it parses).
 std::string parse_error(const json& j) {
     try {
@@ -164,15 +173,32 @@ TEST(JobSpec, EveryErrorNamesTheFileAndTheField) {
              j["composite"]["layers"] = json::array({{{"type", "avatar"}}});
          },
          "jobs/job.json: composite.canvas: a scene of layers needs a canvas size"},
-        {"deliver without composite", [](json& j) { j.erase("composite"); },
-         "jobs/job.json: deliver: needs a composite"},
+        {"local source with nothing to do",
+         [](json& j) {
+             j.erase("composite");
+             j.erase("deliver");
+             j["source"] = {{"local", {{"video", "a.mp4"}, {"mask", "m.mp4"}}}};
+         },
+         "jobs/job.json: composite: a local source needs a composite or a deliver"},
+        {"local source composited without a mask or key",
+         [](json& j) { j["source"] = {{"local", {{"video", "a.mp4"}}}}; },
+         "jobs/job.json: source.local.mask: required string is missing (or give composite.key"},
         {"composite output with a slash", [](json& j) { j["composite"]["output"] = "a/b.mp4"; },
          "jobs/job.json: composite.output: must be a file name"},
         {"wait not positive", [](json& j) { j["wait"] = {{"interval_seconds", 0}}; },
          "jobs/job.json: wait.interval_seconds: must be greater than 0"},
-        {"akool with composite",
+        {"akool composited without a key",
          [](json& j) { j["source"] = {{"vendor_job", {{"vendor", "akool"}, {"id", "1"}}}}; },
-         "jobs/job.json: composite: an Akool render has no matte"},
+         "jobs/job.json: composite: an Akool render comes without a matte: give composite.key (\"auto\" or the "
+         "backdrop colour, e.g. \"#00B140\")"},
+        {"akool keyed with another colour than its backdrop",
+         [](json& j) {
+             j["source"] = {{"akool", akool_request({{{"type", "image"}, {"url", "#00b140"}, {"offset_x", 0}, {"offset_y", 0},
+                                                      {"scale_x", 1}, {"scale_y", 1}}})}};
+             j["composite"]["key"] = "#0000FF";
+         },
+         "jobs/job.json: composite.key: the key colour #0000FF is not the colour of the request's backdrop, "
+         "source.akool.elements[0] (#00B140)"},
         {"akool element type missing",
          [](json& j) {
              j.erase("composite");
@@ -310,5 +336,71 @@ TEST(JobSpec, AHostileNestingDepthIsExitTwoNotACrash) {
                   std::string::npos)
             << r.err;
         EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+    }
+}
+
+// Issue 14: a keyed Akool composite needs a plain colour behind the avatar; a request without a
+// backdrop gets a full-canvas element of the key colour (default green) at the bottom.
+TEST(JobSpec, AKeyedAkoolRequestWithoutABackdropGetsTheKeyColourAtTheBottom) {
+    auto parsed = [](const json& request, const json& key) {
+        json j = {{"name", "ak"},
+                  {"source", {{"akool", request}}},
+                  {"composite", {{"background", "#102030"}, {"key", key}}},
+                  {"deliver", {{"presets", {"web"}}}}};
+        return std::get<job::AkoolSource>(job::parse_job(j, "job.json").source);
+    };
+    const json green_backdrop = {{"type", "image"}, {"url", "#00B140"}, {"offset_x", 0}, {"offset_y", 0},
+                                 {"width", 3840}, {"height", 2160}, {"scale_x", 1}, {"scale_y", 1}};
+
+    job::AkoolSource akool = parsed(akool_request(), "auto");
+    EXPECT_EQ(akool.added_key_backdrop, "#00B140");
+    ASSERT_EQ(akool.request["elements"].size(), 3u);
+    EXPECT_EQ(akool.request["elements"][0], green_backdrop);
+    EXPECT_EQ(akool.request["elements"][1]["type"], "avatar");
+
+    akool = parsed(akool_request(), "blue");  // a key colour as people write colours
+    EXPECT_EQ(akool.added_key_backdrop, "#0000FF");
+    EXPECT_EQ(akool.request["elements"][0]["url"], "#0000FF");
+    akool = parsed(akool_request(), {{"colour", "#ff00ff"}, {"clip_black", 0.2}});
+    EXPECT_EQ(akool.request["elements"][0]["url"], "#FF00FF");
+
+    // A request with its own full-canvas backdrop (a colour, or a sized image) is sent as it is.
+    for (const json& backdrop :
+         {json{{"type", "image"}, {"url", "#00B140"}, {"offset_x", 0}, {"offset_y", 0}, {"scale_x", 1}, {"scale_y", 1}},
+          json{{"type", "image"}, {"url", "https://example.com/studio.png"}, {"offset_x", -10}, {"offset_y", 0},
+               {"width", 1920}, {"height", 1080}, {"scale_x", 2.01}, {"scale_y", 2}}}) {
+        akool = parsed(akool_request(json::array({backdrop})), "auto");
+        EXPECT_EQ(akool.added_key_backdrop, "") << backdrop.dump();
+        EXPECT_EQ(akool.request["elements"].size(), 3u) << backdrop.dump();
+    }
+    // One that covers part of the canvas, or lies over the avatar, is no backdrop: green goes under it.
+    json partial = green_backdrop;
+    partial["width"] = 1920;
+    akool = parsed(akool_request(json::array({partial})), "#00B140");
+    EXPECT_EQ(akool.added_key_backdrop, "#00B140");
+    EXPECT_EQ(akool.request["elements"].size(), 4u);
+    json over = akool_request();
+    over["elements"].push_back(green_backdrop);
+    akool = parsed(over, "auto");
+    EXPECT_EQ(akool.request["elements"][0], green_backdrop);
+    EXPECT_EQ(akool.request["elements"].size(), 4u);
+
+    // Without a key nothing is added; a deliver alone needs no composite.
+    json j = {{"name", "ak"}, {"source", {{"akool", akool_request()}}}, {"deliver", {{"presets", {"web", "poster"}}}}};
+    akool = std::get<job::AkoolSource>(job::parse_job(j, "job.json").source);
+    EXPECT_EQ(akool.added_key_backdrop, "");
+    EXPECT_EQ(akool.request, akool_request());
+}
+
+// Issue 14: `deliver` works without `composite` for every source (the render as it is).
+TEST(JobSpec, EverySourceMayDeliverWithoutAComposite) {
+    for (const json& source : {json{{"a2v", {{"pose_id", "p"}, {"audio_url", "https://example.com/a.wav"}}}},
+                               json{{"akool", akool_request()}}, json{{"vendor_job", {{"vendor", "akool"}, {"id", "1"}}}},
+                               json{{"local", {{"video", "a.mp4"}}}}}) {
+        json j = {{"name", "plain"}, {"source", source}, {"deliver", {{"presets", {"web", "poster"}}}}};
+        EXPECT_EQ(parse_error(j), "") << source.dump();
+        job::JobSpec spec = job::parse_job(j, "job.json");
+        EXPECT_TRUE(spec.composite.empty());
+        EXPECT_EQ(spec.deliver["presets"].size(), 2u);
     }
 }

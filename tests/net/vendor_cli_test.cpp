@@ -354,3 +354,38 @@ TEST(NetSandboxCommand, ServesUntilTerminated) {
     EXPECT_TRUE(gone);
     fs::remove_all(dir);
 }
+
+// The Akool render size: the canvas scaled to fit --akool-size (default 640x360), or the request's
+// own size with 'full'; AVPOST_SANDBOX_AKOOL_SIZE gives the default.
+TEST(NetSandboxCommand, AkoolRenderSizeComesFromTheOptionOrTheEnvironment) {
+    auto dir = avpost::test::make_temp_dir("sandbox-akool-size");
+    int runs = 0;
+    auto options_of = [&](const std::string& prefix, const std::string& args) {
+        const std::string n = std::to_string(++runs);
+        const std::string out = (dir / ("out" + n + ".txt")).string(), pidfile = (dir / ("pid" + n)).string();
+        std::system((prefix + " " + std::string(AVPOST_BINARY) + " sandbox --port 0 --json " + args + " > " + out +
+                     " 2>&1 & echo $! > " + pidfile)
+                        .c_str());
+        pid_t pid = std::atoi(avpost::test::slurp(pidfile).c_str());
+        nlohmann::json info;
+        for (int i = 0; i < 200 && info.is_null(); ++i) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(50));
+            info = nlohmann::json::parse(avpost::test::slurp(out), nullptr, false);
+            if (info.is_discarded()) info = nullptr;
+        }
+        if (pid > 0) ::kill(pid, SIGTERM);
+        return info.is_object() ? info["options"] : nlohmann::json();
+    };
+    auto size_of = [](const nlohmann::json& o) {
+        return o.is_object() ? std::to_string(o["akool_render_max_width"].get<int>()) + "x" +
+                                   std::to_string(o["akool_render_max_height"].get<int>())
+                             : std::string("(no options)");
+    };
+    EXPECT_EQ(size_of(options_of("env -u AVPOST_SANDBOX_AKOOL_SIZE", "")), "640x360");
+    EXPECT_EQ(size_of(options_of("AVPOST_SANDBOX_AKOOL_SIZE=full", "")), "0x0");
+    EXPECT_EQ(size_of(options_of("AVPOST_SANDBOX_AKOOL_SIZE=full", "--akool-size 1280x720")), "1280x720");
+    auto bad = avpost::test::run(std::string(AVPOST_BINARY) + " sandbox --port 0 --akool-size big");
+    EXPECT_EQ(bad.exit_code, 2);
+    EXPECT_NE(bad.err.find("--akool-size (or AVPOST_SANDBOX_AKOOL_SIZE) must be WxH"), std::string::npos) << bad.err;
+    fs::remove_all(dir);
+}

@@ -11,6 +11,7 @@
 #include "avpost/core/colour_names.hpp"
 #include "avpost/core/error.hpp"
 #include "avpost/core/json_depth.hpp"
+#include "avpost/job/akool_key_backdrop.hpp"
 #include "avpost/net/akool_types.hpp"
 
 namespace avpost::job {
@@ -207,7 +208,9 @@ Source read_source(const ObjectReader& job, const fs::path& base) {
         return VendorJobSource{net::parse_vendor(vendor), s.required_string("id")};
     }
     s.only_keys({"video", "mask"});
-    return LocalSource{resolve(base, s.required_string("video")), resolve(base, s.required_string("mask"))};
+    LocalSource local{resolve(base, s.required_string("video")), {}};
+    if (auto mask = s.optional_string("mask")) local.mask = resolve(base, *mask);
+    return local;
 }
 
 // Layer and element sources that name local files are resolved; URLs and colours stay.
@@ -341,6 +344,13 @@ bool source_creates_render(const Source& source) {
     return std::holds_alternative<A2vSource>(source) || std::holds_alternative<AkoolSource>(source);
 }
 
+bool source_has_matte(const Source& source) {
+    if (std::holds_alternative<A2vSource>(source)) return true;
+    if (const auto* existing = std::get_if<VendorJobSource>(&source)) return existing->vendor == net::Vendor::a2v;
+    if (const auto* local = std::get_if<LocalSource>(&source)) return !local->mask.empty();
+    return false;
+}
+
 namespace {
 
 std::string first_of(const std::vector<std::string>& lines) {
@@ -455,26 +465,39 @@ JobSpec parse_job(const json& raw_document, const fs::path& file, const ParseOpt
     const bool delivered = problems.attempt([&] { spec.deliver = read_deliver(job); });
     composed = composed && (!job.has("composite") || !spec.composite.empty());
 
-    // How the parts fit together, judged only from parts that were read.
+    // How the parts fit together, judged only from parts that were read. A deliver without a
+    // composite delivers the render as it is (alpha presets need its matte: checked with the values).
     const bool has_composite = !spec.composite.empty();
+    const bool keyed = has_composite && spec.composite.contains("key");
     if (composed && delivered)
         problems.attempt([&] {
-            if (!spec.deliver.is_null() && !has_composite)
-                job.fail("deliver", "needs a composite to deliver (add \"composite\")");
             if (has_composite && spec.composite_file.empty() && spec.deliver.is_null())
                 job.fail("composite.output", "is null but nothing is delivered: the composite would go nowhere");
         });
+    if (composed && sourced && delivered)
+        problems.attempt([&] {
+            if (std::holds_alternative<LocalSource>(spec.source) && !has_composite && spec.deliver.is_null())
+                job.fail("composite", "a local source needs a composite or a deliver (there is nothing else to do with it)");
+        });
     if (composed && sourced)
         problems.attempt([&] {
-            // Akool renders come without a matte, and compositing needs one.
-            bool akool_source = std::holds_alternative<AkoolSource>(spec.source) ||
-                                (std::holds_alternative<VendorJobSource>(spec.source) &&
-                                 std::get<VendorJobSource>(spec.source).vendor == net::Vendor::akool);
-            if (akool_source && has_composite)
-                job.fail("composite", "an Akool render has no matte to composite with (leave composite and deliver out)");
-            if (std::holds_alternative<LocalSource>(spec.source) && !has_composite)
-                job.fail("composite", "a local source needs a composite (there is nothing else to do with it)");
+            // Compositing needs a matte: the render's own, or one keyed from its backdrop.
+            if (!has_composite || keyed || source_has_matte(spec.source)) return;
+            if (std::holds_alternative<LocalSource>(spec.source))
+                job.fail("source.local.mask", "required string is missing (or give composite.key to pull the matte from "
+                                              "the video's colour backdrop)");
+            job.fail("composite", "an Akool render comes without a matte: give composite.key (\"auto\" or the "
+                                  "backdrop colour, e.g. \"" + std::string(default_key_colour) + "\") to key it");
         });
+    if (composed && sourced && keyed)
+        if (auto* akool = std::get_if<AkoolSource>(&spec.source))
+            problems.attempt([&] {
+                try {
+                    akool->added_key_backdrop = add_key_backdrop(akool->request, spec.composite["key"]);
+                } catch (const Error& e) {
+                    job.fail("composite.key", e.what());
+                }
+            });
 
     if (job.has("wait"))
         problems.attempt([&] {

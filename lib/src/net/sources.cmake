@@ -25,4 +25,5 @@ target_sources(avpost_lib PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/../sandbox/a2v_routes.cpp
   ${CMAKE_CURRENT_LIST_DIR}/../sandbox/file_routes.cpp
   ${CMAKE_CURRENT_LIST_DIR}/../sandbox/talking_head.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/../sandbox/akool_scene.cpp
 )

@@ -165,6 +165,7 @@ void install_akool_routes(SandboxServer::State& st) {
         job.create_time_ms = epoch_ms();
         job.fail = fault && fault->fail_render;
         job.webhook_url = request.webhook_url;
+        job.akool_request = request;
         for (const auto& e : request.elements)
             if (e.type == "audio" && e.url) job.audio_url = *e.url;
         json reply;

@@ -14,6 +14,8 @@ void to_json(nlohmann::json& j, const SandboxOptions& o) {
          {"render_width", o.render_width},
          {"render_height", o.render_height},
          {"render_fps", o.render_fps},
+         {"akool_render_max_width", o.akool_render_max_width},
+         {"akool_render_max_height", o.akool_render_max_height},
          {"generated_audio_seconds", o.generated_audio_seconds},
          {"max_audio_seconds", o.max_audio_seconds},
          {"fetch_audio", o.fetch_audio},
@@ -41,6 +43,8 @@ void from_json(const nlohmann::json& j, SandboxOptions& o) {
     AVPOST_FIELD(render_width);
     AVPOST_FIELD(render_height);
     AVPOST_FIELD(render_fps);
+    AVPOST_FIELD(akool_render_max_width);
+    AVPOST_FIELD(akool_render_max_height);
     AVPOST_FIELD(generated_audio_seconds);
     AVPOST_FIELD(max_audio_seconds);
     AVPOST_FIELD(fetch_audio);

@@ -10,6 +10,7 @@
 #include "avpost/net/crypto.hpp"
 #include "avpost/net/http_client.hpp"
 #include "avpost/net/redact.hpp"
+#include "avpost/sandbox/akool_scene.hpp"
 #include "avpost/sandbox/talking_head.hpp"
 #include "sandbox_state.hpp"
 
@@ -145,6 +146,7 @@ void SandboxServer::State::render_worker() {
         std::string id;
         std::string audio_url;
         bool with_mask = false;
+        std::optional<net::akool::TalkingAvatarRequest> akool_request;
         {
             std::unique_lock lock(mutex);
             wake.wait(lock, [&] { return stopping || !render_queue.empty(); });
@@ -154,6 +156,7 @@ void SandboxServer::State::render_worker() {
             const Job& job = jobs.at(id);
             audio_url = job.audio_url;
             with_mask = job.vendor == net::Vendor::a2v;
+            akool_request = job.akool_request;
         }
         AudioTrack audio;
         bool have_audio = false;
@@ -190,7 +193,17 @@ void SandboxServer::State::render_worker() {
         auto mask_path = with_mask ? tmp / (stem + "-mask.mp4") : std::filesystem::path();
         std::string video_bytes, mask_bytes, error;
         try {
-            render_talking_head(audio, settings, video_path, mask_path);
+            if (akool_request) {
+                const RenderSize size = fit_render_size(akool_request->width, akool_request->height,
+                                                        options.akool_render_max_width, options.akool_render_max_height);
+                AkoolLayout layout = layout_akool_request(*akool_request, size, [&](const std::string& url) {
+                    return load_image(url, http);
+                });
+                for (const std::string& w : layout.warnings) log::warning("sandbox: job " + id + ": " + w);
+                render_akool_talking_head(audio, layout, options.render_fps, video_path);
+            } else {
+                render_talking_head(audio, settings, video_path, mask_path);
+            }
             auto slurp = [](const std::filesystem::path& p) {
                 std::ifstream in(p, std::ios::binary);
                 return std::string(std::istreambuf_iterator<char>(in), {});
@@ -220,6 +233,35 @@ void SandboxServer::State::render_worker() {
             store_file(job.mask_file, std::move(mask_bytes), "video/mp4");
         }
         job.render = RenderState::done;
+    }
+}
+
+std::optional<RgbaImage> SandboxServer::State::load_image(const std::string& url, net::HttpClient& http) {
+    // Offline by design: the sandbox's own files, or a server on this machine (a test's).
+    std::string bytes;
+    const std::string own = base_url + "/files/";
+    try {
+        if (url.starts_with(own)) {
+            const std::string name = url.substr(own.size(), url.find_first_of("?#", own.size()) - own.size());
+            std::lock_guard lock(mutex);
+            auto it = files.find(name);
+            if (it == files.end()) return std::nullopt;
+            bytes = *it->second.bytes;
+        } else if (url.starts_with("http://127.0.0.1:") || url.starts_with("http://127.0.0.1/") ||
+                   url.starts_with("http://localhost:") || url.starts_with("http://localhost/")) {
+            net::HttpRequest req;
+            req.url = url;
+            req.rate_limited = false;
+            net::HttpResponse r = http.send(req);
+            if (r.status != 200) return std::nullopt;
+            bytes = std::move(r.body);
+        } else {
+            return std::nullopt;
+        }
+        return decode_image(bytes, url);
+    } catch (const std::exception& e) {
+        log::debug(std::string("sandbox: image not usable: ") + net::redact_text(e.what()));
+        return std::nullopt;
     }
 }
 

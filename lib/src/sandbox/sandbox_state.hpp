@@ -14,7 +14,10 @@
 #include <thread>
 #include <vector>
 
+#include "avpost/net/akool_types.hpp"
+#include "avpost/net/http_client.hpp"
 #include "avpost/net/render_job.hpp"
+#include "avpost/sandbox/akool_scene.hpp"
 #include "avpost/sandbox/sandbox_server.hpp"
 
 namespace avpost::sandbox {
@@ -40,6 +43,7 @@ struct Job {
     bool fail = false;
     std::string audio_url;
     std::string webhook_url;
+    std::optional<net::akool::TalkingAvatarRequest> akool_request;  // what an Akool job draws
     std::string status_override;  // A2V: report this status string (tests of unknown states)
     RenderState render = RenderState::pending;
     std::string render_error;
@@ -87,6 +91,8 @@ struct SandboxServer::State {
     void count_status(int status);
     void store_file(const std::string& name, std::string bytes, std::string content_type);  // requires the mutex
 
+    // An Akool image element's picture (the sandbox's own files, or a loopback server's).
+    std::optional<RgbaImage> load_image(const std::string& url, net::HttpClient& http);
     void render_worker();
     void tick_worker();
 };

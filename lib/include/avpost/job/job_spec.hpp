@@ -24,19 +24,21 @@ struct A2vSource {
     std::string pose_id;
     std::string audio_url;
 };
-// Create an Akool talking-avatar render; the request as the Akool API takes it.
+// Create an Akool talking-avatar render; the request as the Akool API takes it (and as sent: with
+// the key-colour backdrop avpost adds for a keyed composite, akool_key_backdrop.hpp).
 struct AkoolSource {
     nlohmann::json request;
+    std::string added_key_backdrop;  // the colour of the element added; empty: none was needed
 };
 // A render that already exists at a vendor.
 struct VendorJobSource {
     net::Vendor vendor = net::Vendor::a2v;
     std::string id;
 };
-// An avatar video and its matte on disk (no vendor involved).
+// An avatar video and, when it has one, its matte on disk (no vendor involved).
 struct LocalSource {
     std::filesystem::path video;
-    std::filesystem::path mask;
+    std::filesystem::path mask;  // empty: none (a keyed composite, or deliveries without alpha)
 };
 using Source = std::variant<A2vSource, AkoolSource, VendorJobSource, LocalSource>;
 
@@ -44,6 +46,9 @@ using Source = std::variant<A2vSource, AkoolSource, VendorJobSource, LocalSource
 std::string_view source_kind(const Source& source);
 // True when the source creates a render at a vendor (a2v, akool).
 bool source_creates_render(const Source& source);
+// True when the render comes with a matte: A2V renders, and local sources that name a mask.
+// Akool renders have none: a composite keys them (composite.key).
+bool source_has_matte(const Source& source);
 
 struct WaitSpec {
     double timeout_seconds = 3600;  // A2V renders take 10-30 minutes
@@ -60,8 +65,8 @@ struct JobSpec {
     std::string name;            // [A-Za-z0-9._-], not starting with '.': file stem and catalog key
     Source source;
     // The compose keys (background, canvas, position, size, fit, anchor, matte, despill,
-    // background_end, vcodec, crf, preset, layers, elements, allow_short), file paths resolved. Empty object:
-    // no composite (only possible without `deliver`).
+    // background_end, vcodec, crf, preset, key, layers, elements, allow_short), file paths resolved.
+    // Empty object: no composite (the deliveries, if any, are made from the render as it is).
     nlohmann::json composite = nlohmann::json::object();
     // The composite's own file name in the output directory; empty: not kept (deliveries only).
     std::string composite_file;

@@ -34,9 +34,14 @@ struct SandboxOptions {
     int a2v_requests_per_window = 30;
     int a2v_window_seconds = 60;
 
-    // Rendered media. Akool requests must say 3840x2160; the sandbox renders this smaller size.
+    // Rendered media. A2V renders are render_width x render_height.
     int render_width = 320;
     int render_height = 180;
+    // Akool renders draw the request's canvas (3840x2160) scaled down to fit inside this size
+    // (640x360 by default, for speed); 0x0 renders the request's own size (`avpost sandbox
+    // --akool-size full`, or AVPOST_SANDBOX_AKOOL_SIZE=full).
+    int akool_render_max_width = 640;
+    int akool_render_max_height = 360;
     int render_fps = 25;
     double generated_audio_seconds = 3.0;  // when the input audio cannot be fetched
     double max_audio_seconds = 60.0;       // A2V beta limit

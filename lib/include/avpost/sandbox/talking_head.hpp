@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "avpost/sandbox/akool_scene.hpp"
+
 namespace avpost::sandbox {
 
 struct AudioTrack {
@@ -40,5 +42,11 @@ MouthBox mouth_box(int width, int height);
 // Writes the talking-head MP4 to `video_path` and, when `mask_path` is not empty, its matte.
 void render_talking_head(const AudioTrack& audio, const TalkingHeadSettings& settings,
                          const std::filesystem::path& video_path, const std::filesystem::path& mask_path);
+
+// An Akool render: the talking head (the face alone, with a soft 2-pixel edge, no backdrop of its
+// own) drawn into `layout.avatar` between the request's elements below and above it, encoded at
+// the layout's size as H.264 yuv420p (limited-range BT.709, tagged) with the audio.
+void render_akool_talking_head(const AudioTrack& audio, const AkoolLayout& layout, int fps,
+                               const std::filesystem::path& video_path);
 
 }  // namespace avpost::sandbox
