@@ -4,6 +4,7 @@
 
 #include "avpost/core/colour_names.hpp"
 #include "avpost/core/error.hpp"
+#include "avpost/core/sha256.hpp"
 #include "avpost/filters/colour.hpp"
 #include "avpost/filters/layers.hpp"
 #include "avpost/media/media_writer.hpp"
@@ -216,23 +217,26 @@ std::vector<std::string> job_value_problems(const job::JobSpec& job) {
     return problems;
 }
 
-std::vector<fs::path> compose_input_files(const job::JobSpec& job) {
-    std::vector<fs::path> files;
-    auto add = [&](const json& value) {
+json compose_fingerprint_inputs(const job::JobSpec& job) {
+    json composite = job.composite;
+    // A local file is known by its content: where it lies and how its path was written do not
+    // change the picture (colours and URLs stay as written).
+    auto by_content = [](json& value) {
         if (!value.is_string()) return;
-        fs::path path = value.get<std::string>();
+        const fs::path path = value.get<std::string>();
         std::error_code ignored;
-        if (fs::is_regular_file(path, ignored)) files.push_back(path);  // not a colour
+        if (fs::is_regular_file(path, ignored)) value = "sha256:" + sha256_file(path).sha256;
     };
-    const json& c = job.composite;
-    if (c.contains("background")) add(c["background"]);
+    if (composite.contains("background")) by_content(composite["background"]);
     for (const char* list : {"layers", "elements"})
-        if (c.contains(list) && c[list].is_array())
-            for (const json& layer : c[list]) {
-                if (layer.contains("source")) add(layer["source"]);
-                if (layer.contains("url")) add(layer["url"]);
-            }
-    return files;
+        if (composite.contains(list) && composite[list].is_array())
+            for (json& layer : composite[list])
+                for (const char* field : {"source", "url"})
+                    if (layer.is_object() && layer.contains(field)) by_content(layer[field]);
+    return {{"composite", composite},
+            {"composite_file", job.composite_file},
+            {"deliver", job.deliver},
+            {"output", fs::weakly_canonical(job.output).string()}};
 }
 
 }  // namespace avpost::tool

@@ -291,10 +291,9 @@ private:
 
     std::string compose() {
         if (spec_.composite.empty()) return "none";
-        json inputs = {{"composite", spec_.composite},      {"composite_file", spec_.composite_file},
-                       {"deliver", spec_.deliver},          {"output", spec_.output.string()},
-                       {"avatar", sha_of("avatar")},        {"mask", sha_of("mask")}};
-        for (const fs::path& f : compose_input_files(spec_)) inputs["inputs"][f.string()] = sha256_file(f).sha256;
+        json inputs = compose_fingerprint_inputs(spec_);
+        inputs["avatar"] = sha_of("avatar");
+        inputs["mask"] = sha_of("mask");
         const std::string print = fingerprint(inputs);
         if (auto done = done_before("compose", print)) {
             made_files_ = done->at("files");
@@ -334,6 +333,14 @@ private:
         return archive::open_store(spec_.archive.store);
     }
 
+    // The store as the archive fingerprint knows it: a directory by its canonical path, so another
+    // spelling of the same archive is the same store.
+    std::string store_identity() const {
+        const std::string& store = spec_.archive.store;
+        if (store.starts_with("s3://")) return store;
+        return "file://" + fs::weakly_canonical(store.empty() ? spec_.archive.root : fs::path(store)).string();
+    }
+
     std::string archive() {
         auto store = open_store();
         // What goes in: the source (avatar, mask) and what compose made, each with its asset name.
@@ -357,7 +364,7 @@ private:
             items.push_back({f.at("kind").get<std::string>(), asset, "", spec_.output / relative,
                              f.at("sha256").get<std::string>()});
         }
-        json inputs = {{"store", store->uri()}, {"catalog_job", catalog_job_id_}, {"files", json::array()}};
+        json inputs = {{"store", store_identity()}, {"catalog_job", catalog_job_id_}, {"files", json::array()}};
         for (const Item& i : items) inputs["files"].push_back({i.kind, i.asset, i.sha256});
         const std::string print = fingerprint(inputs);
         if (auto done = done_before("archive", print)) {

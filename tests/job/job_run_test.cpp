@@ -293,6 +293,48 @@ TEST_F(RunJob, ALocalSourceIsCompositedDeliveredAndArchivedWithoutAVendor) {
     EXPECT_EQ(generate_requests(), 0);
 }
 
+// A re-run is a no-op however the job file's path is spelled: another working directory, "..",
+// an absolute path. And one forced to compose again makes the same bytes (WebM included), so the
+// archive keeps one copy of each file, not a second NAME-<hash>.webm.
+TEST_F(RunJob, ARerunFromAnotherDirectoryAndSpellingSkipsEveryStageAndAForcedOneArchivesNothingNew) {
+    const fs::path media = AVPOST_TEST_MEDIA_DIR;
+    fs::create_directories(dir / "jobs");
+    fs::create_directories(dir / "brand");
+    fs::copy_file(media / "background.png", dir / "brand" / "bg.png");
+    json job = {{"name", "same"},
+                {"source", {{"local", {{"video", (media / "avatar.mp4").string()}, {"mask", (media / "avatar_mask.mp4").string()}}}}},
+                {"composite", {{"background", "../brand/bg.png"}, {"size", "-1x120"}, {"anchor", "bottom-right"}}},
+                {"deliver", {{"presets", {"webm-alpha", "poster"}}}},
+                {"output", "../made"}};
+    write_job("jobs/same.json", job);
+    const std::string avpost = shell_quote(AVPOST_BINARY);
+    auto first = run("cd " + shell_quote((dir / "jobs").string()) + " && " + avpost + " run --json same.json");
+    ASSERT_EQ(first.exit_code, 0) << first.out << first.err;
+    EXPECT_EQ(stage_statuses(json::parse(first.out)["jobs"][0])["compose"], "ran");
+
+    auto again = run("cd " + shell_quote((dir / "brand").string()) + " && " + avpost + " run --json ../jobs/./same.json");
+    ASSERT_EQ(again.exit_code, 0) << again.out << again.err;
+    auto statuses = stage_statuses(json::parse(again.out)["jobs"][0]);
+    EXPECT_EQ(statuses["compose"], "skipped") << again.out;
+    EXPECT_EQ(statuses["archive"], "skipped") << again.out;
+    auto absolute = run(avpost + " run --json " + shell_quote((dir / "brand" / ".." / "jobs" / "same.json").string()));
+    ASSERT_EQ(absolute.exit_code, 0) << absolute.out << absolute.err;
+    EXPECT_EQ(stage_statuses(json::parse(absolute.out)["jobs"][0])["compose"], "skipped") << absolute.out;
+
+    auto archived_names = [&] {
+        archive::Catalog catalog(archive::Catalog::file_in(dir / "made" / "archive"));
+        std::multiset<std::string> names;
+        for (const auto& row : catalog.list()) names.insert(row.asset.name);
+        return names;
+    };
+    const auto before = archived_names();
+    auto forced = run("cd " + shell_quote(dir.string()) + " && " + avpost + " run --json --force jobs/same.json");
+    ASSERT_EQ(forced.exit_code, 0) << forced.out << forced.err;
+    EXPECT_EQ(stage_statuses(json::parse(forced.out)["jobs"][0])["compose"], "ran");
+    EXPECT_EQ(archived_names(), before) << "composing again must make the same bytes, not new archive copies";
+    EXPECT_TRUE(before.count("same.webm"));
+}
+
 TEST_F(RunJob, EveryPresetIsArchivedIncludingPreviewPosterAndHlsFiles) {
     const fs::path media = AVPOST_TEST_MEDIA_DIR;
     json job = {{"name", "all"},
