@@ -16,6 +16,7 @@
 #include "exit_codes.hpp"
 #include "job_archiving.hpp"
 #include "job_compose.hpp"
+#include "wait_display.hpp"
 
 namespace avpost::tool {
 namespace fs = std::filesystem;
@@ -46,20 +47,6 @@ bool files_intact(const json& files, const fs::path& output_dir) {
     }
     return true;
 }
-
-// Sleeps in short slices so Ctrl-C ends a long poll at once.
-void interruptible_sleep(std::chrono::milliseconds total) {
-    auto until = std::chrono::steady_clock::now() + total;
-    while (std::chrono::steady_clock::now() < until) {
-        throw_if_interrupted();
-        std::this_thread::sleep_for(std::min<std::chrono::milliseconds>(
-            std::chrono::milliseconds(100),
-            std::chrono::duration_cast<std::chrono::milliseconds>(until - std::chrono::steady_clock::now()) +
-                std::chrono::milliseconds(1)));
-    }
-    throw_if_interrupted();
-}
-
 
 class JobRun {
 public:
@@ -190,10 +177,12 @@ private:
             return "skipped";
         }
         net::WaitOptions w = wait_options(spec_.wait.timeout_seconds, spec_.wait.interval_seconds);
+        WaitDisplay display(spec_.name + ": ", options_.progress);
         net::JobStatus status = net::wait_for_job(
             [&] { return session_.status(*vendor_, vendor_job_id_); }, w,
-            [&](const net::JobStatus& now) { log::info(spec_.name + ": " + now.id + " " + std::string(net::to_string(now.state))); },
-            interruptible_sleep);
+            [&](const net::JobStatus& now) { display.update(now); },
+            [&](std::chrono::milliseconds delay) { display.sleep(delay); });
+        display.finish(status);
         archive::record_job_status(catalog_, status);
         // A failed render is not reused: the next run of this job starts a new one.
         if (status.state == net::JobState::failed) catalog_.forget_stage(spec_.name, "render");

@@ -160,6 +160,25 @@ TEST_F(RunJob, AJobRunsEveryStageIntoAVerifiedArchiveAndARerunSkipsThemAll) {
     EXPECT_EQ(match[1].str(), (output_dir / "promo-composite.mp4").string());
 }
 
+// On a terminal (a pty from script(1), CI unset) the wait stage shows the vendor job, its state,
+// the time waited and the next poll, prefixed with the job's name; progress lines end cleanly.
+TEST_F(RunJob, TheWaitStageShowsTheVendorJobItsStateAndTheNextPollOnATerminal) {
+    fs::path file = write_job("shown.json", a2v_job("shown"));
+    auto r = run("env -u CI script -qec " +
+                 shell_quote(shell_quote(AVPOST_BINARY) + " run --output-root " + shell_quote((dir / "out").string()) + " " +
+                             shell_quote(file.string())) +
+                 " /dev/null");
+    ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+    EXPECT_TRUE(std::regex_search(
+        r.out, std::regex("\rshown: a2v job v[0-9a-f]+: (queued|running) \\((pending|in_progressing)\\), 0:0[0-9] waited\033\\[K")))
+        << r.out;
+    EXPECT_TRUE(std::regex_search(r.out, std::regex("\rshown: a2v job v[0-9a-f]+: finished \\(finished\\), 0:[0-9]{2} waited\033\\[K\r?\n")))
+        << r.out;
+    auto piped = run_jobs(shell_quote(file.string()) + " --force");
+    EXPECT_EQ(piped.exit_code, 0);
+    EXPECT_EQ(piped.err.find("waited"), std::string::npos) << "off a terminal the wait is silent: " << piped.err;
+}
+
 TEST_F(RunJob, AMissingOutputIsMadeAgainAndOnlyItsStageRuns) {
     fs::path file = write_job("promo.json", a2v_job("promo"));
     auto first = run_jobs(shell_quote(file.string()));
