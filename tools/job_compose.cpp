@@ -78,6 +78,7 @@ filters::ComposeParams read_params(const job::JobSpec& job, const fs::path& avat
     p.video = avatar.string();
     p.mask = mask.string();
     p.progress = progress;
+    p.progress_label = job.name + " compose";
     p.output = job.composite_file.empty() ? std::string() : (job.output / job.composite_file).string();
     auto set = [](auto& field, auto&& value) {
         if (value) field = std::move(*value);
@@ -96,6 +97,8 @@ filters::ComposeParams read_params(const job::JobSpec& job, const fs::path& avat
     if (c.contains("fit")) set(p.fit, r.at_path("composite.fit", [&] { return filters::parse_fit(text(c, "fit")); }));
     if (c.contains("anchor"))
         set(p.anchor, r.at_path("composite.anchor", [&] { return filters::parse_anchor(text(c, "anchor")); }));
+    if (c.contains("fit_to"))
+        set(p.fit_to, r.at_path("composite.fit_to", [&] { return filters::parse_fit_to(text(c, "fit_to")); }));
     if (c.contains("matte"))
         set(p.matte, r.at_path("composite.matte", [&] { return c["matte"].get<filters::MatteParams>(); }));
     if (c.contains("despill"))

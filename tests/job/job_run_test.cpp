@@ -354,6 +354,31 @@ TEST_F(RunJob, ARerunFromAnotherDirectoryAndSpellingSkipsEveryStageAndAForcedOne
     EXPECT_TRUE(before.count("same.webm"));
 }
 
+// "fit_to": "visible" places the matte's bounding box: anchored bottom-right at its own size,
+// the visible part's bottom-right corner is the canvas's (the frame's margin runs off-canvas).
+TEST_F(RunJob, FitToVisibleAnchorsThePersonNotTheFrame) {
+    const fs::path media = AVPOST_TEST_MEDIA_DIR;
+    json job = {{"name", "person"},
+                {"source", {{"local", {{"video", (media / "avatar.mp4").string()}, {"mask", (media / "avatar_mask.mp4").string()}}}}},
+                {"composite", {{"background", "#204060"}, {"canvas", "640x360"}, {"fit", "none"}, {"anchor", "bottom-right"},
+                               {"fit_to", "visible"}}},
+                {"deliver", {{"presets", {"poster"}}}}};
+    auto r = run_jobs(shell_quote(write_job("person.json", job).string()));
+    ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+    EXPECT_EQ(stage_statuses(json::parse(r.out)["jobs"][0])["compose"], "ran");
+    // The same composite by hand, reporting its placement: the frame moved right and down.
+    auto c = run(shell_quote(AVPOST_BINARY) + " --json compose --video " + shell_quote((media / "avatar.mp4").string()) +
+                 " --mask " + shell_quote((media / "avatar_mask.mp4").string()) +
+                 " --background '#204060' --fit none --anchor bottom-right --fit-to visible -o null");
+    ASSERT_EQ(c.exit_code, 0) << c.err;
+    json report = json::parse(c.out);
+    const json box = report["visible_box"];
+    ASSERT_TRUE(box.is_array()) << c.out;
+    EXPECT_EQ(report["avatar_position"][0].get<int>() + box[0].get<int>() + box[2].get<int>(), 640) << c.out;
+    EXPECT_EQ(report["avatar_position"][1].get<int>() + box[1].get<int>() + box[3].get<int>(), 360) << c.out;
+    EXPECT_GT(report["avatar_position"][0].get<int>(), 0) << "the ellipse has a transparent margin on its right";
+}
+
 TEST_F(RunJob, EveryPresetIsArchivedIncludingPreviewPosterAndHlsFiles) {
     const fs::path media = AVPOST_TEST_MEDIA_DIR;
     json job = {{"name", "all"},
@@ -431,6 +456,7 @@ TEST_F(RunJob, EveryBadValueIsReportedAtOnceBeforeAnyVendorCall) {
     job["composite"]["despill"] = "greenish";
     job["composite"]["background"] = "missing.png";
     job["composite"]["preset"] = "web";
+    job["composite"]["fit_to"] = "person";
     job["deliver"]["presets"] = {"web", "wbe"};
     fs::path file = write_job("job.json", job);
     auto r = run(shell_quote(AVPOST_BINARY) + " run --output-root " + shell_quote((dir / "out").string()) + " " +
@@ -443,6 +469,7 @@ TEST_F(RunJob, EveryBadValueIsReportedAtOnceBeforeAnyVendorCall) {
           "avpost: error: " + f + ": composite.despill: 'greenish' is not a colour",
           "avpost: error: " + f + ": composite.background: no such file '" + (dir / "missing.png").string() + "'",
           "avpost: error: " + f + ": composite.preset: 'web' is a delivery preset: list it in deliver.presets",
+          "avpost: error: " + f + ": composite.fit_to: bad --fit-to 'person' (frame or visible)",
           "avpost: error: " + f + ": deliver.presets[1]: unknown preset 'wbe' (did you mean web?)"})
         EXPECT_NE(r.err.find(line), std::string::npos) << "missing: " << line << "\nin:\n" << r.err;
     EXPECT_EQ(generate_requests(), 0) << "a render was paid for before the job file was checked";
