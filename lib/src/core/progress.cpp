@@ -30,7 +30,7 @@ void Progress::update(std::int64_t done) {
 }
 
 void Progress::finish() {
-    if (!enabled_ || !line_.drawn()) return;  // too quick to have shown anything
+    if (!enabled_) return;  // the final line is shown even when the work was too quick for any other
     if (total_ > 0 && last_frames_ < total_) total_ = last_frames_;  // the estimate was long
     draw(last_frames_, true);
     line_.end();
