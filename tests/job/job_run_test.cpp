@@ -3,6 +3,7 @@
 // failed render next to a job that succeeds in the same --jobs 2 run.
 #include <regex>
 #include <set>
+#include <sstream>
 
 #include "../archive/sync_test_support.hpp"
 #include "avpost/archive/catalog.hpp"
@@ -377,6 +378,33 @@ TEST_F(RunJob, FitToVisibleAnchorsThePersonNotTheFrame) {
     EXPECT_EQ(report["avatar_position"][0].get<int>() + box[0].get<int>() + box[2].get<int>(), 640) << c.out;
     EXPECT_EQ(report["avatar_position"][1].get<int>() + box[1].get<int>() + box[3].get<int>(), 360) << c.out;
     EXPECT_GT(report["avatar_position"][0].get<int>(), 0) << "the ellipse has a transparent margin on its right";
+}
+
+// `archive ls` keeps its columns aligned for a job id longer than the old fixed width, and shows
+// a link expiry only for files fetched from a vendor link, not for what avpost made itself.
+TEST_F(RunJob, ArchiveLsAlignsLongNamesAndGivesMadeFilesNoLinkExpiry) {
+    json job = a2v_job("a-job-name-well-over-twenty-four-characters");
+    job["deliver"]["presets"] = {"poster"};
+    auto r = run_jobs(shell_quote(write_job("long.json", job).string()));
+    ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+    const fs::path root = dir / "out" / "a-job-name-well-over-twenty-four-characters" / "archive";
+    auto ls = run(shell_quote(AVPOST_BINARY) + " archive --archive " + shell_quote(root.string()) + " ls");
+    ASSERT_EQ(ls.exit_code, 0) << ls.err;
+    std::istringstream lines(ls.out);
+    std::string header;
+    std::getline(lines, header);
+    const auto state_at = header.find("STATE"), link_at = header.find("LINK"), where_at = header.find("WHERE");
+    ASSERT_NE(state_at, std::string::npos) << header;
+    int rows = 0;
+    for (std::string line; std::getline(lines, line); ++rows) {
+        EXPECT_EQ(line.find("verified"), state_at) << "misaligned:\n" << header << "\n" << line;
+        EXPECT_EQ(line.find("file://"), where_at) << line;
+        const std::string link = line.substr(link_at, line.find(' ', link_at) - link_at);
+        const bool fetched = line.find(" avatar ") != std::string::npos || line.find(" mask ") != std::string::npos;
+        if (fetched) EXPECT_EQ(link, "in") << "a fetched file shows its link's expiry: " << line;
+        else EXPECT_EQ(link, "-") << "a file avpost made has no vendor link: " << line;
+    }
+    EXPECT_EQ(rows, 4) << ls.out;  // avatar, mask, composite, poster
 }
 
 TEST_F(RunJob, EveryPresetIsArchivedIncludingPreviewPosterAndHlsFiles) {
