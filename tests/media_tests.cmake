@@ -16,6 +16,7 @@ avpost_add_test(compose_test
   compose/compose_reference_matrix_test.cpp
   compose/compose_key_test.cpp
   compose/compose_inputs_test.cpp
+  compose/compose_fit_visible_test.cpp
   support/media_helpers.cpp
 )
 avpost_add_test(filters_layers_test

@@ -1,4 +1,5 @@
 // `avpost archive ls|verify`: maps options onto the archive library (catalog, stores, verify).
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
 #include <map>
@@ -78,14 +79,28 @@ int run_ls(const ArchiveOptions& o, bool json) {
         std::cout << out.dump() << "\n";
         return exit_ok;
     }
-    std::printf("%-6s %-8s %-24s %-10s %-20s %-24s %10s %-10s %s\n", "ID", "VENDOR", "JOB", "KIND", "NAME", "STATE",
-                "SIZE", "LINK", "WHERE");
-    for (const ListRow& r : rows) {
-        std::string where = r.asset.store_key.empty() ? "-" : r.asset.store_uri + "/" + r.asset.store_key;
-        std::printf("%-6lld %-8s %-24s %-10s %-20s %-24s %10s %-10s %s\n", static_cast<long long>(r.asset.id),
-                    r.job.vendor.c_str(), r.job.vendor_job_id.c_str(), r.asset.kind.c_str(), r.asset.name.c_str(),
-                    std::string(to_string(r.asset.state)).c_str(), human_size(r.asset.size).c_str(),
-                    expiry_text(r.job, now).c_str(), where.c_str());
+    // Columns as wide as their longest value (job ids and names have no fixed length); the size
+    // right-aligned. Only a file fetched from a vendor link has a link expiry: what avpost made
+    // itself (a composite, a delivery) shows "-".
+    std::vector<std::vector<std::string>> table{{"ID", "VENDOR", "JOB", "KIND", "NAME", "STATE", "SIZE", "LINK", "WHERE"}};
+    for (const ListRow& r : rows)
+        table.push_back({std::to_string(r.asset.id), r.job.vendor, r.job.vendor_job_id, r.asset.kind, r.asset.name,
+                         std::string(to_string(r.asset.state)), human_size(r.asset.size),
+                         r.asset.source_url.empty() ? "-" : expiry_text(r.job, now),
+                         r.asset.store_key.empty() ? "-" : r.asset.store_uri + "/" + r.asset.store_key});
+    std::vector<std::size_t> widths(table[0].size(), 0);
+    for (const auto& row : table)
+        for (std::size_t c = 0; c < row.size(); ++c) widths[c] = std::max(widths[c], row[c].size());
+    constexpr std::size_t size_column = 6;
+    for (const auto& row : table) {
+        std::string line;
+        for (std::size_t c = 0; c < row.size(); ++c) {
+            const std::size_t pad = widths[c] - row[c].size();
+            if (c + 1 == row.size()) line += row[c];  // the last column is not padded
+            else if (c == size_column) line += std::string(pad, ' ') + row[c] + " ";
+            else line += row[c] + std::string(pad, ' ') + " ";
+        }
+        std::printf("%s\n", line.c_str());
     }
     if (o.expiring_hours >= 0 && !rows.empty())
         log::warning(std::to_string(rows.size()) + " file(s) not archived and their vendor link expires within " +

@@ -22,6 +22,10 @@ void ComposeLayoutOptions::add_to(CLI::App& sub) {
                    "contain|cover|fill|none, when --size is not given (default: contain; none with --position)");
     sub.add_option("--anchor", anchor, "center|top|bottom|left|right|top-left|top-right|bottom-left|bottom-right")
         ->capture_default_str();
+    sub.add_option("--fit-to", fit_to,
+                   "frame|visible: what --fit, --size, --anchor and --position place: the whole frame, or the "
+                   "matte's bounding box over the clip (the person, without the render's transparent margins)")
+        ->capture_default_str();
     sub.add_option("--mask-range", mask_range, "auto|limited|full (auto: the stream's tag; untagged H.264/HEVC is limited)")
         ->capture_default_str();
     sub.add_option("--choke", choke, "Erode the matte by PX pixels (negative dilates)");
@@ -111,6 +115,7 @@ void ComposeLayoutOptions::apply_to(filters::ComposeParams& p) const {
     if (!size.empty()) p.size = parse_size(size, true);
     if (!fit.empty()) p.fit = parse_fit(fit);
     p.anchor = parse_anchor(anchor);
+    p.fit_to = parse_fit_to(fit_to);
     p.matte.range = parse_mask_range(mask_range);
     p.matte.choke = choke;
     if (feather < 0) throw_usage("--feather must not be negative");

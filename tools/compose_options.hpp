@@ -12,7 +12,7 @@ namespace avpost::tool {
 struct ComposeLayoutOptions {
     std::string scene;  // a JSON file: Akool request with elements, or {"canvas", "layers"}
     std::string canvas, position, size, fit, anchor = "center", mask_range = "auto", despill,
-                                         bg_end = "loop", key, key_matte_out;
+                                         bg_end = "loop", key, key_matte_out, fit_to = "frame";
     int choke = 0;
     double feather = 0;
     bool allow_mask_mismatch = false;

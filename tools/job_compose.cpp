@@ -5,6 +5,7 @@
 
 #include "avpost/core/colour_names.hpp"
 #include "avpost/core/error.hpp"
+#include "avpost/core/sha256.hpp"
 #include "avpost/filters/colour.hpp"
 #include "avpost/filters/layers.hpp"
 #include "avpost/media/media_writer.hpp"
@@ -78,6 +79,7 @@ filters::ComposeParams read_params(const job::JobSpec& job, const fs::path& avat
     p.video = avatar.string();
     p.mask = mask.string();
     p.progress = progress;
+    p.progress_label = job.name + " compose";
     p.output = job.composite_file.empty() ? std::string() : (job.output / job.composite_file).string();
     auto set = [](auto& field, auto&& value) {
         if (value) field = std::move(*value);
@@ -96,6 +98,8 @@ filters::ComposeParams read_params(const job::JobSpec& job, const fs::path& avat
     if (c.contains("fit")) set(p.fit, r.at_path("composite.fit", [&] { return filters::parse_fit(text(c, "fit")); }));
     if (c.contains("anchor"))
         set(p.anchor, r.at_path("composite.anchor", [&] { return filters::parse_anchor(text(c, "anchor")); }));
+    if (c.contains("fit_to"))
+        set(p.fit_to, r.at_path("composite.fit_to", [&] { return filters::parse_fit_to(text(c, "fit_to")); }));
     if (c.contains("matte"))
         set(p.matte, r.at_path("composite.matte", [&] { return c["matte"].get<filters::MatteParams>(); }));
     if (c.contains("despill"))
@@ -252,23 +256,26 @@ std::vector<std::string> job_value_problems(const job::JobSpec& job) {
     return problems;
 }
 
-std::vector<fs::path> compose_input_files(const job::JobSpec& job) {
-    std::vector<fs::path> files;
-    auto add = [&](const json& value) {
+json compose_fingerprint_inputs(const job::JobSpec& job) {
+    json composite = job.composite;
+    // A local file is known by its content: where it lies and how its path was written do not
+    // change the picture (colours and URLs stay as written).
+    auto by_content = [](json& value) {
         if (!value.is_string()) return;
-        fs::path path = value.get<std::string>();
+        const fs::path path = value.get<std::string>();
         std::error_code ignored;
-        if (fs::is_regular_file(path, ignored)) files.push_back(path);  // not a colour
+        if (fs::is_regular_file(path, ignored)) value = "sha256:" + sha256_file(path).sha256;
     };
-    const json& c = job.composite;
-    if (c.contains("background")) add(c["background"]);
+    if (composite.contains("background")) by_content(composite["background"]);
     for (const char* list : {"layers", "elements"})
-        if (c.contains(list) && c[list].is_array())
-            for (const json& layer : c[list]) {
-                if (layer.contains("source")) add(layer["source"]);
-                if (layer.contains("url")) add(layer["url"]);
-            }
-    return files;
+        if (composite.contains(list) && composite[list].is_array())
+            for (json& layer : composite[list])
+                for (const char* field : {"source", "url"})
+                    if (layer.is_object() && layer.contains(field)) by_content(layer[field]);
+    return {{"composite", composite},
+            {"composite_file", job.composite_file},
+            {"deliver", job.deliver},
+            {"output", fs::weakly_canonical(job.output).string()}};
 }
 
 }  // namespace avpost::tool

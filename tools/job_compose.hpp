@@ -27,8 +27,10 @@ bool job_uses_matte(const job::JobSpec& job);
 std::filesystem::path fetched_avatar_path(const job::JobSpec& job);
 std::filesystem::path fetched_mask_path(const job::JobSpec& job);
 
-// Local files the composite reads besides avatar and mask (background, layer sources): their
-// content is part of the compose stage's fingerprint.
-std::vector<std::filesystem::path> compose_input_files(const job::JobSpec& job);
+// What the compose stage's fingerprint covers besides the avatar and mask: the composite and
+// deliver parts with every local file they read (background, layer sources) named by the SHA-256
+// of its content, and the output directory by its canonical path. However the job file's path is
+// spelled, from whatever working directory, the same job gives the same value.
+nlohmann::json compose_fingerprint_inputs(const job::JobSpec& job);
 
 }  // namespace avpost::tool

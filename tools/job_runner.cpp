@@ -16,6 +16,7 @@
 #include "exit_codes.hpp"
 #include "job_archiving.hpp"
 #include "job_compose.hpp"
+#include "wait_display.hpp"
 
 namespace avpost::tool {
 namespace fs = std::filesystem;
@@ -46,20 +47,6 @@ bool files_intact(const json& files, const fs::path& output_dir) {
     }
     return true;
 }
-
-// Sleeps in short slices so Ctrl-C ends a long poll at once.
-void interruptible_sleep(std::chrono::milliseconds total) {
-    auto until = std::chrono::steady_clock::now() + total;
-    while (std::chrono::steady_clock::now() < until) {
-        throw_if_interrupted();
-        std::this_thread::sleep_for(std::min<std::chrono::milliseconds>(
-            std::chrono::milliseconds(100),
-            std::chrono::duration_cast<std::chrono::milliseconds>(until - std::chrono::steady_clock::now()) +
-                std::chrono::milliseconds(1)));
-    }
-    throw_if_interrupted();
-}
-
 
 class JobRun {
 public:
@@ -197,10 +184,12 @@ private:
             return "skipped";
         }
         net::WaitOptions w = wait_options(spec_.wait.timeout_seconds, spec_.wait.interval_seconds);
+        WaitDisplay display(spec_.name + ": ", options_.progress);
         net::JobStatus status = net::wait_for_job(
             [&] { return session_.status(*vendor_, vendor_job_id_); }, w,
-            [&](const net::JobStatus& now) { log::info(spec_.name + ": " + now.id + " " + std::string(net::to_string(now.state))); },
-            interruptible_sleep);
+            [&](const net::JobStatus& now) { display.update(now); },
+            [&](std::chrono::milliseconds delay) { display.sleep(delay); });
+        display.finish(status);
         archive::record_job_status(catalog_, status);
         // A failed render is not reused: the next run of this job starts a new one.
         if (status.state == net::JobState::failed) catalog_.forget_stage(spec_.name, "render");
@@ -308,10 +297,9 @@ private:
     // The composite and the deliveries, or (without a composite) the deliveries of the render as it is.
     std::string compose() {
         if (spec_.composite.empty() && spec_.deliver.is_null()) return "none";
-        json inputs = {{"composite", spec_.composite},      {"composite_file", spec_.composite_file},
-                       {"deliver", spec_.deliver},          {"output", spec_.output.string()},
-                       {"avatar", sha_of("avatar")},        {"mask", sha_of("mask")}};
-        for (const fs::path& f : compose_input_files(spec_)) inputs["inputs"][f.string()] = sha256_file(f).sha256;
+        json inputs = compose_fingerprint_inputs(spec_);
+        inputs["avatar"] = sha_of("avatar");
+        inputs["mask"] = sha_of("mask");
         const std::string print = fingerprint(inputs);
         if (auto done = done_before("compose", print)) {
             made_files_ = done->at("files");
@@ -351,6 +339,14 @@ private:
         return archive::open_store(spec_.archive.store);
     }
 
+    // The store as the archive fingerprint knows it: a directory by its canonical path, so another
+    // spelling of the same archive is the same store.
+    std::string store_identity() const {
+        const std::string& store = spec_.archive.store;
+        if (store.starts_with("s3://")) return store;
+        return "file://" + fs::weakly_canonical(store.empty() ? spec_.archive.root : fs::path(store)).string();
+    }
+
     std::string archive() {
         auto store = open_store();
         // What goes in: the source (avatar, mask) and what compose made, each with its asset name.
@@ -374,7 +370,7 @@ private:
             items.push_back({f.at("kind").get<std::string>(), asset, "", spec_.output / relative,
                              f.at("sha256").get<std::string>()});
         }
-        json inputs = {{"store", store->uri()}, {"catalog_job", catalog_job_id_}, {"files", json::array()}};
+        json inputs = {{"store", store_identity()}, {"catalog_job", catalog_job_id_}, {"files", json::array()}};
         for (const Item& i : items) inputs["files"].push_back({i.kind, i.asset, i.sha256});
         const std::string print = fingerprint(inputs);
         if (auto done = done_before("archive", print)) {

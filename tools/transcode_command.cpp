@@ -72,6 +72,7 @@ CommandSpec transcode_command() {
                     p.delivery = delivery;
                     refuse_overwriting_compose_inputs(p);
                     p.progress = !global.quiet && !global.json;
+                    p.progress_label = "transcode";
                     install_interrupt_handlers();
                     ComposeReport report = run_compose(p);
                     if (global.json) {

@@ -1,5 +1,6 @@
 // avpost render / status / wait / fetch: start a render, follow it, download the result.
 #include <fstream>
+#include <thread>
 #include <iostream>
 
 #include "avpost/archive/catalog.hpp"
@@ -12,21 +13,98 @@
 #include "avpost/net/downloader.hpp"
 #include "avpost/net/redact.hpp"
 #include "avpost/net/service_error.hpp"
+#include "avpost/net/akool_webhook_endpoint.hpp"
 #include "vendor_common.hpp"
+#include "wait_display.hpp"
 
 namespace avpost::tool {
 namespace {
 
 constexpr double kDefaultTimeout = 3600;  // A2V renders take 10-30 minutes
-constexpr double kDefaultInterval = 5;
+constexpr double kDefaultInterval = 1;     // the first polls; then a quarter of the time waited, up to 60 s
+// With a webhook listened to, polls are only the fallback for a lost callback.
+constexpr std::chrono::seconds kWebhookFallbackInterval{15};
 
-net::JobStatus wait_and_report(net::Vendor vendor, const std::string& id, double timeout, double interval, bool json) {
+// `--webhook-listen [HOST:]PORT`: Akool's callbacks for this render, received while waiting. Each
+// is verified (AKOOL_CLIENT_ID and AKOOL_CLIENT_SECRET) and answered 200; one for the job ends
+// the current sleep, so the finished render is seen at once.
+class WebhookListener {
+public:
+    WebhookListener(const std::string& address, const std::string& job_id, WaitDisplay& display) {
+        VendorEnvironment env = VendorEnvironment::from_env();
+        if (env.akool.client_id.empty() || env.akool.client_secret.empty())
+            net::throw_service(net::ServiceErrorKind::missing_credentials, ErrorDomain::usage, "--webhook-listen", 0,
+                               "set AKOOL_CLIENT_ID and AKOOL_CLIENT_SECRET (they verify and decrypt the callbacks)");
+        std::string host = "127.0.0.1";
+        std::string port_text = address;
+        if (auto colon = address.rfind(':'); colon != std::string::npos) {
+            host = address.substr(0, colon);
+            port_text = address.substr(colon + 1);
+        }
+        int port = 0;
+        try {
+            std::size_t used = 0;
+            port = std::stoi(port_text, &used);
+            if (used != port_text.size() || port <= 0 || port > 65535) throw std::invalid_argument("port");
+        } catch (const std::exception&) {
+            throw_usage("--webhook-listen '" + address + "' is not [HOST:]PORT");
+        }
+        verifier_ = std::make_unique<net::akool::WebhookVerifier>(
+            net::akool::WebhookCredentials{env.akool.client_id, env.akool.client_secret});
+        server_.Post(".*", net::akool::make_webhook_handler(*verifier_, [&display, job_id](const net::akool::WebhookEvent& e) {
+            if (e.id != job_id) return;
+            display.wake("akool job " + e.id + ": the webhook says status " + std::to_string(e.status) + ", polling now");
+        }));
+        server_.set_keep_alive_max_count(1);  // no idle connection holds the stop back
+        if (!server_.bind_to_port(host, port)) throw_errno("listen on " + host + ":" + std::to_string(port), EADDRINUSE);
+        where_ = host + ":" + std::to_string(port);
+        thread_ = std::thread([this] { server_.listen_after_bind(); });
+    }
+    ~WebhookListener() {
+        server_.stop();
+        if (thread_.joinable()) thread_.join();
+    }
+    const std::string& where() const { return where_; }
+
+private:
+    std::unique_ptr<net::akool::WebhookVerifier> verifier_;
+    httplib::Server server_;
+    std::thread thread_;
+    std::string where_;
+};
+
+struct WaitRequest {
+    net::Vendor vendor = net::Vendor::a2v;
+    std::string id;
+    double timeout = kDefaultTimeout, interval = kDefaultInterval;
+    std::string webhook_listen;  // akool: [HOST:]PORT to receive its callbacks on
+    std::string webhook_url;     // akool: the request's webhookUrl (said, not listened to)
+};
+
+net::JobStatus wait_and_report(const WaitRequest& r, const GlobalOptions& global) {
+    install_interrupt_handlers();  // Ctrl-C ends the wait at once, the line left clean
     VendorSession session(VendorEnvironment::from_env());
-    net::JobStatus s = net::wait_for_job([&] { return session.status(vendor, id); }, wait_options(timeout, interval),
-                                         [](const net::JobStatus& now) {
-                                             log::info(now.id + ": " + std::string(net::to_string(now.state)));
-                                         });
-    print_status(s, json);
+    WaitDisplay display("", !global.quiet && !global.json);
+    net::WaitOptions options = wait_options(r.timeout, r.interval);
+    std::unique_ptr<WebhookListener> listener;
+    if (!r.webhook_listen.empty()) {
+        if (r.vendor != net::Vendor::akool) throw_usage("--webhook-listen is for Akool renders (A2V has no webhooks)");
+        listener = std::make_unique<WebhookListener>(r.webhook_listen, r.id, display);
+        display.set_webhook("webhook on " + listener->where());
+        options.initial_interval = std::max<std::chrono::milliseconds>(options.initial_interval, kWebhookFallbackInterval);
+        options.max_interval = std::max(options.max_interval, options.initial_interval);
+        display.note("akool job " + r.id + ": listening for its webhook on " + listener->where() +
+                     "; polling every " + std::to_string(options.initial_interval.count() / 1000) + " s or more as a fallback");
+    } else if (!r.webhook_url.empty()) {
+        display.note("akool job " + r.id + ": Akool will also call the request's webhookUrl " +
+                     archive::redact_url(r.webhook_url) +
+                     " when it ends; to wait on that callback here, give --webhook-listen [HOST:]PORT where it arrives");
+    }
+    net::JobStatus s = net::wait_for_job([&] { return session.status(r.vendor, r.id); }, options,
+                                         [&](const net::JobStatus& now) { display.update(now); },
+                                         [&](std::chrono::milliseconds delay) { display.sleep(delay); });
+    display.finish(s);
+    print_status(s, global.json);
     throw_if_failed(s);
     return s;
 }
@@ -34,7 +112,8 @@ net::JobStatus wait_and_report(net::Vendor vendor, const std::string& id, double
 void add_wait_options(CLI::App& sub, double& timeout, double& interval) {
     sub.add_option("--timeout", timeout, "Give up waiting after this many seconds (default 3600)")
         ->check(CLI::PositiveNumber);
-    sub.add_option("--interval", interval, "First poll interval in seconds; grows to 60 (default 5)")
+    sub.add_option("--interval", interval,
+                   "First poll interval in seconds; then a quarter of the time waited, up to 60 (default 1)")
         ->check(CLI::PositiveNumber);
 }
 
@@ -57,7 +136,7 @@ CommandSpec render_command() {
     return {"render", "Start a render: A2V from a pose and an audio URL, Akool from a request JSON file",
             [](CLI::App& sub, const GlobalOptions& global) -> CommandRun {
                 struct Opts {
-                    std::string vendor, pose, audio, request, archive_dir;
+                    std::string vendor, pose, audio, request, archive_dir, webhook_listen, webhook_url;
                     bool wait = false, no_archive = false;
                     double timeout = kDefaultTimeout, interval = kDefaultInterval;
                 };
@@ -68,12 +147,18 @@ CommandSpec render_command() {
                 sub.add_option("--request", o->request,
                                "Akool: talking-avatar request JSON (width 3840, height 2160, avatar_from, elements, webhookUrl)")
                     ->check(CLI::ExistingFile);
-                sub.add_flag("--wait", o->wait, "Wait for the render to finish and print the result");
+                sub.add_flag("--wait", o->wait,
+                             "Wait for the render to finish and print the result (on a terminal: its state, time waited, next poll)");
                 add_wait_options(sub, o->timeout, o->interval);
+                sub.add_option("--webhook-listen", o->webhook_listen,
+                               "Akool with --wait: receive the request's webhookUrl callbacks on [HOST:]PORT (default host "
+                               "127.0.0.1) and end the wait when one comes; polling becomes the fallback");
                 sub.add_option("--archive", o->archive_dir,
                                "Archive whose catalog records the job (default: $AVPOST_ARCHIVE, ~/.local/share/avpost)");
                 sub.add_flag("--no-archive", o->no_archive, "Do not record the job in the archive catalog");
                 return [o, &global] {
+                    if (!o->webhook_listen.empty() && (!o->wait || o->vendor != "akool"))
+                        throw_usage("--webhook-listen needs --vendor akool and --wait");
                     auto env = VendorEnvironment::from_env();
                     net::JobStatus started;
                     if (o->vendor == "a2v") {
@@ -98,6 +183,7 @@ CommandSpec render_command() {
                             throw_usage(o->request + ": " + e.what());
                         }
                         started = net::to_job_status(make_akool_client(env).create_talking_avatar(request));
+                        o->webhook_url = request.webhook_url;
                     }
                     if (!o->no_archive) record_in_archive(started, o->archive_dir);
                     if (!o->wait) {
@@ -106,7 +192,8 @@ CommandSpec render_command() {
                         return 0;
                     }
                     log::info("render started: " + started.id);
-                    net::JobStatus finished = wait_and_report(started.vendor, started.id, o->timeout, o->interval, global.json);
+                    net::JobStatus finished = wait_and_report(
+                        {started.vendor, started.id, o->timeout, o->interval, o->webhook_listen, o->webhook_url}, global);
                     if (!o->no_archive) record_in_archive(finished, o->archive_dir);
                     return 0;
                 };
@@ -143,7 +230,7 @@ CommandSpec wait_command() {
                 sub.add_option("id", o->id, "Job id")->required();
                 add_wait_options(sub, o->timeout, o->interval);
                 return [o, &global] {
-                    wait_and_report(net::parse_vendor(o->vendor), o->id, o->timeout, o->interval, global.json);
+                    wait_and_report({net::parse_vendor(o->vendor), o->id, o->timeout, o->interval, {}, {}}, global);
                     return 0;
                 };
             }};

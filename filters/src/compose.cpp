@@ -17,6 +17,7 @@ extern "C" {
 #include "avpost/core/interrupt.hpp"
 #include "avpost/core/log.hpp"
 #include "avpost/core/progress.hpp"
+#include "avpost/filters/visible_region.hpp"
 #include "avpost/filters/alpha_layer.hpp"
 #include "avpost/filters/background.hpp"
 #include "avpost/filters/deliveries.hpp"
@@ -63,6 +64,14 @@ std::string seconds_text(double s) {
     return text;
 }
 
+// --fit-to visible: the matte's bounding box over the clip (a first pass over the matte alone).
+std::optional<Box> visible_region_for(const ComposeParams& params, bool source_alpha, bool keyed, bool scene, Size avatar) {
+    if (scene) throw_usage("--fit-to visible places the avatar by itself; a scene's avatar layer places it there");
+    if (keyed) throw_usage("--fit-to visible needs a mask or an avatar with alpha, not --key");
+    if (params.mask.empty() && !source_alpha) throw_usage("--fit-to visible needs a mask (--mask) or an avatar with alpha");
+    VisibleRegionSource source{source_alpha ? params.video : params.mask, source_alpha, params.matte.range};
+    return visible_region(source, avatar);
+}
 
 }  // namespace
 
@@ -75,6 +84,7 @@ void to_json(nlohmann::json& j, const ComposeParams& p) {
          {"output", p.output},
          {"fit", to_string(effective_fit(p))},
          {"anchor", to_string(p.anchor)},
+         {"fit_to", to_string(p.fit_to)},
          {"matte", p.matte},
          {"background_end", to_string(p.background_end)},
          {"vcodec", p.vcodec},
@@ -104,6 +114,7 @@ void from_json(const nlohmann::json& j, ComposeParams& p) {
     if (j.contains("position")) p.position = parse_point(j["position"].get<std::string>());
     if (j.contains("fit")) p.fit = parse_fit(j["fit"].get<std::string>());
     p.anchor = parse_anchor(j.value("anchor", std::string("center")));
+    p.fit_to = parse_fit_to(j.value("fit_to", std::string("frame")));
     if (j.contains("matte")) p.matte = j["matte"].get<MatteParams>();
     if (j.contains("despill")) p.despill = parse_hex_colour(j["despill"].get<std::string>());
     p.background_end = parse_background_end(j.value("background_end", std::string("loop")));
@@ -122,6 +133,8 @@ void to_json(nlohmann::json& j, const ComposeReport& r) {
          {"canvas", size_text(r.canvas)},
          {"avatar_size", size_text(r.placement.size)},
          {"avatar_position", {r.placement.position.x, r.placement.position.y}},
+         {"visible_box", r.visible ? nlohmann::json{r.visible->x, r.visible->y, r.visible->width, r.visible->height}
+                                   : nlohmann::json()},
          {"vcodec", r.vcodec},
          {"audio", r.audio},
          {"matrix", r.matrix},
@@ -287,9 +300,13 @@ ComposeReport run_compose(const ComposeParams& params) {
     // A scene places the avatar itself (its avatar layer's offset and size).
     std::optional<LayerStack> scene;
     if (scene_given) scene.emplace(params.layers, canvas, matrix, avatar_size);
+    if (params.fit_to == FitTo::visible) {
+        report.visible = visible_region_for(params, source_alpha, keyed, scene_given, avatar_size);
+        if (!report.visible) warn("--fit-to visible: the matte is transparent throughout; placing the whole frame");
+    }
     Placement placement = scene ? scene->avatar_placement()
                                 : place_avatar({canvas, avatar_size, effective_fit(params), params.anchor,
-                                                params.size, params.position});
+                                                params.size, params.position, report.visible});
     report.canvas = canvas;
     report.placement = placement;
     report.matrix = matrix == AVCOL_SPC_BT709 ? "bt709" : "bt601";
@@ -480,7 +497,7 @@ ComposeReport run_compose(const ComposeParams& params) {
     } stop_avatar_before_writer{avatar};
     avatar.enable_prefetch(2);
     if (mask) mask->enable_prefetch(2);
-    Progress progress("compose", avatar_info.frame_count, params.progress);
+    Progress progress(params.progress_label, avatar_info.frame_count, params.progress);
     media::FramePtr avatar_frame = media::make_frame();
     bool warned_mask_end = false, warned_mask_start = false;
     double first_time = -1, last_time = avatar_start;

@@ -43,6 +43,22 @@ int parse_int(std::string_view text, std::string_view what) {
 
 Placement place_avatar(const PlacementRequest& r) {
     if (r.avatar.width <= 0 || r.avatar.height <= 0) throw_usage("the avatar has no size");
+    if (r.visible) {
+        // Place the visible box as if it were the avatar, then the frame around it at its scale.
+        const Box& box = *r.visible;
+        if (box.width <= 0 || box.height <= 0) throw_usage("the avatar's visible region is empty");
+        PlacementRequest inner = r;
+        inner.avatar = {box.width, box.height};
+        inner.visible.reset();
+        const Placement boxed = place_avatar(inner);
+        const double sx = double(boxed.size.width) / box.width;
+        const double sy = double(boxed.size.height) / box.height;
+        const Size frame{round_positive(r.avatar.width * sx), round_positive(r.avatar.height * sy)};
+        if (frame.width > max_picture_side || frame.height > max_picture_side)
+            throw_usage("avatar size " + std::to_string(frame.width) + "x" + std::to_string(frame.height) +
+                        " is too large (at most " + std::to_string(max_picture_side) + " on each side)");
+        return {frame, {boxed.position.x - int(std::lround(box.x * sx)), boxed.position.y - int(std::lround(box.y * sy))}};
+    }
     if (r.canvas.width <= 0 || r.canvas.height <= 0)
         throw_usage("canvas size " + std::to_string(r.canvas.width) + "x" + std::to_string(r.canvas.height) +
                     " is empty");
@@ -85,6 +101,14 @@ Placement cover_canvas(Size source, Size canvas) {
     Placement p = place_avatar(request);
     return p;
 }
+
+FitTo parse_fit_to(std::string_view text) {
+    if (text == "frame") return FitTo::frame;
+    if (text == "visible") return FitTo::visible;
+    throw_usage("bad --fit-to '" + std::string(text) + "' (frame or visible)");
+}
+
+std::string to_string(FitTo fit_to) { return fit_to == FitTo::visible ? "visible" : "frame"; }
 
 Fit parse_fit(std::string_view text) {
     if (text == "contain") return Fit::contain;

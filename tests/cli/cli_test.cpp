@@ -232,3 +232,23 @@ TEST(CliHelp, SubcommandHelpNamesTheGlobalFlagsAndLeavesExitCodesToTheTop) {
     CommandResult top = run_avpost("--help");
     EXPECT_TRUE(contains(top.out, "20  archive verify found files")) << top.out;
 }
+
+// On a terminal (a pty from script(1), CI unset) each command's progress line carries its own
+// name: transcode's said "compose". The final line is drawn even when the work was quick.
+TEST(CliProgress, TranscodeAndComposeLabelTheirOwnProgressLine) {
+    TempDir dir;
+    auto on_terminal = [](const std::string& args) {
+        return run_command("env -u CI script -qec " + quote(quote(AVPOST_BINARY) + " " + args) + " /dev/null");
+    };
+    CommandResult t = on_terminal("transcode " + quote(media("avatar.mp4")) + " -o " + quote(dir.file("t")) + " --deliver poster");
+    ASSERT_EQ(t.exit_code, 0) << t.out;
+    EXPECT_TRUE(contains(t.out, "\rtranscode [############################] 100% 50/50 frames")) << t.out;
+    EXPECT_FALSE(contains(t.out, "compose [")) << t.out;
+    CommandResult c = on_terminal(compose_args(media("avatar.mp4"), media("avatar_mask.mp4"), "white", dir.file("c.mp4")));
+    ASSERT_EQ(c.exit_code, 0) << c.out;
+    EXPECT_TRUE(contains(c.out, "\rcompose [############################] 100% 50/50 frames")) << c.out;
+    CommandResult quiet = on_terminal("--quiet " + compose_args(media("avatar.mp4"), media("avatar_mask.mp4"), "white",
+                                                                dir.file("q.mp4")));
+    ASSERT_EQ(quiet.exit_code, 0) << quiet.out;
+    EXPECT_FALSE(contains(quiet.out, "compose [")) << quiet.out;
+}

@@ -60,3 +60,19 @@ TEST(Placement, RejectsEmptyCanvasAndBadText) {
     EXPECT_EQ(parse_anchor("bottom-left"), Anchor::bottom_left);
     EXPECT_THROW(parse_anchor("middle"), avpost::Error);
 }
+
+// --fit-to visible: fit, size, anchor and position place the visible box; the frame follows.
+TEST(Placement, AVisibleBoxIsPlacedAndTheFrameFollowsAtItsScale) {
+    const Box person{400, 60, 160, 240};  // right of centre in a 640x360 render
+    Placement corner = place_avatar({.canvas = {1280, 720}, .avatar = {640, 360}, .anchor = Anchor::bottom_right,
+                                     .size = Size{-1, 480}, .visible = person});
+    EXPECT_EQ(corner.size, (Size{1280, 720}));   // the box 160x240 became 320x480: scale 2
+    EXPECT_EQ(corner.position, (Point{160, 120}));  // box at (960, 240): its corner is the canvas's
+    Placement contained = place_avatar({.canvas = {1280, 720}, .avatar = {640, 360}, .visible = person});
+    EXPECT_EQ(contained.size, (Size{1920, 1080}));  // the box fills the canvas's height
+    EXPECT_EQ(contained.position, (Point{1280 / 2 - 240 - 1200, -180}));
+    Placement at = place_avatar({.canvas = {1280, 720}, .avatar = {640, 360}, .fit = Fit::none,
+                                 .position = Point{10, 20}, .visible = person});
+    EXPECT_EQ(at.position, (Point{10 - 400, 20 - 60}));  // the position is the box's top-left
+    EXPECT_THROW(place_avatar({.canvas = {64, 64}, .avatar = {640, 360}, .visible = Box{0, 0, 0, 10}}), avpost::Error);
+}

@@ -3,6 +3,7 @@
 // failed render next to a job that succeeds in the same --jobs 2 run.
 #include <regex>
 #include <set>
+#include <sstream>
 
 #include "../archive/sync_test_support.hpp"
 #include "avpost/archive/catalog.hpp"
@@ -158,6 +159,25 @@ TEST_F(RunJob, AJobRunsEveryStageIntoAVerifiedArchiveAndARerunSkipsThemAll) {
     std::smatch match;
     ASSERT_TRUE(std::regex_search(text.out, match, composite_line)) << text.out;
     EXPECT_EQ(match[1].str(), (output_dir / "promo-composite.mp4").string());
+}
+
+// On a terminal (a pty from script(1), CI unset) the wait stage shows the vendor job, its state,
+// the time waited and the next poll, prefixed with the job's name; progress lines end cleanly.
+TEST_F(RunJob, TheWaitStageShowsTheVendorJobItsStateAndTheNextPollOnATerminal) {
+    fs::path file = write_job("shown.json", a2v_job("shown"));
+    auto r = run("env -u CI script -qec " +
+                 shell_quote(shell_quote(AVPOST_BINARY) + " run --output-root " + shell_quote((dir / "out").string()) + " " +
+                             shell_quote(file.string())) +
+                 " /dev/null");
+    ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+    EXPECT_TRUE(std::regex_search(
+        r.out, std::regex("\rshown: a2v job v[0-9a-f]+: (queued|running) \\((pending|in_progressing)\\), 0:0[0-9] waited\033\\[K")))
+        << r.out;
+    EXPECT_TRUE(std::regex_search(r.out, std::regex("\rshown: a2v job v[0-9a-f]+: finished \\(finished\\), 0:[0-9]{2} waited\033\\[K\r?\n")))
+        << r.out;
+    auto piped = run_jobs(shell_quote(file.string()) + " --force");
+    EXPECT_EQ(piped.exit_code, 0);
+    EXPECT_EQ(piped.err.find("waited"), std::string::npos) << "off a terminal the wait is silent: " << piped.err;
 }
 
 TEST_F(RunJob, AMissingOutputIsMadeAgainAndOnlyItsStageRuns) {
@@ -330,6 +350,98 @@ TEST_F(RunJob, ACutShortLocalAvatarFailsUnlessTheCompositeAllowsIt) {
     EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
     EXPECT_NE(r.err.find(file.string() + ": composite.allow_short: must be true or false, not a string"), std::string::npos)
         << r.err;
+// A re-run is a no-op however the job file's path is spelled: another working directory, "..",
+// an absolute path. And one forced to compose again makes the same bytes (WebM included), so the
+// archive keeps one copy of each file, not a second NAME-<hash>.webm.
+TEST_F(RunJob, ARerunFromAnotherDirectoryAndSpellingSkipsEveryStageAndAForcedOneArchivesNothingNew) {
+    const fs::path media = AVPOST_TEST_MEDIA_DIR;
+    fs::create_directories(dir / "jobs");
+    fs::create_directories(dir / "brand");
+    fs::copy_file(media / "background.png", dir / "brand" / "bg.png");
+    json job = {{"name", "same"},
+                {"source", {{"local", {{"video", (media / "avatar.mp4").string()}, {"mask", (media / "avatar_mask.mp4").string()}}}}},
+                {"composite", {{"background", "../brand/bg.png"}, {"size", "-1x120"}, {"anchor", "bottom-right"}}},
+                {"deliver", {{"presets", {"webm-alpha", "poster"}}}},
+                {"output", "../made"}};
+    write_job("jobs/same.json", job);
+    const std::string avpost = shell_quote(AVPOST_BINARY);
+    auto first = run("cd " + shell_quote((dir / "jobs").string()) + " && " + avpost + " run --json same.json");
+    ASSERT_EQ(first.exit_code, 0) << first.out << first.err;
+    EXPECT_EQ(stage_statuses(json::parse(first.out)["jobs"][0])["compose"], "ran");
+
+    auto again = run("cd " + shell_quote((dir / "brand").string()) + " && " + avpost + " run --json ../jobs/./same.json");
+    ASSERT_EQ(again.exit_code, 0) << again.out << again.err;
+    auto statuses = stage_statuses(json::parse(again.out)["jobs"][0]);
+    EXPECT_EQ(statuses["compose"], "skipped") << again.out;
+    EXPECT_EQ(statuses["archive"], "skipped") << again.out;
+    auto absolute = run(avpost + " run --json " + shell_quote((dir / "brand" / ".." / "jobs" / "same.json").string()));
+    ASSERT_EQ(absolute.exit_code, 0) << absolute.out << absolute.err;
+    EXPECT_EQ(stage_statuses(json::parse(absolute.out)["jobs"][0])["compose"], "skipped") << absolute.out;
+
+    auto archived_names = [&] {
+        archive::Catalog catalog(archive::Catalog::file_in(dir / "made" / "archive"));
+        std::multiset<std::string> names;
+        for (const auto& row : catalog.list()) names.insert(row.asset.name);
+        return names;
+    };
+    const auto before = archived_names();
+    auto forced = run("cd " + shell_quote(dir.string()) + " && " + avpost + " run --json --force jobs/same.json");
+    ASSERT_EQ(forced.exit_code, 0) << forced.out << forced.err;
+    EXPECT_EQ(stage_statuses(json::parse(forced.out)["jobs"][0])["compose"], "ran");
+    EXPECT_EQ(archived_names(), before) << "composing again must make the same bytes, not new archive copies";
+    EXPECT_TRUE(before.count("same.webm"));
+}
+
+// "fit_to": "visible" places the matte's bounding box: anchored bottom-right at its own size,
+// the visible part's bottom-right corner is the canvas's (the frame's margin runs off-canvas).
+TEST_F(RunJob, FitToVisibleAnchorsThePersonNotTheFrame) {
+    const fs::path media = AVPOST_TEST_MEDIA_DIR;
+    json job = {{"name", "person"},
+                {"source", {{"local", {{"video", (media / "avatar.mp4").string()}, {"mask", (media / "avatar_mask.mp4").string()}}}}},
+                {"composite", {{"background", "#204060"}, {"canvas", "640x360"}, {"fit", "none"}, {"anchor", "bottom-right"},
+                               {"fit_to", "visible"}}},
+                {"deliver", {{"presets", {"poster"}}}}};
+    auto r = run_jobs(shell_quote(write_job("person.json", job).string()));
+    ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+    EXPECT_EQ(stage_statuses(json::parse(r.out)["jobs"][0])["compose"], "ran");
+    // The same composite by hand, reporting its placement: the frame moved right and down.
+    auto c = run(shell_quote(AVPOST_BINARY) + " --json compose --video " + shell_quote((media / "avatar.mp4").string()) +
+                 " --mask " + shell_quote((media / "avatar_mask.mp4").string()) +
+                 " --background '#204060' --fit none --anchor bottom-right --fit-to visible -o null");
+    ASSERT_EQ(c.exit_code, 0) << c.err;
+    json report = json::parse(c.out);
+    const json box = report["visible_box"];
+    ASSERT_TRUE(box.is_array()) << c.out;
+    EXPECT_EQ(report["avatar_position"][0].get<int>() + box[0].get<int>() + box[2].get<int>(), 640) << c.out;
+    EXPECT_EQ(report["avatar_position"][1].get<int>() + box[1].get<int>() + box[3].get<int>(), 360) << c.out;
+    EXPECT_GT(report["avatar_position"][0].get<int>(), 0) << "the ellipse has a transparent margin on its right";
+}
+
+// `archive ls` keeps its columns aligned for a job id longer than the old fixed width, and shows
+// a link expiry only for files fetched from a vendor link, not for what avpost made itself.
+TEST_F(RunJob, ArchiveLsAlignsLongNamesAndGivesMadeFilesNoLinkExpiry) {
+    json job = a2v_job("a-job-name-well-over-twenty-four-characters");
+    job["deliver"]["presets"] = {"poster"};
+    auto r = run_jobs(shell_quote(write_job("long.json", job).string()));
+    ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+    const fs::path root = dir / "out" / "a-job-name-well-over-twenty-four-characters" / "archive";
+    auto ls = run(shell_quote(AVPOST_BINARY) + " archive --archive " + shell_quote(root.string()) + " ls");
+    ASSERT_EQ(ls.exit_code, 0) << ls.err;
+    std::istringstream lines(ls.out);
+    std::string header;
+    std::getline(lines, header);
+    const auto state_at = header.find("STATE"), link_at = header.find("LINK"), where_at = header.find("WHERE");
+    ASSERT_NE(state_at, std::string::npos) << header;
+    int rows = 0;
+    for (std::string line; std::getline(lines, line); ++rows) {
+        EXPECT_EQ(line.find("verified"), state_at) << "misaligned:\n" << header << "\n" << line;
+        EXPECT_EQ(line.find("file://"), where_at) << line;
+        const std::string link = line.substr(link_at, line.find(' ', link_at) - link_at);
+        const bool fetched = line.find(" avatar ") != std::string::npos || line.find(" mask ") != std::string::npos;
+        if (fetched) EXPECT_EQ(link, "in") << "a fetched file shows its link's expiry: " << line;
+        else EXPECT_EQ(link, "-") << "a file avpost made has no vendor link: " << line;
+    }
+    EXPECT_EQ(rows, 4) << ls.out;  // avatar, mask, composite, poster
 }
 
 TEST_F(RunJob, EveryPresetIsArchivedIncludingPreviewPosterAndHlsFiles) {
@@ -409,6 +521,7 @@ TEST_F(RunJob, EveryBadValueIsReportedAtOnceBeforeAnyVendorCall) {
     job["composite"]["despill"] = "greenish";
     job["composite"]["background"] = "missing.png";
     job["composite"]["preset"] = "web";
+    job["composite"]["fit_to"] = "person";
     job["deliver"]["presets"] = {"web", "wbe"};
     fs::path file = write_job("job.json", job);
     auto r = run(shell_quote(AVPOST_BINARY) + " run --output-root " + shell_quote((dir / "out").string()) + " " +
@@ -421,6 +534,7 @@ TEST_F(RunJob, EveryBadValueIsReportedAtOnceBeforeAnyVendorCall) {
           "avpost: error: " + f + ": composite.despill: 'greenish' is not a colour",
           "avpost: error: " + f + ": composite.background: no such file '" + (dir / "missing.png").string() + "'",
           "avpost: error: " + f + ": composite.preset: 'web' is a delivery preset: list it in deliver.presets",
+          "avpost: error: " + f + ": composite.fit_to: bad --fit-to 'person' (frame or visible)",
           "avpost: error: " + f + ": deliver.presets[1]: unknown preset 'wbe' (did you mean web?)"})
         EXPECT_NE(r.err.find(line), std::string::npos) << "missing: " << line << "\nin:\n" << r.err;
     EXPECT_EQ(generate_requests(), 0) << "a render was paid for before the job file was checked";

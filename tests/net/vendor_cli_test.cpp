@@ -124,6 +124,69 @@ TEST_F(NetVendorCli, RenderA2vWaitStatusFetch) {
     EXPECT_GT(std::atoi(probe.out.c_str()), 10);
 }
 
+// `render --wait` on a terminal (a pty from script(1), CI unset) shows the job id, the vendor's
+// state, the time waited and the next poll, one line per state rewritten in place; never with
+// --quiet or --json, and never off a terminal.
+TEST_F(NetVendorCli, RenderWaitShowsTheJobItsStateTheTimeWaitedAndTheNextPollOnATerminal) {
+    auto o = avpost::test::fast_sandbox_options();
+    o.queue_seconds = 1.5;  // the first poll finds it queued
+    o.process_seconds = 0.5;
+    start(o);
+    const std::string render = std::string(AVPOST_BINARY) + " render --vendor a2v --pose pose-kai-front --audio " +
+                               server->base_url() + "/files/none.wav --wait --no-archive";
+    auto on_terminal = [&](const std::string& command) {
+        return avpost::test::run("env -u CI " + env() + " script -qec " + quote(command) + " /dev/null");
+    };
+    auto shown = on_terminal(render);
+    ASSERT_EQ(shown.exit_code, 0) << shown.out << shown.err;
+    std::smatch m;
+    const std::regex waiting("\ra2v job (v[0-9a-f]+): queued \\(pending\\), 0:0[0-9] waited, next poll in [12] s\033\\[K");
+    ASSERT_TRUE(std::regex_search(shown.out, m, waiting)) << shown.out;
+    const std::string id = m[1];
+    EXPECT_TRUE(std::regex_search(shown.out, std::regex("\ra2v job " + id + ": finished \\(finished\\), 0:0[0-9] waited\033\\[K\r?\n")))
+        << shown.out;
+    EXPECT_NE(shown.out.find(id + "\tfinished"), std::string::npos) << "the result is printed as before";
+
+    for (const char* flag : {" --quiet", " --json"}) {
+        auto silent = on_terminal(render + flag);
+        ASSERT_EQ(silent.exit_code, 0) << silent.out;
+        EXPECT_EQ(silent.out.find("waited"), std::string::npos) << flag << ": " << silent.out;
+    }
+    auto piped = avpost("render --vendor a2v --pose pose-kai-front --audio " + server->base_url() +
+                        "/files/none.wav --wait --no-archive");
+    ASSERT_EQ(piped.exit_code, 0) << piped.err;
+    EXPECT_EQ(piped.err.find("waited"), std::string::npos) << piped.err;
+}
+
+// An Akool request with a webhookUrl: `render --wait` says so; with --webhook-listen it takes the
+// callback there (verified with the client id and secret) and polls at once, polls being only the
+// fallback (15 s apart), so the callback is what ends the wait.
+TEST_F(NetVendorCli, RenderWaitSaysWhenAWebhookIsConfiguredAndUsesItWhenListening) {
+    const auto& o = server->options();
+    const int port = avpost::test::closed_port();
+    auto request = nlohmann::json::parse(avpost::test::docs::kAkoolCreateRequest);
+    request["webhookUrl"] = "http://127.0.0.1:" + std::to_string(port) + "/akool?token=hook-secret";
+    std::ofstream(dir / "hooked.json") << request.dump();
+    const std::string creds = "AKOOL_CLIENT_ID=" + quote(o.akool_client_id) + " AKOOL_CLIENT_SECRET=" + quote(o.akool_client_secret);
+
+    auto told = avpost("-v render --vendor akool --no-archive --wait --request " + (dir / "hooked.json").string());
+    ASSERT_EQ(told.exit_code, 0) << told.err;
+    EXPECT_NE(told.err.find("Akool will also call the request's webhookUrl http://127.0.0.1:" + std::to_string(port) + "/akool"),
+              std::string::npos) << told.err;
+    EXPECT_EQ(told.err.find("hook-secret"), std::string::npos) << "the webhook URL's query is redacted";
+
+    auto used = avpost::test::run(env() + " " + creds + " " + AVPOST_BINARY + " -v render --vendor akool --no-archive --wait " +
+                                  "--webhook-listen 127.0.0.1:" + std::to_string(port) + " --request " +
+                                  (dir / "hooked.json").string());
+    ASSERT_EQ(used.exit_code, 0) << used.err;
+    EXPECT_NE(used.err.find("listening for its webhook on 127.0.0.1:" + std::to_string(port)), std::string::npos) << used.err;
+    EXPECT_TRUE(std::regex_search(used.err, std::regex("the webhook says status 3, polling now"))) << used.err;
+    EXPECT_NE(used.out.find("finished (akool status 3)"), std::string::npos) << used.out;
+
+    auto a2v = avpost("render --vendor a2v --pose pose-kai-front --audio https://x.test/a.wav --wait --webhook-listen 1");
+    EXPECT_EQ(a2v.exit_code, 2) << a2v.err;
+}
+
 TEST_F(NetVendorCli, FetchResumesADownloadCutMidway) {
     std::string id = render_a2v();
     ASSERT_EQ(avpost("wait --vendor a2v " + id + " --interval 0.1").exit_code, 0);

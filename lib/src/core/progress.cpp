@@ -14,12 +14,11 @@ bool Progress::terminal_attached() {
 }
 
 Progress::Progress(std::string label, std::int64_t total, bool enabled, Unit unit)
-    : label_(std::move(label)), total_(total), unit_(unit), enabled_(enabled && terminal_attached()),
-      start_(std::chrono::steady_clock::now()), last_draw_(start_) {}
+    : Progress(std::move(label), total, stderr, enabled && terminal_attached(), unit) {}
 
-Progress::~Progress() {
-    if (drawn_) std::fputc('\n', stderr);
-}
+Progress::Progress(std::string label, std::int64_t total, std::FILE* out, bool enabled, Unit unit)
+    : label_(std::move(label)), total_(total), unit_(unit), enabled_(enabled), line_(out, enabled),
+      start_(std::chrono::steady_clock::now()), last_draw_(start_) {}
 
 void Progress::update(std::int64_t done) {
     if (!enabled_) return;
@@ -31,11 +30,10 @@ void Progress::update(std::int64_t done) {
 }
 
 void Progress::finish() {
-    if (!enabled_ || !drawn_) return;
+    if (!enabled_) return;  // the final line is shown even when the work was too quick for any other
     if (total_ > 0 && last_frames_ < total_) total_ = last_frames_;  // the estimate was long
     draw(last_frames_, true);
-    std::fputc('\n', stderr);
-    drawn_ = false;
+    line_.end();
 }
 
 void Progress::draw(std::int64_t done, bool) {
@@ -55,16 +53,14 @@ void Progress::draw(std::int64_t done, bool) {
         for (int i = 0; i < width; ++i) bar[i] = i < filled ? '#' : '-';
         bar[width] = '\0';
         double eta = rate > 0 ? double(total_ - done) / rate : 0.0;
-        std::snprintf(line, sizeof line, "\r%s [%s] %3d%% %.*f/%.*f %s %6.1f %s ETA %4.0fs ", label_.c_str(), bar,
+        std::snprintf(line, sizeof line, "%s [%s] %3d%% %.*f/%.*f %s %6.1f %s ETA %4.0fs ", label_.c_str(), bar,
                       int(fraction * 100), bytes ? 1 : 0, double(done) * scale, bytes ? 1 : 0, double(total_) * scale,
                       unit, rate * scale, rate_unit, eta < 0 ? 0.0 : eta);
     } else {
-        std::snprintf(line, sizeof line, "\r%s %.*f %s %6.1f %s ", label_.c_str(), bytes ? 1 : 0, double(done) * scale,
+        std::snprintf(line, sizeof line, "%s %.*f %s %6.1f %s ", label_.c_str(), bytes ? 1 : 0, double(done) * scale,
                       unit, rate * scale, rate_unit);
     }
-    std::fputs(line, stderr);
-    std::fflush(stderr);
-    drawn_ = true;
+    line_.draw(line);
 }
 
 }  // namespace avpost

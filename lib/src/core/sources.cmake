@@ -2,6 +2,7 @@ target_sources(avpost_lib PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/error.cpp
   ${CMAKE_CURRENT_LIST_DIR}/log.cpp
   ${CMAKE_CURRENT_LIST_DIR}/progress.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/status_line.cpp
   ${CMAKE_CURRENT_LIST_DIR}/atomic_output.cpp
   ${CMAKE_CURRENT_LIST_DIR}/interrupt.cpp
   ${CMAKE_CURRENT_LIST_DIR}/sha256.cpp

@@ -228,7 +228,7 @@ json read_composite(const ObjectReader& job, const fs::path& base, const std::st
     if (!job.has("composite")) return json::object();
     ObjectReader c = job.object("composite");
     problems.attempt([&] {
-        c.only_keys({"background", "canvas", "position", "size", "fit", "anchor", "matte", "despill", "background_end",
+        c.only_keys({"background", "canvas", "position", "size", "fit", "fit_to", "anchor", "matte", "despill", "background_end",
                      "vcodec", "crf", "preset", "encoder_preset", "allow_mask_mismatch", "key", "key_matte_output", "allow_short",
                      "layers", "elements", "output"});
     });
@@ -238,7 +238,7 @@ json read_composite(const ObjectReader& job, const fs::path& base, const std::st
         if (scenes == 0) c.fail("", "give a background, layers or elements");
         if (scenes > 1) c.fail("", "give only one of background, layers and elements");
     });
-    for (std::string_view key : {"canvas", "position", "size", "fit", "anchor", "despill", "background_end", "vcodec",
+    for (std::string_view key : {"canvas", "position", "size", "fit", "fit_to", "anchor", "despill", "background_end", "vcodec",
                                  "preset", "encoder_preset", "key_matte_output"})
         if (!problems.attempt([&] { c.expect_string(key); })) out.erase(std::string(key));
     if (!problems.attempt([&] { c.expect_integer("crf"); })) out.erase("crf");

@@ -120,6 +120,9 @@ MediaWriter::MediaWriter(const std::string& path, const std::string& format_hint
     AVFormatContext* raw = nullptr;
     check_output(avformat_alloc_output_context2(&raw, format, nullptr, path.c_str()), "avformat_alloc_output_context2");
     s.output.reset(raw);
+    // The same frames make the same bytes: without this the Matroska/WebM muxer writes the date
+    // and random segment and track UIDs, so every encode differed (and was archived again).
+    s.output->flags |= AVFMT_FLAG_BITEXACT;
 }
 
 MediaWriter::~MediaWriter() = default;

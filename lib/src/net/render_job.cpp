@@ -1,5 +1,6 @@
 #include "avpost/net/render_job.hpp"
 
+#include <algorithm>
 #include <thread>
 
 #include "avpost/core/error.hpp"
@@ -65,12 +66,17 @@ void to_json(nlohmann::json& j, const JobStatus& s) {
     if (!s.mask_url.empty()) j["mask_url"] = redact_url(s.mask_url);
 }
 
+std::chrono::milliseconds poll_delay(std::chrono::milliseconds elapsed, const WaitOptions& options) {
+    const auto share = std::chrono::milliseconds(static_cast<long long>(double(elapsed.count()) * options.elapsed_fraction));
+    return std::clamp(share, options.initial_interval, std::max(options.initial_interval, options.max_interval));
+}
+
 JobStatus wait_for_job(const std::function<JobStatus()>& poll, const WaitOptions& options,
                        const std::function<void(const JobStatus&)>& on_update,
                        const std::function<void(std::chrono::milliseconds)>& sleep) {
     using Clock = std::chrono::steady_clock;
-    const auto deadline = Clock::now() + options.timeout;
-    auto interval = options.initial_interval;
+    const auto started = Clock::now();
+    const auto deadline = started + options.timeout;
     std::string last_status;
     while (true) {
         JobStatus status = poll();
@@ -82,11 +88,10 @@ JobStatus wait_for_job(const std::function<JobStatus()>& poll, const WaitOptions
             throw_service(ServiceErrorKind::timeout, ErrorDomain::system, "waiting for " + std::string(to_string(status.vendor)) +
                           " job " + status.id, ETIMEDOUT, "still " + std::string(to_string(status.state)) +
                           " after " + std::to_string(options.timeout.count() / 1000) + " s");
-        auto delay = std::min(interval, std::chrono::ceil<std::chrono::milliseconds>(deadline - now));
+        auto delay = std::min(poll_delay(std::chrono::duration_cast<std::chrono::milliseconds>(now - started), options),
+                              std::chrono::ceil<std::chrono::milliseconds>(deadline - now));
         if (sleep) sleep(delay);
         else std::this_thread::sleep_for(delay);
-        interval = std::min(options.max_interval,
-                            std::chrono::milliseconds(static_cast<long long>(interval.count() * options.multiplier)));
     }
 }
 

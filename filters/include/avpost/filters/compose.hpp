@@ -42,6 +42,9 @@ struct ComposeParams {
     // `position` is given (a position places the avatar at its own size, as ffmpeg's overlay).
     std::optional<Fit> fit;
     Anchor anchor = Anchor::center;
+    // visible: fit, size, anchor and position apply to the matte's bounding box over the clip
+    // (visible_region.hpp), so `bottom-right` puts the person, not the frame, in the corner.
+    FitTo fit_to = FitTo::frame;
 
     MatteParams matte;
     std::optional<Rgb8> despill;  // backdrop colour to remove from the edge
@@ -64,6 +67,7 @@ struct ComposeParams {
     bool allow_short = false;
 
     bool progress = true;  // on a terminal only
+    std::string progress_label = "compose";  // what the progress line is called ("transcode", "promo compose")
 };
 
 void to_json(nlohmann::json& j, const ComposeParams& p);
@@ -78,6 +82,7 @@ struct ComposeReport {
     double elapsed_seconds = 0.0;
     Size canvas;
     Placement placement;
+    std::optional<Box> visible;  // with fit_to visible: the visible region, in the avatar's pixels
     std::string vcodec;
     std::string audio;  // "copy", the encoder name, or "none"
     std::string matrix;

@@ -23,7 +23,16 @@ struct Point {
     bool operator==(const Point&) const = default;
 };
 
+// A rectangle in a picture's own pixels.
+struct Box {
+    int x = 0, y = 0, width = 0, height = 0;
+    bool operator==(const Box&) const = default;
+};
+
 enum class Fit { contain, cover, fill, none };
+// What fit, size, anchor and position apply to: the whole frame, or the part of it that is
+// visible over the clip (the matte's bounding box: renders carry transparent margins).
+enum class FitTo { frame, visible };
 enum class Anchor { center, top, bottom, left, right, top_left, top_right, bottom_left, bottom_right };
 
 struct PlacementRequest {
@@ -33,6 +42,9 @@ struct PlacementRequest {
     Anchor anchor = Anchor::center; // ignored when `position` is set
     std::optional<Size> size;       // exact scaled size; a dimension of -1 keeps the aspect ratio
     std::optional<Point> position;  // top-left of the avatar on the canvas
+    // When set (in the avatar's native pixels), fit, size, anchor and position place this box;
+    // the frame around it follows at the same scale.
+    std::optional<Box> visible;
 };
 
 struct Placement {
@@ -47,6 +59,8 @@ Placement place_avatar(const PlacementRequest& request);
 Placement cover_canvas(Size source, Size canvas);
 
 Fit parse_fit(std::string_view text);
+FitTo parse_fit_to(std::string_view text);  // "frame" or "visible"
+std::string to_string(FitTo fit_to);
 Anchor parse_anchor(std::string_view text);
 Size parse_size(std::string_view text, bool allow_keep_aspect);  // "WxH", each side at most max_picture_side
 Point parse_point(std::string_view text);                       // "X,Y"

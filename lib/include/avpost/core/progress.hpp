@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <string>
 
+#include "avpost/core/status_line.hpp"
+
 namespace avpost {
 
 class Progress {
@@ -13,7 +15,8 @@ public:
 
     // total may be 0 when unknown (no ETA then).
     Progress(std::string label, std::int64_t total, bool enabled, Unit unit = Unit::frames);
-    ~Progress();
+    // The same on `out`, shown whenever `enabled` (for tests of what the line says).
+    Progress(std::string label, std::int64_t total, std::FILE* out, bool enabled, Unit unit = Unit::frames);
     Progress(const Progress&) = delete;
     Progress& operator=(const Progress&) = delete;
 
@@ -32,7 +35,7 @@ private:
     std::int64_t total_;
     Unit unit_;
     bool enabled_;
-    bool drawn_ = false;
+    StatusLine line_;
     std::int64_t last_frames_ = 0;
     std::chrono::steady_clock::time_point start_;
     std::chrono::steady_clock::time_point last_draw_;

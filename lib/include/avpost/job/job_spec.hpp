@@ -52,7 +52,7 @@ bool source_has_matte(const Source& source);
 
 struct WaitSpec {
     double timeout_seconds = 3600;  // A2V renders take 10-30 minutes
-    double interval_seconds = 5;    // first poll interval; grows to 60
+    double interval_seconds = 1;    // the first polls; then a quarter of the time waited, up to 60 s
 };
 
 struct ArchiveSpec {

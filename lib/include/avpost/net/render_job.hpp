@@ -34,15 +34,24 @@ JobStatus to_job_status(const a2v::Video& video);
 // For output: URLs are redacted (no signature query strings).
 void to_json(nlohmann::json& j, const JobStatus& status);
 
+// The poll schedule: every `initial_interval` at first, then a fixed share of the time waited so
+// far, up to `max_interval`. A render is so noticed within about a quarter of its age (a 3 s
+// sandbox render within a second, a 20-minute A2V render within a minute), and a long wait costs
+// few requests: about 15 in the first minute (A2V allows 30 a minute), then one a minute. Neither
+// vendor documents a poll interval; A2V suggests looking after 10 minutes.
 struct WaitOptions {
     std::chrono::milliseconds timeout{std::chrono::hours(1)};
-    std::chrono::milliseconds initial_interval{2000};
+    std::chrono::milliseconds initial_interval{1000};
     std::chrono::milliseconds max_interval{60000};
-    double multiplier = 1.5;
+    double elapsed_fraction = 0.25;
 };
 
+// The delay before the next poll, `elapsed` after waiting began (without the timeout's cut).
+std::chrono::milliseconds poll_delay(std::chrono::milliseconds elapsed, const WaitOptions& options);
+
 // Polls until the job is finished or failed and returns its last status (failed included).
-// Throws ServiceError(timeout) when `timeout` passes first. The sleep is replaceable for tests.
+// Throws ServiceError(timeout) when `timeout` passes first. The sleep is replaceable (tests, a
+// display that counts down, a webhook that ends it early: the next poll follows at once).
 JobStatus wait_for_job(const std::function<JobStatus()>& poll, const WaitOptions& options,
                        const std::function<void(const JobStatus&)>& on_update = {},
                        const std::function<void(std::chrono::milliseconds)>& sleep = {});
