@@ -45,6 +45,35 @@ TEST(NetAkoolDocs, CreateResponseExampleParses) {
     EXPECT_EQ(to_job_status(info).state, JobState::queued);
 }
 
+// UBSan in the fuzz build (vendor_reply): a double outside the int64 range was converted.
+TEST(NetAkoolTypes, ReplyNumbersBeyondTheIntegerRangeAreTakenAsMissing) {
+    auto info = parse_response(R"({"code": 1000, "data": {"_id": "v1", "video_status": 1e300,
+                                   "create_time": -1e300, "uid": 1e19}})",
+                               "test")["data"]
+                    .get<VideoInfo>();
+    EXPECT_EQ(info.video_status, 0);
+    EXPECT_EQ(info.create_time, 0);
+    EXPECT_EQ(info.uid, 0);
+    EXPECT_THROW(parse_response(R"({"code": 1e300})", "test"), ServiceError);
+
+    info = nlohmann::json::parse(R"({"video_status": 3.0, "create_time": 1732844763774.0})").get<VideoInfo>();
+    EXPECT_EQ(info.video_status, 3);
+    EXPECT_EQ(info.create_time, 1732844763774);
+}
+
+// UBSan in the fuzz build (scene_json): `render --request` with a width of 1e300 was converted.
+TEST(NetAkoolTypes, RequestIntegersMustBeWholeInts) {
+    for (const nlohmann::json& bad : {nlohmann::json(1e300), nlohmann::json(-1e300), nlohmann::json(3840.5),
+                                      nlohmann::json(4294967296LL), nlohmann::json("3840")}) {
+        auto j = nlohmann::json::parse(docs::kAkoolCreateRequest, nullptr, true, true);
+        j["width"] = bad;
+        EXPECT_THROW((void)j.get<TalkingAvatarRequest>(), nlohmann::json::type_error) << bad.dump();
+    }
+    auto j = nlohmann::json::parse(docs::kAkoolCreateRequest, nullptr, true, true);
+    j["height"] = 2160.0;
+    EXPECT_EQ(j.get<TalkingAvatarRequest>().height, 2160);
+}
+
 TEST(NetAkoolDocs, VideoInfoExampleWithCommentsParses) {
     auto info = parse_response(docs::kAkoolVideoInfoResponse, "test")["data"].get<VideoInfo>();
     EXPECT_EQ(info.id, "64dd92c1f0b6684651e90e09");

@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <cmath>
+#include <limits>
+#include <string>
 
 #include "avpost/core/error.hpp"
 #include "json_fields.hpp"
@@ -22,6 +25,21 @@ template <class T>
 void get(const nlohmann::json& j, const char* key, std::optional<T>& v) {
     auto it = j.find(key);
     if (it != j.end() && !it->is_null()) v = it->get<T>();
+}
+
+// One of the request's int fields (width, height, avatar_from), `fallback` when absent. A number
+// that is not a whole int (1.5, 1e300) is refused like a wrong type, rather than converted:
+// converting a double outside the int range is undefined behaviour.
+int int_value(const nlohmann::json& j, const char* key, int fallback) {
+    auto it = j.find(key);
+    if (it == j.end()) return fallback;
+    if (!it->is_number()) return it->get<int>();  // the library's own type_error
+    const double value = it->get<double>();
+    if (!(value >= std::numeric_limits<int>::min() && value <= std::numeric_limits<int>::max()) ||
+        value != std::trunc(value))
+        throw nlohmann::json::type_error::create(302, std::string(key) + " must be an integer, not " + it->dump(),
+                                                 &*it);
+    return static_cast<int>(value);
 }
 
 std::string lower(std::string s) {
@@ -97,9 +115,9 @@ void to_json(nlohmann::json& j, const TalkingAvatarRequest& r) {
 }
 
 void from_json(const nlohmann::json& j, TalkingAvatarRequest& r) {
-    r.width = j.value("width", 0);
-    r.height = j.value("height", 0);
-    r.avatar_from = j.value("avatar_from", 0);
+    r.width = int_value(j, "width", 0);
+    r.height = int_value(j, "height", 0);
+    r.avatar_from = int_value(j, "avatar_from", 0);
     r.webhook_url = j.value("webhookUrl", std::string());
     r.elements = j.value("elements", std::vector<Element>{});
 }

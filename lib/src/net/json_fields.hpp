@@ -1,5 +1,6 @@
 #pragma once
 // Tolerant field access for vendor JSON: ids arrive as strings or numbers, fields go missing.
+#include <cmath>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -24,6 +25,12 @@ inline std::int64_t int_field(const nlohmann::json& j, const char* key, std::int
     if (!j.is_object()) return fallback;
     auto it = j.find(key);
     if (it == j.end() || it->is_null()) return fallback;
+    if (it->is_number_float()) {
+        // Converting a double outside the int64 range (1e300, inf) is undefined behaviour.
+        const double value = it->get<double>();
+        if (!(value >= -0x1p63 && value < 0x1p63)) return fallback;
+        return static_cast<std::int64_t>(value);
+    }
     if (it->is_number()) return it->get<std::int64_t>();
     if (it->is_string()) {
         try {

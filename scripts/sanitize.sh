@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# The whole test suite once more, built with AddressSanitizer and UndefinedBehaviorSanitizer in
+# build-asan (AVPOST_SANITIZE=ON): any memory error, leak or undefined behaviour fails the test
+# it happens in. Run after scripts/setup.sh (it needs the same packages and build/npm).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DAVPOST_SANITIZE=ON >/dev/null
+cmake --build build-asan --parallel "$(nproc)"
+
+export ASAN_OPTIONS=detect_leaks=1:check_initialization_order=1
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+ctest --test-dir build-asan --output-on-failure --parallel "$(nproc)"
