@@ -350,6 +350,8 @@ TEST_F(RunJob, ACutShortLocalAvatarFailsUnlessTheCompositeAllowsIt) {
     EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
     EXPECT_NE(r.err.find(file.string() + ": composite.allow_short: must be true or false, not a string"), std::string::npos)
         << r.err;
+}
+
 // A re-run is a no-op however the job file's path is spelled: another working directory, "..",
 // an absolute path. And one forced to compose again makes the same bytes (WebM included), so the
 // archive keeps one copy of each file, not a second NAME-<hash>.webm.
