@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <functional>
 #include <iterator>
 #include <nlohmann/json.hpp>
 
@@ -37,40 +38,40 @@ double video_duration(const std::string& path) {
     return std::stod(r.out);
 }
 
-// A child process that holds an AtomicOutput in `directory` (created, locked, some bytes
-// written) and waits; kill it with SIGKILL to leave what a crash leaves.
-struct Writer {
+// A child process that makes something (a locked temporary), reports its path and waits; kill
+// it with SIGKILL to leave what a crash leaves. `make` runs in the child and calls `ready` with
+// the path while what it made is still alive.
+struct HeldInChild {
     pid_t pid = -1;
-    std::filesystem::path partial;
+    std::filesystem::path path;
     int release_fd = -1;
 
-    static Writer start(const std::filesystem::path& directory) {
-        int ready[2], release[2];
-        EXPECT_EQ(::pipe(ready), 0);
+    static HeldInChild start(const std::function<void(const std::function<void(const std::string&)>&)>& make) {
+        int ready_pipe[2], release[2];
+        EXPECT_EQ(::pipe(ready_pipe), 0);
         EXPECT_EQ(::pipe(release), 0);
-        Writer w;
-        w.pid = ::fork();
-        if (w.pid == 0) {
-            ::close(ready[0]);
+        HeldInChild h;
+        h.pid = ::fork();
+        if (h.pid == 0) {
+            ::close(ready_pipe[0]);
             ::close(release[1]);
-            avpost::AtomicOutput output(directory / "other.mp4");
-            std::ofstream(output.temp_path(), std::ios::binary | std::ios::trunc) << std::string(4096, 'x');
-            const std::string name = output.temp_path().string();
-            (void)!::write(ready[1], name.data(), name.size());
-            ::close(ready[1]);
-            char byte;
-            (void)!::read(release[0], &byte, 1);  // until the parent lets go or kills us
+            make([&](const std::string& name) {
+                (void)!::write(ready_pipe[1], name.data(), name.size());
+                ::close(ready_pipe[1]);
+                char byte;
+                (void)!::read(release[0], &byte, 1);  // until the parent lets go or kills us
+            });
             ::_exit(0);
         }
-        ::close(ready[1]);
+        ::close(ready_pipe[1]);
         ::close(release[0]);
         std::string name;
         char buffer[4096];
-        for (ssize_t n; (n = ::read(ready[0], buffer, sizeof buffer)) > 0;) name.append(buffer, std::size_t(n));
-        ::close(ready[0]);
-        w.partial = name;
-        w.release_fd = release[1];
-        return w;
+        for (ssize_t n; (n = ::read(ready_pipe[0], buffer, sizeof buffer)) > 0;) name.append(buffer, std::size_t(n));
+        ::close(ready_pipe[0]);
+        h.path = name;
+        h.release_fd = release[1];
+        return h;
     }
     void kill_hard() {
         ::kill(pid, SIGKILL);
@@ -78,6 +79,15 @@ struct Writer {
         ::close(release_fd);
     }
 };
+
+// A writer holding an AtomicOutput in `directory` (created, locked, 4096 bytes written).
+HeldInChild start_writer(const std::filesystem::path& directory) {
+    return HeldInChild::start([&](const auto& ready) {
+        avpost::AtomicOutput output(directory / "other.mp4");
+        std::ofstream(output.temp_path(), std::ios::binary | std::ios::trunc) << std::string(4096, 'x');
+        ready(output.temp_path().string());
+    });
+}
 
 }  // namespace
 
@@ -148,12 +158,12 @@ TEST(ComposeInputs, RepeatedTimestampsAreDroppedNotAnOutputError) {
 // not (an older build's file), and keeps what a running writer holds.
 TEST(ComposeInputs, TemporariesOfKilledRunsAreRemovedAndALiveWritersAreKept) {
     TempDir dir;
-    Writer live = Writer::start(dir.path());
-    Writer killed = Writer::start(dir.path());
-    ASSERT_TRUE(std::filesystem::exists(killed.partial)) << killed.partial;
+    HeldInChild live = start_writer(dir.path());
+    HeldInChild killed = start_writer(dir.path());
+    ASSERT_TRUE(std::filesystem::exists(killed.path)) << killed.path;
     killed.kill_hard();
-    ASSERT_TRUE(std::filesystem::exists(killed.partial)) << "SIGKILL leaves the temporary behind";
-    ASSERT_TRUE(std::filesystem::exists(live.partial)) << "a new writer removed a live one's temporary";
+    ASSERT_TRUE(std::filesystem::exists(killed.path)) << "SIGKILL leaves the temporary behind";
+    ASSERT_TRUE(std::filesystem::exists(live.path)) << "a new writer removed a live one's temporary";
 
     pid_t gone = ::fork();
     if (gone == 0) ::_exit(0);
@@ -167,16 +177,16 @@ TEST(ComposeInputs, TemporariesOfKilledRunsAreRemovedAndALiveWritersAreKept) {
     const std::string out = dir.file("out.mp4");
     CommandResult r = run_avpost(compose_args(media("avatar.mp4"), media("avatar_mask.mp4"), out) + " --quiet");
     EXPECT_EQ(r.exit_code, 0) << r.err;
-    EXPECT_FALSE(std::filesystem::exists(killed.partial)) << "a killed writer's temporary survived the next run";
+    EXPECT_FALSE(std::filesystem::exists(killed.path)) << "a killed writer's temporary survived the next run";
     EXPECT_FALSE(std::filesystem::exists(unlocked)) << "a dead process's temporary survived the next run";
-    EXPECT_TRUE(std::filesystem::exists(live.partial)) << "removed the temporary of a writer still running";
+    EXPECT_TRUE(std::filesystem::exists(live.path)) << "removed the temporary of a writer still running";
     EXPECT_TRUE(std::filesystem::exists(young)) << "removed a temporary of a running process";
-    EXPECT_EQ(std::filesystem::file_size(live.partial), 4096u);
+    EXPECT_EQ(std::filesystem::file_size(live.path), 4096u);
 
     live.kill_hard();
     r = run_avpost(compose_args(media("avatar.mp4"), media("avatar_mask.mp4"), out) + " --quiet");
     EXPECT_EQ(r.exit_code, 0) << r.err;
-    EXPECT_FALSE(std::filesystem::exists(live.partial));
+    EXPECT_FALSE(std::filesystem::exists(live.path));
     std::filesystem::remove(young);
     EXPECT_EQ(dir.entries(), std::vector<std::string>{"out.mp4"});
 }
@@ -186,49 +196,25 @@ TEST(ComposeInputs, TemporariesOfKilledRunsAreRemovedAndALiveWritersAreKept) {
 // into that directory, a running one's is kept.
 TEST(ComposeInputs, HlsDirectoriesOfKilledRunsAreRemovedAndALiveOnesAreKept) {
     TempDir dir;
-    auto start = [&](int* release_fd) {
-        int ready[2], release[2];
-        EXPECT_EQ(::pipe(ready), 0);
-        EXPECT_EQ(::pipe(release), 0);
-        pid_t pid = ::fork();
-        if (pid == 0) {
-            ::close(ready[0]);
-            ::close(release[1]);
+    auto start_hls = [&] {
+        return HeldInChild::start([&](const auto& ready) {
             avpost::PartialDirectory partial(dir.path() / "other-hls");
             std::ofstream(partial.path() / "720p_000.ts") << std::string(4096, 'x');
-            const std::string name = partial.path().string();
-            (void)!::write(ready[1], name.data(), name.size());
-            ::close(ready[1]);
-            char byte;
-            (void)!::read(release[0], &byte, 1);
-            ::_exit(0);
-        }
-        ::close(ready[1]);
-        ::close(release[0]);
-        std::string name;
-        char buffer[4096];
-        for (ssize_t n; (n = ::read(ready[0], buffer, sizeof buffer)) > 0;) name.append(buffer, std::size_t(n));
-        ::close(ready[0]);
-        *release_fd = release[1];
-        return std::make_pair(pid, std::filesystem::path(name));
+            ready(partial.path().string());
+        });
     };
-    int live_release = -1, killed_release = -1;
-    auto [live_pid, live_dir] = start(&live_release);
-    auto [killed_pid, killed_dir] = start(&killed_release);
-    ::kill(killed_pid, SIGKILL);
-    ASSERT_EQ(::waitpid(killed_pid, nullptr, 0), killed_pid);
-    ::close(killed_release);
-    ASSERT_TRUE(std::filesystem::is_directory(killed_dir)) << "SIGKILL leaves the directory behind";
+    HeldInChild live = start_hls();
+    HeldInChild killed = start_hls();
+    killed.kill_hard();
+    ASSERT_TRUE(std::filesystem::is_directory(killed.path)) << "SIGKILL leaves the directory behind";
 
     CommandResult r = run_avpost("transcode " + quote(media("avatar.mp4")) + " -o " + quote(dir.path().string()) +
                                  " --deliver hls --hls-heights 180 --quiet");
     ASSERT_EQ(r.exit_code, 0) << r.err;
-    EXPECT_FALSE(std::filesystem::exists(killed_dir)) << "a killed run's HLS directory survived the next run";
-    EXPECT_TRUE(std::filesystem::exists(live_dir / "720p_000.ts")) << "removed a running writer's HLS directory";
+    EXPECT_FALSE(std::filesystem::exists(killed.path)) << "a killed run's HLS directory survived the next run";
+    EXPECT_TRUE(std::filesystem::exists(live.path / "720p_000.ts")) << "removed a running writer's HLS directory";
 
-    ::kill(live_pid, SIGKILL);
-    ASSERT_EQ(::waitpid(live_pid, nullptr, 0), live_pid);
-    ::close(live_release);
+    live.kill_hard();
     r = run_avpost("transcode " + quote(media("avatar.mp4")) + " -o " + quote(dir.path().string()) +
                    " --deliver hls --hls-heights 180 --quiet");
     ASSERT_EQ(r.exit_code, 0) << r.err;

@@ -198,18 +198,19 @@ bool claim_held(const AssetRecord& a) {
            !claim_owner_dead(a.claim_owner);
 }
 
+// Whether this sync's vendor and job list take in `row`.
+bool sync_covers(const ClaimFilter& filter, const ListRow& row) {
+    if (row.job.vendor != filter.vendor) return false;
+    return filter.vendor_job_ids.empty() || std::find(filter.vendor_job_ids.begin(), filter.vendor_job_ids.end(),
+                                                      row.job.vendor_job_id) != filter.vendor_job_ids.end();
+}
+
 void count_busy(Catalog& catalog, SyncReport& report, const ClaimFilter& filter) {
     for (AssetState state : {AssetState::downloading, AssetState::stored}) {
         ListQuery q;
         q.state = state;
-        for (const ListRow& row : catalog.list(q)) {
-            if (row.job.vendor != filter.vendor) continue;
-            if (!filter.vendor_job_ids.empty() &&
-                std::find(filter.vendor_job_ids.begin(), filter.vendor_job_ids.end(), row.job.vendor_job_id) ==
-                    filter.vendor_job_ids.end())
-                continue;
-            if (claim_held(row.asset)) ++report.busy;
-        }
+        for (const ListRow& row : catalog.list(q))
+            if (sync_covers(filter, row) && claim_held(row.asset)) ++report.busy;
     }
 }
 
@@ -219,11 +220,7 @@ void verify_stored(const SyncOptions& options, Catalog& catalog, const ClaimFilt
     q.state = AssetState::stored;
     std::map<std::string, std::unique_ptr<ArchiveStore>> stores;
     for (const ListRow& row : catalog.list(q)) {
-        if (row.job.vendor != filter.vendor) continue;
-        if (!filter.vendor_job_ids.empty() &&
-            std::find(filter.vendor_job_ids.begin(), filter.vendor_job_ids.end(), row.job.vendor_job_id) ==
-                filter.vendor_job_ids.end())
-            continue;
+        if (!sync_covers(filter, row)) continue;
         throw_if_interrupted();
         const AssetRecord& a = row.asset;
         // Still held by the process that stored it (it reads it back itself): not ours to settle.
