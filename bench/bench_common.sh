@@ -29,3 +29,38 @@ best_of() {  # prints the best wall time in seconds of "$@" over $runs runs
   done
   printf '%.3f' "$best"
 }
+
+measure() {  # runs "$@" once; prints "WALL_SECONDS PEAK_RSS_KB"
+  local log
+  log=$(mktemp)
+  /usr/bin/time -f '%e %M' -o "$log" "$@" >/dev/null 2>&1
+  cat "$log"
+  rm -f "$log"
+}
+
+median() {  # median of the numbers given
+  printf '%s\n' "$@" | sort -g | awk '{v[NR]=$1} END {print (NR % 2) ? v[(NR+1)/2] : (v[NR/2] + v[NR/2+1]) / 2}'
+}
+
+# Runs each named command $runs times, alternating between them so that load changes hit all
+# alike, and sets TIME_<name> and RSS_<name> to the medians (seconds, MB).
+# Usage: compare_alternately name1 "cmd1 ..." name2 "cmd2 ..." ...   (commands are eval'd)
+compare_alternately() {
+  local -a names=() cmds=()
+  while [ $# -gt 0 ]; do names+=("$1"); cmds+=("$2"); shift 2; done
+  declare -gA _times=() _rss=()
+  local i r result
+  for r in $(seq "$runs"); do
+    for i in "${!names[@]}"; do
+      result=$(eval "measure ${cmds[$i]}")
+      _times[${names[$i]}]+="${result% *} "
+      _rss[${names[$i]}]+="${result#* } "
+    done
+  done
+  for i in "${!names[@]}"; do
+    # shellcheck disable=SC2086
+    printf -v "TIME_${names[$i]}" '%.3f' "$(median ${_times[${names[$i]}]})"
+    # shellcheck disable=SC2086
+    printf -v "RSS_${names[$i]}" '%.0f' "$(echo "$(median ${_rss[${names[$i]}]}) / 1024" | bc -l)"
+  done
+}

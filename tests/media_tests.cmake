@@ -3,6 +3,7 @@ avpost_add_test(filters_test
   filters/colour_test.cpp
   filters/composite_test.cpp
   filters/matte_test.cpp
+  filters/decode_plan_test.cpp
   filters/backdrop_test.cpp
   filters/registry_test.cpp
 )
@@ -17,6 +18,7 @@ avpost_add_test(compose_test
   compose/compose_key_test.cpp
   compose/compose_inputs_test.cpp
   compose/compose_fit_visible_test.cpp
+  compose/luma_only_decode_test.cpp
   support/media_helpers.cpp
 )
 avpost_add_test(filters_layers_test

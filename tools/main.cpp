@@ -2,6 +2,7 @@
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <exception>
+#include <malloc.h>
 #include <iostream>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -16,6 +17,10 @@
 int main(int argc, char** argv) {
     using namespace avpost;
     using namespace avpost::tool;
+    // Decoders free and allocate multi-megabyte frame buffers. Under glibc's sliding mmap
+    // threshold those end up in the heap, where freed ones stay resident (about 30 MB at 4K);
+    // a fixed threshold keeps every such buffer mmapped and returned to the system when freed.
+    mallopt(M_MMAP_THRESHOLD, 1 << 20);
 
     CLI::App app{"avpost: composite, transcode, fetch and archive AI talking-avatar renders"};
     app.require_subcommand(1);

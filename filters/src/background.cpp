@@ -15,14 +15,13 @@ Background::Background(const std::string& spec) : spec_(spec) {
     }
     if (spec.empty()) throw_usage("no background given (an image, a video or #RRGGBB)");
     source_ = std::make_unique<media::VideoSource>(spec, "background");
+    native_size_ = Size{source_->info().width, source_->info().height};
+    video_ = !source_->info().still_image;
 }
 
-std::optional<Size> Background::native_size() const {
-    if (!source_) return std::nullopt;
-    return Size{source_->info().width, source_->info().height};
-}
+std::optional<Size> Background::native_size() const { return native_size_; }
 
-bool Background::is_video() const { return source_ && !source_->info().still_image; }
+bool Background::is_video() const { return video_; }
 
 std::string Background::where() const { return "background '" + spec_ + "'"; }
 
@@ -57,6 +56,11 @@ void Background::prepare(Size canvas, AVColorSpace matrix, StreamEnd end) {
     media::FramePtr picture = media::make_frame();
     if (!source_->next(picture.get())) throw_input(where(), "has no picture");
     check_av(av_frame_copy(still_.get(), convert(picture.get())), "av_frame_copy (background)");
+    // A still is needed once: its decoder's pool (a 4K RGBA picture is 33 MB) and the converter's
+    // frame would otherwise stay resident for the whole compose.
+    picture.reset();
+    converter_.reset();
+    source_.reset();
 }
 
 const AVFrame* Background::at(double t) {
@@ -75,7 +79,8 @@ const AVFrame* Background::at(double t) {
 }
 
 std::optional<double> Background::planned_end() const {
-    if (!source_ || source_->info().duration_seconds <= 0) return std::nullopt;
+    // A still never ends.
+    if (!video_ || source_->info().duration_seconds <= 0) return std::nullopt;
     return source_->info().duration_seconds;
 }
 

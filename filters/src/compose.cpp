@@ -9,6 +9,7 @@
 #include <memory>
 
 extern "C" {
+#include <libavutil/cpu.h>
 #include <libavutil/pixdesc.h>
 }
 
@@ -22,6 +23,7 @@ extern "C" {
 #include "avpost/filters/background.hpp"
 #include "avpost/filters/deliveries.hpp"
 #include "avpost/filters/composite.hpp"
+#include "avpost/filters/decode_plan.hpp"
 #include "avpost/filters/backdrop.hpp"
 #include "avpost/filters/frame_converter.hpp"
 #include "avpost/filters/layer_stack.hpp"
@@ -283,6 +285,10 @@ ComposeReport run_compose(const ComposeParams& params) {
                                    "prores-alpha) need the matte (or an avatar with alpha)");
     std::optional<media::VideoSource> mask;
     if (has_mask) mask.emplace(params.mask, "mask");
+    const DecodePlan decode_plan = plan_decoding({avatar.info().width, avatar.info().height}, av_cpu_count());
+    if (decode_plan.avatar_threads) avatar.set_decoder_threads(decode_plan.avatar_threads);
+    // The matte is read for its luma alone.
+    if (mask && decode_plan.mask_threads) mask->set_decoder_threads(decode_plan.mask_threads, true);
     std::optional<Background> background;
     if (has_backdrop && !scene_given) background.emplace(params.background);
     const auto& avatar_info = avatar.info();
@@ -381,9 +387,6 @@ ComposeReport run_compose(const ComposeParams& params) {
     // yuv420p when that is what it is.
     media::FramePtr alpha_view = media::make_frame();
     media::FramePtr colour_view = media::make_frame();
-    // Without a matte the avatar is drawn as rendered: fully opaque.
-    cv::Mat opaque;
-    if (!matte && !keyed) opaque = cv::Mat(placement.size.height, placement.size.width, CV_8UC1, cv::Scalar(255));
     std::optional<Despill> despill;
     if (params.despill && matte) despill.emplace(*params.despill, matrix, AVCOL_RANGE_MPEG);
     std::optional<Keyer> keyer;
@@ -401,11 +404,20 @@ ComposeReport run_compose(const ComposeParams& params) {
     // The opaque picture: the composite, or without a background the avatar itself (on black
     // when it does not fill the canvas).
     const bool avatar_is_picture = !has_backdrop && placement.position == Point{0, 0} && placement.size == canvas;
-    media::FramePtr canvas_frame = media::make_video_frame(AV_PIX_FMT_YUV420P, canvas.width, canvas.height);
-    canvas_frame->colorspace = matrix;
-    canvas_frame->color_range = AVCOL_RANGE_MPEG;
-    canvas_frame->color_primaries = primaries_for(matrix);
-    canvas_frame->color_trc = transfer_for(matrix);
+    // Only what is drawn gets memory (a 4K canvas is 12 MB, an opaque matte 8 MB): a transcode
+    // of the avatar as it stands hands its decoded frames on.
+    media::FramePtr canvas_frame;
+    if (!avatar_is_picture) {
+        canvas_frame = media::make_video_frame(AV_PIX_FMT_YUV420P, canvas.width, canvas.height);
+        canvas_frame->colorspace = matrix;
+        canvas_frame->color_range = AVCOL_RANGE_MPEG;
+        canvas_frame->color_primaries = primaries_for(matrix);
+        canvas_frame->color_trc = transfer_for(matrix);
+    }
+    // Without a matte the avatar is drawn as rendered: fully opaque.
+    cv::Mat opaque;
+    if (!matte && !keyed && (alpha_layer || !avatar_is_picture))
+        opaque = cv::Mat(placement.size.height, placement.size.width, CV_8UC1, cv::Scalar(255));
     media::FramePtr black;
     if (!has_backdrop && !avatar_is_picture) {
         black = media::make_video_frame(AV_PIX_FMT_YUV420P, canvas.width, canvas.height);
@@ -495,8 +507,12 @@ ComposeReport run_compose(const ComposeParams& params) {
         media::VideoSource& source;
         ~StopDecoding() { source.stop_prefetch(); }
     } stop_avatar_before_writer{avatar};
-    avatar.enable_prefetch(2);
-    if (mask) mask->enable_prefetch(2);
+    avatar.enable_prefetch(decode_plan.prefetch_depth);
+    if (mask) mask->enable_prefetch(decode_plan.prefetch_depth);
+    // When nothing but the compositor reads the matte, it reads a vendor matte's codes straight
+    // from the decoded frame (AlphaSource): no full-frame alpha pass per frame.
+    const bool matte_read_by_compositor_alone = !despill && !alpha_layer;
+    AlphaSource composite_alpha;
     Progress progress(params.progress_label, avatar_info.frame_count, params.progress);
     media::FramePtr avatar_frame = media::make_frame();
     bool warned_mask_end = false, warned_mask_start = false;
@@ -513,6 +529,7 @@ ComposeReport run_compose(const ComposeParams& params) {
         }
 
         const cv::Mat* alpha = &opaque;
+        composite_alpha.limited_codes = false;
         if (masks) {
             const AVFrame* mask_frame = masks->at(t, tolerance);
             if (!mask_frame) throw_input("mask '" + params.mask + "'", "has no decodable frame");
@@ -527,7 +544,12 @@ ComposeReport run_compose(const ComposeParams& params) {
                 warn("mask ends at " + seconds_text(masks->end_time()) +
                      " but the avatar runs on: holding its last frame");
             }
-            alpha = &matte->build(mask_frame);
+            if (matte_read_by_compositor_alone) {
+                composite_alpha = matte->source(mask_frame);
+                alpha = &composite_alpha.plane;
+            } else {
+                alpha = &matte->build(mask_frame);
+            }
         } else if (source_alpha) {
             alpha = &matte->build(alpha_plane_of(avatar_frame.get(), alpha_view.get()));
         }
@@ -555,7 +577,8 @@ ComposeReport run_compose(const ComposeParams& params) {
             check_av(av_frame_make_writable(canvas_frame.get()), "av_frame_make_writable (canvas)");
             if (background || scene) {
                 const AVFrame* backdrop = background ? background->at(scene_time) : scene->below(scene_time);
-                compositor.over(backdrop, canvas_frame.get(), foreground, *alpha, placement.position,
+                if (!composite_alpha.limited_codes) composite_alpha.plane = *alpha;
+                compositor.over(backdrop, canvas_frame.get(), foreground, composite_alpha, placement.position,
                                 !static_background);
                 if (scene && scene->has_layers_above()) scene->draw_above(scene_time, canvas_frame.get());
             } else {

@@ -5,6 +5,7 @@
 
 #include "avpost/core/error.hpp"
 #include "avpost/filters/hot_loop.hpp"
+#include "avpost/filters/limited_alpha.hpp"
 
 namespace avpost::filters {
 namespace {
@@ -19,36 +20,135 @@ Plane plane(const AVFrame* f, int i) { return {f->data[i], f->linesize[i]}; }
 
 // (fg * a + bg * (255 - a)) / 255, rounded; 16-bit lanes throughout so gcc vectorises the loops
 // below (v <= 65153 + 254 fits).
-inline std::uint8_t blend_pixel(std::uint8_t bg, std::uint8_t fg, std::uint8_t a) {
-    std::uint16_t alpha = a;
+[[gnu::always_inline]] inline std::uint8_t blend16(std::uint8_t bg, std::uint8_t fg, std::uint16_t alpha) {
     std::uint16_t v = std::uint16_t(std::uint16_t(fg * alpha) + std::uint16_t(bg * std::uint16_t(255 - alpha)) + 128);
     return std::uint8_t((v + (v >> 8)) >> 8);
 }
 
-AVPOST_HOT_LOOP void blend_row_separate(const std::uint8_t* __restrict bg, std::uint8_t* __restrict out,
-                                        const std::uint8_t* __restrict fg, const std::uint8_t* __restrict a, int n) {
-    for (int i = 0; i < n; ++i) out[i] = blend_pixel(bg[i], fg[i], a[i]);
+// Alpha from the value read: itself, or the expansion of a limited-range matte code.
+template <bool LimitedCodes>
+[[gnu::always_inline]] inline std::uint16_t alpha_of(std::uint8_t value) {
+    if constexpr (LimitedCodes) return alpha_of_limited_code(value);
+    else return value;
+}
+
+// Mattes are mostly fully transparent or fully opaque: a run of 32 pixels whose alpha is all 0
+// or all 255 is a copy (exact: the blend gives bg or fg there), and only the edges blend.
+constexpr int kRun = 32;
+
+template <bool LimitedCodes>
+[[gnu::always_inline]] inline void min_max_of_run(const std::uint8_t* __restrict a, std::uint8_t& lo, std::uint8_t& hi) {
+    std::uint8_t l = 255, h = 0;
+    for (int k = 0; k < kRun; ++k) {
+        l = a[k] < l ? a[k] : l;
+        h = a[k] > h ? a[k] : h;
+    }
+    lo = l;
+    hi = h;
+}
+
+template <bool LimitedCodes>
+constexpr std::uint8_t kTransparent = LimitedCodes ? 16 : 0;  // this value and below: alpha 0
+template <bool LimitedCodes>
+constexpr std::uint8_t kOpaque = LimitedCodes ? 235 : 255;  // this value and above: alpha 255
+
+template <bool LimitedCodes>
+[[gnu::always_inline]] inline void blend_separate(const std::uint8_t* __restrict bg, std::uint8_t* __restrict out,
+                                                  const std::uint8_t* __restrict fg,
+                                                  const std::uint8_t* __restrict a, int n) {
+    int i = 0;
+    for (; i + kRun <= n; i += kRun) {
+        std::uint8_t lo, hi;
+        min_max_of_run<LimitedCodes>(a + i, lo, hi);
+        if (hi <= kTransparent<LimitedCodes>) {
+            std::memcpy(out + i, bg + i, kRun);
+        } else if (lo >= kOpaque<LimitedCodes>) {
+            std::memcpy(out + i, fg + i, kRun);
+        } else {
+            for (int k = i; k < i + kRun; ++k) out[k] = blend16(bg[k], fg[k], alpha_of<LimitedCodes>(a[k]));
+        }
+    }
+    for (; i < n; ++i) out[i] = blend16(bg[i], fg[i], alpha_of<LimitedCodes>(a[i]));
 }
 
 // Drawing onto the backdrop itself: `bg` and `out` are the same row, which the restrict-qualified
 // loop above must not be given.
-AVPOST_HOT_LOOP void blend_row_in_place(std::uint8_t* __restrict row, const std::uint8_t* __restrict fg,
-                                        const std::uint8_t* __restrict a, int n) {
-    for (int i = 0; i < n; ++i) row[i] = blend_pixel(row[i], fg[i], a[i]);
-}
-
-void blend_row(const std::uint8_t* bg, std::uint8_t* out, const std::uint8_t* fg, const std::uint8_t* a, int n) {
-    if (bg == out) blend_row_in_place(out, fg, a, n);
-    else blend_row_separate(bg, out, fg, a, n);
+template <bool LimitedCodes>
+[[gnu::always_inline]] inline void blend_in_place(std::uint8_t* __restrict row, const std::uint8_t* __restrict fg,
+                                                  const std::uint8_t* __restrict a, int n) {
+    int i = 0;
+    for (; i + kRun <= n; i += kRun) {
+        std::uint8_t lo, hi;
+        min_max_of_run<LimitedCodes>(a + i, lo, hi);
+        if (hi <= kTransparent<LimitedCodes>) continue;
+        if (lo >= kOpaque<LimitedCodes>) {
+            std::memcpy(row + i, fg + i, kRun);
+        } else {
+            for (int k = i; k < i + kRun; ++k) row[k] = blend16(row[k], fg[k], alpha_of<LimitedCodes>(a[k]));
+        }
+    }
+    for (; i < n; ++i) row[i] = blend16(row[i], fg[i], alpha_of<LimitedCodes>(a[i]));
 }
 
 // Mean of the 2x2 luma alphas under each chroma sample.
-AVPOST_HOT_LOOP void chroma_alpha_row(const std::uint8_t* __restrict a0, const std::uint8_t* __restrict a1,
-                      std::uint8_t* __restrict out, int n) {
-    for (int i = 0; i < n; ++i) {
-        std::uint16_t s = std::uint16_t(a0[2 * i] + a0[2 * i + 1] + a1[2 * i] + a1[2 * i + 1]);
-        out[i] = std::uint8_t((s + 2) >> 2);
+template <bool LimitedCodes>
+[[gnu::always_inline]] inline std::uint8_t mean_alpha(const std::uint8_t* __restrict a0, const std::uint8_t* __restrict a1,
+                                                      int i) {
+    std::uint16_t s = std::uint16_t(alpha_of<LimitedCodes>(a0[2 * i]) + alpha_of<LimitedCodes>(a0[2 * i + 1]) +
+                                    alpha_of<LimitedCodes>(a1[2 * i]) + alpha_of<LimitedCodes>(a1[2 * i + 1]));
+    return std::uint8_t((s + 2) >> 2);
+}
+
+template <bool LimitedCodes>
+[[gnu::always_inline]] inline void chroma_alpha(const std::uint8_t* __restrict a0, const std::uint8_t* __restrict a1,
+                                                std::uint8_t* __restrict out, int n) {
+    int i = 0;
+    // kRun chroma samples cover 2 * kRun alphas in each of the two rows.
+    for (; i + kRun <= n; i += kRun) {
+        std::uint8_t lo0, hi0, lo1, hi1, lo2, hi2, lo3, hi3;
+        min_max_of_run<LimitedCodes>(a0 + 2 * i, lo0, hi0);
+        min_max_of_run<LimitedCodes>(a0 + 2 * i + kRun, lo1, hi1);
+        min_max_of_run<LimitedCodes>(a1 + 2 * i, lo2, hi2);
+        min_max_of_run<LimitedCodes>(a1 + 2 * i + kRun, lo3, hi3);
+        const std::uint8_t lo = std::min({lo0, lo1, lo2, lo3}), hi = std::max({hi0, hi1, hi2, hi3});
+        if (hi <= kTransparent<LimitedCodes>) {
+            std::memset(out + i, 0, kRun);
+        } else if (lo >= kOpaque<LimitedCodes>) {
+            std::memset(out + i, 255, kRun);
+        } else {
+            for (int k = i; k < i + kRun; ++k) out[k] = mean_alpha<LimitedCodes>(a0, a1, k);
+        }
     }
+    for (; i < n; ++i) out[i] = mean_alpha<LimitedCodes>(a0, a1, i);
+}
+
+// The row loops, each compiled per target (hot_loop.hpp) for alpha and for matte codes.
+AVPOST_HOT_LOOP void blend_row_separate(const std::uint8_t* __restrict bg, std::uint8_t* __restrict out, const std::uint8_t* __restrict fg,
+                                        const std::uint8_t* __restrict a, int n) {
+    blend_separate<false>(bg, out, fg, a, n);
+}
+AVPOST_HOT_LOOP void blend_row_separate_codes(const std::uint8_t* __restrict bg, std::uint8_t* __restrict out, const std::uint8_t* __restrict fg,
+                                              const std::uint8_t* __restrict a, int n) {
+    blend_separate<true>(bg, out, fg, a, n);
+}
+AVPOST_HOT_LOOP void blend_row_in_place(std::uint8_t* __restrict row, const std::uint8_t* __restrict fg, const std::uint8_t* __restrict a, int n) {
+    blend_in_place<false>(row, fg, a, n);
+}
+AVPOST_HOT_LOOP void blend_row_in_place_codes(std::uint8_t* __restrict row, const std::uint8_t* __restrict fg, const std::uint8_t* __restrict a, int n) {
+    blend_in_place<true>(row, fg, a, n);
+}
+AVPOST_HOT_LOOP void chroma_alpha_row(const std::uint8_t* __restrict a0, const std::uint8_t* __restrict a1, std::uint8_t* __restrict out, int n) {
+    chroma_alpha<false>(a0, a1, out, n);
+}
+AVPOST_HOT_LOOP void chroma_alpha_row_codes(const std::uint8_t* __restrict a0, const std::uint8_t* __restrict a1, std::uint8_t* __restrict out, int n) {
+    chroma_alpha<true>(a0, a1, out, n);
+}
+
+// Alpha already expanded (chroma alpha rows) or as the source gives it (luma rows).
+void blend_row(const std::uint8_t* bg, std::uint8_t* out, const std::uint8_t* fg, const std::uint8_t* a, int n,
+               bool limited_codes) {
+    if (bg == out) limited_codes ? blend_row_in_place_codes(out, fg, a, n) : blend_row_in_place(out, fg, a, n);
+    else limited_codes ? blend_row_separate_codes(bg, out, fg, a, n) : blend_row_separate(bg, out, fg, a, n);
 }
 
 // One chroma sample of the canvas, exactly: the mean over the (up to 4) canvas pixels it
@@ -56,7 +156,7 @@ AVPOST_HOT_LOOP void chroma_alpha_row(const std::uint8_t* __restrict a0, const s
 struct GeneralCell {
     const AVFrame* canvas_frame;
     const AVFrame* avatar;
-    const cv::Mat& alpha;
+    const AlphaSource& alpha;
     Point pos;
 
     void operator()(int cx, int cy, const Plane& bg_u, const Plane& bg_v, const Plane& out_u, const Plane& out_v) const {
@@ -67,7 +167,8 @@ struct GeneralCell {
                 ++n;
                 int ax = px - pos.x, ay = py - pos.y;
                 if (ax < 0 || ay < 0 || ax >= avatar->width || ay >= avatar->height) continue;
-                long a = alpha.at<std::uint8_t>(ay, ax);
+                const std::uint8_t value = alpha.plane.at<std::uint8_t>(ay, ax);
+                long a = alpha.limited_codes ? alpha_of_limited_code(value) : value;
                 sum_a += a;
                 sum_u += a * avatar->data[1][(ay >> 1) * std::ptrdiff_t(avatar->linesize[1]) + (ax >> 1)];
                 sum_v += a * avatar->data[2][(ay >> 1) * std::ptrdiff_t(avatar->linesize[2]) + (ax >> 1)];
@@ -103,6 +204,14 @@ void copy_outside(const Plane& from, const Plane& to, int width, int height, int
 
 void Compositor::over(const AVFrame* background, AVFrame* canvas, const AVFrame* avatar, const cv::Mat& alpha,
                       Point pos, bool copy_background_outside) {
+    // A view of the plane: no copy, no allocation.
+    over(background, canvas, avatar, AlphaSource{alpha, false}, pos, copy_background_outside);
+}
+
+void Compositor::over(const AVFrame* background, AVFrame* canvas, const AVFrame* avatar, const AlphaSource& source,
+                      Point pos, bool copy_background_outside) {
+    const cv::Mat& alpha = source.plane;
+    const bool codes = source.limited_codes;
     if (background->width != canvas->width || background->height != canvas->height)
         throw_input("composite", "background and canvas differ in size");
     if (alpha.cols != avatar->width || alpha.rows != avatar->height || alpha.type() != CV_8U)
@@ -130,9 +239,9 @@ void Compositor::over(const AVFrame* background, AVFrame* canvas, const AVFrame*
 
     for (int y = ya; y < yb; ++y)
         blend_row(bg_y.row(y) + xa, out_y.row(y) + xa, fg_y.row(y - pos.y) + (xa - pos.x),
-                  alpha.ptr<std::uint8_t>(y - pos.y) + (xa - pos.x), xb - xa);
+                  alpha.ptr<std::uint8_t>(y - pos.y) + (xa - pos.x), xb - xa, codes);
 
-    GeneralCell general{canvas, avatar, alpha, pos};
+    GeneralCell general{canvas, avatar, source, pos};
     const bool aligned = (pos.x % 2 == 0) && (pos.y % 2 == 0);
     // Fast cells: all four luma pixels on the canvas and inside the avatar, one avatar chroma sample.
     int fx0 = cxa, fx1 = cxa, fy0 = cya, fy1 = cya;
@@ -146,11 +255,11 @@ void Compositor::over(const AVFrame* background, AVFrame* canvas, const AVFrame*
     for (int cy = cya; cy < cyb; ++cy) {
         if (aligned && cy >= fy0 && cy < fy1 && fx1 > fx0) {
             int ay = 2 * cy - pos.y, ax = 2 * fx0 - pos.x, n = fx1 - fx0;
-            chroma_alpha_row(alpha.ptr<std::uint8_t>(ay) + ax, alpha.ptr<std::uint8_t>(ay + 1) + ax,
-                             chroma_alpha_.data(), n);
+            (codes ? chroma_alpha_row_codes : chroma_alpha_row)(
+                alpha.ptr<std::uint8_t>(ay) + ax, alpha.ptr<std::uint8_t>(ay + 1) + ax, chroma_alpha_.data(), n);
             int fcy = ay >> 1, fcx = ax >> 1;
-            blend_row(bg_u.row(cy) + fx0, out_u.row(cy) + fx0, fg_u.row(fcy) + fcx, chroma_alpha_.data(), n);
-            blend_row(bg_v.row(cy) + fx0, out_v.row(cy) + fx0, fg_v.row(fcy) + fcx, chroma_alpha_.data(), n);
+            blend_row(bg_u.row(cy) + fx0, out_u.row(cy) + fx0, fg_u.row(fcy) + fcx, chroma_alpha_.data(), n, false);
+            blend_row(bg_v.row(cy) + fx0, out_v.row(cy) + fx0, fg_v.row(fcy) + fcx, chroma_alpha_.data(), n, false);
             for (int cx = cxa; cx < fx0; ++cx) general(cx, cy, bg_u, bg_v, out_u, out_v);
             for (int cx = fx1; cx < cxb; ++cx) general(cx, cy, bg_u, bg_v, out_u, out_v);
         } else {

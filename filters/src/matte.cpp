@@ -9,6 +9,7 @@ extern "C" {
 
 #include "avpost/core/error.hpp"
 #include "avpost/filters/hot_loop.hpp"
+#include "avpost/filters/limited_alpha.hpp"
 
 namespace avpost::filters {
 namespace {
@@ -20,14 +21,8 @@ bool has_8bit_luma_plane(AVPixelFormat format) {
            d->comp[0].plane == 0 && d->comp[0].depth == 8 && d->comp[0].step == 1 && d->comp[0].offset == 0;
 }
 
-// (v - 16) * 255 / 219, rounded, clamped: equal to the rounded real value for every input
-// (checked by the tests), and written so that it vectorises, unlike a table lookup.
 AVPOST_HOT_LOOP void expand_limited_row(const std::uint8_t* __restrict in, std::uint8_t* __restrict out, int n) {
-    for (int i = 0; i < n; ++i) {
-        std::uint32_t v = in[i];
-        v = v < 16 ? 16 : v > 235 ? 235 : v;
-        out[i] = std::uint8_t(((v - 16) * 19077u + 8192u) >> 14);
-    }
+    for (int i = 0; i < n; ++i) out[i] = std::uint8_t(alpha_of_limited_code(in[i]));
 }
 
 }  // namespace
@@ -129,6 +124,14 @@ const cv::Mat& MatteBuilder::build(const AVFrame* mask) {
     }
     refine_matte(params_, choke_kernel_, alpha_, scratch_);
     return alpha_;
+}
+
+AlphaSource MatteBuilder::source(const AVFrame* mask) {
+    const bool refine = params_.choke != 0 || params_.feather > 0;
+    if (limited_ && !refine && mask->width == width_ && mask->height == height_ &&
+        has_8bit_luma_plane(AVPixelFormat(mask->format)))
+        return {cv::Mat(mask->height, mask->width, CV_8U, mask->data[0], std::size_t(mask->linesize[0])), true};
+    return {build(mask), false};
 }
 
 cv::Mat choke_kernel_for(const MatteParams& params) {

@@ -1,10 +1,12 @@
 #include "avpost/filters/composite.hpp"
 #include "avpost/core/error.hpp"
+#include "avpost/filters/matte.hpp"
 
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <cstdlib>
+#include <cstring>
 #include <random>
 
 #include "avpost/media/handles.hpp"
@@ -147,4 +149,68 @@ TEST(Compositor, RejectsMismatchedMatte) {
     cv::Mat alpha(8, 8, CV_8U, cv::Scalar(255));
     Compositor c;
     EXPECT_THROW(c.over(bg.get(), out.get(), fg.get(), alpha, {0, 0}, true), avpost::Error);
+}
+
+// A vendor matte's limited-range codes, read by the compositor itself, give exactly what the
+// alpha they expand to gives, at every position (fast and general cells, in place or not).
+TEST(Compositor, LimitedMatteCodesCompositeExactlyAsTheirExpandedAlpha) {
+    std::mt19937 rng(11);
+    std::uniform_int_distribution<int> any_code(0, 255);  // out-of-range codes too: they clamp
+    const Point positions[] = {{0, 0}, {2, 4}, {1, 1}, {3, 2}, {-5, -3}, {-4, -6}, {50, 40}, {61, 45}};
+    for (Point pos : positions)
+        for (bool in_place : {false, true}) {
+            FramePtr bg = random_frame(63, 47, rng), fg = random_frame(33, 29, rng);
+            cv::Mat codes(29, 33, CV_8U), alpha(29, 33, CV_8U);
+            for (int y = 0; y < codes.rows; ++y)
+                for (int x = 0; x < codes.cols; ++x) {
+                    codes.at<std::uint8_t>(y, x) = std::uint8_t(any_code(rng));
+                    alpha.at<std::uint8_t>(y, x) = expand_limited(codes.at<std::uint8_t>(y, x));
+                }
+            FramePtr from_alpha = make_video_frame(AV_PIX_FMT_YUV420P, 63, 47);
+            FramePtr from_codes = make_video_frame(AV_PIX_FMT_YUV420P, 63, 47);
+            av_frame_copy(from_alpha.get(), bg.get());
+            av_frame_copy(from_codes.get(), bg.get());
+            Compositor c;
+            c.over(in_place ? from_alpha.get() : bg.get(), from_alpha.get(), fg.get(), alpha, pos, !in_place);
+            c.over(in_place ? from_codes.get() : bg.get(), from_codes.get(), fg.get(), AlphaSource{codes, true}, pos,
+                   !in_place);
+            for (int p = 0; p < 3; ++p)
+                for (int y = 0; y < (p ? 24 : 47); ++y)
+                    ASSERT_EQ(0, std::memcmp(from_alpha->data[p] + y * from_alpha->linesize[p],
+                                             from_codes->data[p] + y * from_codes->linesize[p], p ? 32 : 63))
+                        << "plane " << p << " row " << y << " at " << pos.x << "," << pos.y;
+            expect_matches_reference(bg.get(), from_codes.get(), fg.get(), alpha, pos);
+        }
+}
+
+// Real mattes are mostly fully transparent or fully opaque, with soft edges between (the runs
+// the compositor copies instead of blending): a disc with a soft rim, in alpha and as codes.
+TEST(Compositor, MatchesFloatReferenceWithLargeOpaqueAndTransparentAreas) {
+    std::mt19937 rng(13);
+    const int w = 301, h = 203;
+    cv::Mat alpha(h, w, CV_8U), codes(h, w, CV_8U);
+    for (int y = 0; y < h; ++y)
+        for (int x = 0; x < w; ++x) {
+            const double r = std::hypot(x - 150.0, y - 101.0);
+            const int a = int(std::lround(std::clamp((90.0 - r) / 6.0, 0.0, 1.0) * 255));
+            alpha.at<std::uint8_t>(y, x) = std::uint8_t(a);
+        }
+    // Codes whose expansion is exactly `alpha` where one exists, out-of-range codes in the flats.
+    for (int y = 0; y < h; ++y)
+        for (int x = 0; x < w; ++x) {
+            const int a = alpha.at<std::uint8_t>(y, x);
+            int code = a == 0 ? 5 : a == 255 ? 250 : 16 + int(std::lround(a * 219.0 / 255));
+            codes.at<std::uint8_t>(y, x) = std::uint8_t(code);
+            alpha.at<std::uint8_t>(y, x) = expand_limited(std::uint8_t(code));
+        }
+    const Point positions[] = {{0, 0}, {2, 4}, {1, 1}, {-33, -7}, {100, 61}, {-65, 20}};
+    for (Point pos : positions)
+        for (bool as_codes : {false, true}) {
+            FramePtr bg = random_frame(320, 240, rng), fg = random_frame(w, h, rng);
+            FramePtr out = make_video_frame(AV_PIX_FMT_YUV420P, 320, 240);
+            Compositor c;
+            c.over(bg.get(), out.get(), fg.get(), AlphaSource{as_codes ? codes : alpha, as_codes}, pos, true);
+            SCOPED_TRACE(as_codes ? "codes" : "alpha");
+            expect_matches_reference(bg.get(), out.get(), fg.get(), alpha, pos);
+        }
 }

@@ -6,11 +6,13 @@
 #include <deque>
 #include <exception>
 #include <mutex>
+#include <stdexcept>
 #include <thread>
 #include <vector>
 
 #include "avpost/core/error.hpp"
 #include "avpost/media/media_probe.hpp"
+#include "luma_only_buffers.hpp"
 
 namespace avpost::media {
 
@@ -18,6 +20,7 @@ struct VideoSource::State {
     std::string path;
     std::string label;
     InputFormatPtr format;
+    std::unique_ptr<LumaOnlyBuffers> luma_only;  // the decoder's get_buffer2 when set: outlives it
     CodecContextPtr decoder;
     PacketPtr packet;
     int video_index = -1;
@@ -43,6 +46,11 @@ struct VideoSource::State {
 
     std::string where() const { return label + " '" + path + "'"; }
 
+    const AVCodec* codec = nullptr;
+    bool decoding_started = false;
+    bool luma_only_wanted = false;
+
+    void open_decoder(int threads);
     bool decode_next(AVFrame* frame);
     void run_worker();
     void start_worker();
@@ -86,14 +94,8 @@ VideoSource::VideoSource(const std::string& path, std::string label) : state_(st
 
     AVStream* stream = s.format->streams[s.video_index];
     if (const AVCodec* better = best_video_decoder(stream)) codec = better;  // reads VP9's alpha too
-    s.decoder.reset(avcodec_alloc_context3(codec));
-    if (!s.decoder) throw_av("avcodec_alloc_context3", AVERROR(ENOMEM));
-    check_av(avcodec_parameters_to_context(s.decoder.get(), stream->codecpar), "avcodec_parameters_to_context");
-    s.decoder->pkt_timebase = stream->time_base;
-    s.decoder->thread_count = 0;  // one per core
-    s.decoder->thread_type = FF_THREAD_FRAME | FF_THREAD_SLICE;
-    ret = avcodec_open2(s.decoder.get(), codec, nullptr);
-    if (ret < 0) throw Error(ErrorDomain::input, "cannot open decoder for " + s.where(), ret, av_error_text(ret));
+    s.codec = codec;
+    s.open_decoder(0);
 
     VideoStreamInfo& info = s.info;
     info.width = stream->codecpar->width;
@@ -127,6 +129,34 @@ VideoSource::VideoSource(const std::string& path, std::string label) : state_(st
 
 VideoSource::~VideoSource() { state_->stop_worker(); }
 
+void VideoSource::State::open_decoder(int threads) {
+    const AVStream* stream = format->streams[video_index];
+    decoder.reset(avcodec_alloc_context3(codec));
+    if (!decoder) throw_av("avcodec_alloc_context3", AVERROR(ENOMEM));
+    check_av(avcodec_parameters_to_context(decoder.get(), stream->codecpar), "avcodec_parameters_to_context");
+    decoder->pkt_timebase = stream->time_base;
+    decoder->thread_count = threads;  // 0: libavcodec's choice, one per core plus one
+    decoder->thread_type = FF_THREAD_FRAME | FF_THREAD_SLICE;
+    luma_only.reset();
+    if (luma_only_wanted && LumaOnlyBuffers::suits(decoder.get())) {
+        luma_only = std::make_unique<LumaOnlyBuffers>(decoder.get());
+        // One thread either way; without the frame-threading request libavcodec does not warn
+        // about a get_buffer2 that is not thread-safe.
+        decoder->thread_type = 0;
+    }
+    int ret = avcodec_open2(decoder.get(), codec, nullptr);
+    if (ret < 0) throw Error(ErrorDomain::input, "cannot open decoder for " + where(), ret, av_error_text(ret));
+}
+
+void VideoSource::set_decoder_threads(int threads, bool luma_only) {
+    State& s = *state_;
+    if (s.decoding_started) throw std::logic_error("VideoSource::set_decoder_threads after decoding started");
+    s.luma_only_wanted = luma_only;
+    s.open_decoder(threads);
+}
+
+bool VideoSource::luma_only() const { return state_->luma_only != nullptr; }
+
 const VideoStreamInfo& VideoSource::info() const { return state_->info; }
 const std::string& VideoSource::label() const { return state_->label; }
 const DecodeStats& VideoSource::stats() const { return state_->stats; }
@@ -139,6 +169,7 @@ void VideoSource::on_audio_packet(std::function<void(AVPacket*)> handler) { stat
 
 bool VideoSource::State::decode_next(AVFrame* frame) {
     State& s = *this;
+    s.decoding_started = true;
     av_frame_unref(frame);
     for (;;) {
         int ret = avcodec_receive_frame(s.decoder.get(), frame);

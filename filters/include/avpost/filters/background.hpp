@@ -43,7 +43,9 @@ private:
 
     std::string spec_;
     std::optional<Rgb8> colour_;
-    std::unique_ptr<media::VideoSource> source_;
+    std::optional<Size> native_size_;  // of the image or video, not of a colour
+    bool video_ = false;
+    std::unique_ptr<media::VideoSource> source_;  // a video's; a still's only until prepare()
     std::unique_ptr<FrameConverter> converter_;
     std::unique_ptr<TimedFrames> timed_;
     media::FramePtr still_;

@@ -14,6 +14,16 @@
 
 namespace avpost::filters {
 
+// The avatar's alpha as the compositor reads it: an 8-bit plane at the avatar's size holding
+// alpha (0..255), or a vendor matte's limited-range codes (16..235) that the compositor expands
+// as it reads them. The matte is then used straight from the decoded frame, with no pass of its
+// own over the picture and no alpha plane written and read back (a third of the memory traffic
+// of a 4K composite).
+struct AlphaSource {
+    cv::Mat plane;
+    bool limited_codes = false;
+};
+
 class Compositor {
 public:
     // `canvas` and `background` are the same size and may be the same frame (drawing in place:
@@ -22,6 +32,8 @@ public:
     // `copy_background_outside` is false, canvas pixels away from the avatar are left untouched
     // (they already hold a static background), which saves a full-frame copy per frame.
     void over(const AVFrame* background, AVFrame* canvas, const AVFrame* avatar, const cv::Mat& alpha,
+              Point position, bool copy_background_outside);
+    void over(const AVFrame* background, AVFrame* canvas, const AVFrame* avatar, const AlphaSource& alpha,
               Point position, bool copy_background_outside);
 
 private:

@@ -7,6 +7,7 @@
 #include <opencv2/core.hpp>
 #include <nlohmann/json.hpp>
 
+#include "avpost/filters/composite.hpp"
 #include "avpost/media/handles.hpp"
 
 namespace avpost::filters {
@@ -43,6 +44,11 @@ public:
     // for a full-range mask needing no work, while `mask` is alive (it is then a view of the
     // mask's own luma plane). Rows are `step` bytes apart.
     const cv::Mat& build(const AVFrame* mask);
+
+    // The matte as the compositor can read it without build()'s pass: a limited-range mask at
+    // the right size with nothing to refine is given as its own luma plane of codes (a view,
+    // valid while `mask` is alive); anything else is build()'s alpha.
+    AlphaSource source(const AVFrame* mask);
 
 private:
     MatteParams params_;

@@ -54,6 +54,14 @@ public:
     // Called with every packet of audio_stream() as the file is read.
     void on_audio_packet(std::function<void(AVPacket*)> handler);
 
+    // Decoder threads (0, the default: libavcodec's choice, one per core plus one). Each frame
+    // thread keeps frames of its own alive, 12 MB each at 4K: callers bound them for large
+    // frames. `luma_only`: the caller reads the luma plane alone (a matte), so a single-threaded
+    // H.264/HEVC/VP9 4:2:0 decoder may give every frame one shared scratch chroma area (a third
+    // less memory per frame); luma_only() says whether it does. Only before the first frame.
+    void set_decoder_threads(int threads, bool luma_only = false);
+    bool luma_only() const;
+
     // Decodes the next frame into `frame` (unref'd first). False at end of stream.
     // `frame->best_effort_timestamp` is set; use seconds_of() for its time.
     bool next(AVFrame* frame);
