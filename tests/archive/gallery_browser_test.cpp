@@ -75,11 +75,11 @@ TEST(GalleryBrowser, ChromiumShowsTheJobsWithPostersAndAPlayableVideo) {
     const std::string mp4 = "/files/" + std::to_string(a.web_mp4) + "/brand-intro.mp4";
     EXPECT_TRUE(std::regex_search(html, std::regex("<source src=\"" + mp4 + "\" type=\"video/mp4\">"))) << html;
     std::smatch video;
-    ASSERT_TRUE(std::regex_search(html, video, std::regex(R"(<video[^>]*data-can-play="(probably|maybe)"[^>]*>\s*<source src=")" + mp4))) << html;
+    ASSERT_TRUE(std::regex_search(html, video, std::regex(R"re(<video[^>]*data-can-play="(probably|maybe)"[^>]*>\s*<source src=")re" + mp4))) << html;
     EXPECT_NE(video.str().find("data-video-width=\"320\""), std::string::npos) << video.str();
     // The WebM with alpha plays over the checkerboard.
     const std::string webm = "/files/" + std::to_string(a.alpha_webm) + "/brand-intro.webm";
-    EXPECT_TRUE(std::regex_search(html, std::regex(R"(<div class="checker"[^>]*><video[^>]*data-can-play="(probably|maybe)"[^>]*><source src=")" + webm)))
+    EXPECT_TRUE(std::regex_search(html, std::regex(R"re(<div class="checker"[^>]*><video[^>]*data-can-play="(probably|maybe)"[^>]*><source src=")re" + webm)))
         << html;
     // The pending job's link expires within the hour: its countdown is red.
     EXPECT_TRUE(std::regex_search(html, std::regex(R"(class="meta expiry soon"[^>]*>vendor link expires in)"))) << html;

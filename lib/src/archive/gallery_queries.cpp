@@ -34,17 +34,16 @@ GalleryState state_of_rank(std::int64_t rank) {
     }
 }
 
-// The job's name: the `avpost run` job whose render stage started it (its result names vendor
-// and id), else a local job's own name, else a "name" in the recorded request. The render stages
-// are read once per query into a materialised table SQLite indexes on the fly, rather than
-// scanned again for every job.
-constexpr std::string_view names_cte =
-    "names AS MATERIALIZED (SELECT json_extract(result, '$.vendor') AS vendor, "
-    "json_extract(result, '$.id') AS vendor_job_id, min(job_key) AS name FROM job_stages "
-    "WHERE stage = 'render' AND json_valid(result) GROUP BY 1, 2)";
-constexpr std::string_view name_sql =
-    "coalesce(n.name, CASE WHEN j.vendor = 'local' THEN j.vendor_job_id END, "
-    "CASE WHEN json_type(j.request, '$.name') = 'text' THEN json_extract(j.request, '$.name') END, '')";
+// The job's name is the `avpost run` job whose render stage started it (that stage's result names
+// vendor and id), found through the index of migration 5; a local job's name is its id.
+constexpr std::string_view render_stage_name_sql =
+    "SELECT min(s.job_key) FROM job_stages s WHERE s.stage = 'render' "
+    "AND json_extract(s.result, '$.vendor') = ?1 AND json_extract(s.result, '$.id') = ?2";
+// Jobs whose name matches ?2: the render stages are matched on their key (no JSON read) and only
+// the few that match are mapped to their jobs.
+constexpr std::string_view named_jobs_sql =
+    "SELECT j2.id FROM job_stages s JOIN jobs j2 ON j2.vendor = json_extract(s.result, '$.vendor') "
+    "AND j2.vendor_job_id = json_extract(s.result, '$.id') WHERE s.stage = 'render' AND s.job_key LIKE ?2 ESCAPE '\\'";
 
 // "%text%" for LIKE, with LIKE's own wildcards taken literally.
 std::string like_pattern(std::string_view text) {
@@ -61,7 +60,7 @@ std::string where_clause(const GalleryQuery& q) {
     std::string where = " WHERE 1";
     if (!q.vendor.empty()) where += " AND j.vendor = ?1";
     if (!q.search.empty())
-        where += " AND (" + std::string(name_sql) + " LIKE ?2 ESCAPE '\\' OR j.vendor_job_id LIKE ?2 ESCAPE '\\')";
+        where += " AND (j.vendor_job_id LIKE ?2 ESCAPE '\\' OR j.id IN (" + std::string(named_jobs_sql) + "))";
     if (q.state) where += " AND coalesce(" + std::string(state_rank_sql) + ", 0) = ?3";
     return where;
 }
@@ -78,12 +77,10 @@ std::vector<GalleryJob> load_jobs(sqlite3* db, const std::vector<std::int64_t>& 
     nlohmann::json id_list = ids;
     std::map<std::int64_t, GalleryJob> by_id;
     {
-        sql::Stmt s(db, "WITH " + std::string(names_cte) +
-                            " SELECT j.id, j.vendor, j.vendor_job_id, j.status, j.created_at, j.link_expires_at, " +
-                            std::string(name_sql) + ", " + std::string(state_rank_sql) +
-                            " FROM jobs j LEFT JOIN names n ON n.vendor = j.vendor AND n.vendor_job_id = j.vendor_job_id"
-                            " WHERE j.id IN (SELECT value FROM json_each(?1))");
+        sql::Stmt s(db, "SELECT j.id, j.vendor, j.vendor_job_id, j.status, j.created_at, j.link_expires_at, " +
+                            std::string(state_rank_sql) + " FROM jobs j WHERE j.id IN (SELECT value FROM json_each(?1))");
         s.bind(1, id_list.dump());
+        sql::Stmt name(db, render_stage_name_sql);
         while (s.step()) {
             GalleryJob j;
             j.id = s.int64(0);
@@ -92,8 +89,12 @@ std::vector<GalleryJob> load_jobs(sqlite3* db, const std::vector<std::int64_t>& 
             j.status = s.text(3);
             j.created_at = s.int64(4);
             j.link_expires_at = s.opt_int64(5);
-            j.name = s.text(6);
-            j.state = state_of_rank(s.is_null(7) ? 0 : s.int64(7));
+            j.state = state_of_rank(s.is_null(6) ? 0 : s.int64(6));
+            // One indexed lookup per job: SQLite does not use the expression index from a join.
+            name.reset();
+            name.bind(1, j.vendor).bind(2, j.vendor_job_id);
+            if (name.step() && !name.is_null(0)) j.name = name.text(0);
+            else if (j.vendor == "local") j.name = j.vendor_job_id;
             by_id.emplace(j.id, std::move(j));
         }
     }
@@ -161,22 +162,19 @@ GalleryPage gallery_page(Catalog& catalog, const GalleryQuery& q) {
     GalleryPage page;
     page.page = q.page;
     page.per_page = q.per_page;
-    // The names are only joined when the search needs them; the state only computed when filtered on.
-    const std::string with = q.search.empty() ? "" : "WITH " + std::string(names_cte) + " ";
-    const std::string from = q.search.empty() ? " FROM jobs j"
-                                              : " FROM jobs j LEFT JOIN names n ON n.vendor = j.vendor"
-                                                " AND n.vendor_job_id = j.vendor_job_id";
+    // The state is only computed when filtered on; newest first walks the index of migration 5.
+    const std::string from = " FROM jobs j";
     const std::string where = where_clause(q);
     // One read transaction: the count and the page see the same catalog.
     sql::Transaction read(db, "BEGIN");
     {
-        sql::Stmt count(db, with + "SELECT count(*)" + from + where);
+        sql::Stmt count(db, "SELECT count(*)" + from + where);
         bind_filters(count, q);
         if (count.step()) page.total = count.int64(0);
     }
     std::vector<std::int64_t> ids;
     {
-        sql::Stmt s(db, with + "SELECT j.id" + from + where + " ORDER BY j.created_at DESC, j.id DESC LIMIT ?4 OFFSET ?5");
+        sql::Stmt s(db, "SELECT j.id" + from + where + " ORDER BY j.created_at DESC, j.id DESC LIMIT ?4 OFFSET ?5");
         bind_filters(s, q);
         s.bind(4, q.per_page).bind(5, std::int64_t(q.page - 1) * q.per_page);
         while (s.step()) ids.push_back(s.int64(0));
