@@ -27,7 +27,7 @@ void fill(Catalog& c) {
         std::snprintf(name, sizeof name, "run-%05d", i);
         JobRecord j;
         j.vendor = i % 7 == 0 ? "a2v" : "akool";
-        j.vendor_job_id = "vendor-" + std::to_string(i);
+        j.vendor_job_id = std::string("vendor-").append(std::to_string(i));  // not "..." + : gcc 12 -Wrestrict
         j.status = "3";
         j.created_at = 1794312000 + i * 60;
         j.link_expires_at = j.created_at + 7 * 86400;
@@ -40,11 +40,9 @@ void fill(Catalog& c) {
         c.record_stage(r);
         c.add_asset(id, "avatar", "avatar.mp4", "https://cdn.example/a.mp4");
         std::int64_t mask = c.add_asset(id, "mask", "mask.mp4", "https://cdn.example/m.mp4");
-        sqlite3_exec(c.handle(),
-                     ("UPDATE assets SET state = '" + std::string(i % 10 == 0 ? "failed" : "verified") +
-                      "' WHERE id = " + std::to_string(mask))
-                         .c_str(),
-                     nullptr, nullptr, nullptr);
+        std::string update = "UPDATE assets SET state = '";
+        update.append(i % 10 == 0 ? "failed" : "verified").append("' WHERE id = ").append(std::to_string(mask));
+        sqlite3_exec(c.handle(), update.c_str(), nullptr, nullptr, nullptr);
     }
     sqlite3_exec(c.handle(), "COMMIT", nullptr, nullptr, nullptr);
 }

@@ -53,6 +53,11 @@ function jobCard(job) {
   const card = el("li", { className: "job" });
   card.dataset.jobId = String(job.id);
   card.dataset.state = job.state;
+  if (job.poster) {
+    const img = el("img", { className: "poster", alt: "poster of " + title, src: job.poster });
+    img.addEventListener("load", () => { img.dataset.naturalWidth = String(img.naturalWidth); });
+    card.append(img);
+  }
   card.append(el("h2", { textContent: title }));
   card.append(el("p", { className: "meta" },
     el("span", { className: "state state-" + job.state, textContent: job.state }),
@@ -65,15 +70,11 @@ function jobCard(job) {
     updateExpiry(expiry);
     card.append(expiry);
   }
-  if (job.poster) {
-    const img = el("img", { className: "poster", alt: "poster of " + title, src: job.poster });
-    img.addEventListener("load", () => { img.dataset.naturalWidth = String(img.naturalWidth); });
-    card.append(img);
-  }
   if (job.video) card.append(videoElement(job.video, job.poster ? { poster: job.poster } : {}));
   if (job.alpha_video) {
     const checker = el("div", { className: "checker", title: "with transparency" });
-    checker.append(videoElement(job.alpha_video, { loop: true, muted: true }));
+    // Loaded at once (WebMs are small) so its first frame shows over the checkerboard.
+    checker.append(videoElement(job.alpha_video, { loop: true, muted: true, preload: "auto" }));
     card.append(checker);
   }
   const files = el("ul", { className: "files" });
