@@ -28,14 +28,14 @@ void fill(Catalog& c) {
         JobRecord j;
         j.vendor = i % 7 == 0 ? "a2v" : "akool";
         j.vendor_job_id = std::string("vendor-").append(std::to_string(i));  // not "..." + : gcc 12 -Wrestrict
-        j.status = "3";
+        j.status = std::string(1, '3');  // not = "3": gcc 12 -Wrestrict false positive
         j.created_at = 1794312000 + i * 60;
         j.link_expires_at = j.created_at + 7 * 86400;
         std::int64_t id = c.upsert_job(j);
         StageRecord r;
         r.job_key = name;
         r.stage = "render";
-        r.fingerprint = "f";
+        r.fingerprint = std::string(1, 'f');
         r.result = {{"vendor", j.vendor}, {"id", j.vendor_job_id}};
         c.record_stage(r);
         c.add_asset(id, "avatar", "avatar.mp4", "https://cdn.example/a.mp4");
