@@ -79,6 +79,10 @@ TEST_F(Gallery, TheTokenGivenOnceInTheUrlBecomesAStrictHttpOnlyCookie) {
     EXPECT_NE(cookie.find("SameSite=Strict"), std::string::npos) << cookie;
     EXPECT_EQ(cookie.find(token), std::string::npos) << "the cookie must not hold the token itself";
     std::string pair = cookie.substr(0, cookie.find(';'));
+    // Whatever else the link asked for is kept.
+    auto filtered = c.Get(std::string("/?state=failed&token=") + token + "&q=brand");
+    EXPECT_EQ(filtered->status, 303);
+    EXPECT_EQ(filtered->get_header_value("Location"), "/?q=brand&state=failed");
     auto api = c.Get("/api/jobs", {{"Cookie", "theme=dark; " + pair}});
     ASSERT_TRUE(api);
     EXPECT_EQ(api->status, 200);

@@ -13,19 +13,35 @@ namespace {
 
 using nlohmann::json;
 
-// The files' URLs carry their names percent-encoded (names never hold '/').
-std::string file_url(const GalleryFile& f) {
+std::string percent_encoded(std::string_view text) {
     static const char hex[] = "0123456789ABCDEF";
-    std::string url = "/files/" + std::to_string(f.asset_id) + "/";
-    for (unsigned char c : f.name) {
-        if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') url += char(c);
+    std::string out;
+    for (unsigned char c : text) {
+        if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') out += char(c);
         else {
-            url += '%';
-            url += hex[c >> 4];
-            url += hex[c & 15];
+            out += '%';
+            out += hex[c >> 4];
+            out += hex[c & 15];
         }
     }
-    return url;
+    return out;
+}
+
+// The files' URLs carry their names percent-encoded (names never hold '/').
+std::string file_url(const GalleryFile& f) {
+    std::string url = "/files/";
+    return url.append(std::to_string(f.asset_id)).append("/").append(percent_encoded(f.name));
+}
+
+// Where the browser goes once the token has become a cookie: the same page and query, less the token.
+std::string without_token(const httplib::Request& req) {
+    std::string query;
+    for (const auto& [name, value] : req.params) {
+        if (name == "token") continue;
+        query += query.empty() ? '?' : '&';
+        query.append(percent_encoded(name)).append("=").append(percent_encoded(value));
+    }
+    return req.path + query;
 }
 
 bool has_extension(const std::string& name, std::string_view ext) {
@@ -174,7 +190,7 @@ void GalleryServer::install(httplib::Server& server) {
             // The token leaves the address bar (and history) at once; the cookie carries on.
             res.status = 303;
             res.set_header("Set-Cookie", access_.session_cookie());
-            res.set_header("Location", req.path);
+            res.set_header("Location", without_token(req));
             res.set_header("Cache-Control", "no-store");
             return httplib::Server::HandlerResponse::Handled;
         }
