@@ -9,6 +9,7 @@ packages=(
   libopencv-dev libcurl4-openssl-dev nlohmann-json3-dev libgtest-dev libgmock-dev
   libsqlite3-dev libssl-dev libcli11-dev bc libcpp-httplib-dev ffmpeg openssl
   python3-botocore
+  chromium  # the gallery's browser test (headless)
   clang libclang-rt-14-dev  # scripts/fuzz.sh: libFuzzer and the sanitizer runtimes
 )
 missing=()
@@ -39,5 +40,22 @@ install_s3_test_server() {
 }
 install_s3_test_server
 
-cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
-cmake --build build --parallel "$(nproc)"
+# The build's own output goes to build/setup-build.log; a person sees one line per tenth of it.
+mkdir -p build
+echo "setup: configuring build/" >&2
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release >build/setup-configure.log 2>&1 ||
+  { cat build/setup-configure.log >&2; exit 1; }
+echo "setup: building with $(nproc) jobs (log: build/setup-build.log)" >&2
+set +e
+cmake --build build --parallel "$(nproc)" 2>&1 | tee build/setup-build.log |
+  awk '/^\[[0-9]+\/[0-9]+\]/ { s = $1; gsub(/[][]/, "", s); split(s, n, "/"); step = int(10 * n[1] / n[2]);
+        if (step > shown) { shown = step; printf "setup: built %d%% (%s steps)\n", 10 * step, n[1] "/" n[2] > "/dev/stderr" } }'
+status=${PIPESTATUS[0]}
+set -e
+if [ "$status" -ne 0 ]; then
+  echo "setup: the build failed; its errors:" >&2
+  grep -E "error|FAILED" build/setup-build.log | head -n 40 >&2
+  exit "$status"
+fi
+warnings=$(grep -c "warning:" build/setup-build.log || true)
+echo "setup: build done ($warnings compiler warnings, see build/setup-build.log)" >&2

@@ -1,12 +1,19 @@
-// `avpost serve`: the Akool webhook receiver (archive/webhook_receiver.hpp) on a local port.
+// `avpost serve`: the archive gallery (archive/gallery_server.hpp) and, with Akool credentials,
+// the Akool webhook receiver (archive/webhook_receiver.hpp) on one local port.
+#include <cerrno>
 #include <chrono>
 #include <cstdlib>
+#include <fstream>
 #include <iostream>
+#include <sstream>
 #include <thread>
 
+#include "avpost/archive/gallery_access.hpp"
+#include "avpost/archive/gallery_server.hpp"
 #include "avpost/archive/local_store.hpp"
 #include "avpost/archive/webhook_receiver.hpp"
 #include "avpost/core/interrupt.hpp"
+#include "avpost/net/redact.hpp"
 #include "avpost/net/service_error.hpp"
 #include "avpost/core/log.hpp"
 #include "command.hpp"
@@ -23,11 +30,57 @@ struct ServeOptions {
     std::string store;
     int jobs = 2;
     int max_age = 300;
+    std::string token_file;
 };
+
+// The gallery's token: the first line of --token-file, else $AVPOST_GALLERY_TOKEN; empty: none.
+std::string gallery_token(const std::string& token_file) {
+    std::string token;
+    if (!token_file.empty()) {
+        std::ifstream in(token_file);
+        if (!in) throw_errno("read token file '" + token_file + "'", errno);
+        std::getline(in, token);
+        while (!token.empty() && (token.back() == '\r' || token.back() == ' ' || token.back() == '\t')) token.pop_back();
+        if (token.empty()) throw_usage("token file '" + token_file + "' is empty");
+    } else if (const char* env = std::getenv("AVPOST_GALLERY_TOKEN")) {
+        token = env;
+    }
+    if (!token.empty() && token.size() < 16) throw_usage("the gallery token must be at least 16 characters");
+    net::register_secret(token);
+    return token;
+}
+
+archive::WebhookReceiverOptions webhook_options(const ServeOptions& o, const VendorEnvironment& env) {
+    archive::WebhookReceiverOptions r;
+    r.credentials = {env.akool.client_id, env.akool.client_secret};
+    r.verifier.max_age = std::chrono::seconds(o.max_age);
+    r.archive.vendor = net::Vendor::akool;
+    r.archive.archive_root = archive::archive_root(o.root);
+    std::string store_uri = o.store;
+    std::filesystem::path local = r.archive.archive_root;
+    r.archive.open_store = [store_uri, local]() -> std::unique_ptr<archive::ArchiveStore> {
+        if (store_uri.empty()) return std::make_unique<archive::LocalStore>(local);
+        return archive::open_store(store_uri);
+    };
+    r.archive.jobs = o.jobs;
+    r.archive.http = download_http_options(env);
+    net::akool::ClientOptions api;
+    api.base_url = env.akool_base_url;
+    api.credentials = env.akool;
+    if (env.max_attempts) api.http.retry.max_attempts = *env.max_attempts;
+    r.vendor_api = [api] { return archive::make_vendor_api(api); };
+    return r;
+}
+
+// The address a person opens: the listening one, or 127.0.0.1 when listening on every address.
+std::string url_host(const std::string& host) {
+    if (host == "0.0.0.0" || host == "::" || host.empty()) return "127.0.0.1";
+    return host.find(':') != std::string::npos ? "[" + host + "]" : host;
+}
 }  // namespace
 
 CommandSpec serve_command() {
-    return {"serve", "Receive Akool webhooks: record each job, then archive it",
+    return {"serve", "Show the archive as a web page; with Akool credentials also receive Akool webhooks",
             [](CLI::App& sub, const GlobalOptions&) -> CommandRun {
                 auto o = std::make_shared<ServeOptions>();
                 sub.add_option("--port", o->port, "Port to listen on (0: any free port, printed)")
@@ -39,47 +92,52 @@ CommandSpec serve_command() {
                 sub.add_option("--jobs", o->jobs, "Downloads at once")->check(CLI::PositiveNumber);
                 sub.add_option("--max-age", o->max_age, "Reject callbacks older (or newer) than SECONDS")
                     ->check(CLI::PositiveNumber);
+                sub.add_option("--token-file", o->token_file,
+                               "Gallery access token: first line of FILE (default: $AVPOST_GALLERY_TOKEN; "
+                               "none: loopback clients only)");
                 return [o]() -> int {
                     VendorEnvironment env = VendorEnvironment::from_env();
-                    if (env.akool.client_id.empty() || env.akool.client_secret.empty())
-                        net::throw_service(net::ServiceErrorKind::missing_credentials, ErrorDomain::usage, "serve", 0,
-                                           "set AKOOL_CLIENT_ID and AKOOL_CLIENT_SECRET (they verify and decrypt "
-                                           "the callbacks)");
-                    archive::WebhookReceiverOptions r;
-                    r.credentials = {env.akool.client_id, env.akool.client_secret};
-                    r.verifier.max_age = std::chrono::seconds(o->max_age);
-                    r.archive.vendor = net::Vendor::akool;
-                    r.archive.archive_root = archive::archive_root(o->root);
-                    std::string store_uri = o->store;
-                    std::filesystem::path local = r.archive.archive_root;
-                    r.archive.open_store = [store_uri, local]() -> std::unique_ptr<archive::ArchiveStore> {
-                        if (store_uri.empty()) return std::make_unique<archive::LocalStore>(local);
-                        return archive::open_store(store_uri);
-                    };
-                    r.archive.jobs = o->jobs;
-                    r.archive.http = download_http_options(env);
-                    net::akool::ClientOptions api;
-                    api.base_url = env.akool_base_url;
-                    api.credentials = env.akool;
-                    if (env.max_attempts) api.http.retry.max_attempts = *env.max_attempts;
-                    r.vendor_api = [api] { return archive::make_vendor_api(api); };
+                    archive::GalleryServerOptions g;
+                    g.archive_root = archive::archive_root(o->root);
+                    g.token = gallery_token(o->token_file);
+                    archive::GalleryServer gallery(g);
+                    httplib::Server server;
+                    gallery.install(server);
+                    const bool webhook = !env.akool.client_id.empty() && !env.akool.client_secret.empty();
+                    std::unique_ptr<archive::WebhookReceiver> receiver;
+                    if (webhook) receiver = std::make_unique<archive::WebhookReceiver>(webhook_options(*o, env));
+                    if (receiver) receiver->install(server);
+                    else
+                        server.Post(R"(/.*)", [](const httplib::Request&, httplib::Response& res) {
+                            res.status = 404;
+                            res.set_content(R"({"ok":false,"error":"the webhook endpoint is off: AKOOL_CLIENT_ID )"
+                                            R"(and AKOOL_CLIENT_SECRET are not set"})",
+                                            "application/json");
+                        });
 
                     install_interrupt_handlers();
-                    archive::WebhookReceiver receiver(r);
-                    httplib::Server server;
-                    receiver.install(server);
                     int port = o->port;
                     if (port == 0) port = server.bind_to_any_port(o->host);
                     else if (!server.bind_to_port(o->host, port))
                         throw_errno("listen on " + o->host + ":" + std::to_string(port), EADDRINUSE);
                     if (port < 0) throw_errno("listen on " + o->host, EADDRINUSE);
                     std::thread listener([&] { server.listen_after_bind(); });
-                    receiver.start();
-                    std::cout << "listening on http://" << o->host << ":" << port << std::endl;
+                    if (receiver) receiver->start();
+                    const std::string url = "http://" + url_host(o->host) + ":" + std::to_string(port) + "/";
+                    std::cout << "listening on " << url << std::endl;
+                    std::cout << "gallery: " << url
+                              << (g.token.empty() ? " (no token: loopback clients only)"
+                                                  : " (open it once with ?token=TOKEN)")
+                              << std::endl;
+                    if (receiver) std::cout << "akool webhook: POST " << url << std::endl;
+                    else
+                        std::cout << "akool webhook: off (set AKOOL_CLIENT_ID and AKOOL_CLIENT_SECRET to receive "
+                                     "callbacks)"
+                                  << std::endl;
                     while (!interrupted()) std::this_thread::sleep_for(std::chrono::milliseconds(100));
                     server.stop();
                     listener.join();
-                    receiver.stop();
+                    if (receiver) receiver->stop();
                     return exit_ok;
                 };
             }};

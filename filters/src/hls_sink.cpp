@@ -207,9 +207,11 @@ private:
         std::filesystem::path old;
         if (std::filesystem::exists(final_dir_)) {
             // Named like a partial of this process: should it die here, the next run sweeps it.
-            old = final_dir_.parent_path() / ("." + final_dir_.filename().string() + ".partial-" +
-                                               std::to_string(::getpid()) + "-" +
-                                               std::to_string(100000 + std::random_device()() % 100000));
+            // Appended, not "." + ...: gcc 12 warns falsely (-Wrestrict) about "literal" + std::string&&.
+            std::string name = ".";
+            name.append(final_dir_.filename().string()).append(".partial-").append(std::to_string(::getpid()));
+            name.append("-").append(std::to_string(100000 + std::random_device()() % 100000));
+            old = final_dir_.parent_path() / name;
             std::filesystem::rename(final_dir_, old, error);
             if (error) throw OutputError(ErrorDomain::system, "move aside '" + final_dir_.string() + "'", error.value(), error.message());
         }

@@ -419,7 +419,7 @@ TEST(ArchiveLocalStore, AFullDiskUnderTheCatalogLosesNoCommittedRow) {
         std::string long_url = "https://cdn.example.com/" + std::string(2000, 'x');
         for (int i = 0; i < 10000 && !full; ++i) {
             try {
-                committed.push_back(catalog.add_asset(job, "other", "f" + std::to_string(i), long_url));
+                committed.push_back(catalog.add_asset(job, "other", std::string("f").append(std::to_string(i)), long_url));
             } catch (const Error& e) {
                 EXPECT_EQ(e.domain(), ErrorDomain::sqlite);
                 EXPECT_EQ(e.code() & 0xff, SQLITE_FULL) << e.what();
@@ -444,7 +444,7 @@ TEST(ArchiveLocalStore, TwoArchivingProcessesStoreEveryFileExactlyOnce) {
         std::int64_t job = add_job(catalog, "akool", "PAIR");
         for (int i = 0; i < files; ++i) {
             write_file(root / ("src-" + std::to_string(i)), pattern_bytes(30000, 100 + unsigned(i)));
-            catalog.add_asset(job, "other", "f" + std::to_string(i), "");
+            catalog.add_asset(job, "other", std::string("f").append(std::to_string(i)), "");
         }
     }
     std::vector<pid_t> pids;

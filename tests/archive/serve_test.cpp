@@ -223,9 +223,35 @@ TEST(ArchiveServeCommand, RecordsSignedCallbacksAndStopsOnSigterm) {
     fs::remove_all(root);
 }
 
-TEST(ArchiveServeCommand, RefusesToStartWithoutTheWebhookCredentials) {
+TEST(ArchiveServeCommand, WithoutTheWebhookCredentialsServesTheGalleryAloneAndSaysSo) {
     ::unsetenv("AKOOL_CLIENT_ID");
     ::unsetenv("AKOOL_CLIENT_SECRET");
-    auto r = run(shell_quote(AVPOST_BINARY) + " serve --port 0");
-    EXPECT_EQ(r.exit_code, 10) << r.err;
+    fs::path root = make_temp_dir("serve-gallery-only");
+    Background serve({"serve", "--port", "0", "--archive", root.string()}, root.parent_path(),
+                     root.filename().string() + "-serve");
+    std::smatch m;
+    std::string out;
+    ASSERT_TRUE(eventually([&] {
+        out = read_file(serve.out);
+        return std::regex_search(out, m, std::regex(R"(listening on http://127\.0\.0\.1:(\d+)/)")) &&
+               out.find("akool webhook: off") != std::string::npos;
+    })) << out << read_file(serve.err);
+    httplib::Client client("127.0.0.1", std::stoi(m[1].str()));
+    EXPECT_EQ(client.Get("/api/jobs")->status, 200);  // no token: loopback clients only
+    EXPECT_EQ(client.Post("/", "{}", "application/json")->status, 404);
+    serve.kill(SIGTERM);
+    EXPECT_EQ(serve.wait(), 0) << read_file(serve.err);
+    remove_with_siblings(root);
+}
+
+TEST(ArchiveServeCommand, ATooShortOrEmptyTokenIsRefused) {
+    fs::path root = make_temp_dir("serve-token");
+    write_file(root / "token", "\n");
+    auto r = run(shell_quote(AVPOST_BINARY) + " serve --port 0 --archive " + shell_quote(root.string()) +
+                 " --token-file " + shell_quote((root / "token").string()));
+    EXPECT_EQ(r.exit_code, 2) << r.err;
+    r = run("AVPOST_GALLERY_TOKEN=short " + shell_quote(AVPOST_BINARY) + " serve --port 0 --archive " +
+            shell_quote(root.string()));
+    EXPECT_EQ(r.exit_code, 2) << r.err;
+    fs::remove_all(root);
 }

@@ -32,3 +32,24 @@ avpost_add_test(archive_sync_s3_test ${CMAKE_CURRENT_LIST_DIR}/sync_s3_test.cpp)
 target_compile_definitions(archive_sync_s3_test PRIVATE
   AVPOST_S3RVER_JS="${AVPOST_S3RVER_JS}" NODE_EXECUTABLE="${NODE_EXECUTABLE}")
 avpost_add_test(archive_sync_claims_test ${CMAKE_CURRENT_LIST_DIR}/sync_claims_test.cpp)
+
+# The gallery of `avpost serve`: in process, at scale (10,000 jobs, timings printed), and in
+# Debian's headless Chromium (scripts/setup.sh installs it), which leaves a screenshot in
+# gallery-artefacts/ of this build directory.
+avpost_add_test(archive_gallery_test ${CMAKE_CURRENT_LIST_DIR}/gallery_test.cpp)
+target_link_libraries(archive_gallery_test PRIVATE SQLite::SQLite3)
+avpost_add_test(archive_gallery_scale_test ${CMAKE_CURRENT_LIST_DIR}/gallery_scale_test.cpp)
+target_link_libraries(archive_gallery_scale_test PRIVATE SQLite::SQLite3)
+find_program(CHROMIUM_EXECUTABLE chromium)
+if(NOT CHROMIUM_EXECUTABLE)
+  message(WARNING "chromium not found: archive_gallery_browser_test will fail; run scripts/setup.sh")
+  set(CHROMIUM_EXECUTABLE /usr/bin/chromium)
+endif()
+avpost_add_test(archive_gallery_browser_test ${CMAKE_CURRENT_LIST_DIR}/gallery_browser_test.cpp)
+target_link_libraries(archive_gallery_browser_test PRIVATE SQLite::SQLite3)
+target_compile_definitions(archive_gallery_browser_test PRIVATE
+  CHROMIUM_EXECUTABLE="${CHROMIUM_EXECUTABLE}"
+  AVPOST_TEST_ARTEFACT_DIR="${CMAKE_CURRENT_BINARY_DIR}/gallery-artefacts")
+avpost_add_test(archive_gallery_s3_test ${CMAKE_CURRENT_LIST_DIR}/gallery_s3_test.cpp)
+target_compile_definitions(archive_gallery_s3_test PRIVATE
+  AVPOST_S3RVER_JS="${AVPOST_S3RVER_JS}" NODE_EXECUTABLE="${NODE_EXECUTABLE}")

@@ -19,7 +19,8 @@ namespace avpost::archive {
 namespace {
 
 // Version 1: jobs and assets. Version 2: indexes for the expiry and verify queries. Version 3:
-// finished job stages. Version 4: assets wrongly marked expired are retried.
+// finished job stages. Version 4: assets wrongly marked expired are retried. Version 5: indexes
+// for the gallery (gallery_queries.cpp).
 // Append new migrations; never edit a released one.
 const std::vector<Migration> migrations = {
     {1, R"sql(
@@ -83,6 +84,13 @@ CREATE TABLE job_stages (
 UPDATE assets SET state = 'pending', claim_owner = NULL, claim_expires_at = NULL,
   error = 'tried again: expired was concluded from failed downloads alone (' || error || ')'
 WHERE state = 'expired-before-archived' AND error LIKE '%still fails after % fresh links%';
+)sql"},
+    // Version 5: the gallery of `avpost serve` lists jobs newest first, and names each vendor job
+    // after the `avpost run` job whose render stage started it (found by vendor and id).
+    {5, R"sql(
+CREATE INDEX jobs_by_created_at ON jobs(created_at, id);
+CREATE INDEX job_stages_by_render ON job_stages(json_extract(result, '$.vendor'), json_extract(result, '$.id'))
+  WHERE stage = 'render';
 )sql"},
 };
 

@@ -18,3 +18,21 @@ target_sources(avpost_lib PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/export.cpp
   ${CMAKE_CURRENT_LIST_DIR}/webhook_receiver.cpp
 )
+# `avpost serve`'s gallery: queries, access, file serving and the page built into the library.
+set(gallery_page_dir ${CMAKE_CURRENT_LIST_DIR}/gallery_page)
+set(gallery_page_cpp ${CMAKE_CURRENT_BINARY_DIR}/gallery_page_files.cpp)
+add_custom_command(
+  OUTPUT ${gallery_page_cpp}
+  COMMAND ${CMAKE_COMMAND} -DDIR=${gallery_page_dir} -DOUTPUT=${gallery_page_cpp}
+          -P ${CMAKE_CURRENT_LIST_DIR}/embed_gallery_page.cmake
+  DEPENDS ${gallery_page_dir}/index.html ${gallery_page_dir}/gallery.css ${gallery_page_dir}/gallery.js
+          ${CMAKE_CURRENT_LIST_DIR}/embed_gallery_page.cmake
+  COMMENT "Embedding the gallery page")
+target_sources(avpost_lib PRIVATE
+  ${CMAKE_CURRENT_LIST_DIR}/gallery_queries.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/gallery_access.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/gallery_files.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/gallery_server.cpp
+  ${gallery_page_cpp}
+)
+target_include_directories(avpost_lib PRIVATE ${CMAKE_CURRENT_LIST_DIR})

@@ -159,8 +159,10 @@ AtomicOutput::AtomicOutput(std::filesystem::path final_path) : final_(std::move(
     std::random_device random;
     for (int attempt = 0;; ++attempt) {
         // Keeps the final extension so tools that look at the name still see the container type.
-        std::string name = "." + final_.stem().string() + std::string(partial_marker) + std::to_string(::getpid()) +
-                           "-" + std::to_string(random() % 100000) + final_.extension().string();
+        // Built by appending: gcc 12 warns falsely (-Wrestrict) about "literal" + std::string&&.
+        std::string name = ".";
+        name.append(final_.stem().string()).append(partial_marker).append(std::to_string(::getpid()));
+        name.append("-").append(std::to_string(random() % 100000)).append(final_.extension().string());
         temp_ = final_.parent_path() / name;
         lock_fd_ = ::open(temp_.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
         if (lock_fd_ >= 0) break;
@@ -196,8 +198,10 @@ PartialDirectory::PartialDirectory(const std::filesystem::path& final_dir) {
     remove_dead_partials(parent);
     std::random_device random;
     for (int attempt = 0;; ++attempt) {
-        path_ = parent / ("." + final_dir.filename().string() + std::string(partial_marker) + std::to_string(::getpid()) +
-                          "-" + std::to_string(random() % 100000));
+        std::string name = ".";  // appended: see AtomicOutput's constructor (gcc 12 -Wrestrict)
+        name.append(final_dir.filename().string()).append(partial_marker).append(std::to_string(::getpid()));
+        name.append("-").append(std::to_string(random() % 100000));
+        path_ = parent / name;
         if (::mkdir(path_.c_str(), 0777) == 0) break;
         if (errno != EEXIST || attempt == 100)
             throw_output_errno("cannot create a temporary directory beside '" + final_dir.string() + "'", errno);

@@ -40,7 +40,7 @@ std::optional<std::string> json_nested_too_deep(const nlohmann::json& document, 
             children.push_back({&child, item.depth + 1, path});
         };
         if (value.is_array()) {
-            for (std::size_t i = 0; i < value.size(); ++i) add(value[i], spell ? "[" + std::to_string(i) + "]" : "");
+            for (std::size_t i = 0; i < value.size(); ++i) add(value[i], spell ? std::string("[").append(std::to_string(i)).append("]") : std::string());
         } else {
             for (auto it = value.begin(); it != value.end(); ++it)
                 add(*it, !spell ? "" : item.depth == 1 ? it.key() : "." + it.key());

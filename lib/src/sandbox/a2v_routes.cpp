@@ -155,7 +155,7 @@ void install_a2v_routes(SandboxServer::State& st) {
             return set_json(res, a2v_reply(1003, "invalid audio_url"), 400);
         Job job;
         job.vendor = net::Vendor::a2v;
-        job.id = "v" + net::crypto::random_hex(10);
+        job.id = std::string("v").append(net::crypto::random_hex(10));  // not "v" + ...: gcc 12 -Wrestrict
         job.created = Clock::now();
         job.create_time_ms = epoch_ms();
         job.fail = fault && fault->fail_render;
