@@ -9,6 +9,8 @@ packages=(
   libopencv-dev libcurl4-openssl-dev nlohmann-json3-dev libgtest-dev libgmock-dev
   libsqlite3-dev libssl-dev libcli11-dev bc libcpp-httplib-dev ffmpeg openssl
   python3-botocore
+  python3-jsonschema  # tests/cli/json_outputs_test.py: every --json output against docs/json/
+  groff-base man-db   # tests/cli: the generated avpost.1 renders without warnings
   clang libclang-rt-14-dev  # scripts/fuzz.sh: libFuzzer and the sanitizer runtimes
 )
 missing=()
