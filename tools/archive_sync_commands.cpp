@@ -112,7 +112,7 @@ int run_sync(const SyncCliOptions& o, const std::string& root, bool json) {
     if (o.watch <= 0) {
         SyncReport r = sync_vendor(s, api);
         print_report(r, json);
-        if (interrupted()) return 130;
+        if (interrupted()) return exit_interrupted;
         return exit_for(r);
     }
     int last = exit_ok;
@@ -141,7 +141,7 @@ int run_add(const SyncCliOptions& o, const std::string& root, bool json) {
     SyncOptions s = sync_options(o, root, env);
     SyncReport r = add_jobs(s, vendor_api_factory(s.vendor, env), o.ids);
     print_report(r, json);
-    if (interrupted()) return 130;
+    if (interrupted()) return exit_interrupted;
     if (r.jobs_running > 0 && r.items.empty()) return exit_not_finished;
     return exit_for(r);
 }

@@ -483,7 +483,7 @@ JobReport run_job_file(const fs::path& file, const RunOptions& options) {
         report.error = net::redact_text(e.what());
         if (const auto* bad_file = dynamic_cast<const job::JobFileError*>(&e))
             for (const std::string& line : bad_file->lines()) report.problems.push_back(net::redact_text(line));
-        report.exit_code = interrupted() ? 130 : exit_code_for(e);
+        report.exit_code = interrupted() ? exit_interrupted : exit_code_for(e);
     };
     std::unique_ptr<JobRun> run;
     try {

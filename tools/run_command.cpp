@@ -60,7 +60,7 @@ int combined_exit_code(const std::vector<JobReport>& reports) {
     std::set<int> codes;
     for (const JobReport& r : reports)
         if (!r.ok) codes.insert(r.exit_code);
-    if (interrupted()) return 130;
+    if (interrupted()) return exit_interrupted;
     if (codes.empty()) return exit_ok;
     return codes.size() == 1 ? *codes.begin() : exit_failure;
 }
@@ -136,7 +136,7 @@ CommandSpec run_command() {
                             if (reports[i].file.empty()) {
                                 reports[i].file = o->files[i];
                                 reports[i].error = "not started (interrupted)";
-                                reports[i].exit_code = 130;
+                                reports[i].exit_code = exit_interrupted;
                             }
                             all.push_back(to_json(reports[i]));
                         }
