@@ -223,6 +223,8 @@ std::string bash_completion(const CLI::App& root) {
     out += "        *)\n"
            "            case \"$path\" in\n";
     for (const CompletionNode& n : nodes) {
+        // `completion` itself is not offered (it is still recognised): whoever completes has it
+        // installed already, and leaving it out keeps `avpost comp<TAB>` unambiguous (compose).
         std::vector<std::string> words;
         for (const std::string& sub : n.subcommands)
             if (sub != "completion") words.push_back(sub);
@@ -230,8 +232,6 @@ std::string bash_completion(const CLI::App& root) {
         out += "                \"" + n.path + "\") [[ $cur == -* ]] && words=\"" + joined(n.options) + "\" || words=\"" +
                joined(words) + "\"; [[ $cur == -* || -n \"$words\" ]] || files=1 ;;\n";
     }
-    // `completion` itself is not offered (it is still recognised): whoever completes has it
-    // installed already, and leaving it out keeps `avpost comp<TAB>` unambiguous (compose).
     out += "            esac ;;\n"
            "    esac\n"
            "    if (( files )); then\n"
