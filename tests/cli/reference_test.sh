@@ -21,7 +21,8 @@ warnings=$(groff -man -Tutf8 -ww -z "$man_page" 2>&1)
 [ -z "$warnings" ] || fail "groff warns about $man_page: $warnings"
 warnings=$(MANWIDTH=100 man --warnings -l "$man_page" 2>&1 >/dev/null)
 [ -z "$warnings" ] || fail "man -l warns about $man_page: $warnings"
-MANWIDTH=100 man -l "$man_page" 2>/dev/null | col -b >"$work/man.txt"
+# As text, the way man lays it out (-P-cbou: plain characters, no overstriking, so no col(1)).
+groff -man -Tutf8 -rLL=100n -P-cbou "$man_page" 2>/dev/null >"$work/man.txt"
 grep -q "^NAME" "$work/man.txt" || fail "the man page did not render: $(head -5 "$work/man.txt")"
 
 # Every command path that --help lists ("avpost archive ls"), with its options.
