@@ -10,6 +10,8 @@ packages=(
   libsqlite3-dev libssl-dev libcli11-dev bc libcpp-httplib-dev ffmpeg openssl
   python3-botocore
   chromium  # the gallery's browser test (headless)
+  python3-jsonschema  # tests/cli/json_outputs_test.py: every --json output against docs/json/
+  groff-base man-db   # tests/cli: the generated avpost.1 renders without warnings
   clang libclang-rt-14-dev  # scripts/fuzz.sh: libFuzzer and the sanitizer runtimes
 )
 missing=()

@@ -70,13 +70,14 @@ int run_ls(const ArchiveOptions& o, bool json) {
         rows = catalog.list(q);
     }
     if (json) {
-        nlohmann::json out = nlohmann::json::array();
+        // docs/json/archive-ls.schema.json: an object, so fields can be added beside the list.
+        nlohmann::json assets = nlohmann::json::array();
         for (const ListRow& r : rows) {
             nlohmann::json item = to_json(r.asset);
             item["job"] = to_json(r.job);
-            out.push_back(std::move(item));
+            assets.push_back(std::move(item));
         }
-        std::cout << out.dump() << "\n";
+        std::cout << nlohmann::json{{"assets", assets}}.dump() << "\n";
         return exit_ok;
     }
     // Columns as wide as their longest value (job ids and names have no fixed length); the size
@@ -185,7 +186,7 @@ CommandSpec archive_command() {
                     ->check(CLI::NonNegativeNumber);
                 ls->add_option("--state", o->state,
                                "Only this state: pending|downloading|stored|verified|failed|expired-before-archived");
-                ls->add_flag("--json", o->ls_json, "Print a JSON array");
+                ls->add_flag("--json", o->ls_json, "Print one JSON object: {\"assets\": [...]}");
 
                 CLI::App* verify = sub.add_subcommand("verify", "Re-hash stored files and compare with the catalog");
                 verify->fallthrough();

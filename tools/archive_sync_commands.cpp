@@ -112,7 +112,7 @@ int run_sync(const SyncCliOptions& o, const std::string& root, bool json) {
     if (o.watch <= 0) {
         SyncReport r = sync_vendor(s, api);
         print_report(r, json);
-        if (interrupted()) return 130;
+        if (interrupted()) return exit_interrupted;
         return exit_for(r);
     }
     int last = exit_ok;
@@ -141,7 +141,7 @@ int run_add(const SyncCliOptions& o, const std::string& root, bool json) {
     SyncOptions s = sync_options(o, root, env);
     SyncReport r = add_jobs(s, vendor_api_factory(s.vendor, env), o.ids);
     print_report(r, json);
-    if (interrupted()) return 130;
+    if (interrupted()) return exit_interrupted;
     if (r.jobs_running > 0 && r.items.empty()) return exit_not_finished;
     return exit_for(r);
 }
@@ -163,7 +163,7 @@ int run_export(const SyncCliOptions& o, const std::string& root, bool json) {
     if (json) {
         nlohmann::json items = nlohmann::json::array();
         for (const auto& f : files)
-            items.push_back({{"asset_id", f.asset_id}, {"name", f.name}, {"path", f.path.string()}, {"size", f.size},
+            items.push_back({{"asset_id", f.asset_id}, {"name", f.name}, {"path", f.path.string()}, {"bytes", f.size},
                              {"sha256", f.sha256}});
         std::cout << nlohmann::json{{"vendor", jobs.front().vendor}, {"vendor_job_id", jobs.front().vendor_job_id},
                                     {"files", items}}
@@ -181,22 +181,22 @@ int run_export(const SyncCliOptions& o, const std::string& root, bool json) {
 std::function<std::optional<int>()> add_archive_sync_subcommands(CLI::App& archive, const std::string& root,
                                                                   const GlobalOptions& global) {
     auto o = std::make_shared<SyncCliOptions>();
-    auto common = [&](CLI::App* c) {
+    auto common = [&](CLI::App* c, const char* json_help) {
         c->fallthrough();
         add_vendor_option(*c, o->vendor, {"akool", "a2v"});
         c->add_option("--store", o->store, "Where files go: s3://bucket/prefix (default: the archive root)");
         c->add_option("--jobs", o->jobs, "Downloads at once")->check(CLI::PositiveNumber);
         c->add_option("--lease", o->lease, "Seconds another process waits before taking over a stalled claim")
             ->check(CLI::Range(10, 86400));
-        c->add_flag("--json", o->json, "Print one JSON object (per round with --watch)");
+        c->add_flag("--json", o->json, json_help);
     };
     CLI::App* sync = archive.add_subcommand("sync", "Archive everything the vendor has that is not yet verified");
-    common(sync);
+    common(sync, "Print one JSON object (one per round with --watch)");
     sync->add_option("--watch", o->watch, "Sync again every SECONDS until SIGINT/SIGTERM")->check(CLI::PositiveNumber);
     sync->add_option("--rounds", o->rounds, "With --watch: stop after N rounds")->check(CLI::PositiveNumber);
 
     CLI::App* add = archive.add_subcommand("add", "Record vendor jobs by id and archive them");
-    common(add);
+    common(add, "Print one JSON object");
     add->add_option("ids", o->ids, "Vendor job ids (Akool video model _id, A2V video_id)")->required();
 
     CLI::App* exp = archive.add_subcommand("export", "Copy a job's archived files into a directory");

@@ -18,6 +18,8 @@ const std::vector<CommandSpec>& all_commands() {
         archive_command(),
         serve_command(),
         run_command(),
+        completion_command(),
+        man_command(),
     };
     return commands;
 }

@@ -1,5 +1,7 @@
 #include "exit_codes.hpp"
 
+#include <cstdio>
+
 #include "avpost/net/service_error.hpp"
 
 namespace avpost::tool {
@@ -26,25 +28,43 @@ int exit_code_for(const Error& error) {
     }
 }
 
-const char* exit_code_help() {
-    return "Exit codes:\n"
-           "  0  success\n"
-           "  1  failure not listed below\n"
-           "  2  bad command line or parameter values\n"
-           "  3  unusable input (missing or unreadable file, not a video, corrupt stream)\n"
-           "  4  cannot write the output (encoder, muxer, disk)\n"
-           " 10  missing vendor credentials (AKOOL_API_KEY or AKOOL_CLIENT_ID+AKOOL_CLIENT_SECRET, A2V_TOKEN)\n"
-           " 11  unknown id (no such job, avatar or file at the vendor)\n"
-           " 12  the render failed\n"
-           " 13  the signed result link expired (run fetch again for a fresh link)\n"
-           " 14  vendor error code or unexpected vendor reply\n"
-           " 15  network failure after retries (unreachable, timeouts, 5xx, 429)\n"
-           " 16  not finished: wait timed out, or fetch of a render still running\n"
-           " 20  archive verify found files that differ from the catalog, are missing or unreadable\n"
-           " 21  archive sync/add could not archive every file (failed, expired before archived, or left\n"
-           "     pending for a later run)\n"
-           "run: the exit code its failed jobs share (e.g. 2 for a bad job file, 12 for a failed render), or 1\n"
-           "     when they failed in different ways; 130 after Ctrl-C\n";
+const std::vector<ExitCodeDoc>& exit_code_table() {
+    static const std::vector<ExitCodeDoc> table = {
+        {exit_ok, "success"},
+        {exit_failure, "failure not listed below"},
+        {exit_usage, "bad command line or parameter values"},
+        {exit_input, "unusable input (missing or unreadable file, not a video, corrupt stream)"},
+        {exit_output, "cannot write the output (encoder, muxer, disk)"},
+        {exit_missing_credentials,
+         "missing vendor credentials (AKOOL_API_KEY or AKOOL_CLIENT_ID+AKOOL_CLIENT_SECRET, A2V_TOKEN)"},
+        {exit_unknown_id, "unknown id (no such job, avatar or file at the vendor)"},
+        {exit_render_failed, "the render failed"},
+        {exit_link_expired, "the signed result link expired (run fetch again for a fresh link)"},
+        {exit_vendor_error, "vendor error code or unexpected vendor reply"},
+        {exit_network, "network failure after retries (unreachable, timeouts, 5xx, 429)"},
+        {exit_not_finished, "not finished: wait timed out, or fetch of a render still running"},
+        {exit_verify_failed, "archive verify found files that differ from the catalog, are missing or unreadable"},
+        {exit_archive_incomplete,
+         "archive sync/add could not archive every file (failed, expired before archived, or left pending for a "
+         "later run)"},
+        {exit_interrupted, "stopped by Ctrl-C (SIGINT)"},
+    };
+    return table;
+}
+
+const char* exit_code_run_note() {
+    return "run: the exit code its failed jobs share (e.g. 2 for a bad job file, 12 for a failed render), or 1 "
+           "when they failed in different ways";
+}
+
+std::string exit_code_help() {
+    std::string text = "Exit codes:\n";
+    for (const ExitCodeDoc& e : exit_code_table()) {
+        char code[8];
+        std::snprintf(code, sizeof code, "%3d  ", e.code);
+        text += code + std::string(e.meaning) + "\n";
+    }
+    return text + exit_code_run_note() + "\n";
 }
 
 }  // namespace avpost::tool

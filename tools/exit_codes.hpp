@@ -1,5 +1,8 @@
 #pragma once
 // Exit codes of the avpost program, documented in `avpost --help`.
+#include <string>
+#include <vector>
+
 #include "avpost/core/error.hpp"
 
 namespace avpost::tool {
@@ -21,11 +24,21 @@ enum ExitCode : int {
     // Archive commands:
     exit_verify_failed = 20,  // archive verify found files that differ from the catalog or are missing
     exit_archive_incomplete = 21,  // archive sync/add left files failed, expired-before-archived or pending
+    exit_interrupted = 130,        // stopped by SIGINT (the shell's convention)
 };
 
 int exit_code_for(const Error& error);
 
-// The text appended to `avpost --help`.
-const char* exit_code_help();
+// Every exit code with its meaning: the one table `avpost --help` and the man page print.
+struct ExitCodeDoc {
+    int code;
+    const char* meaning;
+};
+const std::vector<ExitCodeDoc>& exit_code_table();
+// How `run` combines the exit codes of its jobs.
+const char* exit_code_run_note();
+
+// The text appended to `avpost --help`, from the table.
+std::string exit_code_help();
 
 }  // namespace avpost::tool

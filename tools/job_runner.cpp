@@ -185,6 +185,8 @@ private:
         }
         net::WaitOptions w = wait_options(spec_.wait.timeout_seconds, spec_.wait.interval_seconds);
         WaitDisplay display(spec_.name + ": ", options_.progress);
+        // Watched before the first poll, so a callback that comes after it is never missed.
+        auto watch = watch_webhook(display, w);
         net::JobStatus status = net::wait_for_job(
             [&] { return session_.status(*vendor_, vendor_job_id_); }, w,
             [&](const net::JobStatus& now) { display.update(now); },
@@ -197,6 +199,32 @@ private:
         finished("wait", print, {{"state", net::to_string(status.state)}, {"vendor_status", status.vendor_status}});
         detail(std::string(net::to_string(status.state)));
         return "ran";
+    }
+
+    // How the wait learns that the render ended, said once: Akool's verified webhook (then polls
+    // are the fallback, 15 s or more apart) or polling alone.
+    std::unique_ptr<WebhookListener::Watch> watch_webhook(WaitDisplay& display, net::WaitOptions& w) {
+        const std::string job = report_.vendor + " job " + vendor_job_id_;
+        if (!options_.webhooks) {
+            const auto* akool = std::get_if<job::AkoolSource>(&spec_.source);
+            if (akool && akool->request.contains("webhookUrl"))
+                display.note(job + ": polling; Akool will also call the request's webhookUrl, and `run --webhook-listen "
+                                   "[HOST:]PORT` where it arrives would end the wait on that callback");
+            return nullptr;
+        }
+        if (*vendor_ != net::Vendor::akool) {
+            display.note(job + ": polling (A2V sends no webhooks)");
+            return nullptr;
+        }
+        auto watch = options_.webhooks->watch(vendor_job_id_, [&display](const net::akool::WebhookEvent& e) {
+            display.wake("akool job " + e.id + ": the webhook says status " + std::to_string(e.status) + ", polling now");
+        });
+        display.set_webhook("webhook on " + options_.webhooks->where());
+        w.initial_interval = std::max<std::chrono::milliseconds>(w.initial_interval, kWebhookFallbackInterval);
+        w.max_interval = std::max(w.max_interval, w.initial_interval);
+        display.note(job + ": waiting on its webhook at " + options_.webhooks->where() + "; polling every " +
+                     std::to_string(w.initial_interval.count() / 1000) + " s or more as the fallback");
+        return watch;
     }
 
     std::string fetch() {
@@ -416,22 +444,28 @@ private:
 json to_json(const JobReport& r) {
     json stages = json::array();
     for (const StageReport& s : r.stages)
-        stages.push_back({{"name", s.name}, {"status", s.status}, {"seconds", s.seconds}, {"detail", s.detail}});
+        stages.push_back({{"name", s.name}, {"status", s.status}, {"elapsed_seconds", s.seconds}, {"detail", s.detail}});
     json outputs = json::array();
     for (const JobOutputFile& o : r.outputs) {
-        json entry = {{"kind", o.kind}, {"path", o.path.string()}, {"size", o.size}, {"sha256", o.sha256}};
-        if (!o.preset.empty()) entry["preset"] = o.preset;
+        json entry = {{"kind", o.kind}, {"preset", o.preset.empty() ? json() : json(o.preset)},
+                      {"path", o.path.string()},  {"bytes", o.size},
+                      {"sha256", o.sha256}};
         outputs.push_back(entry);
     }
-    json out = {{"name", r.name},     {"file", r.file.string()}, {"ok", r.ok},
-                {"error", r.ok ? json(nullptr) : json(r.error)}, {"exit_code", r.exit_code},
-                {"stages", stages},   {"outputs", outputs}};
-    if (!r.problems.empty()) out["problems"] = r.problems;
-    if (!r.vendor.empty()) out["vendor"] = r.vendor;
-    if (!r.vendor_job_id.empty()) out["vendor_job_id"] = r.vendor_job_id;
-    if (!r.output_dir.empty()) out["output_dir"] = r.output_dir.string();
-    if (!r.archive_root.empty()) out["archive_root"] = r.archive_root.string();
-    return out;
+    // docs/json/run.schema.json: every key always there, null when it does not apply.
+    auto text_or_null = [](const std::string& s) { return s.empty() ? json() : json(s); };
+    return {{"name", text_or_null(r.name)},
+            {"job_file", r.file.string()},
+            {"ok", r.ok},
+            {"error", r.ok ? json(nullptr) : json(r.error)},
+            {"problems", r.problems},
+            {"exit_code", r.exit_code},
+            {"vendor", text_or_null(r.vendor)},
+            {"vendor_job_id", text_or_null(r.vendor_job_id)},
+            {"output_dir", text_or_null(r.output_dir.string())},
+            {"archive_root", text_or_null(r.archive_root.string())},
+            {"stages", stages},
+            {"outputs", outputs}};
 }
 
 fs::path OutputClaims::claim(const fs::path& directory, const fs::path& file) {
@@ -449,7 +483,7 @@ JobReport run_job_file(const fs::path& file, const RunOptions& options) {
         report.error = net::redact_text(e.what());
         if (const auto* bad_file = dynamic_cast<const job::JobFileError*>(&e))
             for (const std::string& line : bad_file->lines()) report.problems.push_back(net::redact_text(line));
-        report.exit_code = interrupted() ? 130 : exit_code_for(e);
+        report.exit_code = interrupted() ? exit_interrupted : exit_code_for(e);
     };
     std::unique_ptr<JobRun> run;
     try {

@@ -15,6 +15,7 @@
 
 #include "avpost/job/job_spec.hpp"
 #include "vendor_common.hpp"
+#include "webhook_listener.hpp"
 
 namespace avpost::tool {
 
@@ -69,6 +70,9 @@ struct RunOptions {
     job::ParseOptions parse;
     bool force = false;     // rerun every stage
     bool progress = false;  // progress lines (a terminal, one job at a time)
+    // `run --webhook-listen`: Akool's callbacks wake the wait stage of the job they name (polls
+    // become the fallback); null: polling only.
+    std::shared_ptr<WebhookListener> webhooks;
 };
 
 // Never throws for a failure of the job: the report says what happened (interrupts included).

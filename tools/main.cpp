@@ -86,7 +86,7 @@ int main(int argc, char** argv) {
                              .dump()
                       << "\n";
         // The shell convention for "stopped by SIGINT".
-        if (interrupted()) return 130;
+        if (interrupted()) return exit_interrupted;
         return exit_code_for(e);
     } catch (const std::exception& e) {
         log::error(e.what());

@@ -60,7 +60,7 @@ int combined_exit_code(const std::vector<JobReport>& reports) {
     std::set<int> codes;
     for (const JobReport& r : reports)
         if (!r.ok) codes.insert(r.exit_code);
-    if (interrupted()) return 130;
+    if (interrupted()) return exit_interrupted;
     if (codes.empty()) return exit_ok;
     return codes.size() == 1 ? *codes.begin() : exit_failure;
 }
@@ -77,6 +77,7 @@ CommandSpec run_command() {
                     bool force = false;
                     std::string output_root = "out";
                     std::string archive_dir;
+                    std::string webhook_listen;
                 };
                 auto o = std::make_shared<Opts>();
                 sub.add_option("files", o->files, "Job files (see docs/job.md)")->required();
@@ -87,6 +88,9 @@ CommandSpec run_command() {
                                "Where jobs without an \"output\" go: OUTPUT_ROOT/NAME (default: out)");
                 sub.add_option("--archive", o->archive_dir,
                                "Archive of jobs without \"archive.root\" (default: $AVPOST_ARCHIVE, else OUTPUT/archive)");
+                sub.add_option("--webhook-listen", o->webhook_listen,
+                               "Receive Akool's callbacks (the request's webhookUrl) on [HOST:]PORT (default host "
+                               "127.0.0.1): a callback ends its job's wait at once; polling becomes the fallback");
                 return [o, &global] {
                     install_interrupt_handlers();
                     const bool json = global.json || o->json;
@@ -98,6 +102,8 @@ CommandSpec run_command() {
                     options.parse.check_values = job_value_problems;
                     options.force = o->force;
                     options.claims = std::make_shared<OutputClaims>();
+                    // One listener for the whole run: jobs waiting at once share its port.
+                    if (!o->webhook_listen.empty()) options.webhooks = std::make_shared<WebhookListener>(o->webhook_listen);
                     const int workers = std::min<int>(o->jobs, int(o->files.size()));
                     // One progress line at a time: only a single job draws one.
                     options.progress = !global.quiet && !json && workers == 1 && Progress::terminal_attached();
@@ -130,7 +136,7 @@ CommandSpec run_command() {
                             if (reports[i].file.empty()) {
                                 reports[i].file = o->files[i];
                                 reports[i].error = "not started (interrupted)";
-                                reports[i].exit_code = 130;
+                                reports[i].exit_code = exit_interrupted;
                             }
                             all.push_back(to_json(reports[i]));
                         }

@@ -13,6 +13,20 @@
 
 namespace avpost::tool {
 
+namespace {
+
+// `avpost transcode --json` (docs/json/transcode.schema.json): what each delivery wrote, no
+// composite (transcode makes none).
+nlohmann::json transcode_json(const filters::ComposeReport& report) {
+    return {{"deliveries", report.deliveries},
+            {"frames", report.frames},
+            {"duration_seconds", report.duration_seconds},
+            {"elapsed_seconds", report.elapsed_seconds},
+            {"warnings", report.warnings}};
+}
+
+}  // namespace
+
 CommandSpec transcode_command() {
     return {"transcode", "Make delivery formats (web, hevc, webm-alpha, prores-alpha, preview, poster, hls) in one pass",
             [](CLI::App& sub, const GlobalOptions& global) -> CommandRun {
@@ -76,7 +90,7 @@ CommandSpec transcode_command() {
                     install_interrupt_handlers();
                     ComposeReport report = run_compose(p);
                     if (global.json) {
-                        std::cout << nlohmann::json(report).dump() << "\n";
+                        std::cout << transcode_json(report).dump() << "\n";
                     } else {
                         for (const auto& file : report.deliveries)
                             std::cout << filters::to_string(file.preset) << ": " << file.path.string() << " ("

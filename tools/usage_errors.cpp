@@ -43,10 +43,16 @@ std::vector<std::string> option_names(const CLI::App* app) {
     return names;
 }
 
+// The subcommands --help shows (a hidden one, like help-man, has no group).
 std::vector<std::string> subcommand_names(const CLI::App& app) {
     std::vector<std::string> names;
-    for (const CLI::App* sub : app.get_subcommands([](const CLI::App*) { return true; })) names.push_back(sub->get_name());
+    for (const CLI::App* sub : app.get_subcommands([](const CLI::App* s) { return !s->get_group().empty(); }))
+        names.push_back(sub->get_name());
     return names;
+}
+
+bool is_subcommand(const CLI::App& app, const std::string& word) {
+    return !app.get_subcommands([&](const CLI::App* s) { return s->get_name() == word; }).empty();
 }
 
 std::string join(const std::vector<std::string>& words) {
@@ -61,8 +67,8 @@ void refuse_unknown_subcommand(const CLI::App& app, int argc, char** argv) {
     for (int i = 1; i < argc; ++i) {
         const std::string word = argv[i];
         if (word.starts_with('-')) continue;  // global flags take no values
+        if (is_subcommand(app, word)) return;
         const std::vector<std::string> known = subcommand_names(app);
-        if (std::find(known.begin(), known.end(), word) != known.end()) return;
         throw_usage("unknown subcommand '" + word + "'" + did_you_mean(word, known) + " (one of: " + join(known) + ")");
     }
 }

@@ -90,7 +90,7 @@ CommandSpec voices_command() {
                     nlohmann::json out = {{"vendor", "akool"}, {"voices", nlohmann::json::array()}};
                     for (const auto& v : make_akool_client(env).list_voices(o->from)) {
                         out["voices"].push_back({{"voice_id", v.voice_id}, {"name", v.name},
-                                                 {"preview", net::redact_url(v.preview)}});
+                                                 {"preview_url", net::redact_url(v.preview)}});
                         if (!global.json) std::cout << v.voice_id << "\t" << v.name << "\n";
                     }
                     if (global.json) print_json(out);

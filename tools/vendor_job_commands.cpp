@@ -13,66 +13,15 @@
 #include "avpost/net/downloader.hpp"
 #include "avpost/net/redact.hpp"
 #include "avpost/net/service_error.hpp"
-#include "avpost/net/akool_webhook_endpoint.hpp"
 #include "vendor_common.hpp"
 #include "wait_display.hpp"
+#include "webhook_listener.hpp"
 
 namespace avpost::tool {
 namespace {
 
 constexpr double kDefaultTimeout = 3600;  // A2V renders take 10-30 minutes
 constexpr double kDefaultInterval = 1;     // the first polls; then a quarter of the time waited, up to 60 s
-// With a webhook listened to, polls are only the fallback for a lost callback.
-constexpr std::chrono::seconds kWebhookFallbackInterval{15};
-
-// `--webhook-listen [HOST:]PORT`: Akool's callbacks for this render, received while waiting. Each
-// is verified (AKOOL_CLIENT_ID and AKOOL_CLIENT_SECRET) and answered 200; one for the job ends
-// the current sleep, so the finished render is seen at once.
-class WebhookListener {
-public:
-    WebhookListener(const std::string& address, const std::string& job_id, WaitDisplay& display) {
-        VendorEnvironment env = VendorEnvironment::from_env();
-        if (env.akool.client_id.empty() || env.akool.client_secret.empty())
-            net::throw_service(net::ServiceErrorKind::missing_credentials, ErrorDomain::usage, "--webhook-listen", 0,
-                               "set AKOOL_CLIENT_ID and AKOOL_CLIENT_SECRET (they verify and decrypt the callbacks)");
-        std::string host = "127.0.0.1";
-        std::string port_text = address;
-        if (auto colon = address.rfind(':'); colon != std::string::npos) {
-            host = address.substr(0, colon);
-            port_text = address.substr(colon + 1);
-        }
-        int port = 0;
-        try {
-            std::size_t used = 0;
-            port = std::stoi(port_text, &used);
-            if (used != port_text.size() || port <= 0 || port > 65535) throw std::invalid_argument("port");
-        } catch (const std::exception&) {
-            throw_usage("--webhook-listen '" + address + "' is not [HOST:]PORT");
-        }
-        verifier_ = std::make_unique<net::akool::WebhookVerifier>(
-            net::akool::WebhookCredentials{env.akool.client_id, env.akool.client_secret});
-        server_.Post(".*", net::akool::make_webhook_handler(*verifier_, [&display, job_id](const net::akool::WebhookEvent& e) {
-            if (e.id != job_id) return;
-            display.wake("akool job " + e.id + ": the webhook says status " + std::to_string(e.status) + ", polling now");
-        }));
-        server_.set_keep_alive_max_count(1);  // no idle connection holds the stop back
-        if (!server_.bind_to_port(host, port)) throw_errno("listen on " + host + ":" + std::to_string(port), EADDRINUSE);
-        where_ = host + ":" + std::to_string(port);
-        thread_ = std::thread([this] { server_.listen_after_bind(); });
-    }
-    ~WebhookListener() {
-        server_.stop();
-        if (thread_.joinable()) thread_.join();
-    }
-    const std::string& where() const { return where_; }
-
-private:
-    std::unique_ptr<net::akool::WebhookVerifier> verifier_;
-    httplib::Server server_;
-    std::thread thread_;
-    std::string where_;
-};
-
 struct WaitRequest {
     net::Vendor vendor = net::Vendor::a2v;
     std::string id;
@@ -87,9 +36,13 @@ net::JobStatus wait_and_report(const WaitRequest& r, const GlobalOptions& global
     WaitDisplay display("", !global.quiet && !global.json);
     net::WaitOptions options = wait_options(r.timeout, r.interval);
     std::unique_ptr<WebhookListener> listener;
+    std::unique_ptr<WebhookListener::Watch> watch;
     if (!r.webhook_listen.empty()) {
         if (r.vendor != net::Vendor::akool) throw_usage("--webhook-listen is for Akool renders (A2V has no webhooks)");
-        listener = std::make_unique<WebhookListener>(r.webhook_listen, r.id, display);
+        listener = std::make_unique<WebhookListener>(r.webhook_listen);
+        watch = listener->watch(r.id, [&display](const net::akool::WebhookEvent& e) {
+            display.wake("akool job " + e.id + ": the webhook says status " + std::to_string(e.status) + ", polling now");
+        });
         display.set_webhook("webhook on " + listener->where());
         options.initial_interval = std::max<std::chrono::milliseconds>(options.initial_interval, kWebhookFallbackInterval);
         options.max_interval = std::max(options.max_interval, options.initial_interval);
@@ -268,7 +221,8 @@ CommandSpec fetch_command() {
                     // Ids come from the vendor: keep only safe characters in file names.
                     std::string stem;
                     for (char c : s.id) stem += std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' ? c : '_';
-                    nlohmann::json out = {{"vendor", net::to_string(s.vendor)}, {"id", s.id}};
+                    // docs/json/fetch.schema.json: each file as {"path", "bytes"}; no matte: "mask" null.
+                    nlohmann::json out = {{"vendor", net::to_string(s.vendor)}, {"id", s.id}, {"mask", nullptr}};
                     // A progress line per file on a terminal (never in CI, with --quiet or --json).
                     auto download = [&](const std::string& url, const std::string& name) {
                         Progress progress("fetch " + name, 0, !global.quiet && !global.json, Progress::Unit::bytes);
@@ -281,18 +235,16 @@ CommandSpec fetch_command() {
                         return result;
                     };
                     auto video = download(s.video_url, stem + ".mp4");
-                    out["video"] = video.path.string();
-                    out["video_bytes"] = video.bytes;
+                    out["video"] = {{"path", video.path.string()}, {"bytes", video.bytes}};
                     if (!s.mask_url.empty()) {
                         auto mask = download(s.mask_url, stem + "-mask.mp4");
-                        out["mask"] = mask.path.string();
-                        out["mask_bytes"] = mask.bytes;
+                        out["mask"] = {{"path", mask.path.string()}, {"bytes", mask.bytes}};
                     }
                     if (global.json) {
                         print_json(out);
                     } else {
-                        std::cout << out["video"].get<std::string>() << "\n";
-                        if (out.contains("mask")) std::cout << out["mask"].get<std::string>() << "\n";
+                        std::cout << out["video"]["path"].get<std::string>() << "\n";
+                        if (!out["mask"].is_null()) std::cout << out["mask"]["path"].get<std::string>() << "\n";
                     }
                     return 0;
                 };

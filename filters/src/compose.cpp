@@ -128,7 +128,8 @@ void from_json(const nlohmann::json& j, ComposeParams& p) {
 }
 
 void to_json(nlohmann::json& j, const ComposeReport& r) {
-    j = {{"output", r.output},
+    const bool written = !r.output.empty() && r.output != "null";
+    j = {{"path", written ? nlohmann::json(r.output) : nlohmann::json()},
          {"frames", r.frames},
          {"duration_seconds", r.duration_seconds},
          {"elapsed_seconds", r.elapsed_seconds},
@@ -137,11 +138,13 @@ void to_json(nlohmann::json& j, const ComposeReport& r) {
          {"avatar_position", {r.placement.position.x, r.placement.position.y}},
          {"visible_box", r.visible ? nlohmann::json{r.visible->x, r.visible->y, r.visible->width, r.visible->height}
                                    : nlohmann::json()},
-         {"vcodec", r.vcodec},
-         {"audio", r.audio},
+         {"vcodec", written ? nlohmann::json(r.vcodec) : nlohmann::json()},
+         {"audio", !r.audio_codec.empty()},
+         {"audio_codec", r.audio_codec.empty() ? nlohmann::json() : nlohmann::json(r.audio_codec)},
+         {"audio_copied", r.audio_copied},
          {"matrix", r.matrix},
          {"key", r.key.empty() ? nlohmann::json() : nlohmann::json(r.key)},
-         {"key_matte_output", r.key_matte_output.empty() ? nlohmann::json() : nlohmann::json(r.key_matte_output)},
+         {"key_matte_path", r.key_matte_output.empty() ? nlohmann::json() : nlohmann::json(r.key_matte_output)},
          {"deliveries", r.deliveries},
          {"warnings", r.warnings}};
 }
@@ -487,7 +490,10 @@ ComposeReport run_compose(const ComposeParams& params) {
         deliveries = std::make_unique<Deliveries>(*params.delivery, sink_context);
         deliveries->begin();
     }
-    report.audio = audio ? audio->codec_name() + (audio->copying() ? " (copy)" : "") : "none";
+    if (audio) {
+        report.audio_codec = audio->codec_name();
+        report.audio_copied = audio->copying();
+    }
     // With --bg-end stop the output ends with the background: so does its audio.
     std::optional<double> audio_end;
     if (background && params.background_end == BackgroundEnd::stop)

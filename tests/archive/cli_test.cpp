@@ -43,7 +43,7 @@ TEST(ArchiveCli, LsOfAnEmptyArchiveIsEmpty) {
     auto root = make_temp_dir("cli") / "archive";
     CommandResult r = run(archive_cmd(root, "ls --json"));
     EXPECT_EQ(r.exit_code, 0) << r.err;
-    EXPECT_EQ(nlohmann::json::parse(r.out), nlohmann::json::array());
+    EXPECT_EQ(nlohmann::json::parse(r.out), (nlohmann::json{{"assets", nlohmann::json::array()}}));
     EXPECT_FALSE(fs::exists(root)) << "ls must not create an archive";
 }
 
@@ -52,7 +52,7 @@ TEST(ArchiveCli, LsListsEverythingAndExpiringShowsWhatIsAtRisk) {
     Filled f(root);
     CommandResult all = run(archive_cmd(root, "ls --json"));
     ASSERT_EQ(all.exit_code, 0) << all.err;
-    nlohmann::json items = nlohmann::json::parse(all.out);
+    nlohmann::json items = nlohmann::json::parse(all.out)["assets"];
     ASSERT_EQ(items.size(), 3u);
     int stored = 0;
     for (const auto& item : items) {
@@ -63,11 +63,11 @@ TEST(ArchiveCli, LsListsEverythingAndExpiringShowsWhatIsAtRisk) {
 
     CommandResult risky = run(archive_cmd(root, "ls --expiring 24 --json"));
     ASSERT_EQ(risky.exit_code, 0) << risky.err;
-    nlohmann::json r = nlohmann::json::parse(risky.out);
+    nlohmann::json r = nlohmann::json::parse(risky.out)["assets"];
     ASSERT_EQ(r.size(), 1u);
     EXPECT_EQ(r[0]["id"], f.pending);
     EXPECT_EQ(r[0]["job"]["vendor_job_id"], "JOB-RISK");
-    EXPECT_EQ(nlohmann::json::parse(run(archive_cmd(root, "ls --expiring 1 --json")).out).size(), 0u);
+    EXPECT_EQ(nlohmann::json::parse(run(archive_cmd(root, "ls --expiring 1 --json")).out)["assets"].size(), 0u);
 
     CommandResult text = run(archive_cmd(root, "ls --expiring 24"));
     EXPECT_EQ(text.exit_code, 0);
@@ -79,7 +79,7 @@ TEST(ArchiveCli, LsListsEverythingAndExpiringShowsWhatIsAtRisk) {
     CommandResult env = run("AVPOST_ARCHIVE=" + shell_quote(root.string()) + " " + shell_quote(avpost_bin) +
                             " archive ls --state stored --json");
     EXPECT_EQ(env.exit_code, 0) << env.err;
-    EXPECT_EQ(nlohmann::json::parse(env.out).size(), 2u);
+    EXPECT_EQ(nlohmann::json::parse(env.out)["assets"].size(), 2u);
     EXPECT_EQ(run(archive_cmd(root, "ls --state nonsense")).exit_code, 2);
 }
 

@@ -208,7 +208,7 @@ TEST_F(ArchiveSync, ALinkThatCannotBeRefreshedEndsExpiredBeforeArchived) {
     }
     EXPECT_EQ(count_files(root / "a2v", ".mp4"), 0);
     auto ls = run(avpost_cmd(root, "ls --state expired-before-archived --json"));
-    EXPECT_EQ(nlohmann::json::parse(ls.out).size(), 2u);
+    EXPECT_EQ(nlohmann::json::parse(ls.out)["assets"].size(), 2u);
     // Not retried by the next run: it stays expired (a person decides).
     auto again = run(avpost_cmd(root, "sync --vendor a2v --json"));
     EXPECT_TRUE(nlohmann::json::parse(again.out)["items"].empty()) << again.out;
@@ -238,7 +238,7 @@ TEST_F(ArchiveSync, AForbiddenStormLeavesEverythingPendingAndALaterSyncArchivesI
         }
     }
     auto expired = run(avpost_cmd(root, "ls --state expired-before-archived --json"));
-    EXPECT_TRUE(nlohmann::json::parse(expired.out).empty()) << expired.out;
+    EXPECT_TRUE(nlohmann::json::parse(expired.out)["assets"].empty()) << expired.out;
 
     server->clear_faults();  // the CDN serves again; the vendor's links are fresh
     auto r = run(avpost_cmd(root, "sync --vendor a2v --json"));

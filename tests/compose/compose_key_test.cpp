@@ -291,7 +291,7 @@ TEST_F(ComposeKey, PulledMatteCanBeWrittenAndUsedAsAMask) {
     const std::string matte = dir_->file("pulled-matte.mkv");
     const auto report = nlohmann::json::parse(
         compose_keyed(green_->render, "#00B140", dir_->file("with-matte.mkv"), "--key-matte-out " + quote(matte)));
-    EXPECT_EQ(report["key_matte_output"], matte);
+    EXPECT_EQ(report["key_matte_path"], matte);
     auto pulled = decode_video(matte);
     ASSERT_EQ(pulled.size(), std::size_t(frames));
     // Limited range like a vendor's matte: compare with the true alpha.

@@ -21,6 +21,9 @@ dpkg-deb -f "$dev" Depends | grep -q "avpost (= $version)"
 dpkg -x "$deb" "$work/root"
 "$work/root/usr/bin/avpost" --help >"$work/help.txt"
 grep -q "serve" "$work/help.txt"
+# The man page and the bash completion come with the program.
+[ -f "$work/root/usr/share/man/man1/avpost.1" ] || { echo "the package lacks the man page"; exit 1; }
+[ -f "$work/root/usr/share/bash-completion/completions/avpost" ] || { echo "the package lacks the completion"; exit 1; }
 dpkg -x "$dev" "$work/root"
 [ -f "$work/root/usr/include/avpost/archive/gallery.hpp" ] && [ -n "$(find "$work/root" -name avpostConfig.cmake)" ]
 echo "deb test: $(basename "$deb") unpacked and ran avpost --help"

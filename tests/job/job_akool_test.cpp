@@ -3,6 +3,7 @@
 // with a video panel, delivers web + webm-alpha + poster and archives; `deliver` without a
 // composite delivers the render as it is, for every source.
 #include <cmath>
+#include <regex>
 #include <set>
 
 #include "../archive/sync_test_support.hpp"
@@ -90,7 +91,7 @@ protected:
     static std::map<std::string, fs::path> outputs_by_kind(const json& job) {
         std::map<std::string, fs::path> m;
         for (const json& o : job["outputs"])
-            m[o.contains("preset") ? o["preset"].get<std::string>() : o["kind"].get<std::string>()] =
+            m[!o["preset"].is_null() ? o["preset"].get<std::string>() : o["kind"].get<std::string>()] =
                 o["path"].get<std::string>();
         return m;
     }
@@ -126,7 +127,7 @@ TEST_F(AkoolJob, TheShippedExampleRendersOnGreenKeysCompositesDeliversAndArchive
 
     // Every output exists, is what its name says, and decodes.
     auto out = outputs_by_kind(job);
-    for (const char* kind : {"avatar", "composite", "web", "webm-alpha", "poster"}) {
+    for (const char* kind : {"avatar", "web", "webm-alpha", "poster"}) {
         ASSERT_TRUE(out.count(kind)) << kind << " missing in " << job["outputs"].dump();
         ASSERT_TRUE(fs::is_regular_file(out[kind])) << out[kind];
         auto decode = run(std::string(FFMPEG_EXECUTABLE) + " -v error -i " + shell_quote(out[kind].string()) + " -f null -");
@@ -134,9 +135,9 @@ TEST_F(AkoolJob, TheShippedExampleRendersOnGreenKeysCompositesDeliversAndArchive
         EXPECT_EQ(decode.err, "") << kind;
     }
     EXPECT_EQ(out.count("mask"), 0u) << "Akool sends no matte";
+    EXPECT_EQ(out.count("composite"), 0u) << "the web delivery is the composite: no second H.264 file";
     EXPECT_EQ(probe(out["avatar"], "stream=codec_name,width,height,pix_fmt"), "h264,640,360,yuv420p\n");
-    EXPECT_EQ(probe(out["composite"], "stream=codec_name,width,height,pix_fmt"), "h264,960,540,yuv420p\n");
-    EXPECT_EQ(probe(out["web"], "stream=codec_name,width,height"), "h264,960,540\n");
+    EXPECT_EQ(probe(out["web"], "stream=codec_name,width,height,pix_fmt"), "h264,960,540,yuv420p\n");
     EXPECT_EQ(probe(out["webm-alpha"], "stream=codec_name:stream_tags=alpha_mode"), "vp9,1\n");
     EXPECT_EQ(probe(out["poster"], "stream=codec_name,width,height"), "mjpeg,960,540\n");
 
@@ -152,16 +153,16 @@ TEST_F(AkoolJob, TheShippedExampleRendersOnGreenKeysCompositesDeliversAndArchive
             archived.insert(row.asset.kind);
             EXPECT_EQ(row.asset.state, archive::AssetState::verified) << row.asset.name;
         }
-        EXPECT_EQ(archived, (std::multiset<std::string>{"avatar", "composite", "delivery", "delivery", "delivery"}));
+        EXPECT_EQ(archived, (std::multiset<std::string>{"avatar", "delivery", "delivery", "delivery"}));
     }
 
-    // The render's corners are the green backdrop; the composite's corners (the right ones lie
+    // The render's corners are the green backdrop; the composite's corners (the web delivery; the right ones lie
     // inside the avatar layer, offset 200, 960x540) show the brand background, not green.
     const RgbPicture render = decode_rgb(out["avatar"], 640, 360, 5);
     const Rgb green{0x00, 0xB1, 0x40};
     EXPECT_LT(distance(render.block(2, 2), green), 12);
     EXPECT_LT(distance(render.block(630, 350), green), 12);
-    const RgbPicture composite = decode_rgb(out["composite"], 960, 540, 5);
+    const RgbPicture composite = decode_rgb(out["web"], 960, 540, 5);
     const RgbPicture brand = decode_rgb(examples_dir / "brand" / "background.png", 960, 540);
     for (auto [x, y] : {std::pair{2, 2}, {950, 2}, {2, 530}, {950, 530}, {600, 20}, {950, 300}}) {
         const Rgb got = composite.block(x, y), want = brand.block(x, y);
@@ -275,4 +276,51 @@ TEST_F(AkoolJob, AKeyedJobWhoseDeliveryWouldReplaceItsBackgroundIsRefused) {
         << r.err;
     EXPECT_EQ(server->stats().requests["/v1/a2v/video.generate"], 0);
     EXPECT_EQ(sha256_file(dir / "work" / "clip.mp4").sha256, original);
+}
+
+// `run --webhook-listen`: an Akool job's wait takes the render's verified callback and polls at
+// once, polls being only the fallback (15 s apart), so the callback is what ends the wait; the
+// terminal (here -v) says which is in use. A2V jobs of the same run poll and say so.
+TEST_F(AkoolJob, TheWaitStageWakesOnTheVerifiedWebhookWhenListening) {
+    // A render that stays queued for a while, so the wait's first poll sees it unfinished.
+    server->stop();
+    sandbox::SandboxOptions slow = quick_sandbox();
+    slow.queue_seconds = 2;
+    server = start_sandbox_for_cli(slow);
+    const auto& o = server->options();
+    const int port = free_loopback_port();
+    const std::string where = "127.0.0.1:" + std::to_string(port);
+    json request = akool_request();
+    request["webhookUrl"] = "http://" + where + "/akool?token=hook-secret";
+    json job = {{"name", "hooked"},
+                {"source", {{"akool", request}}},
+                {"wait", {{"interval_seconds", 0.05}, {"timeout_seconds", 120}}}};
+    fs::path file = write_job(job);
+    json a2v = {{"name", "polled"},
+                {"source", {{"a2v", {{"pose_id", "pose-kai-front"}, {"audio_url", "http://127.0.0.1:9/voice.wav"}}}}},
+                {"wait", {{"interval_seconds", 0.05}, {"timeout_seconds", 120}}}};
+    fs::path a2v_file = write_job(a2v);
+    const std::string creds = "AKOOL_CLIENT_ID=" + shell_quote(o.akool_client_id) +
+                              " AKOOL_CLIENT_SECRET=" + shell_quote(o.akool_client_secret);
+    auto r = run("env " + creds + " " + shell_quote(AVPOST_BINARY) + " -v run --output-root " +
+                 shell_quote((dir / "out").string()) + " --webhook-listen " + where + " " + shell_quote(file.string()) +
+                 " " + shell_quote(a2v_file.string()));
+    ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
+    EXPECT_TRUE(std::regex_search(r.err, std::regex("hooked: akool job [^:]+: waiting on its webhook at " + where +
+                                                    "; polling every 15 s or more as the fallback")))
+        << r.err;
+    EXPECT_TRUE(std::regex_search(r.err, std::regex("hooked: akool job [^:]+: the webhook says status 3, polling now"))) << r.err;
+    EXPECT_TRUE(std::regex_search(r.err, std::regex("polled: a2v job [^:]+: polling \\(A2V sends no webhooks\\)"))) << r.err;
+    EXPECT_EQ(r.err.find("hook-secret"), std::string::npos) << "the webhook URL's query stays secret";
+    EXPECT_GE(server->stats().webhook_delivered, 1);
+
+    // Without --webhook-listen the job polls and says where Akool will call.
+    auto polled = run(shell_quote(AVPOST_BINARY) + " -v run --force --output-root " + shell_quote((dir / "out").string()) +
+                      " " + shell_quote(file.string()));
+    ASSERT_EQ(polled.exit_code, 0) << polled.err;
+    EXPECT_NE(polled.err.find("polling; Akool will also call the request's webhookUrl"), std::string::npos) << polled.err;
+
+    // A port that is not a port is a usage error before anything runs.
+    auto bad = run("env " + creds + " " + shell_quote(AVPOST_BINARY) + " run --webhook-listen 70000 " + shell_quote(file.string()));
+    EXPECT_EQ(bad.exit_code, 2) << bad.err;
 }

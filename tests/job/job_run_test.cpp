@@ -90,7 +90,8 @@ TEST_F(RunJob, AJobRunsEveryStageIntoAVerifiedArchiveAndARerunSkipsThemAll) {
                                        {"render", "ran"}, {"wait", "ran"}, {"fetch", "ran"}, {"compose", "ran"}, {"archive", "ran"}}));
     EXPECT_EQ(generate_requests(), 1);
 
-    // What was made: the fetched avatar and matte, the composite, and whatever deliveries compose reported.
+    // What was made: the fetched avatar and matte and the deliveries compose reported. The web
+    // delivery is the composite, so no second H.264 file is written beside it.
     std::multiset<std::string> kinds;
     const fs::path output_dir = dir / "out" / "promo";
     for (const json& o : job["outputs"]) {
@@ -101,8 +102,8 @@ TEST_F(RunJob, AJobRunsEveryStageIntoAVerifiedArchiveAndARerunSkipsThemAll) {
     }
     EXPECT_EQ(kinds.count("avatar"), 1u);
     EXPECT_EQ(kinds.count("mask"), 1u);
-    EXPECT_EQ(kinds.count("composite"), 1u);
-    EXPECT_TRUE(fs::is_regular_file(output_dir / "promo-composite.mp4"));
+    EXPECT_EQ(kinds.count("composite"), 0u);
+    EXPECT_FALSE(fs::exists(output_dir / "promo-composite.mp4"));
     // The deliveries compose reported (ComposeReport.deliveries), in the job's output directory.
     std::map<std::string, fs::path> delivered;
     for (const json& o : job["outputs"])
@@ -154,11 +155,12 @@ TEST_F(RunJob, AJobRunsEveryStageIntoAVerifiedArchiveAndARerunSkipsThemAll) {
     ASSERT_EQ(text.exit_code, 0) << text.err;
     EXPECT_NE(text.out.find("promo (" + file.string() + "): done in"), std::string::npos) << text.out;
     EXPECT_NE(text.out.find("skipped (done before)"), std::string::npos) << text.out;
-    // "  composite:    PATH (SIZE)": labels are padded to line up.
-    const std::regex composite_line("\\n  composite: +([^\\n]*) \\(");
+    // "  web:          PATH (SIZE)": labels are padded to line up.
+    const std::regex web_line("\\n  web: +([^\\n]*) \\(");
     std::smatch match;
-    ASSERT_TRUE(std::regex_search(text.out, match, composite_line)) << text.out;
-    EXPECT_EQ(match[1].str(), (output_dir / "promo-composite.mp4").string());
+    ASSERT_TRUE(std::regex_search(text.out, match, web_line)) << text.out;
+    EXPECT_EQ(match[1].str(), (output_dir / "promo.mp4").string());
+    EXPECT_EQ(text.out.find("composite:"), std::string::npos) << text.out;
 }
 
 // On a terminal (a pty from script(1), CI unset) the wait stage shows the vendor job, its state,
@@ -184,7 +186,7 @@ TEST_F(RunJob, AMissingOutputIsMadeAgainAndOnlyItsStageRuns) {
     fs::path file = write_job("promo.json", a2v_job("promo"));
     auto first = run_jobs(shell_quote(file.string()));
     ASSERT_EQ(first.exit_code, 0) << first.err << first.out;
-    const fs::path composite = dir / "out" / "promo" / "promo-composite.mp4";
+    const fs::path composite = dir / "out" / "promo" / "promo.mp4";  // the web delivery
     ASSERT_TRUE(fs::exists(composite));
     fs::remove(composite);
 
@@ -197,6 +199,43 @@ TEST_F(RunJob, AMissingOutputIsMadeAgainAndOnlyItsStageRuns) {
     EXPECT_EQ(statuses["compose"], "ran");
     EXPECT_TRUE(fs::exists(composite));
     EXPECT_EQ(generate_requests(), 1);
+}
+
+// Beside a web delivery the composite is written only when the job asks ("output": true); it is
+// then reported, archived and, on a re-run, skipped like every other file.
+TEST_F(RunJob, TheCompositeBesideAWebDeliveryIsKeptOnlyWhenAsked) {
+    json job = a2v_job("master");
+    job["composite"]["output"] = true;
+    fs::path file = write_job("master.json", job);
+    auto r = run_jobs(shell_quote(file.string()));
+    ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
+    const fs::path output_dir = dir / "out" / "master";
+    json report = json::parse(r.out)["jobs"][0];
+    std::map<std::string, fs::path> made;
+    for (const json& o : report["outputs"])
+        made[o["kind"] == "delivery" ? o["preset"].get<std::string>() : o["kind"].get<std::string>()] = o["path"].get<std::string>();
+    EXPECT_EQ(made["composite"], output_dir / "master-composite.mp4");
+    EXPECT_EQ(made["web"], output_dir / "master.mp4");
+    EXPECT_TRUE(fs::is_regular_file(output_dir / "master-composite.mp4"));
+    std::multiset<std::string> archived;
+    for (const auto& row : archive::Catalog(archive::Catalog::file_in(output_dir / "archive")).list())
+        archived.insert(row.asset.name);
+    EXPECT_EQ(archived.count("master-composite.mp4"), 1u) << r.out;
+
+    auto again = run_jobs(shell_quote(file.string()));
+    ASSERT_EQ(again.exit_code, 0) << again.err << again.out;
+    auto statuses = stage_statuses(json::parse(again.out)["jobs"][0]);
+    EXPECT_EQ(statuses["compose"], "skipped");
+    EXPECT_EQ(statuses["archive"], "skipped");
+
+    // Dropping "output" drops the file from what a run makes; the re-run composes once more.
+    job["composite"].erase("output");
+    write_job("master.json", job);
+    fs::remove(output_dir / "master-composite.mp4");
+    auto without = run_jobs(shell_quote(file.string()));
+    ASSERT_EQ(without.exit_code, 0) << without.err << without.out;
+    EXPECT_EQ(stage_statuses(json::parse(without.out)["jobs"][0])["compose"], "ran");
+    EXPECT_FALSE(fs::exists(output_dir / "master-composite.mp4"));
 }
 
 TEST_F(RunJob, ABrokenJobFileFailsWithExitTwoAndOneLineNamingTheField) {
@@ -233,7 +272,7 @@ TEST_F(RunJob, AFailedRenderFailsOnlyItsJobInAParallelRun) {
             ++ok;
             EXPECT_EQ(statuses["archive"], "ran") << job.dump();
             EXPECT_TRUE(fs::exists(dir / "out" / job["name"].get<std::string>() /
-                                   (job["name"].get<std::string>() + "-composite.mp4")));
+                                   (job["name"].get<std::string>() + ".mp4")));
         } else {
             EXPECT_EQ(job["exit_code"], 12);
             EXPECT_NE(job["error"].get<std::string>().find("render failed"), std::string::npos) << job.dump();
@@ -248,7 +287,7 @@ TEST_F(RunJob, AFailedRenderFailsOnlyItsJobInAParallelRun) {
     // The failed render is not reused: running the failed job again starts a new render and succeeds.
     std::string failed_file;
     for (const json& job : out["jobs"])
-        if (!job["ok"].get<bool>()) failed_file = job["file"];
+        if (!job["ok"].get<bool>()) failed_file = job["job_file"];
     ASSERT_FALSE(failed_file.empty());
     auto again = run_jobs(shell_quote(failed_file));
     EXPECT_EQ(again.exit_code, 0) << again.out << again.err;

@@ -56,7 +56,8 @@ TEST(JobSpec, AValidJobHasDefaultsAndPathsResolvedAgainstTheJobFile) {
     ASSERT_TRUE(std::holds_alternative<job::A2vSource>(spec.source));
     EXPECT_EQ(std::get<job::A2vSource>(spec.source).pose_id, "pose-kai-front");
     EXPECT_EQ(spec.composite["background"], "jobs/brand/bg.png");
-    EXPECT_EQ(spec.composite_file, "promo-composite.mp4");
+    // The web delivery is the composite: no separate NAME-composite.mp4 unless asked for.
+    EXPECT_TRUE(spec.composite_file.empty());
     EXPECT_EQ(spec.output, fs::path("out/promo"));
     EXPECT_EQ(spec.archive.root, fs::path("out/promo/archive"));
     EXPECT_EQ(spec.deliver["presets"].size(), 2u);
@@ -73,6 +74,23 @@ TEST(JobSpec, AValidJobHasDefaultsAndPathsResolvedAgainstTheJobFile) {
     EXPECT_EQ(spec.archive.store, "s3://bucket/avatars");
     EXPECT_EQ(spec.composite["background"], "#102030");
     EXPECT_TRUE(spec.composite_file.empty());
+}
+
+TEST(JobSpec, TheCompositeFileIsKeptWithoutAWebDeliveryOrWhenAsked) {
+    json j = valid_job();
+    j["deliver"]["presets"] = {"webm-alpha", "poster"};
+    EXPECT_EQ(job::parse_job(j, "jobs/job.json").composite_file, "promo-composite.mp4");
+    j.erase("deliver");
+    EXPECT_EQ(job::parse_job(j, "jobs/job.json").composite_file, "promo-composite.mp4");
+    j = valid_job();
+    j["composite"]["output"] = true;
+    EXPECT_EQ(job::parse_job(j, "jobs/job.json").composite_file, "promo-composite.mp4");
+    j["composite"]["output"] = "master.mp4";
+    EXPECT_EQ(job::parse_job(j, "jobs/job.json").composite_file, "master.mp4");
+    j["composite"]["output"] = false;
+    EXPECT_TRUE(job::parse_job(j, "jobs/job.json").composite_file.empty());
+    j.erase("deliver");
+    EXPECT_EQ(parse_error(j), "jobs/job.json: composite.output: is null or false but nothing is delivered: the composite would go nowhere");
 }
 
 TEST(JobSpec, EnvironmentReferencesAreExpandedWithDefaults) {

@@ -156,10 +156,10 @@ nlohmann::json to_json(const VerifyOutcome& o) {
             {"store_uri", o.row.asset.store_uri},
             {"store_key", o.row.asset.store_key},
             {"status", std::string(to_string(o.status))},
-            {"detail", o.detail},
-            {"expected_size", o.row.asset.size ? nlohmann::json(*o.row.asset.size) : nlohmann::json(nullptr)},
+            {"detail", o.detail.empty() ? nlohmann::json() : nlohmann::json(o.detail)},
+            {"expected_bytes", o.row.asset.size ? nlohmann::json(*o.row.asset.size) : nlohmann::json(nullptr)},
             {"expected_sha256", o.row.asset.sha256},
-            {"size", o.size},
+            {"bytes", o.size},
             {"sha256", o.sha256}};
 }
 

@@ -226,22 +226,22 @@ nlohmann::json to_json(const AssetRecord& a) {
                           {"kind", a.kind},
                           {"name", a.name},
                           {"source_url", a.source_url},
-                          {"size", nullptr},
+                          {"bytes", nullptr},
                           {"sha256", a.sha256},
                           {"store_uri", a.store_uri},
                           {"store_key", a.store_key},
                           {"state", std::string(to_string(a.state))},
-                          {"error", a.error},
+                          {"error", a.error.empty() ? nlohmann::json() : nlohmann::json(a.error)},
                           {"attempts", a.attempts},
                           {"verified_at", nullptr},
                           {"updated_at", iso8601(a.updated_at)}};
-    if (a.size) out["size"] = *a.size;
+    if (a.size) out["bytes"] = *a.size;
     if (a.verified_at) out["verified_at"] = iso8601(*a.verified_at);
     if (a.media)
         out["media"] = {{"codec", a.media->codec},
                         {"width", a.media->width},
                         {"height", a.media->height},
-                        {"duration", a.media->duration_seconds},
+                        {"duration_seconds", a.media->duration_seconds},
                         {"frame_rate", a.media->frame_rate}};
     return out;
 }

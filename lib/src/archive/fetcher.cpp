@@ -101,7 +101,7 @@ nlohmann::json to_json(const FetchOutcome& o) {
                         {"kind", o.kind},
                         {"name", o.name},
                         {"state", o.state},
-                        {"size", o.size},
+                        {"bytes", o.size},
                         {"sha256", o.sha256},
                         {"store_uri", o.store_uri},
                         {"store_key", o.store_key},
@@ -109,13 +109,13 @@ nlohmann::json to_json(const FetchOutcome& o) {
                         {"transfers", o.transfers},
                         {"link_refreshes", o.link_refreshes},
                         {"reused_download", o.reused_download},
-                        {"error", o.error},
+                        {"error", o.error.empty() ? nlohmann::json() : nlohmann::json(o.error)},
                         {"media", nullptr}};
     if (o.media)
         j["media"] = {{"codec", o.media->codec},
                       {"width", o.media->width},
                       {"height", o.media->height},
-                      {"duration", o.media->duration_seconds},
+                      {"duration_seconds", o.media->duration_seconds},
                       {"frame_rate", o.media->frame_rate}};
     return j;
 }

@@ -288,6 +288,9 @@ json read_composite(const ObjectReader& job, const fs::path& base, const std::st
             const json& o = c.at("output");
             if (o.is_null()) {
                 composite_file.clear();
+            } else if (o.is_boolean()) {
+                // true: keep the composite under its default name even next to a web delivery.
+                if (!o.get<bool>()) composite_file.clear();
             } else {
                 std::string file = c.required_string("output");
                 if (file.find('/') != std::string::npos || file.starts_with("."))
@@ -298,6 +301,13 @@ json read_composite(const ObjectReader& job, const fs::path& base, const std::st
         out.erase("output");
     }
     return out;
+}
+
+bool delivers_preset(const json& deliver, std::string_view name) {
+    if (!deliver.is_object() || !deliver.contains("presets") || !deliver["presets"].is_array()) return false;
+    for (const json& preset : deliver["presets"])
+        if (preset.is_string() && preset.get<std::string>() == name) return true;
+    return false;
 }
 
 json read_deliver(const ObjectReader& job) {
@@ -464,6 +474,11 @@ JobSpec parse_job(const json& raw_document, const fs::path& file, const ParseOpt
     });
     const bool delivered = problems.attempt([&] { spec.deliver = read_deliver(job); });
     composed = composed && (!job.has("composite") || !spec.composite.empty());
+    // The web delivery is the composite as an H.264 MP4: a second, near-identical file beside it
+    // is written only when composite.output asks for one.
+    if (composed && delivered && !spec.composite_file.empty() && job.has("composite") && !job.at("composite").contains("output") &&
+        delivers_preset(spec.deliver, "web"))
+        spec.composite_file.clear();
 
     // How the parts fit together, judged only from parts that were read. A deliver without a
     // composite delivers the render as it is (alpha presets need its matte: checked with the values).
@@ -472,7 +487,7 @@ JobSpec parse_job(const json& raw_document, const fs::path& file, const ParseOpt
     if (composed && delivered)
         problems.attempt([&] {
             if (has_composite && spec.composite_file.empty() && spec.deliver.is_null())
-                job.fail("composite.output", "is null but nothing is delivered: the composite would go nowhere");
+                job.fail("composite.output", "is null or false but nothing is delivered: the composite would go nowhere");
         });
     if (composed && sourced && delivered)
         problems.attempt([&] {

@@ -62,8 +62,9 @@ void to_json(nlohmann::json& j, const JobStatus& s) {
          {"id", s.id},
          {"state", to_string(s.state)},
          {"vendor_status", s.vendor_status}};
-    if (!s.video_url.empty()) j["video_url"] = redact_url(s.video_url);
-    if (!s.mask_url.empty()) j["mask_url"] = redact_url(s.mask_url);
+    // docs/json/job-status.schema.json: the links are always there, null until the render has them.
+    j["video_url"] = s.video_url.empty() ? nlohmann::json() : nlohmann::json(redact_url(s.video_url));
+    j["mask_url"] = s.mask_url.empty() ? nlohmann::json() : nlohmann::json(redact_url(s.mask_url));
 }
 
 std::chrono::milliseconds poll_delay(std::chrono::milliseconds elapsed, const WaitOptions& options) {

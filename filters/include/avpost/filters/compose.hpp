@@ -84,7 +84,8 @@ struct ComposeReport {
     Placement placement;
     std::optional<Box> visible;  // with fit_to visible: the visible region, in the avatar's pixels
     std::string vcodec;
-    std::string audio;  // "copy", the encoder name, or "none"
+    std::string audio_codec;    // the output's audio codec; empty: no audio
+    bool audio_copied = false;  // the source's audio packets were copied, not re-encoded
     std::string matrix;
     std::string key;  // with a key: the backdrop colour keyed, "#RRGGBB"; else empty
     std::string key_matte_output;
@@ -92,6 +93,8 @@ struct ComposeReport {
     std::vector<std::string> warnings;
 };
 
+// `avpost compose --json` (docs/json/compose.schema.json): the composite as "path" (null when
+// none was written), "audio" a boolean as in every delivery, sizes in "bytes".
 void to_json(nlohmann::json& j, const ComposeReport& r);
 
 // Runs the whole job. Throws avpost::Error; never leaves a file under `output` unless complete.

@@ -69,6 +69,8 @@ struct JobSpec {
     // Empty object: no composite (the deliveries, if any, are made from the render as it is).
     nlohmann::json composite = nlohmann::json::object();
     // The composite's own file name in the output directory; empty: not kept (deliveries only).
+    // By default NAME-composite.mp4, unless a web delivery (the composite as H.264) is made and
+    // composite.output does not ask for it.
     std::string composite_file;
     // {"presets": [...], ...delivery options}; null when nothing is delivered.
     nlohmann::json deliver;
