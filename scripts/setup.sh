@@ -9,6 +9,7 @@ packages=(
   libopencv-dev libcurl4-openssl-dev nlohmann-json3-dev libgtest-dev libgmock-dev
   libsqlite3-dev libssl-dev libcli11-dev bc libcpp-httplib-dev ffmpeg openssl
   python3-botocore
+  libpq-dev postgresql  # the PostgreSQL catalog (libpq) and its tests' throwaway server (initdb, pg_ctl)
   clang libclang-rt-14-dev  # scripts/fuzz.sh: libFuzzer and the sanitizer runtimes
 )
 missing=()
