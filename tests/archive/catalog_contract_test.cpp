@@ -438,6 +438,13 @@ TEST(PostgresCatalog, ConnectionFailuresNameTheCatalogWithoutItsPassword) {
         EXPECT_EQ(what.find('\n'), std::string::npos) << what;
     }
     EXPECT_EQ(describe_catalog_location("postgresql://u:pw@h:5/db?sslmode=require&password=x"), "postgresql://u@h:5/db");
+    // A URI libpq cannot parse is quoted in its message: the password still never shows.
+    try {
+        open_catalog("postgresql://avpost:hun%zzter4@/db?host=" + PostgresEnvironment::server().socket_dir());
+        FAIL() << "opened a malformed URI";
+    } catch (const Error& e) {
+        EXPECT_EQ(std::string(e.what()).find("hun%zzter4"), std::string::npos) << e.what();
+    }
     EXPECT_EQ(describe_catalog_location("/a/catalog.db"), "/a/catalog.db");
 }
 

@@ -5,8 +5,11 @@
 // row. The schema has its own append-only migrations, applied under an advisory lock.
 #include "pg_catalog.hpp"
 
+#include <cctype>
+
 #include "avpost/core/error.hpp"
 #include "avpost/core/log.hpp"
+#include "avpost/net/redact.hpp"
 #include "pg_db.hpp"
 
 namespace avpost::archive {
@@ -179,12 +182,53 @@ QueuedJob read_queued(const pg::Rows& r, int row) {
 // The WHERE of every change a worker makes: its claim is still the job's current one.
 constexpr const char* fenced = " WHERE id = $1 AND lease_token = $2 AND state = 'running'";
 
+std::string percent_decoded(std::string_view text) {
+    std::string out;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        if (text[i] == '%' && i + 2 < text.size() && std::isxdigit(static_cast<unsigned char>(text[i + 1])) &&
+            std::isxdigit(static_cast<unsigned char>(text[i + 2]))) {
+            out += char(std::stoi(std::string(text.substr(i + 1, 2)), nullptr, 16));
+            i += 2;
+        } else {
+            out += text[i];
+        }
+    }
+    return out;
+}
+
+// The password a URI carries (in its user info or as ?password=), as written and decoded, is
+// registered as a secret: libpq may quote parts of a URI it cannot parse, and every message of
+// avpost passes through net::redact_text.
+void register_uri_secrets(std::string_view uri) {
+    std::string_view rest = uri.substr(uri.find("://") + 3);
+    std::string_view authority = rest.substr(0, rest.find_first_of("/?#"));
+    if (auto at = authority.rfind('@'); at != std::string_view::npos) {
+        std::string_view user_info = authority.substr(0, at);
+        if (auto colon = user_info.find(':'); colon != std::string_view::npos) {
+            net::register_secret(user_info.substr(colon + 1));
+            net::register_secret(percent_decoded(user_info.substr(colon + 1)));
+        }
+    }
+    if (auto q = uri.find('?'); q != std::string_view::npos) {
+        std::string_view query = uri.substr(q + 1);
+        while (!query.empty()) {
+            std::string_view pair = query.substr(0, query.find('&'));
+            if (pair.starts_with("password=")) {
+                net::register_secret(pair.substr(9));
+                net::register_secret(percent_decoded(pair.substr(9)));
+            }
+            query.remove_prefix(std::min(query.size(), pair.size() + 1));
+        }
+    }
+}
+
 void ignore_notice(void*, const char* message) { log::debug(std::string("postgres: ") + message); }
 
 class PgCatalog final : public Catalog {
 public:
     PgCatalog(std::string uri, const CatalogOptions& options) : uri_(std::move(uri)), options_(options) {
         name_ = "archive catalog " + describe_catalog_location(uri_);
+        register_uri_secrets(uri_);
         connect();
         migrate();
     }
@@ -538,7 +582,8 @@ private:
         pg::ConnPtr conn(PQconnectdb(uri_.c_str()));  // a handle to finish even on failure
         if (!conn) throw Error(ErrorDomain::postgres, "open " + name_, 0, "out of memory");
         if (PQstatus(conn.get()) != CONNECTION_OK)
-            throw Error(ErrorDomain::postgres, "open " + name_, 0, pg::one_line(PQerrorMessage(conn.get())));
+            throw Error(ErrorDomain::postgres, "open " + name_, 0,
+                        net::redact_text(pg::one_line(PQerrorMessage(conn.get()))));
         PQsetNoticeProcessor(conn.get(), ignore_notice, nullptr);
         conn_ = std::move(conn);
     }

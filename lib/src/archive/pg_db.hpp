@@ -6,6 +6,8 @@
 #include <libpq-fe.h>
 
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 #include <memory>
 #include <optional>
 #include <string>

@@ -161,7 +161,8 @@ public:
     virtual int schema_version() = 0;
     // "archive catalog '/a/catalog.db'", "archive catalog postgresql://host/db" (no secrets).
     virtual std::string describe() const = 0;
-    // A second connection to the same catalog (for a thread of its own, e.g. lease renewals).
+    // A second connection to the same catalog (for a thread of its own, e.g. lease renewals);
+    // safe to call from another thread than this connection's.
     virtual std::unique_ptr<Catalog> open_another() const = 0;
 
     // Inserts the job, or updates status, request and link expiry of the existing
