@@ -19,9 +19,9 @@ namespace {
 class ArchiveSyncPostgres : public ::testing::Test {
 protected:
     void SetUp() override {
+        catalog = fresh_database();  // first: the server's guardian is forked before any thread runs
         server = start_sandbox_for_cli(quick_sandbox());
         base = make_temp_dir("sync-pg");
-        catalog = fresh_database();
         store = base / "shared-store";
         fs::create_directories(store);
     }

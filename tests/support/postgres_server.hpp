@@ -1,8 +1,8 @@
 #pragma once
 // A real, throwaway PostgreSQL 15 for tests: initdb + pg_ctl (Debian's postgresql-15) in a
-// temporary directory, listening on a unix socket in that directory only (no TCP). One server
-// per test binary (PostgresEnvironment, a GoogleTest environment), a fresh database per test
-// (fresh_database()).
+// temporary directory, listening on a unix socket in that directory only (no TCP). At most one
+// server per test binary (PostgresEnvironment, a GoogleTest environment, starts it on first use),
+// a fresh database per test (fresh_database()).
 //
 // initdb and postgres refuse to run as root, so as root (CI) they run as the `postgres` user
 // through runuser, and the directory is handed to that user. A guardian process started with the
@@ -140,13 +140,13 @@ private:
     int guardian_write_ = -1;
 };
 
-// The test binary's one server, started before the first test and stopped after the last.
+// The test binary's one server: started by the first test that asks for it (so a binary whose
+// tests all pass over PostgreSQL, e.g. under a ctest filter, starts none), stopped after the last.
 class PostgresEnvironment : public ::testing::Environment {
 public:
-    void SetUp() override { server_ = std::make_unique<PostgresServer>(); }
     void TearDown() override { server_.reset(); }
     static PostgresServer& server() {
-        if (!server_) throw std::runtime_error("the test PostgreSQL is not running (PostgresEnvironment not added?)");
+        if (!server_) server_ = std::make_unique<PostgresServer>();
         return *server_;
     }
 
