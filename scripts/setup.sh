@@ -12,6 +12,7 @@ packages=(
   chromium  # the gallery's browser test (headless)
   python3-jsonschema  # tests/cli/json_outputs_test.py: every --json output against docs/json/
   groff-base man-db   # tests/cli: the generated avpost.1 renders without warnings
+  libpq-dev postgresql  # the PostgreSQL catalog (libpq) and its tests' throwaway server (initdb, pg_ctl)
   clang libclang-rt-14-dev  # scripts/fuzz.sh: libFuzzer and the sanitizer runtimes
 )
 missing=()

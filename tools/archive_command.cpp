@@ -43,6 +43,7 @@ std::string expiry_text(const JobRecord& job, std::int64_t now) {
 
 struct ArchiveOptions {
     std::string root;
+    std::string catalog;  // --catalog: a path or postgresql:// URI (default: $AVPOST_CATALOG, ROOT/catalog.db)
     // ls
     double expiring_hours = -1;
     std::string state;
@@ -53,16 +54,29 @@ struct ArchiveOptions {
     bool verify_json = false;
 };
 
-std::filesystem::path catalog_file(const ArchiveOptions& o) { return Catalog::file_in(archive_root(o.root)); }
+std::string location_of(const ArchiveOptions& o) { return catalog_location(o.catalog, archive_root(o.root)); }
+
+// A SQLite catalog that does not exist yet holds nothing: reading it creates nothing. A
+// PostgreSQL catalog is always there to ask.
+bool catalog_exists(const std::string& location) {
+    return is_postgres_location(location) || std::filesystem::exists(location);
+}
+
+// Reading needs no write: a SQLite catalog is opened read-only, so listing and verifying work on
+// a full disk or a read-only copy of the archive.
+std::unique_ptr<Catalog> open_for_reading(const std::string& location) {
+    CatalogOptions read_only;
+    read_only.read_only = true;
+    return open_catalog(location, read_only);
+}
 
 int run_ls(const ArchiveOptions& o, bool json) {
-    auto file = catalog_file(o);
+    const std::string location = location_of(o);
     std::vector<ListRow> rows;
     std::int64_t now = unix_now();
-    if (std::filesystem::exists(file)) {  // no catalog yet: nothing archived, nothing at risk
-        CatalogOptions read_only;  // listing writes nothing: it works on a full disk too
-        read_only.read_only = true;
-        Catalog catalog(file, read_only);
+    if (catalog_exists(location)) {  // no catalog yet: nothing archived, nothing at risk
+        std::unique_ptr<Catalog> own = open_for_reading(location);
+        Catalog& catalog = *own;
         ListQuery q;
         q.now = now;
         if (o.expiring_hours >= 0) q.expiring_within = std::int64_t(o.expiring_hours * 3600);
@@ -111,13 +125,11 @@ int run_ls(const ArchiveOptions& o, bool json) {
 
 int run_verify(const ArchiveOptions& o, bool json) {
     if (o.all && o.sample > 0) throw_usage("give either --sample N or --all, not both");
-    auto file = catalog_file(o);
+    const std::string location = location_of(o);
     VerifyReport report;
-    if (std::filesystem::exists(file)) {
-        // Reading needs no write: verify works on a full disk or a read-only copy of the archive.
-        CatalogOptions read_only;
-        read_only.read_only = true;
-        Catalog catalog(file, read_only);
+    if (catalog_exists(location)) {
+        std::unique_ptr<Catalog> own = open_for_reading(location);
+        Catalog& catalog = *own;
         std::map<std::string, std::unique_ptr<ArchiveStore>> stores;
         StoreOpener open = [&](const std::string& uri) -> ArchiveStore& {
             auto& slot = stores[uri];
@@ -130,8 +142,8 @@ int run_verify(const ArchiveOptions& o, bool json) {
         // Recording when each file was last verified (so --sample moves on) is worth doing, not
         // worth failing for: the verdict above stands either way.
         try {
-            Catalog writable(file);
-            record_verify_results(writable, report);
+            std::unique_ptr<Catalog> writable = open_catalog(location);
+            record_verify_results(*writable, report);
         } catch (const Error& e) {
             log::warning("the results were not recorded in the catalog: " + std::string(e.what()));
         }
@@ -178,6 +190,9 @@ CommandSpec archive_command() {
                 sub.require_subcommand(1);
                 sub.add_option("--archive", o->root,
                                "Archive root (default: $AVPOST_ARCHIVE, $XDG_DATA_HOME/avpost, ~/.local/share/avpost)");
+                sub.add_option("--catalog", o->catalog,
+                               "Catalog: a file path or a postgresql:// URI (default: $AVPOST_CATALOG, else "
+                               "catalog.db in the archive root)");
 
                 CLI::App* ls = sub.add_subcommand("ls", "List archived and pending files");
                 ls->fallthrough();
@@ -196,7 +211,7 @@ CommandSpec archive_command() {
                 verify->add_flag("--all", o->all, "Check every stored file (the default)")->excludes(sample);
                 verify->add_flag("--json", o->verify_json, "Print one JSON object");
 
-                auto sync_commands = add_archive_sync_subcommands(sub, o->root, global);
+                auto sync_commands = add_archive_sync_subcommands(sub, o->root, o->catalog, global);
 
                 return [o, ls, verify, sync_commands, &global]() -> int {
                     if (ls->parsed()) return run_ls(*o, global.json || o->ls_json);

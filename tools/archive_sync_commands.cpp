@@ -21,6 +21,7 @@ namespace {
 using namespace avpost::archive;
 
 struct SyncCliOptions {
+    std::string catalog;  // --catalog of `archive`
     std::string vendor;
     std::string store;
     int jobs = 1;
@@ -40,6 +41,7 @@ SyncOptions sync_options(const SyncCliOptions& o, const std::string& root, const
     SyncOptions s;
     s.vendor = net::parse_vendor(o.vendor);
     s.archive_root = archive_root(root);
+    s.catalog = o.catalog;
     std::string store_uri = o.store;
     std::filesystem::path local = s.archive_root;
     s.open_store = [store_uri, local]() -> std::unique_ptr<ArchiveStore> {
@@ -147,9 +149,11 @@ int run_add(const SyncCliOptions& o, const std::string& root, bool json) {
 }
 
 int run_export(const SyncCliOptions& o, const std::string& root, bool json) {
-    auto file = Catalog::file_in(archive_root(root));
-    if (!std::filesystem::exists(file)) throw_input("export " + o.export_id, "the archive has no catalog yet");
-    Catalog catalog(file);
+    const std::string location = catalog_location(o.catalog, archive_root(root));
+    if (!is_postgres_location(location) && !std::filesystem::exists(location))
+        throw_input("export " + o.export_id, "the archive has no catalog yet");
+    std::unique_ptr<Catalog> own = open_catalog(location);
+    Catalog& catalog = *own;
     std::vector<JobRecord> jobs = find_jobs(catalog, o.export_id, o.export_vendor);
     if (jobs.empty()) throw_input("export " + o.export_id, "the catalog knows no such job");
     if (jobs.size() > 1) throw_usage("job id " + o.export_id + " exists for several vendors: give --vendor");
@@ -179,6 +183,7 @@ int run_export(const SyncCliOptions& o, const std::string& root, bool json) {
 }  // namespace
 
 std::function<std::optional<int>()> add_archive_sync_subcommands(CLI::App& archive, const std::string& root,
+                                                                  const std::string& catalog,
                                                                   const GlobalOptions& global) {
     auto o = std::make_shared<SyncCliOptions>();
     auto common = [&](CLI::App* c, const char* json_help) {
@@ -207,7 +212,8 @@ std::function<std::optional<int>()> add_archive_sync_subcommands(CLI::App& archi
         ->check(CLI::IsMember({"akool", "a2v"}));
     exp->add_flag("--json", o->export_json, "Print one JSON object");
 
-    return [o, sync, add, exp, &root, &global]() -> std::optional<int> {
+    return [o, sync, add, exp, &root, &catalog, &global]() -> std::optional<int> {
+        o->catalog = catalog;
         if (sync->parsed()) return run_sync(*o, root, global.json || o->json);
         if (add->parsed()) return run_add(*o, root, global.json || o->json);
         if (exp->parsed()) return run_export(*o, root, global.json || o->export_json);

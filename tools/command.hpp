@@ -41,9 +41,11 @@ CommandSpec wait_command();
 CommandSpec fetch_command();
 CommandSpec sandbox_command();
 CommandSpec archive_command();
-// `archive sync|add|export` (archive_sync_commands.cpp), added under `archive`; `root` is its
-// --archive value. The returned function runs the chosen one, or returns nullopt.
+// `archive sync|add|export` (archive_sync_commands.cpp), added under `archive`; `root` and
+// `catalog` are its --archive and --catalog values. The returned function runs the chosen one,
+// or returns nullopt.
 std::function<std::optional<int>()> add_archive_sync_subcommands(CLI::App& archive, const std::string& root,
+                                                                  const std::string& catalog,
                                                                   const GlobalOptions& global);
 // Akool webhook receiver that records and archives (serve_command.cpp).
 CommandSpec serve_command();

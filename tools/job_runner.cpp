@@ -4,6 +4,7 @@
 #include <thread>
 
 #include "avpost/archive/local_store.hpp"
+#include "avpost/archive/sqlite_catalog.hpp"
 #include "avpost/archive/sync.hpp"
 #include "avpost/core/interrupt.hpp"
 #include "avpost/core/log.hpp"
@@ -427,7 +428,7 @@ private:
     const RunOptions& options_;
     JobReport& report_;
     VendorSession session_;
-    archive::Catalog catalog_;
+    archive::SqliteCatalog catalog_;
     StageReport* current_ = nullptr;
 
     std::optional<net::Vendor> vendor_;

@@ -27,6 +27,7 @@ struct ServeOptions {
     int port = 8080;
     std::string host = "127.0.0.1";
     std::string root;
+    std::string catalog;
     std::string store;
     int jobs = 2;
     int max_age = 300;
@@ -56,6 +57,7 @@ archive::WebhookReceiverOptions webhook_options(const ServeOptions& o, const Ven
     r.verifier.max_age = std::chrono::seconds(o.max_age);
     r.archive.vendor = net::Vendor::akool;
     r.archive.archive_root = archive::archive_root(o.root);
+    r.archive.catalog = o.catalog;
     std::string store_uri = o.store;
     std::filesystem::path local = r.archive.archive_root;
     r.archive.open_store = [store_uri, local]() -> std::unique_ptr<archive::ArchiveStore> {
@@ -88,6 +90,9 @@ CommandSpec serve_command() {
                 sub.add_option("--host", o->host, "Address to listen on (put TLS termination in front)");
                 sub.add_option("--archive", o->root,
                                "Archive root (default: $AVPOST_ARCHIVE, $XDG_DATA_HOME/avpost, ~/.local/share/avpost)");
+                sub.add_option("--catalog", o->catalog,
+                               "Catalog: a file path or a postgresql:// URI (default: $AVPOST_CATALOG, else "
+                               "catalog.db in the archive root)");
                 sub.add_option("--store", o->store, "Where files go: s3://bucket/prefix (default: the archive root)");
                 sub.add_option("--jobs", o->jobs, "Downloads at once")->check(CLI::PositiveNumber);
                 sub.add_option("--max-age", o->max_age, "Reject callbacks older (or newer) than SECONDS")
@@ -99,6 +104,7 @@ CommandSpec serve_command() {
                     VendorEnvironment env = VendorEnvironment::from_env();
                     archive::GalleryServerOptions g;
                     g.archive_root = archive::archive_root(o->root);
+                    g.catalog_location = o->catalog;
                     g.token = gallery_token(o->token_file);
                     archive::GalleryServer gallery(g);
                     httplib::Server server;

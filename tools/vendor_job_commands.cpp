@@ -74,8 +74,9 @@ void add_wait_options(CLI::App& sub, double& timeout, double& interval) {
 // expire (Akool has no job list to ask later). A render that started is never failed for this.
 void record_in_archive(const net::JobStatus& status, const std::string& root) {
     try {
-        archive::Catalog catalog(archive::Catalog::file_in(archive::archive_root(root)));
-        archive::record_job_status(catalog, status);
+        // Where `archive sync` looks: $AVPOST_CATALOG, else the archive root's catalog.db.
+        auto catalog = archive::open_catalog(archive::catalog_location({}, archive::archive_root(root)));
+        archive::record_job_status(*catalog, status);
     } catch (const Error& e) {
         log::warning("render " + status.id + " is not in the archive catalog (" + std::string(e.what()) +
                      "); run `avpost archive add --vendor " + std::string(net::to_string(status.vendor)) + " " +

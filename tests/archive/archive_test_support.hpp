@@ -11,7 +11,7 @@
 #include <fstream>
 #include <string>
 
-#include "avpost/archive/catalog.hpp"
+#include "avpost/archive/sqlite_catalog.hpp"
 #include "avpost/core/sha256.hpp"
 
 namespace avpost::test {

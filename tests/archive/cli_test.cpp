@@ -17,7 +17,7 @@ struct Filled {
     fs::path root;
     std::int64_t video = 0, note = 0, pending = 0;
     explicit Filled(const fs::path& r) : root(r) {
-        Catalog catalog(Catalog::file_in(root));
+        SqliteCatalog catalog(Catalog::file_in(root));
         LocalStore store(root);
         std::int64_t job = add_job(catalog, "akool", "JOB-CLI");
         std::int64_t risky = add_job(catalog, "a2v", "JOB-RISK", unix_now() + 2 * 3600 + 1800);
@@ -103,7 +103,7 @@ TEST(ArchiveCli, VerifyPassesThenFailsLoudlyOnAChangedFile) {
     EXPECT_NE(bad.err.find("note.txt"), std::string::npos) << bad.err;
 
     // The failure is recorded: the file is no longer counted as verified.
-    Catalog catalog(Catalog::file_in(root));
+    SqliteCatalog catalog(Catalog::file_in(root));
     EXPECT_EQ(catalog.asset(f.note).state, AssetState::failed);
     EXPECT_EQ(catalog.asset(f.video).state, AssetState::verified);
 

@@ -17,7 +17,7 @@ protected:
     void SetUp() override {
         root = make_temp_dir("export");
         out = root.parent_path() / (root.filename().string() + "-out");
-        Catalog catalog(Catalog::file_in(root));
+        SqliteCatalog catalog(Catalog::file_in(root));
         LocalStore store(root);
         std::int64_t job = add_job(catalog, "a2v", "vexport1");
         video = catalog.add_asset(job, "avatar", "avatar.mp4", "https://cdn.test/v.mp4?Signature=x");
@@ -59,7 +59,7 @@ TEST_F(ArchiveExport, RoundTripThroughTheCommand) {
 }
 
 TEST_F(ArchiveExport, AStoredCopyThatDiffersIsRefusedAndLeavesNothing) {
-    Catalog catalog(Catalog::file_in(root));
+    SqliteCatalog catalog(Catalog::file_in(root));
     fs::path kept = root / stored[video].store_key;
     std::string bytes = read_file(kept);
     bytes[bytes.size() / 2] ^= 1;
@@ -82,7 +82,7 @@ TEST_F(ArchiveExport, ADifferentFileOfTheSameNameIsNotOverwritten) {
 TEST_F(ArchiveExport, UnknownJobsAndJobsWithNothingStoredAreErrors) {
     EXPECT_EQ(run(avpost_cmd(root, "export nosuchjob -o " + shell_quote(out.string()))).exit_code, 3);
     {
-        Catalog catalog(Catalog::file_in(root));
+        SqliteCatalog catalog(Catalog::file_in(root));
         std::int64_t job = add_job(catalog, "akool", "pendingjob");
         catalog.add_asset(job, "avatar", "avatar.mp4", "");
     }

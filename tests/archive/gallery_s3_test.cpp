@@ -30,7 +30,7 @@ TEST(GalleryS3, FilesInABucketAreServedWithRangesAndETags) {
     write_file(root / "poster.jpg", bytes);
     std::int64_t asset = 0;
     {
-        Catalog catalog(Catalog::file_in(root));
+        SqliteCatalog catalog(Catalog::file_in(root));
         S3Store store(S3Config::from_environment(std::string("s3://") + bucket + "/gallery"));
         std::int64_t job = add_job(catalog, "akool", "s3-job");
         asset = catalog.add_asset(job, "delivery", "poster.jpg", "");

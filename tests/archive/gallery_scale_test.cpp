@@ -20,7 +20,7 @@ constexpr int job_count = 10000;
 
 // 10,000 jobs, one a minute, named run-00000.. by their render stages; every job has a mask and
 // an avatar; every 10th job has a failed asset, every 7th is a2v.
-void fill(Catalog& c) {
+void fill(SqliteCatalog& c) {
     sqlite3_exec(c.handle(), "BEGIN", nullptr, nullptr, nullptr);
     for (int i = 0; i < job_count; ++i) {
         char name[16];
@@ -58,7 +58,7 @@ double millis(F f) {
 
 TEST(GalleryScale, TenThousandJobsArePagedSearchedAndFilteredInTheCatalog) {
     fs::path root = make_temp_dir("gallery-scale");
-    Catalog c(Catalog::file_in(root));
+    SqliteCatalog c(Catalog::file_in(root));
     double fill_ms = millis([&] { fill(c); });
 
     struct Case {

@@ -7,6 +7,7 @@
 #include <sqlite3.h>
 
 #include "avpost/archive/archiver.hpp"
+#include "avpost/archive/sqlite_catalog.hpp"
 #include "avpost/archive/local_store.hpp"
 
 namespace avpost::test {
@@ -53,7 +54,7 @@ inline GalleryArchive make_gallery_archive(const std::string& label) {
     fs::path media = a.root.parent_path() / (a.root.filename().string() + "-media");
     fs::create_directories(media);
     make_media(media);
-    archive::Catalog catalog(archive::Catalog::file_in(a.root));
+    archive::SqliteCatalog catalog(archive::Catalog::file_in(a.root));
     archive::LocalStore store(a.root);
     const std::int64_t now = archive::unix_now();
 

@@ -24,7 +24,7 @@ namespace {
 
 struct Archive {
     fs::path root;
-    Catalog catalog;
+    SqliteCatalog catalog;
     LocalStore store;
     explicit Archive(const fs::path& r) : root(r), catalog(Catalog::file_in(r)), store(r) {}
 
@@ -152,7 +152,7 @@ TEST(ArchiveLocalStore, AFileSizeLimitIsReportedAndNothingIsLost) {
     auto base = make_temp_dir("fsize");
     std::int64_t big_id = 0;
     {
-        Catalog catalog(Catalog::file_in(base));
+        SqliteCatalog catalog(Catalog::file_in(base));
         big_id = catalog.add_asset(add_job(catalog, "akool", "J"), "other", "big.bin", "");
     }
     write_file(base / "big.bin", pattern_bytes(1024 * 1024, 6));
@@ -161,7 +161,7 @@ TEST(ArchiveLocalStore, AFileSizeLimitIsReportedAndNothingIsLost) {
     if (pid == 0) {
         int rc = 0;
         try {
-            Catalog catalog(Catalog::file_in(base));  // opened before the limit: its files exist
+            SqliteCatalog catalog(Catalog::file_in(base));  // opened before the limit: its files exist
             LocalStore store(base / "store");
             ::signal(SIGXFSZ, SIG_IGN);
             rlimit limit{256 * 1024, 256 * 1024};
@@ -179,7 +179,7 @@ TEST(ArchiveLocalStore, AFileSizeLimitIsReportedAndNothingIsLost) {
     ASSERT_EQ(::waitpid(pid, &status, 0), pid);
     ASSERT_TRUE(WIFEXITED(status));
     EXPECT_EQ(WEXITSTATUS(status), 0);
-    Catalog catalog(Catalog::file_in(base));
+    SqliteCatalog catalog(Catalog::file_in(base));
     EXPECT_EQ(catalog.asset(big_id).state, AssetState::pending);
     EXPECT_NE(catalog.asset(big_id).error.find("too large"), std::string::npos) << catalog.asset(big_id).error;
     EXPECT_EQ(count_hidden_files(base / "store"), 0);
@@ -192,7 +192,7 @@ TEST(ArchiveLocalStore, AFullDiskIsReportedAndNothingIsLost) {
     if (!disk.mounted())
         GTEST_SKIP() << "cannot mount a small tmpfs here (" << std::strerror(disk.error())
                      << "); AFileSizeLimitIsReportedAndNothingIsLost covers the same path";
-    Catalog catalog(Catalog::file_in(base));  // the catalog lives outside the full disk
+    SqliteCatalog catalog(Catalog::file_in(base));  // the catalog lives outside the full disk
     LocalStore store(base / "store");
     std::int64_t job = add_job(catalog, "akool", "J");
     std::int64_t small_id = catalog.add_asset(job, "other", "small.bin", "");
@@ -352,7 +352,7 @@ TEST(ArchiveLocalStore, AWriterKilledMidFileLeavesNothingUnderTheFinalNameAndThe
     auto root = make_temp_dir("kill");
     std::int64_t id = 0;
     {
-        Catalog catalog(Catalog::file_in(root));
+        SqliteCatalog catalog(Catalog::file_in(root));
         id = catalog.add_asset(add_job(catalog, "akool", "KILL"), "other", "big.bin", "");
     }
     auto src = root / "big.bin";
@@ -365,7 +365,7 @@ TEST(ArchiveLocalStore, AWriterKilledMidFileLeavesNothingUnderTheFinalNameAndThe
     pid_t pid = ::fork();
     ASSERT_GE(pid, 0);
     if (pid == 0) {
-        Catalog catalog(Catalog::file_in(root));
+        SqliteCatalog catalog(Catalog::file_in(root));
         if (!catalog.claim(id, "victim", std::chrono::seconds(60))) ::_exit(2);
         LocalStore(root / "store").put(fifo, "akool/2026-11/KILL/big.bin", d.sha256, d.size);
         ::_exit(3);
@@ -394,7 +394,7 @@ TEST(ArchiveLocalStore, AWriterKilledMidFileLeavesNothingUnderTheFinalNameAndThe
     LocalStore store(root / "store");
     EXPECT_FALSE(fs::exists(store.path_of("akool/2026-11/KILL/big.bin")));
     EXPECT_EQ(count_hidden_files(root / "store"), 1);  // its debris
-    Catalog catalog(Catalog::file_in(root));
+    SqliteCatalog catalog(Catalog::file_in(root));
     EXPECT_EQ(catalog.asset(id).state, AssetState::downloading);
     EXPECT_EQ(catalog.asset(id).claim_owner, "victim");
 
@@ -414,7 +414,7 @@ TEST(ArchiveLocalStore, AFullDiskUnderTheCatalogLosesNoCommittedRow) {
     std::vector<std::int64_t> committed;
     bool full = false;
     {
-        Catalog catalog(Catalog::file_in(base / "root"));
+        SqliteCatalog catalog(Catalog::file_in(base / "root"));
         std::int64_t job = add_job(catalog, "akool", "FULL");
         std::string long_url = "https://cdn.example.com/" + std::string(2000, 'x');
         for (int i = 0; i < 10000 && !full; ++i) {
@@ -430,7 +430,7 @@ TEST(ArchiveLocalStore, AFullDiskUnderTheCatalogLosesNoCommittedRow) {
     ASSERT_TRUE(full) << "the catalog never filled a 1 MiB disk";
     ASSERT_GT(committed.size(), 10u);
     // Reopened (recovering from the WAL), every row that was committed is there, intact.
-    Catalog reopened(Catalog::file_in(base / "root"));
+    SqliteCatalog reopened(Catalog::file_in(base / "root"));
     auto rows = reopened.list(ListQuery{});
     ASSERT_EQ(rows.size(), committed.size());
     for (std::size_t i = 0; i < rows.size(); ++i) EXPECT_EQ(rows[i].asset.id, committed[i]);
@@ -440,7 +440,7 @@ TEST(ArchiveLocalStore, TwoArchivingProcessesStoreEveryFileExactlyOnce) {
     auto root = make_temp_dir("twoproc");
     const int files = 24;
     {
-        Catalog catalog(Catalog::file_in(root));
+        SqliteCatalog catalog(Catalog::file_in(root));
         std::int64_t job = add_job(catalog, "akool", "PAIR");
         for (int i = 0; i < files; ++i) {
             write_file(root / ("src-" + std::to_string(i)), pattern_bytes(30000, 100 + unsigned(i)));
@@ -454,7 +454,7 @@ TEST(ArchiveLocalStore, TwoArchivingProcessesStoreEveryFileExactlyOnce) {
         if (pid == 0) {
             int rc = 0;
             try {
-                Catalog catalog(Catalog::file_in(root));
+                SqliteCatalog catalog(Catalog::file_in(root));
                 LocalStore store(root);
                 std::string owner = "proc-" + std::to_string(w);
                 while (auto a = catalog.claim_next(owner, std::chrono::seconds(600)))
@@ -472,7 +472,7 @@ TEST(ArchiveLocalStore, TwoArchivingProcessesStoreEveryFileExactlyOnce) {
         ASSERT_EQ(::waitpid(pid, &status, 0), pid);
         EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
     }
-    Catalog catalog(Catalog::file_in(root));
+    SqliteCatalog catalog(Catalog::file_in(root));
     auto rows = catalog.list(ListQuery{});
     ASSERT_EQ(rows.size(), std::size_t(files));
     for (const ListRow& r : rows) {

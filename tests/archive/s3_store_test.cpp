@@ -110,7 +110,7 @@ TEST_F(ArchiveS3, SameContentIsANoOpAndDifferentContentIsRefused) {
 
 TEST_F(ArchiveS3, ArchivedVideoVerifiesAndATamperedObjectIsCaught) {
     S3Store store(config("team"));
-    Catalog catalog(Catalog::file_in(dir));
+    SqliteCatalog catalog(Catalog::file_in(dir));
     std::int64_t job = add_job(catalog, "a2v", "JOB-S3");
     std::int64_t video = catalog.add_asset(job, "avatar", "avatar.mp4", "https://cdn/v.mp4?X-Amz-Signature=x");
     std::int64_t other = catalog.add_asset(job, "other", "meta.json", "");
@@ -195,7 +195,7 @@ TEST_F(ArchiveS3, TheVerifyCommandReachesTheStoreThroughTheEnvironment) {
     fs::path root = dir / "archive";
     std::int64_t id = 0;
     {
-        Catalog catalog(Catalog::file_in(root));
+        SqliteCatalog catalog(Catalog::file_in(root));
         id = catalog.add_asset(add_job(catalog, "akool", "JOB-CLI-S3"), "other", "notes.txt", "");
         write_file(dir / "notes.txt", "kept in s3\n");
         ASSERT_TRUE(catalog.claim(id, "w", std::chrono::seconds(60)));

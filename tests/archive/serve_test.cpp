@@ -58,7 +58,7 @@ protected:
     }
     int port() { return std::stoi(http.url("").substr(std::string("http://127.0.0.1:").size())); }
     std::vector<JobRecord> jobs() {
-        Catalog c(Catalog::file_in(root));
+        SqliteCatalog c(Catalog::file_in(root));
         std::vector<JobRecord> out;
         for (const char* id : {"job-a", "job-b", "job-c"})
             if (auto j = c.find_job("akool", id)) out.push_back(*j);
@@ -115,7 +115,7 @@ TEST_F(ArchiveServe, AReplayIsAcknowledgedWithoutASecondRowAndOldNewsNeverStepsB
     // A late "processing" delivered after the final status.
     auto late = net::akool::make_webhook_body({{"_id", "job-a"}, {"status", 2}, {"type", "avatar"}}, creds, now_ms(), "22");
     EXPECT_EQ(post(late.dump())->status, 200);
-    Catalog c(Catalog::file_in(root));
+    SqliteCatalog c(Catalog::file_in(root));
     int rows = 0;
     sqlite3_stmt* raw = nullptr;
     ASSERT_EQ(sqlite3_prepare_v2(c.handle(), "SELECT count(*) FROM jobs", -1, &raw, nullptr), SQLITE_OK);
@@ -132,7 +132,7 @@ TEST_F(ArchiveServe, ACallbackThatCannotBeRecordedGets500AndItsRedeliveryIsRecor
     auto body = net::akool::make_webhook_body({{"_id", "job-b"}, {"status", 2}}, creds, now_ms(), "41");
     {
         // Another process holds the catalog's write lock for longer than the receiver waits.
-        Catalog other(Catalog::file_in(root));
+        SqliteCatalog other(Catalog::file_in(root));
         ASSERT_EQ(sqlite3_exec(other.handle(), "BEGIN EXCLUSIVE", nullptr, nullptr, nullptr), SQLITE_OK);
         auto res = post(body.dump());
         ASSERT_TRUE(res);
@@ -179,7 +179,7 @@ TEST_F(ArchiveServe, ASandboxRenderIsRecordedAndArchivedFromItsCallbacks) {
     req.webhook_url = http.url("/akool/webhook");
     auto created = akool.create_talking_avatar(req);
     ASSERT_TRUE(eventually([&] { return receiver->counters().archived == 1; })) << receiver->counters().not_archived;
-    Catalog c(Catalog::file_in(root));
+    SqliteCatalog c(Catalog::file_in(root));
     auto job = c.find_job("akool", created.id);
     ASSERT_TRUE(job);
     EXPECT_EQ(job->status, "3");
@@ -214,7 +214,7 @@ TEST(ArchiveServeCommand, RecordsSignedCallbacksAndStopsOnSigterm) {
     forged["nonce"] = "32";
     EXPECT_EQ(client.Post("/", forged.dump(), "application/json")->status, 400);
     {
-        Catalog c(Catalog::file_in(root));
+        SqliteCatalog c(Catalog::file_in(root));
         ASSERT_TRUE(c.find_job("akool", "job-cli"));
     }
     serve.kill(SIGTERM);

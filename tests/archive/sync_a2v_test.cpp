@@ -53,7 +53,7 @@ protected:
         return bytes;
     }
     std::vector<ListRow> rows() {
-        Catalog c(Catalog::file_in(root));
+        SqliteCatalog c(Catalog::file_in(root));
         return c.list();
     }
     std::unique_ptr<sandbox::SandboxServer> server;

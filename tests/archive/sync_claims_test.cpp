@@ -21,7 +21,7 @@ std::string this_host() {
 
 TEST(ArchiveSyncClaims, NearestLinkExpiryFirstWithinTheVendor) {
     fs::path root = make_temp_dir("claims");
-    Catalog c(Catalog::file_in(root));
+    SqliteCatalog c(Catalog::file_in(root));
     std::int64_t now = unix_now();
     std::int64_t late = c.add_asset(add_job(c, "a2v", "late", now + 5 * 3600), "avatar", "avatar.mp4", "");
     std::int64_t soon = c.add_asset(add_job(c, "a2v", "soon", now + 3600), "avatar", "avatar.mp4", "");
@@ -54,7 +54,7 @@ TEST(ArchiveSyncClaims, NearestLinkExpiryFirstWithinTheVendor) {
 
 TEST(ArchiveSyncClaims, ClaimsOfDeadProcessesOnThisHostAreReleased) {
     fs::path root = make_temp_dir("dead");
-    Catalog c(Catalog::file_in(root));
+    SqliteCatalog c(Catalog::file_in(root));
     std::int64_t job = add_job(c, "a2v", "j");
     std::int64_t dead = c.add_asset(job, "avatar", "a.mp4", "");
     std::int64_t live = c.add_asset(job, "mask", "m.mp4", "");
@@ -90,7 +90,7 @@ TEST(ArchiveSyncClaims, LinkExpiryIsReadFromSignedUrls) {
 
 TEST(ArchiveSyncClaims, StatusesAreRecordedWithAssetsOnceFinishedAndNeverStepBack) {
     fs::path root = make_temp_dir("record");
-    Catalog c(Catalog::file_in(root));
+    SqliteCatalog c(Catalog::file_in(root));
     net::JobStatus st;
     st.vendor = net::Vendor::a2v;
     st.id = "v1";

@@ -115,7 +115,7 @@ protected:
         return [o] { return make_vendor_api(o); };
     }
     std::map<std::string, AssetRecord> assets() {
-        Catalog c(Catalog::file_in(root));
+        SqliteCatalog c(Catalog::file_in(root));
         std::map<std::string, AssetRecord> m;
         for (const ListRow& r : c.list()) m[r.asset.name] = r.asset;
         return m;
@@ -198,7 +198,7 @@ TEST_F(ArchiveSyncFaults, ErrorBodiesNeverReachTheFile) {
 TEST_F(ArchiveSyncFaults, AFileMarkedExpiredEarlierIsArchivedWhenTheVendorOffersItAgain) {
     FakeA2v fake;
     {
-        Catalog c(Catalog::file_in(root));
+        SqliteCatalog c(Catalog::file_in(root));
         JobRecord job;
         job.vendor = "a2v";
         job.vendor_job_id = "vfake1";
@@ -240,7 +240,7 @@ TEST_F(ArchiveSyncFaults, WhatADeadRunLeftBehindIsRemovedByTheNextSync) {
     // And a file stored but not yet verified when its run died, with its staged copy.
     std::int64_t stale = 0;
     {
-        Catalog c(Catalog::file_in(root));
+        SqliteCatalog c(Catalog::file_in(root));
         LocalStore store(root);
         stale = c.add_asset(add_job(c, "a2v", "vold"), "avatar", "avatar.mp4", "");
         ASSERT_TRUE(c.claim(stale, dead_owner(), std::chrono::seconds(60)));
@@ -256,14 +256,14 @@ TEST_F(ArchiveSyncFaults, WhatADeadRunLeftBehindIsRemovedByTheNextSync) {
     EXPECT_EQ(count_files(root / "partial", ""), 0) << "leftovers in partial/";
     EXPECT_FALSE(fs::exists(root / creating));
     EXPECT_FALSE(fs::exists(root / (creating + "-wal")));
-    Catalog c(Catalog::file_in(root));
+    SqliteCatalog c(Catalog::file_in(root));
     EXPECT_EQ(c.asset(stale).state, AssetState::verified);
 }
 
 // Files in partial/ are kept while they can still be used: a partial download of a file still to
 // be archived is resumed by its next claim; the rest goes.
 TEST_F(ArchiveSyncFaults, TheCleanUpKeepsPartialDownloadsOfFilesStillToBeArchived) {
-    Catalog c(Catalog::file_in(root));
+    SqliteCatalog c(Catalog::file_in(root));
     std::int64_t job = add_job(c, "a2v", "vwait");
     c.add_asset(job, "avatar", "avatar.mp4", "");
     std::int64_t done = c.add_asset(job, "mask", "mask.mp4", "");
@@ -383,7 +383,7 @@ TEST_F(ArchiveSyncFaults, ALeaseIsKeptAliveWhileADownloadOutlastsIt) {
     int taken = 0;
     for (int i = 0; i < 8; ++i) {
         std::this_thread::sleep_for(std::chrono::milliseconds(200));
-        Catalog other(Catalog::file_in(root));
+        SqliteCatalog other(Catalog::file_in(root));
         ClaimFilter f;
         f.vendor = "a2v";
         if (auto a = other.claim_next_for("intruder", std::chrono::seconds(60), f)) {
@@ -479,7 +479,7 @@ TEST_F(ArchiveSyncFaults, AStoredButUnverifiedFileIsVerifiedByTheNextSync) {
     std::int64_t stale = 0;
     {
         // A run that stopped right after the store confirmed a file, before it was read back.
-        Catalog c(Catalog::file_in(root));
+        SqliteCatalog c(Catalog::file_in(root));
         LocalStore store(root);
         stale = c.add_asset(add_job(c, "a2v", "vold"), "avatar", "avatar.mp4", "");
         ASSERT_TRUE(c.claim(stale, dead_owner(), std::chrono::seconds(60)));
@@ -488,7 +488,7 @@ TEST_F(ArchiveSyncFaults, AStoredButUnverifiedFileIsVerifiedByTheNextSync) {
     }
     SyncReport r = sync_vendor(options(), api(fake));
     EXPECT_EQ(r.verified, 3) << to_json(r).dump();  // vfake1's two files and the stale one
-    Catalog c(Catalog::file_in(root));
+    SqliteCatalog c(Catalog::file_in(root));
     EXPECT_EQ(c.asset(stale).state, AssetState::verified);
 }
 

@@ -45,7 +45,7 @@ TEST(ArchiveSyncS3, SyncIntoABucketThenExportBack) {
     EXPECT_EQ(out["verified"], 2);
     std::string job;
     {
-        Catalog catalog(Catalog::file_in(root));
+        SqliteCatalog catalog(Catalog::file_in(root));
         S3Config c = S3Config::from_environment(store);
         S3Store s3(c);
         for (const ListRow& row : catalog.list()) {

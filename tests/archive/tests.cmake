@@ -2,6 +2,18 @@
 # against s3rver (npm) on 127.0.0.1, installed by scripts/setup.sh into build*/npm; the SigV4
 # signer is checked against Debian's python3-botocore.
 avpost_add_test(archive_catalog_test ${CMAKE_CURRENT_LIST_DIR}/catalog_test.cpp)
+# The catalog contract, against SQLite and a throwaway PostgreSQL 15 (initdb + pg_ctl from Debian's
+# postgresql-15, started by the test binary on a unix socket; see tests/support/postgres_server.hpp),
+# run as one ctest test each so that one server serves all their tests.
+find_program(AVPOST_PG_CTL pg_ctl PATHS /usr/lib/postgresql/15/bin NO_DEFAULT_PATH)
+if(AVPOST_PG_CTL)
+  get_filename_component(AVPOST_PG_BINDIR ${AVPOST_PG_CTL} DIRECTORY)
+else()
+  set(AVPOST_PG_BINDIR /usr/lib/postgresql/15/bin)
+  message(WARNING "PostgreSQL 15 not found: the PostgreSQL catalog tests will fail; run scripts/setup.sh")
+endif()
+avpost_add_test_binary(archive_catalog_contract_test ${CMAKE_CURRENT_LIST_DIR}/catalog_contract_test.cpp)
+target_compile_definitions(archive_catalog_contract_test PRIVATE AVPOST_PG_BINDIR="${AVPOST_PG_BINDIR}")
 avpost_add_test(archive_local_store_test ${CMAKE_CURRENT_LIST_DIR}/local_store_test.cpp)
 avpost_add_test(archive_sigv4_test ${CMAKE_CURRENT_LIST_DIR}/sigv4_test.cpp)
 target_compile_definitions(archive_sigv4_test PRIVATE AVPOST_ARCHIVE_TEST_DIR="${CMAKE_CURRENT_LIST_DIR}")
@@ -53,3 +65,6 @@ target_compile_definitions(archive_gallery_browser_test PRIVATE
 avpost_add_test(archive_gallery_s3_test ${CMAKE_CURRENT_LIST_DIR}/gallery_s3_test.cpp)
 target_compile_definitions(archive_gallery_s3_test PRIVATE
   AVPOST_S3RVER_JS="${AVPOST_S3RVER_JS}" NODE_EXECUTABLE="${NODE_EXECUTABLE}")
+# archive sync/ls/verify/export with a PostgreSQL catalog and a shared directory store.
+avpost_add_test_binary(archive_sync_postgres_test ${CMAKE_CURRENT_LIST_DIR}/sync_postgres_test.cpp)
+target_compile_definitions(archive_sync_postgres_test PRIVATE AVPOST_PG_BINDIR="${AVPOST_PG_BINDIR}")

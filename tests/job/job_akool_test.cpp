@@ -7,7 +7,7 @@
 #include <set>
 
 #include "../archive/sync_test_support.hpp"
-#include "avpost/archive/catalog.hpp"
+#include "avpost/archive/sqlite_catalog.hpp"
 
 using namespace avpost;
 using namespace avpost::test;
@@ -143,7 +143,7 @@ TEST_F(AkoolJob, TheShippedExampleRendersOnGreenKeysCompositesDeliversAndArchive
 
     // The request sent (as the catalog keeps it) had the green backdrop added under the avatar.
     {
-        archive::Catalog catalog(archive::Catalog::file_in(dir / "out" / "sandbox-akool" / "archive"));
+        archive::SqliteCatalog catalog(archive::Catalog::file_in(dir / "out" / "sandbox-akool" / "archive"));
         auto record = catalog.find_job("akool", job["vendor_job_id"].get<std::string>());
         ASSERT_TRUE(record.has_value());
         EXPECT_EQ(record->request["elements"][0]["url"], "#00B140") << record->request.dump();

@@ -6,7 +6,7 @@
 #include <sstream>
 
 #include "../archive/sync_test_support.hpp"
-#include "avpost/archive/catalog.hpp"
+#include "avpost/archive/sqlite_catalog.hpp"
 
 using namespace avpost;
 using namespace avpost::test;
@@ -116,7 +116,7 @@ TEST_F(RunJob, AJobRunsEveryStageIntoAVerifiedArchiveAndARerunSkipsThemAll) {
     // The archive holds every file, verified, and `archive verify` agrees.
     const fs::path root = output_dir / "archive";
     {
-        archive::Catalog catalog(archive::Catalog::file_in(root));
+        archive::SqliteCatalog catalog(archive::Catalog::file_in(root));
         auto rows = catalog.list();
         std::multiset<std::string> archived;
         for (const auto& row : rows) {
@@ -341,7 +341,7 @@ TEST_F(RunJob, ALocalSourceIsCompositedDeliveredAndArchivedWithoutAVendor) {
     // Paths in the job file are relative to it; with "output": null there is no composite file.
     EXPECT_TRUE(fs::is_regular_file(dir / "rendered" / "local.mp4"));
     EXPECT_FALSE(fs::exists(dir / "rendered" / "local-composite.mp4"));
-    archive::Catalog catalog(archive::Catalog::file_in(dir / "kept"));
+    archive::SqliteCatalog catalog(archive::Catalog::file_in(dir / "kept"));
     std::multiset<std::string> archived;
     for (const auto& row : catalog.list()) {
         archived.insert(row.asset.kind);
@@ -420,7 +420,7 @@ TEST_F(RunJob, ARerunFromAnotherDirectoryAndSpellingSkipsEveryStageAndAForcedOne
     EXPECT_EQ(stage_statuses(json::parse(absolute.out)["jobs"][0])["compose"], "skipped") << absolute.out;
 
     auto archived_names = [&] {
-        archive::Catalog catalog(archive::Catalog::file_in(dir / "made" / "archive"));
+        archive::SqliteCatalog catalog(archive::Catalog::file_in(dir / "made" / "archive"));
         std::multiset<std::string> names;
         for (const auto& row : catalog.list()) names.insert(row.asset.name);
         return names;
@@ -494,7 +494,7 @@ TEST_F(RunJob, EveryPresetIsArchivedIncludingPreviewPosterAndHlsFiles) {
     fs::path file = write_job("all.json", job);
     auto r = run_jobs(shell_quote(file.string()));
     ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
-    archive::Catalog catalog(archive::Catalog::file_in(dir / "out" / "all" / "archive"));
+    archive::SqliteCatalog catalog(archive::Catalog::file_in(dir / "out" / "all" / "archive"));
     std::set<std::string> names;
     for (const auto& row : catalog.list()) {
         names.insert(row.asset.name);

@@ -78,7 +78,7 @@ StoredFacts archive_claimed_file(Catalog& catalog, ArchiveStore& store, const As
         return facts;
     } catch (const Error& e) {
         // release() only acts while `owner` still holds the claim, so a second call is harmless.
-        if (e.domain() != ErrorDomain::sqlite) catalog.release(claimed.id, owner, e.what(), retryable(e));
+        if (!is_catalog_error(e) && !dynamic_cast<const ClaimLost*>(&e)) catalog.release(claimed.id, owner, e.what(), retryable(e));
         throw;
     } catch (const std::exception& e) {
         catalog.release(claimed.id, owner, e.what(), true);

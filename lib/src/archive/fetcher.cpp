@@ -1,7 +1,5 @@
 #include "avpost/archive/fetcher.hpp"
 
-#include <sqlite3.h>
-
 #include <atomic>
 #include <condition_variable>
 #include <mutex>
@@ -59,15 +57,14 @@ std::string safe_text(const std::string& text) { return net::redact_text(text); 
 class LeaseKeeper {
 public:
     LeaseKeeper(Catalog& catalog, std::int64_t asset_id, std::string owner, std::chrono::seconds lease) {
-        const char* file = sqlite3_db_filename(catalog.handle(), "main");
-        if (!file || !*file) return;
-        thread_ = std::thread([this, path = std::string(file), asset_id, owner = std::move(owner), lease] {
+        thread_ = std::thread([this, &catalog, asset_id, owner = std::move(owner), lease] {
             std::unique_lock lock(mutex_);
             auto every = std::max<std::chrono::milliseconds>(lease / 4, std::chrono::milliseconds(500));
+            std::unique_ptr<Catalog> own;
             while (!wake_.wait_for(lock, every, [this] { return stop_; })) {
                 try {
-                    Catalog own(path);
-                    if (!own.renew_claim(asset_id, owner, lease)) lost_ = true;
+                    if (!own) own = catalog.open_another();
+                    if (!own->renew_claim(asset_id, owner, lease)) lost_ = true;
                 } catch (const std::exception& e) {
                     log::warning(std::string("renewing an archive claim: ") + e.what());
                 }
@@ -231,7 +228,7 @@ FetchOutcome fetch_claimed_asset(Catalog& catalog, ArchiveStore& store, net::Htt
                     announced = total;
                     throw_if_interrupted();
                     if (keeper.lost())
-                        throw Error(ErrorDomain::sqlite, "renew claim", 0, "the claim is no longer held (taken over)");
+                        throw ClaimLost(ErrorDomain::system, "renew claim", 0, "the claim is no longer held (taken over)");
                 };
                 dl.verify = [&](const fs::path& file, const std::string& sha256) {
                     std::int64_t size = std::int64_t(fs::file_size(file));
@@ -275,12 +272,11 @@ FetchOutcome fetch_claimed_asset(Catalog& catalog, ArchiveStore& store, net::Htt
         StoredFacts facts;
         try {
             facts = archive_claimed_file(catalog, store, claimed, owner, dest, &digest);
+        } catch (const ClaimLost& e) {
+            out.state = "lost";
+            out.error = e.what();
+            return out;
         } catch (const Error& e) {
-            if (e.domain() == ErrorDomain::sqlite && e.detail().find("no longer held") != std::string::npos) {
-                out.state = "lost";
-                out.error = e.what();
-                return out;
-            }
             if (is_interrupt(e) || is_disk_full(e)) throw;  // the staged copy stays usable
             // archive_claimed_file released the claim; a changed local copy must be fetched again.
             fs::remove(dest, ec);
@@ -333,12 +329,12 @@ FetchOutcome fetch_claimed_asset(Catalog& catalog, ArchiveStore& store, net::Htt
             if (dynamic_cast<const DiskFull*>(&e)) throw;
             throw_disk_full(safe_text(e.context()), e.domain(), e.code(), int(e.code()));
         }
-        if (e.domain() == ErrorDomain::sqlite && e.detail().find("no longer held") != std::string::npos) {
+        if (dynamic_cast<const ClaimLost*>(&e)) {
             out.state = "lost";  // another process took the asset over; it finishes it
             out.error = e.what();
             return out;
         }
-        if (e.domain() == ErrorDomain::sqlite) throw;
+        if (is_catalog_error(e)) throw;
         bool retryable = retry_later(e);
         if (auto* se = dynamic_cast<const net::ServiceError*>(&e))
             retryable = se->kind() == net::ServiceErrorKind::network || se->kind() == net::ServiceErrorKind::timeout;

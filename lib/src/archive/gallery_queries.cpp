@@ -35,7 +35,7 @@ GalleryState state_of_rank(std::int64_t rank) {
 }
 
 // The job's name is the `avpost run` job whose render stage started it (that stage's result names
-// vendor and id), found through the index of migration 5; a local job's name is its id.
+// vendor and id), found through the index of migration 6; a local job's name is its id.
 constexpr std::string_view render_stage_name_sql =
     "SELECT min(s.job_key) FROM job_stages s WHERE s.stage = 'render' "
     "AND json_extract(s.result, '$.vendor') = ?1 AND json_extract(s.result, '$.id') = ?2";
@@ -154,7 +154,7 @@ std::optional<GalleryState> gallery_state_from_string(std::string_view text) {
     return std::nullopt;
 }
 
-GalleryPage gallery_page(Catalog& catalog, const GalleryQuery& q) {
+GalleryPage gallery_page(SqliteCatalog& catalog, const GalleryQuery& q) {
     if (q.page < 1) throw_usage("gallery page must be 1 or more");
     if (q.per_page < 1 || q.per_page > gallery_max_per_page)
         throw_usage("gallery page size must be 1 to " + std::to_string(gallery_max_per_page));
@@ -162,7 +162,7 @@ GalleryPage gallery_page(Catalog& catalog, const GalleryQuery& q) {
     GalleryPage page;
     page.page = q.page;
     page.per_page = q.per_page;
-    // The state is only computed when filtered on; newest first walks the index of migration 5.
+    // The state is only computed when filtered on; newest first walks the index of migration 6.
     const std::string from = " FROM jobs j";
     const std::string where = where_clause(q);
     // One read transaction: the count and the page see the same catalog.
@@ -188,13 +188,13 @@ GalleryPage gallery_page(Catalog& catalog, const GalleryQuery& q) {
     return page;
 }
 
-std::optional<GalleryJob> gallery_job(Catalog& catalog, std::int64_t job_id) {
+std::optional<GalleryJob> gallery_job(SqliteCatalog& catalog, std::int64_t job_id) {
     auto jobs = load_jobs(catalog.handle(), {job_id});
     if (jobs.empty()) return std::nullopt;
     return std::move(jobs.front());
 }
 
-std::optional<GalleryFile> gallery_file(Catalog& catalog, std::int64_t asset_id) {
+std::optional<GalleryFile> gallery_file(SqliteCatalog& catalog, std::int64_t asset_id) {
     sql::Stmt s(catalog.handle(),
                 "SELECT a.id, a.kind, a.name, a.size, a.state, a.sha256, a.store_uri, a.store_key FROM assets a "
                 "WHERE a.id = ?1");

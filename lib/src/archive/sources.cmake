@@ -1,6 +1,10 @@
-# The archive: SQLite catalog, local and S3 stores (SigV4 over libcurl), verify.
+# The archive: the catalog (SQLite by default, PostgreSQL for a fleet), local and S3 stores
+# (SigV4 over libcurl), verify.
 target_sources(avpost_lib PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/catalog.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/sqlite_catalog.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/pg_catalog.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/job_queue.cpp
   ${CMAKE_CURRENT_LIST_DIR}/disk_full.cpp
   ${CMAKE_CURRENT_LIST_DIR}/process_liveness.cpp
   ${CMAKE_CURRENT_LIST_DIR}/store.cpp
@@ -9,7 +13,7 @@ target_sources(avpost_lib PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/s3_store.cpp
   ${CMAKE_CURRENT_LIST_DIR}/archiver.cpp
 )
-target_link_libraries(avpost_lib PUBLIC SQLite::SQLite3 CURL::libcurl OpenSSL::Crypto)
+target_link_libraries(avpost_lib PUBLIC SQLite::SQLite3 PostgreSQL::PostgreSQL CURL::libcurl OpenSSL::Crypto)
 # `avpost archive sync|add|export` and `avpost serve`: fetching vendor links into the archive.
 target_sources(avpost_lib PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/fetcher.cpp

@@ -11,6 +11,7 @@
 #include <tuple>
 #include <unistd.h>
 
+#include "avpost/archive/sqlite_catalog.hpp"
 #include "avpost/archive/staging_cleanup.hpp"
 #include "avpost/core/error.hpp"
 #include "avpost/core/interrupt.hpp"
@@ -104,11 +105,16 @@ fs::path staging_dir_of(const SyncOptions& options) {
     return options.fetch.staging_dir.empty() ? options.archive_root / "partial" : options.fetch.staging_dir;
 }
 
+std::unique_ptr<Catalog> open_sync_catalog(const SyncOptions& options) {
+    return open_catalog(catalog_location(options.catalog, options.archive_root));
+}
+
 // What dead processes left: their claims go back to pending, staging files no asset needs any
 // more and half-created catalogs are removed.
 void clean_up_after_dead_processes(const SyncOptions& options, Catalog& catalog) {
     if (int n = release_dead_claims(catalog)) log::info("took over " + std::to_string(n) + " claim(s) of dead processes");
-    remove_abandoned_catalog_temporaries(Catalog::file_in(options.archive_root));
+    if (!is_postgres_location(options.catalog))
+        remove_abandoned_catalog_temporaries(catalog_location(options.catalog, options.archive_root));
     clean_staging(catalog, staging_dir_of(options));
 }
 
@@ -124,7 +130,8 @@ struct Shared {
 void worker(const SyncOptions& options, const VendorApiFactory& vendor_api, const ClaimFilter& base_filter,
             Shared& shared, int index) {
     try {
-        Catalog catalog(Catalog::file_in(options.archive_root));
+        std::unique_ptr<Catalog> own_catalog = open_sync_catalog(options);
+        Catalog& catalog = *own_catalog;
         std::unique_ptr<ArchiveStore> store = options.open_store();
         net::HttpClient http(options.http);
         std::unique_ptr<VendorApi> api;
@@ -256,7 +263,7 @@ void verify_stored(const SyncOptions& options, Catalog& catalog, const ClaimFilt
                 ++report.failed;
             }
         } catch (const Error& e) {
-            if (e.domain() == ErrorDomain::sqlite || e.context() == "interrupted") throw;
+            if (is_catalog_error(e) || e.context() == "interrupted") throw;
             out.error = net::redact_text(e.what());  // the store cannot be read now: try next run
             out.state = "stored";
             ++report.retry_later;
@@ -362,7 +369,8 @@ nlohmann::json to_json(const SyncReport& r) {
 SyncReport sync_vendor(const SyncOptions& options, const VendorApiFactory& vendor_api) {
     SyncReport report;
     report.vendor = std::string(net::to_string(options.vendor));
-    Catalog catalog(Catalog::file_in(options.archive_root));
+    std::unique_ptr<Catalog> own_catalog = open_sync_catalog(options);
+    Catalog& catalog = *own_catalog;
     clean_up_after_dead_processes(options, catalog);
     Shared shared;
     shared.report = &report;
@@ -409,7 +417,8 @@ SyncReport archive_statuses(const SyncOptions& options, const VendorApiFactory& 
                             const std::vector<net::JobStatus>& statuses) {
     SyncReport report;
     report.vendor = std::string(net::to_string(options.vendor));
-    Catalog catalog(Catalog::file_in(options.archive_root));
+    std::unique_ptr<Catalog> own_catalog = open_sync_catalog(options);
+    Catalog& catalog = *own_catalog;
     clean_up_after_dead_processes(options, catalog);
     Shared shared;
     shared.report = &report;

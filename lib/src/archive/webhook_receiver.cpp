@@ -29,7 +29,7 @@ void reply(httplib::Response& res, int status, const char* body) {
 WebhookReceiver::WebhookReceiver(WebhookReceiverOptions options)
     : options_(std::move(options)), verifier_(options_.credentials, options_.verifier) {
     options_.archive.vendor = net::Vendor::akool;
-    catalog_ = std::make_unique<Catalog>(Catalog::file_in(options_.archive.archive_root), options_.catalog);
+    catalog_ = open_catalog(catalog_location(options_.archive.catalog, options_.archive.archive_root), options_.catalog);
 }
 
 WebhookReceiver::~WebhookReceiver() { stop(); }

@@ -18,6 +18,7 @@ std::string_view to_string(ErrorDomain domain) {
         case ErrorDomain::http: return "http";
         case ErrorDomain::vendor: return "vendor";
         case ErrorDomain::sqlite: return "sqlite";
+        case ErrorDomain::postgres: return "postgres";
         case ErrorDomain::crypto: return "crypto";
     }
     return "unknown";

@@ -1,8 +1,8 @@
 #pragma once
-// The archive catalog: one SQLite file (WAL) in the archive root holding every vendor job and
-// every asset derived from it, with where each asset is stored and whether it was verified.
-// The schema is versioned with PRAGMA user_version and upgraded by an ordered list of
-// migrations, each applied in its own transaction. Times are Unix seconds (UTC).
+// The archive catalog: every vendor job and every asset derived from it, with where each asset is
+// stored and whether it was verified, plus the finished stages of `avpost run` jobs. An interface
+// with two backends: SQLite (sqlite_catalog.hpp, the default) and PostgreSQL (pg_catalog.cpp, for
+// a fleet of machines). Times are Unix seconds (UTC).
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
@@ -14,7 +14,8 @@
 
 #include <nlohmann/json.hpp>
 
-struct sqlite3;
+#include "avpost/archive/job_queue.hpp"
+#include "avpost/core/error.hpp"
 
 namespace avpost::archive {
 
@@ -76,18 +77,20 @@ struct StoredFacts {
     std::string store_key;
 };
 
-// One migration: the SQL that takes the schema from version-1 to version.
+// One migration: the SQL that takes the schema from version-1 to version. Each backend keeps
+// its own append-only list.
 struct Migration {
     int version;
     std::string_view sql;
 };
-const std::vector<Migration>& catalog_migrations();
+const std::vector<Migration>& catalog_migrations();     // SQLite's
+const std::vector<Migration>& pg_catalog_migrations();  // PostgreSQL's
 
 struct CatalogOptions {
     std::chrono::milliseconds busy_timeout{10000};
     // Stop upgrading at this version (tests of the upgrade path); default: the latest.
     std::optional<int> target_version;
-    // Replaces catalog_migrations() (tests of a failing migration).
+    // Replaces the backend's migrations (tests of a failing migration).
     const std::vector<Migration>* migrations = nullptr;
     // Opens an existing catalog with SQLITE_OPEN_READONLY: nothing is written, nothing created,
     // so it works on a full disk or a read-only medium (archive verify). Only a catalog of an
@@ -123,10 +126,6 @@ struct ListRow {
     AssetRecord asset;
 };
 
-// Removes the temporaries of catalogs whose creation a dead process left unfinished
-// ("catalog.db.new-PID-N*" beside `catalog_file`). Returns how many files went.
-int remove_abandoned_catalog_temporaries(const std::filesystem::path& catalog_file);
-
 std::int64_t unix_now();
 std::string iso8601(std::int64_t unix_seconds);  // "2026-11-21T05:30:00Z"
 
@@ -137,88 +136,136 @@ std::string redact_url(std::string_view url);
 nlohmann::json to_json(const JobRecord& job);
 nlohmann::json to_json(const AssetRecord& asset);
 
+// A claim the caller no longer holds (its lease expired and another process took the asset
+// over): typed, so callers branch on the type, never on the text.
+class ClaimLost : public Error {
+public:
+    using Error::Error;
+};
+
+// True for failures of the catalog itself (SQLite or PostgreSQL), which stop a run instead of
+// failing one file.
+bool is_catalog_error(const Error& e);
+
+// The operations the archive and `avpost run` need, whatever keeps them: SQLite (one file in the
+// archive root, the default) or PostgreSQL (shared by many machines). Every backend passes the
+// same contract tests (tests/archive/catalog_contract_test.cpp). One object is one connection:
+// not to be shared between threads.
 class Catalog {
 public:
-    // Opens or creates the catalog file and brings its schema up to date. A new catalog is built
-    // complete under a temporary name ("catalog.db.new-PID-N") and linked into place, so a failure
-    // (a full disk) never leaves an empty or half-made catalog behind.
-    explicit Catalog(const std::filesystem::path& file, CatalogOptions options = {});
-    ~Catalog();
-    Catalog(const Catalog&) = delete;
-    Catalog& operator=(const Catalog&) = delete;
+    virtual ~Catalog() = default;
 
-    static std::filesystem::path file_in(const std::filesystem::path& archive_root);  // ROOT/catalog.db
+    // ROOT/catalog.db: where the default (SQLite) catalog of an archive root lives.
+    static std::filesystem::path file_in(const std::filesystem::path& archive_root);
 
-    int schema_version();
-    static int latest_schema_version();
+    virtual int schema_version() = 0;
+    // "archive catalog '/a/catalog.db'", "archive catalog postgresql://host/db" (no secrets).
+    virtual std::string describe() const = 0;
+    // A second connection to the same catalog (for a thread of its own, e.g. lease renewals);
+    // safe to call from another thread than this connection's.
+    virtual std::unique_ptr<Catalog> open_another() const = 0;
 
     // Inserts the job, or updates status, request and link expiry of the existing
     // (vendor, vendor_job_id). Returns its id.
-    std::int64_t upsert_job(const JobRecord& job);
-    std::optional<JobRecord> find_job(std::string_view vendor, std::string_view vendor_job_id);
-    JobRecord job(std::int64_t id);
+    virtual std::int64_t upsert_job(const JobRecord& job) = 0;
+    virtual std::optional<JobRecord> find_job(std::string_view vendor, std::string_view vendor_job_id) = 0;
+    virtual JobRecord job(std::int64_t id) = 0;  // throws Error(input) when there is none
     // Jobs of a vendor with no asset yet (still rendering when last seen, or failed).
-    std::vector<JobRecord> jobs_without_assets(std::string_view vendor);
+    virtual std::vector<JobRecord> jobs_without_assets(std::string_view vendor) = 0;
 
     // Adds a pending asset (or returns the id of the existing one with this job and name).
     // The source URL is redacted before it is stored.
-    std::int64_t add_asset(std::int64_t job_id, std::string_view kind, std::string_view name,
-                           std::string_view source_url);
-    AssetRecord asset(std::int64_t id);
+    virtual std::int64_t add_asset(std::int64_t job_id, std::string_view kind, std::string_view name,
+                                   std::string_view source_url) = 0;
+    virtual AssetRecord asset(std::int64_t id) = 0;  // throws Error(input) when there is none
 
-    // Claims one asset for `owner` in a single IMMEDIATE transaction: pending, or downloading
-    // with an expired lease. No two owners get the same asset while a lease is live.
-    std::optional<AssetRecord> claim_next(std::string_view owner, std::chrono::seconds lease,
-                                          std::int64_t now = 0);
-    bool claim(std::int64_t asset_id, std::string_view owner, std::chrono::seconds lease, std::int64_t now = 0);
+    // Claims one asset for `owner`, committed at once: pending, or downloading with an expired
+    // lease. No two owners get the same asset while a lease is live.
+    virtual std::optional<AssetRecord> claim_next(std::string_view owner, std::chrono::seconds lease,
+                                                  std::int64_t now = 0) = 0;
+    virtual bool claim(std::int64_t asset_id, std::string_view owner, std::chrono::seconds lease,
+                       std::int64_t now = 0) = 0;
     // As claim_next, limited to one vendor (and, when given, to some of its jobs), skipping
     // `exclude` (assets this run already tried), nearest link expiry first (no expiry last).
-    std::optional<AssetRecord> claim_next_for(std::string_view owner, std::chrono::seconds lease,
-                                              const ClaimFilter& filter, std::int64_t now = 0);
+    virtual std::optional<AssetRecord> claim_next_for(std::string_view owner, std::chrono::seconds lease,
+                                                      const ClaimFilter& filter, std::int64_t now = 0) = 0;
     // Extends a claim `owner` still holds (long downloads). False when the claim was lost.
-    bool renew_claim(std::int64_t asset_id, std::string_view owner, std::chrono::seconds lease, std::int64_t now = 0);
+    virtual bool renew_claim(std::int64_t asset_id, std::string_view owner, std::chrono::seconds lease,
+                             std::int64_t now = 0) = 0;
     // The vendor link died and no fresh one could be had: the claim ends in expired-before-archived.
-    void mark_expired(std::int64_t asset_id, std::string_view owner, std::string_view error);
+    virtual void mark_expired(std::int64_t asset_id, std::string_view owner, std::string_view error) = 0;
 
-    // Records a confirmed store; only the current claim owner may do this. The claim is kept
-    // until mark_verified or mark_verify_failed (the owner reads the file back first), so no other
-    // process verifies it meanwhile.
-    void mark_stored(std::int64_t asset_id, std::string_view owner, const StoredFacts& facts);
+    // Records a confirmed store; only the current claim owner may do this (else ClaimLost). The
+    // claim is kept until mark_verified or mark_verify_failed (the owner reads the file back
+    // first), so no other process verifies it meanwhile.
+    virtual void mark_stored(std::int64_t asset_id, std::string_view owner, const StoredFacts& facts) = 0;
     // Gives up a claim: back to pending (retryable) or to failed, with the error text.
-    void release(std::int64_t asset_id, std::string_view owner, std::string_view error, bool retryable);
+    virtual void release(std::int64_t asset_id, std::string_view owner, std::string_view error, bool retryable) = 0;
 
-    void mark_verified(std::int64_t asset_id, std::int64_t now = 0);
-    void mark_verify_failed(std::int64_t asset_id, std::string_view error);
+    virtual void mark_verified(std::int64_t asset_id, std::int64_t now = 0) = 0;
+    virtual void mark_verify_failed(std::int64_t asset_id, std::string_view error) = 0;
 
     // Pending assets whose job link has expired become expired-before-archived. Returns how many.
-    int expire_unarchived(std::int64_t now = 0);
+    virtual int expire_unarchived(std::int64_t now = 0) = 0;
 
-    std::vector<ListRow> list(const ListQuery& query = {});
+    virtual std::vector<ListRow> list(const ListQuery& query = {}) = 0;
     // Stored or verified assets to re-check: all, or `sample` of them with the least recently
     // verified first (never verified first), so repeated sampling covers the whole archive.
-    std::vector<ListRow> verify_candidates(std::optional<int> sample);
+    virtual std::vector<ListRow> verify_candidates(std::optional<int> sample) = 0;
 
     // The asset of a job with this file name.
-    std::optional<AssetRecord> find_asset(std::int64_t job_id, std::string_view name);
+    virtual std::optional<AssetRecord> find_asset(std::int64_t job_id, std::string_view name) = 0;
 
     // A failed asset goes back to pending, so a new attempt (a re-run job) may claim it.
-    void requeue_failed(std::int64_t asset_id);
+    virtual void requeue_failed(std::int64_t asset_id) = 0;
     // An expired-before-archived asset goes back to pending (the vendor offers it again), with
     // `reason` as its error text. Returns whether it did.
-    bool requeue_expired(std::int64_t asset_id, std::string_view reason);
+    virtual bool requeue_expired(std::int64_t asset_id, std::string_view reason) = 0;
 
-    // Finished stages of `avpost run` jobs (schema version 3).
-    std::optional<StageRecord> find_stage(std::string_view job_key, std::string_view stage);
-    void record_stage(const StageRecord& record);  // inserts or replaces
-    void forget_stage(std::string_view job_key, std::string_view stage);
+    // Finished stages of `avpost run` jobs.
+    virtual std::optional<StageRecord> find_stage(std::string_view job_key, std::string_view stage) = 0;
+    virtual void record_stage(const StageRecord& record) = 0;  // inserts or replaces
+    virtual void forget_stage(std::string_view job_key, std::string_view stage) = 0;
 
-    sqlite3* handle() { return db_; }
-
-private:
-    void take_claim(std::int64_t asset_id, std::string_view owner, std::chrono::seconds lease, std::int64_t now);
-
-    void migrate(const CatalogOptions& options);
-    sqlite3* db_ = nullptr;
+    // The job queue (job_queue.hpp). Submits `spec` under `name`, unless the same job (same
+    // idempotency key) is already queued, running or done: then that one is returned, unchanged.
+    virtual SubmitResult submit_job(std::string_view name, const nlohmann::json& spec, int max_attempts = 3,
+                                    std::int64_t now = 0) = 0;
+    // Claims the next runnable job for `worker`, committed at once: queued and due (oldest due
+    // first), or running with a lapsed lease. The claim bumps the job's lease token and attempts.
+    virtual std::optional<QueuedJob> claim_job(std::string_view worker, std::chrono::seconds lease,
+                                               std::int64_t now = 0) = 0;
+    // Fenced by the lease token: each returns false, and changes nothing, unless `lease` is the
+    // job's current claim and the job is running.
+    virtual bool heartbeat_job(const JobLease& lease, std::chrono::seconds duration, std::int64_t now = 0) = 0;
+    virtual bool set_job_stage(const JobLease& lease, std::string_view stage) = 0;
+    virtual bool complete_job(const JobLease& lease, std::int64_t now = 0) = 0;
+    // A transient failure with attempts left: queued again after queue_backoff(attempts); else
+    // (permanent, or the last attempt) failed. The error is kept either way.
+    virtual bool fail_job(const JobLease& lease, std::string_view error, bool transient, std::int64_t now = 0) = 0;
+    // Gives the job back unfinished (the worker stops): queued at once, this attempt not counted.
+    virtual bool release_job(const JobLease& lease, std::int64_t now = 0) = 0;
+    // A person's decisions: queued or running -> cancelled (a running worker's next fenced change
+    // then fails); failed or cancelled -> queued with its attempts reset. False when not in such a state.
+    virtual bool cancel_job(std::int64_t id, std::int64_t now = 0) = 0;
+    virtual bool retry_job(std::int64_t id, std::int64_t now = 0) = 0;
+    virtual QueuedJob queued_job(std::int64_t id) = 0;  // throws Error(input) when there is none
+    virtual std::vector<QueuedJob> queued_jobs() = 0;   // in submission order
 };
+
+// Whether `location` names a PostgreSQL catalog ("postgresql://..." or "postgres://...").
+bool is_postgres_location(std::string_view location);
+
+// Opens the catalog at `location`: a libpq connection URI ("postgresql://user@host/db",
+// "postgresql:///db?host=/run/postgresql" for a unix socket) or else a SQLite file path. The
+// options' read_only and migration overrides apply to SQLite only.
+std::unique_ptr<Catalog> open_catalog(std::string_view location, const CatalogOptions& options = {});
+
+// Where an archive's catalog is: `location` when given (--catalog), else $AVPOST_CATALOG, else
+// ROOT/catalog.db.
+std::string catalog_location(std::string_view location, const std::filesystem::path& archive_root);
+
+// A location fit for messages: a URI without its password and query, a path as it is.
+std::string describe_catalog_location(std::string_view location);
 
 }  // namespace avpost::archive

@@ -42,7 +42,8 @@ std::unique_ptr<VendorApi> make_vendor_api(net::a2v::ClientOptions options);
 
 struct SyncOptions {
     net::Vendor vendor = net::Vendor::a2v;
-    std::filesystem::path archive_root;  // the catalog lives here; staging in ROOT/partial
+    std::filesystem::path archive_root;  // staging in ROOT/partial; the catalog too unless `catalog`
+    std::string catalog;                 // a path or postgresql:// URI; empty: ROOT/catalog.db
     StoreFactory open_store;             // called once per worker
     int jobs = 1;                        // downloads at once
     net::HttpClientOptions http;         // downloads

@@ -17,6 +17,7 @@ enum class ErrorDomain {
     http,     // HTTP status
     vendor,   // vendor business code (Akool code, A2V code)
     sqlite,   // SQLite result code
+    postgres, // PostgreSQL: the SQLSTATE as a base-36 number (0 for a connection failure)
     crypto,   // OpenSSL error code
 };
 

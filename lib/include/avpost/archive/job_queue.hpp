@@ -1,0 +1,66 @@
+#pragma once
+// The job queue kept in the catalog (queue_jobs table), for `avpost submit` and `avpost worker`:
+// its records and the rules that are not SQL. The operations are on Catalog (catalog.hpp), so both
+// backends keep them and pass the same contract tests.
+//
+// queued -> running (claimed with a lease) -> done | failed | cancelled; a transient failure goes
+// back to queued with a later run_after until max_attempts; a lease that lapses (worker killed,
+// machine gone) lets another worker claim the job again. Every claim bumps the job's lease token,
+// and every change a worker makes names the token it holds: a worker that lost its lease (paused
+// past it, cut off) changes nothing, whatever it believes.
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+namespace avpost::archive {
+
+enum class QueueState { queued, running, done, failed, cancelled };
+
+std::string_view to_string(QueueState state);
+QueueState queue_state_from_string(std::string_view text);  // throws Error(usage) on unknown text
+
+struct QueuedJob {
+    std::int64_t id = 0;
+    std::string name;             // the job's name
+    std::string idempotency_key;  // job_idempotency_key(name, spec)
+    nlohmann::json spec = nlohmann::json::object();  // the job file as submitted
+    QueueState state = QueueState::queued;
+    int attempts = 0;  // claims so far
+    int max_attempts = 3;
+    std::int64_t lease_token = 0;  // bumped by every claim
+    std::string worker;            // holder while running
+    std::optional<std::int64_t> lease_expires_at;
+    std::int64_t run_after = 0;  // not claimed before (backoff)
+    std::string stage;           // the stage running or last finished
+    std::string last_error;
+    std::int64_t submitted_at = 0;
+    std::int64_t updated_at = 0;
+    std::optional<std::int64_t> finished_at;  // set exactly in done, failed, cancelled
+};
+nlohmann::json to_json(const QueuedJob& job);
+
+// What a worker holds: the job and the token of its claim.
+struct JobLease {
+    std::int64_t job_id = 0;
+    std::int64_t token = 0;
+};
+inline JobLease lease_of(const QueuedJob& job) { return {job.id, job.lease_token}; }
+
+struct SubmitResult {
+    std::int64_t id = 0;
+    bool created = false;  // false: the same job was already queued, running or done
+    QueueState state = QueueState::queued;
+};
+
+// SHA-256 (hex) of the name and the job's canonical JSON (keys sorted): the same job file
+// submitted twice has the same key, any change to it a different one.
+std::string job_idempotency_key(std::string_view name, const nlohmann::json& spec);
+
+// The wait before attempt `attempts` + 1 after a transient failure: 10 s doubling, at most 10 min.
+std::chrono::seconds queue_backoff(int attempts);
+
+}  // namespace avpost::archive

@@ -1,0 +1,702 @@
+// The catalog contract: what every backend (SQLite, PostgreSQL) must do alike, run against both.
+// Jobs and assets, redaction, constraints, leased claims (also across connections and processes
+// claiming at once), listings, expiry, verify order and job stages. What only SQLite has (its
+// migrations from old versions, read-only opening, a full disk) is in catalog_test.cpp.
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <fstream>
+#include <set>
+#include <thread>
+
+#include "archive_test_support.hpp"
+#include "avpost/archive/catalog.hpp"
+#include "avpost/core/error.hpp"
+#include "postgres_server.hpp"
+
+using namespace avpost;
+using namespace avpost::archive;
+using namespace avpost::test;
+
+namespace {
+
+[[maybe_unused]] auto* const postgres = ::testing::AddGlobalTestEnvironment(new PostgresEnvironment);
+
+struct SqliteBackend {
+    static std::string fresh_location() { return Catalog::file_in(make_temp_dir("contract")).string(); }
+};
+struct PostgresBackend {
+    static std::string fresh_location() { return fresh_database(); }
+};
+
+struct BackendNames {
+    template <class T>
+    static std::string GetName(int) {
+        return std::is_same_v<T, SqliteBackend> ? "SQLite" : "PostgreSQL";
+    }
+};
+
+StoredFacts stored_facts(char hash_digit) {
+    StoredFacts f;
+    f.size = 1;
+    f.sha256 = std::string(64, hash_digit);
+    f.store_uri = "file:///x";
+    f.store_key = "k";
+    return f;
+}
+
+ListQuery query_at(std::int64_t now, std::optional<std::int64_t> expiring = {}, std::optional<AssetState> state = {}) {
+    ListQuery q;
+    q.now = now;
+    q.expiring_within = expiring;
+    q.state = state;
+    return q;
+}
+
+constexpr std::int64_t t0 = 2000000000;
+constexpr std::chrono::seconds minute{60};
+
+}  // namespace
+
+template <class Backend>
+class CatalogContract : public ::testing::Test {
+protected:
+    void SetUp() override {
+        location_ = Backend::fresh_location();
+        catalog_ = open_catalog(location_);
+    }
+    Catalog& c() { return *catalog_; }
+    // Another connection, as another process or machine would have.
+    std::unique_ptr<Catalog> connect() { return open_catalog(location_); }
+
+    std::string location_;
+    std::unique_ptr<Catalog> catalog_;
+};
+
+using Backends = ::testing::Types<SqliteBackend, PostgresBackend>;
+TYPED_TEST_SUITE(CatalogContract, Backends, BackendNames);
+
+TYPED_TEST(CatalogContract, OpensAtItsLatestSchemaAndAgainWithoutChange) {
+    int version = this->c().schema_version();
+    EXPECT_GE(version, 1);
+    EXPECT_EQ(this->connect()->schema_version(), version);
+    EXPECT_EQ(this->c().open_another()->schema_version(), version);
+}
+
+TYPED_TEST(CatalogContract, JobsAreUniquePerVendorAndUpdatedInPlace) {
+    Catalog& c = this->c();
+    std::int64_t a = add_job(c, "akool", "same-id");
+    std::int64_t b = add_job(c, "a2v", "same-id");
+    EXPECT_NE(a, b);
+    JobRecord again = c.job(a);
+    EXPECT_EQ(again.request["avatar_id"], "demo");
+    EXPECT_EQ(again.created_at, job_created_at);
+    again.status = "failed";
+    again.link_expires_at = 12345;
+    EXPECT_EQ(c.upsert_job(again), a);
+    EXPECT_EQ(c.job(a).status, "failed");
+    EXPECT_EQ(c.job(a).link_expires_at, 12345);
+    EXPECT_FALSE(c.find_job("akool", "other").has_value());
+    EXPECT_EQ(c.find_job("a2v", "same-id")->id, b);
+    EXPECT_THROW(c.job(a + b + 100), Error);
+    EXPECT_THROW(c.upsert_job(JobRecord{}), Error);
+}
+
+TYPED_TEST(CatalogContract, JobsWithoutAssetsAreThoseNotYetFinished) {
+    Catalog& c = this->c();
+    std::int64_t rendering = add_job(c, "akool", "rendering");
+    std::int64_t done = add_job(c, "akool", "done");
+    add_job(c, "a2v", "elsewhere");
+    c.add_asset(done, "avatar", "avatar.mp4", "");
+    auto jobs = c.jobs_without_assets("akool");
+    ASSERT_EQ(jobs.size(), 1u);
+    EXPECT_EQ(jobs[0].id, rendering);
+}
+
+TYPED_TEST(CatalogContract, StoresSourceUrlsWithoutSecrets) {
+    Catalog& c = this->c();
+    std::int64_t job = add_job(c, "akool", "j");
+    std::int64_t id = c.add_asset(job, "avatar", "avatar.mp4",
+                                  "https://user:pass@cdn.example.com/v/1.mp4?X-Amz-Signature=deadbeef&token=s3cret#t");
+    EXPECT_EQ(c.asset(id).source_url, "https://cdn.example.com/v/1.mp4");
+    for (const ListRow& row : c.list()) EXPECT_EQ(row.asset.source_url.find("s3cret"), std::string::npos);
+}
+
+TYPED_TEST(CatalogContract, ConstraintsRejectBadRows) {
+    Catalog& c = this->c();
+    std::int64_t job = add_job(c, "akool", "j");
+    EXPECT_THROW(c.add_asset(job, "poster", "x.jpg", ""), Error);        // unknown kind
+    EXPECT_THROW(c.add_asset(job, "avatar", "../x.mp4", ""), Error);     // path in a name
+    EXPECT_THROW(c.add_asset(job, "avatar", "", ""), Error);             // no name
+    EXPECT_THROW(c.add_asset(job + 100, "avatar", "x.mp4", ""), Error);  // no such job (foreign key)
+    EXPECT_EQ(c.add_asset(job, "avatar", "x.mp4", ""), c.add_asset(job, "avatar", "x.mp4", ""));
+    EXPECT_THROW(c.asset(424242), Error);
+    // A catalog failure is told apart from a file's failure by its domain.
+    try {
+        c.add_asset(job, "poster", "x.jpg", "");
+    } catch (const Error& e) {
+        EXPECT_TRUE(is_catalog_error(e)) << e.what();
+        EXPECT_EQ(std::string(e.what()).find("INSERT"), std::string::npos) << "SQL in the message: " << e.what();
+    }
+}
+
+TYPED_TEST(CatalogContract, ClaimsAreExclusiveUntilTheLeaseExpires) {
+    Catalog& c = this->c();
+    std::int64_t id = c.add_asset(add_job(c, "akool", "j"), "avatar", "a.mp4", "");
+    auto first = c.claim_next("worker-a", minute, t0);
+    ASSERT_TRUE(first.has_value());
+    EXPECT_EQ(first->id, id);
+    EXPECT_EQ(first->state, AssetState::downloading);
+    EXPECT_EQ(first->claim_owner, "worker-a");
+    EXPECT_EQ(first->claim_expires_at, t0 + 60);
+    EXPECT_FALSE(c.claim_next("worker-b", minute, t0 + 30).has_value());
+    EXPECT_FALSE(c.claim(id, "worker-b", minute, t0 + 30));
+    EXPECT_FALSE(this->connect()->claim_next("worker-b", minute, t0 + 30).has_value()) << "seen by another connection";
+
+    // A stale lease (its owner died) is taken over; the old owner can then no longer finish.
+    auto second = c.claim_next("worker-b", minute, t0 + 61);
+    ASSERT_TRUE(second.has_value());
+    EXPECT_EQ(second->claim_owner, "worker-b");
+    EXPECT_EQ(second->attempts, 2);
+    EXPECT_FALSE(c.renew_claim(id, "worker-a", minute, t0 + 62));
+    EXPECT_THROW(c.mark_stored(id, "worker-a", stored_facts('a')), ClaimLost);
+    c.release(id, "worker-a", "late", false);  // not the holder: changes nothing
+    EXPECT_EQ(c.asset(id).claim_owner, "worker-b");
+
+    c.release(id, "worker-b", "No space left on device", true);
+    EXPECT_EQ(c.asset(id).state, AssetState::pending);
+    EXPECT_EQ(c.asset(id).error, "No space left on device");
+    EXPECT_EQ(c.asset(id).claim_owner, "");
+    ASSERT_TRUE(c.claim(id, "worker-c", minute, t0 + 100));
+    EXPECT_TRUE(c.claim(id, "worker-c", minute, t0 + 101)) << "the holder may claim again";
+    EXPECT_TRUE(c.renew_claim(id, "worker-c", minute, t0 + 110));
+    EXPECT_EQ(c.asset(id).claim_expires_at, t0 + 170);
+    StoredFacts facts = stored_facts('a');
+    facts.media = MediaFacts{"h264", 64, 48, 2.5, 25.0};
+    c.mark_stored(id, "worker-c", facts);
+    AssetRecord a = c.asset(id);
+    EXPECT_EQ(a.state, AssetState::stored);
+    EXPECT_EQ(a.error, "");
+    EXPECT_EQ(a.sha256, std::string(64, 'a'));
+    ASSERT_TRUE(a.media.has_value());
+    EXPECT_EQ(a.media->codec, "h264");
+    EXPECT_EQ(a.media->width, 64);
+    EXPECT_DOUBLE_EQ(a.media->duration_seconds, 2.5);
+    EXPECT_EQ(a.claim_owner, "worker-c") << "held until read back and verified";
+    EXPECT_FALSE(c.claim_next("worker-d", minute, t0 + 1000).has_value());
+    c.mark_verified(id, t0 + 200);
+    EXPECT_EQ(c.asset(id).claim_owner, "");
+    EXPECT_EQ(c.asset(id).state, AssetState::verified);
+    EXPECT_EQ(c.asset(id).verified_at, t0 + 200);
+}
+
+TYPED_TEST(CatalogContract, FailuresEndOrRequeueAClaim) {
+    Catalog& c = this->c();
+    std::int64_t job = add_job(c, "a2v", "j");
+    std::int64_t broken = c.add_asset(job, "avatar", "a.mp4", "");
+    std::int64_t gone = c.add_asset(job, "mask", "m.mp4", "");
+    ASSERT_TRUE(c.claim(broken, "w", minute));
+    c.release(broken, "w", "not a video", false);
+    EXPECT_EQ(c.asset(broken).state, AssetState::failed);
+    EXPECT_FALSE(c.claim(broken, "w", minute)) << "failed is terminal until requeued";
+    c.requeue_failed(broken);
+    EXPECT_EQ(c.asset(broken).state, AssetState::pending);
+    EXPECT_EQ(c.asset(broken).error, "");
+
+    ASSERT_TRUE(c.claim(gone, "w", minute));
+    c.mark_expired(gone, "w", "the vendor no longer knows it");
+    EXPECT_EQ(c.asset(gone).state, AssetState::expired_before_archived);
+    EXPECT_FALSE(c.requeue_expired(broken, "not expired"));
+    EXPECT_TRUE(c.requeue_expired(gone, "offered again"));
+    EXPECT_EQ(c.asset(gone).state, AssetState::pending);
+    EXPECT_EQ(c.asset(gone).error, "offered again");
+
+    ASSERT_TRUE(c.claim(gone, "w", minute));
+    c.mark_stored(gone, "w", stored_facts('d'));
+    c.mark_verify_failed(gone, "verify: mismatch");
+    EXPECT_EQ(c.asset(gone).state, AssetState::failed);
+    EXPECT_EQ(c.asset(gone).error, "verify: mismatch");
+    EXPECT_EQ(c.asset(gone).claim_owner, "");
+}
+
+TYPED_TEST(CatalogContract, FilteredClaimsTakeTheNearestExpiryFirstAndSkipWhatWasTried) {
+    Catalog& c = this->c();
+    std::int64_t later = c.add_asset(add_job(c, "akool", "later", t0 + 7200), "avatar", "a.mp4", "");
+    std::int64_t never = c.add_asset(add_job(c, "akool", "never"), "avatar", "a.mp4", "");
+    std::int64_t soon = c.add_asset(add_job(c, "akool", "soon", t0 + 3600), "avatar", "a.mp4", "");
+    std::int64_t other = c.add_asset(add_job(c, "a2v", "other", t0 + 60), "avatar", "a.mp4", "");
+
+    ClaimFilter akool;
+    akool.vendor = "akool";
+    akool.exclude = {soon};
+    auto first = c.claim_next_for("w", minute, akool, t0);
+    ASSERT_TRUE(first.has_value());
+    EXPECT_EQ(first->id, later) << "nearest expiry first, the excluded one skipped";
+    akool.exclude.clear();
+    EXPECT_EQ(c.claim_next_for("w", minute, akool, t0)->id, soon);
+    EXPECT_EQ(c.claim_next_for("w", minute, akool, t0)->id, never) << "no expiry last";
+    EXPECT_FALSE(c.claim_next_for("w", minute, akool, t0).has_value()) << "another vendor's asset";
+
+    ClaimFilter only;
+    only.vendor = "a2v";
+    only.vendor_job_ids = {"nope"};
+    EXPECT_FALSE(c.claim_next_for("w", minute, only, t0).has_value());
+    only.vendor_job_ids = {"nope", "other"};
+    EXPECT_EQ(c.claim_next_for("w", minute, only, t0)->id, other);
+}
+
+// Many connections claim at once (threads, each with its own connection, as workers on several
+// machines would): every asset is claimed exactly once.
+TYPED_TEST(CatalogContract, ConnectionsClaimingAtOnceNeverGetTheSameAsset) {
+    const int assets = 80, workers = 4;
+    {
+        std::int64_t job = add_job(this->c(), "akool", "many");
+        for (int i = 0; i < assets; ++i) this->c().add_asset(job, "other", "f" + std::to_string(i), "");
+    }
+    std::vector<std::unique_ptr<Catalog>> connections;
+    for (int w = 0; w < workers; ++w) connections.push_back(this->connect());
+    std::vector<std::vector<std::int64_t>> claimed(workers);
+    std::vector<std::string> errors(workers);
+    std::atomic<int> ready{0};
+    std::vector<std::thread> threads;
+    for (int w = 0; w < workers; ++w)
+        threads.emplace_back([&, w] {
+            ++ready;
+            while (ready.load() < workers) std::this_thread::yield();  // start together
+            try {
+                std::string owner = "worker-" + std::to_string(w);
+                while (auto a = connections[w]->claim_next(owner, std::chrono::seconds(600)))
+                    claimed[w].push_back(a->id);
+            } catch (const std::exception& e) {
+                errors[w] = e.what();
+            }
+        });
+    for (auto& t : threads) t.join();
+    std::multiset<std::int64_t> all;
+    for (int w = 0; w < workers; ++w) {
+        EXPECT_EQ(errors[w], "") << "worker " << w;
+        for (std::int64_t id : claimed[w]) {
+            all.insert(id);
+            EXPECT_EQ(this->c().asset(id).claim_owner, "worker-" + std::to_string(w));
+        }
+    }
+    EXPECT_EQ(all.size(), std::size_t(assets));
+    EXPECT_EQ(std::set<std::int64_t>(all.begin(), all.end()).size(), std::size_t(assets)) << "an asset was claimed twice";
+}
+
+TYPED_TEST(CatalogContract, ProcessesClaimingAtOnceNeverGetTheSameAsset) {
+    const int assets = 60, workers = 3;
+    {
+        std::int64_t job = add_job(this->c(), "akool", "many");
+        for (int i = 0; i < assets; ++i) this->c().add_asset(job, "other", "f" + std::to_string(i), "");
+    }
+    auto dir = make_temp_dir("contract-claims");
+    std::vector<pid_t> pids;
+    for (int w = 0; w < workers; ++w) {
+        pid_t pid = ::fork();
+        ASSERT_GE(pid, 0);
+        if (pid == 0) {
+            int rc = 0;
+            try {
+                // Each process has its own connection, as separate avpost runs would.
+                std::unique_ptr<Catalog> c = open_catalog(this->location_);
+                std::ofstream log(dir / ("claims-" + std::to_string(w)));
+                std::string owner = "worker-" + std::to_string(w);
+                while (auto a = c->claim_next(owner, std::chrono::seconds(600))) log << a->id << "\n" << std::flush;
+            } catch (const std::exception& e) {
+                std::fprintf(stderr, "worker %d: %s\n", w, e.what());
+                rc = 1;
+            }
+            ::_exit(rc);  // no destructors: the parent's connection is the parent's
+        }
+        pids.push_back(pid);
+    }
+    for (pid_t pid : pids) {
+        int status = 0;
+        ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+        EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    }
+    std::multiset<std::int64_t> claimed;
+    for (int w = 0; w < workers; ++w) {
+        std::ifstream in(dir / ("claims-" + std::to_string(w)));
+        std::int64_t id;
+        while (in >> id) {
+            claimed.insert(id);
+            EXPECT_EQ(this->c().asset(id).claim_owner, "worker-" + std::to_string(w));
+        }
+    }
+    EXPECT_EQ(claimed.size(), std::size_t(assets));
+    EXPECT_EQ(std::set<std::int64_t>(claimed.begin(), claimed.end()).size(), std::size_t(assets))
+        << "an asset was claimed twice";
+}
+
+TYPED_TEST(CatalogContract, ListsWhatIsAtRiskAndExpiresWhatWasLost) {
+    Catalog& c = this->c();
+    const std::int64_t now = t0;
+    std::int64_t soon = c.add_asset(add_job(c, "akool", "soon", now + 2 * 3600), "avatar", "a.mp4", "");
+    c.add_asset(add_job(c, "akool", "later", now + 48 * 3600), "avatar", "a.mp4", "");
+    c.add_asset(add_job(c, "a2v", "never"), "avatar", "a.mp4", "");
+    std::int64_t done = c.add_asset(add_job(c, "akool", "done", now + 3600), "avatar", "a.mp4", "");
+    ASSERT_TRUE(c.claim(done, "w", minute, now));
+    c.mark_stored(done, "w", stored_facts('b'));
+
+    auto risky = c.list(query_at(now, 24 * 3600));
+    ASSERT_EQ(risky.size(), 1u);
+    EXPECT_EQ(risky[0].asset.id, soon);
+    EXPECT_EQ(risky[0].job.vendor_job_id, "soon");
+    EXPECT_EQ(c.list(query_at(now)).size(), 4u);
+    EXPECT_EQ(c.list(query_at(now, std::nullopt, AssetState::stored)).size(), 1u);
+    EXPECT_EQ(c.list(query_at(now, 24 * 3600, AssetState::stored)).size(), 0u);
+
+    EXPECT_EQ(c.expire_unarchived(now + 3 * 3600), 1);
+    EXPECT_EQ(c.asset(soon).state, AssetState::expired_before_archived);
+    EXPECT_EQ(c.asset(done).state, AssetState::stored);
+    nlohmann::json j = to_json(c.asset(soon));
+    EXPECT_EQ(j["state"], "expired-before-archived");
+}
+
+TYPED_TEST(CatalogContract, VerifyCandidatesPutTheLeastRecentlyVerifiedFirst) {
+    Catalog& c = this->c();
+    std::int64_t job = add_job(c, "a2v", "v");
+    std::vector<std::int64_t> ids;
+    for (int i = 0; i < 4; ++i) {
+        std::int64_t id = c.add_asset(job, "other", "f" + std::to_string(i), "");
+        ASSERT_TRUE(c.claim(id, "w", minute));
+        c.mark_stored(id, "w", stored_facts('e'));
+        ids.push_back(id);
+    }
+    c.add_asset(job, "other", "pending", "");  // not stored: never a candidate
+    c.mark_verified(ids[0], t0 + 30);
+    c.mark_verified(ids[1], t0 + 10);
+    auto all = c.verify_candidates(std::nullopt);
+    ASSERT_EQ(all.size(), 4u);
+    std::set<std::int64_t> never = {all[0].asset.id, all[1].asset.id};
+    EXPECT_EQ(never, (std::set<std::int64_t>{ids[2], ids[3]})) << "never verified first";
+    EXPECT_EQ(all[2].asset.id, ids[1]);
+    EXPECT_EQ(all[3].asset.id, ids[0]);
+    EXPECT_EQ(all[3].job.vendor_job_id, "v");
+    EXPECT_EQ(c.verify_candidates(2).size(), 2u);
+}
+
+TYPED_TEST(CatalogContract, FindsAssetsByJobAndName) {
+    Catalog& c = this->c();
+    std::int64_t job = add_job(c, "a2v", "j");
+    std::int64_t id = c.add_asset(job, "composite", "composite.mp4", "");
+    EXPECT_EQ(c.find_asset(job, "composite.mp4")->id, id);
+    EXPECT_EQ(c.find_asset(job, "composite.mp4")->kind, "composite");
+    EXPECT_FALSE(c.find_asset(job, "other.mp4").has_value());
+}
+
+TYPED_TEST(CatalogContract, JobStagesAreRecordedReplacedAndForgotten) {
+    Catalog& c = this->c();
+    EXPECT_FALSE(c.find_stage("job", "render").has_value());
+    StageRecord r;
+    r.job_key = "job";
+    r.stage = "render";
+    r.fingerprint = "f1";
+    r.result = {{"vendor_job_id", "abc"}, {"files", {{{"size", 3}, {"sha256", std::string(64, 'a')}}}}, {"x", 1.5}};
+    r.finished_at = t0;
+    c.record_stage(r);
+    auto found = c.find_stage("job", "render");
+    ASSERT_TRUE(found.has_value());
+    EXPECT_EQ(found->fingerprint, "f1");
+    EXPECT_EQ(found->result, r.result);
+    EXPECT_EQ(found->finished_at, t0);
+    r.fingerprint = "f2";
+    r.finished_at = 0;  // now
+    const std::int64_t before = unix_now();
+    c.record_stage(r);
+    EXPECT_EQ(this->connect()->find_stage("job", "render")->fingerprint, "f2");
+    EXPECT_GE(c.find_stage("job", "render")->finished_at, before);
+    EXPECT_LE(c.find_stage("job", "render")->finished_at, unix_now());
+    c.forget_stage("job", "render");
+    EXPECT_FALSE(c.find_stage("job", "render").has_value());
+    EXPECT_THROW(c.record_stage(StageRecord{}), Error);
+}
+
+TYPED_TEST(CatalogContract, DescribesItselfWithoutSecrets) {
+    std::string name = this->c().describe();
+    EXPECT_NE(name.find("catalog"), std::string::npos) << name;
+    EXPECT_EQ(name.find("password"), std::string::npos) << name;
+}
+
+// PostgreSQL only: what a connection URI may carry never reaches a message, and a server that
+// is not there is one line with libpq's reason.
+TEST(PostgresCatalog, ConnectionFailuresNameTheCatalogWithoutItsPassword) {
+    std::string uri = "postgresql://avpost:hunter2@/nosuchdb?host=" + PostgresEnvironment::server().socket_dir() +
+                      "&password=hunter3";
+    try {
+        open_catalog(uri);
+        FAIL() << "opened a database that does not exist";
+    } catch (const Error& e) {
+        std::string what = e.what();
+        EXPECT_EQ(e.domain(), ErrorDomain::postgres);
+        EXPECT_TRUE(is_catalog_error(e));
+        EXPECT_EQ(what.find("hunter"), std::string::npos) << what;
+        EXPECT_NE(what.find("nosuchdb"), std::string::npos) << what;
+        EXPECT_EQ(what.find('\n'), std::string::npos) << what;
+    }
+    EXPECT_EQ(describe_catalog_location("postgresql://u:pw@h:5/db?sslmode=require&password=x"), "postgresql://u@h:5/db");
+    // A URI libpq cannot parse is quoted in its message: the password still never shows.
+    try {
+        open_catalog("postgresql://avpost:hun%zzter4@/db?host=" + PostgresEnvironment::server().socket_dir());
+        FAIL() << "opened a malformed URI";
+    } catch (const Error& e) {
+        EXPECT_EQ(std::string(e.what()).find("hun%zzter4"), std::string::npos) << e.what();
+    }
+    EXPECT_EQ(describe_catalog_location("/a/catalog.db"), "/a/catalog.db");
+}
+
+TEST(PostgresCatalog, MigratesOnceWhenManyConnectFirstAtOnce) {
+    std::string uri = fresh_database();
+    std::vector<std::thread> threads;
+    std::vector<std::string> errors(4);
+    for (int i = 0; i < 4; ++i)
+        threads.emplace_back([&, i] {
+            try {
+                open_catalog(uri);
+            } catch (const std::exception& e) {
+                errors[i] = e.what();
+            }
+        });
+    for (auto& t : threads) t.join();
+    for (const auto& e : errors) EXPECT_EQ(e, "");
+    EXPECT_EQ(open_catalog(uri)->schema_version(), pg_catalog_migrations().back().version);
+}
+
+TEST(PostgresCatalog, AFailingMigrationLeavesThePreviousVersionWhole) {
+    std::string uri = fresh_database();
+    std::vector<Migration> good = {{1, "CREATE TABLE t (x INTEGER);"}};
+    std::vector<Migration> bad = {{1, "CREATE TABLE t (x INTEGER);"},
+                                  {2, "CREATE TABLE u (y INTEGER); INSERT INTO no_such_table VALUES (1);"}};
+    CatalogOptions o;
+    o.migrations = &good;
+    EXPECT_EQ(open_catalog(uri, o)->schema_version(), 1);
+    o.migrations = &bad;
+    try {
+        open_catalog(uri, o);
+        FAIL() << "a broken migration was applied";
+    } catch (const Error& e) {
+        EXPECT_EQ(e.domain(), ErrorDomain::postgres);
+        EXPECT_NE(std::string(e.what()).find("version 2"), std::string::npos) << e.what();
+        EXPECT_NE(std::string(e.what()).find("no_such_table"), std::string::npos) << e.what();
+    }
+    o.migrations = &good;
+    EXPECT_EQ(open_catalog(uri, o)->schema_version(), 1);
+    std::string name = uri.substr(uri.find(":///") + 4, uri.find('?') - uri.find(":///") - 4);
+    EXPECT_EQ(PostgresEnvironment::server().query(name, "SELECT count(*) FROM pg_tables WHERE tablename = 'u'"), "0");
+}
+
+TEST(PostgresCatalog, RefusesACatalogFromANewerAvpost) {
+    std::string uri = fresh_database();
+    open_catalog(uri);
+    std::string name = uri.substr(uri.find(":///") + 4, uri.find('?') - uri.find(":///") - 4);
+    PostgresEnvironment::server().query(name, "UPDATE avpost_schema SET version = 99");
+    try {
+        open_catalog(uri);
+        FAIL() << "opened a catalog with schema version 99";
+    } catch (const Error& e) {
+        EXPECT_EQ(e.domain(), ErrorDomain::postgres);
+        EXPECT_NE(std::string(e.what()).find("99"), std::string::npos) << e.what();
+    }
+}
+
+// The job queue (job_queue.hpp) on both backends.
+
+namespace {
+nlohmann::json job_file(const std::string& text) { return {{"name", "greeting"}, {"render", {{"text", text}}}}; }
+}  // namespace
+
+TYPED_TEST(CatalogContract, SubmittingTheSameJobAgainIsANoOpWhileItIsQueuedRunningOrDone) {
+    Catalog& c = this->c();
+    SubmitResult first = c.submit_job("greeting", job_file("hello"), 3, t0);
+    EXPECT_TRUE(first.created);
+    EXPECT_EQ(first.state, QueueState::queued);
+    SubmitResult again = this->connect()->submit_job("greeting", job_file("hello"), 3, t0 + 1);
+    EXPECT_FALSE(again.created);
+    EXPECT_EQ(again.id, first.id);
+    SubmitResult changed = c.submit_job("greeting", job_file("hello!"), 3, t0 + 2);
+    EXPECT_TRUE(changed.created) << "a changed job file is another job";
+    EXPECT_NE(changed.id, first.id);
+    EXPECT_EQ(job_idempotency_key("greeting", job_file("hello")), c.queued_job(first.id).idempotency_key);
+    EXPECT_EQ(c.queued_job(first.id).spec, job_file("hello"));
+
+    auto running = c.claim_job("w1", minute, t0 + 3);
+    ASSERT_TRUE(running.has_value());
+    EXPECT_EQ(running->id, first.id) << "oldest first";
+    SubmitResult while_running = c.submit_job("greeting", job_file("hello"), 3, t0 + 4);
+    EXPECT_FALSE(while_running.created);
+    EXPECT_EQ(while_running.state, QueueState::running);
+    ASSERT_TRUE(c.complete_job(lease_of(*running), t0 + 5));
+    SubmitResult when_done = c.submit_job("greeting", job_file("hello"), 3, t0 + 6);
+    EXPECT_FALSE(when_done.created);
+    EXPECT_EQ(when_done.state, QueueState::done);
+
+    // A cancelled (or failed) job is no twin: submitting it again queues it anew.
+    ASSERT_TRUE(c.cancel_job(changed.id, t0 + 7));
+    EXPECT_TRUE(c.submit_job("greeting", job_file("hello!"), 3, t0 + 8).created);
+    EXPECT_THROW(c.submit_job("", job_file("x")), Error);
+    EXPECT_EQ(c.queued_jobs().size(), 3u);
+}
+
+TYPED_TEST(CatalogContract, AClaimedJobIsRunningWithALeaseTokenAndFinishesOnce) {
+    Catalog& c = this->c();
+    std::int64_t id = c.submit_job("j", job_file("a"), 3, t0).id;
+    EXPECT_FALSE(c.claim_job("w", minute, t0 - 1).has_value()) << "not due before it was submitted";
+    auto job = c.claim_job("w1", minute, t0);
+    ASSERT_TRUE(job.has_value());
+    EXPECT_EQ(job->state, QueueState::running);
+    EXPECT_EQ(job->worker, "w1");
+    EXPECT_EQ(job->attempts, 1);
+    EXPECT_EQ(job->lease_expires_at, t0 + 60);
+    EXPECT_GT(job->lease_token, 0);
+    EXPECT_FALSE(c.claim_job("w2", minute, t0 + 30).has_value()) << "the lease is live";
+
+    JobLease lease = lease_of(*job);
+    EXPECT_TRUE(c.heartbeat_job(lease, minute, t0 + 50));
+    EXPECT_EQ(c.queued_job(id).lease_expires_at, t0 + 110);
+    EXPECT_FALSE(c.claim_job("w2", minute, t0 + 100).has_value()) << "the heartbeat extended the lease";
+    EXPECT_TRUE(c.set_job_stage(lease, "compose"));
+    EXPECT_EQ(c.queued_job(id).stage, "compose");
+    EXPECT_TRUE(c.complete_job(lease, t0 + 120));
+    QueuedJob done = c.queued_job(id);
+    EXPECT_EQ(done.state, QueueState::done);
+    EXPECT_EQ(done.finished_at, t0 + 120);
+    EXPECT_EQ(done.worker, "");
+    EXPECT_FALSE(c.complete_job(lease, t0 + 121)) << "finished once";
+    EXPECT_FALSE(c.fail_job(lease, "late", false, t0 + 122));
+    EXPECT_EQ(c.queued_job(id).state, QueueState::done);
+    EXPECT_THROW(c.queued_job(id + 1000), Error);
+}
+
+// The fencing case: a worker whose lease lapsed (paused, cut off) while another took the job over
+// can change nothing, however late it wakes up; only the new holder finishes the job.
+TYPED_TEST(CatalogContract, AWorkerThatLostItsLeaseCanNoLongerChangeTheJob) {
+    Catalog& c = this->c();
+    std::int64_t id = c.submit_job("j", job_file("a"), 3, t0).id;
+    auto old_claim = c.claim_job("paused-worker", minute, t0);
+    ASSERT_TRUE(old_claim.has_value());
+    std::unique_ptr<Catalog> other = this->connect();
+    auto new_claim = other->claim_job("new-worker", minute, t0 + 61);
+    ASSERT_TRUE(new_claim.has_value()) << "a lapsed lease is taken over";
+    EXPECT_EQ(new_claim->id, id);
+    EXPECT_EQ(new_claim->attempts, 2);
+    EXPECT_GT(new_claim->lease_token, old_claim->lease_token);
+
+    JobLease stale = lease_of(*old_claim);
+    EXPECT_FALSE(c.heartbeat_job(stale, minute, t0 + 62));
+    EXPECT_FALSE(c.set_job_stage(stale, "compose"));
+    EXPECT_FALSE(c.complete_job(stale, t0 + 63));
+    EXPECT_FALSE(c.fail_job(stale, "stale", false, t0 + 64));
+    EXPECT_FALSE(c.release_job(stale, t0 + 65));
+    QueuedJob now = c.queued_job(id);
+    EXPECT_EQ(now.state, QueueState::running);
+    EXPECT_EQ(now.worker, "new-worker");
+    EXPECT_EQ(now.stage, "");
+    EXPECT_EQ(now.last_error, "");
+    EXPECT_TRUE(other->complete_job(lease_of(*new_claim), t0 + 70));
+    EXPECT_EQ(c.queued_job(id).state, QueueState::done);
+}
+
+TYPED_TEST(CatalogContract, TransientFailuresBackOffUntilTheLastAttemptThenFail) {
+    Catalog& c = this->c();
+    std::int64_t id = c.submit_job("j", job_file("a"), 2, t0).id;
+    auto first = c.claim_job("w", minute, t0);
+    ASSERT_TRUE(first.has_value());
+    ASSERT_TRUE(c.fail_job(lease_of(*first), "HTTP 503", true, t0 + 5));
+    QueuedJob waiting = c.queued_job(id);
+    EXPECT_EQ(waiting.state, QueueState::queued);
+    EXPECT_EQ(waiting.last_error, "HTTP 503");
+    EXPECT_EQ(waiting.run_after, t0 + 5 + queue_backoff(1).count());
+    EXPECT_FALSE(waiting.finished_at.has_value());
+    EXPECT_FALSE(c.claim_job("w", minute, waiting.run_after - 1).has_value()) << "claimed before its backoff ended";
+    auto second = c.claim_job("w", minute, waiting.run_after);
+    ASSERT_TRUE(second.has_value());
+    EXPECT_EQ(second->attempts, 2);
+    ASSERT_TRUE(c.fail_job(lease_of(*second), "HTTP 503 again", true, waiting.run_after + 1));
+    QueuedJob failed = c.queued_job(id);
+    EXPECT_EQ(failed.state, QueueState::failed) << "no attempts left";
+    EXPECT_EQ(failed.last_error, "HTTP 503 again");
+    EXPECT_TRUE(failed.finished_at.has_value());
+    EXPECT_FALSE(c.claim_job("w", minute, t0 + 100000).has_value());
+
+    // A permanent failure fails at once, attempts left or not.
+    std::int64_t bad = c.submit_job("k", job_file("b"), 5, t0).id;
+    auto claim = c.claim_job("w", minute, t0 + 100000);
+    ASSERT_TRUE(claim.has_value());
+    EXPECT_EQ(claim->id, bad);
+    ASSERT_TRUE(c.fail_job(lease_of(*claim), "the render failed", false, t0 + 100001));
+    EXPECT_EQ(c.queued_job(bad).state, QueueState::failed);
+    EXPECT_EQ(c.queued_job(bad).attempts, 1);
+
+    // A person retries: queued again with fresh attempts.
+    EXPECT_TRUE(c.retry_job(id, t0 + 200000));
+    EXPECT_FALSE(c.retry_job(id, t0 + 200000)) << "only a failed or cancelled job is retried";
+    QueuedJob retried = c.queued_job(id);
+    EXPECT_EQ(retried.state, QueueState::queued);
+    EXPECT_EQ(retried.attempts, 0);
+    EXPECT_FALSE(retried.finished_at.has_value());
+    EXPECT_EQ(c.claim_job("w", minute, t0 + 200000)->id, id);
+    EXPECT_EQ(queue_backoff(1), std::chrono::seconds(10));
+    EXPECT_EQ(queue_backoff(3), std::chrono::seconds(40));
+    EXPECT_EQ(queue_backoff(30), std::chrono::seconds(600));
+}
+
+TYPED_TEST(CatalogContract, ReleasedJobsAreQueuedAgainAndCancelledOnesAreNeverClaimed) {
+    Catalog& c = this->c();
+    std::int64_t id = c.submit_job("j", job_file("a"), 1, t0).id;
+    auto claim = c.claim_job("stopping-worker", minute, t0);
+    ASSERT_TRUE(claim.has_value());
+    ASSERT_TRUE(c.release_job(lease_of(*claim), t0 + 1));
+    QueuedJob back = c.queued_job(id);
+    EXPECT_EQ(back.state, QueueState::queued);
+    EXPECT_EQ(back.attempts, 0) << "a released attempt does not count";
+    EXPECT_EQ(back.worker, "");
+
+    auto running = c.claim_job("w", minute, t0 + 2);
+    ASSERT_TRUE(running.has_value());
+    EXPECT_TRUE(c.cancel_job(id, t0 + 3));
+    EXPECT_EQ(c.queued_job(id).state, QueueState::cancelled);
+    EXPECT_FALSE(c.complete_job(lease_of(*running), t0 + 4)) << "the worker of a cancelled job is fenced off";
+    EXPECT_FALSE(c.cancel_job(id, t0 + 5));
+    EXPECT_FALSE(c.claim_job("w", minute, t0 + 100000).has_value());
+    EXPECT_TRUE(c.retry_job(id, t0 + 6));
+    EXPECT_EQ(c.claim_job("w", minute, t0 + 6)->id, id);
+}
+
+TYPED_TEST(CatalogContract, WorkersClaimingAtOnceNeverRunTheSameJob) {
+    const int jobs = 40, workers = 4;
+    for (int i = 0; i < jobs; ++i) this->c().submit_job("job-" + std::to_string(i), job_file(std::to_string(i)));
+    std::vector<std::unique_ptr<Catalog>> connections;
+    for (int w = 0; w < workers; ++w) connections.push_back(this->connect());
+    std::vector<std::vector<std::int64_t>> claimed(workers);
+    std::vector<std::string> errors(workers);
+    std::atomic<int> ready{0};
+    std::vector<std::thread> threads;
+    for (int w = 0; w < workers; ++w)
+        threads.emplace_back([&, w] {
+            ++ready;
+            while (ready.load() < workers) std::this_thread::yield();
+            try {
+                while (auto job = connections[w]->claim_job("worker-" + std::to_string(w), std::chrono::seconds(600))) {
+                    claimed[w].push_back(job->id);
+                    if (!connections[w]->complete_job(lease_of(*job))) throw std::runtime_error("lost a live lease");
+                }
+            } catch (const std::exception& e) {
+                errors[w] = e.what();
+            }
+        });
+    for (auto& t : threads) t.join();
+    std::multiset<std::int64_t> all;
+    for (int w = 0; w < workers; ++w) {
+        EXPECT_EQ(errors[w], "") << "worker " << w;
+        all.insert(claimed[w].begin(), claimed[w].end());
+    }
+    EXPECT_EQ(all.size(), std::size_t(jobs));
+    EXPECT_EQ(std::set<std::int64_t>(all.begin(), all.end()).size(), std::size_t(jobs)) << "a job ran twice";
+    for (const QueuedJob& j : this->c().queued_jobs()) {
+        EXPECT_EQ(j.state, QueueState::done);
+        EXPECT_EQ(j.attempts, 1);
+    }
+}

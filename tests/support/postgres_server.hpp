@@ -1,0 +1,169 @@
+#pragma once
+// A real, throwaway PostgreSQL 15 for tests: initdb + pg_ctl (Debian's postgresql-15) in a
+// temporary directory, listening on a unix socket in that directory only (no TCP). At most one
+// server per test binary (PostgresEnvironment, a GoogleTest environment, starts it on first use),
+// a fresh database per test (fresh_database()).
+//
+// initdb and postgres refuse to run as root, so as root (CI) they run as the `postgres` user
+// through runuser, and the directory is handed to that user. A guardian process started with the
+// server stops it and removes the directory when the test binary ends in any way (a failed
+// assertion, an abort, SIGKILL): it waits for the end of a pipe only this process holds.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <libpq-fe.h>
+#include <pwd.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cctype>
+#include <cstdlib>
+#include <filesystem>
+#include <memory>
+#include <stdexcept>
+#include <string>
+
+#ifndef AVPOST_PG_BINDIR
+#define AVPOST_PG_BINDIR "/usr/lib/postgresql/15/bin"
+#endif
+
+namespace avpost::test {
+
+class PostgresServer {
+public:
+    PostgresServer() {
+        const std::string bin = AVPOST_PG_BINDIR;
+        if (!std::filesystem::exists(bin + "/initdb") || !std::filesystem::exists(bin + "/pg_ctl"))
+            throw std::runtime_error("PostgreSQL 15 is not installed (" + bin +
+                                     "/initdb); run scripts/setup.sh (Debian packages postgresql, libpq-dev)");
+        char pattern[] = "/tmp/avpost-pg-XXXXXX";
+        if (!::mkdtemp(pattern)) throw std::runtime_error("mkdtemp for the test PostgreSQL failed");
+        dir_ = pattern;
+        std::string as_user;
+        if (::geteuid() == 0) {
+            const passwd* pw = ::getpwnam("postgres");
+            if (!pw) throw std::runtime_error("running as root but there is no `postgres` user to run PostgreSQL as");
+            if (::chown(dir_.c_str(), pw->pw_uid, pw->pw_gid) != 0)
+                throw std::runtime_error("cannot hand " + dir_ + " to the postgres user");
+            as_user = "runuser -u postgres -- ";
+        }
+        const std::string data = dir_ + "/data";
+        stop_command_ = as_user + bin + "/pg_ctl -D " + data + " -m immediate -w stop >/dev/null 2>&1";
+        start_guardian();
+        run_or_throw(as_user + bin + "/initdb -D " + data + " -A trust -U postgres -E UTF8 --locale=C --no-sync >" +
+                         dir_ + "/initdb.log 2>&1",
+                     "initdb", dir_ + "/initdb.log");
+        // No TCP (listen_addresses empty); the socket in our directory; durability is not tested.
+        run_or_throw(as_user + bin + "/pg_ctl -D " + data + " -l " + dir_ + "/server.log -w -t 60 -o \"-c " +
+                         "listen_addresses='' -k " + dir_ + " -c fsync=off -c full_page_writes=off " +
+                         "-c synchronous_commit=off -c max_connections=100\" start >/dev/null 2>&1",
+                     "pg_ctl start", dir_ + "/server.log");
+    }
+
+    ~PostgresServer() {
+        // Closing the pipe wakes the guardian, which stops the server and removes the directory.
+        if (guardian_write_ >= 0) ::close(guardian_write_);
+        if (guardian_ > 0) ::waitpid(guardian_, nullptr, 0);
+    }
+    PostgresServer(const PostgresServer&) = delete;
+    PostgresServer& operator=(const PostgresServer&) = delete;
+
+    const std::string& socket_dir() const { return dir_; }
+
+    // A libpq URI of database `name` over the unix socket.
+    std::string uri(const std::string& name) const { return "postgresql:///" + name + "?host=" + dir_ + "&user=postgres"; }
+
+    // Creates database `name` and returns its URI.
+    std::string create_database(const std::string& name) const {
+        std::unique_ptr<PGconn, decltype(&PQfinish)> conn(PQconnectdb(uri("postgres").c_str()), &PQfinish);
+        if (PQstatus(conn.get()) != CONNECTION_OK)
+            throw std::runtime_error(std::string("connect to the test PostgreSQL: ") + PQerrorMessage(conn.get()));
+        std::string sql = "CREATE DATABASE \"" + name + "\"";
+        std::unique_ptr<PGresult, decltype(&PQclear)> r(PQexec(conn.get(), sql.c_str()), &PQclear);
+        if (PQresultStatus(r.get()) != PGRES_COMMAND_OK)
+            throw std::runtime_error(sql + ": " + PQresultErrorMessage(r.get()));
+        return uri(name);
+    }
+
+    // Runs one SQL statement on database `name` (test set-up and inspection); returns the first
+    // column of the first row, or "".
+    std::string query(const std::string& name, const std::string& sql) const {
+        std::unique_ptr<PGconn, decltype(&PQfinish)> conn(PQconnectdb(uri(name).c_str()), &PQfinish);
+        if (PQstatus(conn.get()) != CONNECTION_OK)
+            throw std::runtime_error(std::string("connect to the test PostgreSQL: ") + PQerrorMessage(conn.get()));
+        std::unique_ptr<PGresult, decltype(&PQclear)> r(PQexec(conn.get(), sql.c_str()), &PQclear);
+        auto status = PQresultStatus(r.get());
+        if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK)
+            throw std::runtime_error(sql + ": " + PQresultErrorMessage(r.get()));
+        if (status == PGRES_TUPLES_OK && PQntuples(r.get()) > 0 && PQnfields(r.get()) > 0)
+            return PQgetvalue(r.get(), 0, 0);
+        return {};
+    }
+
+private:
+    static void run_or_throw(const std::string& command, const std::string& what, const std::string& log) {
+        int status = std::system(command.c_str());
+        if (status != 0) {
+            std::string tail;
+            if (FILE* f = std::fopen(log.c_str(), "r")) {
+                char buf[4096];
+                std::size_t n = std::fread(buf, 1, sizeof buf - 1, f);
+                tail.assign(buf, n);
+                std::fclose(f);
+            }
+            throw std::runtime_error(what + " failed (status " + std::to_string(status) + "): " + tail);
+        }
+    }
+
+    // A shell that blocks reading a pipe whose only writer is this process; at its end (this
+    // process exited, however) it stops the server and removes the directory.
+    void start_guardian() {
+        int fds[2];
+        if (::pipe2(fds, O_CLOEXEC) != 0) throw std::runtime_error("pipe for the PostgreSQL guardian failed");
+        const std::string script = "read _ignored; " + stop_command_ + "; rm -rf '" + dir_ + "'";
+        pid_t pid = ::fork();
+        if (pid < 0) throw std::runtime_error("fork of the PostgreSQL guardian failed");
+        if (pid == 0) {
+            ::dup2(fds[0], 0);  // dup2 clears close-on-exec: the shell reads it
+            ::setsid();         // not in the test's process group: a Ctrl-C still cleans up
+            ::execl("/bin/sh", "sh", "-c", script.c_str(), static_cast<char*>(nullptr));
+            ::_exit(127);
+        }
+        ::close(fds[0]);
+        guardian_ = pid;
+        guardian_write_ = fds[1];
+    }
+
+    std::string dir_;
+    std::string stop_command_;
+    pid_t guardian_ = -1;
+    int guardian_write_ = -1;
+};
+
+// The test binary's one server: started by the first test that asks for it (so a binary whose
+// tests all pass over PostgreSQL, e.g. under a ctest filter, starts none), stopped after the last.
+class PostgresEnvironment : public ::testing::Environment {
+public:
+    void TearDown() override { server_.reset(); }
+    static PostgresServer& server() {
+        if (!server_) server_ = std::make_unique<PostgresServer>();
+        return *server_;
+    }
+
+private:
+    static inline std::unique_ptr<PostgresServer> server_;
+};
+
+// A fresh database named after the running test: its URI.
+inline std::string fresh_database() {
+    static int counter = 0;
+    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+    std::string name = "t" + std::to_string(++counter) + "_" + std::to_string(::getpid());
+    if (info) {
+        for (char c : std::string(info->name()).substr(0, 40))
+            name += std::isalnum(static_cast<unsigned char>(c)) ? char(std::tolower(static_cast<unsigned char>(c))) : '_';
+    }
+    return PostgresEnvironment::server().create_database(name);
+}
+
+}  // namespace avpost::test
