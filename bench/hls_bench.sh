@@ -39,12 +39,12 @@ bench_size() {  # WIDTH HEIGHT SECONDS
       -color_primaries bt709 -color_trc bt709 -c:a copy "${hls[@]}" -hls_fmp4_init_filename "$1_init.mp4" \
       -hls_segment_filename "$out/ffmpeg/hls/$1_%03d.m4s" "$out/ffmpeg/hls/$1.m3u8"
   }
-  local graph="[0:v]split=4[vweb][vtop][s720][s480];[s720]scale=1280:720:flags=bicubic+accurate_rnd[v720p];[s480]scale=854:480:flags=bicubic+accurate_rnd[v480p]"
+  local graph="[0:v]split=4[vweb][vtop][s720][s480];[s720]scale=1280:720:flags=bicubic+accurate_rnd[v720p];[s480]scale=852:480:flags=bicubic+accurate_rnd[v480p]"
   local ffcmd=(ffmpeg -hide_banner -nostdin -loglevel error -y -i "$a" -filter_complex "$graph"
     -map "[vweb]" -map 0:a "${web[@]}" -movflags +faststart "$out/ffmpeg/web.mp4"
     -map "[vtop]" -map 0:a "${web[@]}" "${hls[@]}" -hls_fmp4_init_filename 1080p_init.mp4
       -hls_segment_filename "$out/ffmpeg/hls/1080p_%03d.m4s" "$out/ffmpeg/hls/1080p.m3u8"
-    $(rung 720p 1280 720 3.2 3000000) $(rung 480p 854 480 3.1 1400000))
+    $(rung 720p 1280 720 3.2 3000000) $(rung 480p 852 480 3.1 1400000))
   local avcmd=("$avpost" --quiet transcode "$a" -o "$out/avpost" --deliver web,hls --name talk)
   local t_ff=() t_av=() m_ff=() m_av=() r
   for _ in $(seq "$runs"); do
@@ -64,12 +64,12 @@ bench_size() {  # WIDTH HEIGHT SECONDS
   for pair in "web.mp4:talk-web.mp4" "hls/1080p.m3u8:talk-hls/1080p.m3u8" "hls/720p.m3u8:talk-hls/720p.m3u8" \
               "hls/480p.m3u8:talk-hls/480p.m3u8"; do
     ffmpeg -hide_banner -nostdin -i "$out/avpost/${pair#*:}" -i "$out/ffmpeg/${pair%%:*}" -an -lavfi "[0:v][1:v]psnr" \
-      -f null - 2>&1 | sed -n "s/.*PSNR \\(.*\\)/           ${pair#*:} avpost vs ffmpeg (PSNR dB): \\1/p"
+      -f null - 2>&1 | sed -n "s|.*PSNR \\(.*\\)|           ${pair#*:} avpost vs ffmpeg (PSNR dB): \\1|p"
   done
 }
 
 command -v bc >/dev/null || { echo "bench needs bc (apt-get install bc)" >&2; exit 1; }
 [ -x /usr/bin/time ] || { echo "bench needs /usr/bin/time (apt-get install time)" >&2; exit 1; }
 echo "hls benchmark (web + hls, 3 rungs), median of $runs alternating runs, $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
-bench_size 1920 1080 ${AVPOST_BENCH_SECONDS_HD:-4}
+bench_size 1920 1080 ${AVPOST_BENCH_SECONDS_HD:-8}
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"

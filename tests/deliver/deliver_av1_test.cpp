@@ -28,8 +28,10 @@ std::string bytes_of(const std::string& path) {
 TEST(DeliverAv1, Mp4AndWebmCarryAv1CloseToTheSourceAndRerunBitExact) {
     TempDir dir;
     const std::string source = dir.file("talk.mp4");
+    // Tagged BT.709 like the preset, so its pixels are compared without a matrix conversion.
     run_ffmpeg("-f lavfi -i testsrc2=s=480x270:r=25:d=2 -f lavfi -i sine=f=300:d=2 -c:v libx264 -crf 12 -preset "
-               "ultrafast -pix_fmt yuv420p -c:a aac -shortest " + quote(source));
+               "ultrafast -pix_fmt yuv420p -colorspace bt709 -color_primaries bt709 -color_trc bt709 -c:a aac "
+               "-shortest " + quote(source));
     auto files = transcode(quote(source) + " -o " + quote(dir.file("out")) + " --deliver av1,av1-webm --name talk");
     ASSERT_EQ(files.size(), 2u);
     EXPECT_EQ(files["av1"]["path"], dir.file("out") + "/talk-av1.mp4");

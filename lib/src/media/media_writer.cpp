@@ -130,7 +130,14 @@ MediaWriter::MediaWriter(const std::string& path, const std::string& format_hint
     s.output->flags |= AVFMT_FLAG_BITEXACT;
 }
 
-MediaWriter::~MediaWriter() = default;
+MediaWriter::~MediaWriter() {
+    // An encoder dropped unfinished (an error elsewhere, before or during the frames) still gets
+    // its end of stream: SVT-AV1 otherwise waits for it forever when closed.
+    State& s = *state_;
+    if (!s.video_encoder || s.finished) return;
+    if (avcodec_send_frame(s.video_encoder.get(), nullptr) < 0) return;
+    while (avcodec_receive_packet(s.video_encoder.get(), s.packet.get()) >= 0) av_packet_unref(s.packet.get());
+}
 
 void MediaWriter::add_video(const VideoEncodeSettings& settings) {
     State& s = *state_;
@@ -185,7 +192,8 @@ void MediaWriter::add_video(const VideoEncodeSettings& settings) {
 void MediaWriter::add_video_copy(const AVCodecParameters* parameters, AVRational time_base, AVRational frame_rate,
                                  std::uint32_t codec_tag) {
     State& s = *state_;
-    if (!container_accepts(s.output->oformat, parameters->codec_id))
+    // 0 is a sure no; muxers without a codec list (hls) answer with an error and are tried.
+    if (avformat_query_codec(s.output->oformat, parameters->codec_id, FF_COMPLIANCE_NORMAL) == 0)
         throw_usage(std::string("container '") + s.output->oformat->name + "' does not take " +
                     avcodec_get_name(parameters->codec_id) + " video");
     s.video_stream = avformat_new_stream(s.output.get(), nullptr);
