@@ -1,4 +1,5 @@
 // avpost: argument parsing and dispatch only; the work lives in lib/ and filters/.
+#include <cstdlib>
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <exception>
@@ -71,6 +72,9 @@ int main(int argc, char** argv) {
     }
 
     log::set_level(global.verbose ? log::Level::debug : global.quiet ? log::Level::error : log::Level::warning);
+    // SVT-AV1 (the av1 presets) writes its settings banner to stderr past libav's log: errors
+    // only unless -v. Set here, before any thread could read the environment.
+    if (!global.verbose) ::setenv("SVT_LOG", "1", 0);
     try {
         for (auto& [sub, run] : runners)
             if (sub->parsed()) return run();

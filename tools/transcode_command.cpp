@@ -28,7 +28,7 @@ nlohmann::json transcode_json(const filters::ComposeReport& report) {
 }  // namespace
 
 CommandSpec transcode_command() {
-    return {"transcode", "Make delivery formats (web, hevc, webm-alpha, prores-alpha, preview, poster, hls) in one pass",
+    return {"transcode", "Make delivery formats (web, hevc, av1, av1-webm, webm-alpha, prores-alpha, preview, poster, hls) in one pass",
             [](CLI::App& sub, const GlobalOptions& global) -> CommandRun {
                 struct Options {
                     filters::ComposeParams params;
@@ -36,14 +36,16 @@ CommandSpec transcode_command() {
                     std::string directory, presets, old_presets, name, max_size = "1920x1080";
                     double preview_seconds = 3.0;
                     std::vector<int> hls_heights;
+                    std::string hls_segments = "fmp4", hls_codec = "h264";
+                    double hls_segment_seconds = 4.0;
                 };
                 auto o = std::make_shared<Options>();
                 sub.add_option("input", o->params.video, "Source video (a composite, or an avatar with --mask)")
                     ->required();
                 sub.add_option("-o,--output", o->directory, "Directory for the outputs")->required();
                 sub.add_option("--deliver", o->presets,
-                               "Delivery presets, comma-separated: web (NAME-web.mp4), hevc, webm-alpha, prores-alpha, "
-                               "preview, poster, hls");
+                               "Delivery presets, comma-separated: web (NAME-web.mp4), hevc, av1, av1-webm, webm-alpha, "
+                               "prores-alpha, preview, poster, hls");
                 // The former name of --deliver, kept for delivery presets; an encoder preset gets a hint.
                 sub.add_option("--preset", o->old_presets)->group("");
                 sub.add_option("--name", o->name, "File stem of the outputs (default: the input's)");
@@ -56,6 +58,14 @@ CommandSpec transcode_command() {
                     ->capture_default_str();
                 sub.add_option("--preview-seconds", o->preview_seconds, "Length of the preview")->capture_default_str();
                 sub.add_option("--hls-heights", o->hls_heights, "HLS rungs by their short side (default 1080 720 480)");
+                sub.add_option("--hls-segment-seconds", o->hls_segment_seconds,
+                               "HLS segment length (and GOP of the rungs and of the encode shared with them)")
+                    ->capture_default_str();
+                sub.add_option("--hls-segments", o->hls_segments, "HLS segments: fmp4 (CMAF, EXT-X-MAP) or ts (MPEG-TS)")
+                    ->capture_default_str();
+                sub.add_option("--hls-codec", o->hls_codec,
+                               "HLS rungs: h264 (the top one shared with web) or hevc (needs fmp4; shared with hevc)")
+                    ->capture_default_str();
                 return [o, &global, background]() -> int {
                     using namespace filters;
                     ComposeParams& p = o->params;
@@ -70,7 +80,8 @@ CommandSpec transcode_command() {
                         o->presets = o->old_presets;
                     }
                     if (o->presets.empty())
-                        throw_usage("give --deliver PRESETS (web, hevc, webm-alpha, prores-alpha, preview, poster, hls)");
+                        throw_usage("give --deliver PRESETS (web, hevc, av1, av1-webm, webm-alpha, prores-alpha, preview, "
+                                    "poster, hls)");
                     if (background->count() > 0) p.background = background_value(p.background);
                     o->layout.apply_to(p);
                     DeliveryOptions delivery;
@@ -83,6 +94,13 @@ CommandSpec transcode_command() {
                     if (o->preview_seconds <= 0) throw_usage("--preview-seconds must be positive");
                     delivery.preview_seconds = o->preview_seconds;
                     if (!o->hls_heights.empty()) delivery.hls_heights = o->hls_heights;
+                    if (o->hls_segment_seconds < 1 || o->hls_segment_seconds > 60)
+                        throw_usage("--hls-segment-seconds must be between 1 and 60");
+                    delivery.hls_segment_seconds = o->hls_segment_seconds;
+                    delivery.hls_segments = parse_hls_segments(o->hls_segments);
+                    delivery.hls_codec = parse_hls_codec(o->hls_codec);
+                    if (delivery.hls_codec == HlsCodec::hevc && delivery.hls_segments == HlsSegments::mpegts)
+                        throw_usage("--hls-codec hevc needs --hls-segments fmp4 (HLS carries HEVC only in fMP4)");
                     p.delivery = delivery;
                     refuse_overwriting_compose_inputs(p);
                     p.progress = !global.quiet && !global.json;

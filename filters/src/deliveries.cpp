@@ -83,8 +83,15 @@ Deliveries::Deliveries(DeliveryOptions options, SinkContext context)
     if (error)
         throw OutputError(ErrorDomain::system, "create '" + options_.directory.string() + "'", error.value(),
                           error.message());
-    // Sinks keep references to options_ and context_, which live as long as this object.
-    for (Preset preset : options_.presets) sinks_.push_back(make_delivery_sink(preset, options_, context_));
+    // Sinks keep references to options_ and context_, which live as long as this object. The
+    // ladder is made last: it may cut its top rung from another sink's encode.
+    EncodedOutput* top_rung = nullptr;
+    for (Preset preset : options_.presets) {
+        sinks_.push_back(preset == Preset::hls ? nullptr : make_delivery_sink(preset, options_, context_));
+        if (sinks_.back() && sinks_.back()->hls_top_rung()) top_rung = sinks_.back()->hls_top_rung();
+    }
+    for (std::size_t i = 0; i < sinks_.size(); ++i)
+        if (!sinks_[i]) sinks_[i] = make_delivery_sink(options_.presets[i], options_, context_, top_rung);
 }
 
 Deliveries::~Deliveries() { workers_.clear(); }  // joined before the sinks go
@@ -117,8 +124,12 @@ void Deliveries::push_audio(const AVPacket* packet) {
 
 std::vector<DeliveredFile> Deliveries::finish(double duration_seconds) {
     workers_.clear();
-    std::vector<DeliveredFile> files;
-    for (auto& sink : sinks_) files.push_back(sink->finish(duration_seconds));
+    // The ladder last: an encode it shares flushes its final packets into it when finishing.
+    std::vector<DeliveredFile> files(sinks_.size());
+    for (std::size_t i = 0; i < sinks_.size(); ++i)
+        if (options_.presets[i] != Preset::hls) files[i] = sinks_[i]->finish(duration_seconds);
+    for (std::size_t i = 0; i < sinks_.size(); ++i)
+        if (options_.presets[i] == Preset::hls) files[i] = sinks_[i]->finish(duration_seconds);
     return files;
 }
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cmath>
 
 #include "avpost/core/error.hpp"
 #include "avpost/core/suggest.hpp"
@@ -9,38 +10,82 @@
 namespace avpost::filters {
 namespace {
 
-constexpr std::array<std::pair<Preset, std::string_view>, 7> preset_names{{
-    {Preset::web, "web"},
-    {Preset::hevc, "hevc"},
-    {Preset::webm_alpha, "webm-alpha"},
-    {Preset::prores_alpha, "prores-alpha"},
-    {Preset::preview, "preview"},
-    {Preset::poster, "poster"},
-    {Preset::hls, "hls"},
+// Every preset's name, file and alpha in one table: a new preset is a row here, its sink's
+// settings (video_file_sink.cpp for the single-file ones) and the enum.
+struct PresetInfo {
+    Preset preset;
+    std::string_view name;
+    std::string_view file;  // appended to DeliveryOptions::name
+    bool alpha;
+};
+
+constexpr std::array<PresetInfo, 9> preset_table{{
+    {Preset::web, "web", ".mp4", false},  // after web_suffix
+    {Preset::hevc, "hevc", "-hevc.mp4", false},
+    {Preset::av1, "av1", "-av1.mp4", false},
+    {Preset::av1_webm, "av1-webm", "-av1.webm", false},
+    {Preset::webm_alpha, "webm-alpha", ".webm", true},
+    {Preset::prores_alpha, "prores-alpha", ".mov", true},
+    {Preset::preview, "preview", "-preview.webp", false},
+    {Preset::poster, "poster", "-poster.jpg", false},
+    {Preset::hls, "hls", "-hls", false},
 }};
+
+const PresetInfo& info(Preset preset) {
+    for (const auto& row : preset_table)
+        if (row.preset == preset) return row;
+    throw_usage("unknown preset");
+}
 
 std::string all_names() {
     std::string names;
-    for (const auto& [preset, name] : preset_names) names += (names.empty() ? "" : ", ") + std::string(name);
+    for (const auto& row : preset_table) names += (names.empty() ? "" : ", ") + std::string(row.name);
     return names;
 }
 
 }  // namespace
 
 Preset parse_preset(std::string_view name) {
-    for (const auto& [preset, known] : preset_names)
-        if (known == name) return preset;
+    for (const auto& row : preset_table)
+        if (row.name == name) return row.preset;
     std::vector<std::string> known;
-    for (const auto& [preset, known_name] : preset_names) known.emplace_back(known_name);
+    for (const auto& row : preset_table) known.emplace_back(row.name);
     auto near = closest_match(name, known);
     throw_usage("unknown preset '" + std::string(name) + "'" + (near ? " (did you mean " + *near + "?)" : "") + " (" +
                 all_names() + ")");
 }
 
 std::string_view to_string(Preset preset) {
-    for (const auto& [known, name] : preset_names)
-        if (known == preset) return name;
+    for (const auto& row : preset_table)
+        if (row.preset == preset) return row.name;
     return "?";
+}
+
+HlsSegments parse_hls_segments(std::string_view name) {
+    if (name == "fmp4") return HlsSegments::fmp4;
+    if (name == "ts") return HlsSegments::mpegts;
+    throw_usage("unknown HLS segment format '" + std::string(name) + "' (fmp4, ts)");
+}
+
+HlsCodec parse_hls_codec(std::string_view name) {
+    if (name == "h264") return HlsCodec::h264;
+    if (name == "hevc") return HlsCodec::hevc;
+    throw_usage("unknown HLS codec '" + std::string(name) + "' (h264, hevc)");
+}
+
+std::string_view to_string(HlsSegments segments) { return segments == HlsSegments::fmp4 ? "fmp4" : "ts"; }
+std::string_view to_string(HlsCodec codec) { return codec == HlsCodec::h264 ? "h264" : "hevc"; }
+
+std::optional<Preset> hls_shared_preset(const DeliveryOptions& o) {
+    auto asked = [&](Preset p) { return std::find(o.presets.begin(), o.presets.end(), p) != o.presets.end(); };
+    if (!asked(Preset::hls)) return std::nullopt;
+    const Preset top = o.hls_codec == HlsCodec::h264 ? Preset::web : Preset::hevc;
+    if (!asked(top)) return std::nullopt;
+    return top;
+}
+
+int hls_gop_frames(const DeliveryOptions& o, AVRational frame_rate) {
+    return std::max(1, int(std::lround(o.hls_segment_seconds * av_q2d(frame_rate))));
 }
 
 std::vector<Preset> parse_preset_list(std::string_view list) {
@@ -61,19 +106,10 @@ std::vector<Preset> parse_preset_list(std::string_view list) {
     return presets;
 }
 
-bool preset_has_alpha(Preset preset) { return preset == Preset::webm_alpha || preset == Preset::prores_alpha; }
+bool preset_has_alpha(Preset preset) { return info(preset).alpha; }
 
 std::filesystem::path delivery_path(const DeliveryOptions& o, Preset preset) {
-    switch (preset) {
-        case Preset::web: return o.directory / (o.name + o.web_suffix + ".mp4");
-        case Preset::hevc: return o.directory / (o.name + "-hevc.mp4");
-        case Preset::webm_alpha: return o.directory / (o.name + ".webm");
-        case Preset::prores_alpha: return o.directory / (o.name + ".mov");
-        case Preset::preview: return o.directory / (o.name + "-preview.webp");
-        case Preset::poster: return o.directory / (o.name + "-poster.jpg");
-        case Preset::hls: return o.directory / (o.name + "-hls");
-    }
-    return o.directory / o.name;
+    return o.directory / (o.name + (preset == Preset::web ? o.web_suffix : "") + std::string(info(preset).file));
 }
 
 void to_json(nlohmann::json& j, const DeliveryOptions& o) {
@@ -87,7 +123,9 @@ void to_json(nlohmann::json& j, const DeliveryOptions& o) {
          {"preview_width", o.preview_width},
          {"preview_fps", o.preview_fps},
          {"hls_heights", o.hls_heights},
-         {"hls_segment_seconds", o.hls_segment_seconds}};
+         {"hls_segment_seconds", o.hls_segment_seconds},
+         {"hls_segments", std::string(to_string(o.hls_segments))},
+         {"hls_codec", std::string(to_string(o.hls_codec))}};
 }
 
 void from_json(const nlohmann::json& j, DeliveryOptions& o) {
@@ -106,9 +144,9 @@ void from_json(const nlohmann::json& j, DeliveryOptions& o) {
     };
     if (!j.is_object()) throw_usage("delivery: must be an object");
     for (const auto& [key, value] : j.items()) {
-        static const std::array<std::string_view, 9> known{"directory", "name",        "presets",
-                                                           "max_size",  "preview_seconds", "preview_width",
-                                                           "preview_fps", "hls_heights", "hls_segment_seconds"};
+        static const std::array<std::string_view, 11> known{
+            "directory",   "name",        "presets",             "max_size",     "preview_seconds", "preview_width",
+            "preview_fps", "hls_heights", "hls_segment_seconds", "hls_segments", "hls_codec"};
         if (std::find(known.begin(), known.end(), key) == known.end()) throw_usage(key + ": unknown field");
         (void)value;
     }
@@ -149,6 +187,16 @@ void from_json(const nlohmann::json& j, DeliveryOptions& o) {
     if (auto d = number("preview_width", 16, 3840)) o.preview_width = int(*d);
     if (auto d = number("preview_fps", 1, 60)) o.preview_fps = *d;
     if (auto d = number("hls_segment_seconds", 1, 60)) o.hls_segment_seconds = *d;
+    if (const auto* v = field("hls_segments")) {
+        if (!v->is_string()) throw_usage("hls_segments: must be \"fmp4\" or \"ts\"");
+        o.hls_segments = parse_hls_segments(v->get<std::string>());
+    }
+    if (const auto* v = field("hls_codec")) {
+        if (!v->is_string()) throw_usage("hls_codec: must be \"h264\" or \"hevc\"");
+        o.hls_codec = parse_hls_codec(v->get<std::string>());
+    }
+    if (o.hls_codec == HlsCodec::hevc && o.hls_segments == HlsSegments::mpegts)
+        throw_usage("hls_codec hevc needs hls_segments fmp4 (HLS carries HEVC only in fMP4)");
     if (const auto* v = field("hls_heights")) {
         if (!v->is_array() || v->empty()) throw_usage("hls_heights: must be a non-empty list of heights");
         o.hls_heights.clear();

@@ -38,6 +38,9 @@ void check_delivery(const std::filesystem::path& file, const media::ProbedMedia&
         std::abs(probed.duration_seconds - expected.duration_seconds) > expected.frame_seconds * 1.01)
         fail("lasts " + seconds(probed.duration_seconds) + ", not " + seconds(expected.duration_seconds) +
              " (more than one frame off)");
+    if (expected.frames && probed.frames != expected.frames)
+        fail("holds " + std::to_string(probed.frames) + " frames, not the " + std::to_string(expected.frames) +
+             " encoded");
     if (expected.audio && !probed.has_audio) fail("has no audio");
     if (expected.codec_tag && probed.codec_tag != expected.codec_tag) {
         char tag[AV_FOURCC_MAX_STRING_SIZE] = {};

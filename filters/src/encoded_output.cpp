@@ -15,10 +15,21 @@ EncodedOutput::EncodedOutput(EncodedOutputSpec spec, const SinkContext& context)
     video.primaries = primaries_for(matrix);
     video.transfer = transfer_for(matrix);
     writer_ = std::make_unique<media::MediaWriter>(spec_.path.string(), spec_.container);
-    writer_->add_video(video);
+    if (spec_.video_from) {
+        // The other output's encoder is open, so its stream (extradata included) is known.
+        writer_->add_video_copy(spec_.video_from->video_parameters(), video.time_base, video.frame_rate,
+                                video.codec_tag);
+        spec_.video_from->writer_->on_video_packet(
+            [writer = writer_.get()](const AVPacket* packet, AVRational time_base) {
+                writer->write_video_packet(packet, time_base);
+            });
+    } else {
+        writer_->add_video(video);
+    }
     if (context.audio && !spec_.audio_encoder.empty())
         audio_ = std::make_unique<media::AudioCarrier>(context.audio, *writer_, spec_.audio_encoder);
     for (const auto& [key, value] : spec_.muxer_options) writer_->set_muxer_option(key, value);
+    if (spec_.video_from) return;
     const AVPixelFormat source_format = spec_.use_layer ? AV_PIX_FMT_YUVA420P : AV_PIX_FMT_YUV420P;
     const AVPixelFormat encoder_format = writer_->video_pixel_format();
     if (encoder_format != source_format || video.width != context.canvas.width ||
@@ -33,6 +44,7 @@ EncodedOutput::~EncodedOutput() = default;
 void EncodedOutput::begin() { writer_->begin(); }
 
 void EncodedOutput::write(const DeliveryFrame& frame, std::optional<std::int64_t> pts) {
+    if (spec_.video_from) return;  // its packets arrive from the other output's encoder
     const AVFrame* source = spec_.use_layer ? frame.layer : frame.picture;
     if (!source) throw_usage("an alpha output needs a matte (give a mask)");
     if (converter_) source = converter_->convert(source, context_.matrix, AVCOL_RANGE_MPEG);

@@ -501,7 +501,8 @@ TEST_F(RunJob, EveryPresetIsArchivedIncludingPreviewPosterAndHlsFiles) {
         EXPECT_EQ(row.asset.state, archive::AssetState::verified) << row.asset.name;
     }
     for (const char* name : {"all.mp4", "all-hevc.mp4", "all.webm", "all.mov", "all-preview.webp", "all-poster.jpg",
-                             "all-hls--master.m3u8", "all-hls--360p.m3u8", "all-hls--360p_000.ts"})
+                             "all-hls--master.m3u8", "all-hls--360p.m3u8", "all-hls--360p_init.mp4",
+                             "all-hls--360p_000.m4s"})
         EXPECT_TRUE(names.count(name)) << name << " is not in the catalog";
     // `archive verify` reads every stored file back.
     auto verify = run(shell_quote(AVPOST_BINARY) + " archive --archive " +

@@ -33,6 +33,10 @@ bool retryable(const Error& e) {
 bool should_probe(std::string_view kind, const std::filesystem::path& file) {
     if (kind == "avatar" || kind == "mask" || kind == "composite") return true;
     if (kind != "delivery") return false;
+    // An fMP4 HLS init segment (NAME-hls/720p_init.mp4) holds the headers and no frame: it was
+    // read with its segments through the playlist when written.
+    if (file.parent_path().filename().string().ends_with("-hls") && file.stem().string().ends_with("_init"))
+        return false;
     static const std::array<std::string_view, 7> video_extensions{".mp4", ".mov", ".webm", ".mkv", ".m4v", ".avi", ".ts"};
     const std::string extension = file.extension().string();
     return std::find(video_extensions.begin(), video_extensions.end(), extension) != video_extensions.end();

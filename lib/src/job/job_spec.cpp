@@ -314,7 +314,7 @@ json read_deliver(const ObjectReader& job) {
     if (!job.has("deliver")) return nullptr;
     ObjectReader d = job.object("deliver");
     d.only_keys({"presets", "name", "max_size", "preview_seconds", "preview_width", "preview_fps", "hls_heights",
-                 "hls_segment_seconds"});
+                 "hls_segment_seconds", "hls_segments", "hls_codec"});
     if (!d.has("presets")) d.fail("presets", "required array is missing");
     const json& presets = d.at("presets");
     if (!presets.is_array() || presets.empty()) d.fail("presets", "must be a non-empty array of preset names");
@@ -329,6 +329,8 @@ json read_deliver(const ObjectReader& job) {
     d.expect_integer("preview_width");
     d.positive_number("preview_fps", 1);
     d.positive_number("hls_segment_seconds", 1);
+    d.expect_string("hls_segments");  // the values: filters' DeliveryOptions
+    d.expect_string("hls_codec");
     if (d.has("hls_heights")) {
         const json& heights = d.at("hls_heights");
         if (!heights.is_array() || heights.empty()) d.fail("hls_heights", "must be a non-empty array of integers");

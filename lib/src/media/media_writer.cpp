@@ -33,6 +33,10 @@ struct MediaWriter::State {
 
     CodecContextPtr video_encoder;
     AVStream* video_stream = nullptr;
+    CodecParametersPtr video_parameters;  // what the stream carries, as the encoder made it
+    AVRational copy_time_base{1, 1};      // of the stream's timestamps as add_video_copy got them
+    VideoPacketObserver video_observer;
+    PacketPtr copied_video_packet;        // a reference to a copied video packet, retimed
     std::int64_t video_frames = 0;
 
     enum class AudioMode { none, copy, encode } audio_mode = AudioMode::none;
@@ -53,6 +57,7 @@ struct MediaWriter::State {
             int ret = avcodec_receive_packet(encoder, out);
             if (ret == AVERROR(EAGAIN) || ret == AVERROR_EOF) return;
             check_output(ret, "avcodec_receive_packet (" + std::string(encoder->codec->name) + ")");
+            if (encoder == video_encoder.get() && video_observer) video_observer(out, encoder->time_base);
             av_packet_rescale_ts(out, encoder->time_base, stream->time_base);
             out->stream_index = stream->index;
             std::lock_guard lock(mux_mutex);
@@ -125,7 +130,14 @@ MediaWriter::MediaWriter(const std::string& path, const std::string& format_hint
     s.output->flags |= AVFMT_FLAG_BITEXACT;
 }
 
-MediaWriter::~MediaWriter() = default;
+MediaWriter::~MediaWriter() {
+    // An encoder dropped unfinished (an error elsewhere, before or during the frames) still gets
+    // its end of stream: SVT-AV1 otherwise waits for it forever when closed.
+    State& s = *state_;
+    if (!s.video_encoder || s.finished) return;
+    if (avcodec_send_frame(s.video_encoder.get(), nullptr) < 0) return;
+    while (avcodec_receive_packet(s.video_encoder.get(), s.packet.get()) >= 0) av_packet_unref(s.packet.get());
+}
 
 void MediaWriter::add_video(const VideoEncodeSettings& settings) {
     State& s = *state_;
@@ -169,7 +181,35 @@ void MediaWriter::add_video(const VideoEncodeSettings& settings) {
     s.video_stream->time_base = enc->time_base;
     s.video_stream->avg_frame_rate = settings.frame_rate;
     if (settings.codec_tag) s.video_stream->codecpar->codec_tag = settings.codec_tag;
+    s.video_parameters.reset(avcodec_parameters_alloc());
+    if (!s.video_parameters) throw_av("avcodec_parameters_alloc", AVERROR(ENOMEM));
+    check_output(avcodec_parameters_from_context(s.video_parameters.get(), enc), "avcodec_parameters_from_context");
+    // Tests count these lines to see which encodes ran (a shared encode opens no second one).
+    log::debug("video encoder " + settings.codec + " opened at " + std::to_string(settings.width) + "x" +
+               std::to_string(settings.height));
 }
+
+void MediaWriter::add_video_copy(const AVCodecParameters* parameters, AVRational time_base, AVRational frame_rate,
+                                 std::uint32_t codec_tag) {
+    State& s = *state_;
+    // 0 is a sure no; muxers without a codec list (hls) answer with an error and are tried.
+    if (avformat_query_codec(s.output->oformat, parameters->codec_id, FF_COMPLIANCE_NORMAL) == 0)
+        throw_usage(std::string("container '") + s.output->oformat->name + "' does not take " +
+                    avcodec_get_name(parameters->codec_id) + " video");
+    s.video_stream = avformat_new_stream(s.output.get(), nullptr);
+    if (!s.video_stream) throw_av("avformat_new_stream", AVERROR(ENOMEM));
+    check_output(avcodec_parameters_copy(s.video_stream->codecpar, parameters), "avcodec_parameters_copy");
+    s.video_stream->codecpar->codec_tag = codec_tag;
+    s.video_stream->time_base = time_base;
+    s.video_stream->avg_frame_rate = frame_rate;
+    s.video_parameters.reset(avcodec_parameters_alloc());
+    if (!s.video_parameters) throw_av("avcodec_parameters_alloc", AVERROR(ENOMEM));
+    check_output(avcodec_parameters_copy(s.video_parameters.get(), parameters), "avcodec_parameters_copy");
+    s.copy_time_base = time_base;
+    s.copied_video_packet = make_packet();
+}
+
+void MediaWriter::on_video_packet(VideoPacketObserver observer) { state_->video_observer = std::move(observer); }
 
 bool MediaWriter::add_audio_copy(const AVStream* source) {
     State& s = *state_;
@@ -242,7 +282,10 @@ void MediaWriter::begin() {
     s.begun = true;
 }
 
-AVPixelFormat MediaWriter::video_pixel_format() const { return state_->video_encoder->pix_fmt; }
+AVPixelFormat MediaWriter::video_pixel_format() const {
+    return state_->video_encoder ? state_->video_encoder->pix_fmt : AVPixelFormat(state_->video_parameters->format);
+}
+const AVCodecParameters* MediaWriter::video_parameters() const { return state_->video_parameters.get(); }
 AVRational MediaWriter::audio_time_base() const {
     return state_->audio_encoder ? state_->audio_encoder->time_base : AVRational{1, 1};
 }
@@ -258,6 +301,19 @@ void MediaWriter::write_video(const AVFrame* frame) {
     check_output(avcodec_send_frame(s.video_encoder.get(), frame), "avcodec_send_frame (video)");
     ++s.video_frames;
     s.drain(s.video_encoder.get(), s.video_stream, s.packet.get());
+}
+
+void MediaWriter::write_video_packet(const AVPacket* source, AVRational source_time_base) {
+    State& s = *state_;
+    if (!s.copied_video_packet) throw_usage("write_video_packet needs a stream from add_video_copy");
+    std::lock_guard lock(s.mux_mutex);
+    AVPacket* packet = s.copied_video_packet.get();
+    check_output(av_packet_ref(packet, source), "av_packet_ref (video)");  // a reference, not a copy
+    av_packet_rescale_ts(packet, source_time_base, s.video_stream->time_base);
+    packet->stream_index = s.video_stream->index;
+    packet->pos = -1;
+    ++s.video_frames;
+    check_output(av_interleaved_write_frame(s.output.get(), packet), "write video packet to '" + s.path + "'");
 }
 
 void MediaWriter::write_audio_packet(const AVPacket* source, AVRational source_time_base) {
@@ -319,8 +375,10 @@ void MediaWriter::write_audio_frame(const AVFrame* frame, AVRational source_time
 void MediaWriter::finish() {
     State& s = *state_;
     if (!s.begun || s.finished) return;
-    check_output(avcodec_send_frame(s.video_encoder.get(), nullptr), "flush video encoder");
-    s.drain(s.video_encoder.get(), s.video_stream, s.packet.get());
+    if (s.video_encoder) {
+        check_output(avcodec_send_frame(s.video_encoder.get(), nullptr), "flush video encoder");
+        s.drain(s.video_encoder.get(), s.video_stream, s.packet.get());
+    }
     if (s.audio_mode == State::AudioMode::encode && s.resampler) {
         AVCodecContext* enc = s.audio_encoder.get();
         int frame_size = enc->frame_size > 0 ? enc->frame_size : 1024;

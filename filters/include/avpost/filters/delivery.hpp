@@ -3,6 +3,7 @@
 // is an output (or, for HLS, a directory of outputs) fed by the compose runner frame by frame.
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -11,17 +12,32 @@
 
 #include "avpost/filters/placement.hpp"
 
+extern "C" {
+#include <libavutil/rational.h>
+}
+
 namespace avpost::filters {
 
 enum class Preset {
     web,           // H.264 MP4, yuv420p, BT.709 tags, +faststart, AAC; capped at max_size
     hevc,          // HEVC MP4 tagged hvc1 (Apple players); capped at max_size
+    av1,           // AV1 (SVT-AV1) MP4, AAC; capped at max_size
+    av1_webm,      // AV1 (SVT-AV1) WebM, Opus; capped at max_size
     webm_alpha,    // VP9 WebM with alpha: the avatar alone on transparency
     prores_alpha,  // ProRes 4444 .mov with alpha: the avatar alone on transparency
     preview,       // animated WebP: a few seconds, small
     poster,        // JPEG of a frame chosen not to be blank
-    hls,           // H.264/AAC HLS ladder with a master playlist
+    hls,           // H.264 (or HEVC)/AAC HLS ladder with a master playlist
 };
+
+// The HLS ladder's segments: fMP4 (CMAF, an init segment named by EXT-X-MAP; what current
+// players and Apple devices take, and HEVC needs) or the older MPEG-TS.
+enum class HlsSegments { fmp4, mpegts };
+enum class HlsCodec { h264, hevc };
+HlsSegments parse_hls_segments(std::string_view name);  // "fmp4" | "ts"
+HlsCodec parse_hls_codec(std::string_view name);        // "h264" | "hevc"
+std::string_view to_string(HlsSegments segments);
+std::string_view to_string(HlsCodec codec);
 
 // "web,hevc,poster" -> presets, in order, without repeats. Throws Error(usage) naming a bad entry.
 std::vector<Preset> parse_preset_list(std::string_view list);
@@ -43,7 +59,16 @@ struct DeliveryOptions {
     double preview_fps = 10.0;
     std::vector<int> hls_heights{1080, 720, 480};  // rungs by short side; larger than the source: dropped
     double hls_segment_seconds = 4.0;
+    HlsSegments hls_segments = HlsSegments::fmp4;
+    HlsCodec hls_codec = HlsCodec::h264;  // hevc needs fmp4 segments
 };
+
+// The file preset whose encode is the HLS ladder's top rung when both are asked (web for an
+// H.264 ladder, hevc for an HEVC one): it is then made with keyframes on segment boundaries and
+// its packets are cut into the top rung's segments, so that size is encoded once.
+std::optional<Preset> hls_shared_preset(const DeliveryOptions& options);
+// Frames per segment (and per GOP) of the HLS ladder and of the encode shared with it.
+int hls_gop_frames(const DeliveryOptions& options, AVRational frame_rate);
 
 void to_json(nlohmann::json& j, const DeliveryOptions& o);
 

@@ -19,6 +19,7 @@ struct DeliveryExpectation {
     double frame_seconds = 0.04;      // tolerance for the duration
     bool audio = false;               // must carry audio
     std::uint32_t codec_tag = 0;      // 0: not checked
+    std::int64_t frames = 0;          // video packets (frames encoded); 0: not checked
     // The name errors give the file: where it is going (the checked file is a temporary that
     // is gone once the error is reported). Empty: the checked file's own name.
     std::filesystem::path shown_as;

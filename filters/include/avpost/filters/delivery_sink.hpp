@@ -9,6 +9,8 @@
 
 namespace avpost::filters {
 
+class EncodedOutput;
+
 // One composited frame. Both pictures are canvas-sized, limited range, in `SinkContext::matrix`,
 // with the source's pts.
 struct DeliveryFrame {
@@ -39,10 +41,13 @@ public:
     // Flushes, checks the output against what was asked (throws OutputError when it differs)
     // and commits it under its final name. `duration_seconds` is what the frames spanned.
     virtual DeliveredFile finish(double duration_seconds) = 0;
+    // The encode this sink shares as the HLS ladder's top rung (see hls_shared_preset), or null.
+    virtual class EncodedOutput* hls_top_rung() { return nullptr; }
 };
 
+// `hls_top_rung`: for the hls preset, the encode it cuts its top rung from (or null: its own).
 std::unique_ptr<DeliverySink> make_delivery_sink(Preset preset, const DeliveryOptions& options,
-                                                 const SinkContext& context);
+                                                 const SinkContext& context, EncodedOutput* hls_top_rung = nullptr);
 
 // Scaled size fitting inside `limit`, aspect kept, even dimensions (4:2:0 encoders need them).
 Size fit_within(Size source, Size limit);

@@ -25,6 +25,9 @@ struct EncodedOutputSpec {
     bool use_layer = false;            // encode the alpha layer instead of the picture
     std::string audio_encoder;         // "aac", "libopus"; empty: no audio
     std::map<std::string, std::string> muxer_options;
+    // Not encoded here: the video is this other output's packets, muxed as they come (the HLS
+    // top rung cut from the web encode). `video` then only names the size; write() does nothing.
+    EncodedOutput* video_from = nullptr;
 };
 
 class EncodedOutput {
@@ -43,6 +46,8 @@ public:
     bool has_audio() const { return audio_ != nullptr; }
     std::int64_t frames() const { return writer_->video_frames_written(); }
     const EncodedOutputSpec& spec() const { return spec_; }
+    // The video stream as encoded (codec, profile, level, extradata).
+    const AVCodecParameters* video_parameters() const { return writer_->video_parameters(); }
 
 private:
     EncodedOutputSpec spec_;

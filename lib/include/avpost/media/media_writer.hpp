@@ -3,6 +3,7 @@
 // encoded frames). Open everything, begin(), write, finish(). Nothing is written to `path`
 // except by libavformat; callers that need atomic output pass a temporary path.
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -49,6 +50,15 @@ public:
     MediaWriter& operator=(const MediaWriter&) = delete;
 
     void add_video(const VideoEncodeSettings& settings);
+    // A video stream of packets encoded elsewhere (another writer's, see on_video_packet), muxed
+    // as they are: `parameters` describe them, their timestamps are in `time_base`. `codec_tag`
+    // as in VideoEncodeSettings.
+    void add_video_copy(const AVCodecParameters* parameters, AVRational time_base, AVRational frame_rate,
+                        std::uint32_t codec_tag = 0);
+    // Called with every packet the video encoder makes, before it is muxed here, with the
+    // encoder's time base; the packet is not the callee's to keep or modify. Set before begin().
+    using VideoPacketObserver = std::function<void(const AVPacket* packet, AVRational time_base)>;
+    void on_video_packet(VideoPacketObserver observer);
     // Stream copy when the container accepts the codec; returns false when it does not.
     bool add_audio_copy(const AVStream* source);
     // Re-encode: frames passed to write_audio_frame() may have any layout/rate/format.
@@ -59,10 +69,14 @@ public:
 
     // The pixel format write_video() expects (the encoder's).
     AVPixelFormat video_pixel_format() const;
+    // The video stream as the encoder (or add_video_copy) describes it: codec, size, extradata.
+    const AVCodecParameters* video_parameters() const;
     AVRational audio_time_base() const;  // for encoded audio frames
 
     // Frame pts in VideoEncodeSettings::time_base. The frame is not modified.
     void write_video(const AVFrame* frame);
+    // A packet for a stream from add_video_copy(), timestamps in `source_time_base`; not modified.
+    void write_video_packet(const AVPacket* packet, AVRational source_time_base);
     // Packet timestamps in `source_time_base`. The packet is not modified (several writers may
     // carry the same packet).
     void write_audio_packet(const AVPacket* packet, AVRational source_time_base);
