@@ -9,6 +9,7 @@ packages=(
   libopencv-dev libcurl4-openssl-dev nlohmann-json3-dev libgtest-dev libgmock-dev
   libsqlite3-dev libssl-dev libcli11-dev bc libcpp-httplib-dev ffmpeg openssl
   python3-botocore
+  libebur128-dev libass-dev fonts-dejavu-core  # --loudness metering; --burn-captions (libass and a font)
   clang libclang-rt-14-dev  # scripts/fuzz.sh: libFuzzer and the sanitizer runtimes
 )
 missing=()

@@ -9,6 +9,7 @@
 #include "command.hpp"
 #include "compose_files.hpp"
 #include "compose_options.hpp"
+#include "delivery_finish_options.hpp"
 #include "exit_codes.hpp"
 
 namespace avpost::tool {
@@ -19,6 +20,7 @@ CommandSpec transcode_command() {
                 struct Options {
                     filters::ComposeParams params;
                     ComposeLayoutOptions layout;
+                    DeliveryFinishOptions finish;
                     std::string directory, presets, old_presets, name, max_size = "1920x1080";
                     double preview_seconds = 3.0;
                     std::vector<int> hls_heights;
@@ -42,6 +44,7 @@ CommandSpec transcode_command() {
                     ->capture_default_str();
                 sub.add_option("--preview-seconds", o->preview_seconds, "Length of the preview")->capture_default_str();
                 sub.add_option("--hls-heights", o->hls_heights, "HLS rungs by their short side (default 1080 720 480)");
+                o->finish.add_to(sub);
                 return [o, &global, background]() -> int {
                     using namespace filters;
                     ComposeParams& p = o->params;
@@ -69,6 +72,7 @@ CommandSpec transcode_command() {
                     if (o->preview_seconds <= 0) throw_usage("--preview-seconds must be positive");
                     delivery.preview_seconds = o->preview_seconds;
                     if (!o->hls_heights.empty()) delivery.hls_heights = o->hls_heights;
+                    o->finish.apply_to(delivery);
                     p.delivery = delivery;
                     refuse_overwriting_compose_inputs(p);
                     p.progress = !global.quiet && !global.json;
@@ -78,10 +82,7 @@ CommandSpec transcode_command() {
                     if (global.json) {
                         std::cout << nlohmann::json(report).dump() << "\n";
                     } else {
-                        for (const auto& file : report.deliveries)
-                            std::cout << filters::to_string(file.preset) << ": " << file.path.string() << " ("
-                                      << file.width << "x" << file.height << ", " << file.codec
-                                      << (file.alpha ? ", alpha" : "") << (file.audio ? ", audio" : "") << ")\n";
+                        print_deliveries(std::cout, report);
                     }
                     return exit_ok;
                 };

@@ -83,6 +83,27 @@ Deliveries::Deliveries(DeliveryOptions options, SinkContext context)
     if (error)
         throw OutputError(ErrorDomain::system, "create '" + options_.directory.string() + "'", error.value(),
                           error.message());
+    if (!options_.captions.empty()) {
+        cues_ = lay_out_captions(read_captions(options_.captions).cues);
+        // Burned text is not repeated in a soft track (players showing it would double it).
+        if (options_.burn_captions) burner_ = std::make_unique<CaptionBurner>(cues_, context_.canvas, context_.matrix);
+        else context_.captions = &cues_;
+    }
+    if (options_.loudness != LoudnessTarget::off) {
+        context_.measure_loudness = true;
+        std::optional<media::LoudnessReading> input;
+        if (context_.audio) input = media::measure_file_loudness(context_.audio_file, context_.audio->index);
+        if (input) {
+            loudness_ = refine_loudness_plan(plan_loudness(options_.loudness, *input), context_.audio_file,
+                                             context_.audio->index);
+            if (loudness_->applies()) {
+                audio_path_ = std::make_unique<AudioPath>(context_.audio, *loudness_, [this](const AVFrame* frame) {
+                    for (auto& sink : sinks_) sink->push_audio_frame(frame);
+                });
+                context_.audio_frames = SinkContext::AudioFrames{audio_path_->channels(), audio_path_->sample_rate()};
+            }
+        }
+    }
     // Sinks keep references to options_ and context_, which live as long as this object.
     for (Preset preset : options_.presets) sinks_.push_back(make_delivery_sink(preset, options_, context_));
 }
@@ -99,7 +120,9 @@ void Deliveries::begin() {
         for (auto& sink : sinks_) workers_.push_back(std::make_unique<Worker>(*sink));
 }
 
-void Deliveries::write(const DeliveryFrame& frame) {
+void Deliveries::write(const DeliveryFrame& given) {
+    DeliveryFrame frame = given;
+    if (burner_) frame.picture = burner_->burn(given.picture, given.seconds - context_.start_seconds);
     if (workers_.empty()) {
         for (auto& sink : sinks_) sink->write(frame);
         return;
@@ -112,11 +135,16 @@ void Deliveries::write(const DeliveryFrame& frame) {
 }
 
 void Deliveries::push_audio(const AVPacket* packet) {
+    if (audio_path_) {
+        audio_path_->push(packet);
+        return;
+    }
     for (auto& sink : sinks_) sink->push_audio(packet);
 }
 
 std::vector<DeliveredFile> Deliveries::finish(double duration_seconds) {
     workers_.clear();
+    if (audio_path_) audio_path_->finish();
     std::vector<DeliveredFile> files;
     for (auto& sink : sinks_) files.push_back(sink->finish(duration_seconds));
     return files;

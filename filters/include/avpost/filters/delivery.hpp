@@ -7,9 +7,13 @@
 #include <string_view>
 #include <vector>
 
+#include <optional>
+
 #include <nlohmann/json.hpp>
 
+#include "avpost/filters/loudness.hpp"
 #include "avpost/filters/placement.hpp"
+#include "avpost/media/loudness_meter.hpp"
 
 namespace avpost::filters {
 
@@ -43,6 +47,13 @@ struct DeliveryOptions {
     double preview_fps = 10.0;
     std::vector<int> hls_heights{1080, 720, 480};  // rungs by short side; larger than the source: dropped
     double hls_segment_seconds = 4.0;
+    // Audio brought to a loudness target (loudness.hpp). Off by default: a delivery's audio is
+    // carried as rendered (stream copy) unless a target is asked for.
+    LoudnessTarget loudness = LoudnessTarget::off;
+    // A caption file (SRT, WebVTT, ASS): a soft track in the outputs whose container takes one
+    // (mov_text in MP4 and MOV, WebVTT in WebM); with burn_captions also drawn into the picture.
+    std::filesystem::path captions;
+    bool burn_captions = false;
 };
 
 void to_json(nlohmann::json& j, const DeliveryOptions& o);
@@ -65,6 +76,9 @@ struct DeliveredFile {
     bool alpha = false;
     bool audio = false;
     std::int64_t bytes = 0;      // all files together
+    // With a loudness target: the encoded audio measured again.
+    std::optional<media::LoudnessReading> loudness;
+    int caption_cues = 0;        // cues in the soft caption track (0: none)
 };
 
 void to_json(nlohmann::json& j, const DeliveredFile& f);
