@@ -78,11 +78,6 @@ Deliveries::Deliveries(DeliveryOptions options, SinkContext context)
     : options_(std::move(options)), context_(context) {
     if (options_.presets.empty()) throw_usage("no delivery preset given");
     if (options_.directory.empty()) throw_usage("no delivery directory given");
-    std::error_code error;
-    std::filesystem::create_directories(options_.directory, error);
-    if (error)
-        throw OutputError(ErrorDomain::system, "create '" + options_.directory.string() + "'", error.value(),
-                          error.message());
     if (!options_.captions.empty()) {
         cues_ = lay_out_captions(read_captions(options_.captions).cues);
         // Burned text is not repeated in a soft track (players showing it would double it).
@@ -104,6 +99,12 @@ Deliveries::Deliveries(DeliveryOptions options, SinkContext context)
             }
         }
     }
+    // Only now, so that a bad caption file leaves nothing behind.
+    std::error_code error;
+    std::filesystem::create_directories(options_.directory, error);
+    if (error)
+        throw OutputError(ErrorDomain::system, "create '" + options_.directory.string() + "'", error.value(),
+                          error.message());
     // Sinks keep references to options_ and context_, which live as long as this object.
     for (Preset preset : options_.presets) sinks_.push_back(make_delivery_sink(preset, options_, context_));
 }
