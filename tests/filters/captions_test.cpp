@@ -54,7 +54,7 @@ TEST(Captions, BadFilesNameTheLine) {
               "cues must not overlap");
     EXPECT_EQ(error_of("1\n00:00:01,000 --> 00:00:02,000\nok\n\n2\n00:00:03 --> 00:00:04,000\nno millis\n", "t.srt"),
               "captions 't.srt' line 6: bad timing '00:00:03 --> 00:00:04,000' (expected 00:00:01,000 --> 00:00:02,000)");
-    EXPECT_EQ(error_of("1\n00:00:01,000 --> 00:01:75,000\nsixty-fifteen\n", "s.srt").substr(0, 36),
+    EXPECT_EQ(error_of("1\n00:00:01,000 --> 00:01:75,000\nsixty-fifteen\n", "s.srt").substr(0, 35),
               "captions 's.srt' line 2: bad timing");
     EXPECT_EQ(error_of("1\n00:00:01,000 --> 00:00:02,000\nok\n\nnot a number\n", "n.srt"),
               "captions 'n.srt' line 5: expected a cue number or a timing line (00:00:01,000 --> 00:00:02,000), not "
@@ -91,7 +91,10 @@ TEST(Captions, LinesAreRewrappedToFortyTwoCharactersAndTwoLines) {
 
     // 170 characters: more than two lines of 42, so it is split in time by its text.
     std::string long_text;
-    for (int i = 0; i < 17; ++i) long_text += (i ? " " : "") + std::string("word") + std::to_string(i % 10) + "abcd";
+    for (int i = 0; i < 17; ++i) {
+        if (i > 0) long_text += ' ';
+        long_text += "word" + std::to_string(i % 10) + "abcd";
+    }
     const std::vector<Cue> split = lay_out_captions({{10.0, 20.0, long_text, 4}});
     ASSERT_GE(split.size(), 2u);
     EXPECT_DOUBLE_EQ(split.front().start, 10.0);
@@ -110,7 +113,8 @@ TEST(Captions, LinesAreRewrappedToFortyTwoCharactersAndTwoLines) {
         EXPECT_LE(lines, caption_lines);
         std::string flat = split[i].text;
         std::replace(flat.begin(), flat.end(), '\n', ' ');
-        rejoined += (rejoined.empty() ? "" : " ") + flat;
+        if (!rejoined.empty()) rejoined += ' ';
+        rejoined += flat;
     }
     EXPECT_EQ(rejoined, long_text);  // nothing lost or repeated
 
