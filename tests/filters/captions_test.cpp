@@ -101,7 +101,9 @@ TEST(Captions, LinesAreRewrappedToFortyTwoCharactersAndTwoLines) {
     EXPECT_DOUBLE_EQ(split.back().end, 20.0);
     std::string rejoined;
     for (std::size_t i = 0; i < split.size(); ++i) {
-        if (i > 0) EXPECT_DOUBLE_EQ(split[i].start, split[i - 1].end);
+        if (i > 0) {
+            EXPECT_DOUBLE_EQ(split[i].start, split[i - 1].end);
+        }
         EXPECT_LT(split[i].start, split[i].end);
         EXPECT_EQ(split[i].line, 4);
         std::size_t lines = 1, from = 0;
