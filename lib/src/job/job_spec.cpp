@@ -300,11 +300,11 @@ json read_composite(const ObjectReader& job, const fs::path& base, const std::st
     return out;
 }
 
-json read_deliver(const ObjectReader& job) {
+json read_deliver(const ObjectReader& job, const fs::path& base) {
     if (!job.has("deliver")) return nullptr;
     ObjectReader d = job.object("deliver");
     d.only_keys({"presets", "name", "max_size", "preview_seconds", "preview_width", "preview_fps", "hls_heights",
-                 "hls_segment_seconds"});
+                 "hls_segment_seconds", "loudness", "captions", "burn_captions"});
     if (!d.has("presets")) d.fail("presets", "required array is missing");
     const json& presets = d.at("presets");
     if (!presets.is_array() || presets.empty()) d.fail("presets", "must be a non-empty array of preset names");
@@ -319,6 +319,20 @@ json read_deliver(const ObjectReader& job) {
     d.expect_integer("preview_width");
     d.positive_number("preview_fps", 1);
     d.positive_number("hls_segment_seconds", 1);
+    if (auto loudness = d.optional_string("loudness")) {
+        static const std::vector<std::string_view> targets{"web", "podcast", "broadcast", "us-tv", "off"};
+        if (std::find(targets.begin(), targets.end(), *loudness) == targets.end())
+            d.fail("loudness", "must be web (-14 LUFS), podcast (-16), broadcast (-23), us-tv (-24) or off, not '" +
+                                   *loudness + "'");
+    }
+    d.expect_boolean("burn_captions");
+    json out = d.value();
+    if (auto captions = d.optional_string("captions")) {
+        if (captions->empty()) d.fail("captions", "must be the path of a caption file (SRT, WebVTT or ASS)");
+        out["captions"] = resolve(base, *captions).string();  // relative to the job file, as source.local
+    }
+    if (d.has("burn_captions") && d.at("burn_captions").get<bool>() && !d.has("captions"))
+        d.fail("burn_captions", "needs captions (a caption file)");
     if (d.has("hls_heights")) {
         const json& heights = d.at("hls_heights");
         if (!heights.is_array() || heights.empty()) d.fail("hls_heights", "must be a non-empty array of integers");
@@ -326,7 +340,7 @@ json read_deliver(const ObjectReader& job) {
             if (!heights[i].is_number_integer() || heights[i].get<int>() <= 0)
                 d.fail("hls_heights[" + std::to_string(i) + "]", "must be a positive integer");
     }
-    return d.value();
+    return out;
 }
 
 }  // namespace
@@ -462,7 +476,7 @@ JobSpec parse_job(const json& raw_document, const fs::path& file, const ParseOpt
     bool composed = problems.attempt([&] {
         spec.composite = read_composite(job, base, spec.name, spec.composite_file, problems);
     });
-    const bool delivered = problems.attempt([&] { spec.deliver = read_deliver(job); });
+    const bool delivered = problems.attempt([&] { spec.deliver = read_deliver(job, base); });
     composed = composed && (!job.has("composite") || !spec.composite.empty());
 
     // How the parts fit together, judged only from parts that were read. A deliver without a
