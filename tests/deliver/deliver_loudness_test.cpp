@@ -147,3 +147,29 @@ TEST(DeliverLoudness, BadTargetIsAUsageError) {
     EXPECT_EQ(r.exit_code, 2);
     EXPECT_NE(r.err.find("--loudness: unknown loudness target 'loud'"), std::string::npos) << r.err;
 }
+
+TEST(DeliverLoudness, HlsRungsCarryTheProcessedAudio) {
+    TempDir dir;
+    const std::string quiet = source_at(dir, "quiet", tone, -30.0);
+    CommandResult r = run_avpost("--json transcode " + quote(quiet) + " -o " + quote(dir.file("o")) +
+                                 " --deliver hls --hls-heights 120 --loudness web");
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const std::string master = nlohmann::json::parse(r.out)["deliveries"][0]["path"];
+    const Meter m = ffmpeg_ebur128(master);
+    EXPECT_NEAR(m.integrated, -14.0, 0.5);
+    EXPECT_LT(m.true_peak, -1.0);
+}
+
+TEST(DeliverLoudness, ComposeTakesItOnlyWithDeliveries) {
+    TempDir dir;
+    CommandResult r = run_avpost("compose --video " + quote(media("avatar.mp4")) + " --mask " + quote(media("avatar_mask.mp4")) +
+                                 " --background '#336699' -o " + quote(dir.file("c.mp4")) + " --loudness web");
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_NE(r.err.find("give --deliver PRESETS"), std::string::npos) << r.err;
+    r = run_avpost("--json compose --video " + quote(media("avatar.mp4")) + " --mask " + quote(media("avatar_mask.mp4")) +
+                   " --background '#336699' -o " + quote(dir.file("c.mp4")) + " --deliver web --loudness podcast");
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_NEAR(ffmpeg_ebur128(dir.file("c-web.mp4")).integrated, -16.0, 0.5);
+    // The composite itself keeps the audio as rendered.
+    EXPECT_NEAR(ffmpeg_ebur128(dir.file("c.mp4")).integrated, ffmpeg_ebur128(media("avatar.mp4")).integrated, 0.05);
+}
