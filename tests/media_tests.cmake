@@ -6,6 +6,8 @@ avpost_add_test(filters_test
   filters/decode_plan_test.cpp
   filters/backdrop_test.cpp
   filters/registry_test.cpp
+  filters/captions_test.cpp
+  filters/loudness_test.cpp
 )
 avpost_add_test(compose_test
   compose/compose_accuracy_test.cpp

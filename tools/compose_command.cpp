@@ -8,6 +8,7 @@
 #include "command.hpp"
 #include "compose_files.hpp"
 #include "compose_options.hpp"
+#include "delivery_finish_options.hpp"
 #include "exit_codes.hpp"
 
 namespace avpost::tool {
@@ -18,6 +19,7 @@ CommandSpec compose_command() {
                 struct Options {
                     filters::ComposeParams params;
                     ComposeLayoutOptions layout;
+                    DeliveryFinishOptions finish;
                     int crf = -1;
                     std::string deliver, old_preset;
                 };
@@ -39,6 +41,7 @@ CommandSpec compose_command() {
                                "OUT-hevc.mp4, OUT.webm, ... (see transcode)");
                 // The former name of --encoder-preset; a delivery preset given here gets a hint.
                 sub.add_option("--preset", o->old_preset)->group("");
+                o->finish.add_to(sub);
                 return [o, &global, background]() -> int {
                     using namespace filters;
                     ComposeParams& p = o->params;
@@ -61,7 +64,10 @@ CommandSpec compose_command() {
                         delivery.name = out.stem().string();
                         delivery.web_suffix = "-web";
                         delivery.presets = parse_preset_list(o->deliver);
+                        o->finish.apply_to(delivery);
                         p.delivery = delivery;
+                    } else if (o->finish.given()) {
+                        throw_usage("--loudness and --captions finish the deliveries: give --deliver PRESETS");
                     }
                     refuse_overwriting_compose_inputs(p);
                     p.progress = !global.quiet && !global.json;
@@ -73,8 +79,7 @@ CommandSpec compose_command() {
                         std::cout << "composited " << report.frames << " frames (no output written)\n";
                     } else {
                         std::cout << report.output << "\n";
-                        for (const auto& file : report.deliveries)
-                            std::cout << filters::to_string(file.preset) << ": " << file.path.string() << "\n";
+                        print_deliveries(std::cout, report);
                     }
                     return exit_ok;
                 };

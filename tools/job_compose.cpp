@@ -6,6 +6,7 @@
 #include "avpost/core/colour_names.hpp"
 #include "avpost/core/error.hpp"
 #include "avpost/core/sha256.hpp"
+#include "avpost/filters/captions.hpp"
 #include "avpost/filters/colour.hpp"
 #include "avpost/filters/layers.hpp"
 #include "avpost/media/media_writer.hpp"
@@ -220,6 +221,9 @@ std::vector<std::string> job_value_problems(const job::JobSpec& job) {
     const fs::path mask = local ? local->mask : fetched_mask_path(job);
     filters::ComposeParams params = read_params(job, avatar, mask, false, &problems);
     ParamsReader r(job, &problems);
+    // A caption file is read whole now, so a bad line fails the check, not the render.
+    if (params.delivery && !params.delivery->captions.empty())
+        r.at_path("deliver.captions", [&] { return filters::read_captions(params.delivery->captions).cues.size(); });
 
     // Local files must be there before anything is paid for.
     const json& c = job.composite;

@@ -9,6 +9,7 @@
 #include "command.hpp"
 #include "compose_files.hpp"
 #include "compose_options.hpp"
+#include "delivery_finish_options.hpp"
 #include "exit_codes.hpp"
 
 namespace avpost::tool {
@@ -33,6 +34,7 @@ CommandSpec transcode_command() {
                 struct Options {
                     filters::ComposeParams params;
                     ComposeLayoutOptions layout;
+                    DeliveryFinishOptions finish;
                     std::string directory, presets, old_presets, name, max_size = "1920x1080";
                     double preview_seconds = 3.0;
                     std::vector<int> hls_heights;
@@ -66,6 +68,7 @@ CommandSpec transcode_command() {
                 sub.add_option("--hls-codec", o->hls_codec,
                                "HLS rungs: h264 (the top one shared with web) or hevc (needs fmp4; shared with hevc)")
                     ->capture_default_str();
+                o->finish.add_to(sub);
                 return [o, &global, background]() -> int {
                     using namespace filters;
                     ComposeParams& p = o->params;
@@ -101,6 +104,7 @@ CommandSpec transcode_command() {
                     delivery.hls_codec = parse_hls_codec(o->hls_codec);
                     if (delivery.hls_codec == HlsCodec::hevc && delivery.hls_segments == HlsSegments::mpegts)
                         throw_usage("--hls-codec hevc needs --hls-segments fmp4 (HLS carries HEVC only in fMP4)");
+                    o->finish.apply_to(delivery);
                     p.delivery = delivery;
                     refuse_overwriting_compose_inputs(p);
                     p.progress = !global.quiet && !global.json;
@@ -110,10 +114,7 @@ CommandSpec transcode_command() {
                     if (global.json) {
                         std::cout << transcode_json(report).dump() << "\n";
                     } else {
-                        for (const auto& file : report.deliveries)
-                            std::cout << filters::to_string(file.preset) << ": " << file.path.string() << " ("
-                                      << file.width << "x" << file.height << ", " << file.codec
-                                      << (file.alpha ? ", alpha" : "") << (file.audio ? ", audio" : "") << ")\n";
+                        print_deliveries(std::cout, report);
                     }
                     return exit_ok;
                 };

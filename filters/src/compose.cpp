@@ -147,6 +147,9 @@ void to_json(nlohmann::json& j, const ComposeReport& r) {
          {"key_matte_path", r.key_matte_output.empty() ? nlohmann::json() : nlohmann::json(r.key_matte_output)},
          {"deliveries", r.deliveries},
          {"warnings", r.warnings}};
+    j["loudness"] = r.loudness ? nlohmann::json(*r.loudness) : nlohmann::json();
+    j["captions"] = r.caption_cues > 0 ? nlohmann::json{{"cues", r.caption_cues}, {"burned", r.captions_burned}}
+                                       : nlohmann::json();
 }
 
 namespace {
@@ -444,6 +447,7 @@ ComposeReport run_compose(const ComposeParams& params) {
     sink_context.time_base = avatar_info.time_base;
     sink_context.start_seconds = avatar_start;
     sink_context.audio = avatar.audio_stream();
+    sink_context.audio_file = params.video;
 
     // Outputs: the compose output itself, then the delivery presets, all fed the same frames.
     std::optional<AtomicOutput> atomic;
@@ -626,7 +630,12 @@ ComposeReport run_compose(const ComposeParams& params) {
         report.key_matte_output = params.key_matte_output;
     }
     if (transparent_sink) transparent_sink->finish(report.duration_seconds);
-    if (deliveries) report.deliveries = deliveries->finish(report.duration_seconds);
+    if (deliveries) {
+        report.deliveries = deliveries->finish(report.duration_seconds);
+        report.loudness = deliveries->loudness();
+        report.caption_cues = int(deliveries->captions().size());
+        report.captions_burned = params.delivery->burn_captions && report.caption_cues > 0;
+    }
     report.output = file_output ? params.output : (null_output ? "null" : "");
     report.elapsed_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     return report;

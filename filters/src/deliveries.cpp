@@ -78,6 +78,28 @@ Deliveries::Deliveries(DeliveryOptions options, SinkContext context)
     : options_(std::move(options)), context_(context) {
     if (options_.presets.empty()) throw_usage("no delivery preset given");
     if (options_.directory.empty()) throw_usage("no delivery directory given");
+    if (!options_.captions.empty()) {
+        cues_ = lay_out_captions(read_captions(options_.captions).cues);
+        // Burned text is not repeated in a soft track (players showing it would double it).
+        if (options_.burn_captions) burner_ = std::make_unique<CaptionBurner>(cues_, context_.canvas, context_.matrix);
+        else context_.captions = &cues_;
+    }
+    if (options_.loudness != LoudnessTarget::off) {
+        context_.measure_loudness = true;
+        std::optional<media::LoudnessReading> input;
+        if (context_.audio) input = media::measure_file_loudness(context_.audio_file, context_.audio->index);
+        if (input) {
+            loudness_ = refine_loudness_plan(plan_loudness(options_.loudness, *input), context_.audio_file,
+                                             context_.audio->index);
+            if (loudness_->applies()) {
+                audio_path_ = std::make_unique<AudioPath>(context_.audio, *loudness_, [this](const AVFrame* frame) {
+                    for (auto& sink : sinks_) sink->push_audio_frame(frame);
+                });
+                context_.audio_frames = SinkContext::AudioFrames{audio_path_->channels(), audio_path_->sample_rate()};
+            }
+        }
+    }
+    // Only now, so that a bad caption file leaves nothing behind.
     std::error_code error;
     std::filesystem::create_directories(options_.directory, error);
     if (error)
@@ -106,7 +128,9 @@ void Deliveries::begin() {
         for (auto& sink : sinks_) workers_.push_back(std::make_unique<Worker>(*sink));
 }
 
-void Deliveries::write(const DeliveryFrame& frame) {
+void Deliveries::write(const DeliveryFrame& given) {
+    DeliveryFrame frame = given;
+    if (burner_) frame.picture = burner_->burn(given.picture, given.seconds - context_.start_seconds);
     if (workers_.empty()) {
         for (auto& sink : sinks_) sink->write(frame);
         return;
@@ -119,11 +143,16 @@ void Deliveries::write(const DeliveryFrame& frame) {
 }
 
 void Deliveries::push_audio(const AVPacket* packet) {
+    if (audio_path_) {
+        audio_path_->push(packet);
+        return;
+    }
     for (auto& sink : sinks_) sink->push_audio(packet);
 }
 
 std::vector<DeliveredFile> Deliveries::finish(double duration_seconds) {
     workers_.clear();
+    if (audio_path_) audio_path_->finish();  // its last frames reach the sinks first
     // The ladder last: an encode it shares flushes its final packets into it when finishing.
     std::vector<DeliveredFile> files(sinks_.size());
     for (std::size_t i = 0; i < sinks_.size(); ++i)

@@ -125,7 +125,10 @@ void to_json(nlohmann::json& j, const DeliveryOptions& o) {
          {"hls_heights", o.hls_heights},
          {"hls_segment_seconds", o.hls_segment_seconds},
          {"hls_segments", std::string(to_string(o.hls_segments))},
-         {"hls_codec", std::string(to_string(o.hls_codec))}};
+         {"hls_codec", std::string(to_string(o.hls_codec))},
+         {"loudness", std::string(to_string(o.loudness))},
+         {"burn_captions", o.burn_captions}};
+    if (!o.captions.empty()) j["captions"] = o.captions.string();
 }
 
 void from_json(const nlohmann::json& j, DeliveryOptions& o) {
@@ -144,9 +147,10 @@ void from_json(const nlohmann::json& j, DeliveryOptions& o) {
     };
     if (!j.is_object()) throw_usage("delivery: must be an object");
     for (const auto& [key, value] : j.items()) {
-        static const std::array<std::string_view, 11> known{
+        static const std::array<std::string_view, 14> known{
             "directory",   "name",        "presets",             "max_size",     "preview_seconds", "preview_width",
-            "preview_fps", "hls_heights", "hls_segment_seconds", "hls_segments", "hls_codec"};
+            "preview_fps", "hls_heights", "hls_segment_seconds", "hls_segments", "hls_codec",       "loudness",
+            "captions",    "burn_captions"};
         if (std::find(known.begin(), known.end(), key) == known.end()) throw_usage(key + ": unknown field");
         (void)value;
     }
@@ -197,6 +201,23 @@ void from_json(const nlohmann::json& j, DeliveryOptions& o) {
     }
     if (o.hls_codec == HlsCodec::hevc && o.hls_segments == HlsSegments::mpegts)
         throw_usage("hls_codec hevc needs hls_segments fmp4 (HLS carries HEVC only in fMP4)");
+    if (const auto* v = field("loudness")) {
+        if (!v->is_string()) throw_usage("loudness: must be one of web, podcast, broadcast, us-tv, off");
+        try {
+            o.loudness = parse_loudness_target(v->get<std::string>());
+        } catch (const Error& e) {
+            throw_usage(std::string("loudness: ") + e.what());
+        }
+    }
+    if (const auto* v = field("captions")) {
+        if (!v->is_string() || v->get<std::string>().empty()) throw_usage("captions: must be the path of a caption file");
+        o.captions = v->get<std::string>();
+    }
+    if (const auto* v = field("burn_captions")) {
+        if (!v->is_boolean()) throw_usage("burn_captions: must be true or false");
+        o.burn_captions = v->get<bool>();
+    }
+    if (o.burn_captions && o.captions.empty()) throw_usage("burn_captions: needs captions (a caption file)");
     if (const auto* v = field("hls_heights")) {
         if (!v->is_array() || v->empty()) throw_usage("hls_heights: must be a non-empty list of heights");
         o.hls_heights.clear();
@@ -223,6 +244,8 @@ void to_json(nlohmann::json& j, const DeliveredFile& f) {
          {"alpha", f.alpha},
          {"audio", f.audio},
          {"bytes", f.bytes}};
+    if (f.loudness) j["loudness"] = *f.loudness;
+    if (f.caption_cues > 0) j["caption_cues"] = f.caption_cues;
 }
 
 }  // namespace avpost::filters

@@ -26,8 +26,18 @@ EncodedOutput::EncodedOutput(EncodedOutputSpec spec, const SinkContext& context)
     } else {
         writer_->add_video(video);
     }
-    if (context.audio && !spec_.audio_encoder.empty())
-        audio_ = std::make_unique<media::AudioCarrier>(context.audio, *writer_, spec_.audio_encoder);
+    if (context.audio && !spec_.audio_encoder.empty()) {
+        if (context.audio_frames) {
+            media::AudioEncodeSettings audio;
+            audio.codec = spec_.audio_encoder;
+            audio.channels = context.audio_frames->channels;
+            audio.sample_rate = context.audio_frames->sample_rate;
+            writer_->add_audio_encode(audio);
+        } else {
+            audio_ = std::make_unique<media::AudioCarrier>(context.audio, *writer_, spec_.audio_encoder);
+        }
+    }
+    if (spec_.soft_captions && context.captions && !context.captions->empty()) writer_->add_subtitles();
     for (const auto& [key, value] : spec_.muxer_options) writer_->set_muxer_option(key, value);
     if (spec_.video_from) return;
     const AVPixelFormat source_format = spec_.use_layer ? AV_PIX_FMT_YUVA420P : AV_PIX_FMT_YUV420P;
@@ -43,7 +53,19 @@ EncodedOutput::~EncodedOutput() = default;
 
 void EncodedOutput::begin() { writer_->begin(); }
 
+// Cues go in as the video reaches their start, so the muxer interleaves them with the frames;
+// a cue that would start after the last frame is never written.
+void EncodedOutput::write_cues_until(double seconds) {
+    const std::vector<Cue>& cues = *context_.captions;
+    for (; next_cue_ < cues.size() && context_.start_seconds + cues[next_cue_].start <= seconds; ++next_cue_) {
+        const Cue& cue = cues[next_cue_];
+        writer_->write_subtitle(context_.start_seconds + cue.start, context_.start_seconds + cue.end, cue.text);
+    }
+}
+
 void EncodedOutput::write(const DeliveryFrame& frame, std::optional<std::int64_t> pts) {
+    // A cue that starts during this frame (before the next one) goes in with it.
+    if (writer_->has_subtitles()) write_cues_until(frame.seconds + 0.999 / av_q2d(context_.frame_rate));
     if (spec_.video_from) return;  // its packets arrive from the other output's encoder
     const AVFrame* source = spec_.use_layer ? frame.layer : frame.picture;
     if (!source) throw_usage("an alpha output needs a matte (give a mask)");
@@ -67,6 +89,10 @@ void EncodedOutput::write(const DeliveryFrame& frame, std::optional<std::int64_t
 
 void EncodedOutput::push_audio(const AVPacket* packet) {
     if (audio_) audio_->push(packet);
+}
+
+void EncodedOutput::push_audio_frame(const AVFrame* frame) {
+    if (context_.audio_frames && writer_->has_audio()) writer_->write_audio_frame(frame, AVRational{1, frame->sample_rate});
 }
 
 void EncodedOutput::finish() {

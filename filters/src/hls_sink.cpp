@@ -174,6 +174,9 @@ public:
     void write(const DeliveryFrame& frame) override {
         for (auto& r : renditions_) r.output->write(frame);
     }
+    void push_audio_frame(const AVFrame* frame) override {
+        for (auto& r : renditions_) r.output->push_audio_frame(frame);
+    }
     void push_audio(const AVPacket* packet) override {
         for (auto& r : renditions_) r.output->push_audio(packet);
     }

@@ -16,6 +16,12 @@ std::span<const StageInfo> all_stages() {
          "yuv420p 8-bit, limited range, canvas matrix", "straight, 0..255 (image alpha), full resolution"},
         {"alpha-layer", "the avatar alone on transparency for the alpha presets (AlphaLayer)",
          "yuv420p + matte -> yuva420p 8-bit", "straight, 0..255, full resolution"},
+        {"burn-captions", "captions drawn with libass at the canvas size inside the safe area, 42 characters "
+         "and 2 lines at most (CaptionBurner)", "RGBA overlay -> yuv420p 8-bit, limited range, canvas matrix",
+         "premultiplied, 0..255, chroma from the 2x2 average"},
+        {"loudness", "audio to a loudness target: one static gain from a BS.1770 measurement, a true-peak "
+         "limiter only where that gain passes the ceiling (LoudnessStage, AudioPath)",
+         "audio: interleaved float, 1-2 channels, the source's rate", "none (audio)"},
     };
     return stages;
 }

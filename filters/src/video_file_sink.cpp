@@ -89,12 +89,14 @@ public:
         spec.matrix = settings_.matrix;
         spec.use_layer = settings_.alpha;
         spec.audio_encoder = settings_.audio_encoder;
+        spec.soft_captions = true;
         output_ = std::make_unique<EncodedOutput>(std::move(spec), context);
     }
 
     void begin() override { output_->begin(); }
     void write(const DeliveryFrame& frame) override { output_->write(frame); }
     void push_audio(const AVPacket* packet) override { output_->push_audio(packet); }
+    void push_audio_frame(const AVFrame* frame) override { output_->push_audio_frame(frame); }
 
     EncodedOutput* hls_top_rung() override { return shared_with_hls_ ? output_.get() : nullptr; }
 
@@ -113,9 +115,14 @@ public:
         expected.frames = output_->frames();
         expected.shown_as = final_path_;
         media::ProbedMedia probed = check_delivery(atomic_->temp_path(), expected);
+        std::optional<media::LoudnessReading> loudness;
+        if (context_.measure_loudness && output_->has_audio()) loudness = media::measure_file_loudness(atomic_->temp_path());
         atomic_->commit();
 
-        return delivered_file(preset_, final_path_, probed);
+        DeliveredFile file = delivered_file(preset_, final_path_, probed);
+        file.loudness = loudness;
+        file.caption_cues = output_->caption_cues();
+        return file;
     }
 
 private:

@@ -652,3 +652,39 @@ TEST_F(RunJob, RunHonoursAvpostArchiveAndArchiveOption) {
     ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
     EXPECT_TRUE(fs::is_regular_file(dir / "from-option" / "catalog.db"));
 }
+
+// deliver.loudness and deliver.captions in a job: the web file is on target with its soft track;
+// a bad caption file fails the check with its line, before any vendor call.
+TEST_F(RunJob, DeliverBringsLoudnessToTargetAndCarriesCaptions) {
+    const fs::path media = AVPOST_TEST_MEDIA_DIR;
+    std::ofstream(dir / "talk.srt") << "1\n00:00:00,200 --> 00:00:01,500\nHello from the job\n";
+    json job = {{"name", "finished"},
+                {"source", {{"local", {{"video", (media / "avatar.mp4").string()}, {"mask", (media / "avatar_mask.mp4").string()}}}}},
+                {"composite", {{"background", "#204060"}, {"output", nullptr}}},
+                {"deliver", {{"presets", {"web"}}, {"loudness", "podcast"}, {"captions", "talk.srt"}}},
+                {"output", "rendered"},
+                {"archive", {{"root", "kept"}}}};
+    auto r = run_jobs(shell_quote(write_job("finished.json", job).string()));
+    ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+    const fs::path web = dir / "rendered" / "finished.mp4";
+    auto meter = run(shell_quote(FFMPEG_EXECUTABLE) + " -nostats -i " + shell_quote(web.string()) +
+                     " -map 0:a -af ebur128=peak=true -f null -");
+    const std::size_t summary = meter.err.rfind("I:");
+    ASSERT_NE(summary, std::string::npos) << meter.err;
+    EXPECT_NEAR(std::stod(meter.err.substr(summary + 2)), -16.0, 0.5);
+    auto cues = run(shell_quote(FFMPEG_EXECUTABLE) + " -v error -i " + shell_quote(web.string()) + " -map 0:s -f srt -");
+    EXPECT_NE(cues.out.find("Hello from the job"), std::string::npos) << cues.out << cues.err;
+
+    std::ofstream(dir / "bad.srt") << "1\n00:00:02,000 --> 00:00:01,000\nbackwards\n";
+    job = a2v_job("captioned");
+    job["deliver"]["captions"] = "bad.srt";
+    fs::path file = write_job("captioned.json", job);
+    r = run(shell_quote(AVPOST_BINARY) + " run --output-root " + shell_quote((dir / "out").string()) + " " +
+            shell_quote(file.string()));
+    EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+    EXPECT_NE(r.err.find(file.string() + ": deliver.captions: captions '" + (dir / "bad.srt").string() +
+                         "' line 2: the cue ends (00:00:01.000) before it starts (00:00:02.000)"),
+              std::string::npos)
+        << r.err;
+    EXPECT_EQ(generate_requests(), 0);
+}

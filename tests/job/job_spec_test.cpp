@@ -422,3 +422,24 @@ TEST(JobSpec, EverySourceMayDeliverWithoutAComposite) {
         EXPECT_EQ(spec.deliver["presets"].size(), 2u);
     }
 }
+
+TEST(JobSpec, DeliverTakesALoudnessTargetAndCaptionsRelativeToTheJobFile) {
+    json j = valid_job();
+    j["deliver"]["loudness"] = "us-tv";
+    j["deliver"]["captions"] = "subs/talk.srt";
+    j["deliver"]["burn_captions"] = true;
+    job::JobSpec spec = job::parse_job(j, "jobs/job.json");
+    EXPECT_EQ(spec.deliver["loudness"], "us-tv");
+    EXPECT_EQ(spec.deliver["captions"], "jobs/subs/talk.srt");
+    EXPECT_EQ(spec.deliver["burn_captions"], true);
+
+    j["deliver"]["loudness"] = "loud";
+    EXPECT_EQ(parse_error(j), "jobs/job.json: deliver.loudness: must be web (-14 LUFS), podcast (-16), broadcast (-23), "
+                              "us-tv (-24) or off, not 'loud'");
+    j["deliver"]["loudness"] = "web";
+    j["deliver"]["burn_captions"] = "yes";
+    EXPECT_EQ(parse_error(j), "jobs/job.json: deliver.burn_captions: must be true or false, not a string");
+    j["deliver"]["burn_captions"] = true;
+    j["deliver"].erase("captions");
+    EXPECT_EQ(parse_error(j), "jobs/job.json: deliver.burn_captions: needs captions (a caption file)");
+}

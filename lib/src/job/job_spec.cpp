@@ -310,11 +310,11 @@ bool delivers_preset(const json& deliver, std::string_view name) {
     return false;
 }
 
-json read_deliver(const ObjectReader& job) {
+json read_deliver(const ObjectReader& job, const fs::path& base) {
     if (!job.has("deliver")) return nullptr;
     ObjectReader d = job.object("deliver");
     d.only_keys({"presets", "name", "max_size", "preview_seconds", "preview_width", "preview_fps", "hls_heights",
-                 "hls_segment_seconds", "hls_segments", "hls_codec"});
+                 "hls_segment_seconds", "hls_segments", "hls_codec", "loudness", "captions", "burn_captions"});
     if (!d.has("presets")) d.fail("presets", "required array is missing");
     const json& presets = d.at("presets");
     if (!presets.is_array() || presets.empty()) d.fail("presets", "must be a non-empty array of preset names");
@@ -331,6 +331,20 @@ json read_deliver(const ObjectReader& job) {
     d.positive_number("hls_segment_seconds", 1);
     d.expect_string("hls_segments");  // the values: filters' DeliveryOptions
     d.expect_string("hls_codec");
+    if (auto loudness = d.optional_string("loudness")) {
+        static const std::vector<std::string_view> targets{"web", "podcast", "broadcast", "us-tv", "off"};
+        if (std::find(targets.begin(), targets.end(), *loudness) == targets.end())
+            d.fail("loudness", "must be web (-14 LUFS), podcast (-16), broadcast (-23), us-tv (-24) or off, not '" +
+                                   *loudness + "'");
+    }
+    d.expect_boolean("burn_captions");
+    json out = d.value();
+    if (auto captions = d.optional_string("captions")) {
+        if (captions->empty()) d.fail("captions", "must be the path of a caption file (SRT, WebVTT or ASS)");
+        out["captions"] = resolve(base, *captions).string();  // relative to the job file, as source.local
+    }
+    if (d.has("burn_captions") && d.at("burn_captions").get<bool>() && !d.has("captions"))
+        d.fail("burn_captions", "needs captions (a caption file)");
     if (d.has("hls_heights")) {
         const json& heights = d.at("hls_heights");
         if (!heights.is_array() || heights.empty()) d.fail("hls_heights", "must be a non-empty array of integers");
@@ -338,7 +352,7 @@ json read_deliver(const ObjectReader& job) {
             if (!heights[i].is_number_integer() || heights[i].get<int>() <= 0)
                 d.fail("hls_heights[" + std::to_string(i) + "]", "must be a positive integer");
     }
-    return d.value();
+    return out;
 }
 
 }  // namespace
@@ -474,7 +488,7 @@ JobSpec parse_job(const json& raw_document, const fs::path& file, const ParseOpt
     bool composed = problems.attempt([&] {
         spec.composite = read_composite(job, base, spec.name, spec.composite_file, problems);
     });
-    const bool delivered = problems.attempt([&] { spec.deliver = read_deliver(job); });
+    const bool delivered = problems.attempt([&] { spec.deliver = read_deliver(job, base); });
     composed = composed && (!job.has("composite") || !spec.composite.empty());
     // The web delivery is the composite as an H.264 MP4: a second, near-identical file beside it
     // is written only when composite.output asks for one.

@@ -1,7 +1,10 @@
 #include "avpost/media/media_writer.hpp"
 
+#include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <mutex>
+#include <vector>
 
 extern "C" {
 #include <libavutil/channel_layout.h>
@@ -49,6 +52,10 @@ struct MediaWriter::State {
     FramePtr audio_frame;
     FramePtr resample_staging;  // reused: grows only when a longer input frame arrives
     std::int64_t audio_next_pts = AV_NOPTS_VALUE;
+    CodecContextPtr subtitle_encoder;
+    AVStream* subtitle_stream = nullptr;
+    std::vector<std::uint8_t> subtitle_buffer;  // one encoded cue
+    PacketPtr subtitle_packet;
     bool begun = false;
     bool finished = false;
 
@@ -258,6 +265,87 @@ void MediaWriter::add_audio_encode(const AudioEncodeSettings& settings) {
     if (!s.fifo) throw_av("av_audio_fifo_alloc", AVERROR(ENOMEM));
     s.audio_frame = make_frame();
     s.audio_mode = State::AudioMode::encode;
+}
+
+namespace {
+
+// What the text subtitle encoders parse their styles from: one default style (players style
+// soft captions themselves) and the event format the cues are written in.
+constexpr const char* subtitle_ass_header =
+    "[Script Info]\nScriptType: v4.00+\nPlayResX: 384\nPlayResY: 288\nScaledBorderAndShadow: yes\n\n"
+    "[V4+ Styles]\nFormat: Name, Fontname, Fontsize, PrimaryColour, SecondaryColour, OutlineColour, BackColour, Bold, "
+    "Italic, Underline, StrikeOut, ScaleX, ScaleY, Spacing, Angle, BorderStyle, Outline, Shadow, Alignment, MarginL, "
+    "MarginR, MarginV, Encoding\nStyle: Default,Arial,16,&Hffffff,&Hffffff,&H0,&H0,0,0,0,0,100,100,0,0,1,1,0,2,10,10,10,1\n\n"
+    "[Events]\nFormat: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text\n";
+
+}  // namespace
+
+bool MediaWriter::add_subtitles() {
+    State& s = *state_;
+    AVCodecID id = AV_CODEC_ID_NONE;
+    for (AVCodecID candidate : {AV_CODEC_ID_MOV_TEXT, AV_CODEC_ID_WEBVTT})
+        if (container_accepts(s.output->oformat, candidate)) {
+            id = candidate;
+            break;
+        }
+    if (id == AV_CODEC_ID_NONE) return false;
+    const AVCodec* codec = avcodec_find_encoder(id);
+    if (!codec) return false;
+    s.subtitle_encoder.reset(avcodec_alloc_context3(codec));
+    if (!s.subtitle_encoder) throw_av("avcodec_alloc_context3", AVERROR(ENOMEM));
+    AVCodecContext* enc = s.subtitle_encoder.get();
+    enc->time_base = AVRational{1, 1000};
+    const std::size_t header_size = std::strlen(subtitle_ass_header);
+    enc->subtitle_header = static_cast<uint8_t*>(av_mallocz(header_size + 1));  // freed with the context
+    if (!enc->subtitle_header) throw_av("av_mallocz", AVERROR(ENOMEM));
+    std::memcpy(enc->subtitle_header, subtitle_ass_header, header_size);
+    enc->subtitle_header_size = int(header_size);
+    check_output(avcodec_open2(enc, codec, nullptr), std::string("cannot open subtitle encoder '") + codec->name + "'");
+    s.subtitle_stream = avformat_new_stream(s.output.get(), nullptr);
+    if (!s.subtitle_stream) throw_av("avformat_new_stream", AVERROR(ENOMEM));
+    check_output(avcodec_parameters_from_context(s.subtitle_stream->codecpar, enc), "avcodec_parameters_from_context");
+    s.subtitle_stream->time_base = enc->time_base;
+    s.subtitle_buffer.resize(64 * 1024);
+    s.subtitle_packet = make_packet();
+    return true;
+}
+
+bool MediaWriter::has_subtitles() const { return state_->subtitle_stream != nullptr; }
+
+void MediaWriter::write_subtitle(double start_seconds, double end_seconds, const std::string& text) {
+    State& s = *state_;
+    if (!s.subtitle_stream) return;
+    // The encoders take an ASS event: ReadOrder, Layer, Style, Name, MarginL, MarginR, MarginV, Effect, Text.
+    std::string event = "0,0,Default,,0,0,0,,";
+    for (char c : text) {
+        if (c == '\n') event += "\\N";
+        else event += c;
+    }
+    const std::int64_t start_ms = std::llround(start_seconds * 1000.0);
+    const std::int64_t duration_ms = std::max<std::int64_t>(1, std::llround(end_seconds * 1000.0) - start_ms);
+    AVSubtitleRect rect{};
+    rect.type = SUBTITLE_ASS;
+    rect.ass = event.data();
+    AVSubtitleRect* rects[1] = {&rect};
+    AVSubtitle subtitle{};
+    subtitle.format = 1;  // text
+    subtitle.start_display_time = 0;
+    subtitle.end_display_time = std::uint32_t(duration_ms);
+    subtitle.num_rects = 1;
+    subtitle.rects = rects;
+    subtitle.pts = av_rescale_q(start_ms, AVRational{1, 1000}, AV_TIME_BASE_Q);
+    const int size = avcodec_encode_subtitle(s.subtitle_encoder.get(), s.subtitle_buffer.data(),
+                                             int(s.subtitle_buffer.size()), &subtitle);
+    check_output(size, "avcodec_encode_subtitle");
+    AVPacket* packet = s.subtitle_packet.get();
+    check_output(av_new_packet(packet, size), "av_new_packet (subtitle)");
+    std::memcpy(packet->data, s.subtitle_buffer.data(), std::size_t(size));
+    packet->pts = packet->dts = start_ms;
+    packet->duration = duration_ms;
+    av_packet_rescale_ts(packet, AVRational{1, 1000}, s.subtitle_stream->time_base);
+    packet->stream_index = s.subtitle_stream->index;
+    std::lock_guard lock(s.mux_mutex);
+    check_output(av_interleaved_write_frame(s.output.get(), packet), "write subtitle to '" + s.path + "'");
 }
 
 void MediaWriter::set_muxer_option(const std::string& key, const std::string& value) {

@@ -90,6 +90,9 @@ struct ComposeReport {
     std::string key;  // with a key: the backdrop colour keyed, "#RRGGBB"; else empty
     std::string key_matte_output;
     std::vector<DeliveredFile> deliveries;
+    std::optional<LoudnessPlan> loudness;  // the deliveries' loudness stage: input, gain, limiter
+    int caption_cues = 0;                  // cues delivered (after re-wrapping and splitting)
+    bool captions_burned = false;
     std::vector<std::string> warnings;
 };
 

@@ -8,9 +8,13 @@
 #include <string_view>
 #include <vector>
 
+#include <optional>
+
 #include <nlohmann/json.hpp>
 
+#include "avpost/filters/loudness.hpp"
 #include "avpost/filters/placement.hpp"
+#include "avpost/media/loudness_meter.hpp"
 
 extern "C" {
 #include <libavutil/rational.h>
@@ -61,6 +65,13 @@ struct DeliveryOptions {
     double hls_segment_seconds = 4.0;
     HlsSegments hls_segments = HlsSegments::fmp4;
     HlsCodec hls_codec = HlsCodec::h264;  // hevc needs fmp4 segments
+    // Audio brought to a loudness target (loudness.hpp). Off by default: a delivery's audio is
+    // carried as rendered (stream copy) unless a target is asked for.
+    LoudnessTarget loudness = LoudnessTarget::off;
+    // A caption file (SRT, WebVTT, ASS): a soft track in the outputs whose container takes one
+    // (mov_text in MP4 and MOV, WebVTT in WebM); with burn_captions also drawn into the picture.
+    std::filesystem::path captions;
+    bool burn_captions = false;
 };
 
 // The file preset whose encode is the HLS ladder's top rung when both are asked (web for an
@@ -90,6 +101,9 @@ struct DeliveredFile {
     bool alpha = false;
     bool audio = false;
     std::int64_t bytes = 0;      // all files together
+    // With a loudness target: the encoded audio measured again.
+    std::optional<media::LoudnessReading> loudness;
+    int caption_cues = 0;        // cues in the soft caption track (0: none)
 };
 
 void to_json(nlohmann::json& j, const DeliveredFile& f);

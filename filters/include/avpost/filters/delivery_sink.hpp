@@ -3,7 +3,10 @@
 // the shapes the presets need, to each preset's sink. A sink writes under temporary names, and
 // finish() flushes, checks what was written and only then moves it to its final name.
 #include <memory>
+#include <optional>
+#include <vector>
 
+#include "avpost/filters/captions.hpp"
 #include "avpost/filters/delivery.hpp"
 #include "avpost/media/handles.hpp"
 
@@ -27,6 +30,19 @@ struct SinkContext {
     AVRational time_base{1, 25};   // of the frames' pts
     double start_seconds = 0.0;    // pts of the first frame, in seconds
     const AVStream* audio = nullptr;  // the source's audio, or null
+    std::filesystem::path audio_file;  // the file `audio` is read from (measured before the first frame)
+    // Set when the audio is processed (loudness): it then arrives as frames of this layout
+    // (interleaved float, pts in 1/sample_rate) through push_audio_frame, never as packets, and
+    // every sink encodes it.
+    struct AudioFrames {
+        int channels = 2;
+        int sample_rate = 48000;
+    };
+    std::optional<AudioFrames> audio_frames;
+    // With a loudness target: each sink measures its encoded audio again for the report.
+    bool measure_loudness = false;
+    // Soft captions (laid out), for the sinks whose container takes a text track; null: none.
+    const std::vector<Cue>* captions = nullptr;
     bool progress = false;
 };
 
@@ -38,6 +54,8 @@ public:
     virtual void write(const DeliveryFrame& frame) = 0;
     // A packet of SinkContext::audio, from the decoding thread; not modified.
     virtual void push_audio(const AVPacket* packet) { (void)packet; }
+    // A processed audio frame (SinkContext::audio_frames), from the decoding thread; not modified.
+    virtual void push_audio_frame(const AVFrame* frame) { (void)frame; }
     // Flushes, checks the output against what was asked (throws OutputError when it differs)
     // and commits it under its final name. `duration_seconds` is what the frames spanned.
     virtual DeliveredFile finish(double duration_seconds) = 0;

@@ -28,6 +28,7 @@ struct EncodedOutputSpec {
     // Not encoded here: the video is this other output's packets, muxed as they come (the HLS
     // top rung cut from the web encode). `video` then only names the size; write() does nothing.
     EncodedOutput* video_from = nullptr;
+    bool soft_captions = false;        // carry SinkContext::captions as a text track where the container takes one
 };
 
 class EncodedOutput {
@@ -41,9 +42,12 @@ public:
     // `pts`, when given, replaces the frame's own (in SinkContext::time_base of this output).
     void write(const DeliveryFrame& frame, std::optional<std::int64_t> pts = std::nullopt);
     void push_audio(const AVPacket* packet);
+    void push_audio_frame(const AVFrame* frame);
     void finish();
 
-    bool has_audio() const { return audio_ != nullptr; }
+    bool has_audio() const { return writer_->has_audio(); }
+    bool has_captions() const { return writer_->has_subtitles(); }
+    int caption_cues() const { return has_captions() ? int(next_cue_) : 0; }  // written so far
     std::int64_t frames() const { return writer_->video_frames_written(); }
     const EncodedOutputSpec& spec() const { return spec_; }
     // The video stream as encoded (codec, profile, level, extradata).
@@ -56,6 +60,8 @@ private:
     std::unique_ptr<media::AudioCarrier> audio_;
     std::unique_ptr<FrameConverter> converter_;
     media::FramePtr retimed_;  // a reference to a shared frame, with this output's pts
+    void write_cues_until(double seconds);
+    std::size_t next_cue_ = 0;
     bool finished_ = false;
 };
 

@@ -63,6 +63,9 @@ public:
     bool add_audio_copy(const AVStream* source);
     // Re-encode: frames passed to write_audio_frame() may have any layout/rate/format.
     void add_audio_encode(const AudioEncodeSettings& settings);
+    // A text subtitle track: mov_text where the container takes it (MP4, MOV), else WebVTT
+    // (WebM, Matroska). Returns false when it takes neither. Call before begin().
+    bool add_subtitles();
     // Options for the muxer (e.g. hls_time), applied by begin().
     void set_muxer_option(const std::string& key, const std::string& value);
     void begin();
@@ -83,11 +86,16 @@ public:
     // Audio frame pts in `source_time_base`; resampled and re-chunked to the encoder's frame size.
     void write_audio_frame(const AVFrame* frame, AVRational source_time_base);
 
+    // One cue of plain UTF-8 text (lines separated by '\n'), its times in seconds on the video
+    // frames' clock. Cues come in time order, from the thread that writes the video.
+    void write_subtitle(double start_seconds, double end_seconds, const std::string& text);
+
     // Flushes encoders and writes the trailer.
     void finish();
 
     bool has_audio() const;
     std::string audio_codec_name() const;  // the encoder's codec ("aac", "opus"), or the copied one
+    bool has_subtitles() const;
     std::int64_t video_frames_written() const;
 
 private:
