@@ -218,7 +218,7 @@ TEST_F(RunJob, TheCompositeBesideAWebDeliveryIsKeptOnlyWhenAsked) {
     EXPECT_EQ(made["web"], output_dir / "master.mp4");
     EXPECT_TRUE(fs::is_regular_file(output_dir / "master-composite.mp4"));
     std::multiset<std::string> archived;
-    for (const auto& row : archive::Catalog(archive::Catalog::file_in(output_dir / "archive")).list())
+    for (const auto& row : archive::SqliteCatalog(archive::Catalog::file_in(output_dir / "archive")).list())
         archived.insert(row.asset.name);
     EXPECT_EQ(archived.count("master-composite.mp4"), 1u) << r.out;
 
