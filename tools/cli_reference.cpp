@@ -153,6 +153,10 @@ const std::vector<EnvironmentDoc>& environment_table() {
         {"AVPOST_ARCHIVE", "The archive root (catalog.db and files) when --archive is not given; else "
                            "$XDG_DATA_HOME/avpost or ~/.local/share/avpost (run: OUTPUT/archive)."},
         {"XDG_DATA_HOME", "Parent of the default archive root."},
+        {"AVPOST_CATALOG", "The archive catalog when --catalog is not given: a SQLite file or a PostgreSQL "
+                           "connection URI (postgresql://...); default ROOT/catalog.db."},
+        {"AVPOST_GALLERY_TOKEN", "serve: the gallery's access token (at least 16 characters; never printed). "
+                                 "Without one the gallery answers loopback clients only."},
         {"AVPOST_S3_ENDPOINT", "S3 store endpoint (e.g. a local S3 server); default AWS."},
         {"AVPOST_S3_PART_SIZE", "S3 multipart upload part size in bytes."},
         {"AWS_ACCESS_KEY_ID", "S3 store credentials, with AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN."},
