@@ -19,10 +19,15 @@ namespace {
 // `avpost transcode --json` (docs/json/transcode.schema.json): what each delivery wrote, no
 // composite (transcode makes none).
 nlohmann::json transcode_json(const filters::ComposeReport& report) {
+    // loudness and captions as compose reports them: what was asked of every delivery.
     return {{"deliveries", report.deliveries},
             {"frames", report.frames},
             {"duration_seconds", report.duration_seconds},
             {"elapsed_seconds", report.elapsed_seconds},
+            {"loudness", report.loudness ? nlohmann::json(*report.loudness) : nlohmann::json()},
+            {"captions", report.caption_cues > 0
+                             ? nlohmann::json{{"cues", report.caption_cues}, {"burned", report.captions_burned}}
+                             : nlohmann::json()},
             {"warnings", report.warnings}};
 }
 
