@@ -69,7 +69,7 @@ TEST_F(ArchiveSyncPostgres, SyncArchivesIntoTheSharedStoreAndVerifiesClean) {
     // Another machine lists and verifies the same archive through the catalog alone.
     CommandResult ls = run(on_machine("b", "ls --json"));
     ASSERT_EQ(ls.exit_code, 0) << ls.err;
-    EXPECT_EQ(nlohmann::json::parse(ls.out).size(), 4u);
+    EXPECT_EQ(nlohmann::json::parse(ls.out)["assets"].size(), 4u);
     CommandResult verify = run(on_machine("b", "verify --all --json"));
     ASSERT_EQ(verify.exit_code, 0) << verify.err << verify.out;
     nlohmann::json report = nlohmann::json::parse(verify.out);
@@ -81,7 +81,7 @@ TEST_F(ArchiveSyncPostgres, SyncArchivesIntoTheSharedStoreAndVerifiesClean) {
     CommandResult env = run("AVPOST_CATALOG=" + shell_quote(catalog) + " " + shell_quote(AVPOST_BINARY) +
                             " archive --archive " + shell_quote((base / "c").string()) + " ls --state verified --json");
     ASSERT_EQ(env.exit_code, 0) << env.err;
-    EXPECT_EQ(nlohmann::json::parse(env.out).size(), 4u);
+    EXPECT_EQ(nlohmann::json::parse(env.out)["assets"].size(), 4u);
 
     // A second sync has nothing left to do; export copies a job's files out of the shared store.
     CommandResult again = run(on_machine("b", sync_args(1)));
