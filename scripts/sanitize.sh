@@ -5,7 +5,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DAVPOST_SANITIZE=ON >/dev/null
+# -O1 -g1: about half the compile time of -O2 -g, with line numbers in every report.
+cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DAVPOST_SANITIZE=ON \
+  -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1" -DCMAKE_C_FLAGS_RELWITHDEBINFO="-O1 -g1" >/dev/null
 cmake --build build-asan --parallel "$(nproc)"
 
 export ASAN_OPTIONS=detect_leaks=1:check_initialization_order=1

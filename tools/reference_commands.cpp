@@ -12,9 +12,11 @@ namespace avpost::tool {
 CommandSpec completion_command() {
     return {"completion", "Print a shell completion script: source <(avpost completion bash)",
             [](CLI::App& sub, const GlobalOptions&) -> CommandRun {
+                // Owned by the returned run too: CLI11 writes the value while parsing, after this
+                // set-up has returned (ASan caught the write into a freed string).
                 auto shell = std::make_shared<std::string>();
                 sub.add_option("shell", *shell, "The shell (bash)")->required()->check(CLI::IsMember({"bash"}));
-                return [&sub] {
+                return [&sub, shell] {
                     std::cout << bash_completion(*sub.get_parent());
                     return exit_ok;
                 };
