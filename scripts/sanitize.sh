@@ -11,5 +11,7 @@ cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DAVPOST_SAN
 cmake --build build-asan --parallel "$(nproc)"
 
 export ASAN_OPTIONS=detect_leaks=1:check_initialization_order=1
+# Leaks inside libx264/libx265 themselves (see the file) are not ours: only those are suppressed.
+export LSAN_OPTIONS=suppressions=$PWD/scripts/lsan.supp:print_suppressions=0
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 ctest --test-dir build-asan --output-on-failure --parallel "$(nproc)"
