@@ -14,7 +14,7 @@ using namespace avpost::test;
 
 namespace {
 
-constexpr const char* token = "browser-test-token-0123456789";
+const std::string token = random_gallery_token();
 
 std::string chromium(const fs::path& profile, const std::string& args) {
     // --no-sandbox: Chromium refuses to run as root with its sandbox, and containers often lack the
@@ -34,7 +34,7 @@ TEST(GalleryBrowser, ChromiumShowsTheJobsWithPostersAndAPlayableVideo) {
     GalleryArchive a = make_gallery_archive("gallery-browser");
     ::unsetenv("AKOOL_CLIENT_ID");
     ::unsetenv("AKOOL_CLIENT_SECRET");
-    ::setenv("AVPOST_GALLERY_TOKEN", token, 1);
+    ::setenv("AVPOST_GALLERY_TOKEN", token.c_str(), 1);
     Background serve({"serve", "--port", "0", "--archive", a.root.string()}, a.root.parent_path(),
                      a.root.filename().string() + "-serve");
     ::unsetenv("AVPOST_GALLERY_TOKEN");

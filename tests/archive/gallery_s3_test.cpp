@@ -1,6 +1,7 @@
 // The gallery serves files kept in S3 (s3rver on 127.0.0.1) through the server: the whole file,
 // byte ranges (206) and ETag revalidation, as for a local store, and still only by catalog id.
 #include "s3rver_environment.hpp"
+#include "gallery_test_support.hpp"
 #include "sync_test_support.hpp"
 
 #include "avpost/archive/archiver.hpp"
@@ -15,7 +16,7 @@ namespace {
 
 const char* bucket = "avpost-gallery-test";
 const auto* environment = ::testing::AddGlobalTestEnvironment(new S3rverEnvironment(bucket));
-constexpr const char* token = "gallery-s3-token-0123456789";
+const std::string token = random_gallery_token();
 
 }  // namespace
 

@@ -14,7 +14,7 @@ using namespace avpost::test;
 
 namespace {
 
-constexpr const char* token = "gallery-test-token-0123456789";
+const std::string token = random_gallery_token();
 
 class Gallery : public ::testing::Test {
 protected:
@@ -58,7 +58,7 @@ TEST_F(Gallery, WithATokenEveryPageApiAndFileNeedsIt) {
         ASSERT_TRUE(res) << path;
         EXPECT_EQ(res->status, 401) << path;
         EXPECT_EQ(res->get_header_value("WWW-Authenticate").rfind("Bearer", 0), 0u) << path;
-        auto wrong = c.Get(path, {{"Authorization", "Bearer gallery-test-token-0123456780"}});
+        auto wrong = c.Get(path, {{"Authorization", "Bearer " + token.substr(0, token.size() - 1) + (token.back() == '0' ? "1" : "0")}});
         EXPECT_EQ(wrong->status, 401) << path;
         auto right = c.Get(path, bearer());
         EXPECT_EQ(right->status, 200) << path;

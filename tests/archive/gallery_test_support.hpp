@@ -6,6 +6,9 @@
 
 #include <sqlite3.h>
 
+#include <random>
+#include <string>
+
 #include "avpost/archive/archiver.hpp"
 #include "avpost/archive/sqlite_catalog.hpp"
 #include "avpost/archive/local_store.hpp"
@@ -13,6 +16,17 @@
 namespace avpost::test {
 
 // Never to appear in any gallery response.
+// An access token made for this run (a committed literal would read as a leaked credential).
+inline const std::string& random_gallery_token() {
+    static const std::string token = [] {
+        std::random_device device;
+        std::string t = "test-";
+        for (int i = 0; i < 32; ++i) t += "0123456789abcdef"[device() % 16];
+        return t;
+    }();
+    return token;
+}
+
 inline constexpr const char* gallery_secret = "SIGSECRETq7Zx9";
 inline const std::string signed_vendor_url =
     std::string("https://cdn.vendor.example/renders/a.mp4?Expires=1893456000&Signature=") + gallery_secret;
