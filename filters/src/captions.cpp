@@ -184,6 +184,21 @@ void add_cue(std::vector<Cue>& cues, double start, double end, std::string text,
     cues.push_back({start, end, std::move(text), int(line + 1)});
 }
 
+// The timing line at `i` and the text lines under it, up to a blank line, as one cue (SRT and
+// WebVTT share this shape); `i` ends past the text.
+void read_timed_text(const Reader& in, std::size_t& i, const char* example, std::vector<Cue>& cues) {
+    const std::size_t timing_line = i;
+    auto [start, end] = parse_timing(in, i, example);
+    ++i;
+    std::string text;
+    while (i < in.size() && !blank(in[i])) {
+        if (!text.empty()) text += '\n';
+        append_decoded(text, trim(in[i]), false);
+        ++i;
+    }
+    add_cue(cues, start, end, std::move(text), timing_line);
+}
+
 // SRT: blocks of an optional number, "00:00:01,000 --> 00:00:02,500" and text lines.
 std::vector<Cue> parse_srt(const Reader& in) {
     std::vector<Cue> cues;
@@ -203,16 +218,7 @@ std::vector<Cue> parse_srt(const Reader& in) {
             if (i >= in.size() || in[i].find("-->") == std::string_view::npos)
                 in.fail(i < in.size() ? i : block, "cue " + std::string(number) + " has no timing line");
         }
-        const std::size_t timing_line = i;
-        auto [start, end] = parse_timing(in, i, "00:00:01,000 --> 00:00:02,000");
-        ++i;
-        std::string text;
-        while (i < in.size() && !blank(in[i])) {
-            if (!text.empty()) text += '\n';
-            append_decoded(text, trim(in[i]), false);
-            ++i;
-        }
-        add_cue(cues, start, end, std::move(text), timing_line);
+        read_timed_text(in, i, "00:00:01,000 --> 00:00:02,000", cues);
     }
     return cues;
 }
@@ -241,16 +247,7 @@ std::vector<Cue> parse_vtt(const Reader& in) {
             if (i >= in.size() || in[i].find("-->") == std::string_view::npos)
                 in.fail(i < in.size() ? i : i - 1, "expected a timing line (00:01.000 --> 00:02.000)");
         }
-        const std::size_t timing_line = i;
-        auto [start, end] = parse_timing(in, i, "00:01.000 --> 00:02.000");
-        ++i;
-        std::string text;
-        while (i < in.size() && !blank(in[i])) {
-            if (!text.empty()) text += '\n';
-            append_decoded(text, trim(in[i]), false);
-            ++i;
-        }
-        add_cue(cues, start, end, std::move(text), timing_line);
+        read_timed_text(in, i, "00:01.000 --> 00:02.000", cues);
     }
     return cues;
 }

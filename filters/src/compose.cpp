@@ -305,7 +305,7 @@ ComposeReport run_compose(const ComposeParams& params) {
     Size canvas = params.canvas.value_or(background ? background->native_size().value_or(avatar_size) : avatar_size);
     if (!background && !params.canvas && params.size) {
         Placement scaled =
-            place_avatar({avatar_size, avatar_size, effective_fit(params), params.anchor, params.size, Point{0, 0}});
+            place_avatar({avatar_size, avatar_size, effective_fit(params), params.anchor, params.size, Point{0, 0}, std::nullopt});
         canvas = scaled.size;
     }
     const AVColorSpace matrix = output_matrix_for(canvas.width, canvas.height);
