@@ -14,7 +14,12 @@ read -r -a targets <<<"${FUZZ_TARGETS:-job_file scene_json vendor_reply akool_we
 
 cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DAVPOST_FUZZ=ON \
   -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_C_COMPILER=clang >/dev/null
-cmake --build build-fuzz --parallel "$(nproc)" --target "${targets[@]/#/fuzz_}"
+echo "fuzz: building ${targets[*]} in build-fuzz (log: build-fuzz/build.log)" >&2
+if ! cmake --build build-fuzz --parallel "$(nproc)" --target "${targets[@]/#/fuzz_}" >build-fuzz/build.log 2>&1; then
+  echo "fuzz: the build failed; its errors:" >&2
+  grep -E "error|FAILED" build-fuzz/build.log | head -n 40 >&2
+  exit 1
+fi
 
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 failed=()

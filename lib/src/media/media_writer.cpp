@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstring>
 #include <mutex>
+#include <string_view>
 #include <vector>
 
 extern "C" {
@@ -141,9 +142,16 @@ MediaWriter::~MediaWriter() {
     // An encoder dropped unfinished (an error elsewhere, before or during the frames) still gets
     // its end of stream: SVT-AV1 otherwise waits for it forever when closed.
     State& s = *state_;
-    if (!s.video_encoder || s.finished) return;
-    if (avcodec_send_frame(s.video_encoder.get(), nullptr) < 0) return;
-    while (avcodec_receive_packet(s.video_encoder.get(), s.packet.get()) >= 0) av_packet_unref(s.packet.get());
+    if (s.finished) return;
+    if (s.video_encoder && avcodec_send_frame(s.video_encoder.get(), nullptr) >= 0)
+        while (avcodec_receive_packet(s.video_encoder.get(), s.packet.get()) >= 0) av_packet_unref(s.packet.get());
+    // FFmpeg 5.1's HLS muxer frees its inner muxer's buffers and the open segment only in its
+    // trailer, not in deinit: an abandoned HLS output is closed through it (into the sink's
+    // temporary directory, removed after) or every failed delivery would leak them.
+    if (s.begun && std::string_view(s.output->oformat->name) == "hls") {
+        av_write_trailer(s.output.get());
+        if (s.output->pb) avio_closep(&s.output->pb);
+    }
 }
 
 void MediaWriter::add_video(const VideoEncodeSettings& settings) {
