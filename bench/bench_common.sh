@@ -30,11 +30,11 @@ best_of() {  # prints the best wall time in seconds of "$@" over $runs runs
   printf '%.3f' "$best"
 }
 
-measure() {  # runs "$@" once; prints "WALL_SECONDS PEAK_RSS_KB"
+measure() {  # runs "$@" once; prints "WALL_SECONDS PEAK_RSS_KB CPU_SECONDS" (CPU: user + system)
   local log
   log=$(mktemp)
-  /usr/bin/time -f '%e %M' -o "$log" "$@" >/dev/null 2>&1
-  cat "$log"
+  /usr/bin/time -f '%e %M %U %S' -o "$log" "$@" >/dev/null 2>&1
+  awk '{ printf "%s %s %.2f\n", $1, $2, $3 + $4 }' "$log"
   rm -f "$log"
 }
 
@@ -43,18 +43,19 @@ median() {  # median of the numbers given
 }
 
 # Runs each named command $runs times, alternating between them so that load changes hit all
-# alike, and sets TIME_<name> and RSS_<name> to the medians (seconds, MB).
+# alike, and sets TIME_<name>, RSS_<name> and CPU_<name> to the medians (seconds, MB, CPU seconds).
 # Usage: compare_alternately name1 "cmd1 ..." name2 "cmd2 ..." ...   (commands are eval'd)
 compare_alternately() {
   local -a names=() cmds=()
   while [ $# -gt 0 ]; do names+=("$1"); cmds+=("$2"); shift 2; done
-  declare -gA _times=() _rss=()
-  local i r result
+  declare -gA _times=() _rss=() _cpu=()
+  local i r wall rss cpu
   for r in $(seq "$runs"); do
     for i in "${!names[@]}"; do
-      result=$(eval "measure ${cmds[$i]}")
-      _times[${names[$i]}]+="${result% *} "
-      _rss[${names[$i]}]+="${result#* } "
+      read -r wall rss cpu < <(eval "measure ${cmds[$i]}")
+      _times[${names[$i]}]+="$wall "
+      _rss[${names[$i]}]+="$rss "
+      _cpu[${names[$i]}]+="$cpu "
     done
   done
   for i in "${!names[@]}"; do
@@ -62,5 +63,7 @@ compare_alternately() {
     printf -v "TIME_${names[$i]}" '%.3f' "$(median ${_times[${names[$i]}]})"
     # shellcheck disable=SC2086
     printf -v "RSS_${names[$i]}" '%.0f' "$(echo "$(median ${_rss[${names[$i]}]}) / 1024" | bc -l)"
+    # shellcheck disable=SC2086
+    printf -v "CPU_${names[$i]}" '%.2f' "$(median ${_cpu[${names[$i]}]})"
   done
 }

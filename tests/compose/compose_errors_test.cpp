@@ -1,9 +1,13 @@
 // Bad input: one clear line on stderr, a non-zero exit, and nothing under the output name.
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <csignal>
 #include <fstream>
+#include <thread>
 #include <nlohmann/json.hpp>
 
+#include "background_command.hpp"
 #include "media_helpers.hpp"
 
 using namespace avpost::testing;
@@ -83,13 +87,29 @@ TEST(ComposeErrors, InterruptRemovesThePartialOutput) {
     run_ffmpeg("-f lavfi -i testsrc2=s=1280x720:r=25:d=8 -c:v libx264 -preset ultrafast -pix_fmt yuv420p " +
                quote(dir.file("a.mp4")));
     std::string out = dir.file("out.mp4");
-    CommandResult r = run_command("CI=true timeout --preserve-status -s INT 1.5 " + quote(AVPOST_BINARY) + " compose --video " +
-                                  quote(dir.file("a.mp4")) + " --mask " + quote(dir.file("a.mp4")) +
-                                  " --background '#000000' --preset veryslow -o " + quote(out));
-    EXPECT_EQ(r.exit_code, 130) << r.err;
-    EXPECT_NE(r.err.find("interrupted"), std::string::npos) << r.err;
+    std::filesystem::path work = dir.file("work");
+    std::filesystem::create_directory(work);
+    avpost::test::BackgroundCommand compose("env CI=true " + quote(AVPOST_BINARY) + " compose --video " +
+                                                quote(dir.file("a.mp4")) + " --mask " + quote(dir.file("a.mp4")) +
+                                                " --background '#000000' --preset veryslow -o " + quote(out),
+                                            work);
+    // Ctrl-C once the partial output exists (encoding has begun), not after a fixed delay.
+    auto partial_exists = [&] {
+        for (const auto& entry : std::filesystem::directory_iterator(dir.path()))
+            if (entry.path().filename().string().starts_with(".out.partial-")) return true;
+        return false;
+    };
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (!partial_exists() && std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    ASSERT_TRUE(partial_exists()) << compose.err();
+    ASSERT_TRUE(compose.signal(SIGINT));
+    const std::optional<int> status = compose.wait(std::chrono::seconds(60));
+    ASSERT_TRUE(status) << "still running a minute after Ctrl-C";
+    EXPECT_EQ(*status, 130) << compose.err();
+    EXPECT_NE(compose.err().find("interrupted"), std::string::npos) << compose.err();
     EXPECT_FALSE(std::filesystem::exists(out));
-    EXPECT_EQ(dir.entries().size(), 1u) << "partial output left behind";
+    EXPECT_EQ(dir.entries().size(), 2u) << "partial output left behind";  // a.mp4 and work/
 }
 
 TEST(ComposeErrors, TextFileIsNotAVideo) {

@@ -5,8 +5,10 @@
 #include <csignal>
 #include <fstream>
 #include <regex>
+#include <thread>
 
 #include "avpost/sandbox/sandbox_server.hpp"
+#include "background_command.hpp"
 #include "net_test_support.hpp"
 #include "vendor_doc_examples.hpp"
 
@@ -245,15 +247,32 @@ TEST_F(NetVendorCli, CtrlCStopsAStalledFetchAtOnce) {
     auto r = avpost("render --vendor a2v --pose pose-lena-seated --audio https://x.test/a.wav --wait --interval 0.1 --json");
     ASSERT_EQ(r.exit_code, 0) << r.err;
     std::string id = nlohmann::json::parse(r.out)["id"];
-    sandbox::Fault stall;  // the file host answers nothing for 6 s
+    auto file_requests = [&] {
+        int n = 0;
+        for (const auto& [path, count] : server->stats().requests)
+            if (path.starts_with("/files/")) n += count;
+        return n;
+    };
+    const int before = file_requests();
+    sandbox::Fault stall;  // the file host answers nothing for 10 s
     stall.path_prefix = "/files/";
-    stall.delay_ms = 6000;
+    stall.delay_ms = 10000;
     server->add_fault(stall);
-    // Without the abort the stall would end, the download finish and fetch exit 0 with the file.
-    auto f = avpost::test::run(env() + " timeout --preserve-status -s INT 1 " + AVPOST_BINARY + " fetch --vendor a2v " +
-                               id + " -o " + (dir / "out").string());
-    EXPECT_EQ(f.exit_code, 130) << f.err;
-    EXPECT_NE(f.err.find("interrupted"), std::string::npos) << f.err;
+    // Ctrl-C once the download is under way (the sandbox has the request), not at a fixed time: a
+    // slow start (a loaded machine, a sanitizer build) must not turn the test into one of startup.
+    avpost::test::BackgroundCommand fetch(env() + " " + AVPOST_BINARY + " fetch --vendor a2v " + id + " -o " +
+                                              (dir / "out").string(),
+                                          dir);
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (file_requests() == before && std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    ASSERT_GT(file_requests(), before) << "the fetch never asked for its file";
+    ASSERT_TRUE(fetch.signal(SIGINT));
+    // Interrupted, it exits long before the 10 s stall ends (the test waits at most that long).
+    const std::optional<int> status = fetch.wait(std::chrono::milliseconds(stall.delay_ms));
+    ASSERT_TRUE(status) << "still running when the stall ended";
+    EXPECT_EQ(*status, 130) << fetch.err();
+    EXPECT_NE(fetch.err().find("interrupted"), std::string::npos) << fetch.err();
     EXPECT_FALSE(fs::exists(dir / "out" / (id + ".mp4")));
 }
 
