@@ -7,6 +7,7 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <ostream>
 #include <string>
 
 #include "avpost/core/error.hpp"
@@ -94,6 +95,9 @@ struct BadElements {
     const char* elements;
     const char* message;
 };
+// Shown in the test's name (ctest lists it): the expected message, not the struct's bytes, which
+// hold pointers and so differ from build to build.
+void PrintTo(const BadElements& bad, std::ostream* out) { *out << '"' << bad.message << '"'; }
 
 class AkoolElementErrors : public ::testing::TestWithParam<BadElements> {};
 
