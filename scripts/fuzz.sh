@@ -13,7 +13,7 @@ seconds=${FUZZ_SECONDS:-30}
 read -r -a targets <<<"${FUZZ_TARGETS:-job_file scene_json vendor_reply akool_webhook media_probe}"
 
 cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DAVPOST_FUZZ=ON \
-  -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_C_COMPILER=clang >/dev/null
+  -DCMAKE_CXX_COMPILER=clang++ >/dev/null
 echo "fuzz: building ${targets[*]} in build-fuzz (log: build-fuzz/build.log)" >&2
 if ! cmake --build build-fuzz --parallel "$(nproc)" --target "${targets[@]/#/fuzz_}" >build-fuzz/build.log 2>&1; then
   echo "fuzz: the build failed; its errors:" >&2
