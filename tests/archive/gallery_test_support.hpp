@@ -4,6 +4,7 @@
 // catalog, plus the signed vendor URLs the gallery must never show.
 #include "sync_test_support.hpp"
 
+#include <libpq-fe.h>
 #include <sqlite3.h>
 
 #include <random>
@@ -33,6 +34,7 @@ inline const std::string signed_vendor_url =
 
 struct GalleryArchive {
     fs::path root;
+    std::string catalog_location;   // empty: the SQLite catalog.db in root
     std::int64_t web_job = 0;       // name "brand-intro": web mp4, webm alpha, poster, all verified
     std::int64_t pending_job = 0;   // akool, link expiring in an hour, nothing archived yet
     std::int64_t failed_job = 0;    // a2v, one failed asset whose error quotes a signed link
@@ -62,13 +64,30 @@ inline std::int64_t archive_file(archive::Catalog& catalog, archive::LocalStore&
     return id;
 }
 
-inline GalleryArchive make_gallery_archive(const std::string& label) {
+// Straight SQL on the catalog, past its rules (to make what an older avpost may have left).
+inline void raw_catalog_sql(archive::Catalog& catalog, const std::string& location, const std::string& sql) {
+    if (auto* sqlite = dynamic_cast<archive::SqliteCatalog*>(&catalog)) {
+        if (sqlite3_exec(sqlite->handle(), sql.c_str(), nullptr, nullptr, nullptr) != SQLITE_OK)
+            throw std::runtime_error(sql + ": " + sqlite3_errmsg(sqlite->handle()));
+        return;
+    }
+    std::unique_ptr<PGconn, decltype(&PQfinish)> conn(PQconnectdb(location.c_str()), &PQfinish);
+    std::unique_ptr<PGresult, decltype(&PQclear)> r(PQexec(conn.get(), sql.c_str()), &PQclear);
+    if (PQresultStatus(r.get()) != PGRES_COMMAND_OK) throw std::runtime_error(sql + ": " + PQerrorMessage(conn.get()));
+}
+
+// `catalog_location`: empty for the SQLite catalog.db in the archive, else e.g. a PostgreSQL URI.
+inline GalleryArchive make_gallery_archive(const std::string& label, const std::string& catalog_location = {}) {
     GalleryArchive a;
     a.root = make_temp_dir(label);
+    a.catalog_location = catalog_location;
     fs::path media = a.root.parent_path() / (a.root.filename().string() + "-media");
     fs::create_directories(media);
     make_media(media);
-    archive::SqliteCatalog catalog(archive::Catalog::file_in(a.root));
+    std::unique_ptr<archive::Catalog> opened =
+        catalog_location.empty() ? std::make_unique<archive::SqliteCatalog>(archive::Catalog::file_in(a.root))
+                                 : archive::open_catalog(catalog_location);
+    archive::Catalog& catalog = *opened;
     archive::LocalStore store(a.root);
     const std::int64_t now = archive::unix_now();
 
@@ -111,9 +130,8 @@ inline GalleryArchive make_gallery_archive(const std::string& label) {
     catalog.claim(broken, "gallery-test", std::chrono::seconds(60));
     catalog.release(broken, "gallery-test", "download " + signed_vendor_url + " failed: 403", false);
     // An older catalog may hold an unredacted source URL: it must not leak either.
-    sqlite3_exec(catalog.handle(),
-                 ("UPDATE assets SET source_url = '" + signed_vendor_url + "' WHERE id = " + std::to_string(broken)).c_str(),
-                 nullptr, nullptr, nullptr);
+    raw_catalog_sql(catalog, catalog_location,
+                    "UPDATE assets SET source_url = '" + signed_vendor_url + "' WHERE id = " + std::to_string(broken));
     fs::remove_all(media);
     return a;
 }

@@ -50,6 +50,10 @@ avpost_add_test(archive_sync_claims_test ${CMAKE_CURRENT_LIST_DIR}/sync_claims_t
 # gallery-artefacts/ of this build directory.
 avpost_add_test(archive_gallery_test ${CMAKE_CURRENT_LIST_DIR}/gallery_test.cpp)
 target_link_libraries(archive_gallery_test PRIVATE SQLite::SQLite3)
+# The same gallery cases on a PostgreSQL catalog: one ctest test, so one server serves them all.
+avpost_add_test_binary(archive_gallery_postgres_test ${CMAKE_CURRENT_LIST_DIR}/gallery_postgres_test.cpp)
+target_link_libraries(archive_gallery_postgres_test PRIVATE SQLite::SQLite3)
+target_compile_definitions(archive_gallery_postgres_test PRIVATE AVPOST_PG_BINDIR="${AVPOST_PG_BINDIR}")
 avpost_add_test(archive_gallery_scale_test ${CMAKE_CURRENT_LIST_DIR}/gallery_scale_test.cpp)
 target_link_libraries(archive_gallery_scale_test PRIVATE SQLite::SQLite3)
 find_program(CHROMIUM_EXECUTABLE chromium)

@@ -176,10 +176,7 @@ json gallery_page_json(const GalleryPage& page, std::int64_t now) {
 GalleryServer::GalleryServer(GalleryServerOptions options)
     : options_(std::move(options)), access_(options_.token) {
     const std::string location = catalog_location(options_.catalog_location, options_.archive_root);
-    if (is_postgres_location(location))
-        throw_usage("the gallery reads SQLite catalogs only, not " + describe_catalog_location(location) +
-                    " (its PostgreSQL queries are not written yet)");
-    catalog_ = std::make_unique<SqliteCatalog>(location, options_.catalog);
+    catalog_ = open_catalog(location, options_.catalog);
 }
 
 void GalleryServer::install(httplib::Server& server) {

@@ -16,8 +16,9 @@ namespace avpost::archive {
 namespace {
 
 // Version 1: the SQLite schema at its version 4 (jobs, assets, their indexes, job stages). JSON
-// columns are `json` (checked, kept as written). Version 2: the job queue. Append new migrations;
-// never edit a released one.
+// columns are `json` (checked, kept as written). Version 2: the job queue. Version 3: the gallery's
+// indexes (newest jobs first; a job's name from its render stage), as SQLite's version 6. Append new
+// migrations; never edit a released one.
 const std::vector<Migration> migrations = {
     {1, R"sql(
 CREATE TABLE jobs (
@@ -93,6 +94,10 @@ CREATE TABLE queue_jobs (
 );
 CREATE UNIQUE INDEX queue_jobs_live_key ON queue_jobs(idempotency_key) WHERE state IN ('queued','running','done');
 CREATE INDEX queue_jobs_runnable ON queue_jobs(state, run_after);
+)sql"},
+    {3, R"sql(
+CREATE INDEX jobs_by_created_at ON jobs(created_at, id);
+CREATE INDEX job_stages_by_render ON job_stages((result->>'vendor'), (result->>'id')) WHERE stage = 'render';
 )sql"},
 };
 
@@ -577,6 +582,9 @@ public:
         return out;
     }
 
+    // One statement for a view kept beside the catalog (pg_read).
+    pg::Rows read(const std::string& sql, const pg::Params& params) { return exec(sql, params); }
+
 private:
     void connect() {
         pg::ConnPtr conn(PQconnectdb(uri_.c_str()));  // a handle to finish even on failure
@@ -668,6 +676,14 @@ const std::vector<Migration>& pg_catalog_migrations() { return migrations; }
 
 std::unique_ptr<Catalog> open_pg_catalog(const std::string& uri, const CatalogOptions& options) {
     return std::make_unique<PgCatalog>(uri, options);
+}
+
+bool is_pg_catalog(const Catalog& catalog) { return dynamic_cast<const PgCatalog*>(&catalog) != nullptr; }
+
+pg::Rows pg_read(Catalog& catalog, const std::string& sql, const pg::Params& params) {
+    auto* pg_catalog = dynamic_cast<PgCatalog*>(&catalog);
+    if (!pg_catalog) throw_usage("not a PostgreSQL catalog");
+    return pg_catalog->read(sql, params);
 }
 
 }  // namespace avpost::archive

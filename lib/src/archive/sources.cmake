@@ -34,6 +34,8 @@ add_custom_command(
   COMMENT "Embedding the gallery page")
 target_sources(avpost_lib PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/gallery_queries.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/gallery_queries_sqlite.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/gallery_queries_pg.cpp
   ${CMAKE_CURRENT_LIST_DIR}/gallery_access.cpp
   ${CMAKE_CURRENT_LIST_DIR}/gallery_files.cpp
   ${CMAKE_CURRENT_LIST_DIR}/gallery_server.cpp

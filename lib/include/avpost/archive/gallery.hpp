@@ -63,9 +63,10 @@ struct GalleryPage {
 
 inline constexpr int gallery_max_per_page = 100;
 
-// Throws Error(usage) for a page below 1 or a per_page outside 1..gallery_max_per_page.
-GalleryPage gallery_page(SqliteCatalog& catalog, const GalleryQuery& query);
-std::optional<GalleryJob> gallery_job(SqliteCatalog& catalog, std::int64_t job_id);
-std::optional<GalleryFile> gallery_file(SqliteCatalog& catalog, std::int64_t asset_id);
+// On either catalog (SQLite or PostgreSQL). Throws Error(usage) for a page below 1 or a per_page
+// outside 1..gallery_max_per_page.
+GalleryPage gallery_page(Catalog& catalog, const GalleryQuery& query);
+std::optional<GalleryJob> gallery_job(Catalog& catalog, std::int64_t job_id);
+std::optional<GalleryFile> gallery_file(Catalog& catalog, std::int64_t asset_id);
 
 }  // namespace avpost::archive

@@ -13,7 +13,6 @@
 #include <nlohmann/json.hpp>
 
 #include "avpost/archive/catalog.hpp"
-#include "avpost/archive/sqlite_catalog.hpp"
 #include "avpost/archive/gallery.hpp"
 #include "avpost/archive/gallery_access.hpp"
 #include "avpost/archive/store.hpp"
@@ -22,8 +21,7 @@ namespace avpost::archive {
 
 struct GalleryServerOptions {
     std::filesystem::path archive_root;
-    // --catalog / $AVPOST_CATALOG as given (catalog_location); the gallery's queries are SQLite's,
-    // so a PostgreSQL catalog is refused until they have a PostgreSQL form.
+    // --catalog / $AVPOST_CATALOG as given (catalog_location): a SQLite file or a PostgreSQL URI.
     std::string catalog_location;
     std::string token;  // empty: loopback clients only (GalleryAccess)
     CatalogOptions catalog;
@@ -52,7 +50,7 @@ private:
     GalleryServerOptions options_;
     GalleryAccess access_;
     std::mutex mutex_;  // one catalog connection, one query at a time
-    std::unique_ptr<SqliteCatalog> catalog_;
+    std::unique_ptr<Catalog> catalog_;
     std::map<std::string, std::unique_ptr<ArchiveStore>> stores_;
 };
 
