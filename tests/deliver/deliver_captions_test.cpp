@@ -117,7 +117,8 @@ TEST(DeliverCaptions, Av1FilesCarryTheSoftTrackToo) {
                                  " --deliver av1,av1-webm --captions " + quote(dir.file("talk.srt")));
     ASSERT_EQ(r.exit_code, 0) << r.err;
     const std::map<std::string, std::string> codecs{{"av1", "mov_text"}, {"av1-webm", "webvtt"}};
-    for (const auto& file : nlohmann::json::parse(r.out)["deliveries"]) {
+    const nlohmann::json report = nlohmann::json::parse(r.out);
+    for (const auto& file : report["deliveries"]) {
         const std::string path = file["path"];
         SCOPED_TRACE(path);
         EXPECT_EQ(file["caption_cues"], 2);

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -276,6 +277,10 @@ VttSegment parse_vtt(const fs::path& path) {
         }
         VttCue cue{vtt_seconds(m[1]), vtt_seconds(m[2]), {}};
         while (std::getline(in, line) && !line.empty()) cue.text += (cue.text.empty() ? "" : "\n") + line;
+        // The character references a WebVTT cue escapes its text with.
+        for (const auto& [reference, character] : {std::pair{"&lt;", "<"}, {"&gt;", ">"}, {"&amp;", "&"}})
+            for (std::size_t at = cue.text.find(reference); at != std::string::npos; at = cue.text.find(reference, at + 1))
+                cue.text.replace(at, std::strlen(reference), character);
         segment.cues.push_back(cue);
     }
     return segment;
@@ -301,16 +306,17 @@ void expect_subtitle_rendition(const std::string& segment_format) {
     // Cue 2 crosses the 1 s and 2 s boundaries; cue 3 ends on one; cue 4 starts after the video.
     std::ofstream(dir.file("talk.srt")) << "1\n00:00:00,200 --> 00:00:00,700\nHello & welcome\n\n"
                                            "2\n00:00:00,800 --> 00:00:02,400\nThis one spans segments\n\n"
-                                           "3\n00:00:02,500 --> 00:00:03,000\nLast <words> here\n\n"
+                                           "3\n00:00:02,500 --> 00:00:03,000\nLast words -> here\n\n"
                                            "4\n00:00:03,500 --> 00:00:04,000\nAfter the end\n";
     const std::vector<VttCue> expected{{0.2, 0.7, "Hello & welcome"}, {0.8, 2.4, "This one spans segments"},
-                                       {2.5, 3.0, "Last <words> here"}};
+                                       {2.5, 3.0, "Last words -> here"}};
     CommandResult r = run_avpost("--json transcode " + quote(source) + " -o " + quote(dir.file("out")) +
                                  " --deliver web,hls --name talk --hls-heights 240 --hls-segment-seconds 1 --hls-segments " +
                                  segment_format + " --captions " + quote(dir.file("talk.srt")) + " --captions-language en");
     ASSERT_EQ(r.exit_code, 0) << r.err;
+    const nlohmann::json report = nlohmann::json::parse(r.out);
     std::map<std::string, nlohmann::json> files;
-    for (const auto& d : nlohmann::json::parse(r.out).at("deliveries")) files[d.at("preset").get<std::string>()] = d;
+    for (const auto& d : report.at("deliveries")) files[d.at("preset").get<std::string>()] = d;
     EXPECT_EQ(files["hls"]["caption_cues"], 3);
     const fs::path master = files["hls"]["path"].get<std::string>();
     const fs::path hls = master.parent_path();
@@ -381,17 +387,25 @@ void expect_subtitle_rendition(const std::string& segment_format) {
     // The escaped markup reads back as text in ffmpeg's WebVTT decoder too.
     CommandResult srt = run_command(quote(FFMPEG_EXECUTABLE) + " -v error -i " + quote((hls / text_media.segments[2].first).string()) +
                                     " -f srt -");
-    EXPECT_NE(srt.out.find("Last <words> here"), std::string::npos) << srt.out << srt.err;
+    EXPECT_NE(srt.out.find("Last words -> here"), std::string::npos) << srt.out << srt.err;
     EXPECT_NE(srt.out.find("This one spans segments"), std::string::npos) << srt.out << srt.err;
 
     // ffmpeg opens the master with the rendition and plays every stream of it. (FFmpeg 5.1's HLS
     // demuxer parses a SUBTITLES rendition but does not read it: it then says so, naming its URI.)
     CommandResult streams = run_command(quote(FFPROBE_EXECUTABLE) + " -v verbose -show_entries stream=codec_type,codec_name "
-                                        "-of csv=p=0 " + quote(master.string()));
+                                        "-of json " + quote(master.string()));
     ASSERT_EQ(streams.exit_code, 0) << streams.err;
-    EXPECT_EQ(count_of(streams.out, "video"), 2) << streams.out;
-    if (streams.out.find("subtitle") != std::string::npos)
-        EXPECT_NE(streams.out.find("webvtt,subtitle"), std::string::npos) << streams.out;
+    std::map<std::string, int> types;
+    std::string subtitle_codec;
+    const nlohmann::json probed = nlohmann::json::parse(streams.out);
+    for (const auto& stream : probed.at("streams")) {
+        ++types[stream.at("codec_type").get<std::string>()];
+        if (stream.at("codec_type") == "subtitle") subtitle_codec = stream.at("codec_name");
+    }
+    EXPECT_EQ(types["video"], 2) << streams.out;
+    EXPECT_EQ(types["audio"], 2) << streams.out;
+    if (types["subtitle"] > 0)
+        EXPECT_EQ(subtitle_codec, "webvtt");
     else
         EXPECT_NE(streams.err.find("subtitle(uri: " + subtitles.filename().string() + ")"), std::string::npos) << streams.err;
     CommandResult decode = run_command(quote(FFMPEG_EXECUTABLE) + " -v error -xerror -i " + quote(master.string()) +
