@@ -190,7 +190,7 @@ std::unique_ptr<DeliverySink> transparent_output_sink(const std::string& output,
     const std::string extension = path.extension().string();
     const SinkInfo* sink = nullptr;
     for (const auto& row : all_sinks())
-        if (row.needs_alpha && std::filesystem::path(row.file).extension() == extension) sink = &row;
+        if (row.needs_alpha && !extension.empty() && row.file.ends_with(extension)) sink = &row;
     if (!sink)
         throw_usage("a transparent background needs a .webm (VP9 with alpha) or .mov (ProRes 4444) output, not '" +
                      output + "'");
