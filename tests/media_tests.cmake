@@ -7,6 +7,7 @@ avpost_add_test(filters_test
   filters/backdrop_test.cpp
   filters/registry_test.cpp
   filters/captions_test.cpp
+  filters/webvtt_rendition_test.cpp
   filters/loudness_test.cpp
 )
 avpost_add_test(compose_test

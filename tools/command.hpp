@@ -51,6 +51,8 @@ std::function<std::optional<int>()> add_archive_sync_subcommands(CLI::App& archi
 CommandSpec serve_command();
 // Job files through every stage (run_command.cpp, job_runner.cpp).
 CommandSpec run_command();
+// The frame stages and delivery sinks from the registry (stages_command.cpp).
+CommandSpec stages_command();
 // The bash completion script and the man page, from these commands' own options
 // (reference_commands.cpp).
 CommandSpec completion_command();

@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "avpost/core/error.hpp"
+#include "avpost/filters/webvtt_rendition.hpp"
 
 namespace avpost::tool {
 
@@ -12,7 +13,10 @@ void DeliveryFinishOptions::add_to(CLI::App& sub) {
                    "Bring the deliveries' audio to a loudness target: web (-14 LUFS, -1 dBTP), podcast (-16, -1), "
                    "broadcast (EBU R128: -23, -1), us-tv (ATSC A/85: -24, -2) or off (default: the audio as rendered)");
     sub.add_option("--captions", captions,
-                   "Caption file (SRT, WebVTT or ASS): a soft track in MP4 (mov_text), MOV and WebM (WebVTT)");
+                   "Caption file (SRT, WebVTT or ASS): a soft track in MP4 (mov_text), MOV and WebM (WebVTT), and a "
+                   "WebVTT subtitle rendition in HLS");
+    sub.add_option("--captions-language", captions_language,
+                   "Language of the --captions (BCP 47: en, pt-BR; default und), named by the HLS subtitle rendition");
     sub.add_flag("--burn-captions", burn_captions,
                  "Draw the --captions into the picture instead (sized to the output, inside the safe area)");
 }
@@ -26,6 +30,15 @@ void DeliveryFinishOptions::apply_to(filters::DeliveryOptions& delivery) const {
         }
     }
     if (burn_captions && captions.empty()) throw_usage("--burn-captions needs --captions FILE");
+    if (!captions_language.empty()) {
+        if (captions.empty()) throw_usage("--captions-language needs --captions FILE");
+        try {
+            filters::check_language_tag(captions_language);
+        } catch (const Error& e) {
+            throw_usage(std::string("--captions-language: ") + e.what());
+        }
+        delivery.captions_language = captions_language;
+    }
     delivery.captions = captions;
     delivery.burn_captions = burn_captions;
 }

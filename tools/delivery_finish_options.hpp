@@ -12,10 +12,11 @@ namespace avpost::tool {
 struct DeliveryFinishOptions {
     std::string loudness;  // empty: not given (off)
     std::string captions;
+    std::string captions_language;  // empty: not given (und)
     bool burn_captions = false;
 
     void add_to(CLI::App& sub);
-    bool given() const { return !loudness.empty() || !captions.empty() || burn_captions; }
+    bool given() const { return !loudness.empty() || !captions.empty() || !captions_language.empty() || burn_captions; }
     // Throws Error(usage) on a bad value.
     void apply_to(filters::DeliveryOptions& delivery) const;
 };

@@ -6,6 +6,7 @@
 
 #include "avpost/core/interrupt.hpp"
 #include "avpost/filters/compose.hpp"
+#include "avpost/filters/registry.hpp"
 #include "command.hpp"
 #include "compose_files.hpp"
 #include "compose_options.hpp"
@@ -31,10 +32,18 @@ nlohmann::json transcode_json(const filters::ComposeReport& report) {
             {"warnings", report.warnings}};
 }
 
+// "webm-alpha, prores-alpha": the presets that carry the avatar's matte.
+std::string alpha_sink_names() {
+    std::string names;
+    for (const auto& sink : filters::all_sinks())
+        if (sink.needs_alpha) names += (names.empty() ? "" : ", ") + std::string(sink.name);
+    return names;
+}
+
 }  // namespace
 
 CommandSpec transcode_command() {
-    return {"transcode", "Make delivery formats (web, hevc, av1, av1-webm, webm-alpha, prores-alpha, preview, poster, hls) in one pass",
+    return {"transcode", "Make delivery formats (" + filters::sink_names() + ") in one pass",
             [](CLI::App& sub, const GlobalOptions& global) -> CommandRun {
                 struct Options {
                     filters::ComposeParams params;
@@ -51,13 +60,13 @@ CommandSpec transcode_command() {
                     ->required();
                 sub.add_option("-o,--output", o->directory, "Directory for the outputs")->required();
                 sub.add_option("--deliver", o->presets,
-                               "Delivery presets, comma-separated: web (NAME-web.mp4), hevc, av1, av1-webm, webm-alpha, "
-                               "prores-alpha, preview, poster, hls");
+                               "Delivery presets, comma-separated: " + filters::sink_names() +
+                                   " (web writes NAME-web.mp4; `avpost stages` says what each makes)");
                 // The former name of --deliver, kept for delivery presets; an encoder preset gets a hint.
                 sub.add_option("--preset", o->old_presets)->group("");
                 sub.add_option("--name", o->name, "File stem of the outputs (default: the input's)");
                 sub.add_option("--mask", o->params.mask,
-                               "The source's grayscale matte: needed by webm-alpha, prores-alpha and --background");
+                               "The source's grayscale matte: needed by " + alpha_sink_names() + " and --background");
                 CLI::Option* background = sub.add_option("--background", o->params.background,
                                "Composite over this image, video or colour (#RRGGBB, 0xRRGGBB, RRGGBB, a CSS name) first (needs --mask)");
                 o->layout.add_to(sub);
@@ -88,8 +97,7 @@ CommandSpec transcode_command() {
                         o->presets = o->old_presets;
                     }
                     if (o->presets.empty())
-                        throw_usage("give --deliver PRESETS (web, hevc, av1, av1-webm, webm-alpha, prores-alpha, preview, "
-                                    "poster, hls)");
+                        throw_usage("give --deliver PRESETS (" + sink_names() + ")");
                     if (background->count() > 0) p.background = background_value(p.background);
                     o->layout.apply_to(p);
                     DeliveryOptions delivery;

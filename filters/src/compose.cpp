@@ -27,6 +27,7 @@ extern "C" {
 #include "avpost/filters/backdrop.hpp"
 #include "avpost/filters/frame_converter.hpp"
 #include "avpost/filters/layer_stack.hpp"
+#include "avpost/filters/registry.hpp"
 #include "avpost/filters/timed_frames.hpp"
 #include "avpost/media/audio_carrier.hpp"
 #include "avpost/media/media_writer.hpp"
@@ -187,15 +188,16 @@ std::unique_ptr<DeliverySink> transparent_output_sink(const std::string& output,
                                                       DeliveryOptions& options) {
     const std::filesystem::path path(output);
     const std::string extension = path.extension().string();
-    Preset preset;
-    if (extension == ".webm") preset = Preset::webm_alpha;
-    else if (extension == ".mov") preset = Preset::prores_alpha;
-    else throw_usage("a transparent background needs a .webm (VP9 with alpha) or .mov (ProRes 4444) output, not '" +
+    const SinkInfo* sink = nullptr;
+    for (const auto& row : all_sinks())
+        if (row.needs_alpha && !extension.empty() && row.file.ends_with(extension)) sink = &row;
+    if (!sink)
+        throw_usage("a transparent background needs a .webm (VP9 with alpha) or .mov (ProRes 4444) output, not '" +
                      output + "'");
     options.directory = path.parent_path().empty() ? std::filesystem::path(".") : path.parent_path();
     options.name = path.stem().string();
-    options.presets = {preset};
-    return make_delivery_sink(preset, options, context);
+    options.presets = {sink->preset};
+    return make_delivery_sink(sink->preset, options, context);
 }
 
 // `--key-matte-out`: the pulled matte as a grey video in limited range, as vendors deliver

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "avpost/core/error.hpp"
+#include "avpost/filters/registry.hpp"
 
 namespace avpost::filters {
 
@@ -109,7 +110,7 @@ Deliveries::Deliveries(DeliveryOptions options, SinkContext context)
     // ladder is made last: it may cut its top rung from another sink's encode.
     EncodedOutput* top_rung = nullptr;
     for (Preset preset : options_.presets) {
-        sinks_.push_back(preset == Preset::hls ? nullptr : make_delivery_sink(preset, options_, context_));
+        sinks_.push_back(sink_info(preset).after_others ? nullptr : make_delivery_sink(preset, options_, context_));
         if (sinks_.back() && sinks_.back()->hls_top_rung()) top_rung = sinks_.back()->hls_top_rung();
     }
     for (std::size_t i = 0; i < sinks_.size(); ++i)
@@ -155,10 +156,9 @@ std::vector<DeliveredFile> Deliveries::finish(double duration_seconds) {
     if (audio_path_) audio_path_->finish();  // its last frames reach the sinks first
     // The ladder last: an encode it shares flushes its final packets into it when finishing.
     std::vector<DeliveredFile> files(sinks_.size());
-    for (std::size_t i = 0; i < sinks_.size(); ++i)
-        if (options_.presets[i] != Preset::hls) files[i] = sinks_[i]->finish(duration_seconds);
-    for (std::size_t i = 0; i < sinks_.size(); ++i)
-        if (options_.presets[i] == Preset::hls) files[i] = sinks_[i]->finish(duration_seconds);
+    for (bool after_others : {false, true})
+        for (std::size_t i = 0; i < sinks_.size(); ++i)
+            if (sink_info(options_.presets[i]).after_others == after_others) files[i] = sinks_[i]->finish(duration_seconds);
     return files;
 }
 

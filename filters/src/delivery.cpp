@@ -6,60 +6,20 @@
 
 #include "avpost/core/error.hpp"
 #include "avpost/core/suggest.hpp"
+#include "avpost/filters/registry.hpp"
+#include "avpost/filters/webvtt_rendition.hpp"
 
 namespace avpost::filters {
-namespace {
-
-// Every preset's name, file and alpha in one table: a new preset is a row here, its sink's
-// settings (video_file_sink.cpp for the single-file ones) and the enum.
-struct PresetInfo {
-    Preset preset;
-    std::string_view name;
-    std::string_view file;  // appended to DeliveryOptions::name
-    bool alpha;
-};
-
-constexpr std::array<PresetInfo, 9> preset_table{{
-    {Preset::web, "web", ".mp4", false},  // after web_suffix
-    {Preset::hevc, "hevc", "-hevc.mp4", false},
-    {Preset::av1, "av1", "-av1.mp4", false},
-    {Preset::av1_webm, "av1-webm", "-av1.webm", false},
-    {Preset::webm_alpha, "webm-alpha", ".webm", true},
-    {Preset::prores_alpha, "prores-alpha", ".mov", true},
-    {Preset::preview, "preview", "-preview.webp", false},
-    {Preset::poster, "poster", "-poster.jpg", false},
-    {Preset::hls, "hls", "-hls", false},
-}};
-
-const PresetInfo& info(Preset preset) {
-    for (const auto& row : preset_table)
-        if (row.preset == preset) return row;
-    throw_usage("unknown preset");
-}
-
-std::string all_names() {
-    std::string names;
-    for (const auto& row : preset_table) names += (names.empty() ? "" : ", ") + std::string(row.name);
-    return names;
-}
-
-}  // namespace
-
 Preset parse_preset(std::string_view name) {
-    for (const auto& row : preset_table)
-        if (row.name == name) return row.preset;
+    if (const SinkInfo* sink = find_sink(name)) return sink->preset;
     std::vector<std::string> known;
-    for (const auto& row : preset_table) known.emplace_back(row.name);
+    for (const auto& row : all_sinks()) known.emplace_back(row.name);
     auto near = closest_match(name, known);
     throw_usage("unknown preset '" + std::string(name) + "'" + (near ? " (did you mean " + *near + "?)" : "") + " (" +
-                all_names() + ")");
+                sink_names() + ")");
 }
 
-std::string_view to_string(Preset preset) {
-    for (const auto& row : preset_table)
-        if (row.preset == preset) return row.name;
-    return "?";
-}
+std::string_view to_string(Preset preset) { return sink_info(preset).name; }
 
 HlsSegments parse_hls_segments(std::string_view name) {
     if (name == "fmp4") return HlsSegments::fmp4;
@@ -102,14 +62,14 @@ std::vector<Preset> parse_preset_list(std::string_view list) {
         if (comma == std::string_view::npos) break;
         list.remove_prefix(comma + 1);
     }
-    if (presets.empty()) throw_usage("no preset given (" + all_names() + ")");
+    if (presets.empty()) throw_usage("no preset given (" + sink_names() + ")");
     return presets;
 }
 
-bool preset_has_alpha(Preset preset) { return info(preset).alpha; }
+bool preset_has_alpha(Preset preset) { return sink_info(preset).needs_alpha; }
 
 std::filesystem::path delivery_path(const DeliveryOptions& o, Preset preset) {
-    return o.directory / (o.name + (preset == Preset::web ? o.web_suffix : "") + std::string(info(preset).file));
+    return o.directory / (o.name + (preset == Preset::web ? o.web_suffix : "") + std::string(sink_info(preset).file));
 }
 
 void to_json(nlohmann::json& j, const DeliveryOptions& o) {
@@ -127,7 +87,8 @@ void to_json(nlohmann::json& j, const DeliveryOptions& o) {
          {"hls_segments", std::string(to_string(o.hls_segments))},
          {"hls_codec", std::string(to_string(o.hls_codec))},
          {"loudness", std::string(to_string(o.loudness))},
-         {"burn_captions", o.burn_captions}};
+         {"burn_captions", o.burn_captions},
+         {"captions_language", o.captions_language}};
     if (!o.captions.empty()) j["captions"] = o.captions.string();
 }
 
@@ -147,10 +108,10 @@ void from_json(const nlohmann::json& j, DeliveryOptions& o) {
     };
     if (!j.is_object()) throw_usage("delivery: must be an object");
     for (const auto& [key, value] : j.items()) {
-        static const std::array<std::string_view, 14> known{
+        static const std::array<std::string_view, 15> known{
             "directory",   "name",        "presets",             "max_size",     "preview_seconds", "preview_width",
             "preview_fps", "hls_heights", "hls_segment_seconds", "hls_segments", "hls_codec",       "loudness",
-            "captions",    "burn_captions"};
+            "captions",    "burn_captions", "captions_language"};
         if (std::find(known.begin(), known.end(), key) == known.end()) throw_usage(key + ": unknown field");
         (void)value;
     }
@@ -218,6 +179,15 @@ void from_json(const nlohmann::json& j, DeliveryOptions& o) {
         o.burn_captions = v->get<bool>();
     }
     if (o.burn_captions && o.captions.empty()) throw_usage("burn_captions: needs captions (a caption file)");
+    if (const auto* v = field("captions_language")) {
+        if (!v->is_string()) throw_usage("captions_language: must be a language tag like \"en\"");
+        try {
+            check_language_tag(v->get<std::string>());
+        } catch (const Error& e) {
+            throw_usage(std::string("captions_language: ") + e.what());
+        }
+        o.captions_language = v->get<std::string>();
+    }
     if (const auto* v = field("hls_heights")) {
         if (!v->is_array() || v->empty()) throw_usage("hls_heights: must be a non-empty list of heights");
         o.hls_heights.clear();

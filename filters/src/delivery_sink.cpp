@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "preset_sinks.hpp"
+#include "avpost/filters/registry.hpp"
 
 namespace avpost::filters {
 
@@ -26,12 +26,7 @@ int short_side(Size size) { return std::min(size.width, size.height); }
 
 std::unique_ptr<DeliverySink> make_delivery_sink(Preset preset, const DeliveryOptions& options,
                                                  const SinkContext& context, EncodedOutput* hls_top_rung) {
-    switch (preset) {
-        case Preset::hls: return make_hls_sink(options, context, hls_top_rung);
-        case Preset::poster: return make_poster_sink(options, context);
-        case Preset::preview: return make_preview_sink(options, context);
-        default: return make_video_file_sink(preset, options, context);
-    }
+    return sink_info(preset).make(preset, options, context, hls_top_rung);
 }
 
 }  // namespace avpost::filters

@@ -17,6 +17,8 @@
 #include "avpost/core/atomic_output.hpp"
 #include "avpost/core/error.hpp"
 #include "avpost/filters/delivery_check.hpp"
+#include "avpost/filters/webvtt_rendition.hpp"
+#include "avpost/media/loudness_meter.hpp"
 #include "codec_string.hpp"
 #include "preset_sinks.hpp"
 
@@ -184,13 +186,16 @@ public:
     DeliveredFile finish(double duration_seconds) override {
         DeliveredFile file;
         file.preset = Preset::hls;
-        std::ostringstream master;
+        std::ostringstream master, variants;
         const bool fmp4 = options_.hls_segments == HlsSegments::fmp4;
         // fMP4: version 7, as libavformat writes the media playlists (EXT-X-MAP outside I-frame
         // playlists needs 6 or more); MPEG-TS needs only 3, which the oldest players take.
         master << "#EXTM3U\n#EXT-X-VERSION:" << (fmp4 ? 7 : 3) << "\n#EXT-X-INDEPENDENT-SEGMENTS\n";
         const double frame_seconds = 1.0 / av_q2d(context_.frame_rate);
+        const bool captions = context_.captions && !context_.captions->empty();
         std::vector<std::filesystem::path> names;
+        std::vector<double> top_segments;  // the top rung's segment lengths, which every rung shares
+        double first_frame_seconds = 0;
         for (auto& r : renditions_) {
             r.output->finish();
             const std::filesystem::path playlist_file = temp_dir_ / (r.name + ".m3u8");
@@ -232,18 +237,19 @@ public:
             expected.frames = r.output->frames();
             expected.audio = r.output->has_audio();
             expected.shown_as = final_dir_ / playlist_file.filename();
-            check_delivery(playlist_file, expected);
+            const media::ProbedMedia probed = check_delivery(playlist_file, expected);
             if (std::abs(total - duration_seconds) > frame_seconds * 1.01 + 0.01)
                 throw OutputError(ErrorDomain::input, "hls rendition " + r.name, 0,
                                   "segments last " + std::to_string(total) + " s, not " +
                                       std::to_string(duration_seconds) + " s");
             const std::string codecs =
                 codec_string(*r.output->video_parameters()) + (r.output->has_audio() ? ",mp4a.40.2" : "");
-            master << "#EXT-X-STREAM-INF:BANDWIDTH=" << std::int64_t(std::ceil(peak * 1.1))
-                   << ",AVERAGE-BANDWIDTH=" << std::int64_t(std::ceil(double(bytes) * 8 / std::max(total, 0.001)))
-                   << ",RESOLUTION=" << r.size.width << "x" << r.size.height << ",FRAME-RATE="
-                   << std::to_string(av_q2d(context_.frame_rate)).substr(0, 6) << ",CODECS=\"" << codecs << "\"\n"
-                   << r.name << ".m3u8\n";
+            variants << "#EXT-X-STREAM-INF:BANDWIDTH=" << std::int64_t(std::ceil(peak * 1.1))
+                     << ",AVERAGE-BANDWIDTH=" << std::int64_t(std::ceil(double(bytes) * 8 / std::max(total, 0.001)))
+                     << ",RESOLUTION=" << r.size.width << "x" << r.size.height << ",FRAME-RATE="
+                     << std::to_string(av_q2d(context_.frame_rate)).substr(0, 6) << ",CODECS=\"" << codecs << "\""
+                     << (captions ? ",SUBTITLES=\"" + std::string(webvtt_group_id) + "\"" : std::string()) << "\n"
+                     << r.name << ".m3u8\n";
             names.push_back(r.name + ".m3u8");
             file.bytes += bytes + std::int64_t(std::filesystem::file_size(playlist_file));
             if (&r == &renditions_.front()) {
@@ -251,8 +257,30 @@ public:
                 file.height = r.size.height;
                 file.duration_seconds = total;
                 file.audio = r.output->has_audio();
+                first_frame_seconds = probed.video_start_seconds;
+                for (const auto& segment : playlist.segments) top_segments.push_back(segment.second);
+                // The loudness stage's result as delivered: the top rung's audio, decoded through
+                // its playlist (every rung encodes the same processed audio the same way).
+                if (context_.measure_loudness && r.output->has_audio())
+                    file.loudness = media::measure_file_loudness(playlist_file);
+            } else if (playlist.segments.size() != top_segments.size()) {
+                // Players switch rungs (and the subtitle rendition follows) at segment boundaries.
+                throw OutputError(ErrorDomain::input, "hls rendition " + r.name, 0,
+                                  "has " + std::to_string(playlist.segments.size()) + " segments, the top rung " +
+                                      std::to_string(top_segments.size()));
             }
         }
+        if (captions) {
+            const WebvttRendition subtitles = write_webvtt_rendition(
+                temp_dir_, "captions", *context_.captions, top_segments, first_frame_seconds, options_.captions_language);
+            master << subtitles.media_tag << "\n";
+            for (const auto& name : subtitles.files) {
+                names.push_back(name);
+                file.bytes += std::int64_t(std::filesystem::file_size(temp_dir_ / name));
+            }
+            file.caption_cues = subtitles.cues;
+        }
+        master << variants.str();
         write_file_atomically(temp_dir_ / "master.m3u8", master.str());
         file.bytes += std::int64_t(std::filesystem::file_size(temp_dir_ / "master.m3u8"));
         names.push_back("master.m3u8");
@@ -299,7 +327,7 @@ private:
 
 }  // namespace
 
-std::unique_ptr<DeliverySink> make_hls_sink(const DeliveryOptions& options, const SinkContext& context,
+std::unique_ptr<DeliverySink> make_hls_sink(Preset, const DeliveryOptions& options, const SinkContext& context,
                                             EncodedOutput* top_rung) {
     return std::make_unique<HlsSink>(options, context, top_rung);
 }

@@ -110,7 +110,8 @@ private:
 
 }  // namespace
 
-std::unique_ptr<DeliverySink> make_poster_sink(const DeliveryOptions& options, const SinkContext& context) {
+std::unique_ptr<DeliverySink> make_poster_sink(Preset, const DeliveryOptions& options, const SinkContext& context,
+                                               EncodedOutput*) {
     return std::make_unique<PosterSink>(options, context);
 }
 

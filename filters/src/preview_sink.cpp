@@ -121,7 +121,8 @@ private:
 
 }  // namespace
 
-std::unique_ptr<DeliverySink> make_preview_sink(const DeliveryOptions& options, const SinkContext& context) {
+std::unique_ptr<DeliverySink> make_preview_sink(Preset, const DeliveryOptions& options, const SinkContext& context,
+                                                EncodedOutput*) {
     return std::make_unique<PreviewSink>(options, context);
 }
 

@@ -8,61 +8,67 @@
 #include "avpost/core/atomic_output.hpp"
 #include "avpost/core/error.hpp"
 #include "avpost/filters/delivery_check.hpp"
+#include "avpost/filters/registry.hpp"
 
 namespace avpost::filters {
 namespace {
 
+// An encode's settings; the registry's row (registry.cpp) holds the preset's name, file and alpha.
 struct VideoPreset {
-    const char* extension;
+    Preset preset;
     const char* codec;          // encoder
     const char* probed_codec;   // what the file then holds
     AVPixelFormat pixel_format;
-    bool alpha;
     bool capped;                // scaled down to DeliveryOptions::max_size
     const char* audio_encoder;
     std::map<std::string, std::string> options;
     std::uint32_t codec_tag = 0;
-    std::optional<AVColorSpace> matrix;  // empty: the canvas's
+    std::optional<AVColorSpace> matrix{};  // empty: the canvas's
+    double keyframe_seconds = 0;         // a keyframe at least this often (0: the encoder's default)
+    // The encoder's own parameter string ("x264-params"), where the GOP is pinned to the HLS
+    // segments when this encode is the ladder's top rung; empty: never shared with the ladder.
+    const char* private_params = "";
 };
 
-VideoPreset video_preset(Preset preset) {
-    switch (preset) {
-        case Preset::web:
-            return {".mp4", "libx264", "h264", AV_PIX_FMT_YUV420P, false, true, "aac",
-                    {{"crf", "20"}, {"preset", "medium"}, {"profile", "high"}}, 0, AVCOL_SPC_BT709};
-        case Preset::hevc:
-            return {"-hevc.mp4", "libx265", "hevc", AV_PIX_FMT_YUV420P, false, true, "aac",
-                    {{"crf", "24"}, {"preset", "fast"}, {"x265-params", "log-level=error"}},
-                    MKTAG('h', 'v', 'c', '1'), AVCOL_SPC_BT709};
-        case Preset::av1:
-        case Preset::av1_webm:
-            // SVT-AV1 preset 8 at crf 32: fast enough to run beside the other encodes (the slower
-            // presets cost several times the time for a few percent of size), at a quality close
-            // to web's on talking heads (flat backgrounds, little motion). A keyframe every 5 s
-            // bounds seeking. The same frames and settings give the same bytes (tested).
-            return {preset == Preset::av1 ? "-av1.mp4" : "-av1.webm", "libsvtav1", "av1", AV_PIX_FMT_YUV420P,
-                    false, true, preset == Preset::av1 ? "aac" : "libopus",
-                    {{"crf", "32"}, {"preset", "8"}}, 0, AVCOL_SPC_BT709};
-        case Preset::webm_alpha:
-            // VP9 keeps the alpha plane as a second stream the WebM muxer stores beside each frame.
-            return {".webm", "libvpx-vp9", "vp9", AV_PIX_FMT_YUVA420P, true, false, "libopus",
-                    {{"crf", "30"}, {"b", "0"}, {"deadline", "good"}, {"cpu-used", "4"}, {"row-mt", "1"}}};
-        case Preset::prores_alpha:
-            return {".mov", "prores_ks", "prores", AV_PIX_FMT_YUVA444P10LE, true, false, "aac",
-                    {{"profile", "4444"}, {"alpha_bits", "16"}, {"vendor", "apl0"}}};
-        default: break;
-    }
+const std::vector<VideoPreset>& video_presets() {
+    static const std::vector<VideoPreset> presets{
+        {Preset::web, "libx264", "h264", AV_PIX_FMT_YUV420P, true, "aac",
+         {{"crf", "20"}, {"preset", "medium"}, {"profile", "high"}}, 0, AVCOL_SPC_BT709, 0, "x264-params"},
+        {Preset::hevc, "libx265", "hevc", AV_PIX_FMT_YUV420P, true, "aac",
+         {{"crf", "24"}, {"preset", "fast"}, {"x265-params", "log-level=error"}}, MKTAG('h', 'v', 'c', '1'),
+         AVCOL_SPC_BT709, 0, "x265-params"},
+        // SVT-AV1 preset 8 at crf 32: fast enough to run beside the other encodes (the slower
+        // presets cost several times the time for a few percent of size), at a quality close
+        // to web's on talking heads (flat backgrounds, little motion). A keyframe every 5 s
+        // bounds seeking. The same frames and settings give the same bytes (tested).
+        {Preset::av1, "libsvtav1", "av1", AV_PIX_FMT_YUV420P, true, "aac", {{"crf", "32"}, {"preset", "8"}}, 0,
+         AVCOL_SPC_BT709, 5.0},
+        {Preset::av1_webm, "libsvtav1", "av1", AV_PIX_FMT_YUV420P, true, "libopus", {{"crf", "32"}, {"preset", "8"}}, 0,
+         AVCOL_SPC_BT709, 5.0},
+        // VP9 keeps the alpha plane as a second stream the WebM muxer stores beside each frame.
+        {Preset::webm_alpha, "libvpx-vp9", "vp9", AV_PIX_FMT_YUVA420P, false, "libopus",
+         {{"crf", "30"}, {"b", "0"}, {"deadline", "good"}, {"cpu-used", "4"}, {"row-mt", "1"}}},
+        {Preset::prores_alpha, "prores_ks", "prores", AV_PIX_FMT_YUVA444P10LE, false, "aac",
+         {{"profile", "4444"}, {"alpha_bits", "16"}, {"vendor", "apl0"}}},
+    };
+    return presets;
+}
+
+const VideoPreset& video_preset(Preset preset) {
+    for (const auto& row : video_presets())
+        if (row.preset == preset) return row;
     throw_usage("not a single-file video preset: " + std::string(to_string(preset)));
 }
 
 // Keyframes exactly on the HLS segment boundaries, and nowhere else, so the ladder can cut its
 // top rung's segments from this encode and every rung switches at the same instants.
-void add_segment_aligned_gop(std::map<std::string, std::string>& options, Preset preset, int gop) {
+void add_segment_aligned_gop(std::map<std::string, std::string>& options, const VideoPreset& settings, int gop) {
     options["g"] = std::to_string(gop);
     options["keyint_min"] = std::to_string(gop);
-    if (preset == Preset::web) options["x264-params"] = "scenecut=0:open-gop=0";
-    else options["x265-params"] = options["x265-params"] + ":scenecut=0:open-gop=0:keyint=" + std::to_string(gop) +
-                                  ":min-keyint=" + std::to_string(gop);
+    const std::string key = settings.private_params;
+    if (key == "x264-params") options[key] = "scenecut=0:open-gop=0";
+    else options[key] = options[key] + ":scenecut=0:open-gop=0:keyint=" + std::to_string(gop) +
+                        ":min-keyint=" + std::to_string(gop);
 }
 
 class VideoFileSink final : public DeliverySink {
@@ -81,13 +87,18 @@ public:
         spec.video.height = size.height;
         spec.video.pixel_format = settings_.pixel_format;
         spec.video.options = settings_.options;
-        if (preset == Preset::av1 || preset == Preset::av1_webm)
-            spec.video.options["g"] = std::to_string(std::max(1, int(std::lround(5 * av_q2d(context.frame_rate)))));
+        if (settings_.keyframe_seconds > 0)
+            spec.video.options["g"] =
+                std::to_string(std::max(1, int(std::lround(settings_.keyframe_seconds * av_q2d(context.frame_rate)))));
         shared_with_hls_ = hls_shared_preset(options) == preset;
-        if (shared_with_hls_) add_segment_aligned_gop(spec.video.options, preset, hls_gop_frames(options, context.frame_rate));
+        if (shared_with_hls_) {
+            if (!*settings_.private_params)
+                throw_usage(std::string(to_string(preset)) + " cannot be the HLS ladder's top rung");
+            add_segment_aligned_gop(spec.video.options, settings_, hls_gop_frames(options, context.frame_rate));
+        }
         spec.video.codec_tag = settings_.codec_tag;
         spec.matrix = settings_.matrix;
-        spec.use_layer = settings_.alpha;
+        spec.use_layer = sink_info(preset).needs_alpha;
         spec.audio_encoder = settings_.audio_encoder;
         spec.soft_captions = true;
         output_ = std::make_unique<EncodedOutput>(std::move(spec), context);
@@ -105,7 +116,7 @@ public:
         DeliveryExpectation expected;
         expected.preset = preset_;
         expected.codec = settings_.probed_codec;
-        expected.alpha = settings_.alpha;
+        expected.alpha = sink_info(preset_).needs_alpha;
         expected.width = output_->spec().video.width;
         expected.height = output_->spec().video.height;
         expected.duration_seconds = duration_seconds;
@@ -138,7 +149,7 @@ private:
 }  // namespace
 
 std::unique_ptr<DeliverySink> make_video_file_sink(Preset preset, const DeliveryOptions& options,
-                                                   const SinkContext& context) {
+                                                   const SinkContext& context, EncodedOutput*) {
     return std::make_unique<VideoFileSink>(preset, options, context);
 }
 

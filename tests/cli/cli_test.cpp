@@ -252,3 +252,29 @@ TEST(CliProgress, TranscodeAndComposeLabelTheirOwnProgressLine) {
     ASSERT_EQ(quiet.exit_code, 0) << quiet.out;
     EXPECT_FALSE(contains(quiet.out, "compose [")) << quiet.out;
 }
+
+// `avpost stages` lists the registry: every stage and every delivery sink (preset) by name.
+TEST(CliStages, ListsEveryStageAndDeliverySink) {
+    CommandResult text = run_avpost("stages");
+    ASSERT_EQ(text.exit_code, 0) << text.err;
+    CommandResult json = run_avpost("--json stages");
+    ASSERT_EQ(json.exit_code, 0) << json.err;
+    const nlohmann::json listed = nlohmann::json::parse(json.out);
+    std::vector<std::string> stages, sinks;
+    for (const auto& s : listed.at("stages")) stages.push_back(s.at("name"));
+    for (const auto& s : listed.at("sinks")) sinks.push_back(s.at("name"));
+    EXPECT_EQ(sinks, (std::vector<std::string>{"web", "hevc", "av1", "av1-webm", "webm-alpha", "prores-alpha", "preview",
+                                               "poster", "hls"}));
+    EXPECT_TRUE(std::find(stages.begin(), stages.end(), "composite") != stages.end());
+    EXPECT_TRUE(std::find(stages.begin(), stages.end(), "loudness") != stages.end());
+    for (const auto& name : stages) EXPECT_TRUE(contains(text.out, "\n  " + name + ": ")) << name << "\n" << text.out;
+    for (const auto& name : sinks) EXPECT_TRUE(contains(text.out, "\n  " + name + ": ")) << name << "\n" << text.out;
+    for (const auto& s : listed.at("sinks"))
+        EXPECT_EQ(s.at("needs_alpha").get<bool>(), s.at("name") == "webm-alpha" || s.at("name") == "prores-alpha") << s;
+    // The presets' help and errors name the same list.
+    CommandResult help = run_avpost("transcode --help");
+    EXPECT_TRUE(contains(help.out, "web, hevc, av1, av1-webm, webm-alpha, prores-alpha, preview, poster, hls")) << help.out;
+    CommandResult bad = run_avpost("transcode " + quote(media("avatar.mp4")) + " -o out --deliver webb");
+    EXPECT_EQ(bad.exit_code, 2);
+    EXPECT_TRUE(contains(bad.err, "unknown preset 'webb' (did you mean web?)")) << bad.err;
+}

@@ -161,6 +161,13 @@ def run_commands(env):
                                                 "#102030", "-o", "null", "--json", env=env))
     check("transcode", "transcode", json_of("transcode", str(avatar), "--mask", str(mask), "-o", str(WORK / "delivered"),
                                             "--deliver", "web,webm-alpha,poster", "--json", env=env))
+    # An HLS ladder with loudness and captions: its re-measured audio and its WebVTT rendition's cues.
+    captions = WORK / "talk.srt"
+    captions.write_text("1\n00:00:00,200 --> 00:00:01,200\nHello\n")
+    check("transcode hls", "transcode", json_of("transcode", str(avatar), "-o", str(WORK / "ladder"), "--deliver", "hls",
+                                                "--hls-heights", "48", "--loudness", "web", "--captions", str(captions),
+                                                "--captions-language", "en", "--json", env=env))
+    check("stages", "stages", json_of("stages", "--json", env=env))
 
     check("archive sync", "archive-sync", json_of("archive", "sync", "--vendor", "a2v", "--json", env=env))
     check("archive add", "archive-sync", json_of("archive", "add", "--vendor", "akool", akool["id"], "--json", env=env))

@@ -108,6 +108,32 @@ TEST(DeliverCaptions, SoftTracksCarryEveryCueWithItsTimes) {
     EXPECT_NE(text.out.find("and a second cue"), std::string::npos) << text.out;
 }
 
+// AV1 is checked like the others: its MP4 carries mov_text, its WebM WebVTT, every cue on time.
+TEST(DeliverCaptions, Av1FilesCarryTheSoftTrackToo) {
+    TempDir dir;
+    write_file(dir.file("talk.srt"), "1\n00:00:00,300 --> 00:00:00,900\nHello\n\n2\n00:00:01,100 --> 00:00:01,700\n"
+                                     "and a second cue\n");
+    CommandResult r = run_avpost("--json transcode " + quote(media("avatar.mp4")) + " -o " + quote(dir.file("o")) +
+                                 " --deliver av1,av1-webm --captions " + quote(dir.file("talk.srt")));
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const std::map<std::string, std::string> codecs{{"av1", "mov_text"}, {"av1-webm", "webvtt"}};
+    const nlohmann::json report = nlohmann::json::parse(r.out);
+    for (const auto& file : report["deliveries"]) {
+        const std::string path = file["path"];
+        SCOPED_TRACE(path);
+        EXPECT_EQ(file["caption_cues"], 2);
+        EXPECT_EQ(subtitle_codec(path), codecs.at(file["preset"]));
+        const double video_start = packets(path, "v").at(0).start;
+        std::vector<Packet> cues;
+        for (const Packet& p : packets(path, "s"))
+            if (p.size > 2) cues.push_back(p);
+        ASSERT_EQ(cues.size(), 2u);
+        EXPECT_NEAR(cues[0].start - video_start, 0.3, 0.002);
+        EXPECT_NEAR(cues[1].start - video_start, 1.1, 0.002);
+        EXPECT_NEAR(cues[1].duration, 0.6, 0.002);
+    }
+}
+
 TEST(DeliverCaptions, BurnedTextShowsAtCueTimesOnlySizedToTheOutput) {
     TempDir dir;
     run_ffmpeg("-f lavfi -i color=c=0x336699:s=640x360:r=25:d=4 -c:v libx264 -preset ultrafast -pix_fmt yuv420p " +

@@ -5,12 +5,14 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <regex>
 #include <set>
 #include <sstream>
+#include <tuple>
 
 #include "deliver_test_support.hpp"
 
@@ -236,4 +238,213 @@ TEST(DeliverHls, HevcInMpegTsIsRefused) {
     EXPECT_EQ(r.exit_code, 2);
     EXPECT_NE(r.err.find("fmp4"), std::string::npos) << r.err;
     EXPECT_FALSE(fs::exists(dir.file("out") + "/avatar-hls"));
+}
+
+namespace {
+
+struct VttCue {
+    double start = 0, end = 0;
+    std::string text;
+    bool operator<(const VttCue& o) const { return std::tie(start, end, text) < std::tie(o.start, o.end, o.text); }
+};
+
+double vtt_seconds(const std::string& t) {  // HH:MM:SS.mmm
+    return std::stoi(t.substr(0, 2)) * 3600.0 + std::stoi(t.substr(3, 2)) * 60.0 + std::stod(t.substr(6));
+}
+
+struct VttSegment {
+    std::int64_t mpegts = -1;
+    std::string local;
+    std::vector<VttCue> cues;
+};
+
+// A WebVTT segment as players read it: the header (with X-TIMESTAMP-MAP), then cue blocks.
+VttSegment parse_vtt(const fs::path& path) {
+    std::istringstream in(text_of(path));
+    std::string line;
+    VttSegment segment;
+    EXPECT_TRUE(std::getline(in, line) && line == "WEBVTT") << path;
+    const std::regex map_line(R"(X-TIMESTAMP-MAP=MPEGTS=([0-9]+),LOCAL=([0-9:.]+))");
+    const std::regex timing(R"(([0-9:.]{12}) --> ([0-9:.]{12}))");
+    std::smatch m;
+    while (std::getline(in, line) && !line.empty())
+        if (std::regex_match(line, m, map_line)) segment.mpegts = std::stoll(m[1]), segment.local = m[2];
+    while (std::getline(in, line)) {
+        if (line.empty()) continue;
+        if (!std::regex_match(line, m, timing)) {
+            ADD_FAILURE() << path << ": not a cue timing: " << line;
+            continue;
+        }
+        VttCue cue{vtt_seconds(m[1]), vtt_seconds(m[2]), {}};
+        while (std::getline(in, line) && !line.empty()) cue.text += (cue.text.empty() ? "" : "\n") + line;
+        // The character references a WebVTT cue escapes its text with.
+        for (const auto& [reference, character] : {std::pair{"&lt;", "<"}, {"&gt;", ">"}, {"&amp;", "&"}})
+            for (std::size_t at = cue.text.find(reference); at != std::string::npos; at = cue.text.find(reference, at + 1))
+                cue.text.replace(at, std::strlen(reference), character);
+        segment.cues.push_back(cue);
+    }
+    return segment;
+}
+
+// The first presented video frame of a playlist (or segment), in seconds as stored.
+double first_video_pts(const std::string& path) {
+    double first = 1e9;
+    for (const auto& p : video_packets(path)) first = std::min(first, p.seconds);
+    return first;
+}
+
+// The attribute NAME="value" or NAME=value of an #EXT-X-... line.
+std::string attribute(const std::string& line, const std::string& name) {
+    std::smatch m;
+    if (!std::regex_search(line, m, std::regex("[:,]" + name + "=(\"([^\"]*)\"|[^,]*)"))) return "<none>";
+    return m[2].matched ? m[2].str() : m[1].str();
+}
+
+void expect_subtitle_rendition(const std::string& segment_format) {
+    TempDir dir;
+    const std::string source = make_source(dir, "640x360", "3");
+    // Cue 2 crosses the 1 s and 2 s boundaries; cue 3 ends on one; cue 4 starts after the video.
+    std::ofstream(dir.file("talk.srt")) << "1\n00:00:00,200 --> 00:00:00,700\nHello & welcome\n\n"
+                                           "2\n00:00:00,800 --> 00:00:02,400\nThis one spans segments\n\n"
+                                           "3\n00:00:02,500 --> 00:00:03,000\nLast words -> here\n\n"
+                                           "4\n00:00:03,500 --> 00:00:04,000\nAfter the end\n";
+    const std::vector<VttCue> expected{{0.2, 0.7, "Hello & welcome"}, {0.8, 2.4, "This one spans segments"},
+                                       {2.5, 3.0, "Last words -> here"}};
+    CommandResult r = run_avpost("--json transcode " + quote(source) + " -o " + quote(dir.file("out")) +
+                                 " --deliver web,hls --name talk --hls-heights 240 --hls-segment-seconds 1 --hls-segments " +
+                                 segment_format + " --captions " + quote(dir.file("talk.srt")) + " --captions-language en");
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const nlohmann::json report = nlohmann::json::parse(r.out);
+    std::map<std::string, nlohmann::json> files;
+    for (const auto& d : report.at("deliveries")) files[d.at("preset").get<std::string>()] = d;
+    EXPECT_EQ(files["hls"]["caption_cues"], 3);
+    const fs::path master = files["hls"]["path"].get<std::string>();
+    const fs::path hls = master.parent_path();
+
+    // The master: one SUBTITLES rendition, before the variants, each variant naming its group.
+    std::istringstream lines(text_of(master));
+    std::string line, media;
+    std::vector<std::string> variants;
+    while (std::getline(lines, line)) {
+        if (line.rfind("#EXT-X-MEDIA:", 0) == 0) {
+            EXPECT_TRUE(media.empty()) << "a second #EXT-X-MEDIA: " << line;
+            EXPECT_TRUE(variants.empty()) << "#EXT-X-MEDIA after a variant";
+            media = line;
+        }
+        if (line.rfind("#EXT-X-STREAM-INF:", 0) == 0) variants.push_back(line);
+    }
+    ASSERT_FALSE(media.empty()) << text_of(master);
+    EXPECT_EQ(attribute(media, "TYPE"), "SUBTITLES");
+    EXPECT_EQ(attribute(media, "LANGUAGE"), "en");
+    EXPECT_EQ(attribute(media, "AUTOSELECT"), "YES");
+    EXPECT_NE(attribute(media, "NAME"), "<none>");
+    EXPECT_NE(attribute(media, "DEFAULT"), "<none>");
+    const std::string group = attribute(media, "GROUP-ID");
+    ASSERT_EQ(variants.size(), 2u);
+    for (const auto& v : variants) EXPECT_EQ(attribute(v, "SUBTITLES"), group) << v;
+
+    // Its playlist: the video's segments, one for one, with the same lengths.
+    const fs::path subtitles = hls / attribute(media, "URI");
+    const HlsMedia text_media = parse_media_playlist(subtitles.string());
+    const HlsMedia video_media = parse_media_playlist((hls / "360p.m3u8").string());
+    EXPECT_TRUE(text_media.ended);
+    EXPECT_TRUE(text_media.vod);
+    ASSERT_EQ(text_media.segments.size(), video_media.segments.size());
+    ASSERT_EQ(text_media.segments.size(), 3u);
+    for (std::size_t i = 0; i < text_media.segments.size(); ++i)
+        EXPECT_NEAR(text_media.segments[i].second, video_media.segments[i].second, 1e-6) << "segment " << i;
+
+    // The cues: every input cue (that starts before the end) once, with its times, in every
+    // segment it overlaps and no other; the time map points at the first video frame.
+    const double first_frame = first_video_pts((hls / "360p.m3u8").string());
+    if (segment_format == "ts") {
+        EXPECT_GT(first_frame, 0.0) << "MPEG-TS starts its clock past 0";
+        EXPECT_NEAR(first_video_pts((hls / video_media.segments[0].first).string()), first_frame, 1e-6);
+    }
+    std::map<VttCue, int> seen;
+    double segment_start = 0;
+    for (const auto& [file, seconds] : text_media.segments) {
+        SCOPED_TRACE(file);
+        const VttSegment segment = parse_vtt(hls / file);
+        EXPECT_EQ(segment.local, "00:00:00.000");
+        EXPECT_NEAR(segment.mpegts / 90000.0, first_frame, 1.0 / 90000 + 1e-9);
+        for (const auto& cue : segment.cues) {
+            EXPECT_LT(cue.start, segment_start + seconds);
+            EXPECT_GT(cue.end, segment_start);
+            ++seen[cue];
+        }
+        segment_start += seconds;
+    }
+    ASSERT_EQ(seen.size(), expected.size());
+    auto it = seen.begin();
+    const std::vector<int> segments_each{1, 3, 1};
+    for (std::size_t i = 0; i < expected.size(); ++i, ++it) {
+        EXPECT_NEAR(it->first.start, expected[i].start, 0.0005);
+        EXPECT_NEAR(it->first.end, expected[i].end, 0.0005);
+        EXPECT_EQ(it->first.text, expected[i].text);
+        EXPECT_EQ(it->second, segments_each[i]) << it->first.text;
+    }
+    // The escaped markup reads back as text in ffmpeg's WebVTT decoder too.
+    CommandResult srt = run_command(quote(FFMPEG_EXECUTABLE) + " -v error -i " + quote((hls / text_media.segments[2].first).string()) +
+                                    " -f srt -");
+    EXPECT_NE(srt.out.find("Last words -> here"), std::string::npos) << srt.out << srt.err;
+    EXPECT_NE(srt.out.find("This one spans segments"), std::string::npos) << srt.out << srt.err;
+
+    // ffmpeg opens the master with the rendition and plays every stream of it. (FFmpeg 5.1's HLS
+    // demuxer parses a SUBTITLES rendition but does not read it: it then says so, naming its URI.)
+    CommandResult streams = run_command(quote(FFPROBE_EXECUTABLE) + " -v verbose -show_entries stream=codec_type,codec_name "
+                                        "-of json " + quote(master.string()));
+    ASSERT_EQ(streams.exit_code, 0) << streams.err;
+    std::map<std::string, int> types;
+    std::string subtitle_codec;
+    const nlohmann::json probed = nlohmann::json::parse(streams.out);
+    for (const auto& stream : probed.at("streams")) {
+        ++types[stream.at("codec_type").get<std::string>()];
+        if (stream.at("codec_type") == "subtitle") subtitle_codec = stream.at("codec_name");
+    }
+    EXPECT_EQ(types["video"], 2) << streams.out;
+    EXPECT_EQ(types["audio"], 2) << streams.out;
+    if (types["subtitle"] > 0)
+        EXPECT_EQ(subtitle_codec, "webvtt");
+    else
+        EXPECT_NE(streams.err.find("subtitle(uri: " + subtitles.filename().string() + ")"), std::string::npos) << streams.err;
+    CommandResult decode = run_command(quote(FFMPEG_EXECUTABLE) + " -v error -xerror -i " + quote(master.string()) +
+                                       " -map 0:v -map 0:a -f null -");
+    EXPECT_EQ(decode.exit_code, 0) << decode.err;
+    // Every file the report lists is there, the WebVTT ones included, and nothing else.
+    std::set<std::string> listed;
+    for (const auto& f : files["hls"]["files"]) listed.insert(fs::path(f.get<std::string>()).filename().string());
+    for (const auto& entry : fs::directory_iterator(hls)) EXPECT_TRUE(listed.count(entry.path().filename().string())) << entry.path();
+    EXPECT_TRUE(listed.count(subtitles.filename().string()));
+    EXPECT_TRUE(listed.count(text_media.segments[0].first));
+}
+
+}  // namespace
+
+TEST(DeliverHls, CaptionsBecomeAWebVttRenditionInFmp4Ladders) { expect_subtitle_rendition("fmp4"); }
+
+TEST(DeliverHls, CaptionsBecomeAWebVttRenditionInMpegTsLadders) { expect_subtitle_rendition("ts"); }
+
+TEST(DeliverHls, NoCaptionsNoRenditionAndBurnedCaptionsNone) {
+    TempDir dir;
+    const std::string source = make_source(dir, "640x360", "2");
+    std::ofstream(dir.file("talk.srt")) << "1\n00:00:00,200 --> 00:00:00,700\nHello\n";
+    const std::string base = "transcode " + quote(source) + " --deliver hls --name talk --hls-heights 240 -o ";
+    ASSERT_EQ(run_avpost(base + quote(dir.file("plain"))).exit_code, 0);
+    ASSERT_EQ(run_avpost(base + quote(dir.file("burned")) + " --captions " + quote(dir.file("talk.srt")) + " --burn-captions")
+                  .exit_code,
+              0);
+    for (const char* run : {"plain", "burned"}) {
+        const std::string master = text_of(dir.file(run) + "/talk-hls/master.m3u8");
+        EXPECT_EQ(master.find("#EXT-X-MEDIA"), std::string::npos) << run << ": " << master;
+        EXPECT_EQ(master.find("SUBTITLES="), std::string::npos) << run << ": " << master;
+        EXPECT_FALSE(fs::exists(dir.file(run) + "/talk-hls/captions.m3u8")) << run;
+    }
+    CommandResult bad = run_avpost(base + quote(dir.file("bad")) + " --captions " + quote(dir.file("talk.srt")) +
+                                   " --captions-language english");
+    EXPECT_EQ(bad.exit_code, 2);
+    EXPECT_NE(bad.err.find("--captions-language: captions language 'english'"), std::string::npos) << bad.err;
+    bad = run_avpost(base + quote(dir.file("bad")) + " --captions-language en");
+    EXPECT_EQ(bad.exit_code, 2);
+    EXPECT_NE(bad.err.find("--captions-language needs --captions"), std::string::npos) << bad.err;
 }

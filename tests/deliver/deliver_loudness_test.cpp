@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <filesystem>
 #include <regex>
 
 #include "deliver_test_support.hpp"
@@ -158,6 +159,37 @@ TEST(DeliverLoudness, HlsRungsCarryTheProcessedAudio) {
     const Meter m = ffmpeg_ebur128(master);
     EXPECT_NEAR(m.integrated, -14.0, 0.5);
     EXPECT_LT(m.true_peak, -1.0);
+}
+
+// The ladder is measured again like the files: its report and --json give the loudness and
+// true peak of the encoded HLS audio (read through the playlists), and agree with ffmpeg's meter
+// on every rung; web and hls from the same run both report.
+TEST(DeliverLoudness, HlsOutputIsMeasuredAgainInTheReport) {
+    TempDir dir;
+    const std::string hot = source_at(dir, "hot", chord, -8.0);
+    expect_on_target(hot, dir, {"podcast", -16.0, -1.0}, "web,hls", false);
+    const auto report = nlohmann::json::parse(run_avpost("--json transcode " + quote(hot) + " -o " + quote(dir.file("ts")) +
+                                                         " --deliver hls --hls-heights 60 --hls-segments ts --loudness broadcast")
+                                                  .out);
+    const auto& hls = report["deliveries"][0];
+    ASSERT_TRUE(hls.contains("loudness")) << hls.dump();
+    const std::filesystem::path ladder = std::filesystem::path(hls["path"].get<std::string>()).parent_path();
+    for (const auto& entry : std::filesystem::directory_iterator(ladder)) {
+        const std::string name = entry.path().filename().string();
+        if (name == "master.m3u8" || entry.path().extension() != ".m3u8") continue;
+        SCOPED_TRACE(name);
+        const Meter rung = ffmpeg_ebur128(entry.path().string());
+        EXPECT_NEAR(rung.integrated, -23.0, 0.5);
+        EXPECT_LT(rung.true_peak, -1.0);
+        EXPECT_NEAR(hls["loudness"]["integrated_lufs"].get<double>(), rung.integrated, 0.3);
+        EXPECT_NEAR(hls["loudness"]["true_peak_dbtp"].get<double>(), rung.true_peak, 0.5);
+    }
+    // The text report names it on the hls line as on the others.
+    CommandResult text = run_avpost("transcode " + quote(hot) + " -o " + quote(dir.file("text")) +
+                                    " --deliver hls --hls-heights 60 --loudness broadcast");
+    ASSERT_EQ(text.exit_code, 0) << text.err;
+    EXPECT_TRUE(std::regex_search(text.out, std::regex(R"(hls: .*master\.m3u8 \(.*, -2[23]\.[0-9] LUFS, -[0-9.]+ dBTP\))")))
+        << text.out;
 }
 
 TEST(DeliverLoudness, ComposeTakesItOnlyWithDeliveries) {

@@ -443,3 +443,12 @@ TEST(JobSpec, DeliverTakesALoudnessTargetAndCaptionsRelativeToTheJobFile) {
     j["deliver"].erase("captions");
     EXPECT_EQ(parse_error(j), "jobs/job.json: deliver.burn_captions: needs captions (a caption file)");
 }
+
+TEST(JobSpec, DeliverTakesTheCaptionsLanguage) {
+    json j = valid_job();
+    j["deliver"]["captions"] = "talk.srt";
+    j["deliver"]["captions_language"] = "pt-BR";
+    EXPECT_EQ(job::parse_job(j, "job.json").deliver["captions_language"], "pt-BR");
+    j["deliver"]["captions_language"] = 7;
+    EXPECT_EQ(parse_error(j), "jobs/job.json: deliver.captions_language: must be a string, not an integer");
+}

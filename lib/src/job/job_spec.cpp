@@ -314,7 +314,8 @@ json read_deliver(const ObjectReader& job, const fs::path& base) {
     if (!job.has("deliver")) return nullptr;
     ObjectReader d = job.object("deliver");
     d.only_keys({"presets", "name", "max_size", "preview_seconds", "preview_width", "preview_fps", "hls_heights",
-                 "hls_segment_seconds", "hls_segments", "hls_codec", "loudness", "captions", "burn_captions"});
+                 "hls_segment_seconds", "hls_segments", "hls_codec", "loudness", "captions", "burn_captions",
+                 "captions_language"});
     if (!d.has("presets")) d.fail("presets", "required array is missing");
     const json& presets = d.at("presets");
     if (!presets.is_array() || presets.empty()) d.fail("presets", "must be a non-empty array of preset names");
@@ -338,6 +339,7 @@ json read_deliver(const ObjectReader& job, const fs::path& base) {
                                    *loudness + "'");
     }
     d.expect_boolean("burn_captions");
+    d.expect_string("captions_language");  // the tag itself: filters' DeliveryOptions
     json out = d.value();
     if (auto captions = d.optional_string("captions")) {
         if (captions->empty()) d.fail("captions", "must be the path of a caption file (SRT, WebVTT or ASS)");

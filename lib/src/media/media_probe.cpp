@@ -109,6 +109,7 @@ ProbedMedia probe_media_file(const std::filesystem::path& file) {
     }
     if (!decoded) fail("no video frame decodes");
     if (end > first) facts.duration_seconds = double(end - first) * av_q2d(stream->time_base);
+    if (first != std::numeric_limits<std::int64_t>::max()) facts.video_start_seconds = double(first) * av_q2d(stream->time_base);
     return facts;
 }
 

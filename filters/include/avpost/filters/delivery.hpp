@@ -72,6 +72,8 @@ struct DeliveryOptions {
     // (mov_text in MP4 and MOV, WebVTT in WebM); with burn_captions also drawn into the picture.
     std::filesystem::path captions;
     bool burn_captions = false;
+    // The captions' language (BCP 47: "en", "pt-BR"), named by the HLS subtitle rendition.
+    std::string captions_language = "und";
 };
 
 // The file preset whose encode is the HLS ladder's top rung when both are asked (web for an

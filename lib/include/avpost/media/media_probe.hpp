@@ -22,6 +22,7 @@ struct ProbedMedia {
     int height = 0;
     std::int64_t frames = 0;   // video packets
     double duration_seconds = 0.0;  // first video pts to the end of the last video packet
+    double video_start_seconds = 0.0;  // the first video pts (the earliest presented frame's), as stored
     double frame_rate = 0.0;
     std::string color_space;   // e.g. "bt709", "unknown"
     bool has_audio = false;
