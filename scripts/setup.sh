@@ -43,6 +43,7 @@ install_s3_test_server() {
   npm install --silent --no-audit --no-fund --prefix build/npm s3rver@3 >/dev/null
 }
 install_s3_test_server
+python3 scripts/fix_s3rver_put.py build/npm/node_modules/s3rver
 
 # The build's own output goes to build/setup-build.log; a person sees one line per tenth of it.
 mkdir -p build

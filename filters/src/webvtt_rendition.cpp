@@ -62,8 +62,13 @@ std::string webvtt_segment(const std::vector<Cue>& cues, const std::vector<std::
     std::string out = "WEBVTT\nX-TIMESTAMP-MAP=MPEGTS=" + std::to_string(first_frame_ticks) + ",LOCAL=00:00:00.000\n";
     for (std::size_t i : indices) {
         const Cue& cue = cues[i];
-        out += "\n" + webvtt_timestamp(cue.start) + " --> " + webvtt_timestamp(cue.end) + "\n" + cue_payload(cue.text) +
-               "\n";
+        out += '\n';
+        out += webvtt_timestamp(cue.start);
+        out += " --> ";
+        out += webvtt_timestamp(cue.end);
+        out += '\n';
+        out += cue_payload(cue.text);
+        out += '\n';
     }
     return out;
 }

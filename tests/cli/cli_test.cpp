@@ -80,7 +80,7 @@ TEST(CliInputs, ComposeRefusesAnOutputThatIsAnInputHoweverItIsSpelled) {
 // Item 2 (and issue 10 item 6): sizes past any real canvas are usage errors, not allocation failures.
 TEST(CliValues, AHugeCanvasOrSizeIsABadValueNamedAsSuch) {
     TempDir dir;
-    for (const std::string& option : {"--canvas 99999999x99999999", "--size 20000x100"}) {
+    for (const std::string option : {"--canvas 99999999x99999999", "--size 20000x100"}) {
         CommandResult r = run_avpost(compose_args(media("avatar.mp4"), media("avatar_mask.mp4"), "#000000",
                                                   dir.file("o.mp4")) + " " + option);
         EXPECT_EQ(r.exit_code, 2) << option << ": " << r.err;
@@ -145,7 +145,7 @@ TEST(CliMistakes, AMistypedSubcommandOrOptionGetsASuggestion) {
 
 TEST(CliMistakes, BackgroundColoursAreAcceptedAsPeopleWriteThem) {
     TempDir dir;
-    for (const std::string& white : {"white", "0xffffff", "ffffff", "#FFFFFF", "White"}) {
+    for (const std::string white : {"white", "0xffffff", "ffffff", "#FFFFFF", "White"}) {
         const std::string out = dir.file("o.mkv");
         fs::remove(out);
         CommandResult r = run_avpost(compose_args(media("avatar.mp4"), media("avatar_mask.mp4"), white, out) +
@@ -222,7 +222,7 @@ TEST(CliMask, AMaskOfAnotherLengthFailsUnlessAllowedAndAnotherShapeWarns) {
 
 // Item 8: a subcommand's help shows the global flags it takes; the exit codes live in `avpost --help`.
 TEST(CliHelp, SubcommandHelpNamesTheGlobalFlagsAndLeavesExitCodesToTheTop) {
-    for (const std::string& command : {"compose", "transcode", "archive ls"}) {
+    for (const std::string command : {"compose", "transcode", "archive ls"}) {
         CommandResult r = run_avpost(command + " --help");
         EXPECT_EQ(r.exit_code, 0) << command;
         EXPECT_TRUE(contains(r.out, "--json")) << command << ":\n" << r.out;

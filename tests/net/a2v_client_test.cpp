@@ -229,6 +229,25 @@ TEST_F(NetA2vSandbox, Persistent429IsANetworkErrorKeepingCode1009) {
     EXPECT_EQ(requests("/v1/a2v/video.list"), 4);  // fast_http_options: four attempts
 }
 
+// A status the HTTP client does not retry (501 Not Implemented) is the vendor's answer, not a
+// network failure: a caller that retries "network" errors later must not repeat it.
+TEST_F(NetA2vSandbox, A501IsAVendorErrorAskedOnce) {
+    Client c(options());
+    sandbox::Fault f;
+    f.path_prefix = "/v1/a2v/video.list";
+    f.http_status = 501;
+    f.count = -1;
+    server->add_fault(f);
+    try {
+        c.list_videos();
+        FAIL();
+    } catch (const ServiceError& e) {
+        EXPECT_EQ(e.kind(), ServiceErrorKind::vendor);
+        EXPECT_EQ(e.code(), 501);
+    }
+    EXPECT_EQ(requests("/v1/a2v/video.list"), 1);
+}
+
 TEST_F(NetA2vSandbox, ServerRateLimitIsRespectedWithoutHitting429) {
     auto o = avpost::test::fast_sandbox_options();
     o.a2v_requests_per_window = 3;

@@ -364,6 +364,23 @@ TEST_F(NetAkoolSandbox, CreateIsNotRepeatedAfter502ButReadsAre) {
     EXPECT_EQ(requests("/api/open/v3/avatar/list"), 3);
 }
 
+TEST_F(NetAkoolSandbox, A501IsAVendorErrorAskedOnce) {
+    Client c(options(api_key()));
+    sandbox::Fault f;
+    f.path_prefix = "/api/open/v3/avatar/list";
+    f.http_status = 501;
+    f.count = -1;
+    server->add_fault(f);
+    try {
+        c.list_avatars({});
+        FAIL();
+    } catch (const ServiceError& e) {
+        EXPECT_EQ(e.kind(), ServiceErrorKind::vendor);
+        EXPECT_EQ(e.code(), 501);
+    }
+    EXPECT_EQ(requests("/api/open/v3/avatar/list"), 1);
+}
+
 TEST_F(NetAkoolSandbox, CreateIsRepeatedAfter429WithRetryAfter) {
     Client c(options(api_key()));
     sandbox::Fault f;

@@ -199,7 +199,7 @@ Source read_source(const ObjectReader& job, const fs::path& base) {
         } catch (const json::exception& e) {
             s.fail("", e.what());
         }
-        return AkoolSource{s.value()};
+        return AkoolSource{s.value(), {}};
     }
     if (kind == "vendor_job") {
         s.only_keys({"vendor", "id"});

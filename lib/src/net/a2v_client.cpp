@@ -112,7 +112,7 @@ nlohmann::json Client::call_once(const std::string& method, const std::string& p
                                   (msg.empty() ? "" : ": " + redact_text(msg));
         if (res.status == 404)
             throw_service(ServiceErrorKind::unknown_id, ErrorDomain::http, context, res.status, detail_text);
-        bool transient = res.status >= 500 || res.status == 429 || res.status == 408;
+        bool transient = is_transient_status(res.status);  // the statuses HttpClient retries
         throw_service(transient ? ServiceErrorKind::network : ServiceErrorKind::vendor, ErrorDomain::http, context,
                       res.status, detail_text);
     }

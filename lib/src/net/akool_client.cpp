@@ -60,7 +60,7 @@ std::string Client::get_token() {
     req.idempotent = true;  // getting a token has no side effect worth protecting
     HttpResponse res = http_->send(req);
     if (res.status != 200)
-        throw_service(res.status >= 500 || res.status == 429 ? ServiceErrorKind::network : ServiceErrorKind::vendor,
+        throw_service(is_transient_status(res.status) ? ServiceErrorKind::network : ServiceErrorKind::vendor,
                       ErrorDomain::http, req.context, res.status, "HTTP " + std::to_string(res.status));
     nlohmann::json j = parse_response(res.body, req.context);
     std::string token = detail::text_field(j, "token");
@@ -87,7 +87,7 @@ nlohmann::json Client::call(const std::string& method, const std::string& path_a
         try {
             if (res.status != 200) {
                 // Akool answers 200 even for most errors; a body with a business code still says more.
-                bool transient = res.status >= 500 || res.status == 429 || res.status == 408;
+                bool transient = is_transient_status(res.status);  // the statuses HttpClient retries
                 nlohmann::json j = nlohmann::json::parse(res.body, nullptr, false, true);
                 if (!transient && !j.is_discarded() && j.is_object() && j.contains("code"))
                     parse_response(res.body, context);
