@@ -18,6 +18,9 @@ const std::vector<CommandSpec>& all_commands() {
         archive_command(),
         serve_command(),
         run_command(),
+        submit_command(),
+        jobs_command(),
+        worker_command(),
         completion_command(),
         man_command(),
     };

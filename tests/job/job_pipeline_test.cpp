@@ -1,12 +1,15 @@
 // The job pipeline as a library (pipeline::run_job), not through the binary, against the
 // in-process sandbox: the stages reported to an observer in order, the stage records a re-run
 // skips by, a job stopped by its observer's checkpoint (a worker that lost its lease) writing
-// nothing after that point and resuming from its recorded render, and a bad job file refused.
+// nothing after that point and resuming from its recorded render, a bad job file refused; and
+// which failures a worker retries.
 #include <sstream>
 
 #include "../archive/sync_test_support.hpp"
 #include "avpost/archive/catalog.hpp"
+#include "avpost/net/service_error.hpp"
 #include "avpost/pipeline/job_runner.hpp"
+#include "avpost/pipeline/worker.hpp"
 
 using namespace avpost;
 using namespace avpost::test;
@@ -159,3 +162,17 @@ TEST_F(PipelineRunJob, ABadJobFileIsRefusedBeforeAnythingRunsNamingTheField) {
     EXPECT_EQ(generate_requests(), 0);
 }
 
+TEST(PipelineFailures, TransientFailuresAreRetriedPermanentOnesAreNot) {
+    auto kind = [](auto error) { return pipeline::is_transient_failure(std::make_exception_ptr(error)); };
+    using net::ServiceError;
+    using net::ServiceErrorKind;
+    EXPECT_TRUE(kind(ServiceError(ServiceErrorKind::network, ErrorDomain::curl, "a2v", 7, "connection refused")));
+    EXPECT_TRUE(kind(ServiceError(ServiceErrorKind::timeout, ErrorDomain::vendor, "wait", 0, "gave up")));
+    EXPECT_TRUE(kind(Error(ErrorDomain::postgres, "catalog", 0, "server closed the connection")));
+    EXPECT_TRUE(kind(Error(ErrorDomain::http, "s3", 503, "slow down")));
+    EXPECT_FALSE(kind(ServiceError(ServiceErrorKind::render_failed, ErrorDomain::vendor, "a2v job", 0, "failed")));
+    EXPECT_FALSE(kind(ServiceError(ServiceErrorKind::missing_credentials, ErrorDomain::usage, "a2v", 0, "none")));
+    EXPECT_FALSE(kind(Error(ErrorDomain::input, "avatar.mp4", 0, "not a video")));
+    EXPECT_FALSE(kind(job::JobFileError({"job.json: composite.anchor: bad"})));
+    EXPECT_FALSE(pipeline::is_transient_failure(nullptr));
+}

@@ -5,7 +5,10 @@
 // row. The schema has its own append-only migrations, applied under an advisory lock.
 #include "pg_catalog.hpp"
 
+#include <poll.h>
+
 #include <cctype>
+#include <cerrno>
 
 #include "avpost/core/error.hpp"
 #include "avpost/core/log.hpp"
@@ -181,6 +184,8 @@ QueuedJob read_queued(const pg::Rows& r, int row) {
 
 // The WHERE of every change a worker makes: its claim is still the job's current one.
 constexpr const char* fenced = " WHERE id = $1 AND lease_token = $2 AND state = 'running'";
+// The channel submit, release and retry NOTIFY and idle workers LISTEN on.
+constexpr const char* queue_channel = "avpost_queue";
 
 std::string percent_decoded(std::string_view text) {
     std::string out;
@@ -484,7 +489,10 @@ public:
                 "VALUES ($1, $2, $3, $4, $5, $5, $5) "
                 "ON CONFLICT (idempotency_key) WHERE state IN ('queued','running','done') DO NOTHING RETURNING id",
                 pg::Params().add(name).add(key).add(spec.dump()).add(max_attempts).add(now));
-            if (!added.empty()) return {added.int64(0, 0), true, QueueState::queued};
+            if (!added.empty()) {
+                notify_queue();
+                return {added.int64(0, 0), true, QueueState::queued};
+            }
             pg::Rows live = exec("SELECT id, state FROM queue_jobs WHERE idempotency_key = $1 AND "
                                  "state IN ('queued','running','done')",
                                  pg::Params().add(key));
@@ -544,10 +552,12 @@ public:
     }
 
     bool release_job(const JobLease& lease, std::int64_t now) override {
-        return exec(std::string("UPDATE queue_jobs SET state = 'queued', worker = NULL, lease_expires_at = NULL, "
-                                "attempts = greatest(attempts - 1, 0), run_after = $3, updated_at = $3") + fenced,
-                    pg::Params().add(lease.job_id).add(lease.token).add(or_now(now)))
-                   .affected() == 1;
+        bool released = exec(std::string("UPDATE queue_jobs SET state = 'queued', worker = NULL, lease_expires_at = NULL, "
+                                         "attempts = greatest(attempts - 1, 0), run_after = $3, updated_at = $3") + fenced,
+                             pg::Params().add(lease.job_id).add(lease.token).add(or_now(now)))
+                            .affected() == 1;
+        if (released) notify_queue();
+        return released;
     }
 
     bool cancel_job(std::int64_t id, std::int64_t now) override {
@@ -558,10 +568,37 @@ public:
     }
 
     bool retry_job(std::int64_t id, std::int64_t now) override {
-        return exec("UPDATE queue_jobs SET state = 'queued', attempts = 0, run_after = $2, finished_at = NULL, "
-                    "updated_at = $2 WHERE id = $1 AND state IN ('failed','cancelled')",
-                    pg::Params().add(id).add(or_now(now)))
-                   .affected() == 1;
+        bool queued = exec("UPDATE queue_jobs SET state = 'queued', attempts = 0, run_after = $2, finished_at = NULL, "
+                           "updated_at = $2 WHERE id = $1 AND state IN ('failed','cancelled')",
+                           pg::Params().add(id).add(or_now(now)))
+                          .affected() == 1;
+        if (queued) notify_queue();
+        return queued;
+    }
+
+    bool wait_for_queued_job(std::chrono::milliseconds timeout) override {
+        using Clock = std::chrono::steady_clock;
+        const auto until = Clock::now() + timeout;
+        // LISTEN again on a new connection (after a server restart); a notification sent after
+        // the LISTEN is kept by libpq until read, so none between two waits is lost.
+        if (listening_generation_ != generation_ || !conn_ || PQstatus(conn_.get()) == CONNECTION_BAD) {
+            exec(std::string("LISTEN ") + queue_channel);
+            listening_generation_ = generation_;
+        }
+        for (;;) {
+            if (PQconsumeInput(conn_.get()) == 0) return false;  // connection lost: the next statement reconnects
+            bool told = false;
+            while (PGnotify* n = PQnotifies(conn_.get())) {
+                PQfreemem(n);
+                told = true;
+            }
+            if (told) return true;
+            const auto left = std::chrono::ceil<std::chrono::milliseconds>(until - Clock::now());
+            if (left.count() <= 0) return false;
+            pollfd p{PQsocket(conn_.get()), POLLIN, 0};
+            if (::poll(&p, 1, int(std::min<std::int64_t>(left.count(), 1000))) < 0 && errno != EINTR)
+                throw_errno("wait for queued jobs on " + name_, errno);
+        }
     }
 
     QueuedJob queued_job(std::int64_t id) override {
@@ -586,7 +623,11 @@ private:
                         net::redact_text(pg::one_line(PQerrorMessage(conn.get()))));
         PQsetNoticeProcessor(conn.get(), ignore_notice, nullptr);
         conn_ = std::move(conn);
+        ++generation_;
     }
+
+    // Wakes the workers waiting in wait_for_queued_job.
+    void notify_queue() { exec(std::string("NOTIFY ") + queue_channel); }
 
     // A connection the server dropped (a restart) is opened again before the next statement;
     // a statement that failed on it is not retried (the caller decides).
@@ -660,6 +701,8 @@ private:
     CatalogOptions options_;
     std::string name_;
     pg::ConnPtr conn_;
+    int generation_ = 0;            // connections opened so far
+    int listening_generation_ = -1;  // the connection that LISTENs
 };
 
 }  // namespace
