@@ -19,8 +19,8 @@ namespace avpost::archive {
 namespace {
 
 // Version 1: the SQLite schema at its version 4 (jobs, assets, their indexes, job stages). JSON
-// columns are `json` (checked, kept as written). Version 2: the job queue. Append new migrations;
-// never edit a released one.
+// columns are `json` (checked, kept as written). Version 2: the job queue; 3: its claim indexes.
+// Append new migrations; never edit a released one.
 const std::vector<Migration> migrations = {
     {1, R"sql(
 CREATE TABLE jobs (
@@ -96,6 +96,12 @@ CREATE TABLE queue_jobs (
 );
 CREATE UNIQUE INDEX queue_jobs_live_key ON queue_jobs(idempotency_key) WHERE state IN ('queued','running','done');
 CREATE INDEX queue_jobs_runnable ON queue_jobs(state, run_after);
+)sql"},
+    // Version 3: a claim reads one index entry, not every queued row (bench/fleet_bench.sh: with
+    // 10,000 queued jobs the OR of version 2's claim was a scan and a sort, 7 ms a claim).
+    {3, R"sql(
+CREATE INDEX queue_jobs_due ON queue_jobs(run_after, id) WHERE state = 'queued';
+CREATE INDEX queue_jobs_lapsing ON queue_jobs(lease_expires_at) WHERE state = 'running';
 )sql"},
 };
 
@@ -501,12 +507,18 @@ public:
         throw Error(ErrorDomain::postgres, name_, 0, "submit job '" + std::string(name) + "': its twin kept changing");
     }
 
-    // One statement: pick with SKIP LOCKED and take it; committed at once.
+    // One statement: pick with SKIP LOCKED and take it; committed at once. The oldest due queued
+    // job and the oldest lapsed running one are each one index read (partial indexes of version
+    // 3); the older of the two is taken (the other's lock ends with the statement).
     std::optional<QueuedJob> claim_job(std::string_view worker, std::chrono::seconds lease, std::int64_t now) override {
         now = or_now(now);
         pg::Rows r = exec(
-            "WITH picked AS (SELECT id FROM queue_jobs WHERE (state = 'queued' AND run_after <= $1) OR "
-            "(state = 'running' AND lease_expires_at < $1) ORDER BY run_after, id LIMIT 1 FOR UPDATE SKIP LOCKED) "
+            "WITH due AS (SELECT id, run_after FROM queue_jobs WHERE state = 'queued' AND run_after <= $1 "
+            "ORDER BY run_after, id LIMIT 1 FOR UPDATE SKIP LOCKED), "
+            "lapsed AS (SELECT id, run_after FROM queue_jobs WHERE state = 'running' AND lease_expires_at < $1 "
+            "ORDER BY run_after, id LIMIT 1 FOR UPDATE SKIP LOCKED), "
+            "picked AS (SELECT id FROM (SELECT * FROM due UNION ALL SELECT * FROM lapsed) c "
+            "ORDER BY run_after, id LIMIT 1) "
             "UPDATE queue_jobs q SET state = 'running', worker = $2, lease_expires_at = $3, "
             "lease_token = q.lease_token + 1, attempts = q.attempts + 1, updated_at = $1 "
             "FROM picked WHERE q.id = picked.id RETURNING q.id",
