@@ -1,8 +1,8 @@
 // A fleet on one machine: real `avpost worker` processes sharing a real PostgreSQL queue
 // (tests/support/postgres_server.hpp), the in-process sandbox as the vendor and s3rver as the
 // shared store. A worker SIGKILLed mid-job, a worker paused past its lease, the database restarted
-// under running workers, the same job submitted twice, a SQLite queue, and LISTEN/NOTIFY waking an
-// idle wait. Jobs are tiny (160x96, one second); every wait polls the catalog or a process with a
+// under running workers, SIGTERM releasing a running job, the same job submitted twice, a SQLite
+// queue, and LISTEN/NOTIFY waking an idle wait. Jobs are tiny (160x96, one second); every wait polls the catalog or a process with a
 // deadline, never a fixed sleep.
 #include <signal.h>
 
@@ -329,4 +329,35 @@ TEST_F(Fleet, AnIdleWorkersWaitIsEndedByASubmitOrARetry) {
     ASSERT_TRUE(catalog->retry_job(submitted.id));
     again.join();
     EXPECT_TRUE(woken);
+}
+
+TEST_F(Fleet, SigtermStopsClaimingAndReleasesTheRunningJobToTheQueue) {
+    std::vector<std::int64_t> ids = submit({write_job("stopping", 0), write_job("untouched", 1)});
+    ASSERT_EQ(ids.size(), 2u);
+    Background& worker = start_worker("stopper", 30, false);
+    ASSERT_TRUE(eventually(
+        [&] {
+            auto j = catalog->queued_job(ids[0]);
+            return j.state == archive::QueueState::running && (j.stage == "wait" || j.stage == "fetch");
+        },
+        std::chrono::seconds(60)))
+        << read_file(worker.err);
+    worker.kill(SIGTERM);
+    EXPECT_EQ(wait_exit(worker), 130) << read_file(worker.err);
+    // Released (this attempt not counted) or, had it been at its very end, finished; never left
+    // running for a lease to lapse, never failed. The other job was not claimed.
+    archive::QueuedJob stopped = catalog->queued_job(ids[0]);
+    EXPECT_TRUE(stopped.state == archive::QueueState::queued || stopped.state == archive::QueueState::done)
+        << archive::to_string(stopped.state) << " " << stopped.last_error;
+    if (stopped.state == archive::QueueState::queued) EXPECT_EQ(stopped.attempts, 0);
+    std::string said;
+    for (const json& line : json_lines(read_file(worker.out)))
+        if (line["id"] == ids[0] && line["event"] != "claimed") said = line["event"];
+    EXPECT_EQ(said, stopped.state == archive::QueueState::queued ? "released" : "done") << read_file(worker.out);
+    EXPECT_EQ(catalog->queued_job(ids[1]).attempts, 0);
+    // Another worker finishes both, reusing the render the stopped one recorded.
+    Background& next = start_worker("next", 30);
+    EXPECT_EQ(wait_exit(next), 0) << read_file(next.err);
+    for (std::int64_t id : ids) EXPECT_EQ(catalog->queued_job(id).state, archive::QueueState::done);
+    EXPECT_EQ(generate_requests(), 2);
 }
