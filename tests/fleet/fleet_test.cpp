@@ -300,17 +300,22 @@ TEST_F(Fleet, TheSameJobSubmittedTwiceIsQueuedOnceAndABadOneNotAtAll) {
     EXPECT_NE(third.out.find("unchanged " + std::to_string(first[0])), std::string::npos) << third.out;
 }
 
-TEST_F(Fleet, AWorkerOnASqliteQueuePollsAndDrains) {
+TEST_F(Fleet, AWorkerWithTwoSlotsOnASqliteQueuePollsAndDrains) {
     const std::string sqlite = (dir / "queue.db").string();
     CommandResult r = run(shell_quote(AVPOST_BINARY) + " submit --catalog " + shell_quote(sqlite) + " " +
                           shell_quote(write_job("local0", 0).string()) + " " + shell_quote(write_job("local1", 1).string()));
     ASSERT_EQ(r.exit_code, 0) << r.err;
-    Background worker({"worker", "--catalog", sqlite, "--poll-seconds", "0.1", "--drain", "--output-root",
-                       (dir / "work").string()},
+    // Two slots: each its own connection to the one SQLite file.
+    Background worker({"worker", "--catalog", sqlite, "--concurrency", "2", "--poll-seconds", "0.1", "--drain",
+                       "--output-root", (dir / "work").string()},
                       dir, "sqlite-worker");
     EXPECT_EQ(wait_exit(worker), 0) << read_file(worker.err);
     auto queue = archive::open_catalog(sqlite);
-    for (const auto& j : queue->queued_jobs()) EXPECT_EQ(j.state, archive::QueueState::done) << j.name << " " << j.last_error;
+    ASSERT_EQ(queue->queued_jobs().size(), 2u);
+    for (const auto& j : queue->queued_jobs()) {
+        EXPECT_EQ(j.state, archive::QueueState::done) << j.name << " " << j.last_error;
+        EXPECT_EQ(j.attempts, 1) << j.name;
+    }
 }
 
 TEST_F(Fleet, AnIdleWorkersWaitIsEndedByASubmitOrARetry) {
