@@ -234,16 +234,19 @@ TEST_F(Fleet, AWorkerPausedPastItsLeaseWritesNothingOnceResumed) {
 
 TEST_F(Fleet, ThePostgresRestartedUnderRunningWorkersLosesNothing) {
     std::vector<fs::path> files;
-    for (int i = 0; i < 4; ++i) files.push_back(write_job("restart" + std::to_string(i), i));
+    for (int i = 0; i < 6; ++i) files.push_back(write_job("restart" + std::to_string(i), i));
     std::vector<std::int64_t> ids = submit(files);
-    ASSERT_EQ(ids.size(), 4u);
+    ASSERT_EQ(ids.size(), 6u);
     start_worker("r1", 5);
     start_worker("r2", 5);
+    // Both running (each has claimed a job), so the restart cuts the connections of working
+    // workers, not one still opening its catalog at start.
+    std::set<std::string> claimers;
     ASSERT_TRUE(eventually(
         [&] {
             for (const auto& j : catalog->queued_jobs())
-                if (j.state == archive::QueueState::running) return true;
-            return false;
+                if (j.state == archive::QueueState::running) claimers.insert(j.worker);
+            return claimers.size() == 2;
         },
         std::chrono::seconds(60)));
     PostgresEnvironment::server().restart();
@@ -251,7 +254,7 @@ TEST_F(Fleet, ThePostgresRestartedUnderRunningWorkersLosesNothing) {
     EXPECT_EQ(wait_exit(*workers["r2"]), 0) << read_file(workers["r2"]->err);
     auto after = archive::open_catalog(uri);
     for (const auto& j : after->queued_jobs()) EXPECT_EQ(j.state, archive::QueueState::done) << j.name << " " << j.last_error;
-    EXPECT_EQ(after->queued_jobs().size(), 4u);
+    EXPECT_EQ(after->queued_jobs().size(), 6u);
     std::multiset<std::int64_t> done = done_events();
     for (std::int64_t id : ids) EXPECT_EQ(done.count(id), 1u) << "job " << id;
 }
