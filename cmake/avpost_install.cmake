@@ -1,22 +1,23 @@
 # What `cmake --install` puts where, and how `cpack` packs it for Debian.
 #
-# The libraries are static (libavpost.a, libavpost_filters.a): programs built against them need no
+# The libraries are static (libavpost.a, libavpost_filters.a, libavpost_pipeline.a): programs built against them need no
 # avpost library at run time, only the Debian libraries avpost itself uses. find_package(avpost)
 # gives avpost::avpost (both libraries and everything they need, found again by avpostConfig.cmake);
 # pkg-config --cflags --libs avpost gives the same for other build systems.
 include(CMakePackageConfigHelpers)
 
-# One target for users: the filters and the core library.
+# One target for users: the job pipeline, the filters and the core library.
 add_library(avpost_package INTERFACE)
 set_target_properties(avpost_package PROPERTIES EXPORT_NAME avpost)
-target_link_libraries(avpost_package INTERFACE avpost_filters avpost_lib)
+target_link_libraries(avpost_package INTERFACE avpost_pipeline avpost_filters avpost_lib)
 
 set(AVPOST_CMAKE_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/avpost)
 
 install(TARGETS avpost RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR} COMPONENT runtime)
-install(TARGETS avpost_lib avpost_filters avpost_package EXPORT avpostTargets
+install(TARGETS avpost_lib avpost_filters avpost_pipeline avpost_package EXPORT avpostTargets
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR} COMPONENT dev)
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/lib/include/avpost ${PROJECT_SOURCE_DIR}/filters/include/avpost
+                  ${PROJECT_SOURCE_DIR}/pipeline/include/avpost
         DESTINATION ${CMAKE_INSTALL_INCLUDEDIR} COMPONENT dev)
 install(EXPORT avpostTargets NAMESPACE avpost:: DESTINATION ${AVPOST_CMAKE_DIR} COMPONENT dev)
 

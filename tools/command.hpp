@@ -49,10 +49,14 @@ std::function<std::optional<int>()> add_archive_sync_subcommands(CLI::App& archi
                                                                   const GlobalOptions& global);
 // Akool webhook receiver that records and archives (serve_command.cpp).
 CommandSpec serve_command();
-// Job files through every stage (run_command.cpp, job_runner.cpp).
+// Job files through every stage (run_command.cpp; the pipeline library does the work).
 CommandSpec run_command();
 // The frame stages and delivery sinks from the registry (stages_command.cpp).
 CommandSpec stages_command();
+// The job queue: submit job files, list/cancel/retry them, and the worker that runs them.
+CommandSpec submit_command();
+CommandSpec jobs_command();
+CommandSpec worker_command();
 // The bash completion script and the man page, from these commands' own options
 // (reference_commands.cpp).
 CommandSpec completion_command();

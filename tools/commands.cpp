@@ -19,6 +19,9 @@ const std::vector<CommandSpec>& all_commands() {
         serve_command(),
         run_command(),
         stages_command(),
+        submit_command(),
+        jobs_command(),
+        worker_command(),
         completion_command(),
         man_command(),
     };

@@ -5,8 +5,8 @@
 
 #include "avpost/core/interrupt.hpp"
 #include "avpost/filters/compose.hpp"
+#include "avpost/pipeline/compose_files.hpp"
 #include "command.hpp"
-#include "compose_files.hpp"
 #include "compose_options.hpp"
 #include "delivery_finish_options.hpp"
 #include "exit_codes.hpp"
@@ -69,7 +69,7 @@ CommandSpec compose_command() {
                     } else if (o->finish.given()) {
                         throw_usage("--loudness and --captions finish the deliveries: give --deliver PRESETS");
                     }
-                    refuse_overwriting_compose_inputs(p);
+                    pipeline::refuse_overwriting_compose_inputs(p);
                     p.progress = !global.quiet && !global.json;
                     install_interrupt_handlers();
                     ComposeReport report = run_compose(p);

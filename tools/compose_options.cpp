@@ -62,31 +62,6 @@ std::string background_value(const std::string& value, const std::string& option
     return value;  // a missing file: opening it says so (exit 3)
 }
 
-void check_encoder_preset(const std::string& preset, const std::string& vcodec, const std::string& field,
-                          const std::string& deliver_hint, const std::string& encoder_field) {
-    if (preset.empty()) return;
-    const bool delivery_presets = [&] {
-        try {
-            filters::parse_preset_list(preset);
-            return true;
-        } catch (const Error&) {
-            return false;
-        }
-    }();
-    if (delivery_presets)
-        throw_usage(field + ": '" + preset + "' is a delivery preset: " + deliver_hint + " (the encoder's speed preset is " +
-                    encoder_field + ", e.g. medium)");
-    if (vcodec != "libx264" && vcodec != "libx265") return;
-    static const std::vector<std::string> names{"ultrafast", "superfast", "veryfast", "faster", "fast",
-                                                "medium",    "slow",      "slower",   "veryslow", "placebo"};
-    if (std::find(names.begin(), names.end(), preset) != names.end()) return;
-    std::string list;
-    for (const std::string& n : names) list += (list.empty() ? "" : ", ") + n;
-    auto near = closest_match(preset, names);
-    throw_usage(field + ": unknown " + vcodec + " preset '" + preset + "'" + (near ? " (did you mean " + *near + "?)" : "") +
-                "; one of " + list);
-}
-
 void ComposeLayoutOptions::apply_to(filters::ComposeParams& p) const {
     using namespace filters;
     if (!scene.empty()) {

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "avpost/filters/compose.hpp"
+#include "avpost/pipeline/encoder_preset.hpp"
 
 namespace avpost::tool {
 
@@ -28,11 +29,7 @@ struct ComposeLayoutOptions {
 // value or one meant as a colour that is none, with the fix (quote the '#').
 std::string background_value(const std::string& value, const std::string& option = "--background");
 
-// x264 and x265 take only their named presets (ultrafast ... placebo); other encoders get the
-// value as it is. Throws Error(usage) naming `field` for an unknown name, with a hint when it is
-// a delivery preset ("'web' is a delivery preset: use --deliver web (the encoder's speed preset
-// is --encoder-preset ...)").
-void check_encoder_preset(const std::string& preset, const std::string& vcodec, const std::string& field,
-                          const std::string& deliver_hint, const std::string& encoder_field);
+// Shared with job files: the encoder preset check lives in the pipeline library.
+using pipeline::check_encoder_preset;
 
 }  // namespace avpost::tool

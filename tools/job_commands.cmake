@@ -1,7 +1,7 @@
-# `avpost run`: job files through render, wait, fetch, compose + deliver and archive.
+# `avpost run`: job files through the pipeline library (render, wait, fetch, compose + deliver, archive).
 target_sources(avpost PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/run_command.cpp
-  ${CMAKE_CURRENT_LIST_DIR}/job_runner.cpp
-  ${CMAKE_CURRENT_LIST_DIR}/job_compose.cpp
-  ${CMAKE_CURRENT_LIST_DIR}/job_archiving.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/submit_command.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/jobs_command.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/worker_command.cpp
 )

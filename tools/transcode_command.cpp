@@ -7,8 +7,8 @@
 #include "avpost/core/interrupt.hpp"
 #include "avpost/filters/compose.hpp"
 #include "avpost/filters/registry.hpp"
+#include "avpost/pipeline/compose_files.hpp"
 #include "command.hpp"
-#include "compose_files.hpp"
 #include "compose_options.hpp"
 #include "delivery_finish_options.hpp"
 #include "exit_codes.hpp"
@@ -119,7 +119,7 @@ CommandSpec transcode_command() {
                         throw_usage("--hls-codec hevc needs --hls-segments fmp4 (HLS carries HEVC only in fMP4)");
                     o->finish.apply_to(delivery);
                     p.delivery = delivery;
-                    refuse_overwriting_compose_inputs(p);
+                    pipeline::refuse_overwriting_compose_inputs(p);
                     p.progress = !global.quiet && !global.json;
                     p.progress_label = "transcode";
                     install_interrupt_handlers();

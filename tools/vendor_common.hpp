@@ -1,6 +1,6 @@
 #pragma once
-// Shared wiring of the vendor commands: configuration from the environment, client construction,
-// and printing (plain lines, or one JSON object with --json). No vendor logic lives here.
+// Shared wiring of the vendor commands: the --vendor option and printing (plain lines, or one
+// JSON object with --json). No vendor logic lives here.
 #include <CLI/CLI.hpp>
 #include <memory>
 #include <optional>
@@ -11,53 +11,25 @@
 #include "avpost/net/a2v_client.hpp"
 #include "avpost/net/akool_client.hpp"
 #include "avpost/net/render_job.hpp"
+#include "avpost/pipeline/vendor_session.hpp"
 #include "command.hpp"
 
 namespace avpost::tool {
 
-// Everything the vendor commands read from the environment.
-struct VendorEnvironment {
-    std::string akool_base_url = "https://openapi.akool.com";     // AVPOST_AKOOL_BASE_URL
-    std::string a2v_base_url = "https://openapi.surreal-ai.com";  // AVPOST_A2V_BASE_URL
-    net::akool::Credentials akool;  // AKOOL_API_KEY, or AKOOL_CLIENT_ID + AKOOL_CLIENT_SECRET
-    std::string a2v_token;          // A2V_TOKEN
-    std::string a2v_username;       // A2V_USERNAME + A2V_PASSWORD: account.login instead of a token
-    std::string a2v_password;
-    std::optional<int> max_attempts;  // AVPOST_HTTP_MAX_ATTEMPTS (retries of the HTTP layer)
-
-    static VendorEnvironment from_env();
-};
-
-net::akool::Client make_akool_client(const VendorEnvironment& env);
-net::a2v::Client make_a2v_client(const VendorEnvironment& env);
-net::HttpClientOptions download_http_options(const VendorEnvironment& env);
+// The vendor wiring lives in the pipeline library; these commands use it by its short names.
+using pipeline::download_http_options;
+using pipeline::make_a2v_client;
+using pipeline::make_akool_client;
+using pipeline::throw_if_failed;
+using pipeline::VendorEnvironment;
+using pipeline::VendorSession;
+using pipeline::wait_options;
 
 // Adds the required --vendor option limited to `allowed` ("akool", "a2v").
 CLI::Option* add_vendor_option(CLI::App& sub, std::string& vendor, std::vector<std::string> allowed);
 
-// Clients made on first use and kept, so polling reuses connections (and an Akool token).
-class VendorSession {
-public:
-    explicit VendorSession(VendorEnvironment env) : env_(std::move(env)) {}
-    net::akool::Client& akool();
-    net::a2v::Client& a2v();
-    // The current status of a job of either vendor.
-    net::JobStatus status(net::Vendor vendor, const std::string& id);
-    const VendorEnvironment& env() const { return env_; }
-
-private:
-    VendorEnvironment env_;
-    std::unique_ptr<net::akool::Client> akool_;
-    std::unique_ptr<net::a2v::Client> a2v_;
-};
-
-// Polling settings from --timeout / --interval (seconds).
-net::WaitOptions wait_options(double timeout_seconds, double interval_seconds);
-
 // Prints a job status: one line "ID STATE (vendor status)" plus result URLs (redacted), or JSON.
 void print_status(const net::JobStatus& status, bool json);
-// Throws ServiceError(render_failed) for a failed job (after it was printed).
-void throw_if_failed(const net::JobStatus& status);
 
 void print_json(const nlohmann::json& j);
 

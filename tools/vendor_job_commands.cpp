@@ -15,9 +15,11 @@
 #include "avpost/net/service_error.hpp"
 #include "vendor_common.hpp"
 #include "wait_display.hpp"
-#include "webhook_listener.hpp"
+#include "avpost/pipeline/webhook_listener.hpp"
 
 namespace avpost::tool {
+using pipeline::kWebhookFallbackInterval;
+using pipeline::WebhookListener;
 namespace {
 
 constexpr double kDefaultTimeout = 3600;  // A2V renders take 10-30 minutes
@@ -43,7 +45,7 @@ net::JobStatus wait_and_report(const WaitRequest& r, const GlobalOptions& global
         watch = listener->watch(r.id, [&display](const net::akool::WebhookEvent& e) {
             display.wake("akool job " + e.id + ": the webhook says status " + std::to_string(e.status) + ", polling now");
         });
-        display.set_webhook("webhook on " + listener->where());
+        display.webhook("webhook on " + listener->where());
         options.initial_interval = std::max<std::chrono::milliseconds>(options.initial_interval, kWebhookFallbackInterval);
         options.max_interval = std::max(options.max_interval, options.initial_interval);
         display.note("akool job " + r.id + ": listening for its webhook on " + listener->where() +
@@ -54,9 +56,9 @@ net::JobStatus wait_and_report(const WaitRequest& r, const GlobalOptions& global
                      " when it ends; to wait on that callback here, give --webhook-listen [HOST:]PORT where it arrives");
     }
     net::JobStatus s = net::wait_for_job([&] { return session.status(r.vendor, r.id); }, options,
-                                         [&](const net::JobStatus& now) { display.update(now); },
+                                         [&](const net::JobStatus& now) { display.status(now); },
                                          [&](std::chrono::milliseconds delay) { display.sleep(delay); });
-    display.finish(s);
+    display.finished(s);
     print_status(s, global.json);
     throw_if_failed(s);
     return s;

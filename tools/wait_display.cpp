@@ -2,7 +2,6 @@
 
 #include <cstdio>
 
-#include "avpost/core/interrupt.hpp"
 #include "avpost/core/log.hpp"
 #include "avpost/core/progress.hpp"
 
@@ -35,7 +34,7 @@ std::string WaitDisplay::text(std::optional<std::chrono::seconds> next_poll) con
     return t;
 }
 
-void WaitDisplay::update(const net::JobStatus& status) {
+void WaitDisplay::status(const net::JobStatus& status) {
     const bool new_state = !status_ || status_->state != status.state || status_->vendor_status != status.vendor_status;
     status_ = status;
     if (!line_.enabled()) {
@@ -52,36 +51,12 @@ void WaitDisplay::note(const std::string& text) {
     std::fprintf(stderr, "%s%s\n", prefix_.c_str(), text.c_str());
 }
 
-void WaitDisplay::sleep(std::chrono::milliseconds delay) {
-    using Clock = std::chrono::steady_clock;
-    const auto until = Clock::now() + delay;
-    std::unique_lock lock(mutex_);
-    while (!woken_) {
-        throw_if_interrupted();
-        const auto now = Clock::now();
-        if (now >= until) break;
-        if (status_ && line_.enabled())
-            line_.draw(text(std::chrono::ceil<std::chrono::seconds>(until - now)));
-        // Short slices: Ctrl-C ends the wait at once, and the countdown moves each second.
-        const auto slice = std::min<Clock::duration>(until - now, std::chrono::milliseconds(line_.enabled() ? 250 : 100));
-        woken_cv_.wait_for(lock, slice, [this] { return woken_; });
-    }
-    if (woken_) note(wake_reason_);
-    woken_ = false;
-    throw_if_interrupted();
+void WaitDisplay::countdown(std::chrono::milliseconds next_poll) {
+    if (status_ && line_.enabled()) line_.draw(text(std::chrono::ceil<std::chrono::seconds>(next_poll)));
 }
 
-void WaitDisplay::wake(std::string why) {
-    {
-        std::lock_guard lock(mutex_);
-        woken_ = true;
-        wake_reason_ = std::move(why);
-    }
-    woken_cv_.notify_all();
-}
-
-void WaitDisplay::finish(const net::JobStatus& status) {
-    update(status);
+void WaitDisplay::finished(const net::JobStatus& status) {
+    this->status(status);
     line_.end();
 }
 

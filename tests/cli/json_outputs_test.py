@@ -189,6 +189,25 @@ def run_commands(env):
     check("run (a bad job file)", "run", json_of("run", "--output-root", str(WORK / "out"), str(broken), "--json",
                                                  env=env, expect=2))
 
+    # The job queue on a SQLite catalog: submit, jobs, cancel, retry, and a draining worker.
+    queue = ["--catalog", str(WORK / "queue.db")]
+    check("submit", "submit", json_of("submit", str(job), *queue, "--json", env=env))
+    second = WORK / "second.json"
+    second.write_text(json.dumps({**json.loads(job.read_text()), "name": "second"}))
+    submitted = json_of("submit", str(second), *queue, "--json", env=env)
+    check("submit (a second job)", "submit", submitted)
+    check("jobs", "jobs", json_of("jobs", *queue, "--json", env=env))
+    second_id = str(submitted["jobs"][0]["id"])
+    check("jobs cancel", "jobs", json_of("jobs", "cancel", second_id, *queue, "--json", env=env))
+    check("jobs retry", "jobs", json_of("jobs", "retry", second_id, *queue, "--json", env=env))
+    out = avpost("worker", *queue, "--drain", "--poll-seconds", "0.1", "--output-root", str(WORK / "worker-out"),
+                 "--json", env=env)
+    events = [json.loads(line) for line in out.splitlines() if line.strip()]
+    if [e["event"] for e in events].count("done") != 2:
+        failures.append(f"worker --drain: expected two jobs done, got {events}")
+    for event in events:
+        check(f"worker ({event['event']})", "worker-event", event)
+
     check("an error", "error", json_of("compose", "--video", str(WORK / "missing.mp4"), "--mask", str(mask),
                                        "--background", "#000000", "-o", "null", "--json", env=env, expect=3))
 

@@ -54,10 +54,20 @@ public:
                          dir_ + "/initdb.log 2>&1",
                      "initdb", dir_ + "/initdb.log");
         // No TCP (listen_addresses empty); the socket in our directory; durability is not tested.
-        run_or_throw(as_user + bin + "/pg_ctl -D " + data + " -l " + dir_ + "/server.log -w -t 60 -o \"-c " +
+        start_command_ = as_user + bin + "/pg_ctl -D " + data + " -l " + dir_ + "/server.log -w -t 60 -o \"-c " +
                          "listen_addresses='' -k " + dir_ + " -c fsync=off -c full_page_writes=off " +
-                         "-c synchronous_commit=off -c max_connections=100\" start >/dev/null 2>&1",
-                     "pg_ctl start", dir_ + "/server.log");
+                         "-c synchronous_commit=off -c max_connections=100\" start >/dev/null 2>&1";
+        run_or_throw(start_command_, "pg_ctl start", dir_ + "/server.log");
+    }
+
+    // Stops the server (every connection cut; "fast": committed work kept, which an immediate
+    // stop would not promise with fsync and synchronous_commit off) and starts it again on the
+    // same socket: clients must reconnect.
+    void restart() const {
+        std::string fast_stop = stop_command_;
+        fast_stop.replace(fast_stop.find("-m immediate"), 12, "-m fast");
+        run_or_throw(fast_stop, "pg_ctl stop", dir_ + "/server.log");
+        run_or_throw(start_command_, "pg_ctl start", dir_ + "/server.log");
     }
 
     ~PostgresServer() {
@@ -136,6 +146,7 @@ private:
 
     std::string dir_;
     std::string stop_command_;
+    std::string start_command_;
     pid_t guardian_ = -1;
     int guardian_write_ = -1;
 };

@@ -4,6 +4,7 @@
 
 #include <cstdlib>
 #include <ctime>
+#include <thread>
 
 #include "avpost/archive/sqlite_catalog.hpp"
 #include "pg_catalog.hpp"
@@ -106,6 +107,11 @@ bool is_catalog_error(const Error& e) { return e.domain() == ErrorDomain::sqlite
 
 bool is_postgres_location(std::string_view location) {
     return location.starts_with("postgresql://") || location.starts_with("postgres://");
+}
+
+bool Catalog::wait_for_queued_job(std::chrono::milliseconds timeout) {
+    std::this_thread::sleep_for(timeout);
+    return false;
 }
 
 std::unique_ptr<Catalog> open_catalog(std::string_view location, const CatalogOptions& options) {

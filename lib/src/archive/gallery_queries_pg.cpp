@@ -10,7 +10,7 @@ namespace avpost::archive::gallery_sql {
 namespace {
 
 // A job's name: the `avpost run` job whose render stage started it, through the index of
-// migration 3; a local job's name is its id.
+// migration 4; a local job's name is its id.
 constexpr std::string_view name_sql =
     "(SELECT min(s.job_key) FROM job_stages s WHERE s.stage = 'render' "
     "AND s.result->>'vendor' = j.vendor AND s.result->>'id' = j.vendor_job_id)";

@@ -1,9 +1,12 @@
 // Composes one frame through avpost's installed API: a half-transparent avatar square over a
-// dark canvas, then checks the blended samples. Exit 0 when they are right.
+// dark canvas, then checks the blended samples; and asks the installed job pipeline (a worker's
+// retry rule), so its library and headers are installed and link too. Exit 0 when all are right.
 #include <cstdio>
 
 #include "avpost/filters/composite.hpp"
 #include "avpost/media/handles.hpp"
+#include "avpost/net/service_error.hpp"
+#include "avpost/pipeline/worker.hpp"
 
 int main() {
     using namespace avpost;
@@ -24,5 +27,8 @@ int main() {
     const int expected = filters::blend_pixel(16, 235, 128);
     std::printf("composed one frame: luma inside %d (expected %d), outside %d (expected 16)\n", inside, expected,
                 outside);
-    return inside == expected && outside == 16 ? 0 : 1;
+    const bool retried = pipeline::is_transient_failure(std::make_exception_ptr(
+        net::ServiceError(net::ServiceErrorKind::network, ErrorDomain::curl, "vendor", 7, "unreachable")));
+    std::printf("the pipeline retries a network failure: %s\n", retried ? "yes" : "no");
+    return inside == expected && outside == 16 && retried ? 0 : 1;
 }

@@ -251,6 +251,10 @@ public:
     virtual bool retry_job(std::int64_t id, std::int64_t now = 0) = 0;
     virtual QueuedJob queued_job(std::int64_t id) = 0;  // throws Error(input) when there is none
     virtual std::vector<QueuedJob> queued_jobs() = 0;   // in submission order
+    // Waits up to `timeout` for a job to become claimable (a submit, a release, a retry), on this
+    // connection: true when told of one early. PostgreSQL listens (LISTEN/NOTIFY), so idle workers
+    // wake at once; the default only sleeps (SQLite: workers poll).
+    virtual bool wait_for_queued_job(std::chrono::milliseconds timeout);
 };
 
 // Whether `location` names a PostgreSQL catalog ("postgresql://..." or "postgres://...").

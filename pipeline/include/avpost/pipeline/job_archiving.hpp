@@ -13,7 +13,7 @@
 #include "avpost/archive/catalog.hpp"
 #include "avpost/archive/store.hpp"
 
-namespace avpost::tool {
+namespace avpost::pipeline {
 
 struct ArchivedFile {
     std::int64_t asset_id = 0;
@@ -27,11 +27,15 @@ struct ArchivedFile {
 };
 nlohmann::json to_json(const ArchivedFile& file);
 
+// `owner` claims the file while it is stored. A claim held by an owner starting with
+// `takeover_prefix` (non-empty) is taken over: an earlier attempt of the same queued job, whose
+// worker is gone (the queue's lease says this one is the job's only runner now).
 ArchivedFile archive_job_file(archive::Catalog& catalog, archive::ArchiveStore& store, std::int64_t catalog_job_id,
                               const std::string& kind, const std::string& name, const std::filesystem::path& file,
-                              const std::string& source_url, const std::string& owner);
+                              const std::string& source_url, const std::string& owner,
+                              const std::string& takeover_prefix = {});
 
 // True when the catalog still holds the asset stored or verified with this content.
 bool still_archived(archive::Catalog& catalog, std::int64_t asset_id, const std::string& sha256);
 
-}  // namespace avpost::tool
+}  // namespace avpost::pipeline

@@ -16,7 +16,7 @@
 
 #include "avpost/net/akool_webhook.hpp"
 
-namespace avpost::tool {
+namespace avpost::pipeline {
 
 // With a webhook listened to, polls are only the fallback for a lost callback.
 inline constexpr std::chrono::seconds kWebhookFallbackInterval{15};
@@ -60,4 +60,4 @@ private:
     std::string where_;
 };
 
-}  // namespace avpost::tool
+}  // namespace avpost::pipeline

@@ -7,7 +7,7 @@
 #include "avpost/core/file_identity.hpp"
 #include "avpost/filters/compose.hpp"
 
-namespace avpost::tool {
+namespace avpost::pipeline {
 
 // Avatar, mask, background and every layer source that is a local file.
 std::vector<NamedFile> compose_inputs(const filters::ComposeParams& params);
@@ -17,4 +17,4 @@ std::vector<NamedFile> compose_outputs(const filters::ComposeParams& params);
 // Throws Error(usage) when an output of `params` is one of its inputs.
 void refuse_overwriting_compose_inputs(const filters::ComposeParams& params);
 
-}  // namespace avpost::tool
+}  // namespace avpost::pipeline

@@ -1,13 +1,13 @@
-#include "webhook_listener.hpp"
+#include "avpost/pipeline/webhook_listener.hpp"
 
 #include <cerrno>
 
 #include "avpost/core/error.hpp"
 #include "avpost/net/akool_webhook_endpoint.hpp"
 #include "avpost/net/service_error.hpp"
-#include "vendor_common.hpp"
+#include "avpost/pipeline/vendor_session.hpp"
 
-namespace avpost::tool {
+namespace avpost::pipeline {
 
 WebhookListener::WebhookListener(const std::string& address) {
     VendorEnvironment env = VendorEnvironment::from_env();
@@ -58,4 +58,4 @@ void WebhookListener::deliver(const net::akool::WebhookEvent& event) {
     if (auto it = watchers_.find(event.id); it != watchers_.end()) it->second(event);
 }
 
-}  // namespace avpost::tool
+}  // namespace avpost::pipeline

@@ -8,7 +8,7 @@
 #include "avpost/filters/compose.hpp"
 #include "avpost/job/job_spec.hpp"
 
-namespace avpost::tool {
+namespace avpost::pipeline {
 
 filters::ComposeParams compose_params_for(const job::JobSpec& job, const std::filesystem::path& avatar,
                                           const std::filesystem::path& mask, bool progress);
@@ -33,4 +33,4 @@ std::filesystem::path fetched_mask_path(const job::JobSpec& job);
 // spelled, from whatever working directory, the same job gives the same value.
 nlohmann::json compose_fingerprint_inputs(const job::JobSpec& job);
 
-}  // namespace avpost::tool
+}  // namespace avpost::pipeline

@@ -1,6 +1,6 @@
-#include "compose_files.hpp"
+#include "avpost/pipeline/compose_files.hpp"
 
-namespace avpost::tool {
+namespace avpost::pipeline {
 
 std::vector<NamedFile> compose_inputs(const filters::ComposeParams& p) {
     std::vector<NamedFile> inputs;
@@ -29,4 +29,4 @@ void refuse_overwriting_compose_inputs(const filters::ComposeParams& params) {
     refuse_overwriting_inputs(compose_inputs(params), compose_outputs(params));
 }
 
-}  // namespace avpost::tool
+}  // namespace avpost::pipeline

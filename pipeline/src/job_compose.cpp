@@ -1,4 +1,4 @@
-#include "job_compose.hpp"
+#include "avpost/pipeline/job_compose.hpp"
 
 #include <algorithm>
 #include <optional>
@@ -10,10 +10,10 @@
 #include "avpost/filters/colour.hpp"
 #include "avpost/filters/layers.hpp"
 #include "avpost/media/media_writer.hpp"
-#include "compose_files.hpp"
-#include "compose_options.hpp"
+#include "avpost/pipeline/compose_files.hpp"
+#include "avpost/pipeline/encoder_preset.hpp"
 
-namespace avpost::tool {
+namespace avpost::pipeline {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
@@ -282,4 +282,4 @@ json compose_fingerprint_inputs(const job::JobSpec& job) {
             {"output", fs::weakly_canonical(job.output).string()}};
 }
 
-}  // namespace avpost::tool
+}  // namespace avpost::pipeline

@@ -1,4 +1,4 @@
-#include "job_archiving.hpp"
+#include "avpost/pipeline/job_archiving.hpp"
 
 #include <chrono>
 
@@ -6,7 +6,7 @@
 #include "avpost/core/error.hpp"
 #include "avpost/core/sha256.hpp"
 
-namespace avpost::tool {
+namespace avpost::pipeline {
 namespace fs = std::filesystem;
 using archive::AssetState;
 
@@ -42,7 +42,8 @@ nlohmann::json to_json(const ArchivedFile& f) {
 
 ArchivedFile archive_job_file(archive::Catalog& catalog, archive::ArchiveStore& store, std::int64_t catalog_job_id,
                               const std::string& kind, const std::string& name, const fs::path& file,
-                              const std::string& source_url, const std::string& owner) {
+                              const std::string& source_url, const std::string& owner,
+                              const std::string& takeover_prefix) {
     FileDigest digest = sha256_file(file);
     std::string asset_name = name;
     if (auto existing = catalog.find_asset(catalog_job_id, asset_name); existing && kept(*existing)) {
@@ -53,7 +54,15 @@ ArchivedFile archive_job_file(archive::Catalog& catalog, archive::ArchiveStore& 
     }
     std::int64_t id = catalog.add_asset(catalog_job_id, kind, asset_name, source_url);
     catalog.requeue_failed(id);  // an earlier attempt failed: this run tries again
-    if (!catalog.claim(id, owner, std::chrono::seconds(600)))
+    bool claimed = catalog.claim(id, owner, std::chrono::seconds(600));
+    if (!claimed && !takeover_prefix.empty()) {
+        const std::string holder = catalog.asset(id).claim_owner;
+        if (holder.starts_with(takeover_prefix) && holder != owner) {
+            catalog.release(id, holder, "its job was taken over by another worker", true);
+            claimed = catalog.claim(id, owner, std::chrono::seconds(600));
+        }
+    }
+    if (!claimed)
         throw Error(ErrorDomain::input, "archive " + asset_name, 0,
                     "another process is archiving it now (run again once it is done)");
     archive::StoredFacts facts = archive::archive_claimed_file(catalog, store, catalog.asset(id), owner, file, &digest);
@@ -76,4 +85,4 @@ bool still_archived(archive::Catalog& catalog, std::int64_t asset_id, const std:
     }
 }
 
-}  // namespace avpost::tool
+}  // namespace avpost::pipeline

@@ -1,10 +1,9 @@
-#include "job_runner.hpp"
+#include "avpost/pipeline/job_runner.hpp"
 
 #include <chrono>
 #include <thread>
 
 #include "avpost/archive/local_store.hpp"
-#include "avpost/archive/sqlite_catalog.hpp"
 #include "avpost/archive/sync.hpp"
 #include "avpost/core/interrupt.hpp"
 #include "avpost/core/log.hpp"
@@ -14,18 +13,14 @@
 #include "avpost/net/downloader.hpp"
 #include "avpost/net/redact.hpp"
 #include "avpost/net/service_error.hpp"
-#include "exit_codes.hpp"
-#include "job_archiving.hpp"
-#include "job_compose.hpp"
-#include "wait_display.hpp"
+#include "avpost/pipeline/job_archiving.hpp"
+#include "avpost/pipeline/job_compose.hpp"
 
-namespace avpost::tool {
+namespace avpost::pipeline {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
 namespace {
-
-constexpr const char* stage_names[] = {"render", "wait", "fetch", "compose", "archive"};
 
 std::string fingerprint(const json& inputs) { return sha256_hex(inputs.dump()); }
 
@@ -52,8 +47,8 @@ bool files_intact(const json& files, const fs::path& output_dir) {
 class JobRun {
 public:
     JobRun(const job::JobSpec& spec, const RunOptions& options, JobReport& report)
-        : spec_(spec), options_(options), report_(report), session_(options.env),
-          catalog_(archive::Catalog::file_in(spec.archive.root)) {}
+        : spec_(spec), options_(options), report_(report), observer_(options.observer ? *options.observer : no_observer_),
+          session_(options.env), catalog_(archive::open_catalog(archive::catalog_location(options.catalog, spec.archive.root))) {}
 
     void run() {
         stage("render", [this] { return render(); });
@@ -83,16 +78,20 @@ private:
     template <class Body>
     void stage(const std::string& name, Body body) {
         throw_if_interrupted();
+        observer_.checkpoint();
         StageReport& s = report_.stages.emplace_back(StageReport{name, "failed", 0, {}});
         current_ = &s;
+        observer_.stage_started(spec_.name, name);
         auto started = std::chrono::steady_clock::now();
         try {
             s.status = body();
         } catch (...) {
             s.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+            observer_.stage_finished(spec_.name, s);
             throw;
         }
         s.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+        observer_.stage_finished(spec_.name, s);
     }
 
     void detail(std::string text) { current_->detail = std::move(text); }
@@ -100,7 +99,7 @@ private:
     // The recorded result of a stage when it may be skipped: same inputs, files intact.
     std::optional<json> done_before(const std::string& stage, const std::string& print) {
         if (options_.force) return std::nullopt;
-        auto record = catalog_.find_stage(spec_.name, stage);
+        auto record = catalog_->find_stage(spec_.name, stage);
         if (!record || record->fingerprint != print) return std::nullopt;
         if (record->result.contains("files") && !files_intact(record->result["files"], spec_.output)) {
             log::info(spec_.name + ": " + stage + " output changed or missing: making it again");
@@ -115,7 +114,8 @@ private:
         r.stage = stage;
         r.fingerprint = print;
         r.result = result;
-        catalog_.record_stage(r);
+        observer_.checkpoint();
+        catalog_->record_stage(r);
     }
 
     std::string render() {
@@ -148,6 +148,7 @@ private:
             return "skipped";
         }
         net::JobStatus started;
+        observer_.checkpoint();
         if (*vendor_ == net::Vendor::a2v) {
             auto& a2v = std::get<job::A2vSource>(spec_.source);
             started = net::to_job_status(session_.a2v().generate(a2v.pose_id, a2v.audio_url));
@@ -162,7 +163,7 @@ private:
         record.vendor_job_id = started.id;
         record.request = request;
         record.status = started.vendor_status;
-        catalog_.upsert_job(record);
+        catalog_->upsert_job(record);
         finished("render", print, {{"vendor", report_.vendor}, {"id", started.id}});
         detail(report_.vendor + " job " + started.id + added_backdrop_note());
         return "ran";
@@ -185,17 +186,19 @@ private:
             return "skipped";
         }
         net::WaitOptions w = wait_options(spec_.wait.timeout_seconds, spec_.wait.interval_seconds);
-        WaitDisplay display(spec_.name + ": ", options_.progress);
+        std::unique_ptr<WaitObserver> display = observer_.wait_observer(spec_.name);
+        PollSleep sleeper(*display, [this] { observer_.checkpoint(); });
         // Watched before the first poll, so a callback that comes after it is never missed.
-        auto watch = watch_webhook(display, w);
+        auto watch = watch_webhook(*display, sleeper, w);
         net::JobStatus status = net::wait_for_job(
             [&] { return session_.status(*vendor_, vendor_job_id_); }, w,
-            [&](const net::JobStatus& now) { display.update(now); },
-            [&](std::chrono::milliseconds delay) { display.sleep(delay); });
-        display.finish(status);
-        archive::record_job_status(catalog_, status);
+            [&](const net::JobStatus& now) { display->status(now); },
+            [&](std::chrono::milliseconds delay) { sleeper.sleep(delay); });
+        display->finished(status);
+        observer_.checkpoint();
+        archive::record_job_status(*catalog_, status);
         // A failed render is not reused: the next run of this job starts a new one.
-        if (status.state == net::JobState::failed) catalog_.forget_stage(spec_.name, "render");
+        if (status.state == net::JobState::failed) catalog_->forget_stage(spec_.name, "render");
         throw_if_failed(status);
         finished("wait", print, {{"state", net::to_string(status.state)}, {"vendor_status", status.vendor_status}});
         detail(std::string(net::to_string(status.state)));
@@ -204,7 +207,7 @@ private:
 
     // How the wait learns that the render ended, said once: Akool's verified webhook (then polls
     // are the fallback, 15 s or more apart) or polling alone.
-    std::unique_ptr<WebhookListener::Watch> watch_webhook(WaitDisplay& display, net::WaitOptions& w) {
+    std::unique_ptr<WebhookListener::Watch> watch_webhook(WaitObserver& display, PollSleep& sleeper, net::WaitOptions& w) {
         const std::string job = report_.vendor + " job " + vendor_job_id_;
         if (!options_.webhooks) {
             const auto* akool = std::get_if<job::AkoolSource>(&spec_.source);
@@ -217,10 +220,10 @@ private:
             display.note(job + ": polling (A2V sends no webhooks)");
             return nullptr;
         }
-        auto watch = options_.webhooks->watch(vendor_job_id_, [&display](const net::akool::WebhookEvent& e) {
-            display.wake("akool job " + e.id + ": the webhook says status " + std::to_string(e.status) + ", polling now");
+        auto watch = options_.webhooks->watch(vendor_job_id_, [&sleeper](const net::akool::WebhookEvent& e) {
+            sleeper.wake("akool job " + e.id + ": the webhook says status " + std::to_string(e.status) + ", polling now");
         });
-        display.set_webhook("webhook on " + options_.webhooks->where());
+        display.webhook("webhook on " + options_.webhooks->where());
         w.initial_interval = std::max<std::chrono::milliseconds>(w.initial_interval, kWebhookFallbackInterval);
         w.max_interval = std::max(w.max_interval, w.initial_interval);
         display.note(job + ": waiting on its webhook at " + options_.webhooks->where() + "; polling every " +
@@ -243,7 +246,8 @@ private:
             if (!mask_.empty()) record.request["mask"] = mask_.string();
             report_.vendor = "local";
             report_.vendor_job_id = spec_.name;
-            catalog_job_id_ = catalog_.upsert_job(record);
+            observer_.checkpoint();
+            catalog_job_id_ = catalog_->upsert_job(record);
             source_files_ = json::array({local_entry("avatar", avatar_, "avatar.mp4")});
             if (!mask_.empty()) source_files_.push_back(local_entry("mask", mask_, "mask.mp4"));
             detail("local files");
@@ -255,7 +259,8 @@ private:
         if (auto done = done_before("fetch", print)) {
             source_files_ = done->at("files");
             if (sha_of("mask").empty()) mask_.clear();
-            catalog_job_id_ = catalog_.upsert_job(catalog_job());
+            observer_.checkpoint();
+            catalog_job_id_ = catalog_->upsert_job(catalog_job());
             detail(std::to_string(source_files_.size()) + " files");
             return "skipped";
         }
@@ -268,7 +273,8 @@ private:
         if (status.video_url.empty())
             net::throw_service(net::ServiceErrorKind::bad_response, ErrorDomain::vendor, "fetch " + status.id, 0,
                                "finished without a video link");
-        catalog_job_id_ = archive::record_job_status(catalog_, status);
+        observer_.checkpoint();
+        catalog_job_id_ = archive::record_job_status(*catalog_, status);
         fs::create_directories(spec_.output);
         net::HttpClient http(download_http_options(options_.env));
         net::Downloader downloader(http);
@@ -310,7 +316,7 @@ private:
     }
 
     archive::JobRecord catalog_job() {
-        if (auto existing = catalog_.find_job(report_.vendor, vendor_job_id_)) return *existing;
+        if (auto existing = catalog_->find_job(report_.vendor, vendor_job_id_)) return *existing;
         archive::JobRecord record;
         record.vendor = report_.vendor;
         record.vendor_job_id = vendor_job_id_;
@@ -405,18 +411,21 @@ private:
         if (auto done = done_before("archive", print)) {
             bool intact = true;
             for (const json& a : done->at("assets"))
-                intact = intact && still_archived(catalog_, a.at("asset_id").get<std::int64_t>(),
+                intact = intact && still_archived(*catalog_, a.at("asset_id").get<std::int64_t>(),
                                                   a.at("sha256").get<std::string>());
             if (intact) {
                 detail(std::to_string(done->at("assets").size()) + " files verified in " + spec_.archive.root.string());
                 return "skipped";
             }
         }
-        const std::string owner = archive::claim_owner("run " + spec_.name);
+        const std::string owner =
+            options_.asset_owner.empty() ? archive::claim_owner("run " + spec_.name) : options_.asset_owner;
         json assets = json::array();
         for (const Item& i : items) {
             throw_if_interrupted();
-            ArchivedFile a = archive_job_file(catalog_, *store, catalog_job_id_, i.kind, i.asset, i.path, i.source_url, owner);
+            observer_.checkpoint();
+            ArchivedFile a = archive_job_file(*catalog_, *store, catalog_job_id_, i.kind, i.asset, i.path, i.source_url,
+                                              owner, options_.asset_owner_family);
             assets.push_back(to_json(a));
         }
         finished("archive", print, {{"assets", assets}});
@@ -427,8 +436,10 @@ private:
     const job::JobSpec& spec_;
     const RunOptions& options_;
     JobReport& report_;
+    JobObserver no_observer_;
+    JobObserver& observer_;
     VendorSession session_;
-    archive::SqliteCatalog catalog_;
+    std::unique_ptr<archive::Catalog> catalog_;
     StageReport* current_ = nullptr;
 
     std::optional<net::Vendor> vendor_;
@@ -460,7 +471,6 @@ json to_json(const JobReport& r) {
             {"ok", r.ok},
             {"error", r.ok ? json(nullptr) : json(r.error)},
             {"problems", r.problems},
-            {"exit_code", r.exit_code},
             {"vendor", text_or_null(r.vendor)},
             {"vendor_job_id", text_or_null(r.vendor_job_id)},
             {"output_dir", text_or_null(r.output_dir.string())},
@@ -476,47 +486,81 @@ fs::path OutputClaims::claim(const fs::path& directory, const fs::path& file) {
     return inserted ? fs::path() : it->second;
 }
 
-JobReport run_job_file(const fs::path& file, const RunOptions& options) {
-    JobReport report;
-    report.file = file;
-    auto fail = [&](const Error& e) {
-        report.ok = false;
-        report.error = net::redact_text(e.what());
-        if (const auto* bad_file = dynamic_cast<const job::JobFileError*>(&e))
-            for (const std::string& line : bad_file->lines()) report.problems.push_back(net::redact_text(line));
-        report.exit_code = interrupted() ? exit_interrupted : exit_code_for(e);
-    };
-    std::unique_ptr<JobRun> run;
-    try {
-        job::JobSpec spec = job::parse_job_file(file, options.parse);
-        report.name = spec.name;
-        report.output_dir = spec.output;
-        report.archive_root = spec.archive.root;
-        if (options.claims)
-            if (fs::path holder = options.claims->claim(spec.output, file); !holder.empty())
-                throw Error(ErrorDomain::usage, file.string() + ": output", 0,
-                            "'" + spec.output.string() + "' is also the output of " + holder.string() +
-                                " in this run (give each job its own name or output)");
-        try {
-            run = std::make_unique<JobRun>(spec, options, report);
-            run->run();
-            report.ok = true;
-        } catch (const Error& e) {
-            fail(e);
-        } catch (const std::exception& e) {
-            fail(Error(ErrorDomain::system, "run " + spec.name, 0, e.what()));
-        }
-        if (run) run->collect_outputs();
-    } catch (const Error& e) {
-        fail(e);
-    }
-    // Stages after a failure did not run.
-    for (const char* name : stage_names) {
+job::JobSpec read_job_file(const fs::path& file, const RunOptions& options) {
+    job::ParseOptions parse = options.parse;
+    if (!parse.check_values) parse.check_values = job_value_problems;
+    return job::parse_job_file(file, parse);
+}
+
+job::JobSpec read_job(const json& document, const fs::path& file, const RunOptions& options) {
+    job::ParseOptions parse = options.parse;
+    if (!parse.check_values) parse.check_values = job_value_problems;
+    return job::parse_job(document, file, parse);
+}
+
+namespace {
+
+void record_failure(JobReport& report, const Error& e, std::exception_ptr thrown) {
+    report.ok = false;
+    report.error = net::redact_text(e.what());
+    if (const auto* bad_file = dynamic_cast<const job::JobFileError*>(&e))
+        for (const std::string& line : bad_file->lines()) report.problems.push_back(net::redact_text(line));
+    report.failure = std::move(thrown);
+    report.interrupted = interrupted();
+}
+
+// Stages after a failure did not run.
+void list_stages_not_run(JobReport& report) {
+    for (const char* name : job_stage_names) {
         bool listed = false;
         for (const StageReport& s : report.stages) listed = listed || s.name == name;
         if (!listed && !report.name.empty() && !report.ok) report.stages.push_back({name, "not-run", 0, {}});
     }
+}
+
+void run_stages(const job::JobSpec& spec, const RunOptions& options, JobReport& report) {
+    report.name = spec.name;
+    report.output_dir = spec.output;
+    report.archive_root = spec.archive.root;
+    std::unique_ptr<JobRun> run;
+    try {
+        if (options.claims)
+            if (fs::path holder = options.claims->claim(spec.output, spec.file); !holder.empty())
+                throw Error(ErrorDomain::usage, spec.file.string() + ": output", 0,
+                            "'" + spec.output.string() + "' is also the output of " + holder.string() +
+                                " in this run (give each job its own name or output)");
+        run = std::make_unique<JobRun>(spec, options, report);
+        run->run();
+        report.ok = true;
+    } catch (const Error& e) {
+        record_failure(report, e, std::current_exception());
+    } catch (const std::exception& e) {
+        Error wrapped(ErrorDomain::system, "run " + spec.name, 0, e.what());
+        record_failure(report, wrapped, std::make_exception_ptr(wrapped));
+    }
+    if (run) run->collect_outputs();
+}
+
+}  // namespace
+
+JobReport run_job_file(const fs::path& file, const RunOptions& options) {
+    JobReport report;
+    report.file = file;
+    try {
+        run_stages(read_job_file(file, options), options, report);
+    } catch (const Error& e) {
+        record_failure(report, e, std::current_exception());
+    }
+    list_stages_not_run(report);
     return report;
 }
 
-}  // namespace avpost::tool
+JobReport run_job(const job::JobSpec& spec, const RunOptions& options) {
+    JobReport report;
+    report.file = spec.file;
+    run_stages(spec, options, report);
+    list_stages_not_run(report);
+    return report;
+}
+
+}  // namespace avpost::pipeline

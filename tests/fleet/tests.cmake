@@ -1,0 +1,6 @@
+# A fleet of real `avpost worker` processes on a real PostgreSQL queue, the sandbox and s3rver:
+# one binary (one PostgreSQL and one s3rver for all its tests). AVPOST_PG_BINDIR, AVPOST_S3RVER_JS
+# and NODE_EXECUTABLE come from archive/tests.cmake.
+avpost_add_test_binary(fleet_test ${CMAKE_CURRENT_LIST_DIR}/fleet_test.cpp)
+target_compile_definitions(fleet_test PRIVATE AVPOST_PG_BINDIR="${AVPOST_PG_BINDIR}"
+  AVPOST_S3RVER_JS="${AVPOST_S3RVER_JS}" NODE_EXECUTABLE="${NODE_EXECUTABLE}")

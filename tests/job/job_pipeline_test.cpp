@@ -1,0 +1,178 @@
+// The job pipeline as a library (pipeline::run_job), not through the binary, against the
+// in-process sandbox: the stages reported to an observer in order, the stage records a re-run
+// skips by, a job stopped by its observer's checkpoint (a worker that lost its lease) writing
+// nothing after that point and resuming from its recorded render, a bad job file refused; and
+// which failures a worker retries.
+#include <sstream>
+
+#include "../archive/sync_test_support.hpp"
+#include "avpost/archive/catalog.hpp"
+#include "avpost/net/service_error.hpp"
+#include "avpost/pipeline/job_runner.hpp"
+#include "avpost/pipeline/worker.hpp"
+
+using namespace avpost;
+using namespace avpost::test;
+using nlohmann::json;
+
+namespace {
+
+// Remembers what the job told it; its checkpoint throws once `stop_after` finished.
+class RecordingObserver : public pipeline::JobObserver {
+public:
+    void stage_started(const std::string& job, const std::string& stage) override {
+        events.push_back("start " + job + " " + stage);
+    }
+    void stage_finished(const std::string& job, const pipeline::StageReport& stage) override {
+        events.push_back("end " + job + " " + stage.name + " " + stage.status);
+        if (stage.name == stop_after) stopping = true;
+    }
+    void checkpoint() override {
+        ++checkpoints;
+        if (stopping) throw Error(ErrorDomain::usage, "lease", 0, "the job's lease was lost");
+    }
+
+    std::vector<std::string> events;
+    std::string stop_after;
+    bool stopping = false;
+    int checkpoints = 0;
+};
+
+class PipelineRunJob : public ::testing::Test {
+protected:
+    void SetUp() override {
+        server = start_sandbox_for_cli(quick_sandbox());
+        dir = make_temp_dir("pipeline");
+        options.env = pipeline::VendorEnvironment::from_env();
+        options.parse.default_output_root = dir / "out";
+    }
+    void TearDown() override {
+        if (server) server->stop();
+        fs::remove_all(dir);
+    }
+
+    fs::path write_job(const std::string& name, json extra = json::object()) {
+        json job = {{"name", name},
+                    {"source", {{"a2v", {{"pose_id", "pose-kai-front"}, {"audio_url", "http://127.0.0.1:9/voice.wav"}}}}},
+                    {"wait", {{"interval_seconds", 0.05}, {"timeout_seconds", 60}}},
+                    {"composite",
+                     {{"background", (fs::path(AVPOST_TEST_MEDIA_DIR) / "background.png").string()},
+                      {"size", "-1x80"},
+                      {"anchor", "bottom"}}},
+                    {"deliver", {{"presets", {"web"}}}}};
+        job.update(extra);
+        fs::path p = dir / (name + ".json");
+        std::ofstream(p) << job.dump(2);
+        return p;
+    }
+
+    std::unique_ptr<archive::Catalog> catalog_of(const std::string& name) {
+        return archive::open_catalog(archive::Catalog::file_in(dir / "out" / name / "archive").string());
+    }
+
+    int generate_requests() { return server->stats().requests["/v1/a2v/video.generate"]; }
+
+    static std::map<std::string, std::string> statuses(const pipeline::JobReport& r) {
+        std::map<std::string, std::string> m;
+        for (const auto& s : r.stages) m[s.name] = s.status;
+        return m;
+    }
+
+    std::unique_ptr<sandbox::SandboxServer> server;
+    fs::path dir;
+    pipeline::RunOptions options;
+};
+
+}  // namespace
+
+TEST_F(PipelineRunJob, RunsEveryStageTellingItsObserverAndARunAgainSkipsThemByTheirRecords) {
+    RecordingObserver observer;
+    options.observer = &observer;
+    job::JobSpec spec = pipeline::read_job_file(write_job("libjob"), options);
+    pipeline::JobReport report = pipeline::run_job(spec, options);
+    ASSERT_TRUE(report.ok) << report.error;
+    EXPECT_FALSE(report.failure);
+    EXPECT_EQ(report.vendor, "a2v");
+    EXPECT_EQ(generate_requests(), 1);
+    std::vector<std::string> expected;
+    for (const char* stage : pipeline::job_stage_names) {
+        expected.push_back(std::string("start libjob ") + stage);
+        expected.push_back(std::string("end libjob ") + stage + " ran");
+    }
+    EXPECT_EQ(observer.events, expected);
+    EXPECT_GT(observer.checkpoints, 5);  // at least before each stage and each write
+
+    // The outputs are there with the reported content, and each stage is recorded.
+    for (const auto& o : report.outputs) EXPECT_EQ(sha256_file(o.path).sha256, o.sha256) << o.path;
+    auto catalog = catalog_of("libjob");
+    for (const char* stage : pipeline::job_stage_names) EXPECT_TRUE(catalog->find_stage("libjob", stage)) << stage;
+    ASSERT_TRUE(catalog->find_stage("libjob", "render"));
+    EXPECT_EQ(catalog->find_stage("libjob", "render")->result.at("id"), report.vendor_job_id);
+
+    RecordingObserver second;
+    options.observer = &second;
+    pipeline::JobReport again = pipeline::run_job(spec, options);
+    ASSERT_TRUE(again.ok) << again.error;
+    for (const auto& [stage, status] : statuses(again)) EXPECT_EQ(status, "skipped") << stage;
+    EXPECT_EQ(generate_requests(), 1);
+}
+
+TEST_F(PipelineRunJob, AJobStoppedAtACheckpointWritesNothingMoreAndResumesFromItsRecordedRender) {
+    RecordingObserver observer;
+    observer.stop_after = "render";  // as if the lease were lost once the render was created
+    options.observer = &observer;
+    job::JobSpec spec = pipeline::read_job_file(write_job("stopped"), options);
+    pipeline::JobReport report = pipeline::run_job(spec, options);
+    EXPECT_FALSE(report.ok);
+    ASSERT_TRUE(report.failure);
+    EXPECT_NE(report.error.find("lease was lost"), std::string::npos) << report.error;
+    EXPECT_EQ(statuses(report), (std::map<std::string, std::string>{
+                                    {"render", "ran"}, {"wait", "not-run"}, {"fetch", "not-run"}, {"compose", "not-run"},
+                                    {"archive", "not-run"}}));
+    auto catalog = catalog_of("stopped");
+    ASSERT_TRUE(catalog->find_stage("stopped", "render"));
+    EXPECT_FALSE(catalog->find_stage("stopped", "wait"));
+    EXPECT_TRUE(catalog->list().empty()) << "no asset may be written after the checkpoint said stop";
+    EXPECT_EQ(generate_requests(), 1);
+
+    // Taken up again (another worker): the recorded render is waited on, not created again.
+    options.observer = nullptr;
+    pipeline::JobReport resumed = pipeline::run_job(spec, options);
+    ASSERT_TRUE(resumed.ok) << resumed.error;
+    EXPECT_EQ(statuses(resumed)["render"], "skipped");
+    EXPECT_EQ(statuses(resumed)["archive"], "ran");
+    EXPECT_EQ(resumed.vendor_job_id, catalog->find_stage("stopped", "render")->result.at("id"));
+    EXPECT_EQ(generate_requests(), 1);
+}
+
+TEST_F(PipelineRunJob, ABadJobFileIsRefusedBeforeAnythingRunsNamingTheField) {
+    fs::path file = write_job("bad", {{"composite",
+                                       {{"background", (fs::path(AVPOST_TEST_MEDIA_DIR) / "background.png").string()},
+                                        {"anchor", "sideways"}}}});
+    try {
+        pipeline::read_job_file(file, options);
+        FAIL() << "a bad anchor was accepted";
+    } catch (const job::JobFileError& e) {
+        EXPECT_EQ(e.domain(), ErrorDomain::usage);
+        EXPECT_NE(std::string(e.what()).find("composite.anchor"), std::string::npos) << e.what();
+    }
+    pipeline::JobReport report = pipeline::run_job_file(file, options);
+    EXPECT_FALSE(report.ok);
+    EXPECT_FALSE(report.problems.empty());
+    EXPECT_EQ(generate_requests(), 0);
+}
+
+TEST(PipelineFailures, TransientFailuresAreRetriedPermanentOnesAreNot) {
+    auto kind = [](auto error) { return pipeline::is_transient_failure(std::make_exception_ptr(error)); };
+    using net::ServiceError;
+    using net::ServiceErrorKind;
+    EXPECT_TRUE(kind(ServiceError(ServiceErrorKind::network, ErrorDomain::curl, "a2v", 7, "connection refused")));
+    EXPECT_TRUE(kind(ServiceError(ServiceErrorKind::timeout, ErrorDomain::vendor, "wait", 0, "gave up")));
+    EXPECT_TRUE(kind(Error(ErrorDomain::postgres, "catalog", 0, "server closed the connection")));
+    EXPECT_TRUE(kind(Error(ErrorDomain::http, "s3", 503, "slow down")));
+    EXPECT_FALSE(kind(ServiceError(ServiceErrorKind::render_failed, ErrorDomain::vendor, "a2v job", 0, "failed")));
+    EXPECT_FALSE(kind(ServiceError(ServiceErrorKind::missing_credentials, ErrorDomain::usage, "a2v", 0, "none")));
+    EXPECT_FALSE(kind(Error(ErrorDomain::input, "avatar.mp4", 0, "not a video")));
+    EXPECT_FALSE(kind(job::JobFileError({"job.json: composite.anchor: bad"})));
+    EXPECT_FALSE(pipeline::is_transient_failure(nullptr));
+}

@@ -1,0 +1,101 @@
+// avpost worker: claims queued jobs and runs them through the pipeline (pipeline/worker.hpp);
+// here only its flags and one line per event.
+#include <cstdio>
+#include <iostream>
+#include <mutex>
+
+#include "avpost/core/interrupt.hpp"
+#include "avpost/core/log.hpp"
+#include "avpost/pipeline/worker.hpp"
+#include "command.hpp"
+#include "exit_codes.hpp"
+#include "queue_options.hpp"
+
+namespace avpost::tool {
+namespace {
+
+// One line per claim and per outcome on stdout (JSON lines with --json); catalog trouble on stderr.
+class PrintingObserver : public pipeline::WorkerObserver {
+public:
+    explicit PrintingObserver(bool json) : json_(json) {}
+
+    void claimed(const archive::QueuedJob& job) override {
+        line({{"event", "claimed"}, {"id", job.id}, {"name", job.name}, {"attempt", job.attempts}},
+             "claimed " + std::to_string(job.id) + " " + job.name + " (attempt " + std::to_string(job.attempts) + "/" +
+                 std::to_string(job.max_attempts) + ")");
+    }
+    void finished(const archive::QueuedJob& job, pipeline::JobOutcome outcome, const pipeline::JobReport& report) override {
+        const std::string what(pipeline::to_string(outcome));
+        std::string text = what + " " + std::to_string(job.id) + " " + job.name;
+        if (!report.ok && !report.error.empty()) text += ": " + report.error;
+        line({{"event", what},
+              {"id", job.id},
+              {"name", job.name},
+              {"error", report.ok || report.error.empty() ? nlohmann::json() : nlohmann::json(report.error)}},
+             text);
+    }
+    void catalog_trouble(const std::string& what) override { log::warning("catalog: " + what + " (trying again)"); }
+
+private:
+    void line(const nlohmann::json& j, const std::string& text) {
+        std::lock_guard lock(mutex_);
+        if (json_) std::cout << j.dump() << std::endl;
+        else std::cout << text << std::endl;
+    }
+
+    bool json_;
+    std::mutex mutex_;
+};
+
+}  // namespace
+
+CommandSpec worker_command() {
+    return {"worker", "Run queued jobs (avpost submit) until stopped; many workers may share one catalog",
+            [](CLI::App& sub, const GlobalOptions& global) -> CommandRun {
+                struct Opts {
+                    std::string catalog;
+                    int concurrency = 1;
+                    int lease_seconds = 60;
+                    double poll_seconds = 2;
+                    bool drain = false;
+                    bool json = false;
+                    std::string output_root = "out";
+                    std::string name;
+                };
+                auto o = std::make_shared<Opts>();
+                add_queue_catalog_option(sub, o->catalog);
+                sub.add_option("--concurrency", o->concurrency, "Jobs run at once (default 1)")->check(CLI::Range(1, 64));
+                sub.add_option("--lease-seconds", o->lease_seconds,
+                               "A claimed job's lease, renewed every third of it (default 60): a worker gone this "
+                               "long loses its jobs to others")
+                    ->check(CLI::Range(1, 86400));
+                sub.add_option("--poll-seconds", o->poll_seconds,
+                               "Look for jobs this often when no notification comes (default 2; PostgreSQL notifies)")
+                    ->check(CLI::Range(0.05, 3600.0));
+                sub.add_flag("--drain", o->drain, "Exit 0 once no job is queued or running");
+                sub.add_option("--output-root", o->output_root,
+                               "Where jobs without an \"output\" are made: OUTPUT_ROOT/NAME (default: out)");
+                sub.add_option("--name", o->name, "This worker's name in `avpost jobs` (default: HOST:PID)");
+                sub.add_flag("--json", o->json, "One JSON object per line for each claim and outcome");
+                return [o, &global] {
+                    install_interrupt_handlers();  // SIGTERM/SIGINT: stop claiming, release running jobs
+                    pipeline::WorkerOptions w;
+                    w.catalog = queue_catalog_location(o->catalog);
+                    w.name = o->name;
+                    w.concurrency = o->concurrency;
+                    w.lease = std::chrono::seconds(o->lease_seconds);
+                    w.drain = o->drain;
+                    w.poll_interval = std::chrono::milliseconds(static_cast<long long>(o->poll_seconds * 1000));
+                    w.run.env = pipeline::VendorEnvironment::from_env();
+                    w.run.parse.default_output_root = o->output_root;
+                    PrintingObserver observer(global.json || o->json);
+                    pipeline::WorkerSummary s = pipeline::run_worker(w, &observer);
+                    log::info("worker: " + std::to_string(s.done) + " done, " + std::to_string(s.failed) + " failed, " +
+                              std::to_string(s.retrying) + " to retry, " + std::to_string(s.released) + " released, " +
+                              std::to_string(s.abandoned) + " abandoned");
+                    return interrupted() ? int(exit_interrupted) : int(exit_ok);
+                };
+            }};
+}
+
+}  // namespace avpost::tool
