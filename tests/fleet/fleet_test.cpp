@@ -156,7 +156,9 @@ TEST_F(Fleet, ThreeWorkersTwelveJobsOneKilledMidJobEveryJobDoneOnceWithOneRender
     // Every job done, each reported done exactly once, the killed one taken over.
     for (const auto& j : catalog->queued_jobs()) {
         EXPECT_EQ(j.state, archive::QueueState::done) << j.name << " " << j.last_error;
-        if (j.id == killed_job) EXPECT_EQ(j.attempts, 2) << j.name;
+        if (j.id == killed_job) {
+            EXPECT_EQ(j.attempts, 2) << j.name;
+        }
     }
     std::multiset<std::int64_t> done = done_events();
     EXPECT_EQ(done.size(), 12u);
@@ -357,7 +359,9 @@ TEST_F(Fleet, SigtermStopsClaimingAndReleasesTheRunningJobToTheQueue) {
     archive::QueuedJob stopped = catalog->queued_job(ids[0]);
     EXPECT_TRUE(stopped.state == archive::QueueState::queued || stopped.state == archive::QueueState::done)
         << archive::to_string(stopped.state) << " " << stopped.last_error;
-    if (stopped.state == archive::QueueState::queued) EXPECT_EQ(stopped.attempts, 0);
+    if (stopped.state == archive::QueueState::queued) {
+        EXPECT_EQ(stopped.attempts, 0);
+    }
     std::string said;
     for (const json& line : json_lines(read_file(worker.out)))
         if (line["id"] == ids[0] && line["event"] != "claimed") said = line["event"];

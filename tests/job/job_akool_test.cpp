@@ -219,8 +219,9 @@ TEST_F(AkoolJob, DeliverWithoutACompositeTranscodesTheRenderOfEverySource) {
         // The web delivery is the render itself: same size as what was fetched (or given).
         const fs::path render = out.count("avatar") ? out["avatar"] : media / "avatar.mp4";
         EXPECT_EQ(probe(out["web"], "stream=width,height"), probe(render, "stream=width,height")) << source.dump();
-        if (out.count("webm-alpha"))
+        if (out.count("webm-alpha")) {
             EXPECT_EQ(probe(out["webm-alpha"], "stream=codec_name:stream_tags=alpha_mode"), "vp9,1\n");
+        }
     }
 }
 
