@@ -56,22 +56,10 @@ SyncOptions sync_options(const SyncCliOptions& o, const std::string& root, const
 }
 
 VendorApiFactory vendor_api_factory(net::Vendor vendor, const VendorEnvironment& env) {
-    if (vendor == net::Vendor::akool) {
-        make_akool_client(env);  // fails now, with exit code 10, when credentials are missing
-        net::akool::ClientOptions o;
-        o.base_url = env.akool_base_url;
-        o.credentials = env.akool;
-        if (env.max_attempts) o.http.retry.max_attempts = *env.max_attempts;
-        return [o] { return make_vendor_api(o); };
-    }
-    make_a2v_client(env);
-    net::a2v::ClientOptions o;
-    o.base_url = env.a2v_base_url;
-    o.token = env.a2v_token;
-    o.username = env.a2v_username;
-    o.password = env.a2v_password;
-    if (env.max_attempts) o.http.retry.max_attempts = *env.max_attempts;
-    return [o] { return make_vendor_api(o); };
+    // The options fail now, with exit code 10, when credentials are missing; each sync thread
+    // makes its own client from them.
+    if (vendor == net::Vendor::akool) return [o = pipeline::akool_client_options(env)] { return make_vendor_api(o); };
+    return [o = pipeline::a2v_client_options(env)] { return make_vendor_api(o); };
 }
 
 std::string short_size(std::int64_t n) {

@@ -36,7 +36,7 @@ VendorEnvironment VendorEnvironment::from_env() {
     return e;
 }
 
-net::akool::Client make_akool_client(const VendorEnvironment& env) {
+net::akool::ClientOptions akool_client_options(const VendorEnvironment& env) {
     if (env.akool.empty())
         net::throw_service(net::ServiceErrorKind::missing_credentials, ErrorDomain::usage, "akool", 0,
                            "no credentials: set AKOOL_API_KEY, or AKOOL_CLIENT_ID and AKOOL_CLIENT_SECRET");
@@ -44,10 +44,12 @@ net::akool::Client make_akool_client(const VendorEnvironment& env) {
     o.base_url = env.akool_base_url;
     o.credentials = env.akool;
     if (env.max_attempts) o.http.retry.max_attempts = *env.max_attempts;
-    return net::akool::Client(o);
+    return o;
 }
 
-net::a2v::Client make_a2v_client(const VendorEnvironment& env) {
+net::akool::Client make_akool_client(const VendorEnvironment& env) { return net::akool::Client(akool_client_options(env)); }
+
+net::a2v::ClientOptions a2v_client_options(const VendorEnvironment& env) {
     if (env.a2v_token.empty() && (env.a2v_username.empty() || env.a2v_password.empty()))
         net::throw_service(net::ServiceErrorKind::missing_credentials, ErrorDomain::usage, "a2v", 0,
                            "no credentials: set A2V_TOKEN");
@@ -57,8 +59,10 @@ net::a2v::Client make_a2v_client(const VendorEnvironment& env) {
     o.username = env.a2v_username;
     o.password = env.a2v_password;
     if (env.max_attempts) o.http.retry.max_attempts = *env.max_attempts;
-    return net::a2v::Client(o);
+    return o;
 }
+
+net::a2v::Client make_a2v_client(const VendorEnvironment& env) { return net::a2v::Client(a2v_client_options(env)); }
 
 net::HttpClientOptions download_http_options(const VendorEnvironment& env) {
     net::HttpClientOptions o;

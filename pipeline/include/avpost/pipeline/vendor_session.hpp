@@ -25,7 +25,11 @@ struct VendorEnvironment {
     static VendorEnvironment from_env();
 };
 
-// Throw ServiceError(missing_credentials) without the vendor's credentials.
+// Each vendor's client settings from the environment, the one place they are made (for a client
+// made elsewhere, e.g. one per thread). Throw ServiceError(missing_credentials) without the
+// vendor's credentials, as do the make_ functions.
+net::akool::ClientOptions akool_client_options(const VendorEnvironment& env);
+net::a2v::ClientOptions a2v_client_options(const VendorEnvironment& env);
 net::akool::Client make_akool_client(const VendorEnvironment& env);
 net::a2v::Client make_a2v_client(const VendorEnvironment& env);
 net::HttpClientOptions download_http_options(const VendorEnvironment& env);
