@@ -257,8 +257,8 @@ TEST_F(ArchiveSync, TwoProcessesAtOnceArchiveEachFileOnce) {
     Background a(args, root.parent_path(), root.filename().string() + "-a");
     Background b(args, root.parent_path(), root.filename().string() + "-b");
     int rc_a = a.wait(), rc_b = b.wait();
-    EXPECT_EQ(rc_a, 0) << read_file(a.err);
-    EXPECT_EQ(rc_b, 0) << read_file(b.err);
+    EXPECT_EQ(rc_a, 0) << read_file(a.err) << read_file(a.out);
+    EXPECT_EQ(rc_b, 0) << read_file(b.err) << read_file(b.out);
     std::multiset<std::int64_t> archived;
     for (const fs::path& p : {a.out, b.out})
         for (const auto& j : json_lines(read_file(p)))
