@@ -16,6 +16,10 @@ namespace avpost::archive::gallery_sql {
 inline constexpr std::string_view state_rank_sql =
     "(SELECT max(CASE a.state WHEN 'failed' THEN 4 WHEN 'expired-before-archived' THEN 3 "
     "WHEN 'pending' THEN 2 WHEN 'downloading' THEN 2 ELSE 1 END) FROM assets a WHERE a.job_id = j.id)";
+// A gallery file's columns, in the order both backends read them (plain SQL, the same in both).
+inline constexpr std::string_view file_columns =
+    "a.id, a.kind, a.name, a.size, a.state, a.sha256, a.codec, a.width, a.height, a.duration, a.frame_rate, "
+    "a.store_uri, a.store_key";
 int rank_of(GalleryState state);
 GalleryState state_of_rank(std::int64_t rank);
 

@@ -55,6 +55,29 @@ std::string id_array(const std::vector<std::int64_t>& ids) {
     return out;
 }
 
+// The file_columns of row `r`, starting at column `c`.
+GalleryFile read_file(const pg::Rows& rows, int r, int c) {
+    GalleryFile f;
+    f.asset_id = rows.int64(r, c);
+    f.kind = rows.text(r, c + 1);
+    f.name = rows.text(r, c + 2);
+    f.size = rows.opt_int64(r, c + 3);
+    f.state = asset_state_from_string(rows.text(r, c + 4));
+    f.sha256 = rows.text(r, c + 5);
+    if (!rows.is_null(r, c + 6)) {
+        MediaFacts m;
+        m.codec = rows.text(r, c + 6);
+        m.width = int(rows.int64(r, c + 7));
+        m.height = int(rows.int64(r, c + 8));
+        m.duration_seconds = rows.real(r, c + 9);
+        m.frame_rate = rows.real(r, c + 10);
+        f.media = m;
+    }
+    f.store_uri = rows.text(r, c + 11);
+    f.store_key = rows.text(r, c + 12);
+    return f;
+}
+
 // Jobs (with names and states) and their files, for the given ids, in that order.
 std::vector<GalleryJob> load_jobs(Catalog& catalog, const std::vector<std::int64_t>& ids) {
     if (ids.empty()) return {};
@@ -78,32 +101,13 @@ std::vector<GalleryJob> load_jobs(Catalog& catalog, const std::vector<std::int64
         by_id.emplace(j.id, std::move(j));
     }
     pg::Rows files = pg_read(catalog,
-                             "SELECT a.job_id, a.id, a.kind, a.name, a.size, a.state, a.sha256, a.codec, a.width, "
-                             "a.height, a.duration, a.frame_rate, a.store_uri, a.store_key FROM assets a "
-                             "WHERE a.job_id = ANY($1::bigint[]) ORDER BY a.job_id, a.id",
+                             "SELECT a.job_id, " + std::string(file_columns) +
+                                 " FROM assets a WHERE a.job_id = ANY($1::bigint[]) ORDER BY a.job_id, a.id",
                              pg::Params().add(id_array(ids)));
     for (int r = 0; r < files.size(); ++r) {
         auto job = by_id.find(files.int64(r, 0));
         if (job == by_id.end()) continue;
-        GalleryFile f;
-        f.asset_id = files.int64(r, 1);
-        f.kind = files.text(r, 2);
-        f.name = files.text(r, 3);
-        f.size = files.opt_int64(r, 4);
-        f.state = asset_state_from_string(files.text(r, 5));
-        f.sha256 = files.text(r, 6);
-        if (!files.is_null(r, 7)) {
-            MediaFacts m;
-            m.codec = files.text(r, 7);
-            m.width = int(files.int64(r, 8));
-            m.height = int(files.int64(r, 9));
-            m.duration_seconds = files.real(r, 10);
-            m.frame_rate = files.real(r, 11);
-            f.media = m;
-        }
-        f.store_uri = files.text(r, 12);
-        f.store_key = files.text(r, 13);
-        job->second.files.push_back(std::move(f));
+        job->second.files.push_back(read_file(files, r, 1));
     }
     std::vector<GalleryJob> out;
     for (std::int64_t id : ids)
@@ -146,21 +150,10 @@ std::optional<GalleryJob> pg_job(Catalog& catalog, std::int64_t job_id) {
 }
 
 std::optional<GalleryFile> pg_file(Catalog& catalog, std::int64_t asset_id) {
-    pg::Rows r = pg_read(catalog,
-                         "SELECT a.id, a.kind, a.name, a.size, a.state, a.sha256, a.store_uri, a.store_key "
-                         "FROM assets a WHERE a.id = $1",
+    pg::Rows r = pg_read(catalog, "SELECT " + std::string(file_columns) + " FROM assets a WHERE a.id = $1",
                          pg::Params().add(asset_id));
     if (r.empty()) return std::nullopt;
-    GalleryFile f;
-    f.asset_id = r.int64(0, 0);
-    f.kind = r.text(0, 1);
-    f.name = r.text(0, 2);
-    f.size = r.opt_int64(0, 3);
-    f.state = asset_state_from_string(r.text(0, 4));
-    f.sha256 = r.text(0, 5);
-    f.store_uri = r.text(0, 6);
-    f.store_key = r.text(0, 7);
-    return f;
+    return read_file(r, 0, 0);
 }
 
 }  // namespace avpost::archive::gallery_sql

@@ -36,6 +36,29 @@ void bind_filters(sql::Stmt& s, const GalleryQuery& q) {
     if (q.state) s.bind(3, rank_of(*q.state));
 }
 
+// The file_columns starting at column `c`.
+GalleryFile read_file(sql::Stmt& s, int c) {
+    GalleryFile f;
+    f.asset_id = s.int64(c);
+    f.kind = s.text(c + 1);
+    f.name = s.text(c + 2);
+    f.size = s.opt_int64(c + 3);
+    f.state = asset_state_from_string(s.text(c + 4));
+    f.sha256 = s.text(c + 5);
+    if (!s.is_null(c + 6)) {
+        MediaFacts m;
+        m.codec = s.text(c + 6);
+        m.width = int(s.int64(c + 7));
+        m.height = int(s.int64(c + 8));
+        m.duration_seconds = s.real(c + 9);
+        m.frame_rate = s.real(c + 10);
+        f.media = m;
+    }
+    f.store_uri = s.text(c + 11);
+    f.store_key = s.text(c + 12);
+    return f;
+}
+
 // Jobs (with names and states) and their files, for the given ids, in that order.
 std::vector<GalleryJob> load_jobs(sqlite3* db, const std::vector<std::int64_t>& ids) {
     if (ids.empty()) return {};
@@ -64,33 +87,13 @@ std::vector<GalleryJob> load_jobs(sqlite3* db, const std::vector<std::int64_t>& 
         }
     }
     {
-        sql::Stmt s(db,
-                    "SELECT a.job_id, a.id, a.kind, a.name, a.size, a.state, a.sha256, a.codec, a.width, a.height, "
-                    "a.duration, a.frame_rate, a.store_uri, a.store_key FROM assets a "
-                    "WHERE a.job_id IN (SELECT value FROM json_each(?1)) ORDER BY a.job_id, a.id");
+        sql::Stmt s(db, "SELECT a.job_id, " + std::string(file_columns) +
+                            " FROM assets a WHERE a.job_id IN (SELECT value FROM json_each(?1)) ORDER BY a.job_id, a.id");
         s.bind(1, id_list.dump());
         while (s.step()) {
             auto job = by_id.find(s.int64(0));
             if (job == by_id.end()) continue;
-            GalleryFile f;
-            f.asset_id = s.int64(1);
-            f.kind = s.text(2);
-            f.name = s.text(3);
-            f.size = s.opt_int64(4);
-            f.state = asset_state_from_string(s.text(5));
-            f.sha256 = s.text(6);
-            if (!s.is_null(7)) {
-                MediaFacts m;
-                m.codec = s.text(7);
-                m.width = int(s.int64(8));
-                m.height = int(s.int64(9));
-                m.duration_seconds = s.real(10);
-                m.frame_rate = s.real(11);
-                f.media = m;
-            }
-            f.store_uri = s.text(12);
-            f.store_key = s.text(13);
-            job->second.files.push_back(std::move(f));
+            job->second.files.push_back(read_file(s, 1));
         }
     }
     std::vector<GalleryJob> out;
@@ -139,21 +142,10 @@ std::optional<GalleryJob> sqlite_job(SqliteCatalog& catalog, std::int64_t job_id
 }
 
 std::optional<GalleryFile> sqlite_file(SqliteCatalog& catalog, std::int64_t asset_id) {
-    sql::Stmt s(catalog.handle(),
-                "SELECT a.id, a.kind, a.name, a.size, a.state, a.sha256, a.store_uri, a.store_key FROM assets a "
-                "WHERE a.id = ?1");
+    sql::Stmt s(catalog.handle(), "SELECT " + std::string(file_columns) + " FROM assets a WHERE a.id = ?1");
     s.bind(1, asset_id);
     if (!s.step()) return std::nullopt;
-    GalleryFile f;
-    f.asset_id = s.int64(0);
-    f.kind = s.text(1);
-    f.name = s.text(2);
-    f.size = s.opt_int64(3);
-    f.state = asset_state_from_string(s.text(4));
-    f.sha256 = s.text(5);
-    f.store_uri = s.text(6);
-    f.store_key = s.text(7);
-    return f;
+    return read_file(s, 0);
 }
 
 }  // namespace avpost::archive::gallery_sql
