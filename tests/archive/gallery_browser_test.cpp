@@ -1,12 +1,17 @@
 // The gallery in a real browser: `avpost serve` (no Akool credentials: gallery alone) on a test
-// archive, opened by headless Chromium with the token once in the URL. The test reads the DOM
-// after the page's scripts ran: the jobs are listed, the poster loaded (the page writes each
+// archive, opened by headless Chromium (driven over the DevTools pipe) with the token once in the
+// URL. The test waits in real time until the page's script ran and every poster and video loaded,
+// then reads the DOM: the jobs are listed, the poster loaded (the page writes each
 // image's naturalWidth into data-natural-width), the player's source is the web MP4 and the
 // browser can play it (canPlayType, and the metadata it loaded through Range requests). A
 // desktop and a phone-sized screenshot are kept in the build tree as artefacts.
 #include "gallery_test_support.hpp"
 
 #include <regex>
+#include <tuple>
+
+#include "avpost/net/crypto.hpp"
+#include "headless_chromium.hpp"
 
 using namespace avpost;
 using namespace avpost::archive;
@@ -15,13 +20,6 @@ using namespace avpost::test;
 namespace {
 
 const std::string token = random_gallery_token();
-
-std::string chromium(const fs::path& profile, const std::string& args) {
-    // --no-sandbox: Chromium refuses to run as root with its sandbox, and containers often lack the
-    // namespaces it needs; the browser only loads the test's own page from 127.0.0.1.
-    return shell_quote(CHROMIUM_EXECUTABLE) + " --headless --no-sandbox --disable-gpu --disable-dev-shm-usage" +
-           " --no-first-run --mute-audio --user-data-dir=" + shell_quote(profile.string()) + " " + args;
-}
 
 int count(const std::string& text, const std::regex& re) {
     return int(std::distance(std::sregex_iterator(text.begin(), text.end(), re), std::sregex_iterator()));
@@ -59,11 +57,38 @@ TEST(GalleryBrowser, ChromiumShowsTheJobsWithPostersAndAPlayableVideo) {
     const fs::path artefacts = AVPOST_TEST_ARTEFACT_DIR;
     fs::create_directories(artefacts);
     const fs::path profile = a.root.parent_path() / (a.root.filename().string() + "-chromium");
-    const std::string open = shell_quote(url + "?token=" + token);
-    auto dom = run(chromium(profile, "--virtual-time-budget=20000 --dump-dom " + open));
-    ASSERT_EQ(dom.exit_code, 0) << dom.err;
-    write_file(artefacts / "gallery-dom.html", dom.out);
-    const std::string& html = dom.out;
+    const fs::path browser_log = a.root.parent_path() / (a.root.filename().string() + "-chromium.log");
+    std::string html;
+    {
+        HeadlessChromium browser(CHROMIUM_EXECUTABLE, profile, browser_log);
+        const std::string page = browser.open(url + "?token=" + token);
+        // Ready when the page's script has listed the jobs and every poster and video has either
+        // loaded (the page writes its width) or failed: waited for in real time, up to a minute.
+        const std::string readiness = R"js((() => {
+            if (!document.body || document.body.dataset.loaded !== "true") return "script";
+            for (const v of document.querySelectorAll("video"))
+                if (!v.dataset.videoWidth && !v.dataset.error) return "video metadata";
+            for (const i of document.querySelectorAll("img"))
+                if (!i.dataset.naturalWidth && !i.complete) return "image";
+            return "ready";
+        })())js";
+        const auto state = browser.wait_for(page, readiness, "ready", std::chrono::seconds(60));
+        html = browser.evaluate(page, "document.documentElement.outerHTML").get<std::string>();
+        write_file(artefacts / "gallery-dom.html", html);
+        ASSERT_EQ(state, "ready") << "the page was still waiting for: " << state << "\n" << html << read_file(browser_log);
+
+        // A desktop and a phone-sized screenshot, kept as artefacts.
+        for (const auto& [file, width, height, mobile] :
+             {std::tuple{"gallery.png", 1280, 1000, false}, std::tuple{"gallery-phone.png", 390, 844, true}}) {
+            browser.call("Emulation.setDeviceMetricsOverride",
+                         {{"width", width}, {"height", height}, {"deviceScaleFactor", 1}, {"mobile", mobile}}, page);
+            const std::string png = net::crypto::base64_decode(
+                browser.call("Page.captureScreenshot", {{"format", "png"}}, page)["data"].get<std::string>());
+            write_file(artefacts / file, png);
+            EXPECT_GT(png.size(), 1000u) << file;
+            EXPECT_EQ(png.substr(1, 3), "PNG") << file;
+        }
+    }
     EXPECT_NE(html.find("data-loaded=\"true\""), std::string::npos) << "the page's script did not finish";
     EXPECT_EQ(count(html, std::regex(R"(<li class="job")")), 3) << html;
     EXPECT_NE(html.find(">brand-intro</h2>"), std::string::npos);
@@ -85,19 +110,11 @@ TEST(GalleryBrowser, ChromiumShowsTheJobsWithPostersAndAPlayableVideo) {
     EXPECT_TRUE(std::regex_search(html, std::regex(R"(class="meta expiry soon"[^>]*>vendor link expires in)"))) << html;
     EXPECT_EQ(html.find(gallery_secret), std::string::npos);
 
-    for (const auto& [file, size] : {std::pair{"gallery.png", "1280,1000"}, std::pair{"gallery-phone.png", "390,844"}}) {
-        fs::remove(artefacts / file);
-        auto shot = run(chromium(profile, std::string("--virtual-time-budget=20000 --hide-scrollbars --window-size=") +
-                                              size + " --screenshot=" + shell_quote((artefacts / file).string()) + " " +
-                                              open));
-        EXPECT_EQ(shot.exit_code, 0) << shot.err;
-        ASSERT_TRUE(fs::exists(artefacts / file)) << shot.err;
-        EXPECT_GT(fs::file_size(artefacts / file), 1000u);
-    }
     serve.kill(SIGTERM);
     EXPECT_EQ(serve.wait(), 0) << read_file(serve.err);
     EXPECT_EQ(read_file(serve.out).find(token), std::string::npos);
     EXPECT_EQ(read_file(serve.err).find(token), std::string::npos);
     fs::remove_all(profile);
+    fs::remove(browser_log);
     remove_with_siblings(a.root);
 }
