@@ -115,7 +115,19 @@ private:
         r.fingerprint = print;
         r.result = result;
         observer_.checkpoint();
-        catalog_->record_stage(r);
+        if (!options_.lease) return catalog_->record_stage(r);
+        if (!catalog_->record_stage(r, *options_.lease)) lease_refused("record its " + stage + " stage");
+    }
+
+    void forget(const std::string& stage) {
+        if (!options_.lease) return catalog_->forget_stage(spec_.name, stage);
+        if (!catalog_->forget_stage(spec_.name, stage, *options_.lease)) lease_refused("forget its " + stage + " stage");
+    }
+
+    [[noreturn]] void lease_refused(const std::string& what) const {
+        throw archive::ClaimLost(ErrorDomain::system, spec_.name + ": " + what, 0,
+                                 "the catalog refused the write: queued job " + std::to_string(options_.lease->job_id) +
+                                     " is no longer held by this lease (taken over or cancelled)");
     }
 
     std::string render() {
@@ -198,7 +210,7 @@ private:
         observer_.checkpoint();
         archive::record_job_status(*catalog_, status);
         // A failed render is not reused: the next run of this job starts a new one.
-        if (status.state == net::JobState::failed) catalog_->forget_stage(spec_.name, "render");
+        if (status.state == net::JobState::failed) forget("render");
         throw_if_failed(status);
         finished("wait", print, {{"state", net::to_string(status.state)}, {"vendor_status", status.vendor_status}});
         detail(std::string(net::to_string(status.state)));

@@ -266,6 +266,7 @@ private:
         run.claims = nullptr;
         run.asset_owner_family = "queued job " + std::to_string(job.id) + " lease ";
         run.asset_owner = run.asset_owner_family + std::to_string(job.lease_token) + " (" + name_ + ")";
+        run.lease = held->lease;
         JobReport report;
         try {
             report = run_job(read_queued_job(job, run), run);

@@ -590,13 +590,80 @@ TYPED_TEST(CatalogContract, AWorkerThatLostItsLeaseCanNoLongerChangeTheJob) {
     EXPECT_FALSE(c.complete_job(stale, t0 + 63));
     EXPECT_FALSE(c.fail_job(stale, "stale", false, t0 + 64));
     EXPECT_FALSE(c.release_job(stale, t0 + 65));
+    // Its stage records too: the new holder's render stays, and nothing the old one wrote lands.
+    StageRecord render{"j", "render", "new-render", {{"id", "render-2"}}, 0};
+    ASSERT_TRUE(other->record_stage(render, lease_of(*new_claim)));
+    EXPECT_FALSE(c.record_stage(StageRecord{"j", "render", "old-render", {{"id", "render-1"}}, 0}, stale));
+    EXPECT_FALSE(c.record_stage(StageRecord{"j", "wait", "old-wait", {}, 0}, stale));
+    EXPECT_FALSE(c.forget_stage("j", "render", stale));
+    EXPECT_EQ(c.find_stage("j", "render")->result.at("id"), "render-2");
+    EXPECT_FALSE(c.find_stage("j", "wait").has_value());
     QueuedJob now = c.queued_job(id);
     EXPECT_EQ(now.state, QueueState::running);
     EXPECT_EQ(now.worker, "new-worker");
     EXPECT_EQ(now.stage, "");
     EXPECT_EQ(now.last_error, "");
+    EXPECT_TRUE(other->forget_stage("j", "render", lease_of(*new_claim)));
+    EXPECT_FALSE(c.find_stage("j", "render").has_value());
+    EXPECT_TRUE(other->forget_stage("j", "render", lease_of(*new_claim))) << "nothing to forget, lease held";
     EXPECT_TRUE(other->complete_job(lease_of(*new_claim), t0 + 70));
     EXPECT_EQ(c.queued_job(id).state, QueueState::done);
+    EXPECT_FALSE(other->record_stage(render, lease_of(*new_claim))) << "a finished job takes no more stages";
+}
+
+// A cancelled job's worker writes no more stages either.
+TYPED_TEST(CatalogContract, ACancelledJobTakesNoStageRecords) {
+    Catalog& c = this->c();
+    std::int64_t id = c.submit_job("j", job_file("a"), 3, t0).id;
+    auto claim = c.claim_job("w", minute, t0);
+    ASSERT_TRUE(claim.has_value());
+    ASSERT_TRUE(c.record_stage(StageRecord{"j", "render", "f", {{"id", "r1"}}, 0}, lease_of(*claim)));
+    ASSERT_TRUE(c.cancel_job(id, t0 + 1));
+    EXPECT_FALSE(c.record_stage(StageRecord{"j", "wait", "f", {}, 0}, lease_of(*claim)));
+    EXPECT_FALSE(c.find_stage("j", "wait").has_value());
+    EXPECT_EQ(c.find_stage("j", "render")->result.at("id"), "r1");
+    EXPECT_THROW(c.record_stage(StageRecord{}, lease_of(*claim)), Error);
+}
+
+// Check and write are one step: one connection writes stages with the old lease in a loop while
+// another takes the job over. The writes that landed are a prefix of the loop: once one was
+// refused (the takeover committed), no later one landed.
+TYPED_TEST(CatalogContract, AStageWriteRacingATakeoverLandsBeforeItOrNotAtAll) {
+    Catalog& c = this->c();
+    c.submit_job("j", job_file("a"), 3, t0);
+    auto old_claim = c.claim_job("old", minute, t0);
+    ASSERT_TRUE(old_claim.has_value());
+    std::vector<int> landed, refused;
+    std::atomic<int> landed_so_far{0};
+    std::thread writer([&] {
+        std::unique_ptr<Catalog> own = this->connect();
+        const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+        for (int i = 0; refused.size() < 20 && std::chrono::steady_clock::now() < give_up; ++i) {
+            if (own->record_stage(StageRecord{"j", "s" + std::to_string(i), "f", {}, 0}, lease_of(*old_claim))) {
+                landed.push_back(i);
+                ++landed_so_far;
+            } else {
+                refused.push_back(i);
+            }
+        }
+    });
+    // Taken over while the writer is in full flow.
+    for (auto until = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+         landed_so_far < 5 && std::chrono::steady_clock::now() < until;)
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    // PostgreSQL's claim skips a row locked at that instant (SKIP LOCKED), as it is by each stage
+    // write for the statement's length: a claimer polls again, and so does this one.
+    std::unique_ptr<Catalog> claimer = this->connect();
+    std::optional<QueuedJob> new_claim;
+    for (auto until = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+         !new_claim && std::chrono::steady_clock::now() < until;)
+        new_claim = claimer->claim_job("new", minute, t0 + 61);
+    writer.join();
+    ASSERT_TRUE(new_claim.has_value());
+    ASSERT_EQ(refused.size(), 20u) << "the writer never saw the takeover";
+    for (std::size_t i = 0; i < landed.size(); ++i) EXPECT_EQ(landed[i], int(i)) << "a write landed after a refusal";
+    for (int i : refused) EXPECT_FALSE(c.find_stage("j", "s" + std::to_string(i)).has_value()) << i;
+    EXPECT_TRUE(c.find_stage("j", "s0").has_value());
 }
 
 TYPED_TEST(CatalogContract, TransientFailuresBackOffUntilTheLastAttemptThenFail) {

@@ -145,6 +145,40 @@ TEST_F(PipelineRunJob, AJobStoppedAtACheckpointWritesNothingMoreAndResumesFromIt
     EXPECT_EQ(generate_requests(), 1);
 }
 
+// A worker that lost its queued job between its last checkpoint and a stage write (paused right
+// there): the catalog itself refuses the write, so the stages of the worker that took the job over
+// stay as they are, and the run ends without writing anything more.
+TEST_F(PipelineRunJob, AStageWriteWithALostLeaseIsRefusedByTheCatalog) {
+    job::JobSpec spec = pipeline::read_job_file(write_job("taken"), options);
+    fs::create_directories(dir / "out" / "taken" / "archive");
+    auto catalog = catalog_of("taken");
+    catalog->submit_job("taken", json::object(), 3, 1000);
+    auto lost = catalog->claim_job("paused-worker", std::chrono::seconds(60), 1000);
+    ASSERT_TRUE(lost);
+    auto holder = catalog->claim_job("new-worker", std::chrono::seconds(60), 1061);  // the lease lapsed
+    ASSERT_TRUE(holder);
+    ASSERT_TRUE(catalog->record_stage(archive::StageRecord{"taken", "render", "theirs", {{"id", "their-render"}}, 0},
+                                      archive::lease_of(*holder)));
+
+    options.lease = archive::lease_of(*lost);
+    options.force = true;  // as a first attempt would: the recorded render is not reused
+    pipeline::JobReport report = pipeline::run_job(spec, options);
+    EXPECT_FALSE(report.ok);
+    EXPECT_NE(report.error.find("no longer held by this lease"), std::string::npos) << report.error;
+    EXPECT_EQ(statuses(report)["render"], "failed");
+    EXPECT_EQ(catalog->find_stage("taken", "render")->result.at("id"), "their-render");
+    EXPECT_FALSE(catalog->find_stage("taken", "wait"));
+    EXPECT_TRUE(catalog->list().empty()) << "no asset may be written by a worker without the job";
+
+    // The holder's lease is accepted.
+    options.lease = archive::lease_of(*holder);
+    options.force = false;
+    catalog->forget_stage("taken", "render");
+    pipeline::JobReport held = pipeline::run_job(spec, options);
+    ASSERT_TRUE(held.ok) << held.error;
+    EXPECT_EQ(catalog->find_stage("taken", "render")->result.at("id"), held.vendor_job_id);
+}
+
 TEST_F(PipelineRunJob, ABadJobFileIsRefusedBeforeAnythingRunsNamingTheField) {
     fs::path file = write_job("bad", {{"composite",
                                        {{"background", (fs::path(AVPOST_TEST_MEDIA_DIR) / "background.png").string()},

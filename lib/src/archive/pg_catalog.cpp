@@ -196,6 +196,11 @@ QueuedJob read_queued(const pg::Rows& r, int row) {
 
 // The WHERE of every change a worker makes: its claim is still the job's current one.
 constexpr const char* fenced = " WHERE id = $1 AND lease_token = $2 AND state = 'running'";
+
+
+constexpr const char* stage_conflict =
+    " ON CONFLICT (job_key, stage) DO UPDATE SET fingerprint = excluded.fingerprint, "
+    "result = excluded.result, finished_at = excluded.finished_at";
 // The channel submit, release and retry NOTIFY and idle workers LISTEN on.
 constexpr const char* queue_channel = "avpost_queue";
 
@@ -475,16 +480,41 @@ public:
     }
 
     void record_stage(const StageRecord& record) override {
-        if (record.job_key.empty() || record.stage.empty()) throw_usage("a job stage needs a job key and a stage name");
-        exec("INSERT INTO job_stages (job_key, stage, fingerprint, result, finished_at) VALUES ($1, $2, $3, $4, $5) "
-             "ON CONFLICT (job_key, stage) DO UPDATE SET fingerprint = excluded.fingerprint, "
-             "result = excluded.result, finished_at = excluded.finished_at",
-             pg::Params().add(record.job_key).add(record.stage).add(record.fingerprint).add(record.result.dump())
-                 .add(record.finished_at != 0 ? record.finished_at : unix_now()));
+        exec(std::string("INSERT INTO job_stages (job_key, stage, fingerprint, result, finished_at) "
+                         "VALUES ($1, $2, $3, $4, $5)") + stage_conflict,
+             stage_params(record));
     }
 
     void forget_stage(std::string_view job_key, std::string_view stage) override {
         exec("DELETE FROM job_stages WHERE job_key = $1 AND stage = $2", pg::Params().add(job_key).add(stage));
+    }
+
+    // One statement each: the queue row is locked FOR SHARE while its token is checked, so a claim
+    // either waits for this write or, when it came first, fails the check (READ COMMITTED reads
+    // again a row that a committed claim changed before locking it).
+    bool record_stage(const StageRecord& record, const JobLease& lease) override {
+        return exec(std::string("WITH held AS (SELECT 1 FROM queue_jobs WHERE id = $6 AND lease_token = $7 "
+                                "AND state = 'running' FOR SHARE) "
+                                "INSERT INTO job_stages (job_key, stage, fingerprint, result, finished_at) "
+                                "SELECT $1, $2, $3, $4::json, $5::bigint FROM held") + stage_conflict,
+                    stage_params(record).add(lease.job_id).add(lease.token))
+                   .affected() == 1;
+    }
+
+    bool forget_stage(std::string_view job_key, std::string_view stage, const JobLease& lease) override {
+        pg::Rows held = exec("WITH held AS (SELECT 1 FROM queue_jobs WHERE id = $3 AND lease_token = $4 "
+                             "AND state = 'running' FOR SHARE), "
+                             "gone AS (DELETE FROM job_stages WHERE job_key = $1 AND stage = $2 "
+                             "AND EXISTS (SELECT 1 FROM held)) "
+                             "SELECT count(*) FROM held",
+                             pg::Params().add(job_key).add(stage).add(lease.job_id).add(lease.token));
+        return held.int64(0, 0) == 1;
+    }
+
+    static pg::Params stage_params(const StageRecord& record) {
+        if (record.job_key.empty() || record.stage.empty()) throw_usage("a job stage needs a job key and a stage name");
+        return pg::Params().add(record.job_key).add(record.stage).add(record.fingerprint).add(record.result.dump())
+            .add(record.finished_at != 0 ? record.finished_at : unix_now());
     }
 
     SubmitResult submit_job(std::string_view name, const nlohmann::json& spec, int max_attempts,

@@ -644,15 +644,51 @@ std::optional<StageRecord> SqliteCatalog::find_stage(std::string_view job_key, s
     return r;
 }
 
-void SqliteCatalog::record_stage(const StageRecord& record) {
+namespace {
+
+constexpr const char* upsert_stage =
+    "INSERT INTO job_stages (job_key, stage, fingerprint, result, finished_at) VALUES (?1, ?2, ?3, ?4, ?5) "
+    "ON CONFLICT (job_key, stage) DO UPDATE SET fingerprint = excluded.fingerprint, "
+    "result = excluded.result, finished_at = excluded.finished_at";
+
+void check_stage(const StageRecord& record) {
     if (record.job_key.empty() || record.stage.empty()) throw_usage("a job stage needs a job key and a stage name");
-    sql::Stmt s(db_,
-                "INSERT INTO job_stages (job_key, stage, fingerprint, result, finished_at) VALUES (?1, ?2, ?3, ?4, ?5) "
-                "ON CONFLICT (job_key, stage) DO UPDATE SET fingerprint = excluded.fingerprint, "
-                "result = excluded.result, finished_at = excluded.finished_at");
+}
+
+void write_stage(sqlite3* db, const StageRecord& record) {
+    check_stage(record);
+    sql::Stmt s(db, upsert_stage);
     s.bind(1, record.job_key).bind(2, record.stage).bind(3, record.fingerprint).bind(4, record.result.dump());
     s.bind(5, record.finished_at != 0 ? record.finished_at : unix_now());
     s.run();
+}
+
+// Inside the caller's write transaction (BEGIN IMMEDIATE: no claim can come between check and write).
+bool lease_held(sqlite3* db, const JobLease& lease) {
+    sql::Stmt s(db, "SELECT 1 FROM queue_jobs WHERE id = ?1 AND lease_token = ?2 AND state = 'running'");
+    s.bind(1, lease.job_id).bind(2, lease.token);
+    return s.step();
+}
+
+}  // namespace
+
+void SqliteCatalog::record_stage(const StageRecord& record) { write_stage(db_, record); }
+
+bool SqliteCatalog::record_stage(const StageRecord& record, const JobLease& lease) {
+    check_stage(record);
+    sql::Transaction tx(db_);
+    if (!lease_held(db_, lease)) return false;
+    write_stage(db_, record);
+    tx.commit();
+    return true;
+}
+
+bool SqliteCatalog::forget_stage(std::string_view job_key, std::string_view stage, const JobLease& lease) {
+    sql::Transaction tx(db_);
+    if (!lease_held(db_, lease)) return false;
+    forget_stage(job_key, stage);
+    tx.commit();
+    return true;
 }
 
 void SqliteCatalog::requeue_failed(std::int64_t asset_id) {

@@ -226,6 +226,12 @@ public:
     virtual std::optional<StageRecord> find_stage(std::string_view job_key, std::string_view stage) = 0;
     virtual void record_stage(const StageRecord& record) = 0;  // inserts or replaces
     virtual void forget_stage(std::string_view job_key, std::string_view stage) = 0;
+    // The same for a worker running a queued job, fenced by its lease in the same statement (the
+    // queue row locked while checked): false, and nothing written, unless `lease` is the job's
+    // current claim and the job is running. A worker that lost its job can never overwrite the
+    // stages of the worker that took it over, however long it was paused between check and write.
+    virtual bool record_stage(const StageRecord& record, const JobLease& lease) = 0;
+    virtual bool forget_stage(std::string_view job_key, std::string_view stage, const JobLease& lease) = 0;
 
     // The job queue (job_queue.hpp). Submits `spec` under `name`, unless the same job (same
     // idempotency key) is already queued, running or done: then that one is returned, unchanged.

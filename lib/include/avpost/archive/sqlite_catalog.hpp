@@ -59,6 +59,8 @@ public:
     std::optional<StageRecord> find_stage(std::string_view job_key, std::string_view stage) override;
     void record_stage(const StageRecord& record) override;
     void forget_stage(std::string_view job_key, std::string_view stage) override;
+    bool record_stage(const StageRecord& record, const JobLease& lease) override;
+    bool forget_stage(std::string_view job_key, std::string_view stage, const JobLease& lease) override;
     SubmitResult submit_job(std::string_view name, const nlohmann::json& spec, int max_attempts = 3,
                             std::int64_t now = 0) override;
     std::optional<QueuedJob> claim_job(std::string_view worker, std::chrono::seconds lease, std::int64_t now = 0) override;

@@ -14,10 +14,13 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
+
+#include "avpost/archive/job_queue.hpp"
 
 #include "avpost/job/job_spec.hpp"
 #include "avpost/pipeline/vendor_session.hpp"
@@ -113,6 +116,9 @@ struct RunOptions {
     // attempts (`asset_owner_family`, a prefix of both).
     std::string asset_owner;
     std::string asset_owner_family;
+    // A queued job's lease (a worker's run): stage records are then written fenced by it, and a
+    // refused write (the job was taken over or cancelled) ends the run without writing more.
+    std::optional<archive::JobLease> lease;
 };
 
 // The checks a job file gets before anything runs (parse_job_file with the compose value checks):
