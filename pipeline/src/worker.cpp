@@ -211,11 +211,7 @@ private:
 
     // Nothing queued and nothing running anywhere: a lapsed lease of a dead worker counts as
     // running, so a drained fleet still takes over its jobs.
-    static bool queue_idle(Catalog& catalog) {
-        for (const QueuedJob& j : catalog.queued_jobs())
-            if (j.state == archive::QueueState::queued || j.state == archive::QueueState::running) return false;
-        return true;
-    }
+    static bool queue_idle(Catalog& catalog) { return !catalog.queue_has_work(); }
 
     // Until told of a job (PostgreSQL's NOTIFY), the poll interval passes, or a stop.
     void idle_wait(Catalog& catalog) {

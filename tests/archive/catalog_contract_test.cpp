@@ -611,6 +611,27 @@ TYPED_TEST(CatalogContract, AWorkerThatLostItsLeaseCanNoLongerChangeTheJob) {
     EXPECT_FALSE(other->record_stage(render, lease_of(*new_claim))) << "a finished job takes no more stages";
 }
 
+// What a draining worker asks: is anything queued (due or waiting out a backoff) or running?
+TYPED_TEST(CatalogContract, TheQueueHasWorkWhileAJobIsQueuedOrRunning) {
+    Catalog& c = this->c();
+    EXPECT_FALSE(c.queue_has_work()) << "an empty queue";
+    std::int64_t id = c.submit_job("j", job_file("a"), 3, t0).id;
+    EXPECT_TRUE(c.queue_has_work()) << "queued";
+    auto claim = c.claim_job("w", minute, t0);
+    ASSERT_TRUE(claim.has_value());
+    EXPECT_TRUE(c.queue_has_work()) << "running";
+    ASSERT_TRUE(c.fail_job(lease_of(*claim), "HTTP 503", true, t0 + 1));
+    EXPECT_GT(c.queued_job(id).run_after, t0 + 1);
+    EXPECT_TRUE(c.queue_has_work()) << "queued again, waiting out its backoff";
+    auto again = c.claim_job("w", minute, c.queued_job(id).run_after);
+    ASSERT_TRUE(again.has_value());
+    ASSERT_TRUE(c.complete_job(lease_of(*again), t0 + 100));
+    EXPECT_FALSE(c.queue_has_work()) << "done";
+    std::int64_t other = c.submit_job("k", job_file("b"), 3, t0 + 101).id;
+    ASSERT_TRUE(c.cancel_job(other, t0 + 102));
+    EXPECT_FALSE(c.queue_has_work()) << "cancelled";
+}
+
 // A cancelled job's worker writes no more stages either.
 TYPED_TEST(CatalogContract, ACancelledJobTakesNoStageRecords) {
     Catalog& c = this->c();

@@ -868,4 +868,10 @@ std::vector<QueuedJob> SqliteCatalog::queued_jobs() {
     return out;
 }
 
+bool SqliteCatalog::queue_has_work() {
+    // queue_jobs_runnable (state, run_after): a lookup of each state, not a scan.
+    sql::Stmt s(db_, "SELECT 1 FROM queue_jobs WHERE state IN ('queued','running') LIMIT 1");
+    return s.step();
+}
+
 }  // namespace avpost::archive

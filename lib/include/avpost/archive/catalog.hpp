@@ -257,6 +257,9 @@ public:
     virtual bool retry_job(std::int64_t id, std::int64_t now = 0) = 0;
     virtual QueuedJob queued_job(std::int64_t id) = 0;  // throws Error(input) when there is none
     virtual std::vector<QueuedJob> queued_jobs() = 0;   // in submission order
+    // Whether any job is queued (due or not) or running (a lapsed lease included): one indexed
+    // read, however many finished jobs the queue keeps. A draining worker asks this when idle.
+    virtual bool queue_has_work() = 0;
     // Waits up to `timeout` for a job to become claimable (a submit, a release, a retry), on this
     // connection: true when told of one early. PostgreSQL listens (LISTEN/NOTIFY), so idle workers
     // wake at once; the default only sleeps (SQLite: workers poll).

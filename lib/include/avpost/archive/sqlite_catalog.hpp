@@ -73,6 +73,7 @@ public:
     bool retry_job(std::int64_t id, std::int64_t now = 0) override;
     QueuedJob queued_job(std::int64_t id) override;
     std::vector<QueuedJob> queued_jobs() override;
+    bool queue_has_work() override;
 
     // The raw connection, for SQLite-specific checks in tests (PRAGMAs, locks); the archive code
     // never uses it.
