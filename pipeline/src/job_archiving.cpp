@@ -1,6 +1,9 @@
 #include "avpost/pipeline/job_archiving.hpp"
 
+#include <charconv>
 #include <chrono>
+#include <optional>
+#include <string_view>
 
 #include "avpost/archive/archiver.hpp"
 #include "avpost/core/error.hpp"
@@ -33,6 +36,22 @@ ArchivedFile described(const archive::AssetRecord& a, bool already) {
     return f;
 }
 
+// The lease token after `prefix` in an owner "queued job N lease TOKEN (worker)".
+std::optional<std::int64_t> attempt_token(std::string_view owner, std::string_view prefix) {
+    if (prefix.empty() || !owner.starts_with(prefix)) return std::nullopt;
+    std::int64_t token = 0;
+    const char* begin = owner.data() + prefix.size();
+    auto [end, ec] = std::from_chars(begin, owner.data() + owner.size(), token);
+    if (ec != std::errc() || end == begin) return std::nullopt;
+    return token;
+}
+
+// Whether `holder`'s claim belongs to an earlier attempt of the job `owner` now runs.
+bool earlier_attempt(const std::string& holder, const std::string& owner, const std::string& prefix) {
+    auto theirs = attempt_token(holder, prefix), ours = attempt_token(owner, prefix);
+    return theirs && ours && *theirs < *ours;
+}
+
 }  // namespace
 
 nlohmann::json to_json(const ArchivedFile& f) {
@@ -57,7 +76,7 @@ ArchivedFile archive_job_file(archive::Catalog& catalog, archive::ArchiveStore& 
     bool claimed = catalog.claim(id, owner, std::chrono::seconds(600));
     if (!claimed && !takeover_prefix.empty()) {
         const std::string holder = catalog.asset(id).claim_owner;
-        if (holder.starts_with(takeover_prefix) && holder != owner) {
+        if (earlier_attempt(holder, owner, takeover_prefix)) {
             catalog.release(id, holder, "its job was taken over by another worker", true);
             claimed = catalog.claim(id, owner, std::chrono::seconds(600));
         }

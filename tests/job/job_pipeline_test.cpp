@@ -7,6 +7,8 @@
 
 #include "../archive/sync_test_support.hpp"
 #include "avpost/archive/catalog.hpp"
+#include "avpost/archive/local_store.hpp"
+#include "avpost/pipeline/job_archiving.hpp"
 #include "avpost/net/service_error.hpp"
 #include "avpost/pipeline/job_runner.hpp"
 #include "avpost/pipeline/worker.hpp"
@@ -194,6 +196,42 @@ TEST_F(PipelineRunJob, ABadJobFileIsRefusedBeforeAnythingRunsNamingTheField) {
     EXPECT_FALSE(report.ok);
     EXPECT_FALSE(report.problems.empty());
     EXPECT_EQ(generate_requests(), 0);
+}
+
+// A worker archiving a job's file may take over the claim of an earlier attempt of the same queued
+// job (its worker is gone), never that of a later one: a worker that lost its lease cannot take
+// the file from the worker that took the job over.
+TEST(PipelineArchiveTakeover, AClaimOfAnEarlierAttemptIsTakenOverAndALaterOneNever) {
+    const fs::path dir = make_temp_dir("takeover");
+    fs::create_directories(dir / "archive");
+    auto catalog = archive::open_catalog(archive::Catalog::file_in(dir / "archive").string());
+    archive::LocalStore store(dir / "archive");
+    archive::JobRecord job;
+    job.vendor = "a2v";
+    job.vendor_job_id = "v1";
+    job.created_at = archive::unix_now();
+    const std::int64_t job_id = catalog->upsert_job(job);
+    const fs::path file = dir / "poster.jpg";
+    std::ofstream(file) << "not probed: a delivered poster is stored as it is";
+    const std::int64_t asset = catalog->add_asset(job_id, "delivery", "poster.jpg", "");
+    const std::string family = "queued job 7 lease ";
+    ASSERT_TRUE(catalog->claim(asset, family + "5 (w2)", std::chrono::seconds(600)));
+
+    EXPECT_THROW(pipeline::archive_job_file(*catalog, store, job_id, "delivery", "poster.jpg", file, "",
+                                            family + "4 (w1)", family),
+                 Error);
+    EXPECT_EQ(catalog->asset(asset).claim_owner, family + "5 (w2)") << "a stale attempt took the claim";
+    EXPECT_THROW(pipeline::archive_job_file(*catalog, store, job_id, "delivery", "poster.jpg", file, "",
+                                            "queued job 8 lease 9 (w1)", "queued job 8 lease "),
+                 Error)
+        << "another queued job's claim is not this job's to take";
+
+    pipeline::ArchivedFile taken = pipeline::archive_job_file(*catalog, store, job_id, "delivery", "poster.jpg", file, "",
+                                                              family + "6 (w3)", family);
+    EXPECT_EQ(taken.asset_id, asset);
+    EXPECT_EQ(catalog->asset(asset).state, archive::AssetState::verified);
+    EXPECT_EQ(taken.sha256, sha256_file(file).sha256);
+    fs::remove_all(dir);
 }
 
 TEST(PipelineFailures, TransientFailuresAreRetriedPermanentOnesAreNot) {

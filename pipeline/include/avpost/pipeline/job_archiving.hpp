@@ -27,9 +27,11 @@ struct ArchivedFile {
 };
 nlohmann::json to_json(const ArchivedFile& file);
 
-// `owner` claims the file while it is stored. A claim held by an owner starting with
-// `takeover_prefix` (non-empty) is taken over: an earlier attempt of the same queued job, whose
-// worker is gone (the queue's lease says this one is the job's only runner now).
+// `owner` claims the file while it is stored. A claim of an earlier attempt of the same queued job
+// is taken over: its owner starts with `takeover_prefix` (non-empty) followed by a lower lease
+// token than `owner`'s, and its worker is gone (the queue's lease says this one is the job's only
+// runner now). A later attempt's claim is never taken: a worker that lost its lease cannot take
+// the file from the worker that took the job over.
 ArchivedFile archive_job_file(archive::Catalog& catalog, archive::ArchiveStore& store, std::int64_t catalog_job_id,
                               const std::string& kind, const std::string& name, const std::filesystem::path& file,
                               const std::string& source_url, const std::string& owner,
