@@ -196,8 +196,7 @@ QueuedJob read_queued(const pg::Rows& r, int row) {
 
 // The WHERE of every change a worker makes: its claim is still the job's current one.
 constexpr const char* fenced = " WHERE id = $1 AND lease_token = $2 AND state = 'running'";
-
-
+// A stage record's upsert: the latest run of a stage replaces the record of an earlier one.
 constexpr const char* stage_conflict =
     " ON CONFLICT (job_key, stage) DO UPDATE SET fingerprint = excluded.fingerprint, "
     "result = excluded.result, finished_at = excluded.finished_at";
