@@ -24,6 +24,12 @@ CommandSpec compose_command() {
                     std::string deliver, old_preset;
                 };
                 auto o = std::make_shared<Options>();
+                sub.footer(
+                    "Timing: every input's clock (avatar, mask, background, video layers) starts at its own first\n"
+                    "presented frame, whatever its container's start offset; the output starts at 0, the avatar's\n"
+                    "first frame. The mask's frame N goes with the avatar's frame N (at another rate, and for\n"
+                    "backgrounds and layers: the latest frame at or before each output frame). The audio keeps its\n"
+                    "offset from the avatar's first frame (lip sync).");
                 sub.add_option("--video", o->params.video, "Avatar video")->required();
                 sub.add_option("--mask", o->params.mask, "Grayscale mask video (luma = alpha); not needed when the avatar has alpha");
                 CLI::Option* background = sub.add_option("--background", o->params.background,

@@ -39,11 +39,16 @@ int main(int argc, char** argv) {
     for (const CommandSpec& spec : all_commands()) {
         CLI::App* sub = app.add_subcommand(spec.name, spec.summary);
         // Each subcommand's help names the global flags it also takes; the exit codes stay in
-        // `avpost --help`, once.
-        sub->footer("Global options (before or after the subcommand): -q,--quiet  no progress and no warnings;\n"
-                    "  --json  one JSON object on stdout;  -v,--verbose  debug diagnostics.\n"
-                    "Exit codes: see `avpost --help`.");
+        // `avpost --help`, once. Set before the command's own set-up, so its subcommands
+        // (archive ls) inherit it.
+        static const std::string global_footer =
+            "Global options (before or after the subcommand): -q,--quiet  no progress and no warnings;\n"
+            "  --json  one JSON object on stdout;  -v,--verbose  debug diagnostics.\n"
+            "Exit codes: see `avpost --help`.";
+        sub->footer(global_footer);
         runners[sub] = spec.setup(*sub, global);
+        // A command's own rules (compose's clock rule) go first.
+        if (sub->get_footer() != global_footer) sub->footer(sub->get_footer() + "\n\n" + global_footer);
     }
 
     try {
@@ -81,17 +86,18 @@ int main(int argc, char** argv) {
         return exit_usage;
     } catch (const Error& e) {
         log::error(e.what());
+        // The shell convention for "stopped by SIGINT".
+        const int exit_code = interrupted() ? int(exit_interrupted) : exit_code_for(e);
         if (global.json)
             std::cout << nlohmann::json{{"error",
                                          {{"domain", to_string(e.domain())},
                                           {"context", e.context()},
                                           {"code", e.code()},
+                                          {"exit_code", exit_code},
                                           {"message", e.what()}}}}
                              .dump()
                       << "\n";
-        // The shell convention for "stopped by SIGINT".
-        if (interrupted()) return exit_interrupted;
-        return exit_code_for(e);
+        return exit_code;
     } catch (const std::exception& e) {
         log::error(e.what());
         return exit_failure;

@@ -50,7 +50,7 @@ void Background::prepare(Size canvas, AVColorSpace matrix, StreamEnd end) {
     source_matrix_ = resolve_matrix(info.colorspace, info.height);
     if (is_video()) {
         source_->enable_prefetch(3);
-        timed_ = std::make_unique<TimedFrames>(*source_, end, StreamClock::from_first_frame);
+        timed_ = std::make_unique<TimedFrames>(*source_, end);
         return;
     }
     media::FramePtr picture = media::make_frame();

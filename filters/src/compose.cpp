@@ -1,6 +1,7 @@
 #include "avpost/filters/compose.hpp"
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -20,6 +21,7 @@ extern "C" {
 #include "avpost/core/progress.hpp"
 #include "avpost/filters/visible_region.hpp"
 #include "avpost/filters/alpha_layer.hpp"
+#include "avpost/filters/audio_shift.hpp"
 #include "avpost/filters/background.hpp"
 #include "avpost/filters/deliveries.hpp"
 #include "avpost/filters/composite.hpp"
@@ -61,10 +63,26 @@ std::string colour_text(Rgb8 c) {
     return text;
 }
 
+std::string rate_text(AVRational rate) {
+    char text[32];
+    std::snprintf(text, sizeof text, "%.3f", av_q2d(rate));
+    return text;
+}
+
 std::string seconds_text(double s) {
     char text[32];
     std::snprintf(text, sizeof text, "%.2f s", s);
     return text;
+}
+
+// An output's directory must exist: a mistyped -o fails (exit 4) instead of quietly making a
+// tree of directories somewhere else.
+void require_output_directory(const std::string& path) {
+    const std::filesystem::path parent = std::filesystem::path(path).parent_path();
+    std::error_code error;
+    if (parent.empty() || std::filesystem::is_directory(parent, error)) return;
+    throw OutputError(ErrorDomain::system, "cannot write '" + path + "'", ENOENT,
+                      "its directory '" + parent.string() + "' does not exist");
 }
 
 // --fit-to visible: the matte's bounding box over the clip (a first pass over the matte alone).
@@ -206,9 +224,6 @@ class KeyMatteWriter {
 public:
     KeyMatteWriter(const std::string& path, Size size, AVRational frame_rate, AVRational time_base)
         : atomic_(path), frame_(media::make_video_frame(AV_PIX_FMT_YUV420P, size.width, size.height)) {
-        std::filesystem::path parent = std::filesystem::path(path).parent_path();
-        std::error_code ignored;
-        if (!parent.empty()) std::filesystem::create_directories(parent, ignored);
         writer_ = std::make_unique<media::MediaWriter>(atomic_.temp_path().string(), path);
         media::VideoEncodeSettings video;
         video.codec = std::filesystem::path(path).extension() == ".mkv" ? "ffv1" : "libx264";
@@ -281,6 +296,8 @@ ComposeReport run_compose(const ComposeParams& params) {
     if (keyed && params.despill)
         throw_usage("--key removes the backdrop's spill itself; --despill is for mattes that come with the render");
     if (!params.key_matte_output.empty() && !keyed) throw_usage("--key-matte-out needs --key");
+    if (file_output) require_output_directory(params.output);
+    if (!params.key_matte_output.empty()) require_output_directory(params.key_matte_output);
 
     media::VideoSource avatar(params.video, "avatar");
     // Without a mask, an avatar that carries its own alpha (VP9 alpha WebM, ProRes 4444) is its
@@ -326,18 +343,21 @@ ComposeReport run_compose(const ComposeParams& params) {
     report.matrix = matrix == AVCOL_SPC_BT709 ? "bt709" : "bt601";
     report.vcodec = file_output ? params.vcodec : "none";
 
-    // Timing: a mask must cover at least part of the avatar.
-    const double avatar_start = avatar_info.start_seconds;
-    const double avatar_end = avatar_start + avatar_info.duration_seconds;
+    // The clock rule (README, compose --help): every input's clock starts at its own first
+    // presented frame, whatever its container's start offset (B-frame delay, MPEG-TS, packed
+    // B-frames in AVI, edit lists); the avatar's first frame is the output's 0. So a matte's
+    // frame N is paired with the avatar's frame N when their rates agree.
+    // At the avatar's rate a quarter frame absorbs the rounding of two time bases, so frame N
+    // pairs with frame N; at another rate the matte is resampled like a background: each avatar
+    // frame takes the latest mask frame at or before it.
+    bool mask_at_avatar_rate = true;
     if (mask) {
         const auto& mask_info = mask->info();
-        if (avatar_info.duration_seconds > 0 && mask_info.duration_seconds > 0 &&
-            (mask_info.start_seconds >= avatar_end ||
-             mask_info.start_seconds + mask_info.duration_seconds <= avatar_start))
-            throw_input("mask '" + params.mask + "' has no frame overlapping the avatar",
-                        "mask " + seconds_text(mask_info.start_seconds) + " to " +
-                            seconds_text(mask_info.start_seconds + mask_info.duration_seconds) + ", avatar " +
-                            seconds_text(avatar_start) + " to " + seconds_text(avatar_end));
+        mask_at_avatar_rate = !(avatar_info.frame_rate.num > 0 && mask_info.frame_rate.num > 0 &&
+                                std::abs(av_q2d(mask_info.frame_rate) / av_q2d(avatar_info.frame_rate) - 1.0) > 0.001);
+        if (!mask_at_avatar_rate)
+            warn("mask runs at " + rate_text(mask_info.frame_rate) + " fps, the avatar at " +
+                 rate_text(avatar_info.frame_rate) + " fps: each avatar frame takes the latest mask frame at or before it");
         // Another render's mask is stretched over this avatar without a word unless told: a
         // shape that differs is worth a warning, a length that differs by more than two frames
         // is an error unless allowed.
@@ -358,11 +378,11 @@ ComposeReport run_compose(const ComposeParams& params) {
 
     // A file that decodes to well under the duration its header declares was cut short (an
     // interrupted download or copy): unusable input, unless the caller accepts short inputs.
-    auto check_not_cut_short = [&](const media::VideoSource& source, const std::string& path, double decoded_end) {
+    // `decoded` is the length from the first frame (a start offset is at most a few frames).
+    auto check_not_cut_short = [&](const media::VideoSource& source, const std::string& path, double decoded) {
         const auto& info = source.info();
         if (info.declared_duration_seconds <= 0) return;
         const double frame = info.frame_rate.num > 0 ? 1.0 / av_q2d(info.frame_rate) : 0.04;
-        const double decoded = decoded_end - info.start_seconds;
         if (info.declared_duration_seconds - decoded <= std::max(2 * frame, 0.03 * info.declared_duration_seconds))
             return;
         const std::string what = source.label() + " '" + path + "'";
@@ -372,9 +392,9 @@ ComposeReport run_compose(const ComposeParams& params) {
             throw_input(what + " is cut short", detail + " (--allow-short, or allow_short in a job, accepts it)");
         warn(what + " is cut short: " + detail + "; using what there is");
     };
-    // Timestamps of different streams jitter by rounding; a quarter frame absorbs that without
-    // picking a faster stream's next frame early.
-    const double tolerance = frame_seconds / 4;
+    // Timestamps of two streams at one rate jitter by the rounding of their time bases; a quarter
+    // frame absorbs that. At another rate it would pick the mask's next frame early.
+    const double mask_tolerance = mask_at_avatar_rate ? frame_seconds / 4 : same_instant_seconds;
 
     // Stages.
     const AVColorSpace avatar_matrix = resolve_matrix(avatar_info.colorspace, avatar_info.height);
@@ -447,7 +467,7 @@ ComposeReport run_compose(const ComposeParams& params) {
     sink_context.matrix = matrix;
     sink_context.frame_rate = avatar_info.frame_rate.num > 0 ? avatar_info.frame_rate : AVRational{25, 1};
     sink_context.time_base = avatar_info.time_base;
-    sink_context.start_seconds = avatar_start;
+    sink_context.start_seconds = 0.0;  // the avatar's first frame
     sink_context.audio = avatar.audio_stream();
     sink_context.audio_file = params.video;
 
@@ -459,11 +479,6 @@ ComposeReport run_compose(const ComposeParams& params) {
     DeliveryOptions transparent_options;
     std::unique_ptr<DeliverySink> transparent_sink;
     std::unique_ptr<Deliveries> deliveries;
-    if (file_output) {
-        std::filesystem::path parent = std::filesystem::path(params.output).parent_path();
-        std::error_code ignored;
-        if (!parent.empty()) std::filesystem::create_directories(parent, ignored);
-    }
     if (file_output && transparent) {
         transparent_sink = transparent_output_sink(params.output, sink_context, transparent_options);
         report.vcodec = transparent_options.presets.front() == Preset::webm_alpha ? "libvpx-vp9" : "prores_ks";
@@ -492,6 +507,10 @@ ComposeReport run_compose(const ComposeParams& params) {
                                                                         AVCOL_RANGE_MPEG});
     }
     if (transparent_sink) transparent_sink->begin();
+    if (delivering && (canvas.width % 2 || canvas.height % 2))
+        warn("canvas " + size_text(canvas) + " is odd: 4:2:0 deliveries drop its last " +
+             (canvas.width % 2 && canvas.height % 2 ? "column and row" : canvas.width % 2 ? "column" : "row") +
+             " (--canvas sets an even size)");
     if (delivering) {
         deliveries = std::make_unique<Deliveries>(*params.delivery, sink_context);
         deliveries->begin();
@@ -503,15 +522,22 @@ ComposeReport run_compose(const ComposeParams& params) {
     // With --bg-end stop the output ends with the background: so does its audio.
     std::optional<double> audio_end;
     if (background && params.background_end == BackgroundEnd::stop)
-        if (auto length = background->planned_end()) audio_end = avatar_start + *length;
-    if (sink_context.audio && (audio || transparent_sink || deliveries))
-        avatar.on_audio_packet([&, audio_time_base = av_q2d(sink_context.audio->time_base)](AVPacket* packet) {
+        if (auto length = background->planned_end()) audio_end = *length;
+    // The avatar's first frame is the output's 0; its audio moves with it, keeping its offset from
+    // that frame (lip sync). The audio read before the first frame decodes waits for the shift.
+    std::optional<AudioShift> audio_shift;
+    if (sink_context.audio && (audio || transparent_sink || deliveries)) {
+        audio_shift.emplace(sink_context.audio->time_base, [&, audio_time_base = av_q2d(sink_context.audio->time_base)](AVPacket* packet) {
             if (audio_end && packet->pts != AV_NOPTS_VALUE && double(packet->pts) * audio_time_base >= *audio_end)
                 return;
             if (audio) audio->push(packet);
             if (transparent_sink) transparent_sink->push_audio(packet);
             if (deliveries) deliveries->push_audio(packet);
         });
+        avatar.on_audio_packet([&](AVPacket* packet) { audio_shift->take(packet); });
+    }
+    const std::int64_t avatar_first_pts = avatar.first_frame_pts().value_or(0);
+    if (audio_shift) audio_shift->start(avatar_first_pts, avatar_info.time_base);
 
     // Each input decodes on its own thread; this thread only composites and encodes. The avatar's
     // worker feeds the audio path, so it must stop before the writers go, on every exit path.
@@ -527,14 +553,14 @@ ComposeReport run_compose(const ComposeParams& params) {
     AlphaSource composite_alpha;
     Progress progress(params.progress_label, avatar_info.frame_count, params.progress);
     media::FramePtr avatar_frame = media::make_frame();
-    bool warned_mask_end = false, warned_mask_start = false;
-    double first_time = -1, last_time = avatar_start;
+    bool warned_mask_end = false;
+    double last_time = 0;
     bool avatar_read_to_end = true;
     while (avatar.next(avatar_frame.get())) {
         throw_if_interrupted();
+        avatar_frame->pts -= avatar_first_pts;  // every output starts at 0
         const double t = avatar.seconds_of(avatar_frame.get());
-        // Backgrounds and layer videos run on the avatar's clock from its start.
-        const double scene_time = t - avatar_start;
+        const double scene_time = t;
         if (background && params.background_end == BackgroundEnd::stop && background->ended_before(scene_time)) {
             avatar_read_to_end = false;
             break;
@@ -543,13 +569,8 @@ ComposeReport run_compose(const ComposeParams& params) {
         const cv::Mat* alpha = &opaque;
         composite_alpha.limited_codes = false;
         if (masks) {
-            const AVFrame* mask_frame = masks->at(t, tolerance);
+            const AVFrame* mask_frame = masks->at(t, mask_tolerance);
             if (!mask_frame) throw_input("mask '" + params.mask + "'", "has no decodable frame");
-            if (!warned_mask_start && masks->first_time() > t + tolerance) {
-                warned_mask_start = true;
-                warn("mask starts at " + seconds_text(masks->first_time()) + ", after the avatar (" +
-                     seconds_text(t) + "): using its first frame until then");
-            }
             if (!warned_mask_end && masks->ended_before(t)) {
                 check_not_cut_short(*mask, params.mask, masks->end_time());
                 warned_mask_end = true;
@@ -610,7 +631,6 @@ ComposeReport run_compose(const ComposeParams& params) {
         if (transparent_sink) transparent_sink->write(frame);
         if (deliveries) deliveries->write(frame);
         ++report.frames;
-        if (first_time < 0) first_time = t;
         last_time = t;
         progress.update(report.frames);
     }
@@ -621,7 +641,7 @@ ComposeReport run_compose(const ComposeParams& params) {
     if (report.frames == 0) throw_input("avatar '" + params.video + "'", "has no video frames");
     if (avatar_read_to_end) check_not_cut_short(avatar, params.video, last_time + frame_seconds);
     avatar.stop_prefetch();  // no more audio arrives after this
-    report.duration_seconds = last_time - first_time + frame_seconds;
+    report.duration_seconds = last_time + frame_seconds;
     if (audio) audio->finish();
     if (writer) {
         writer->finish();

@@ -112,7 +112,7 @@ public:
             // would need a second conversion per frame. Their frames are converted once each.
             alpha_ = cv::Mat(drawn_.height, drawn_.width, CV_8U, cv::Scalar(255));
             source_->enable_prefetch(3);
-            timed_ = std::make_unique<TimedFrames>(*source_, StreamEnd::loop, StreamClock::from_first_frame);
+            timed_ = std::make_unique<TimedFrames>(*source_, StreamEnd::loop);
             return;
         }
         load_still();

@@ -4,8 +4,8 @@
 
 namespace avpost::filters {
 
-TimedFrames::TimedFrames(media::VideoSource& source, StreamEnd at_end, StreamClock clock)
-    : source_(source), at_end_(at_end), clock_(clock), current_(media::make_frame()), next_(media::make_frame()) {}
+TimedFrames::TimedFrames(media::VideoSource& source, StreamEnd at_end)
+    : source_(source), at_end_(at_end), current_(media::make_frame()), next_(media::make_frame()) {}
 
 double TimedFrames::time_of(const AVFrame* f) const { return source_.seconds_of(f) + offset_ - origin_; }
 
@@ -15,7 +15,7 @@ bool TimedFrames::read_next() {
             double raw = source_.seconds_of(next_.get());
             if (!seen_first_) {
                 first_time_ = raw;
-                if (clock_ == StreamClock::from_first_frame) origin_ = raw;
+                origin_ = raw;
                 seen_first_ = true;
             }
             double duration = next_->pkt_duration > 0 ? double(next_->pkt_duration) * av_q2d(source_.info().time_base)

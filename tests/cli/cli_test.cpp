@@ -231,6 +231,10 @@ TEST(CliHelp, SubcommandHelpNamesTheGlobalFlagsAndLeavesExitCodesToTheTop) {
     }
     CommandResult top = run_avpost("--help");
     EXPECT_TRUE(contains(top.out, "20  archive verify found files")) << top.out;
+    // compose states its clock rule before the global flags.
+    CommandResult compose = run_avpost("compose --help");
+    EXPECT_TRUE(contains(compose.out, "starts at its own first\npresented frame")) << compose.out;
+    EXPECT_LT(compose.out.find("Timing:"), compose.out.find("Global options")) << compose.out;
 }
 
 // On a terminal (a pty from script(1), CI unset) each command's progress line carries its own

@@ -4,9 +4,12 @@
 // scaled by --size and --fit), canvases larger and smaller than the background (cover scaling)
 // and a scene with a video layer above the avatar.
 //
-// The timing rule under test (docs/compose.md): each output frame shows the latest background
-// (or layer) frame whose time, counted from that file's first frame, is <= the output frame's
-// time counted from the avatar's first frame; the same frame everywhere on the canvas.
+// The timing rule under test (README, compose --help): every input's clock starts at its own first
+// presented frame; each output frame shows the latest background (or layer, or mask) frame whose
+// time, counted from that file's first frame, is <= the output frame's time counted from the
+// avatar's first frame; the same frame everywhere on the canvas. A second matrix gives the avatar
+// and its matte start offsets that differ (AVI with packed B-frames, MP4 with B-frames and no edit
+// list, MPEG-TS at 1.4 s, VFR, a matte at another rate) and checks the audio's offset as well.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -201,6 +204,7 @@ std::optional<std::size_t> frame_at(const std::vector<YuvFrame>& frames, double 
 struct Figures {
     double psnr_y = 0, psnr_u = 0, psnr_v = 0;
     double worst = 0;  // the largest |output - reference| over every sample of every plane
+    std::size_t worst_frame = 0;
     std::size_t frames = 0;
 };
 
@@ -254,6 +258,8 @@ Figures compare(const std::vector<YuvFrame>& output, const std::vector<FloatFram
     for (std::size_t i = 0; i < output.size(); ++i) {
         const YuvFrame& o = output[i];
         const FloatFrame& r = reference[i];
+        for (std::size_t k = 0; k < r.y.size(); ++k)
+            if (std::abs(r.y[k] - o.y[k]) > f.worst) f.worst = std::abs(r.y[k] - o.y[k]), f.worst_frame = i;
         ry.insert(ry.end(), r.y.begin(), r.y.end());
         ru.insert(ru.end(), r.u.begin(), r.u.end());
         rv.insert(rv.end(), r.v.begin(), r.v.end());
@@ -405,3 +411,137 @@ TEST(ComposeReferenceMatrixDeterminism, SameInputsSameFrames) {
         }
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Start offsets: the avatar and its matte in containers whose first timestamps differ.
+
+namespace {
+
+// How one input of a start-offset case is made: the container, its codec flags, and a filter
+// that sets its timestamps (VFR).
+struct OffsetInput {
+    std::string ext;         // container, by extension
+    std::string codec;       // ffmpeg video codec flags
+    std::string audio;       // ffmpeg audio codec flags (the avatar only)
+    std::string rate = avatar_rate;
+    std::string setpts;      // a setpts expression, for variable frame rates
+};
+
+struct OffsetCase {
+    std::string name;
+    OffsetInput avatar, mask;
+    std::string flags = "--position 24,48";
+    bool expect_rate_warning = false;
+};
+
+std::ostream& operator<<(std::ostream& out, const OffsetCase& c) { return out << c.name; }
+
+// Seconds of a file's first audio packet and its first presented video frame, per ffprobe.
+double first_audio_seconds(const std::string& file) {
+    CommandResult r = run_command(quote(FFPROBE_EXECUTABLE) + " -v error -select_streams a:0 -show_entries packet=pts_time "
+                                  "-read_intervals %+#1 -of csv=p=0 " + quote(file));
+    if (r.exit_code != 0 || r.out.empty()) throw std::runtime_error("no audio packet in " + file + ": " + r.err);
+    return std::stod(r.out);
+}
+
+// Makes one input: the avatar (testsrc2 with a tone) or the matte (the moving soft disc).
+void make_offset_input(const OffsetInput& in, bool is_avatar, const std::string& file) {
+    const std::string size = std::to_string(avatar_w) + "x" + std::to_string(avatar_h);
+    const std::string picture =
+        is_avatar ? "testsrc2=size=" + size + ":rate=" + in.rate + ":duration=2.5"
+                  : "color=black:size=" + size + ":rate=" + in.rate +
+                        ":duration=2.5,format=yuv420p,geq=lum='16+219*clip((44-hypot(X-75-20*sin(N/4),Y-56))/12,0,1)':"
+                        "cb=128:cr=128";
+    std::string args = "-f lavfi -i \"" + picture + "\"";
+    if (is_avatar) args += " -f lavfi -i sine=frequency=440:sample_rate=48000:duration=2.5";
+    if (!in.setpts.empty()) args += " -vf \"setpts='" + in.setpts + "'\" -fps_mode passthrough";
+    args += " -pix_fmt yuv420p " + in.codec;
+    args += is_avatar ? " " + in.audio : " -an";
+    run_ffmpeg(args + " " + quote(file));
+}
+
+class ComposeStartOffsets : public ::testing::TestWithParam<OffsetCase> {};
+
+}  // namespace
+
+TEST_P(ComposeStartOffsets, MatteAndBackgroundFollowTheAvatarsFirstFrameAndAudioKeepsItsOffset) {
+    const OffsetCase& c = GetParam();
+    MatrixMedia& media = MatrixMedia::get();
+    TempDir dir;
+    const std::string avatar_file = dir.file("avatar" + c.avatar.ext), mask_file = dir.file("mask" + c.mask.ext);
+    make_offset_input(c.avatar, true, avatar_file);
+    make_offset_input(c.mask, false, mask_file);
+    const std::string background = media.background("h264-10");
+    const std::string out = dir.file("out.mkv");
+    CommandResult r = run_avpost("--json compose --video " + quote(avatar_file) + " --mask " + quote(mask_file) +
+                                 " --background " + quote(background) + " " + c.flags + " --vcodec ffv1 -o " + quote(out));
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const auto report = nlohmann::json::parse(r.out);
+    const bool warned = r.err.find("each avatar frame takes the latest mask frame") != std::string::npos;
+    if (c.expect_rate_warning) EXPECT_TRUE(warned) << r.err;
+    if (c.avatar.setpts.empty() && !c.expect_rate_warning) EXPECT_FALSE(warned) << r.err;
+    const int px = report["avatar_position"][0], py = report["avatar_position"][1];
+
+    const std::vector<YuvFrame> avatar = decode_video(avatar_file);
+    const std::vector<YuvFrame> mask = decode_video(mask_file);
+    const std::vector<YuvFrame> bg = decode_video(background);
+    ASSERT_FALSE(avatar.empty());
+    ASSERT_FALSE(mask.empty());
+    const double avatar_first = avatar.front().seconds;
+    // At one constant rate the mask's frame N goes with the avatar's frame N (their timestamps
+    // differ by the rounding of two time bases: MPEG-TS's 90 kHz against MP4's); at another rate,
+    // or variable ones, the latest mask frame at or before the avatar's.
+    std::vector<FloatFrame> reference;
+    for (std::size_t i = 0; i < avatar.size(); ++i) {
+        const double t = avatar[i].seconds - avatar_first;
+        FloatFrame canvas = FloatFrame::of(bg[*frame_at(bg, t, "loop", 0.1)]);
+        const bool by_time = c.expect_rate_warning || !c.avatar.setpts.empty();
+        const std::size_t m = by_time ? *frame_at(mask, t, "hold", 0) : std::min(i, mask.size() - 1);
+        draw_over(canvas, FloatFrame::of(avatar[i]), alpha_of(mask[m]), px, py);
+        reference.push_back(std::move(canvas));
+    }
+    const std::vector<YuvFrame> output = decode_video(out);
+    ASSERT_EQ(output.size(), reference.size());
+    const Figures f = compare(output, reference);
+    // Lip sync: the audio's offset from the first picture is the avatar's own. The output starts
+    // at 0: its picture, or its audio where that starts first (Matroska shifts both so).
+    const double source_offset = first_audio_seconds(avatar_file) - avatar_first;
+    const double output_audio = first_audio_seconds(out);
+    const double output_offset = output_audio - output.front().seconds;
+    EXPECT_NEAR(std::min(output.front().seconds, output_audio), 0.0, 1e-3);
+    std::printf("offsets %-28s avatar starts %.4f s, mask %.4f s: %zu frames, PSNR Y %.2f U %.2f V %.2f dB, worst %.2f "
+                "(Y, frame %zu); audio - video %.4f s in, %.4f s out\n",
+                c.name.c_str(), avatar_first, mask.front().seconds, f.frames, f.psnr_y, f.psnr_u, f.psnr_v, f.worst,
+                f.worst_frame, source_offset, output_offset);
+    EXPECT_LE(f.worst, 2.0);
+    EXPECT_GE(f.psnr_y, 50.0);
+    EXPECT_GE(f.psnr_u, 50.0);
+    EXPECT_GE(f.psnr_v, 50.0);
+    EXPECT_NEAR(output_offset, source_offset, 1024.0 / 48000) << "audio moved against the picture";
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Offsets, ComposeStartOffsets,
+    ::testing::Values(
+        // MPEG-4 Part 2 with B-frames in AVI: the first decoded frame comes one frame late.
+        OffsetCase{"AviPackedBFramesOverIntraMatte", {".avi", "-c:v mpeg4 -bf 2 -q:v 2", "-c:a pcm_s16le"},
+                   {".mp4", "-c:v libx264 -g 1", ""}},
+        // H.264 with B-frames in MP4 without an edit list: starts at 2 frame periods.
+        OffsetCase{"Mp4BFramesNoEditListOverIntraMatte",
+                   {".mp4", "-c:v libx264 -bf 2 -use_editlist 0", "-c:a aac -use_editlist 0"},
+                   {".mp4", "-c:v libx264 -g 1", ""}},
+        // The matte is the late one.
+        OffsetCase{"IntraAvatarOverLateMatte", {".mp4", "-c:v libx264 -g 1", "-c:a aac"},
+                   {".mp4", "-c:v libx264 -bf 2 -use_editlist 0", ""}, "--position -13,7"},
+        // MPEG-TS starts at 1.4 s (the muxer's default delay).
+        OffsetCase{"MpegTsAvatarOverMp4Matte", {".ts", "-c:v libx264 -bf 2", "-c:a mp2"}, {".mp4", "-c:v libx264", ""}},
+        OffsetCase{"Mp4AvatarOverMpegTsMatte", {".mp4", "-c:v libx264", "-c:a aac"}, {".ts", "-c:v libx264 -bf 2", ""},
+                   "--position 101,77"},
+        // Variable frame rate, the avatar starting 0.2 s in, the matte at 0 with the same steps.
+        OffsetCase{"VariableFrameRate",
+                   {".mkv", "-c:v libx264", "-c:a pcm_s16le", avatar_rate, "(0.2+N*0.1+0.04*mod(N,3))/TB"},
+                   {".mkv", "-c:v libx264", "", avatar_rate, "(N*0.1+0.04*mod(N,3))/TB"}},
+        // A matte at another rate (25 fps beside 23.976): resampled as documented, with a warning.
+        OffsetCase{"MatteAtAnotherRate", {".avi", "-c:v mpeg4 -bf 2 -q:v 2", "-c:a pcm_s16le"},
+                   {".mp4", "-c:v libx264", "", "25"}, "--position 24,48", true}),
+    [](const ::testing::TestParamInfo<OffsetCase>& info) { return info.param.name; });

@@ -39,6 +39,28 @@ TEST(ComposeTiming, MaskIsPairedByTimestampNotByOrder) {
     for (int i = 0; i < 25; ++i) EXPECT_NEAR(out[i].Y(32, 32), 16 + 8 * i, 1) << "frame " << i;
 }
 
+// The clock rule: a mask's clock starts at its own first frame, so a remux that moves its start
+// (here by 10 s, past the avatar's end) changes nothing.
+TEST(ComposeTiming, MaskRemuxedWithAStartOffsetIsPairedFromItsFirstFrame) {
+    TempDir dir;
+    run_ffmpeg("-i " + quote(media("avatar_mask.mp4")) + " -c copy -output_ts_offset 10 " + quote(dir.file("late.mp4")));
+    for (const char* mask : {"late", "same"}) {
+        const std::string file = std::string(mask) == "late" ? dir.file("late.mp4") : media("avatar_mask.mp4");
+        CommandResult r = run_avpost(compose_args(media("avatar.mp4"), file, media("background.png"),
+                                                  dir.file(std::string(mask) + ".mkv")) + " --vcodec ffv1");
+        ASSERT_EQ(r.exit_code, 0) << r.err;
+        EXPECT_EQ(r.err.find("warning"), std::string::npos) << r.err;
+    }
+    const auto late = decode_video(dir.file("late.mkv")), same = decode_video(dir.file("same.mkv"));
+    ASSERT_EQ(late.size(), 50u);
+    ASSERT_EQ(late.size(), same.size());
+    for (std::size_t i = 0; i < late.size(); ++i) {
+        EXPECT_EQ(late[i].y, same[i].y) << "frame " << i;
+        EXPECT_EQ(late[i].u, same[i].u) << "frame " << i;
+        EXPECT_EQ(late[i].v, same[i].v) << "frame " << i;
+    }
+}
+
 TEST(ComposeTiming, ShortMaskHoldsItsLastFrameWithAWarning) {
     TempDir dir;
     run_ffmpeg("-i " + quote(media("avatar_mask.mp4")) + " -t 1 -c:v libx264 -qp 0 " + quote(dir.file("short.mp4")));

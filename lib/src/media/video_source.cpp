@@ -32,6 +32,11 @@ struct VideoSource::State {
     bool flush_sent = false;
     std::int64_t next_synthetic_pts = 0;
     std::int64_t last_pts = AV_NOPTS_VALUE;  // of the last frame handed out (since the last rewind)
+    // The first frame, decoded early by first_frame_pts() and handed out by the next next().
+    FramePtr held_first;
+    bool holding_first = false;
+    bool first_looked_at = false;
+    std::optional<std::int64_t> first_pts;
 
     // Prefetch: a worker thread decodes ahead into a bounded queue of recycled frames.
     std::size_t prefetch_depth = 0;
@@ -115,7 +120,10 @@ VideoSource::VideoSource(const std::string& path, std::string label) : state_(st
         info.duration_seconds = to_seconds(stream->duration, stream->time_base);
         if (!guessed) info.declared_duration_seconds = info.duration_seconds;
     } else if (s.format->duration > 0) {
-        info.duration_seconds = double(s.format->duration) / AV_TIME_BASE;
+        // The container's span starts at its earliest stream; this stream's length runs from its own start.
+        const double format_start = s.format->start_time != AV_NOPTS_VALUE ? double(s.format->start_time) / AV_TIME_BASE : 0.0;
+        const double stream_offset = stream->start_time != AV_NOPTS_VALUE ? std::max(0.0, info.start_seconds - format_start) : 0.0;
+        info.duration_seconds = std::max(0.0, double(s.format->duration) / AV_TIME_BASE - stream_offset);
         // The container's duration spans every stream (audio may run longer): the video's only
         // when it is alone.
         if (!guessed && s.format->nb_streams == 1) info.declared_duration_seconds = info.duration_seconds;
@@ -283,8 +291,26 @@ void VideoSource::enable_prefetch(std::size_t depth) {
 
 void VideoSource::stop_prefetch() { state_->stop_worker(); }
 
+std::optional<std::int64_t> VideoSource::first_frame_pts() {
+    State& s = *state_;
+    if (s.first_looked_at) return s.first_pts;
+    if (s.worker.joinable() || s.decoding_started)
+        throw std::logic_error("VideoSource::first_frame_pts after decoding started");
+    s.first_looked_at = true;
+    s.held_first = make_frame();
+    s.holding_first = s.decode_next(s.held_first.get());
+    if (s.holding_first) s.first_pts = s.held_first->pts;
+    return s.first_pts;
+}
+
 bool VideoSource::next(AVFrame* frame) {
     State& s = *state_;
+    if (s.holding_first) {
+        s.holding_first = false;
+        av_frame_unref(frame);
+        av_frame_move_ref(frame, s.held_first.get());
+        return true;
+    }
     if (s.prefetch_depth == 0) return s.decode_next(frame);
     std::unique_lock lock(s.mutex);
     s.changed.wait(lock, [&] { return !s.ready.empty() || s.worker_finished; });
@@ -314,6 +340,7 @@ void VideoSource::rewind() {
     if (ret < 0) ret = avformat_seek_file(s.format.get(), -1, INT64_MIN, 0, 0, 0);
     if (ret < 0) throw Error(ErrorDomain::input, "cannot seek to the start of " + s.where(), ret, av_error_text(ret));
     avcodec_flush_buffers(s.decoder.get());
+    s.holding_first = false;
     s.last_pts = AV_NOPTS_VALUE;
     s.demux_done = false;
     s.flush_sent = false;

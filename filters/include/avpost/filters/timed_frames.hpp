@@ -1,24 +1,20 @@
 #pragma once
 // Pairs a secondary stream (mask, background video, video layer) with the avatar by timestamp,
-// not by arrival order: at(t) gives the frame on screen at time t. At the end of the stream it
-// either holds the last frame or loops back to the start.
+// not by arrival order: at(t) gives the frame on screen at time t. The clock rule: a stream's
+// clock starts at its own first presented frame (as the avatar's does), whatever its container's
+// start offset. At the end of the stream it either holds the last frame or loops back to the start.
 #include "avpost/media/video_source.hpp"
 
 namespace avpost::filters {
 
 enum class StreamEnd { hold, loop };
 
-// Where a stream's clock starts. A vendor's matte shares the avatar's timeline, so it is paired
-// by its own timestamps; a background or layer video starts with the avatar, whatever its first
-// timestamp (as ffmpeg does with each input file).
-enum class StreamClock { source_timestamps, from_first_frame };
-
 // Timestamps of two streams closer than this are the same instant (rounding of time bases).
 inline constexpr double same_instant_seconds = 1e-6;
 
 class TimedFrames {
 public:
-    TimedFrames(media::VideoSource& source, StreamEnd at_end, StreamClock clock = StreamClock::source_timestamps);
+    TimedFrames(media::VideoSource& source, StreamEnd at_end);
 
     // The latest frame whose time is <= t + tolerance; before the first frame, the first frame.
     // Null only when the stream has no frame at all. Times are on the stream's clock.
@@ -36,11 +32,10 @@ private:
 
     media::VideoSource& source_;
     StreamEnd at_end_;
-    StreamClock clock_;
     media::FramePtr current_, next_;
     bool has_current_ = false, has_next_ = false, primed_ = false, eof_ = false;
     double offset_ = 0.0;  // added to timestamps after each loop
-    double origin_ = 0.0;  // subtracted from every time: the first frame's, or 0
+    double origin_ = 0.0;  // subtracted from every time: the first frame's
     double first_time_ = 0.0, last_time_ = 0.0, last_duration_ = 0.0;
     bool seen_first_ = false;
 };

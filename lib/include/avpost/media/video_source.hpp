@@ -67,6 +67,11 @@ public:
     bool next(AVFrame* frame);
     double seconds_of(const AVFrame* frame) const;
 
+    // The timestamp of the first frame presented, in the stream's time base (nullopt when no frame
+    // decodes). Decodes that frame now, on the caller's thread, and keeps it for the first next():
+    // call it before enable_prefetch(). Audio packets read on the way reach the audio handler.
+    std::optional<std::int64_t> first_frame_pts();
+
     // Seeks back to the start (for looping backgrounds).
     void rewind();
 
