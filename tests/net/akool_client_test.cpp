@@ -45,6 +45,17 @@ TEST(NetAkoolDocs, CreateResponseExampleParses) {
     EXPECT_EQ(to_job_status(info).state, JobState::queued);
 }
 
+// One decoder for the poll and the webhook: an undocumented status is still processing, never
+// queued (which would look like a render that went back) and never done.
+TEST(NetAkoolTypes, VideoStatusHasOneMeaningWhereverItArrives) {
+    EXPECT_EQ(akool_job_state(1), JobState::queued);
+    EXPECT_EQ(akool_job_state(2), JobState::running);
+    EXPECT_EQ(akool_job_state(3), JobState::finished);
+    EXPECT_EQ(akool_job_state(4), JobState::failed);
+    EXPECT_EQ(akool_job_state(0), JobState::running);
+    EXPECT_EQ(akool_job_state(7), JobState::running);
+}
+
 // UBSan in the fuzz build (vendor_reply): a double outside the int64 range was converted.
 TEST(NetAkoolTypes, ReplyNumbersBeyondTheIntegerRangeAreTakenAsMissing) {
     auto info = parse_response(R"({"code": 1000, "data": {"_id": "v1", "video_status": 1e300,

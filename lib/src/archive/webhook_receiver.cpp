@@ -2,6 +2,7 @@
 
 #include "avpost/core/log.hpp"
 #include "avpost/net/redact.hpp"
+#include "avpost/net/render_job.hpp"
 #include "avpost/net/service_error.hpp"
 
 namespace avpost::archive {
@@ -12,10 +13,7 @@ net::JobStatus to_status(const net::akool::WebhookEvent& e) {
     st.vendor = net::Vendor::akool;
     st.id = e.id;
     st.vendor_status = std::to_string(e.status);
-    st.state = e.status == 3   ? net::JobState::finished
-               : e.status == 4 ? net::JobState::failed
-               : e.status == 2 ? net::JobState::running
-                               : net::JobState::queued;
+    st.state = net::akool_job_state(e.status);
     if (e.status == 3) st.video_url = e.url;
     return st;
 }

@@ -27,17 +27,21 @@ std::string_view to_string(JobState state) {
     return "unknown";
 }
 
+JobState akool_job_state(int video_status) {
+    switch (video_status) {
+        case 1: return JobState::queued;
+        case 3: return JobState::finished;
+        case 4: return JobState::failed;
+        default: return JobState::running;  // 2, and anything undocumented
+    }
+}
+
 JobStatus to_job_status(const akool::VideoInfo& info) {
     JobStatus s;
     s.vendor = Vendor::akool;
     s.id = info.id;
     s.vendor_status = std::to_string(info.video_status);
-    switch (info.video_status) {
-        case 1: s.state = JobState::queued; break;
-        case 3: s.state = JobState::finished; break;
-        case 4: s.state = JobState::failed; break;
-        default: s.state = JobState::running; break;  // 2, and anything undocumented
-    }
+    s.state = akool_job_state(info.video_status);
     s.video_url = info.video;
     return s;
 }

@@ -28,6 +28,9 @@ struct JobStatus {
     bool done() const { return state == JobState::finished || state == JobState::failed; }
 };
 
+// Akool's video_status, as the poll and the webhook both carry it: 1 queued, 2 processing,
+// 3 completed, 4 failed; an undocumented code counts as still processing (never as done).
+JobState akool_job_state(int video_status);
 JobStatus to_job_status(const akool::VideoInfo& info);
 JobStatus to_job_status(const a2v::Video& video);
 
