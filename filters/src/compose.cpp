@@ -98,54 +98,6 @@ std::optional<Box> visible_region_for(const ComposeParams& params, bool source_a
 
 Fit effective_fit(const ComposeParams& p) { return p.fit.value_or(p.position ? Fit::none : Fit::contain); }
 
-void to_json(nlohmann::json& j, const ComposeParams& p) {
-    j = {{"video", p.video},
-         {"mask", p.mask},
-         {"background", p.background},
-         {"output", p.output},
-         {"fit", to_string(effective_fit(p))},
-         {"anchor", to_string(p.anchor)},
-         {"fit_to", to_string(p.fit_to)},
-         {"matte", p.matte},
-         {"background_end", to_string(p.background_end)},
-         {"vcodec", p.vcodec},
-         {"preset", p.preset},
-         {"allow_short", p.allow_short}};
-    if (p.canvas) j["canvas"] = size_text(*p.canvas);
-    if (p.size) j["size"] = size_text(*p.size);
-    if (p.position) j["position"] = std::to_string(p.position->x) + "," + std::to_string(p.position->y);
-    if (p.despill) j["despill"] = colour_text(*p.despill);
-    if (p.key) j["key"] = *p.key;
-    if (!p.key_matte_output.empty()) j["key_matte_output"] = p.key_matte_output;
-    if (p.crf) j["crf"] = *p.crf;
-    if (!p.layers.empty()) j["layers"] = p.layers;
-    if (p.delivery) j["delivery"] = *p.delivery;
-}
-
-void from_json(const nlohmann::json& j, ComposeParams& p) {
-    p.video = j.at("video").get<std::string>();
-    p.mask = j.value("mask", std::string());
-    if (j.contains("key")) p.key = j["key"].get<KeyParams>();
-    p.key_matte_output = j.value("key_matte_output", std::string());
-    p.background = j.value("background", std::string());
-    if (j.contains("layers")) p.layers = layers_from_json(j["layers"]);
-    p.output = j.at("output").get<std::string>();
-    if (j.contains("canvas")) p.canvas = parse_size(j["canvas"].get<std::string>(), false);
-    if (j.contains("size")) p.size = parse_size(j["size"].get<std::string>(), true);
-    if (j.contains("position")) p.position = parse_point(j["position"].get<std::string>());
-    if (j.contains("fit")) p.fit = parse_fit(j["fit"].get<std::string>());
-    p.anchor = parse_anchor(j.value("anchor", std::string("center")));
-    p.fit_to = parse_fit_to(j.value("fit_to", std::string("frame")));
-    if (j.contains("matte")) p.matte = j["matte"].get<MatteParams>();
-    if (j.contains("despill")) p.despill = parse_hex_colour(j["despill"].get<std::string>());
-    p.background_end = parse_background_end(j.value("background_end", std::string("loop")));
-    p.vcodec = j.value("vcodec", std::string("libx264"));
-    if (j.contains("crf")) p.crf = j["crf"].get<int>();
-    p.preset = j.value("preset", std::string());
-    p.allow_short = j.value("allow_short", false);
-    if (j.contains("delivery")) p.delivery = j["delivery"].get<DeliveryOptions>();
-}
-
 void to_json(nlohmann::json& j, const ComposeReport& r) {
     const bool written = !r.output.empty() && r.output != "null";
     j = {{"path", written ? nlohmann::json(r.output) : nlohmann::json()},

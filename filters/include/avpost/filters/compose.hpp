@@ -70,8 +70,6 @@ struct ComposeParams {
     std::string progress_label = "compose";  // what the progress line is called ("transcode", "promo compose")
 };
 
-void to_json(nlohmann::json& j, const ComposeParams& p);
-void from_json(const nlohmann::json& j, ComposeParams& p);
 // The fit that applies: the one given, else none with a position and contain without.
 Fit effective_fit(const ComposeParams& p);
 
