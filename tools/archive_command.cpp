@@ -195,7 +195,7 @@ int run_verify(const ArchiveOptions& o, bool json) {
 }  // namespace
 
 CommandSpec archive_command() {
-    return {"archive", "Keep every render verified and catalogued (sync, add, ls, verify, export)",
+    return {"archive", "Keep every render verified and catalogued (sync, add, ls, verify, export, repair)",
             [](CLI::App& sub, const GlobalOptions& global) -> CommandRun {
                 auto o = std::make_shared<ArchiveOptions>();
                 sub.require_subcommand(1);
@@ -224,12 +224,14 @@ CommandSpec archive_command() {
                 verify->add_flag("--json", o->verify_json, "Print one JSON object");
 
                 auto sync_commands = add_archive_sync_subcommands(sub, o->root, o->catalog, global);
+                auto repair_command = add_archive_repair_subcommand(sub, o->root, o->catalog, global);
 
-                return [o, ls, verify, sync_commands, &global]() -> int {
+                return [o, ls, verify, sync_commands, repair_command, &global]() -> int {
                     if (ls->parsed()) return run_ls(*o, global.json || o->ls_json);
                     if (verify->parsed()) return run_verify(*o, global.json || o->verify_json);
                     if (auto rc = sync_commands()) return *rc;
-                    throw_usage("archive: choose sync, add, ls, verify or export");
+                    if (auto rc = repair_command()) return *rc;
+                    throw_usage("archive: choose sync, add, ls, verify, export or repair");
                 };
             }};
 }

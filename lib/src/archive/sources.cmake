@@ -21,6 +21,7 @@ target_sources(avpost_lib PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/sync.cpp
   ${CMAKE_CURRENT_LIST_DIR}/unarchived.cpp
   ${CMAKE_CURRENT_LIST_DIR}/export.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/repair.cpp
   ${CMAKE_CURRENT_LIST_DIR}/webhook_receiver.cpp
 )
 # `avpost serve`'s gallery: queries, access, file serving and the page built into the library.
