@@ -8,6 +8,7 @@
 #include "avpost/archive/archiver.hpp"
 #include "avpost/archive/catalog.hpp"
 #include "avpost/archive/store.hpp"
+#include "avpost/archive/unarchived.hpp"
 #include "avpost/core/log.hpp"
 #include "command.hpp"
 #include "exit_codes.hpp"
@@ -73,6 +74,7 @@ std::unique_ptr<Catalog> open_for_reading(const std::string& location) {
 int run_ls(const ArchiveOptions& o, bool json) {
     const std::string location = location_of(o);
     std::vector<ListRow> rows;
+    std::vector<UnarchivedFile> unarchived;
     std::int64_t now = unix_now();
     if (catalog_exists(location)) {  // no catalog yet: nothing archived, nothing at risk
         std::unique_ptr<Catalog> own = open_for_reading(location);
@@ -82,7 +84,13 @@ int run_ls(const ArchiveOptions& o, bool json) {
         if (o.expiring_hours >= 0) q.expiring_within = std::int64_t(o.expiring_hours * 3600);
         if (!o.state.empty()) q.state = asset_state_from_string(o.state);
         rows = catalog.list(q);
+        unarchived = unarchived_files(catalog);
     }
+    // Whatever the filter, what is not archived is said every time (stderr: the table and the JSON
+    // stay what they are).
+    for (const UnarchivedFile& u : unarchived)
+        if (u.lost() || u.damaged) log::error(describe(u, now));
+    if (!unarchived.empty()) log::warning(summary(unarchived, now));
     if (json) {
         // docs/json/archive-ls.schema.json: an object, so fields can be added beside the list.
         nlohmann::json assets = nlohmann::json::array();
@@ -91,7 +99,9 @@ int run_ls(const ArchiveOptions& o, bool json) {
             item["job"] = to_json(r.job);
             assets.push_back(std::move(item));
         }
-        std::cout << nlohmann::json{{"assets", assets}}.dump() << "\n";
+        nlohmann::json missing = nlohmann::json::array();
+        for (const UnarchivedFile& u : unarchived) missing.push_back(to_json(u));
+        std::cout << nlohmann::json{{"assets", assets}, {"unarchived", missing}}.dump() << "\n";
         return exit_ok;
     }
     // Columns as wide as their longest value (job ids and names have no fixed length); the size
@@ -175,7 +185,8 @@ int run_verify(const ArchiveOptions& o, bool json) {
                 log::error("verify " + std::string(to_string(v.status)) + ": asset " + std::to_string(v.row.asset.id) +
                            " " + v.row.asset.store_uri + "/" + v.row.asset.store_key + ": " + v.detail);
         log::error("VERIFY FAILED: " + std::to_string(report.bad) + " of " + std::to_string(report.items.size()) +
-                   " archived file(s) differ from the catalog or could not be read");
+                   " archived file(s) differ from the catalog or could not be read; `avpost archive repair` restores "
+                   "them from a local copy (--from FILE) or the vendor");
         return exit_verify_failed;
     }
     return exit_ok;
@@ -184,7 +195,7 @@ int run_verify(const ArchiveOptions& o, bool json) {
 }  // namespace
 
 CommandSpec archive_command() {
-    return {"archive", "Keep every render verified and catalogued (sync, add, ls, verify, export)",
+    return {"archive", "Keep every render verified and catalogued (sync, add, ls, verify, export, repair)",
             [](CLI::App& sub, const GlobalOptions& global) -> CommandRun {
                 auto o = std::make_shared<ArchiveOptions>();
                 sub.require_subcommand(1);
@@ -203,21 +214,24 @@ CommandSpec archive_command() {
                                "Only this state: pending|downloading|stored|verified|failed|expired-before-archived");
                 ls->add_flag("--json", o->ls_json, "Print one JSON object: {\"assets\": [...]}");
 
-                CLI::App* verify = sub.add_subcommand("verify", "Re-hash stored files and compare with the catalog");
+                CLI::App* verify = sub.add_subcommand(
+                    "verify", "Re-hash stored (and known damaged) files and compare with the catalog");
                 verify->fallthrough();
                 auto* sample = verify->add_option("--sample", o->sample,
                                                   "Check N files, least recently verified first")
                                    ->check(CLI::PositiveNumber);
-                verify->add_flag("--all", o->all, "Check every stored file (the default)")->excludes(sample);
+                verify->add_flag("--all", o->all, "Check every stored and damaged file (the default)")->excludes(sample);
                 verify->add_flag("--json", o->verify_json, "Print one JSON object");
 
                 auto sync_commands = add_archive_sync_subcommands(sub, o->root, o->catalog, global);
+                auto repair_command = add_archive_repair_subcommand(sub, o->root, o->catalog, global);
 
-                return [o, ls, verify, sync_commands, &global]() -> int {
+                return [o, ls, verify, sync_commands, repair_command, &global]() -> int {
                     if (ls->parsed()) return run_ls(*o, global.json || o->ls_json);
                     if (verify->parsed()) return run_verify(*o, global.json || o->verify_json);
                     if (auto rc = sync_commands()) return *rc;
-                    throw_usage("archive: choose sync, add, ls, verify or export");
+                    if (auto rc = repair_command()) return *rc;
+                    throw_usage("archive: choose sync, add, ls, verify, export or repair");
                 };
             }};
 }

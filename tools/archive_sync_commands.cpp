@@ -28,6 +28,8 @@ struct SyncCliOptions {
     double watch = 0;
     int rounds = 0;  // --watch: stop after this many rounds (0: until SIGINT/SIGTERM)
     int lease = 600;
+    int immediate_retries = FetchOptions{}.max_claims;
+    double retry_backoff = double(RetryBackoff{}.initial.count());
     bool json = false;
     std::vector<std::string> ids;
     // export
@@ -52,6 +54,8 @@ SyncOptions sync_options(const SyncCliOptions& o, const std::string& root, const
     s.jobs = o.jobs;
     s.http = download_http_options(env);
     s.fetch.lease = std::chrono::seconds(std::max(10, o.lease));
+    s.fetch.max_claims = o.immediate_retries;
+    s.fetch.retry_backoff.initial = std::chrono::seconds(std::int64_t(o.retry_backoff));
     return s;
 }
 
@@ -73,6 +77,7 @@ std::string short_size(std::int64_t n) {
 void print_report(const SyncReport& r, bool json) {
     if (json) {
         std::cout << to_json(r).dump() << std::endl;
+        if (!r.unarchived.empty()) log::error(summary(r.unarchived, unix_now()));
         return;
     }
     for (const FetchOutcome& i : r.items) {
@@ -85,11 +90,16 @@ void print_report(const SyncReport& r, bool json) {
             std::printf("%-24s %s: %s\n", i.state.c_str(), what.c_str(), i.error.c_str());
     }
     for (const std::string& e : r.errors) std::printf("error                    %s\n", e.c_str());
+    // Every file still not archived, every run (not only those this run tried): nothing is lost silently.
+    const std::int64_t now = unix_now();
+    for (const UnarchivedFile& u : r.unarchived)
+        std::printf("%-24s %s\n", "not archived", describe(u, now).c_str());
     std::printf("%s: %d job(s) seen (%d running, %d failed renders); %d archived and verified, %d failed, "
                 "%d expired before archived, %d left for a later run, %d being archived elsewhere\n",
                 r.vendor.c_str(), r.jobs_seen, r.jobs_running, r.jobs_failed, r.verified, r.failed, r.expired,
                 r.retry_later, r.busy);
     std::fflush(stdout);
+    if (!r.unarchived.empty()) log::error(summary(r.unarchived, now));
 }
 
 int exit_for(const SyncReport& r) { return r.complete() ? exit_ok : exit_archive_incomplete; }
@@ -140,7 +150,11 @@ int run_export(const SyncCliOptions& o, const std::string& root, bool json) {
     const std::string location = catalog_location(o.catalog, archive_root(root));
     if (!is_postgres_location(location) && !std::filesystem::exists(location))
         throw_input("export " + o.export_id, "the archive has no catalog yet");
-    std::unique_ptr<Catalog> own = open_catalog(location);
+    // Export only reads: a read-only SQLite connection works on a read-only copy of the archive
+    // and can never change the catalog.
+    CatalogOptions read_only;
+    read_only.read_only = true;
+    std::unique_ptr<Catalog> own = open_catalog(location, read_only);
     Catalog& catalog = *own;
     std::vector<JobRecord> jobs = find_jobs(catalog, o.export_id, o.export_vendor);
     if (jobs.empty()) throw_input("export " + o.export_id, "the catalog knows no such job");
@@ -181,6 +195,13 @@ std::function<std::optional<int>()> add_archive_sync_subcommands(CLI::App& archi
         c->add_option("--jobs", o->jobs, "Downloads at once")->check(CLI::PositiveNumber);
         c->add_option("--lease", o->lease, "Seconds another process waits before taking over a stalled claim")
             ->check(CLI::Range(10, 86400));
+        c->add_option("--immediate-retries", o->immediate_retries,
+                      "Runs that retry a file whose download failed at once, before it waits between tries (default 20)")
+            ->check(CLI::Range(1, 1000));
+        c->add_option("--retry-backoff", o->retry_backoff,
+                      "Seconds a failed file first waits before a later run tries it again; doubles at each "
+                      "failure, at most an hour (default 60)")
+            ->check(CLI::Range(0, 3600));
         c->add_flag("--json", o->json, json_help);
     };
     CLI::App* sync = archive.add_subcommand("sync", "Archive everything the vendor has that is not yet verified");

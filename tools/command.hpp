@@ -47,6 +47,10 @@ CommandSpec archive_command();
 std::function<std::optional<int>()> add_archive_sync_subcommands(CLI::App& archive, const std::string& root,
                                                                   const std::string& catalog,
                                                                   const GlobalOptions& global);
+// `archive repair` (archive_repair_command.cpp), added under `archive` the same way.
+std::function<std::optional<int>()> add_archive_repair_subcommand(CLI::App& archive, const std::string& root,
+                                                                   const std::string& catalog,
+                                                                   const GlobalOptions& global);
 // Akool webhook receiver that records and archives (serve_command.cpp).
 CommandSpec serve_command();
 // Job files through every stage (run_command.cpp; the pipeline library does the work).

@@ -43,10 +43,13 @@ const std::vector<ExitCodeDoc>& exit_code_table() {
         {exit_vendor_error, "vendor error code or unexpected vendor reply"},
         {exit_network, "network failure after retries (unreachable, timeouts, 5xx, 429)"},
         {exit_not_finished, "not finished: wait timed out, or fetch of a render still running"},
-        {exit_verify_failed, "archive verify found files that differ from the catalog, are missing or unreadable"},
+        {exit_verify_failed,
+         "archive verify found files that differ from the catalog, are missing or unreadable (damaged files count "
+         "until repaired); archive repair could not restore every damaged file"},
         {exit_archive_incomplete,
-         "archive sync/add could not archive every file (failed, expired before archived, or left pending for a "
-         "later run)"},
+         "archive sync/add left files not archived: left for a later run (pending, or failed and waiting for its "
+         "backoff while the link lives), damaged, or lost (link expired before archived); every run, until none "
+         "is left"},
         {exit_interrupted, "stopped by Ctrl-C (SIGINT)"},
     };
     return table;

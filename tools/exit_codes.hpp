@@ -22,8 +22,8 @@ enum ExitCode : int {
     exit_network = 15,              // the vendor could not be reached, or kept failing, after retries
     exit_not_finished = 16,         // waiting timed out, or fetch of a render that is still running
     // Archive commands:
-    exit_verify_failed = 20,  // archive verify found files that differ from the catalog or are missing
-    exit_archive_incomplete = 21,  // archive sync/add left files failed, expired-before-archived or pending
+    exit_verify_failed = 20,  // archive verify found damaged files; archive repair left some damaged
+    exit_archive_incomplete = 21,  // archive sync/add: a file of the archive is not archived (any run, not only the first)
     exit_interrupted = 130,        // stopped by SIGINT (the shell's convention)
 };
 

@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "avpost/archive/catalog.hpp"
+#include "avpost/archive/unarchived.hpp"
 #include "command.hpp"
 #include "exit_codes.hpp"
 #include "queue_options.hpp"
@@ -20,6 +21,14 @@ void print_table(const std::vector<archive::QueuedJob>& jobs) {
                     std::string(archive::to_string(j.state)).c_str(), attempts.c_str(), dash_if_empty(j.worker).c_str(),
                     dash_if_empty(j.stage).c_str(), dash_if_empty(j.last_error).c_str());
     }
+    std::fflush(stdout);
+}
+
+void print_unarchived(const std::vector<archive::UnarchivedFile>& files) {
+    if (files.empty()) return;
+    const std::int64_t now = archive::unix_now();
+    std::printf("\n%s\n", archive::summary(files, now).c_str());
+    for (const archive::UnarchivedFile& f : files) std::printf("  %s\n", archive::describe(f, now).c_str());
     std::fflush(stdout);
 }
 
@@ -75,12 +84,17 @@ CommandSpec jobs_command() {
                         return int(exit_ok);
                     }
                     std::vector<archive::QueuedJob> jobs = catalog->queued_jobs();
+                    // A job is done only once its files are safe: what the archive still lacks
+                    // is listed with the jobs, with how long each file's vendor link lives.
+                    std::vector<archive::UnarchivedFile> unarchived = archive::unarchived_files(*catalog);
                     if (global.json || o->json) {
-                        nlohmann::json all = nlohmann::json::array();
+                        nlohmann::json all = nlohmann::json::array(), missing = nlohmann::json::array();
                         for (const auto& j : jobs) all.push_back(listed(j));
-                        std::cout << nlohmann::json{{"jobs", all}}.dump() << std::endl;
+                        for (const auto& u : unarchived) missing.push_back(archive::to_json(u));
+                        std::cout << nlohmann::json{{"jobs", all}, {"unarchived", missing}}.dump() << std::endl;
                     } else {
                         print_table(jobs);
+                        print_unarchived(unarchived);
                     }
                     return int(exit_ok);
                 };

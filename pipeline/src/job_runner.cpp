@@ -438,7 +438,9 @@ private:
             observer_.checkpoint();
             ArchivedFile a = archive_job_file(*catalog_, *store, catalog_job_id_, i.kind, i.asset, i.path, i.source_url,
                                               owner, options_.asset_owner_family);
-            assets.push_back(to_json(a));
+            json entry = to_json(a);
+            entry["path"] = fs::absolute(i.path).string();  // a local copy `avpost archive repair` can restore from
+            assets.push_back(std::move(entry));
         }
         finished("archive", print, {{"assets", assets}});
         detail(std::to_string(assets.size()) + " files verified in " + spec_.archive.root.string());

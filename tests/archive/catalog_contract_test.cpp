@@ -331,7 +331,7 @@ TYPED_TEST(CatalogContract, ProcessesClaimingAtOnceNeverGetTheSameAsset) {
         << "an asset was claimed twice";
 }
 
-TYPED_TEST(CatalogContract, ListsWhatIsAtRiskAndExpiresWhatWasLost) {
+TYPED_TEST(CatalogContract, ListsWhatIsAtRisk) {
     Catalog& c = this->c();
     const std::int64_t now = t0;
     std::int64_t soon = c.add_asset(add_job(c, "akool", "soon", now + 2 * 3600), "avatar", "a.mp4", "");
@@ -348,12 +348,82 @@ TYPED_TEST(CatalogContract, ListsWhatIsAtRiskAndExpiresWhatWasLost) {
     EXPECT_EQ(c.list(query_at(now)).size(), 4u);
     EXPECT_EQ(c.list(query_at(now, std::nullopt, AssetState::stored)).size(), 1u);
     EXPECT_EQ(c.list(query_at(now, 24 * 3600, AssetState::stored)).size(), 0u);
-
-    EXPECT_EQ(c.expire_unarchived(now + 3 * 3600), 1);
-    EXPECT_EQ(c.asset(soon).state, AssetState::expired_before_archived);
-    EXPECT_EQ(c.asset(done).state, AssetState::stored);
     nlohmann::json j = to_json(c.asset(soon));
-    EXPECT_EQ(j["state"], "expired-before-archived");
+    EXPECT_EQ(j["state"], "pending");
+    EXPECT_TRUE(j["retry_after"].is_null());
+}
+
+// A failed download waits for a backoff the catalog keeps, doubled at each failure up to its
+// maximum, and is claimed again once it has passed; success or a requeue forgets it.
+TYPED_TEST(CatalogContract, AFailedAssetIsClaimedAgainAfterABackoffThatGrows) {
+    Catalog& c = this->c();
+    const RetryBackoff backoff{std::chrono::seconds(60), std::chrono::seconds(200)};
+    std::int64_t id = c.add_asset(add_job(c, "a2v", "flaky", t0 + 86400), "avatar", "a.mp4", "https://cdn/x?sig=1");
+    ClaimFilter a2v;
+    a2v.vendor = "a2v";
+    std::int64_t now = t0;
+    for (std::int64_t expected : {60, 120, 200, 200}) {
+        auto claimed = c.claim_next_for("w", minute, a2v, now);
+        ASSERT_TRUE(claimed.has_value()) << "claimable again at " << now;
+        c.release_with_backoff(id, "w", "HTTP 500", backoff, now);
+        AssetRecord a = c.asset(id);
+        EXPECT_EQ(a.state, AssetState::failed);
+        EXPECT_EQ(a.error, "HTTP 500");
+        EXPECT_EQ(a.claim_owner, "");
+        EXPECT_EQ(a.retry_backoff, expected);
+        EXPECT_EQ(a.retry_after, now + expected);
+        EXPECT_EQ(to_json(a)["retry_after"], iso8601(now + expected));
+        EXPECT_FALSE(c.claim_next_for("w", minute, a2v, now + expected - 1).has_value()) << "still waiting";
+        EXPECT_FALSE(c.claim_next("w", minute, now + expected - 1).has_value());
+        now += expected;
+    }
+    c.release_with_backoff(id, "someone else", "not theirs", backoff, now);
+    EXPECT_EQ(c.asset(id).error, "HTTP 500") << "only the claim owner releases";
+    ASSERT_TRUE(c.claim_next("w", minute, now).has_value());
+    c.mark_stored(id, "w", stored_facts('a'));
+    c.mark_verified(id, now);
+    EXPECT_FALSE(c.asset(id).retry_after.has_value());
+    EXPECT_FALSE(c.asset(id).retry_backoff.has_value());
+
+    // A failure for a person to look at (release, not retryable) is not claimed again by itself.
+    std::int64_t broken = c.add_asset(add_job(c, "a2v", "broken"), "avatar", "a.mp4", "");
+    ASSERT_TRUE(c.claim(broken, "w", minute, now));
+    c.release_with_backoff(broken, "w", "HTTP 500", backoff, now);
+    ASSERT_TRUE(c.claim_next_for("w", minute, a2v, now + 60).has_value());
+    c.release(broken, "w", "refusing to overwrite", false);
+    EXPECT_FALSE(c.asset(broken).retry_after.has_value());
+    EXPECT_FALSE(c.claim_next_for("w", minute, a2v, now + 100000).has_value());
+    c.requeue_failed(broken);
+    EXPECT_FALSE(c.asset(broken).retry_backoff.has_value());
+}
+
+// A stored file verify found damaged stays a verify candidate (first), and is verified again once
+// its store holds the catalog's content.
+TYPED_TEST(CatalogContract, DamagedAssetsAreVerifiedFirstAndCanBeVerifiedAgain) {
+    Catalog& c = this->c();
+    std::int64_t job = add_job(c, "a2v", "d");
+    std::int64_t good = c.add_asset(job, "other", "good", "");
+    std::int64_t bad = c.add_asset(job, "other", "bad", "");
+    std::int64_t never = c.add_asset(job, "other", "never", "");
+    for (std::int64_t id : {good, bad}) {
+        ASSERT_TRUE(c.claim(id, "w", minute));
+        c.mark_stored(id, "w", stored_facts('f'));
+        c.mark_verified(id, t0);
+    }
+    ASSERT_TRUE(c.claim(never, "w", minute));
+    c.release(never, "w", "not a video", false);
+    c.mark_verify_failed(bad, "verify: sha256 differs");
+    EXPECT_TRUE(c.asset(bad).damaged());
+    EXPECT_FALSE(c.asset(never).damaged()) << "never stored: nothing to repair";
+    auto candidates = c.verify_candidates(1);
+    ASSERT_EQ(candidates.size(), 1u);
+    EXPECT_EQ(candidates[0].asset.id, bad) << "known damage is never passed over";
+    EXPECT_EQ(c.verify_candidates(std::nullopt).size(), 2u);
+    c.mark_verified(never, t0 + 5);
+    EXPECT_EQ(c.asset(never).state, AssetState::failed) << "nothing stored to call verified";
+    c.mark_verified(bad, t0 + 5);
+    EXPECT_EQ(c.asset(bad).state, AssetState::verified);
+    EXPECT_EQ(c.asset(bad).error, "");
 }
 
 TYPED_TEST(CatalogContract, VerifyCandidatesPutTheLeastRecentlyVerifiedFirst) {
@@ -386,6 +456,29 @@ TYPED_TEST(CatalogContract, FindsAssetsByJobAndName) {
     EXPECT_EQ(c.find_asset(job, "composite.mp4")->id, id);
     EXPECT_EQ(c.find_asset(job, "composite.mp4")->kind, "composite");
     EXPECT_FALSE(c.find_asset(job, "other.mp4").has_value());
+}
+
+TYPED_TEST(CatalogContract, StagesAreListedByName) {
+    Catalog& c = this->c();
+    for (const char* key : {"b", "a"}) {
+        StageRecord r;
+        r.job_key = key;
+        r.stage = "archive";
+        r.fingerprint = "f";
+        r.result = {{"assets", {{{"asset_id", 7}, {"path", std::string("/out/") + key}}}}};
+        c.record_stage(r);
+    }
+    StageRecord other;
+    other.job_key = "a";
+    other.stage = "render";
+    other.fingerprint = "f";
+    c.record_stage(other);
+    auto archived = c.stages_named("archive");
+    ASSERT_EQ(archived.size(), 2u);
+    EXPECT_EQ(archived[0].job_key, "a");
+    EXPECT_EQ(archived[0].stage, "archive");
+    EXPECT_EQ(archived[0].result["assets"][0]["path"], "/out/a");
+    EXPECT_TRUE(c.stages_named("compose").empty());
 }
 
 TYPED_TEST(CatalogContract, JobStagesAreRecordedReplacedAndForgotten) {

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <atomic>
 #include <regex>
+#include <sqlite3.h>
 #include <sys/resource.h>
 
 #include "avpost/archive/local_store.hpp"
@@ -315,6 +316,9 @@ TEST_F(ArchiveSyncFaults, AStoredCopyThatDiffersIsCaughtByTheReadBack) {
             write_file(inner.path_of(k), bytes);
             return i;
         }
+        ObjectInfo replace(const fs::path& f, const std::string& k, const std::string& h, std::int64_t s) override {
+            return inner.replace(f, k, h, s);
+        }
         std::optional<ObjectInfo> stat(const std::string& k) override { return inner.stat(k); }
         ObjectDigest rehash(const std::string& k) override { return inner.rehash(k); }
         ObjectDigest read(const std::string& k, const std::function<void(const char*, std::size_t)>& s) override {
@@ -492,7 +496,10 @@ TEST_F(ArchiveSyncFaults, AStoredButUnverifiedFileIsVerifiedByTheNextSync) {
     EXPECT_EQ(c.asset(stale).state, AssetState::verified);
 }
 
-TEST_F(ArchiveSyncFaults, ATransientFailureBecomesFinalAfterTheLastAllowedAttempt) {
+// A failure is never final while the vendor offers the file: after the runs that retry at once,
+// the file waits for its backoff (kept in the catalog), every run says so and fails, and once the
+// backoff has passed a run tries it again.
+TEST_F(ArchiveSyncFaults, ATransientFailureIsRetriedAfterABackoffOnceTheImmediateRetriesAreSpent) {
     FakeA2v fake;
     fake.error_status = 503;
     SyncOptions o = options();
@@ -503,6 +510,32 @@ TEST_F(ArchiveSyncFaults, ATransientFailureBecomesFinalAfterTheLastAllowedAttemp
     EXPECT_EQ(second.failed, 2) << to_json(second).dump();
     for (auto& [name, a] : assets()) {
         EXPECT_EQ(a.state, AssetState::failed) << name;
-        EXPECT_NE(a.error.find("gave up after 2 attempts"), std::string::npos) << a.error;
+        EXPECT_NE(a.error.find("failed 2 times"), std::string::npos) << a.error;
+        ASSERT_TRUE(a.retry_after.has_value()) << name;
+        EXPECT_GT(*a.retry_after, unix_now()) << "waits for its backoff";
+        EXPECT_EQ(a.retry_backoff, 60);
+    }
+    fake.error_status = 0;  // the CDN is back, but the backoff has not passed
+    SyncReport waiting = sync_vendor(o, api(fake));
+    EXPECT_TRUE(waiting.items.empty()) << to_json(waiting).dump();
+    EXPECT_FALSE(waiting.complete()) << "files left for a later run are never a success";
+    ASSERT_EQ(waiting.unarchived.size(), 2u);
+    for (const UnarchivedFile& u : waiting.unarchived) {
+        EXPECT_EQ(u.state, AssetState::failed);
+        EXPECT_TRUE(u.retry_after.has_value());
+        EXPECT_EQ(u.link_expires_at, 4102444800);
+        EXPECT_NE(describe(u, unix_now()).find("retried in"), std::string::npos) << describe(u, unix_now());
+    }
+    {  // the backoff passes (as an hour would)
+        SqliteCatalog c(Catalog::file_in(root));
+        ASSERT_EQ(sqlite3_exec(c.handle(), "UPDATE assets SET retry_after = 1", nullptr, nullptr, nullptr), SQLITE_OK);
+    }
+    SyncReport retried = sync_vendor(o, api(fake));
+    EXPECT_EQ(retried.verified, 2) << to_json(retried).dump();
+    EXPECT_TRUE(retried.complete());
+    EXPECT_TRUE(retried.unarchived.empty());
+    for (auto& [name, a] : assets()) {
+        EXPECT_EQ(a.state, AssetState::verified) << name;
+        EXPECT_FALSE(a.retry_after.has_value());
     }
 }

@@ -37,6 +37,8 @@ avpost_add_test(archive_cli_test ${CMAKE_CURRENT_LIST_DIR}/cli_test.cpp)
 # archive sync/add/export and serve: against the in-process sandbox and throwaway servers.
 avpost_add_test(archive_sync_test ${CMAKE_CURRENT_LIST_DIR}/sync_a2v_test.cpp)
 avpost_add_test(archive_sync_faults_test ${CMAKE_CURRENT_LIST_DIR}/sync_faults_test.cpp)
+avpost_add_test(archive_sync_no_loss_test ${CMAKE_CURRENT_LIST_DIR}/sync_no_loss_test.cpp)
+avpost_add_test(archive_repair_test ${CMAKE_CURRENT_LIST_DIR}/repair_test.cpp)
 avpost_add_test(archive_serve_test ${CMAKE_CURRENT_LIST_DIR}/serve_test.cpp)
 target_link_libraries(archive_serve_test PRIVATE SQLite::SQLite3)
 avpost_add_test(archive_export_test ${CMAKE_CURRENT_LIST_DIR}/export_test.cpp)

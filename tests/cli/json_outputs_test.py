@@ -173,6 +173,7 @@ def run_commands(env):
     check("archive add", "archive-sync", json_of("archive", "add", "--vendor", "akool", akool["id"], "--json", env=env))
     check("archive ls", "archive-ls", json_of("archive", "ls", "--json", env=env))
     check("archive verify", "archive-verify", json_of("archive", "verify", "--all", "--json", env=env))
+    check("archive repair", "archive-repair", json_of("archive", "repair", "--json", env=env))
     check("archive export", "archive-export", json_of("archive", "export", "--vendor", "a2v", started["id"], "-o",
                                                       str(WORK / "exported"), "--json", env=env))
 

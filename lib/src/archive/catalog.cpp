@@ -87,8 +87,10 @@ nlohmann::json to_json(const AssetRecord& a) {
                           {"error", a.error.empty() ? nlohmann::json() : nlohmann::json(a.error)},
                           {"attempts", a.attempts},
                           {"verified_at", nullptr},
-                          {"updated_at", iso8601(a.updated_at)}};
+                          {"updated_at", iso8601(a.updated_at)},
+                          {"retry_after", nullptr}};
     if (a.size) out["bytes"] = *a.size;
+    if (a.retry_after && a.state == AssetState::failed) out["retry_after"] = iso8601(*a.retry_after);
     if (a.verified_at) out["verified_at"] = iso8601(*a.verified_at);
     if (a.media)
         out["media"] = {{"codec", a.media->codec},

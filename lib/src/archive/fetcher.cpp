@@ -161,14 +161,19 @@ FetchOutcome fetch_claimed_asset(Catalog& catalog, ArchiveStore& store, net::Htt
     out.vendor_job_id = job.vendor_job_id;
     const bool video = should_probe(claimed.kind, claimed.name);
 
-    auto give_up = [&](const std::string& error, bool retryable) {
+    // Never final: a transient failure is retried by the next run, up to max_claims runs; after
+    // that, or after any other failure, the asset is failed and retried after a growing backoff
+    // for as long as the vendor offers it (only the vendor's answer ends it: LinkGone below).
+    auto give_up = [&](const std::string& error, bool transient) {
         out.error = safe_text(error);
-        if (retryable && claimed.attempts >= options.max_claims) {  // not worth another run
-            retryable = false;
-            out.error = "gave up after " + std::to_string(claimed.attempts) + " attempts: " + out.error;
+        if (transient && claimed.attempts < options.max_claims) {
+            out.state = "pending";
+            catalog.release(claimed.id, owner, out.error, true);
+            return;
         }
-        out.state = retryable ? "pending" : "failed";
-        catalog.release(claimed.id, owner, out.error, retryable);
+        if (transient) out.error = "failed " + std::to_string(claimed.attempts) + " times: " + out.error;
+        out.state = "failed";
+        catalog.release_with_backoff(claimed.id, owner, out.error, options.retry_backoff);
     };
 
     fs::path dest;

@@ -111,9 +111,22 @@ ObjectInfo LocalStore::put(const std::filesystem::path& file, const std::string&
         if (existing->size == expected_size && existing->sha256 == expected_sha256) return *existing;
         throw_input("store '" + target.string() + "'",
                     "refusing to overwrite: it already holds different content (sha256 " + existing->sha256 +
-                        ", " + std::to_string(existing->size) + " bytes)");
+                        ", " + std::to_string(existing->size) + " bytes); if that copy is damaged, " +
+                        repair_hint);
     }
+    return write(file, key, expected_sha256, expected_size);
+}
 
+ObjectInfo LocalStore::replace(const std::filesystem::path& file, const std::string& key,
+                               const std::string& expected_sha256, std::int64_t expected_size) {
+    if (!is_sha256_hex(expected_sha256)) throw_usage("replace '" + key + "': expected SHA-256 is not 64 hex digits");
+    return write(file, key, expected_sha256, expected_size);
+}
+
+// The atomic write itself: the old content (if any) stays whole until the rename.
+ObjectInfo LocalStore::write(const std::filesystem::path& file, const std::string& key,
+                             const std::string& expected_sha256, std::int64_t expected_size) {
+    std::filesystem::path target = path_of(key);
     if (::mkdir(root_.c_str(), 0755) != 0 && errno != EEXIST)
         throw_errno("create archive directory '" + root_.string() + "'", errno);
     make_dirs_durable(root_, target.parent_path());

@@ -21,7 +21,8 @@ namespace {
 // Version 1: the SQLite schema at its version 4 (jobs, assets, their indexes, job stages). JSON
 // columns are `json` (checked, kept as written). Version 2: the job queue; 3: its claim indexes;
 // 4: the gallery's indexes (newest jobs first; a job's name from its render stage), as SQLite's
-// version 6. Append new migrations; never edit a released one.
+// version 6; 5: the retry backoff of failed assets, as SQLite's version 7. Append new migrations;
+// never edit a released one.
 const std::vector<Migration> migrations = {
     {1, R"sql(
 CREATE TABLE jobs (
@@ -109,6 +110,13 @@ CREATE INDEX queue_jobs_lapsing ON queue_jobs(lease_expires_at) WHERE state = 'r
 CREATE INDEX jobs_by_created_at ON jobs(created_at, id);
 CREATE INDEX job_stages_by_render ON job_stages((result->>'vendor'), (result->>'id')) WHERE stage = 'render';
 )sql"},
+    // Version 5: a failed download is retried after a backoff kept here, as SQLite's version 7.
+    {5, R"sql(
+ALTER TABLE assets ADD COLUMN retry_after BIGINT;
+ALTER TABLE assets ADD COLUMN retry_backoff BIGINT CHECK (retry_backoff IS NULL OR retry_backoff >= 0);
+UPDATE assets SET retry_after = 0 WHERE state = 'failed' AND error LIKE 'gave up after % attempts:%';
+CREATE INDEX assets_retry_due ON assets(retry_after) WHERE state = 'failed' AND retry_after IS NOT NULL;
+)sql"},
 };
 
 // Serialises the migrations of concurrent first connections.
@@ -117,7 +125,7 @@ constexpr const char* migration_lock = "SELECT pg_advisory_xact_lock(hashtext('a
 const char* asset_columns =
     "a.id, a.job_id, a.kind, a.name, a.source_url, a.size, a.sha256, a.codec, a.width, a.height, "
     "a.duration, a.frame_rate, a.store_uri, a.store_key, a.state, a.error, a.attempts, a.claim_owner, "
-    "a.claim_expires_at, a.verified_at, a.updated_at";
+    "a.claim_expires_at, a.verified_at, a.updated_at, a.retry_after, a.retry_backoff";
 const char* job_columns =
     "j.id, j.vendor, j.vendor_job_id, j.request, j.status, j.created_at, j.link_expires_at, j.updated_at";
 constexpr int job_column_count = 8;
@@ -149,6 +157,8 @@ AssetRecord read_asset(const pg::Rows& r, int row, int c) {
     a.claim_expires_at = r.opt_int64(row, c + 18);
     a.verified_at = r.opt_int64(row, c + 19);
     a.updated_at = r.int64(row, c + 20);
+    a.retry_after = r.opt_int64(row, c + 21);
+    a.retry_backoff = r.opt_int64(row, c + 22);
     return a;
 }
 
@@ -340,7 +350,8 @@ public:
         p.add(now).add(filter.vendor).add(ids.dump()).add(exclude.dump()).add(owner).add(now + lease.count());
         pg::Rows r = exec(
             "WITH picked AS (SELECT a.id FROM assets a JOIN jobs j ON j.id = a.job_id WHERE "
-            "(a.state = 'pending' OR (a.state = 'downloading' AND a.claim_expires_at < $1)) "
+            "(a.state = 'pending' OR (a.state = 'downloading' AND a.claim_expires_at < $1) "
+            "OR (a.state = 'failed' AND a.retry_after <= $1)) "
             "AND ($2 = '' OR j.vendor = $2) "
             "AND ($3::json::text = '[]' OR j.vendor_job_id IN (SELECT json_array_elements_text($3::json))) "
             "AND a.id NOT IN (SELECT json_array_elements_text($4::json)::bigint) "
@@ -389,30 +400,32 @@ public:
 
     void release(std::int64_t asset_id, std::string_view owner, std::string_view error, bool retryable) override {
         exec("UPDATE assets SET state = $3, error = $4, claim_owner = NULL, claim_expires_at = NULL, "
-             "updated_at = $5 WHERE id = $1 AND state = 'downloading' AND claim_owner = $2",
+             "retry_after = NULL, updated_at = $5 WHERE id = $1 AND state = 'downloading' AND claim_owner = $2",
              pg::Params().add(asset_id).add(owner).add(retryable ? "pending" : "failed").add(error).add(unix_now()));
+    }
+
+    void release_with_backoff(std::int64_t asset_id, std::string_view owner, std::string_view error,
+                              const RetryBackoff& backoff, std::int64_t now) override {
+        now = or_now(now);
+        exec("UPDATE assets SET state = 'failed', error = $3, claim_owner = NULL, claim_expires_at = NULL, "
+             "retry_backoff = least(coalesce(retry_backoff * 2, $4), $5), "
+             "retry_after = $6 + least(coalesce(retry_backoff * 2, $4), $5), updated_at = $6 "
+             "WHERE id = $1 AND state = 'downloading' AND claim_owner = $2",
+             pg::Params().add(asset_id).add(owner).add(error).add(std::int64_t(backoff.initial.count()))
+                 .add(std::int64_t(backoff.max.count())).add(now));
     }
 
     void mark_verified(std::int64_t asset_id, std::int64_t now) override {
         exec("UPDATE assets SET state = 'verified', verified_at = $2, error = NULL, claim_owner = NULL, "
-             "claim_expires_at = NULL, updated_at = $2 WHERE id = $1 AND state IN ('stored','verified')",
+             "claim_expires_at = NULL, retry_after = NULL, retry_backoff = NULL, updated_at = $2 WHERE id = $1 AND "
+             "(state IN ('stored','verified') OR (state = 'failed' AND sha256 IS NOT NULL AND store_key IS NOT NULL))",
              pg::Params().add(asset_id).add(or_now(now)));
     }
 
     void mark_verify_failed(std::int64_t asset_id, std::string_view error) override {
         exec("UPDATE assets SET state = 'failed', error = $2, claim_owner = NULL, claim_expires_at = NULL, "
-             "updated_at = $3 WHERE id = $1",
+             "retry_after = NULL, retry_backoff = NULL, updated_at = $3 WHERE id = $1",
              pg::Params().add(asset_id).add(error).add(unix_now()));
-    }
-
-    int expire_unarchived(std::int64_t now) override {
-        pg::Rows r = exec(
-            "UPDATE assets SET state = 'expired-before-archived', updated_at = $1, "
-            "error = 'the vendor link expired before the asset was archived' "
-            "WHERE state = 'pending' AND job_id IN "
-            "(SELECT id FROM jobs WHERE link_expires_at IS NOT NULL AND link_expires_at <= $1)",
-            pg::Params().add(or_now(now)));
-        return r.affected();
     }
 
     std::vector<ListRow> list(const ListQuery& q) override {
@@ -435,7 +448,8 @@ public:
     std::vector<ListRow> verify_candidates(std::optional<int> sample) override {
         std::string sql = std::string("SELECT ") + job_columns + ", " + asset_columns +
                           " FROM assets a JOIN jobs j ON j.id = a.job_id WHERE a.state IN ('stored','verified')"
-                          " ORDER BY a.verified_at IS NOT NULL, a.verified_at, random()";
+                          " OR (a.state = 'failed' AND a.sha256 IS NOT NULL AND a.store_key IS NOT NULL)"
+                          " ORDER BY a.state <> 'failed', a.verified_at IS NOT NULL, a.verified_at, random()";
         pg::Params p;
         if (sample) {
             p.add(*sample);
@@ -453,7 +467,7 @@ public:
 
     void requeue_failed(std::int64_t asset_id) override {
         exec("UPDATE assets SET state = 'pending', error = NULL, claim_owner = NULL, claim_expires_at = NULL, "
-             "updated_at = $2 WHERE id = $1 AND state = 'failed'",
+             "retry_after = NULL, retry_backoff = NULL, updated_at = $2 WHERE id = $1 AND state = 'failed'",
              pg::Params().add(asset_id).add(unix_now()));
     }
 
@@ -463,6 +477,22 @@ public:
             "updated_at = $3 WHERE id = $1 AND state = 'expired-before-archived'",
             pg::Params().add(asset_id).add(reason).add(unix_now()));
         return r.affected() == 1;
+    }
+
+    std::vector<StageRecord> stages_named(std::string_view stage) override {
+        pg::Rows r = exec("SELECT job_key, fingerprint, result, finished_at FROM job_stages WHERE stage = $1 ORDER BY job_key",
+                          pg::Params().add(stage));
+        std::vector<StageRecord> out;
+        for (int i = 0; i < r.size(); ++i) {
+            StageRecord s;
+            s.job_key = r.text(i, 0);
+            s.stage = stage;
+            s.fingerprint = r.text(i, 1);
+            s.result = nlohmann::json::parse(r.text(i, 2));
+            s.finished_at = r.int64(i, 3);
+            out.push_back(std::move(s));
+        }
+        return out;
     }
 
     std::optional<StageRecord> find_stage(std::string_view job_key, std::string_view stage) override {

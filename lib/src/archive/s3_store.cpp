@@ -366,8 +366,23 @@ ObjectInfo S3Store::put(const std::filesystem::path& file, const std::string& ke
     if (auto existing = stat(key)) {
         if (existing->size == expected_size && existing->sha256 == expected_sha256) return *existing;
         throw_input("store '" + where + "'", "refusing to overwrite: it already holds different content (sha256 '" +
-                                                 existing->sha256 + "', " + std::to_string(existing->size) + " bytes)");
+                                                 existing->sha256 + "', " + std::to_string(existing->size) +
+                                                 " bytes); if that copy is damaged, " + repair_hint);
     }
+    return upload(file, key, expected_sha256, expected_size);
+}
+
+ObjectInfo S3Store::replace(const std::filesystem::path& file, const std::string& key,
+                            const std::string& expected_sha256, std::int64_t expected_size) {
+    if (!is_sha256_hex(expected_sha256)) throw_usage("replace '" + key + "': expected SHA-256 is not 64 hex digits");
+    return upload(file, key, expected_sha256, expected_size);
+}
+
+// The upload and the store's confirmation; an object already under the key is overwritten.
+ObjectInfo S3Store::upload(const std::filesystem::path& file, const std::string& key,
+                           const std::string& expected_sha256, std::int64_t expected_size) {
+    const std::string object = object_key(key);
+    const std::string where = "s3://" + config_.bucket + "/" + object;
     // The body's hash goes in x-amz-content-sha256, so it must be what is on disk now.
     FileDigest digest = sha256_file(file);
     if (digest.size != expected_size || digest.sha256 != expected_sha256)

@@ -19,7 +19,9 @@ target_sources(avpost_lib PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/fetcher.cpp
   ${CMAKE_CURRENT_LIST_DIR}/staging_cleanup.cpp
   ${CMAKE_CURRENT_LIST_DIR}/sync.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/unarchived.cpp
   ${CMAKE_CURRENT_LIST_DIR}/export.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/repair.cpp
   ${CMAKE_CURRENT_LIST_DIR}/webhook_receiver.cpp
 )
 # `avpost serve`'s gallery: queries, access, file serving and the page built into the library.

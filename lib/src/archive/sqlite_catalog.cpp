@@ -20,7 +20,7 @@ namespace {
 
 // Version 1: jobs and assets. Version 2: indexes for the expiry and verify queries. Version 3:
 // finished job stages. Version 4: assets wrongly marked expired are retried. Version 5: the job
-// queue.
+// queue. Version 6: the gallery's indexes. Version 7: the retry backoff of failed assets.
 // Append new migrations; never edit a released one.
 const std::vector<Migration> migrations = {
     {1, R"sql(
@@ -119,6 +119,15 @@ CREATE INDEX jobs_by_created_at ON jobs(created_at, id);
 CREATE INDEX job_stages_by_render ON job_stages(json_extract(result, '$.vendor'), json_extract(result, '$.id'))
   WHERE stage = 'render';
 )sql"},
+    // Version 7: a failed download is retried after a backoff kept here (retry_after, and the
+    // backoff that set it, doubled at each failure), for as long as the vendor offers the file.
+    // Assets an older avpost failed after its last allowed attempt are retried at once.
+    {7, R"sql(
+ALTER TABLE assets ADD COLUMN retry_after INTEGER;
+ALTER TABLE assets ADD COLUMN retry_backoff INTEGER CHECK (retry_backoff IS NULL OR retry_backoff >= 0);
+UPDATE assets SET retry_after = 0 WHERE state = 'failed' AND error LIKE 'gave up after % attempts:%';
+CREATE INDEX assets_retry_due ON assets(retry_after) WHERE state = 'failed' AND retry_after IS NOT NULL;
+)sql"},
 };
 
 int read_user_version(sqlite3* db) {
@@ -130,8 +139,8 @@ int read_user_version(sqlite3* db) {
 const char* asset_columns =
     "a.id, a.job_id, a.kind, a.name, a.source_url, a.size, a.sha256, a.codec, a.width, a.height, "
     "a.duration, a.frame_rate, a.store_uri, a.store_key, a.state, a.error, a.attempts, a.claim_owner, "
-    "a.claim_expires_at, a.verified_at, a.updated_at";
-constexpr int asset_column_count = 21;
+    "a.claim_expires_at, a.verified_at, a.updated_at, a.retry_after, a.retry_backoff";
+constexpr int asset_column_count = 23;
 const char* job_columns =
     "j.id, j.vendor, j.vendor_job_id, j.request, j.status, j.created_at, j.link_expires_at, j.updated_at";
 
@@ -162,6 +171,8 @@ AssetRecord read_asset(const sql::Stmt& s, int c) {
     a.claim_expires_at = s.opt_int64(c + 18);
     a.verified_at = s.opt_int64(c + 19);
     a.updated_at = s.int64(c + 20);
+    a.retry_after = s.opt_int64(c + 21);
+    a.retry_backoff = s.opt_int64(c + 22);
     return a;
 }
 
@@ -473,7 +484,8 @@ std::optional<AssetRecord> SqliteCatalog::claim_next(std::string_view owner, std
     {
         sql::Stmt pick(db_,
                        "SELECT a.id FROM assets a WHERE a.state = 'pending' "
-                       "OR (a.state = 'downloading' AND a.claim_expires_at < ?1) ORDER BY a.id LIMIT 1");
+                       "OR (a.state = 'downloading' AND a.claim_expires_at < ?1) "
+                       "OR (a.state = 'failed' AND a.retry_after <= ?1) ORDER BY a.id LIMIT 1");
         pick.bind(1, now);
         if (!pick.step()) return std::nullopt;  // the transaction rolls back: nothing changed
         id = pick.int64(0);
@@ -505,7 +517,8 @@ std::optional<AssetRecord> SqliteCatalog::claim_next_for(std::string_view owner,
     {
         sql::Stmt pick(db_,
                        "SELECT a.id FROM assets a JOIN jobs j ON j.id = a.job_id WHERE "
-                       "(a.state = 'pending' OR (a.state = 'downloading' AND a.claim_expires_at < ?1)) "
+                       "(a.state = 'pending' OR (a.state = 'downloading' AND a.claim_expires_at < ?1) "
+                       "OR (a.state = 'failed' AND a.retry_after <= ?1)) "
                        "AND (?2 = '' OR j.vendor = ?2) "
                        "AND (?3 = '[]' OR j.vendor_job_id IN (SELECT value FROM json_each(?3))) "
                        "AND a.id NOT IN (SELECT value FROM json_each(?4)) "
@@ -561,38 +574,39 @@ void SqliteCatalog::release(std::int64_t asset_id, std::string_view owner, std::
     sql::Transaction tx(db_);
     sql::Stmt s(db_,
                 "UPDATE assets SET state = ?3, error = ?4, claim_owner = NULL, claim_expires_at = NULL, "
-                "updated_at = ?5 WHERE id = ?1 AND state = 'downloading' AND claim_owner = ?2");
+                "retry_after = NULL, updated_at = ?5 WHERE id = ?1 AND state = 'downloading' AND claim_owner = ?2");
     s.bind(1, asset_id).bind(2, owner).bind(3, retryable ? "pending" : "failed").bind(4, error).bind(5, unix_now());
     s.run();
+    tx.commit();
+}
+
+void SqliteCatalog::release_with_backoff(std::int64_t asset_id, std::string_view owner, std::string_view error,
+                                         const RetryBackoff& backoff, std::int64_t now) {
+    now = or_now(now);
+    sql::Transaction tx(db_);
+    sql::Stmt s(db_,
+                "UPDATE assets SET state = 'failed', error = ?3, claim_owner = NULL, claim_expires_at = NULL, "
+                "retry_backoff = min(coalesce(retry_backoff * 2, ?4), ?5), "
+                "retry_after = ?6 + min(coalesce(retry_backoff * 2, ?4), ?5), updated_at = ?6 "
+                "WHERE id = ?1 AND state = 'downloading' AND claim_owner = ?2");
+    s.bind(1, asset_id).bind(2, owner).bind(3, error).bind(4, std::int64_t(backoff.initial.count()));
+    s.bind(5, std::int64_t(backoff.max.count())).bind(6, now).run();
     tx.commit();
 }
 
 void SqliteCatalog::mark_verified(std::int64_t asset_id, std::int64_t now) {
     sql::Stmt s(db_,
                 "UPDATE assets SET state = 'verified', verified_at = ?2, error = NULL, claim_owner = NULL, "
-                "claim_expires_at = NULL, updated_at = ?2 WHERE id = ?1 AND state IN ('stored','verified')");
+                "claim_expires_at = NULL, retry_after = NULL, retry_backoff = NULL, updated_at = ?2 WHERE id = ?1 AND "
+                "(state IN ('stored','verified') OR (state = 'failed' AND sha256 IS NOT NULL AND store_key IS NOT NULL))");
     s.bind(1, asset_id).bind(2, or_now(now)).run();
 }
 
 void SqliteCatalog::mark_verify_failed(std::int64_t asset_id, std::string_view error) {
     sql::Stmt s(db_,
                 "UPDATE assets SET state = 'failed', error = ?2, claim_owner = NULL, claim_expires_at = NULL, "
-                "updated_at = ?3 WHERE id = ?1");
+                "retry_after = NULL, retry_backoff = NULL, updated_at = ?3 WHERE id = ?1");
     s.bind(1, asset_id).bind(2, error).bind(3, unix_now()).run();
-}
-
-int SqliteCatalog::expire_unarchived(std::int64_t now) {
-    now = or_now(now);
-    sql::Transaction tx(db_);
-    sql::Stmt s(db_,
-                "UPDATE assets SET state = 'expired-before-archived', updated_at = ?1, "
-                "error = 'the vendor link expired before the asset was archived' "
-                "WHERE state = 'pending' AND job_id IN "
-                "(SELECT id FROM jobs WHERE link_expires_at IS NOT NULL AND link_expires_at <= ?1)");
-    s.bind(1, now).run();
-    int n = sqlite3_changes(db_);
-    tx.commit();
-    return n;
 }
 
 std::vector<ListRow> SqliteCatalog::list(const ListQuery& q) {
@@ -608,14 +622,15 @@ std::vector<ListRow> SqliteCatalog::list(const ListQuery& q) {
     if (q.state) s.bind(2, to_string(*q.state));
     std::vector<ListRow> rows;
     while (s.step()) rows.push_back({read_job(s, 0), read_asset(s, 8)});
-    static_assert(asset_column_count == 21);
+    static_assert(asset_column_count == 23);
     return rows;
 }
 
 std::vector<ListRow> SqliteCatalog::verify_candidates(std::optional<int> sample) {
     std::string sql = std::string("SELECT ") + job_columns + ", " + asset_columns +
                       " FROM assets a JOIN jobs j ON j.id = a.job_id WHERE a.state IN ('stored','verified')"
-                      " ORDER BY a.verified_at IS NOT NULL, a.verified_at, random()";
+                      " OR (a.state = 'failed' AND a.sha256 IS NOT NULL AND a.store_key IS NOT NULL)"
+                      " ORDER BY a.state <> 'failed', a.verified_at IS NOT NULL, a.verified_at, random()";
     if (sample) sql += " LIMIT ?1";
     sql::Stmt s(db_, sql);
     if (sample) s.bind(1, *sample);
@@ -642,6 +657,22 @@ std::optional<StageRecord> SqliteCatalog::find_stage(std::string_view job_key, s
     r.result = nlohmann::json::parse(s.text(1));
     r.finished_at = s.int64(2);
     return r;
+}
+
+std::vector<StageRecord> SqliteCatalog::stages_named(std::string_view stage) {
+    sql::Stmt s(db_, "SELECT job_key, fingerprint, result, finished_at FROM job_stages WHERE stage = ?1 ORDER BY job_key");
+    s.bind(1, stage);
+    std::vector<StageRecord> out;
+    while (s.step()) {
+        StageRecord r;
+        r.job_key = s.text(0);
+        r.stage = stage;
+        r.fingerprint = s.text(1);
+        r.result = nlohmann::json::parse(s.text(2));
+        r.finished_at = s.int64(3);
+        out.push_back(std::move(r));
+    }
+    return out;
 }
 
 namespace {
@@ -694,7 +725,7 @@ bool SqliteCatalog::forget_stage(std::string_view job_key, std::string_view stag
 void SqliteCatalog::requeue_failed(std::int64_t asset_id) {
     sql::Stmt s(db_,
                 "UPDATE assets SET state = 'pending', error = NULL, claim_owner = NULL, claim_expires_at = NULL, "
-                "updated_at = ?2 WHERE id = ?1 AND state = 'failed'");
+                "retry_after = NULL, retry_backoff = NULL, updated_at = ?2 WHERE id = ?1 AND state = 'failed'");
     s.bind(1, asset_id).bind(2, unix_now());
     s.run();
 }

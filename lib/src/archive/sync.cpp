@@ -360,10 +360,13 @@ int release_dead_claims(Catalog& catalog) {
 nlohmann::json to_json(const SyncReport& r) {
     nlohmann::json items = nlohmann::json::array();
     for (const auto& i : r.items) items.push_back(to_json(i));
+    nlohmann::json unarchived = nlohmann::json::array();
+    for (const auto& u : r.unarchived) unarchived.push_back(to_json(u));
     return {{"vendor", r.vendor},           {"jobs_seen", r.jobs_seen}, {"jobs_running", r.jobs_running},
             {"jobs_failed", r.jobs_failed}, {"verified", r.verified},   {"failed", r.failed},
             {"expired", r.expired},         {"retry_later", r.retry_later}, {"busy", r.busy},
-            {"complete", r.complete()},     {"items", items},           {"errors", r.errors}};
+            {"complete", r.complete()},     {"items", items},           {"errors", r.errors},
+            {"unarchived", unarchived}};
 }
 
 SyncReport sync_vendor(const SyncOptions& options, const VendorApiFactory& vendor_api) {
@@ -409,6 +412,7 @@ SyncReport sync_vendor(const SyncOptions& options, const VendorApiFactory& vendo
     archive_assets(options, vendor_api, filter, shared);
     verify_stored(options, catalog, filter, report);
     count_busy(catalog, report, filter);
+    report.unarchived = unarchived_files(catalog, {filter.vendor, filter.vendor_job_ids});
     clean_staging(catalog, staging_dir_of(options));  // copies of files verified just now
     return report;
 }
@@ -434,6 +438,7 @@ SyncReport archive_statuses(const SyncOptions& options, const VendorApiFactory& 
     archive_assets(options, vendor_api, filter, shared);
     verify_stored(options, catalog, filter, report);
     count_busy(catalog, report, filter);
+    report.unarchived = unarchived_files(catalog, {filter.vendor, filter.vendor_job_ids});
     clean_staging(catalog, staging_dir_of(options));
     return report;
 }

@@ -19,8 +19,11 @@
 
 namespace avpost::archive {
 
-// pending -> downloading (claimed) -> stored -> verified; failed and expired-before-archived
-// are terminal until a person retries. A failed verify moves stored/verified to failed.
+// pending -> downloading (claimed) -> stored -> verified. A download that keeps failing ends in
+// failed with a backoff (retry_after): sync claims it again once that has passed, for as long as
+// the vendor offers the file. Only the vendor's own answer (no such job, no live link) ends an
+// asset in expired-before-archived. A failed verify moves stored/verified to failed with its hash
+// kept (damaged: `avpost archive repair` restores it).
 enum class AssetState { pending, downloading, stored, verified, failed, expired_before_archived };
 
 std::string_view to_string(AssetState state);
@@ -66,6 +69,20 @@ struct AssetRecord {
     std::optional<std::int64_t> claim_expires_at;
     std::optional<std::int64_t> verified_at;
     std::int64_t updated_at = 0;
+    // A failed asset is claimed again from this time on; the backoff (seconds) that set it, doubled
+    // at the next failure. Both cleared when the asset is verified or requeued.
+    std::optional<std::int64_t> retry_after;
+    std::optional<std::int64_t> retry_backoff;
+
+    // Failed after it was stored: the catalog holds the hash of the good content (repairable).
+    bool damaged() const { return state == AssetState::failed && !sha256.empty() && !store_key.empty(); }
+};
+
+// How long a failed asset waits before sync claims it again: `initial` after the first failure,
+// doubled at each further one, at most `max`.
+struct RetryBackoff {
+    std::chrono::seconds initial{60};
+    std::chrono::seconds max{3600};
 };
 
 // What a store confirmed about a stored file.
@@ -179,8 +196,9 @@ public:
                                    std::string_view source_url) = 0;
     virtual AssetRecord asset(std::int64_t id) = 0;  // throws Error(input) when there is none
 
-    // Claims one asset for `owner`, committed at once: pending, or downloading with an expired
-    // lease. No two owners get the same asset while a lease is live.
+    // Claims one asset for `owner`, committed at once: pending, downloading with an expired lease,
+    // or failed with its backoff passed (retry_after). No two owners get the same asset while a
+    // lease is live.
     virtual std::optional<AssetRecord> claim_next(std::string_view owner, std::chrono::seconds lease,
                                                   std::int64_t now = 0) = 0;
     virtual bool claim(std::int64_t asset_id, std::string_view owner, std::chrono::seconds lease,
@@ -201,16 +219,19 @@ public:
     virtual void mark_stored(std::int64_t asset_id, std::string_view owner, const StoredFacts& facts) = 0;
     // Gives up a claim: back to pending (retryable) or to failed, with the error text.
     virtual void release(std::int64_t asset_id, std::string_view owner, std::string_view error, bool retryable) = 0;
+    // Gives up a claim for now: failed with the error, and claimable again (claim_next, claim_next_for)
+    // from now + its backoff, which the catalog keeps and doubles at each failure (RetryBackoff).
+    virtual void release_with_backoff(std::int64_t asset_id, std::string_view owner, std::string_view error,
+                                      const RetryBackoff& backoff, std::int64_t now = 0) = 0;
 
+    // A stored, verified or damaged asset (its store holds the catalog's hash again) is verified.
     virtual void mark_verified(std::int64_t asset_id, std::int64_t now = 0) = 0;
     virtual void mark_verify_failed(std::int64_t asset_id, std::string_view error) = 0;
 
-    // Pending assets whose job link has expired become expired-before-archived. Returns how many.
-    virtual int expire_unarchived(std::int64_t now = 0) = 0;
-
     virtual std::vector<ListRow> list(const ListQuery& query = {}) = 0;
-    // Stored or verified assets to re-check: all, or `sample` of them with the least recently
-    // verified first (never verified first), so repeated sampling covers the whole archive.
+    // Stored, verified and damaged (AssetRecord::damaged) assets to re-check: all, or `sample` of
+    // them; damaged ones first, then the least recently verified (never verified first), so
+    // repeated sampling covers the whole archive and never passes over known damage.
     virtual std::vector<ListRow> verify_candidates(std::optional<int> sample) = 0;
 
     // The asset of a job with this file name.
@@ -224,6 +245,8 @@ public:
 
     // Finished stages of `avpost run` jobs.
     virtual std::optional<StageRecord> find_stage(std::string_view job_key, std::string_view stage) = 0;
+    // Every job's record of one stage (repair looks up where `archive` stages kept their files).
+    virtual std::vector<StageRecord> stages_named(std::string_view stage) = 0;
     virtual void record_stage(const StageRecord& record) = 0;  // inserts or replaces
     virtual void forget_stage(std::string_view job_key, std::string_view stage) = 0;
     // The same for a worker running a queued job, fenced by its lease in the same statement (the

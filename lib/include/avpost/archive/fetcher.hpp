@@ -32,7 +32,10 @@ struct FetchOptions {
     std::filesystem::path staging_dir;   // downloads land here first (ARCHIVE/partial)
     std::chrono::seconds lease{600};     // claim lease, renewed while a download runs
     int max_link_refreshes = 2;          // fresh links asked for after 403s before giving up
-    int max_claims = 20;                 // runs that may try an asset before a transient failure is final
+    // Runs that retry a transient failure at once; after them (or after a failure that is not
+    // transient) the asset is failed and retried with `retry_backoff` for as long as the vendor offers it.
+    int max_claims = 20;
+    RetryBackoff retry_backoff;
     int probe_frames = 3;                // frames that must decode before a video counts
     // (Transfers are retried by the HttpClient's RetryPolicy, the one its API calls use.)
     // Tests: runs on the downloaded file before it is stored (to corrupt it).

@@ -38,11 +38,15 @@ public:
 
     ObjectInfo put(const std::filesystem::path& file, const std::string& key, const std::string& expected_sha256,
                    std::int64_t expected_size) override;
+    ObjectInfo replace(const std::filesystem::path& file, const std::string& key, const std::string& expected_sha256,
+                       std::int64_t expected_size) override;
     std::optional<ObjectInfo> stat(const std::string& key) override;
     ObjectDigest rehash(const std::string& key) override;
     ObjectDigest read(const std::string& key, const std::function<void(const char*, std::size_t)>& sink) override;
 
 private:
+    ObjectInfo upload(const std::filesystem::path& file, const std::string& key, const std::string& expected_sha256,
+                      std::int64_t expected_size);
     std::string object_key(const std::string& key) const;
     void put_single(const std::filesystem::path& file, const std::string& object, const std::string& sha256,
                     std::int64_t size);

@@ -48,15 +48,17 @@ public:
     void mark_expired(std::int64_t asset_id, std::string_view owner, std::string_view error) override;
     void mark_stored(std::int64_t asset_id, std::string_view owner, const StoredFacts& facts) override;
     void release(std::int64_t asset_id, std::string_view owner, std::string_view error, bool retryable) override;
+    void release_with_backoff(std::int64_t asset_id, std::string_view owner, std::string_view error,
+                              const RetryBackoff& backoff, std::int64_t now = 0) override;
     void mark_verified(std::int64_t asset_id, std::int64_t now = 0) override;
     void mark_verify_failed(std::int64_t asset_id, std::string_view error) override;
-    int expire_unarchived(std::int64_t now = 0) override;
     std::vector<ListRow> list(const ListQuery& query = {}) override;
     std::vector<ListRow> verify_candidates(std::optional<int> sample) override;
     std::optional<AssetRecord> find_asset(std::int64_t job_id, std::string_view name) override;
     void requeue_failed(std::int64_t asset_id) override;
     bool requeue_expired(std::int64_t asset_id, std::string_view reason) override;
     std::optional<StageRecord> find_stage(std::string_view job_key, std::string_view stage) override;
+    std::vector<StageRecord> stages_named(std::string_view stage) override;
     void record_stage(const StageRecord& record) override;
     void forget_stage(std::string_view job_key, std::string_view stage) override;
     bool record_stage(const StageRecord& record, const JobLease& lease) override;

@@ -35,6 +35,10 @@ public:
     // a key that already holds different content is refused (Error(input)) and left alone.
     virtual ObjectInfo put(const std::filesystem::path& file, const std::string& key,
                            const std::string& expected_sha256, std::int64_t expected_size) = 0;
+    // As put, but replaces whatever the key holds: `avpost archive repair` only, once the catalog's
+    // hash says which content belongs there and `file` has it.
+    virtual ObjectInfo replace(const std::filesystem::path& file, const std::string& key,
+                               const std::string& expected_sha256, std::int64_t expected_size) = 0;
     // nullopt when there is no object under key.
     virtual std::optional<ObjectInfo> stat(const std::string& key) = 0;
     // Reads the whole object back and hashes it (for verify). Throws when it is missing.
@@ -43,6 +47,11 @@ public:
     // Error(input) "... is missing" when there is no object under key.
     virtual ObjectDigest read(const std::string& key, const std::function<void(const char*, std::size_t)>& sink) = 0;
 };
+
+// How to restore a stored copy that differs from the catalog (the end of a "refusing to
+// overwrite" message).
+inline constexpr const char* repair_hint =
+    "run `avpost archive repair` (it restores the catalog's content from a local copy or the vendor)";
 
 // Checks a store key: relative, '/'-separated, no empty, "." or ".." segments.
 void check_store_key(std::string_view key);

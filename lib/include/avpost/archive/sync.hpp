@@ -18,6 +18,7 @@
 #include "avpost/archive/catalog.hpp"
 #include "avpost/archive/fetcher.hpp"
 #include "avpost/archive/store.hpp"
+#include "avpost/archive/unarchived.hpp"
 #include "avpost/net/a2v_client.hpp"
 #include "avpost/net/akool_client.hpp"
 #include "avpost/net/render_job.hpp"
@@ -62,7 +63,11 @@ struct SyncReport {
     int busy = 0;             // being archived by another live process
     std::vector<FetchOutcome> items;
     std::vector<std::string> errors;  // per job problems while asking the vendor (redacted)
-    bool complete() const { return failed == 0 && expired == 0 && retry_later == 0; }
+    // After the run, every file of the vendor (of the jobs given, for add) the archive does not
+    // hold, whether this run tried it or not: failed files waiting for their backoff, files lost
+    // or damaged earlier. A sync is complete only when there are none.
+    std::vector<UnarchivedFile> unarchived;
+    bool complete() const { return failed == 0 && expired == 0 && retry_later == 0 && unarchived.empty(); }
 };
 nlohmann::json to_json(const SyncReport& report);
 
