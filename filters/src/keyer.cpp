@@ -10,6 +10,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "avpost/core/error.hpp"
+#include "avpost/core/log.hpp"
 #include "avpost/filters/hot_loop.hpp"
 
 namespace avpost::filters {
@@ -66,11 +67,9 @@ bool like_backdrop(Chroma sample, Chroma backdrop, float backdrop_length, float 
     return cosine >= std::cos(max_angle * std::numbers::pi_v<float> / 180.0f);
 }
 
-float luma_mean(const AVFrame* f, int cx, int cy) {
-    const int x0 = 2 * cx, y0 = 2 * cy, x1 = std::min(x0 + 1, f->width - 1), y1 = std::min(y0 + 1, f->height - 1);
-    const std::uint8_t* r0 = f->data[0] + std::ptrdiff_t(y0) * f->linesize[0];
-    const std::uint8_t* r1 = f->data[0] + std::ptrdiff_t(y1) * f->linesize[0];
-    return 0.25f * float(r0[x0] + r0[x1] + r1[x0] + r1[x1]);
+float degrees_between(Chroma a, Chroma b) {
+    const float cosine = (a.u * b.u + a.v * b.v) / std::max(a.length() * b.length(), 1e-6f);
+    return std::acos(std::clamp(cosine, -1.0f, 1.0f)) * 180.0f / std::numbers::pi_v<float>;
 }
 
 // Opacity of a sample with centred chroma (u, v) against a backdrop whose chroma is k: the share
@@ -125,14 +124,18 @@ Keyer::Keyer(KeyParams params, MatteParams refine, int width, int height, AVColo
     alpha_.create(height, width, CV_8U);
     previous_alpha_.create(height, width, CV_8U);
     chroma_alpha_.create(chroma_height_, chroma_width_, CV_8U);
-    if (params_.colour)
-        use_plate(BackdropPlate::uniform(rgb_to_yuv(*params_.colour, matrix_, AVCOL_RANGE_MPEG), chroma_width_,
-                                         chroma_height_));
+    if (params_.colour) {
+        given_ = rgb_to_yuv(*params_.colour, matrix_, AVCOL_RANGE_MPEG);
+        const float u = float(given_.u) - chroma_zero, v = float(given_.v) - chroma_zero;
+        if (u * u + v * v < 16.0f * 16.0f)
+            throw_usage("key: the backdrop " + key_colour_text(params_) +
+                        " is too grey to key (a saturated colour such as green or blue is needed)");
+    }
 }
 
 Rgb8 Keyer::backdrop_colour() const {
     if (params_.colour) return *params_.colour;
-    return yuv_to_rgb(plate_.typical(), matrix_, AVCOL_RANGE_MPEG);
+    return yuv_to_rgb(plate_.nominal(), matrix_, AVCOL_RANGE_MPEG);
 }
 
 void Keyer::use_plate(BackdropPlate plate) {
@@ -148,10 +151,8 @@ void Keyer::use_plate(BackdropPlate plate) {
         float* cv_row = coefficient_v_.ptr<float>(cy);
         for (int cx = 0; cx < chroma_width_; ++cx) {
             const float ku = u[cx] - chroma_zero, kv = v[cx] - chroma_zero;
-            const float length2 = ku * ku + kv * kv;
-            if (length2 < 16.0f * 16.0f)
-                throw_usage("key: the backdrop " + key_colour_text(KeyParams{backdrop_colour()}) +
-                            " is too grey to key (a saturated colour such as green or blue is needed)");
+            // A dark corner of a vignette has little chroma; keep the matte's arithmetic sane there.
+            const float length2 = std::max(ku * ku + kv * kv, 4.0f * 4.0f);
             cu[cx] = ku / length2;
             cv_row[cx] = kv / length2;
             backdrop_length2_.ptr<float>(cy)[cx] = length2;
@@ -162,7 +163,7 @@ void Keyer::use_plate(BackdropPlate plate) {
 void Keyer::find_backdrop(const AVFrame* frame) {
     const int cw = chroma_width_, ch = chroma_height_;
     const int band = std::max(2, std::min(cw, ch) / 40);
-    std::vector<float> us, vs;
+    std::vector<float> ys, us, vs;
     for (int cy = 0; cy < ch; ++cy) {
         const bool edge_row = cy < band || cy >= ch - band;
         const std::uint8_t* u = frame->data[1] + std::ptrdiff_t(cy) * frame->linesize[1];
@@ -172,6 +173,8 @@ void Keyer::find_backdrop(const AVFrame* frame) {
                 cx = cw - band - 1;
                 continue;
             }
+            ys.push_back(float(frame->data[0][std::ptrdiff_t(std::min(2 * cy, height_ - 1)) * frame->linesize[0] +
+                                              std::min(2 * cx, width_ - 1)]));
             us.push_back(float(u[cx]) - chroma_zero);
             vs.push_back(float(v[cx]) - chroma_zero);
         }
@@ -180,79 +183,42 @@ void Keyer::find_backdrop(const AVFrame* frame) {
         std::nth_element(values.begin(), values.begin() + values.size() / 2, values.end());
         return values[values.size() / 2];
     };
-    const Chroma backdrop{median(us), median(vs)};
-    const float length = backdrop.length();
-    if (length < 16.0f)
-        throw_input("key auto", "the render's border is grey, not a colour backdrop: give the key colour with --key #RRGGBB");
-    std::size_t matching = 0;
-    for (std::size_t i = 0; i < us.size(); ++i)
-        if (like_backdrop({us[i], vs[i]}, backdrop, length, 25.0f, 0.5f, 1.6f)) ++matching;
-    const double share = double(matching) / double(us.size());
-    if (share < 0.6)
-        throw_input("key auto", "the render's border is not one backdrop colour (" + std::to_string(int(share * 100)) +
-                                    "% of it matches the most common colour): give the key colour with --key #RRGGBB");
-
-    // Clean plate: the mean backdrop colour on a coarse grid, from samples that look like clean
-    // backdrop; cells covered by the avatar take their neighbours' colour.
-    constexpr int cell = 8;
-    const int gw = (cw + cell - 1) / cell, gh = (ch + cell - 1) / cell;
-    cv::Mat sum_y(gh, gw, CV_32F, cv::Scalar(0)), sum_u(gh, gw, CV_32F, cv::Scalar(0)),
-        sum_v(gh, gw, CV_32F, cv::Scalar(0)), count(gh, gw, CV_32F, cv::Scalar(0));
-    for (int cy = 0; cy < ch; ++cy) {
-        const std::uint8_t* u = frame->data[1] + std::ptrdiff_t(cy) * frame->linesize[1];
-        const std::uint8_t* v = frame->data[2] + std::ptrdiff_t(cy) * frame->linesize[2];
-        for (int cx = 0; cx < cw; ++cx) {
-            const Chroma c{float(u[cx]) - chroma_zero, float(v[cx]) - chroma_zero};
-            if (!like_backdrop(c, backdrop, length, 15.0f, 0.7f, 1.5f)) continue;
-            const int gx = cx / cell, gy = cy / cell;
-            sum_y.at<float>(gy, gx) += luma_mean(frame, cx, cy);
-            sum_u.at<float>(gy, gx) += float(u[cx]);
-            sum_v.at<float>(gy, gx) += float(v[cx]);
-            count.at<float>(gy, gx) += 1.0f;
+    const Chroma border{median(us), median(vs)};
+    auto border_share = [&](Chroma hue, float max_angle) {
+        // Any brightness of the hue counts: a vignette darkens the border, it does not change it.
+        std::size_t matching = 0;
+        for (std::size_t i = 0; i < us.size(); ++i)
+            if (like_backdrop({us[i], vs[i]}, hue, hue.length(), max_angle, 0.2f, 2.0f)) ++matching;
+        return double(matching) / double(us.size());
+    };
+    Chroma hue = border;
+    if (params_.colour) {
+        // The given colour names the hue; the clean plate gives its brightness (and exact shade).
+        hue = {float(given_.u) - chroma_zero, float(given_.v) - chroma_zero};
+        const double share = border_share(hue, 15.0f);
+        const float apart = degrees_between(border, hue);
+        if (share < 0.6 || apart > 10.0f) {
+            auto code = [](float value) { return std::uint8_t(std::clamp(std::lround(value), 0L, 255L)); };
+            const Yuv8 seen{code(median(ys)), code(border.u + chroma_zero), code(border.v + chroma_zero)};
+            log::warning("key " + key_colour_text(params_) + ": the render's border is mostly " +
+                         key_colour_text(KeyParams{yuv_to_rgb(seen, matrix_, AVCOL_RANGE_MPEG)}) + " (hue " +
+                         std::to_string(int(std::lround(apart))) + " degrees away; " +
+                         std::to_string(int(share * 100)) + "% of it has the given hue): check the key colour, "
+                         "or use --key auto to key the backdrop found on the border");
         }
+    } else {
+        if (border.length() < 16.0f)
+            throw_input("key auto",
+                        "the render's border is grey, not a colour backdrop: give the key colour with --key #RRGGBB");
+        const double share = border_share(border, 25.0f);
+        if (share < 0.6)
+            throw_input("key auto", "the render's border is not one backdrop colour (" +
+                                        std::to_string(int(share * 100)) +
+                                        "% of it matches the most common colour): give the key colour with --key #RRGGBB");
     }
-    cv::Mat known(gh, gw, CV_8U);
-    for (int gy = 0; gy < gh; ++gy)
-        for (int gx = 0; gx < gw; ++gx) {
-            const float n = count.at<float>(gy, gx);
-            known.at<std::uint8_t>(gy, gx) = n >= cell * cell / 4;
-            if (n > 0) {
-                sum_y.at<float>(gy, gx) /= n;
-                sum_u.at<float>(gy, gx) /= n;
-                sum_v.at<float>(gy, gx) /= n;
-            }
-        }
-    // Fill unknown cells ring by ring from known neighbours.
-    for (bool changed = true; changed;) {
-        changed = false;
-        cv::Mat next = known.clone();
-        for (int gy = 0; gy < gh; ++gy)
-            for (int gx = 0; gx < gw; ++gx) {
-                if (known.at<std::uint8_t>(gy, gx)) continue;
-                float y = 0, u = 0, v = 0, n = 0;
-                for (int dy = -1; dy <= 1; ++dy)
-                    for (int dx = -1; dx <= 1; ++dx) {
-                        const int ny = gy + dy, nx = gx + dx;
-                        if (ny < 0 || nx < 0 || ny >= gh || nx >= gw || !known.at<std::uint8_t>(ny, nx)) continue;
-                        y += sum_y.at<float>(ny, nx);
-                        u += sum_u.at<float>(ny, nx);
-                        v += sum_v.at<float>(ny, nx);
-                        n += 1;
-                    }
-                if (n == 0) continue;
-                sum_y.at<float>(gy, gx) = y / n;
-                sum_u.at<float>(gy, gx) = u / n;
-                sum_v.at<float>(gy, gx) = v / n;
-                next.at<std::uint8_t>(gy, gx) = 1;
-                changed = true;
-            }
-        known = next;
-    }
-    cv::Mat y_map, u_map, v_map;
-    cv::resize(sum_y, y_map, cv::Size(cw, ch), 0, 0, cv::INTER_LINEAR);
-    cv::resize(sum_u, u_map, cv::Size(cw, ch), 0, 0, cv::INTER_LINEAR);
-    cv::resize(sum_v, v_map, cv::Size(cw, ch), 0, 0, cv::INTER_LINEAR);
-    use_plate(BackdropPlate::varying(y_map, u_map, v_map));
+    std::optional<BackdropPlate> plate = BackdropPlate::estimate(frame, hue.u, hue.v);
+    if (plate) use_plate(std::move(*plate));
+    else use_plate(BackdropPlate::uniform(given_, cw, ch));  // no backdrop of the given hue in sight
 }
 
 void Keyer::chroma_matte(const AVFrame* frame) {
