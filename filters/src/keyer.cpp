@@ -72,28 +72,52 @@ float degrees_between(Chroma a, Chroma b) {
     return std::acos(std::clamp(cosine, -1.0f, 1.0f)) * 180.0f / std::numbers::pi_v<float>;
 }
 
-// Opacity of a sample with centred chroma (u, v) against a backdrop whose chroma is k: the share
-// of k it carries (its projection on k over |k|), counted fully within 15 degrees of k's hue and
-// not at all beyond 40 degrees, so a teal or yellow-green costume is not taken for a green
-// backdrop (a mix of the backdrop with skin or hair stays within about 25 degrees); then the clip
-// points. The angle is judged by its squared cosine (no square root, so the loop vectorises);
-// samples pointing away from k have a negative share and stay opaque whatever the weight.
-inline float opacity_of(float u, float v, float share_u, float share_v, float backdrop_length2, float offset,
-                        float gain) {
-    const float share = u * share_u + v * share_v;
-    const float cosine2 = share * share * backdrop_length2 / std::max(u * u + v * v, 1.0f);
-    constexpr float cos15_2 = 0.96592583f * 0.96592583f, cos40_2 = 0.76604444f * 0.76604444f;
-    const float hue_weight = std::clamp((cosine2 - cos40_2) * (1.0f / (cos15_2 - cos40_2)), 0.0f, 1.0f);
-    return std::clamp((1.0f - share * hue_weight - offset) * gain, 0.0f, 1.0f);
+// The share of the backdrop's chroma k a sample with centred chroma (u, v) carries: its
+// projection on k over |k| (1 on the backdrop, 0 for greys, below 0 for colours opposite it).
+inline float share_of(float u, float v, float ku, float kv, float inverse_length2) {
+    return (u * ku + v * kv) * inverse_length2;
+}
+
+// Opacity of a sample against the backdrop k, knowing the share the avatar's own colour nearby
+// carries (foreground_share, at most 0). A mix C = a F + (1 - a) k carries 1 - a (1 - share of F):
+// skin has about -0.25 of green's share and red -1.3, so 1 - share alone calls a half-skin edge
+// 60% opaque and a half-red one fully opaque; dividing by 1 - share of F gives a back.
+// Costumes near the backdrop's hue stay opaque: the weight of the share depends on the angle at k
+// between C - k and the way to grey, -k. Every mix of k with one colour F lies on the line from k
+// to F, so this angle does not change with a (skin 16 degrees, brown hair 8, fair hair 24, any
+// grey 0): counted fully within 30 degrees and not at all beyond 50 (teal 54, yellow-green 61). Samples close to k
+// (codec noise) or beyond it (a brighter backdrop) are backdrop whatever the angle. Then the clip
+// points. No square root or division by the sample's length, so the loop vectorises.
+inline float opacity_of(float u, float v, float ku, float kv, float inverse_length2, float foreground_share,
+                        float offset, float gain) {
+    constexpr float cos30_2 = 0.75f, cos50_2 = 0.64278761f * 0.64278761f;
+    const float share = share_of(u, v, ku, kv, inverse_length2);
+    const float du = u - ku, dv = v - kv;
+    const float departure2 = (du * du + dv * dv) * inverse_length2;  // |C - k|^2 / |k|^2
+    const float towards_grey = 1.0f - share;                         // (C - k).(-k) / |k|^2
+    const float cosine2 = towards_grey * towards_grey / std::max(departure2, 1e-6f);
+    const float by_hue = std::clamp((cosine2 - cos50_2) * (1.0f / (cos30_2 - cos50_2)), 0.0f, 1.0f);
+    const float near_backdrop = std::clamp((0.04f - departure2) * (1.0f / 0.03f), 0.0f, 1.0f);
+    const float weight = towards_grey <= 0.0f ? 1.0f : std::max(by_hue, near_backdrop);
+    const float opacity = (1.0f - weight * share) / (1.0f - weight * foreground_share);
+    return std::clamp((opacity - offset) * gain, 0.0f, 1.0f);
+}
+
+AVPOST_HOT_LOOP void share_row(const std::uint8_t* __restrict u, const std::uint8_t* __restrict v,
+                               const float* __restrict ku, const float* __restrict kv,
+                               const float* __restrict inverse_length2, float* __restrict out, int n) {
+    for (int i = 0; i < n; ++i)
+        out[i] = share_of(float(u[i]) - chroma_zero, float(v[i]) - chroma_zero, ku[i], kv[i], inverse_length2[i]);
 }
 
 AVPOST_HOT_LOOP void chroma_matte_row(const std::uint8_t* __restrict u, const std::uint8_t* __restrict v,
-                                      const float* __restrict share_u, const float* __restrict share_v,
-                                      const float* __restrict backdrop_length2, float offset, float gain,
+                                      const float* __restrict ku, const float* __restrict kv,
+                                      const float* __restrict inverse_length2,
+                                      const float* __restrict foreground_share, float offset, float gain,
                                       std::uint8_t* __restrict out, int n) {
     for (int i = 0; i < n; ++i) {
-        const float opacity = opacity_of(float(u[i]) - chroma_zero, float(v[i]) - chroma_zero, share_u[i], share_v[i],
-                                         backdrop_length2[i], offset, gain);
+        const float opacity = opacity_of(float(u[i]) - chroma_zero, float(v[i]) - chroma_zero, ku[i], kv[i],
+                                         inverse_length2[i], foreground_share[i], offset, gain);
         out[i] = std::uint8_t(opacity * 255.0f + 0.5f);
     }
 }
@@ -124,6 +148,11 @@ Keyer::Keyer(KeyParams params, MatteParams refine, int width, int height, AVColo
     alpha_.create(height, width, CV_8U);
     previous_alpha_.create(height, width, CV_8U);
     chroma_alpha_.create(chroma_height_, chroma_width_, CV_8U);
+    shares_.create(chroma_height_, chroma_width_, CV_32F);
+    smoothed_shares_.create(chroma_height_, chroma_width_, CV_32F);
+    foreground_share_.create(chroma_height_, chroma_width_, CV_32F);
+    // The avatar's own colour is looked for within 2 chroma samples (4 pixels) of an edge.
+    foreground_kernel_ = cv::getStructuringElement(cv::MORPH_RECT, cv::Size(5, 5));
     if (params_.colour) {
         given_ = rgb_to_yuv(*params_.colour, matrix_, AVCOL_RANGE_MPEG);
         const float u = float(given_.u) - chroma_zero, v = float(given_.v) - chroma_zero;
@@ -141,21 +170,20 @@ Rgb8 Keyer::backdrop_colour() const {
 void Keyer::use_plate(BackdropPlate plate) {
     plate_ = std::move(plate);
     const int rows = plate_.is_uniform() ? 1 : chroma_height_;
-    coefficient_u_.create(rows, chroma_width_, CV_32F);
-    coefficient_v_.create(rows, chroma_width_, CV_32F);
-    backdrop_length2_.create(rows, chroma_width_, CV_32F);
+    backdrop_u_.create(rows, chroma_width_, CV_32F);
+    backdrop_v_.create(rows, chroma_width_, CV_32F);
+    inverse_length2_.create(rows, chroma_width_, CV_32F);
     for (int cy = 0; cy < rows; ++cy) {
         const float* u = plate_.u_row(cy);
         const float* v = plate_.v_row(cy);
-        float* cu = coefficient_u_.ptr<float>(cy);
-        float* cv_row = coefficient_v_.ptr<float>(cy);
+        float* ku = backdrop_u_.ptr<float>(cy);
+        float* kv = backdrop_v_.ptr<float>(cy);
+        float* inverse = inverse_length2_.ptr<float>(cy);
         for (int cx = 0; cx < chroma_width_; ++cx) {
-            const float ku = u[cx] - chroma_zero, kv = v[cx] - chroma_zero;
+            ku[cx] = u[cx] - chroma_zero;
+            kv[cx] = v[cx] - chroma_zero;
             // A dark corner of a vignette has little chroma; keep the matte's arithmetic sane there.
-            const float length2 = std::max(ku * ku + kv * kv, 4.0f * 4.0f);
-            cu[cx] = ku / length2;
-            cv_row[cx] = kv / length2;
-            backdrop_length2_.ptr<float>(cy)[cx] = length2;
+            inverse[cx] = 1.0f / std::max(ku[cx] * ku[cx] + kv[cx] * kv[cx], 4.0f * 4.0f);
         }
     }
 }
@@ -221,12 +249,29 @@ void Keyer::find_backdrop(const AVFrame* frame) {
     else use_plate(BackdropPlate::uniform(given_, cw, ch));  // no backdrop of the given hue in sight
 }
 
+void Keyer::foreground_shares(const AVFrame* frame) {
+    for (int cy = 0; cy < chroma_height_; ++cy) {
+        const int row = plate_.is_uniform() ? 0 : cy;
+        share_row(frame->data[1] + std::ptrdiff_t(cy) * frame->linesize[1],
+                  frame->data[2] + std::ptrdiff_t(cy) * frame->linesize[2], backdrop_u_.ptr<float>(row),
+                  backdrop_v_.ptr<float>(row), inverse_length2_.ptr<float>(row), shares_.ptr<float>(cy), chroma_width_);
+    }
+    // The avatar's own colour next to an edge: the lowest share nearby (an opaque sample), or 0
+    // (a grey) where nothing nearby is below 0. Smoothed first, so the texture of skin or hair
+    // (a share a little below its mean) does not make the inside of the avatar a little
+    // transparent.
+    cv::blur(shares_, smoothed_shares_, cv::Size(5, 5), cv::Point(-1, -1), cv::BORDER_REPLICATE);
+    cv::erode(smoothed_shares_, foreground_share_, foreground_kernel_, cv::Point(-1, -1), 1, cv::BORDER_REPLICATE);
+    cv::min(foreground_share_, 0.0, foreground_share_);
+}
+
 void Keyer::chroma_matte(const AVFrame* frame) {
     for (int cy = 0; cy < chroma_height_; ++cy) {
         const int row = plate_.is_uniform() ? 0 : cy;
         chroma_matte_row(frame->data[1] + std::ptrdiff_t(cy) * frame->linesize[1],
-                         frame->data[2] + std::ptrdiff_t(cy) * frame->linesize[2], coefficient_u_.ptr<float>(row),
-                         coefficient_v_.ptr<float>(row), backdrop_length2_.ptr<float>(row), clip_offset_, clip_gain_,
+                         frame->data[2] + std::ptrdiff_t(cy) * frame->linesize[2], backdrop_u_.ptr<float>(row),
+                         backdrop_v_.ptr<float>(row), inverse_length2_.ptr<float>(row),
+                         foreground_share_.ptr<float>(cy), clip_offset_, clip_gain_,
                          chroma_alpha_.ptr<std::uint8_t>(cy), chroma_width_);
     }
 }
@@ -242,10 +287,11 @@ void Keyer::refine_edges(const AVFrame* frame) {
 
     const int cw = chroma_width_, ch = chroma_height_;
     const float temporal = has_previous_ ? float(params_.temporal) : 0.0f;
-    // The chroma samples around one cell: columns cx, cx+1 and rows cy-1, cy, cy+1 (clamped).
+    // The chroma samples around one cell: columns cx-1, cx, cx+1 and rows cy-1, cy, cy+1 (clamped).
     // 4:2:0 with MPEG-2/H.264 siting: sample (sx, sy) sits on luma column 2sx, between luma rows
-    // 2sy and 2sy+1. So even luma columns take column cx only, odd ones cx and cx+1 half each;
-    // even luma rows take rows cy-1 and cy (1/4, 3/4), odd ones cy and cy+1 (3/4, 1/4).
+    // 2sy and 2sy+1. So even luma columns take column cx (and a quarter of each neighbour, below),
+    // odd ones cx and cx+1 half each; even luma rows take rows cy-1 and cy (1/4, 3/4), odd ones cy
+    // and cy+1 (3/4, 1/4).
     struct Sample {
         float u, v, luma;
     };
@@ -254,9 +300,10 @@ void Keyer::refine_edges(const AVFrame* frame) {
         const std::uint8_t* high = chroma_max_.ptr<std::uint8_t>(cy);
         const int rows[3] = {std::max(cy - 1, 0), cy, std::min(cy + 1, ch - 1)};
         const int plate_row = plate_.is_uniform() ? 0 : cy;
-        const float* share_u = coefficient_u_.ptr<float>(plate_row);
-        const float* share_v = coefficient_v_.ptr<float>(plate_row);
-        const float* backdrop_length2 = backdrop_length2_.ptr<float>(plate_row);
+        const float* ku = backdrop_u_.ptr<float>(plate_row);
+        const float* kv = backdrop_v_.ptr<float>(plate_row);
+        const float* inverse_length2 = inverse_length2_.ptr<float>(plate_row);
+        const float* foreground_share = foreground_share_.ptr<float>(cy);
         for (int cx = 0; cx < cw; ++cx) {
             // Edges are few: skip 8 settled samples at a time.
             if ((cx & 7) == 0 && cx + 8 <= cw && same_eight(low + cx, high + cx)) {
@@ -264,10 +311,10 @@ void Keyer::refine_edges(const AVFrame* frame) {
                 continue;
             }
             if (low[cx] == high[cx]) continue;
-            const int columns[2] = {cx, std::min(cx + 1, cw - 1)};
-            Sample around[3][2];
+            const int columns[3] = {std::max(cx - 1, 0), cx, std::min(cx + 1, cw - 1)};
+            Sample around[3][3];
             for (int r = 0; r < 3; ++r)
-                for (int c = 0; c < 2; ++c) {
+                for (int c = 0; c < 3; ++c) {
                     const int sx = columns[c], sy = rows[r];
                     around[r][c] = {float(frame->data[1][std::ptrdiff_t(sy) * frame->linesize[1] + sx]),
                                     float(frame->data[2][std::ptrdiff_t(sy) * frame->linesize[2] + sx]),
@@ -283,11 +330,13 @@ void Keyer::refine_edges(const AVFrame* frame) {
                 const float wr[2] = {dy == 0 ? 0.25f : 0.75f, dy == 0 ? 0.75f : 0.25f};
                 for (int dx = 0; dx < 2 && 2 * cx + dx < width_; ++dx) {
                     const int x = 2 * cx + dx;
-                    const float wc[2] = {dx == 0 ? 1.0f : 0.5f, dx == 0 ? 0.0f : 0.5f};
+                    // An even column sits on sample cx, but a sharp edge can fall on either side of
+                    // it: its neighbours count a quarter each, so luma can pick the right side.
+                    const float wc[3] = {dx == 0 ? 0.25f : 0.0f, 0.5f, dx == 0 ? 0.25f : 0.5f};
                     const float pixel = float(luma[x]);
                     float weight_sum = 0, u = 0, v = 0;
                     for (int r = 0; r < 2; ++r)
-                        for (int c = 0; c < 2; ++c) {
+                        for (int c = 0; c < 3; ++c) {
                             const float bilinear = wr[r] * wc[c];
                             if (bilinear == 0.0f) continue;
                             const Sample& s = around[r0 + r][c];
@@ -303,19 +352,42 @@ void Keyer::refine_edges(const AVFrame* frame) {
                     } else {  // no sample resembles this pixel: plain bilinear
                         u = v = 0;
                         for (int r = 0; r < 2; ++r)
-                            for (int c = 0; c < 2; ++c) {
+                            for (int c = 0; c < 3; ++c) {
                                 u += wr[r] * wc[c] * around[r0 + r][c].u;
                                 v += wr[r] * wc[c] * around[r0 + r][c].v;
                             }
                     }
-                    float opacity = 255.0f * opacity_of(u - chroma_zero, v - chroma_zero, share_u[cx], share_v[cx],
-                                                        backdrop_length2[cx], clip_offset_, clip_gain_);
+                    float opacity = 255.0f * opacity_of(u - chroma_zero, v - chroma_zero, ku[cx], kv[cx],
+                                                        inverse_length2[cx], foreground_share[cx], clip_offset_,
+                                                        clip_gain_);
                     const float before = before_row[x];
                     if (temporal > 0 && std::abs(opacity - before) < 32.0f) opacity += temporal * (before - opacity);
                     alpha_row[x] = std::uint8_t(opacity + 0.5f);
                 }
             }
+            keep_chroma_alpha(cx, cy);
         }
+    }
+}
+
+// The chroma sample is the encoder's filtered mix of its pixels, so its own alpha (chroma_alpha_)
+// is the share of the backdrop it holds; unmixing and compositing its chroma use the mean alpha
+// of its four pixels instead. Where the two differ (hair strands thinner than the chroma grid,
+// chroma siting), every channel whose backdrop differs much from the avatar (Cr on green) took
+// the difference times that gap. So the four pixels are shifted together until their mean is
+// the sample's alpha: luma keeps the guided shape, chroma gets the alpha it was mixed with.
+void Keyer::keep_chroma_alpha(int cx, int cy) {
+    const int x0 = 2 * cx, y0 = 2 * cy, x1 = std::min(x0 + 1, width_ - 1), y1 = std::min(y0 + 1, height_ - 1);
+    std::uint8_t* row0 = alpha_.ptr<std::uint8_t>(y0);
+    std::uint8_t* row1 = alpha_.ptr<std::uint8_t>(y1);
+    const int sum = row0[x0] + row0[x1] + row1[x0] + row1[x1];
+    const float shift = float(chroma_alpha_.ptr<std::uint8_t>(cy)[cx]) - 0.25f * float(sum);
+    auto shifted = [shift](std::uint8_t a) { return std::uint8_t(std::clamp(float(a) + shift + 0.5f, 0.0f, 255.0f)); };
+    row0[x0] = shifted(row0[x0]);
+    if (x1 != x0) row0[x1] = shifted(row0[x1]);
+    if (y1 != y0) {
+        row1[x0] = shifted(row1[x0]);
+        if (x1 != x0) row1[x1] = shifted(row1[x1]);
     }
 }
 
@@ -325,6 +397,7 @@ Keyer::Keyed Keyer::key(const AVFrame* frame) {
     if (plate_.empty()) find_backdrop(frame);
     // The last frame's matte becomes the previous one; every pixel of alpha_ is written below.
     cv::swap(alpha_, previous_alpha_);
+    foreground_shares(frame);
     chroma_matte(frame);
     refine_edges(frame);
     has_previous_ = true;

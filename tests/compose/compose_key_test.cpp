@@ -440,3 +440,39 @@ TEST_F(ComposeKey, GivenColourOnAVignettedBackdropLeavesNoVeil) {
     EXPECT_NE(text.out.find("key: " + found), std::string::npos) << text.out;
 }
 
+
+// A hard edge between a red avatar and the green backdrop, on an odd column so one chroma sample
+// is half red, half green: no olive fringe with `auto`. Red carries a large negative share of
+// green's chroma, so a matte that ignores it calls that sample opaque and shows the olive mix.
+TEST_F(ComposeKey, HardRedGreenEdgeHasNoOliveFringe) {
+    TempDir dir;
+    const std::string clip = dir.file("red.mp4");
+    // A red square, its edge half a pixel soft (a real lens), on #00B140.
+    const std::string a = "clip(min(min(X-100.5,220.5-X),min(Y-60.5,180.5-Y))+0.5,0,1)";
+    run_ffmpeg("-f lavfi -i " +
+               quote("color=black:size=320x240:rate=25:duration=0.2,format=rgb24,geq=r='" + a + "*220':g='(1-" + a +
+                     ")*177':b='" + a + "*20+(1-" + a + ")*64'") +
+               " -vf scale=out_color_matrix=bt601:out_range=tv,format=yuv420p "
+               "-c:v libx264 -crf 18 -colorspace smpte170m -color_range tv " + quote(clip));
+    const std::string out = dir.file("keyed.mkv"), rgb = dir.file("keyed.rgb");
+    CommandResult r = run_avpost("compose --video " + quote(clip) + " --key auto --background '#FFFFFF' --vcodec ffv1 -o " +
+                                 quote(out));
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    run_ffmpeg("-i " + quote(out) + " -frames:v 1 -f rawvideo -pix_fmt rgb24 " + quote(rgb));
+    std::ifstream in(rgb, std::ios::binary);
+    std::vector<unsigned char> pixels((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    // Across the left, top and right edges no pixel has a green cast (olive: green well above
+    // blue; a mix of this red with white has green at most a little below blue). The pixel that
+    // shares its chroma sample with white is a darker red in 4:2:0 whatever the keyer does.
+    auto green_cast = [&](int x, int y) {
+        const unsigned char* p = &pixels[(std::size_t(y) * 320 + x) * 3];
+        return int(p[1]) - int(p[2]) + 20 * (255 - p[1]) / 255;
+    };
+    int worst = 0;
+    for (int y = 70; y < 170; ++y)
+        for (int x : {96, 97, 98, 99, 100, 101, 102, 103, 104, 216, 217, 218, 219, 220, 221, 222, 223, 224})
+            worst = std::max(worst, green_cast(x, y));
+    for (int x = 110; x < 210; ++x)
+        for (int y = 55; y < 66; ++y) worst = std::max(worst, green_cast(x, y));
+    EXPECT_LE(worst, 16);
+}
