@@ -19,6 +19,7 @@ avpost_add_test(compose_test
   compose/compose_scene_test.cpp
   compose/compose_reference_matrix_test.cpp
   compose/compose_key_test.cpp
+  compose/compose_key_footage_test.cpp
   compose/compose_inputs_test.cpp
   compose/compose_fit_visible_test.cpp
   compose/luma_only_decode_test.cpp

@@ -81,11 +81,14 @@ CommandSpec compose_command() {
                     ComposeReport report = run_compose(p);
                     if (global.json) {
                         std::cout << nlohmann::json(report).dump() << "\n";
-                    } else if (report.output == "null") {
-                        std::cout << "composited " << report.frames << " frames (no output written)\n";
                     } else {
-                        std::cout << report.output << "\n";
-                        print_deliveries(std::cout, report);
+                        if (report.output == "null")
+                            std::cout << "composited " << report.frames << " frames (no output written)\n";
+                        else
+                            std::cout << report.output << "\n";
+                        // The backdrop keyed: for `--key auto`, the one found.
+                        if (!report.key.empty()) std::cout << "key: " << report.key << "\n";
+                        if (report.output != "null") print_deliveries(std::cout, report);
                     }
                     return exit_ok;
                 };

@@ -3,6 +3,10 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <numbers>
+#include <vector>
+
+#include <opencv2/imgproc.hpp>
 
 #include "avpost/core/error.hpp"
 
@@ -16,23 +20,18 @@ BackdropPlate BackdropPlate::uniform(Yuv8 colour, int chroma_width, int chroma_h
     p.y_ = cv::Mat(1, chroma_width, CV_32F, cv::Scalar(colour.y));
     p.u_ = cv::Mat(1, chroma_width, CV_32F, cv::Scalar(colour.u));
     p.v_ = cv::Mat(1, chroma_width, CV_32F, cv::Scalar(colour.v));
-    p.typical_ = colour;
+    p.nominal_ = colour;
     return p;
 }
 
-BackdropPlate BackdropPlate::varying(cv::Mat y, cv::Mat u, cv::Mat v) {
+BackdropPlate BackdropPlate::varying(cv::Mat y, cv::Mat u, cv::Mat v, Yuv8 nominal) {
     if (y.type() != CV_32F || y.size() != u.size() || y.size() != v.size())
         throw_input("backdrop", "clean plate planes differ");
     BackdropPlate p;
     p.uniform_ = false;
     p.chroma_width_ = y.cols;
     p.chroma_height_ = y.rows;
-    auto median = [](const cv::Mat& m) {
-        std::vector<float> values(m.begin<float>(), m.end<float>());
-        std::nth_element(values.begin(), values.begin() + values.size() / 2, values.end());
-        return std::uint8_t(std::clamp(std::lround(values[values.size() / 2]), 0L, 255L));
-    };
-    p.typical_ = {median(y), median(u), median(v)};
+    p.nominal_ = nominal;
     p.y_ = std::move(y);
     p.u_ = std::move(u);
     p.v_ = std::move(v);
@@ -40,6 +39,100 @@ BackdropPlate BackdropPlate::varying(cv::Mat y, cv::Mat u, cv::Mat v) {
 }
 
 namespace {
+
+constexpr float chroma_zero = 128.0f;
+
+float luma_mean(const AVFrame* f, int cx, int cy) {
+    const int x0 = 2 * cx, y0 = 2 * cy, x1 = std::min(x0 + 1, f->width - 1), y1 = std::min(y0 + 1, f->height - 1);
+    const std::uint8_t* r0 = f->data[0] + std::ptrdiff_t(y0) * f->linesize[0];
+    const std::uint8_t* r1 = f->data[0] + std::ptrdiff_t(y1) * f->linesize[0];
+    return 0.25f * float(r0[x0] + r0[x1] + r1[x0] + r1[x1]);
+}
+
+// The clean plate on a coarse grid: the mean colour per cell of the samples a test accepts.
+struct PlateGrid {
+    static constexpr int cell = 8;  // chroma samples a side
+    cv::Mat y, u, v;                // CV_32F means
+    cv::Mat measured;               // CV_8U: enough samples were accepted in the cell
+    int measured_cells = 0;
+};
+
+template <class Accept>
+PlateGrid average_cells(const AVFrame* frame, Accept accept) {
+    const int cw = (frame->width + 1) / 2, ch = (frame->height + 1) / 2, cell = PlateGrid::cell;
+    const int gw = (cw + cell - 1) / cell, gh = (ch + cell - 1) / cell;
+    PlateGrid g{cv::Mat(gh, gw, CV_32F, cv::Scalar(0)), cv::Mat(gh, gw, CV_32F, cv::Scalar(0)),
+                cv::Mat(gh, gw, CV_32F, cv::Scalar(0)), cv::Mat(gh, gw, CV_8U, cv::Scalar(0))};
+    cv::Mat count(gh, gw, CV_32F, cv::Scalar(0));
+    for (int cy = 0; cy < ch; ++cy) {
+        const std::uint8_t* u = frame->data[1] + std::ptrdiff_t(cy) * frame->linesize[1];
+        const std::uint8_t* v = frame->data[2] + std::ptrdiff_t(cy) * frame->linesize[2];
+        for (int cx = 0; cx < cw; ++cx) {
+            const float luma = luma_mean(frame, cx, cy);
+            if (!accept(cx, cy, luma, float(u[cx]) - chroma_zero, float(v[cx]) - chroma_zero)) continue;
+            const int gx = cx / cell, gy = cy / cell;
+            g.y.at<float>(gy, gx) += luma;
+            g.u.at<float>(gy, gx) += float(u[cx]);
+            g.v.at<float>(gy, gx) += float(v[cx]);
+            count.at<float>(gy, gx) += 1.0f;
+        }
+    }
+    for (int gy = 0; gy < gh; ++gy)
+        for (int gx = 0; gx < gw; ++gx) {
+            const float n = count.at<float>(gy, gx);
+            if (n > 0) {
+                g.y.at<float>(gy, gx) /= n;
+                g.u.at<float>(gy, gx) /= n;
+                g.v.at<float>(gy, gx) /= n;
+            }
+            const bool enough = n >= cell * cell / 4;
+            g.measured.at<std::uint8_t>(gy, gx) = enough;
+            g.measured_cells += enough;
+        }
+    return g;
+}
+
+// Cells the avatar covers take their measured neighbours' colour, ring by ring.
+void fill_unmeasured(PlateGrid& g) {
+    cv::Mat known = g.measured.clone();
+    for (bool changed = true; changed;) {
+        changed = false;
+        cv::Mat next = known.clone();
+        for (int gy = 0; gy < known.rows; ++gy)
+            for (int gx = 0; gx < known.cols; ++gx) {
+                if (known.at<std::uint8_t>(gy, gx)) continue;
+                float y = 0, u = 0, v = 0, n = 0;
+                for (int ny = std::max(gy - 1, 0); ny <= std::min(gy + 1, known.rows - 1); ++ny)
+                    for (int nx = std::max(gx - 1, 0); nx <= std::min(gx + 1, known.cols - 1); ++nx) {
+                        if (!known.at<std::uint8_t>(ny, nx)) continue;
+                        y += g.y.at<float>(ny, nx);
+                        u += g.u.at<float>(ny, nx);
+                        v += g.v.at<float>(ny, nx);
+                        n += 1;
+                    }
+                if (n == 0) continue;
+                g.y.at<float>(gy, gx) = y / n;
+                g.u.at<float>(gy, gx) = u / n;
+                g.v.at<float>(gy, gx) = v / n;
+                next.at<std::uint8_t>(gy, gx) = 1;
+                changed = true;
+            }
+        known = next;
+    }
+}
+
+// The measured cell at the 90th percentile of luma: the backdrop as lit, not a dark corner.
+Yuv8 nominal_of(const PlateGrid& g) {
+    std::vector<cv::Point> cells;
+    for (int gy = 0; gy < g.measured.rows; ++gy)
+        for (int gx = 0; gx < g.measured.cols; ++gx)
+            if (g.measured.at<std::uint8_t>(gy, gx)) cells.emplace_back(gx, gy);
+    const auto bright = cells.begin() + std::ptrdiff_t(cells.size() * 9 / 10);
+    std::nth_element(cells.begin(), bright, cells.end(),
+                     [&](cv::Point a, cv::Point b) { return g.y.at<float>(a) < g.y.at<float>(b); });
+    auto code = [](float value) { return std::uint8_t(std::clamp(std::lround(value), 0L, 255L)); };
+    return {code(g.y.at<float>(*bright)), code(g.u.at<float>(*bright)), code(g.v.at<float>(*bright))};
+}
 
 std::uint8_t unmix(float observed, float backdrop, float transparency, float inverse_alpha, float low, float high) {
     float v = (observed - transparency * backdrop) * inverse_alpha;
@@ -61,6 +154,44 @@ bool uniform_run(const std::uint8_t* a) {
 }
 
 }  // namespace
+
+std::optional<BackdropPlate> BackdropPlate::estimate(const AVFrame* frame, float hue_u, float hue_v) {
+    const int cw = (frame->width + 1) / 2, ch = (frame->height + 1) / 2;
+    const float hue_length = std::hypot(hue_u, hue_v);
+    const float cos20 = std::cos(20.0f * std::numbers::pi_v<float> / 180.0f);
+    // First: any sample of the backdrop's hue, from a fifth of its strength (a dark corner) to twice.
+    PlateGrid first = average_cells(frame, [&](int, int, float, float u, float v) {
+        const float length = std::hypot(u, v);
+        return length >= 0.2f * hue_length && length <= 2.0f * hue_length &&
+               u * hue_u + v * hue_v >= cos20 * length * hue_length;
+    });
+    if (first.measured_cells == 0) return std::nullopt;
+    fill_unmeasured(first);
+    // Then, twice, only the samples close to the estimate so far: a mix with dark hair has the
+    // backdrop's hue but less of its strength and luma. The second time as close as codec noise.
+    PlateGrid plate = std::move(first);
+    for (const float tolerance : {0.12f, 0.04f}) {
+        cv::Mat y1, u1, v1;
+        cv::resize(plate.y, y1, cv::Size(cw, ch), 0, 0, cv::INTER_LINEAR);
+        cv::resize(plate.u, u1, cv::Size(cw, ch), 0, 0, cv::INTER_LINEAR);
+        cv::resize(plate.v, v1, cv::Size(cw, ch), 0, 0, cv::INTER_LINEAR);
+        PlateGrid closer = average_cells(frame, [&](int cx, int cy, float luma, float u, float v) {
+            const float pu = u1.at<float>(cy, cx) - chroma_zero, pv = v1.at<float>(cy, cx) - chroma_zero;
+            const float py = y1.at<float>(cy, cx);
+            return std::hypot(u - pu, v - pv) <= tolerance * std::hypot(pu, pv) + 2.0f &&
+                   std::abs(luma - py) <= tolerance * (py - 16.0f) + 2.0f;
+        });
+        if (closer.measured_cells == 0) break;
+        plate = std::move(closer);
+        fill_unmeasured(plate);
+    }
+    const Yuv8 nominal = nominal_of(plate);
+    cv::Mat y, u, v;
+    cv::resize(plate.y, y, cv::Size(cw, ch), 0, 0, cv::INTER_LINEAR);
+    cv::resize(plate.u, u, cv::Size(cw, ch), 0, 0, cv::INTER_LINEAR);
+    cv::resize(plate.v, v, cv::Size(cw, ch), 0, 0, cv::INTER_LINEAR);
+    return varying(std::move(y), std::move(u), std::move(v), nominal);
+}
 
 void remove_backdrop(const AVFrame* in, const cv::Mat& alpha, const BackdropPlate& plate, media::FramePtr& out) {
     if (in->format != AV_PIX_FMT_YUV420P) throw_input("backdrop removal", "expects yuv420p");

@@ -10,6 +10,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "avpost/core/error.hpp"
+#include "avpost/core/log.hpp"
 #include "avpost/filters/hot_loop.hpp"
 
 namespace avpost::filters {
@@ -66,35 +67,57 @@ bool like_backdrop(Chroma sample, Chroma backdrop, float backdrop_length, float 
     return cosine >= std::cos(max_angle * std::numbers::pi_v<float> / 180.0f);
 }
 
-float luma_mean(const AVFrame* f, int cx, int cy) {
-    const int x0 = 2 * cx, y0 = 2 * cy, x1 = std::min(x0 + 1, f->width - 1), y1 = std::min(y0 + 1, f->height - 1);
-    const std::uint8_t* r0 = f->data[0] + std::ptrdiff_t(y0) * f->linesize[0];
-    const std::uint8_t* r1 = f->data[0] + std::ptrdiff_t(y1) * f->linesize[0];
-    return 0.25f * float(r0[x0] + r0[x1] + r1[x0] + r1[x1]);
+float degrees_between(Chroma a, Chroma b) {
+    const float cosine = (a.u * b.u + a.v * b.v) / std::max(a.length() * b.length(), 1e-6f);
+    return std::acos(std::clamp(cosine, -1.0f, 1.0f)) * 180.0f / std::numbers::pi_v<float>;
 }
 
-// Opacity of a sample with centred chroma (u, v) against a backdrop whose chroma is k: the share
-// of k it carries (its projection on k over |k|), counted fully within 15 degrees of k's hue and
-// not at all beyond 40 degrees, so a teal or yellow-green costume is not taken for a green
-// backdrop (a mix of the backdrop with skin or hair stays within about 25 degrees); then the clip
-// points. The angle is judged by its squared cosine (no square root, so the loop vectorises);
-// samples pointing away from k have a negative share and stay opaque whatever the weight.
-inline float opacity_of(float u, float v, float share_u, float share_v, float backdrop_length2, float offset,
-                        float gain) {
-    const float share = u * share_u + v * share_v;
-    const float cosine2 = share * share * backdrop_length2 / std::max(u * u + v * v, 1.0f);
-    constexpr float cos15_2 = 0.96592583f * 0.96592583f, cos40_2 = 0.76604444f * 0.76604444f;
-    const float hue_weight = std::clamp((cosine2 - cos40_2) * (1.0f / (cos15_2 - cos40_2)), 0.0f, 1.0f);
-    return std::clamp((1.0f - share * hue_weight - offset) * gain, 0.0f, 1.0f);
+// The share of the backdrop's chroma k a sample with centred chroma (u, v) carries: its
+// projection on k over |k| (1 on the backdrop, 0 for greys, below 0 for colours opposite it).
+inline float share_of(float u, float v, float ku, float kv, float inverse_length2) {
+    return (u * ku + v * kv) * inverse_length2;
+}
+
+// Opacity of a sample against the backdrop k, knowing the share the avatar's own colour nearby
+// carries (foreground_share, at most 0). A mix C = a F + (1 - a) k carries 1 - a (1 - share of F):
+// skin has about -0.25 of green's share and red -1.3, so 1 - share alone calls a half-skin edge
+// 60% opaque and a half-red one fully opaque; dividing by 1 - share of F gives a back.
+// Costumes near the backdrop's hue stay opaque: the weight of the share depends on the angle at k
+// between C - k and the way to grey, -k. Every mix of k with one colour F lies on the line from k
+// to F, so this angle does not change with a (skin 16 degrees, brown hair 8, fair hair 24, any
+// grey 0): counted fully within 30 degrees and not at all beyond 50 (teal 54, yellow-green 61). Samples close to k
+// (codec noise) or beyond it (a brighter backdrop) are backdrop whatever the angle. Then the clip
+// points. No square root or division by the sample's length, so the loop vectorises.
+inline float opacity_of(float u, float v, float ku, float kv, float inverse_length2, float foreground_share,
+                        float offset, float gain) {
+    constexpr float cos30_2 = 0.75f, cos50_2 = 0.64278761f * 0.64278761f;
+    const float share = share_of(u, v, ku, kv, inverse_length2);
+    const float du = u - ku, dv = v - kv;
+    const float departure2 = (du * du + dv * dv) * inverse_length2;  // |C - k|^2 / |k|^2
+    const float towards_grey = 1.0f - share;                         // (C - k).(-k) / |k|^2
+    const float cosine2 = towards_grey * towards_grey / std::max(departure2, 1e-6f);
+    const float by_hue = std::clamp((cosine2 - cos50_2) * (1.0f / (cos30_2 - cos50_2)), 0.0f, 1.0f);
+    const float near_backdrop = std::clamp((0.04f - departure2) * (1.0f / 0.03f), 0.0f, 1.0f);
+    const float weight = towards_grey <= 0.0f ? 1.0f : std::max(by_hue, near_backdrop);
+    const float opacity = (1.0f - weight * share) / (1.0f - weight * foreground_share);
+    return std::clamp((opacity - offset) * gain, 0.0f, 1.0f);
+}
+
+AVPOST_HOT_LOOP void share_row(const std::uint8_t* __restrict u, const std::uint8_t* __restrict v,
+                               const float* __restrict ku, const float* __restrict kv,
+                               const float* __restrict inverse_length2, float* __restrict out, int n) {
+    for (int i = 0; i < n; ++i)
+        out[i] = share_of(float(u[i]) - chroma_zero, float(v[i]) - chroma_zero, ku[i], kv[i], inverse_length2[i]);
 }
 
 AVPOST_HOT_LOOP void chroma_matte_row(const std::uint8_t* __restrict u, const std::uint8_t* __restrict v,
-                                      const float* __restrict share_u, const float* __restrict share_v,
-                                      const float* __restrict backdrop_length2, float offset, float gain,
+                                      const float* __restrict ku, const float* __restrict kv,
+                                      const float* __restrict inverse_length2,
+                                      const float* __restrict foreground_share, float offset, float gain,
                                       std::uint8_t* __restrict out, int n) {
     for (int i = 0; i < n; ++i) {
-        const float opacity = opacity_of(float(u[i]) - chroma_zero, float(v[i]) - chroma_zero, share_u[i], share_v[i],
-                                         backdrop_length2[i], offset, gain);
+        const float opacity = opacity_of(float(u[i]) - chroma_zero, float(v[i]) - chroma_zero, ku[i], kv[i],
+                                         inverse_length2[i], foreground_share[i], offset, gain);
         out[i] = std::uint8_t(opacity * 255.0f + 0.5f);
     }
 }
@@ -125,36 +148,42 @@ Keyer::Keyer(KeyParams params, MatteParams refine, int width, int height, AVColo
     alpha_.create(height, width, CV_8U);
     previous_alpha_.create(height, width, CV_8U);
     chroma_alpha_.create(chroma_height_, chroma_width_, CV_8U);
-    if (params_.colour)
-        use_plate(BackdropPlate::uniform(rgb_to_yuv(*params_.colour, matrix_, AVCOL_RANGE_MPEG), chroma_width_,
-                                         chroma_height_));
+    shares_.create(chroma_height_, chroma_width_, CV_32F);
+    smoothed_shares_.create(chroma_height_, chroma_width_, CV_32F);
+    foreground_share_.create(chroma_height_, chroma_width_, CV_32F);
+    // The avatar's own colour is looked for within 2 chroma samples (4 pixels) of an edge.
+    foreground_kernel_ = cv::getStructuringElement(cv::MORPH_RECT, cv::Size(5, 5));
+    if (params_.colour) {
+        given_ = rgb_to_yuv(*params_.colour, matrix_, AVCOL_RANGE_MPEG);
+        const float u = float(given_.u) - chroma_zero, v = float(given_.v) - chroma_zero;
+        if (u * u + v * v < 16.0f * 16.0f)
+            throw_usage("key: the backdrop " + key_colour_text(params_) +
+                        " is too grey to key (a saturated colour such as green or blue is needed)");
+    }
 }
 
 Rgb8 Keyer::backdrop_colour() const {
     if (params_.colour) return *params_.colour;
-    return yuv_to_rgb(plate_.typical(), matrix_, AVCOL_RANGE_MPEG);
+    return yuv_to_rgb(plate_.nominal(), matrix_, AVCOL_RANGE_MPEG);
 }
 
 void Keyer::use_plate(BackdropPlate plate) {
     plate_ = std::move(plate);
     const int rows = plate_.is_uniform() ? 1 : chroma_height_;
-    coefficient_u_.create(rows, chroma_width_, CV_32F);
-    coefficient_v_.create(rows, chroma_width_, CV_32F);
-    backdrop_length2_.create(rows, chroma_width_, CV_32F);
+    backdrop_u_.create(rows, chroma_width_, CV_32F);
+    backdrop_v_.create(rows, chroma_width_, CV_32F);
+    inverse_length2_.create(rows, chroma_width_, CV_32F);
     for (int cy = 0; cy < rows; ++cy) {
         const float* u = plate_.u_row(cy);
         const float* v = plate_.v_row(cy);
-        float* cu = coefficient_u_.ptr<float>(cy);
-        float* cv_row = coefficient_v_.ptr<float>(cy);
+        float* ku = backdrop_u_.ptr<float>(cy);
+        float* kv = backdrop_v_.ptr<float>(cy);
+        float* inverse = inverse_length2_.ptr<float>(cy);
         for (int cx = 0; cx < chroma_width_; ++cx) {
-            const float ku = u[cx] - chroma_zero, kv = v[cx] - chroma_zero;
-            const float length2 = ku * ku + kv * kv;
-            if (length2 < 16.0f * 16.0f)
-                throw_usage("key: the backdrop " + key_colour_text(KeyParams{backdrop_colour()}) +
-                            " is too grey to key (a saturated colour such as green or blue is needed)");
-            cu[cx] = ku / length2;
-            cv_row[cx] = kv / length2;
-            backdrop_length2_.ptr<float>(cy)[cx] = length2;
+            ku[cx] = u[cx] - chroma_zero;
+            kv[cx] = v[cx] - chroma_zero;
+            // A dark corner of a vignette has little chroma; keep the matte's arithmetic sane there.
+            inverse[cx] = 1.0f / std::max(ku[cx] * ku[cx] + kv[cx] * kv[cx], 4.0f * 4.0f);
         }
     }
 }
@@ -162,7 +191,7 @@ void Keyer::use_plate(BackdropPlate plate) {
 void Keyer::find_backdrop(const AVFrame* frame) {
     const int cw = chroma_width_, ch = chroma_height_;
     const int band = std::max(2, std::min(cw, ch) / 40);
-    std::vector<float> us, vs;
+    std::vector<float> ys, us, vs;
     for (int cy = 0; cy < ch; ++cy) {
         const bool edge_row = cy < band || cy >= ch - band;
         const std::uint8_t* u = frame->data[1] + std::ptrdiff_t(cy) * frame->linesize[1];
@@ -172,6 +201,8 @@ void Keyer::find_backdrop(const AVFrame* frame) {
                 cx = cw - band - 1;
                 continue;
             }
+            ys.push_back(float(frame->data[0][std::ptrdiff_t(std::min(2 * cy, height_ - 1)) * frame->linesize[0] +
+                                              std::min(2 * cx, width_ - 1)]));
             us.push_back(float(u[cx]) - chroma_zero);
             vs.push_back(float(v[cx]) - chroma_zero);
         }
@@ -180,87 +211,67 @@ void Keyer::find_backdrop(const AVFrame* frame) {
         std::nth_element(values.begin(), values.begin() + values.size() / 2, values.end());
         return values[values.size() / 2];
     };
-    const Chroma backdrop{median(us), median(vs)};
-    const float length = backdrop.length();
-    if (length < 16.0f)
-        throw_input("key auto", "the render's border is grey, not a colour backdrop: give the key colour with --key #RRGGBB");
-    std::size_t matching = 0;
-    for (std::size_t i = 0; i < us.size(); ++i)
-        if (like_backdrop({us[i], vs[i]}, backdrop, length, 25.0f, 0.5f, 1.6f)) ++matching;
-    const double share = double(matching) / double(us.size());
-    if (share < 0.6)
-        throw_input("key auto", "the render's border is not one backdrop colour (" + std::to_string(int(share * 100)) +
-                                    "% of it matches the most common colour): give the key colour with --key #RRGGBB");
+    const Chroma border{median(us), median(vs)};
+    auto border_share = [&](Chroma hue, float max_angle) {
+        // Any brightness of the hue counts: a vignette darkens the border, it does not change it.
+        std::size_t matching = 0;
+        for (std::size_t i = 0; i < us.size(); ++i)
+            if (like_backdrop({us[i], vs[i]}, hue, hue.length(), max_angle, 0.2f, 2.0f)) ++matching;
+        return double(matching) / double(us.size());
+    };
+    Chroma hue = border;
+    if (params_.colour) {
+        // The given colour names the hue; the clean plate gives its brightness (and exact shade).
+        hue = {float(given_.u) - chroma_zero, float(given_.v) - chroma_zero};
+        const double share = border_share(hue, 15.0f);
+        const float apart = degrees_between(border, hue);
+        if (share < 0.6 || apart > 10.0f) {
+            auto code = [](float value) { return std::uint8_t(std::clamp(std::lround(value), 0L, 255L)); };
+            const Yuv8 seen{code(median(ys)), code(border.u + chroma_zero), code(border.v + chroma_zero)};
+            log::warning("key " + key_colour_text(params_) + ": the render's border is mostly " +
+                         key_colour_text(KeyParams{yuv_to_rgb(seen, matrix_, AVCOL_RANGE_MPEG)}) + " (hue " +
+                         std::to_string(int(std::lround(apart))) + " degrees away; " +
+                         std::to_string(int(share * 100)) + "% of it has the given hue): check the key colour, "
+                         "or use --key auto to key the backdrop found on the border");
+        }
+    } else {
+        if (border.length() < 16.0f)
+            throw_input("key auto",
+                        "the render's border is grey, not a colour backdrop: give the key colour with --key #RRGGBB");
+        const double share = border_share(border, 25.0f);
+        if (share < 0.6)
+            throw_input("key auto", "the render's border is not one backdrop colour (" +
+                                        std::to_string(int(share * 100)) +
+                                        "% of it matches the most common colour): give the key colour with --key #RRGGBB");
+    }
+    std::optional<BackdropPlate> plate = BackdropPlate::estimate(frame, hue.u, hue.v);
+    if (plate) use_plate(std::move(*plate));
+    else use_plate(BackdropPlate::uniform(given_, cw, ch));  // no backdrop of the given hue in sight
+}
 
-    // Clean plate: the mean backdrop colour on a coarse grid, from samples that look like clean
-    // backdrop; cells covered by the avatar take their neighbours' colour.
-    constexpr int cell = 8;
-    const int gw = (cw + cell - 1) / cell, gh = (ch + cell - 1) / cell;
-    cv::Mat sum_y(gh, gw, CV_32F, cv::Scalar(0)), sum_u(gh, gw, CV_32F, cv::Scalar(0)),
-        sum_v(gh, gw, CV_32F, cv::Scalar(0)), count(gh, gw, CV_32F, cv::Scalar(0));
-    for (int cy = 0; cy < ch; ++cy) {
-        const std::uint8_t* u = frame->data[1] + std::ptrdiff_t(cy) * frame->linesize[1];
-        const std::uint8_t* v = frame->data[2] + std::ptrdiff_t(cy) * frame->linesize[2];
-        for (int cx = 0; cx < cw; ++cx) {
-            const Chroma c{float(u[cx]) - chroma_zero, float(v[cx]) - chroma_zero};
-            if (!like_backdrop(c, backdrop, length, 15.0f, 0.7f, 1.5f)) continue;
-            const int gx = cx / cell, gy = cy / cell;
-            sum_y.at<float>(gy, gx) += luma_mean(frame, cx, cy);
-            sum_u.at<float>(gy, gx) += float(u[cx]);
-            sum_v.at<float>(gy, gx) += float(v[cx]);
-            count.at<float>(gy, gx) += 1.0f;
-        }
+void Keyer::foreground_shares(const AVFrame* frame) {
+    for (int cy = 0; cy < chroma_height_; ++cy) {
+        const int row = plate_.is_uniform() ? 0 : cy;
+        share_row(frame->data[1] + std::ptrdiff_t(cy) * frame->linesize[1],
+                  frame->data[2] + std::ptrdiff_t(cy) * frame->linesize[2], backdrop_u_.ptr<float>(row),
+                  backdrop_v_.ptr<float>(row), inverse_length2_.ptr<float>(row), shares_.ptr<float>(cy), chroma_width_);
     }
-    cv::Mat known(gh, gw, CV_8U);
-    for (int gy = 0; gy < gh; ++gy)
-        for (int gx = 0; gx < gw; ++gx) {
-            const float n = count.at<float>(gy, gx);
-            known.at<std::uint8_t>(gy, gx) = n >= cell * cell / 4;
-            if (n > 0) {
-                sum_y.at<float>(gy, gx) /= n;
-                sum_u.at<float>(gy, gx) /= n;
-                sum_v.at<float>(gy, gx) /= n;
-            }
-        }
-    // Fill unknown cells ring by ring from known neighbours.
-    for (bool changed = true; changed;) {
-        changed = false;
-        cv::Mat next = known.clone();
-        for (int gy = 0; gy < gh; ++gy)
-            for (int gx = 0; gx < gw; ++gx) {
-                if (known.at<std::uint8_t>(gy, gx)) continue;
-                float y = 0, u = 0, v = 0, n = 0;
-                for (int dy = -1; dy <= 1; ++dy)
-                    for (int dx = -1; dx <= 1; ++dx) {
-                        const int ny = gy + dy, nx = gx + dx;
-                        if (ny < 0 || nx < 0 || ny >= gh || nx >= gw || !known.at<std::uint8_t>(ny, nx)) continue;
-                        y += sum_y.at<float>(ny, nx);
-                        u += sum_u.at<float>(ny, nx);
-                        v += sum_v.at<float>(ny, nx);
-                        n += 1;
-                    }
-                if (n == 0) continue;
-                sum_y.at<float>(gy, gx) = y / n;
-                sum_u.at<float>(gy, gx) = u / n;
-                sum_v.at<float>(gy, gx) = v / n;
-                next.at<std::uint8_t>(gy, gx) = 1;
-                changed = true;
-            }
-        known = next;
-    }
-    cv::Mat y_map, u_map, v_map;
-    cv::resize(sum_y, y_map, cv::Size(cw, ch), 0, 0, cv::INTER_LINEAR);
-    cv::resize(sum_u, u_map, cv::Size(cw, ch), 0, 0, cv::INTER_LINEAR);
-    cv::resize(sum_v, v_map, cv::Size(cw, ch), 0, 0, cv::INTER_LINEAR);
-    use_plate(BackdropPlate::varying(y_map, u_map, v_map));
+    // The avatar's own colour next to an edge: the lowest share nearby (an opaque sample), or 0
+    // (a grey) where nothing nearby is below 0. Smoothed first, so the texture of skin or hair
+    // (a share a little below its mean) does not make the inside of the avatar a little
+    // transparent.
+    cv::blur(shares_, smoothed_shares_, cv::Size(5, 5), cv::Point(-1, -1), cv::BORDER_REPLICATE);
+    cv::erode(smoothed_shares_, foreground_share_, foreground_kernel_, cv::Point(-1, -1), 1, cv::BORDER_REPLICATE);
+    cv::min(foreground_share_, 0.0, foreground_share_);
 }
 
 void Keyer::chroma_matte(const AVFrame* frame) {
     for (int cy = 0; cy < chroma_height_; ++cy) {
         const int row = plate_.is_uniform() ? 0 : cy;
         chroma_matte_row(frame->data[1] + std::ptrdiff_t(cy) * frame->linesize[1],
-                         frame->data[2] + std::ptrdiff_t(cy) * frame->linesize[2], coefficient_u_.ptr<float>(row),
-                         coefficient_v_.ptr<float>(row), backdrop_length2_.ptr<float>(row), clip_offset_, clip_gain_,
+                         frame->data[2] + std::ptrdiff_t(cy) * frame->linesize[2], backdrop_u_.ptr<float>(row),
+                         backdrop_v_.ptr<float>(row), inverse_length2_.ptr<float>(row),
+                         foreground_share_.ptr<float>(cy), clip_offset_, clip_gain_,
                          chroma_alpha_.ptr<std::uint8_t>(cy), chroma_width_);
     }
 }
@@ -276,10 +287,11 @@ void Keyer::refine_edges(const AVFrame* frame) {
 
     const int cw = chroma_width_, ch = chroma_height_;
     const float temporal = has_previous_ ? float(params_.temporal) : 0.0f;
-    // The chroma samples around one cell: columns cx, cx+1 and rows cy-1, cy, cy+1 (clamped).
+    // The chroma samples around one cell: columns cx-1, cx, cx+1 and rows cy-1, cy, cy+1 (clamped).
     // 4:2:0 with MPEG-2/H.264 siting: sample (sx, sy) sits on luma column 2sx, between luma rows
-    // 2sy and 2sy+1. So even luma columns take column cx only, odd ones cx and cx+1 half each;
-    // even luma rows take rows cy-1 and cy (1/4, 3/4), odd ones cy and cy+1 (3/4, 1/4).
+    // 2sy and 2sy+1. So even luma columns take column cx (and a quarter of each neighbour, below),
+    // odd ones cx and cx+1 half each; even luma rows take rows cy-1 and cy (1/4, 3/4), odd ones cy
+    // and cy+1 (3/4, 1/4).
     struct Sample {
         float u, v, luma;
     };
@@ -288,9 +300,10 @@ void Keyer::refine_edges(const AVFrame* frame) {
         const std::uint8_t* high = chroma_max_.ptr<std::uint8_t>(cy);
         const int rows[3] = {std::max(cy - 1, 0), cy, std::min(cy + 1, ch - 1)};
         const int plate_row = plate_.is_uniform() ? 0 : cy;
-        const float* share_u = coefficient_u_.ptr<float>(plate_row);
-        const float* share_v = coefficient_v_.ptr<float>(plate_row);
-        const float* backdrop_length2 = backdrop_length2_.ptr<float>(plate_row);
+        const float* ku = backdrop_u_.ptr<float>(plate_row);
+        const float* kv = backdrop_v_.ptr<float>(plate_row);
+        const float* inverse_length2 = inverse_length2_.ptr<float>(plate_row);
+        const float* foreground_share = foreground_share_.ptr<float>(cy);
         for (int cx = 0; cx < cw; ++cx) {
             // Edges are few: skip 8 settled samples at a time.
             if ((cx & 7) == 0 && cx + 8 <= cw && same_eight(low + cx, high + cx)) {
@@ -298,10 +311,10 @@ void Keyer::refine_edges(const AVFrame* frame) {
                 continue;
             }
             if (low[cx] == high[cx]) continue;
-            const int columns[2] = {cx, std::min(cx + 1, cw - 1)};
-            Sample around[3][2];
+            const int columns[3] = {std::max(cx - 1, 0), cx, std::min(cx + 1, cw - 1)};
+            Sample around[3][3];
             for (int r = 0; r < 3; ++r)
-                for (int c = 0; c < 2; ++c) {
+                for (int c = 0; c < 3; ++c) {
                     const int sx = columns[c], sy = rows[r];
                     around[r][c] = {float(frame->data[1][std::ptrdiff_t(sy) * frame->linesize[1] + sx]),
                                     float(frame->data[2][std::ptrdiff_t(sy) * frame->linesize[2] + sx]),
@@ -317,11 +330,13 @@ void Keyer::refine_edges(const AVFrame* frame) {
                 const float wr[2] = {dy == 0 ? 0.25f : 0.75f, dy == 0 ? 0.75f : 0.25f};
                 for (int dx = 0; dx < 2 && 2 * cx + dx < width_; ++dx) {
                     const int x = 2 * cx + dx;
-                    const float wc[2] = {dx == 0 ? 1.0f : 0.5f, dx == 0 ? 0.0f : 0.5f};
+                    // An even column sits on sample cx, but a sharp edge can fall on either side of
+                    // it: its neighbours count a quarter each, so luma can pick the right side.
+                    const float wc[3] = {dx == 0 ? 0.25f : 0.0f, 0.5f, dx == 0 ? 0.25f : 0.5f};
                     const float pixel = float(luma[x]);
                     float weight_sum = 0, u = 0, v = 0;
                     for (int r = 0; r < 2; ++r)
-                        for (int c = 0; c < 2; ++c) {
+                        for (int c = 0; c < 3; ++c) {
                             const float bilinear = wr[r] * wc[c];
                             if (bilinear == 0.0f) continue;
                             const Sample& s = around[r0 + r][c];
@@ -337,19 +352,42 @@ void Keyer::refine_edges(const AVFrame* frame) {
                     } else {  // no sample resembles this pixel: plain bilinear
                         u = v = 0;
                         for (int r = 0; r < 2; ++r)
-                            for (int c = 0; c < 2; ++c) {
+                            for (int c = 0; c < 3; ++c) {
                                 u += wr[r] * wc[c] * around[r0 + r][c].u;
                                 v += wr[r] * wc[c] * around[r0 + r][c].v;
                             }
                     }
-                    float opacity = 255.0f * opacity_of(u - chroma_zero, v - chroma_zero, share_u[cx], share_v[cx],
-                                                        backdrop_length2[cx], clip_offset_, clip_gain_);
+                    float opacity = 255.0f * opacity_of(u - chroma_zero, v - chroma_zero, ku[cx], kv[cx],
+                                                        inverse_length2[cx], foreground_share[cx], clip_offset_,
+                                                        clip_gain_);
                     const float before = before_row[x];
                     if (temporal > 0 && std::abs(opacity - before) < 32.0f) opacity += temporal * (before - opacity);
                     alpha_row[x] = std::uint8_t(opacity + 0.5f);
                 }
             }
+            keep_chroma_alpha(cx, cy);
         }
+    }
+}
+
+// The chroma sample is the encoder's filtered mix of its pixels, so its own alpha (chroma_alpha_)
+// is the share of the backdrop it holds; unmixing and compositing its chroma use the mean alpha
+// of its four pixels instead. Where the two differ (hair strands thinner than the chroma grid,
+// chroma siting), every channel whose backdrop differs much from the avatar (Cr on green) took
+// the difference times that gap. So the four pixels are shifted together until their mean is
+// the sample's alpha: luma keeps the guided shape, chroma gets the alpha it was mixed with.
+void Keyer::keep_chroma_alpha(int cx, int cy) {
+    const int x0 = 2 * cx, y0 = 2 * cy, x1 = std::min(x0 + 1, width_ - 1), y1 = std::min(y0 + 1, height_ - 1);
+    std::uint8_t* row0 = alpha_.ptr<std::uint8_t>(y0);
+    std::uint8_t* row1 = alpha_.ptr<std::uint8_t>(y1);
+    const int sum = row0[x0] + row0[x1] + row1[x0] + row1[x1];
+    const float shift = float(chroma_alpha_.ptr<std::uint8_t>(cy)[cx]) - 0.25f * float(sum);
+    auto shifted = [shift](std::uint8_t a) { return std::uint8_t(std::clamp(float(a) + shift + 0.5f, 0.0f, 255.0f)); };
+    row0[x0] = shifted(row0[x0]);
+    if (x1 != x0) row0[x1] = shifted(row0[x1]);
+    if (y1 != y0) {
+        row1[x0] = shifted(row1[x0]);
+        if (x1 != x0) row1[x1] = shifted(row1[x1]);
     }
 }
 
@@ -359,6 +397,7 @@ Keyer::Keyed Keyer::key(const AVFrame* frame) {
     if (plate_.empty()) find_backdrop(frame);
     // The last frame's matte becomes the previous one; every pixel of alpha_ is written below.
     cv::swap(alpha_, previous_alpha_);
+    foreground_shares(frame);
     chroma_matte(frame);
     refine_edges(frame);
     has_previous_ = true;

@@ -11,6 +11,9 @@
 #include <cstdio>
 #include <fstream>
 #include <functional>
+#include <iterator>
+#include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -374,4 +377,102 @@ TEST_F(ComposeKey, DespillWithAMatteLeavesNoRingOnWhite) {
     EXPECT_GE(despilled.edge_y, 33.0);
     EXPECT_GE(despilled.u, plain.u);
     EXPECT_GE(despilled.v, plain.v);
+}
+
+// A green-screen clip lit unevenly (a vignette: the corners at about 40% of the centre) keyed with
+// the colour the set was meant to be: the given colour names the backdrop's hue and the clean plate
+// gives its brightness everywhere, so the new background shows through clean in the dark corners
+// too, not behind a dark veil. `auto` reports the nominal (lit) backdrop, in text mode too; a given
+// colour far from the border's is used but warned about, with `--key auto` suggested.
+TEST_F(ComposeKey, GivenColourOnAVignettedBackdropLeavesNoVeil) {
+    TempDir dir;
+    const std::string clip = dir.file("vignette.mp4");
+    // #00B140 times (1 - 0.6 r^2), r = 1 in the corners; a skin-coloured head in the middle.
+    const std::string k = "(1-0.6*(pow((X-W/2)/(W/2),2)+pow((Y-H/2)/(H/2),2))/2)";
+    const std::string head = "clip((75-hypot(X-W/2,Y-H/2))/1.5+0.5,0,1)";
+    run_ffmpeg("-f lavfi -i " +
+               quote("color=black:size=640x360:rate=25:duration=0.2,format=rgb24,geq=r='" + head + "*205':g='" + head +
+                     "*150+(1-" + head + ")*177*" + k + "':b='" + head + "*125+(1-" + head + ")*64*" + k + "'") +
+               " -vf scale=out_color_matrix=bt601:out_range=tv,format=yuv420p -c:v libx264 -crf 18 "
+               "-colorspace smpte170m -color_range tv " + quote(clip));
+    auto border_rgb = [&](const std::string& key, std::string* err) {
+        const std::string out = dir.file("keyed.mkv"), rgb = dir.file("keyed.rgb");
+        CommandResult r = run_avpost("compose --video " + quote(clip) + " --key " + quote(key) +
+                                     " --background '#FF00FF' --vcodec ffv1 -o " + quote(out));
+        EXPECT_EQ(r.exit_code, 0) << r.err;
+        if (err) *err = r.err;
+        run_ffmpeg("-i " + quote(out) + " -frames:v 1 -f rawvideo -pix_fmt rgb24 " + quote(rgb));
+        std::ifstream in(rgb, std::ios::binary);
+        std::vector<unsigned char> pixels((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        // The worst distance from magenta over the corners, the edges' midpoints and the border.
+        int worst = 0;
+        for (int y : {1, 4, 50, 180, 310, 355, 358})
+            for (int x : {1, 4, 100, 320, 540, 635, 638}) {
+                if (y > 50 && y < 310 && x > 100 && x < 540) continue;  // the head's region
+                const unsigned char* p = &pixels[(std::size_t(y) * 640 + x) * 3];
+                worst = std::max({worst, std::abs(p[0] - 255), std::abs(p[1] - 0), std::abs(p[2] - 255)});
+            }
+        return worst;
+    };
+    std::string err;
+    EXPECT_LE(border_rgb("#00B140", &err), 6);
+    EXPECT_EQ(err.find("warning"), std::string::npos) << err;  // the vignette is not a different colour
+    EXPECT_LE(border_rgb("auto", nullptr), 6);
+    // A given colour whose hue is not the border's: keyed, but the user hears about it.
+    border_rgb("#00FF00", &err);
+    EXPECT_NE(err.find("warning"), std::string::npos) << err;
+    EXPECT_NE(err.find("--key auto"), std::string::npos) << err;
+
+    // `auto` reports the lit backdrop, not a dark corner: in JSON and in text mode.
+    const std::string out = dir.file("auto.mkv");
+    CommandResult json = run_avpost("--json compose --video " + quote(clip) +
+                                    " --key auto --background '#FF00FF' --vcodec ffv1 -o " + quote(out));
+    ASSERT_EQ(json.exit_code, 0) << json.err;
+    int r = 0, g = 0, b = 0;
+    const std::string found = nlohmann::json::parse(json.out)["key"].get<std::string>();
+    ASSERT_EQ(std::sscanf(found.c_str(), "#%02X%02X%02X", &r, &g, &b), 3) << found;
+    EXPECT_NEAR(r, 0, 10);
+    EXPECT_NEAR(g, 177, 12);
+    EXPECT_NEAR(b, 64, 10);
+    CommandResult text = run_avpost("compose --video " + quote(clip) + " --key auto --background '#FF00FF' --vcodec ffv1 -o " +
+                                    quote(out));
+    ASSERT_EQ(text.exit_code, 0) << text.err;
+    EXPECT_NE(text.out.find("key: " + found), std::string::npos) << text.out;
+}
+
+
+// A hard edge between a red avatar and the green backdrop, on an odd column so one chroma sample
+// is half red, half green: no olive fringe with `auto`. Red carries a large negative share of
+// green's chroma, so a matte that ignores it calls that sample opaque and shows the olive mix.
+TEST_F(ComposeKey, HardRedGreenEdgeHasNoOliveFringe) {
+    TempDir dir;
+    const std::string clip = dir.file("red.mp4");
+    // A red square, its edge half a pixel soft (a real lens), on #00B140.
+    const std::string a = "clip(min(min(X-100.5,220.5-X),min(Y-60.5,180.5-Y))+0.5,0,1)";
+    run_ffmpeg("-f lavfi -i " +
+               quote("color=black:size=320x240:rate=25:duration=0.2,format=rgb24,geq=r='" + a + "*220':g='(1-" + a +
+                     ")*177':b='" + a + "*20+(1-" + a + ")*64'") +
+               " -vf scale=out_color_matrix=bt601:out_range=tv,format=yuv420p "
+               "-c:v libx264 -crf 18 -colorspace smpte170m -color_range tv " + quote(clip));
+    const std::string out = dir.file("keyed.mkv"), rgb = dir.file("keyed.rgb");
+    CommandResult r = run_avpost("compose --video " + quote(clip) + " --key auto --background '#FFFFFF' --vcodec ffv1 -o " +
+                                 quote(out));
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    run_ffmpeg("-i " + quote(out) + " -frames:v 1 -f rawvideo -pix_fmt rgb24 " + quote(rgb));
+    std::ifstream in(rgb, std::ios::binary);
+    std::vector<unsigned char> pixels((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    // Across the left, top and right edges no pixel has a green cast (olive: green well above
+    // blue; a mix of this red with white has green at most a little below blue). The pixel that
+    // shares its chroma sample with white is a darker red in 4:2:0 whatever the keyer does.
+    auto green_cast = [&](int x, int y) {
+        const unsigned char* p = &pixels[(std::size_t(y) * 320 + x) * 3];
+        return int(p[1]) - int(p[2]) + 20 * (255 - p[1]) / 255;
+    };
+    int worst = 0;
+    for (int y = 70; y < 170; ++y)
+        for (int x : {96, 97, 98, 99, 100, 101, 102, 103, 104, 216, 217, 218, 219, 220, 221, 222, 223, 224})
+            worst = std::max(worst, green_cast(x, y));
+    for (int x = 110; x < 210; ++x)
+        for (int y = 55; y < 66; ++y) worst = std::max(worst, green_cast(x, y));
+    EXPECT_LE(worst, 16);
 }

@@ -56,7 +56,7 @@ TEST(Backdrop, OddSizesAndAVaryingPlate) {
     fill(frame.get(), 2, 0, 4, 0, 3, 150);
     cv::Mat y(3, 4, CV_32F, cv::Scalar(60)), u(3, 4, CV_32F, cv::Scalar(72)), v(3, 4, CV_32F, cv::Scalar(172));
     y.at<float>(2, 3) = 80;  // the bottom-right sample's backdrop is brighter
-    BackdropPlate plate = BackdropPlate::varying(y, u, v);
+    BackdropPlate plate = BackdropPlate::varying(y, u, v, {60, 72, 172});
     cv::Mat alpha(5, 7, CV_8U, cv::Scalar(51));  // alpha 0.2 everywhere
     FramePtr out;
     remove_backdrop(frame.get(), alpha, plate, out);

@@ -7,6 +7,8 @@
 // transparency, luma and chroma alike. Composited with the same a over a new background this
 // gives observed - (1 - a) * (backdrop - background): the spill is gone, hair and soft edges keep
 // their colour, and fully opaque pixels are untouched (legitimately green clothes stay green).
+#include <optional>
+
 #include <opencv2/core.hpp>
 
 #include "avpost/filters/colour.hpp"
@@ -20,8 +22,14 @@ class BackdropPlate {
 public:
     BackdropPlate() = default;
     static BackdropPlate uniform(Yuv8 colour, int chroma_width, int chroma_height);
-    // Planes of CV_32F at chroma resolution.
-    static BackdropPlate varying(cv::Mat y, cv::Mat u, cv::Mat v);
+    // Planes of CV_32F at chroma resolution; `nominal` is the backdrop where it is fully lit.
+    static BackdropPlate varying(cv::Mat y, cv::Mat u, cv::Mat v, Yuv8 nominal);
+    // The clean plate of a yuv420p frame: the backdrop's colour wherever it shows, from the
+    // samples within 20 degrees of the hue of `hue_u`, `hue_v` (chroma centred on 0) and of any
+    // brightness (a vignette), averaged on a coarse grid, then again from the samples close to
+    // that first estimate (so edge mixes of the same hue, dark hair, do not darken it), and
+    // filled in under the avatar from its neighbours. Empty when no part of the frame matches.
+    static std::optional<BackdropPlate> estimate(const AVFrame* frame, float hue_u, float hue_v);
 
     bool empty() const { return y_.empty(); }
     bool is_uniform() const { return uniform_; }
@@ -30,14 +38,15 @@ public:
     const float* y_row(int cy) const { return y_.ptr<float>(uniform_ ? 0 : cy); }
     const float* u_row(int cy) const { return u_.ptr<float>(uniform_ ? 0 : cy); }
     const float* v_row(int cy) const { return v_.ptr<float>(uniform_ ? 0 : cy); }
-    // The median colour (what `--key auto` reports).
-    Yuv8 typical() const { return typical_; }
+    // The backdrop where the light falls fully (a bright part of the measured plate, not a dark
+    // corner): what `--key auto` reports.
+    Yuv8 nominal() const { return nominal_; }
 
 private:
     cv::Mat y_, u_, v_;  // a single row when uniform
     bool uniform_ = true;
     int chroma_width_ = 0, chroma_height_ = 0;
-    Yuv8 typical_;
+    Yuv8 nominal_;
 };
 
 // Writes into `out` (yuv420p, the size of `in`; allocated on first use) the avatar's straight

@@ -4,13 +4,17 @@
 // render that came with a matte.
 //
 // How (after OBS's chroma key, Keylight-style colour-difference keys and Nuke's IBK):
-// - The backdrop is one colour (given), or found on the frame's border (`auto`), where it may
-//   vary smoothly: a clean plate is estimated from every pixel that looks like backdrop.
+// - The backdrop's hue is given, or found on the frame's border (`auto`); either way its
+//   brightness may vary smoothly (a vignette), so a clean plate is estimated from every pixel
+//   of that hue that looks like backdrop (backdrop.hpp).
 // - A colour-difference matte at chroma resolution: how much of the backdrop's chroma a sample
-//   carries along the backdrop's direction, between black and white clip points.
+//   carries along the backdrop's direction, against how much the avatar's own colour nearby
+//   carries (skin, red: less than none), between black and white clip points.
 // - Where the matte changes (edges), chroma is brought to full resolution guided by luma (a
 //   joint bilateral upsampling: never nearest-neighbour chroma, which gives 2-pixel steps), so
-//   the matte follows the luma edge; elsewhere the chroma-resolution matte is exact.
+//   the matte follows the luma edge; elsewhere the chroma-resolution matte is exact. Each
+//   sample's four pixels keep the sample's own alpha as their mean, since that is the alpha its
+//   chroma was mixed with.
 // - Light temporal smoothing of edge pixels that hold still, so edges do not boil.
 // - Spill: the backdrop is subtracted from the colour in proportion to 1 - alpha (backdrop.hpp).
 // - The matte's choke and feather apply after that.
@@ -29,7 +33,9 @@
 namespace avpost::filters {
 
 struct KeyParams {
-    std::optional<Rgb8> colour;  // the backdrop colour; empty: `auto`, found on the frame's border
+    // The backdrop colour (its hue picks the backdrop; its brightness comes from the clean plate);
+    // empty: `auto`, found on the frame's border.
+    std::optional<Rgb8> colour;
     // Opacity measured as 1 - (share of the backdrop's chroma) is mapped from [clip_black,
     // clip_white] to [0, 1]: at or below clip_black fully transparent (backdrop with codec noise),
     // at or above clip_white fully opaque.
@@ -56,11 +62,12 @@ public:
         const AVFrame* picture;  // the avatar's colour with the backdrop removed
         const cv::Mat* alpha;    // its matte, after choke and feather
     };
-    // Valid until the next call. The first call finds the backdrop (auto) and throws
-    // Error(input) when the border is not one colour.
+    // Valid until the next call. The first call finds the backdrop: for `auto` it throws
+    // Error(input) when the border is not one colour; for a given colour it warns when the
+    // border is of another colour.
     Keyed key(const AVFrame* frame);
 
-    // The backdrop colour used (for `auto`, the one found; typical colour of a varying backdrop).
+    // The backdrop colour: the given one, or for `auto` the one found where it is fully lit.
     Rgb8 backdrop_colour() const;
     // The matte as pulled, before choke and feather.
     const cv::Mat& pulled_matte() const { return alpha_; }
@@ -68,16 +75,21 @@ public:
 private:
     void find_backdrop(const AVFrame* frame);
     void use_plate(BackdropPlate plate);
+    void foreground_shares(const AVFrame* frame);
     void chroma_matte(const AVFrame* frame);
     void refine_edges(const AVFrame* frame);
+    void keep_chroma_alpha(int cx, int cy);
 
     KeyParams params_;
     MatteParams refine_;
     int width_, height_, chroma_width_, chroma_height_;
     AVColorSpace matrix_;
+    Yuv8 given_;  // params_.colour in the frame's code values
     BackdropPlate plate_;
-    cv::Mat coefficient_u_, coefficient_v_;  // share of the backdrop per unit of chroma (one row when uniform)
-    cv::Mat backdrop_length2_;               // |backdrop chroma|^2
+    cv::Mat backdrop_u_, backdrop_v_;  // the plate's chroma centred on 0 (one row when uniform)
+    cv::Mat inverse_length2_;          // 1 / |backdrop chroma|^2
+    // Per chroma sample: its share of the backdrop's chroma, and the avatar's own share nearby.
+    cv::Mat shares_, smoothed_shares_, foreground_share_, foreground_kernel_;
     float clip_offset_ = 0, clip_gain_ = 1;
     float similarity_[256] = {};              // luma-difference weights of the guided upsampling
     cv::Mat chroma_alpha_, chroma_min_, chroma_max_, square_kernel_, luma_means_;
