@@ -548,7 +548,10 @@ ComposeReport run_compose(const ComposeParams& params) {
             const Keyer::Keyed pulled = keyer->key(foreground);
             foreground = pulled.picture;
             alpha = pulled.alpha;
-            if (report.key.empty()) report.key = colour_text(keyer->backdrop_colour());
+            if (report.key.empty()) {
+                report.key = colour_text(keyer->backdrop_colour());
+                if (!keyer->backdrop_warning().empty()) warn(keyer->backdrop_warning());
+            }
             if (key_matte_writer) key_matte_writer->write(keyer->pulled_matte(), avatar_frame->pts);
         }
         if (despill) foreground = despill->apply(foreground, *alpha);

@@ -10,7 +10,6 @@
 #include <opencv2/imgproc.hpp>
 
 #include "avpost/core/error.hpp"
-#include "avpost/core/log.hpp"
 #include "avpost/filters/hot_loop.hpp"
 
 namespace avpost::filters {
@@ -228,11 +227,11 @@ void Keyer::find_backdrop(const AVFrame* frame) {
         if (share < 0.6 || apart > 10.0f) {
             auto code = [](float value) { return std::uint8_t(std::clamp(std::lround(value), 0L, 255L)); };
             const Yuv8 seen{code(median(ys)), code(border.u + chroma_zero), code(border.v + chroma_zero)};
-            log::warning("key " + key_colour_text(params_) + ": the render's border is mostly " +
-                         key_colour_text(KeyParams{yuv_to_rgb(seen, matrix_, AVCOL_RANGE_MPEG)}) + " (hue " +
-                         std::to_string(int(std::lround(apart))) + " degrees away; " +
-                         std::to_string(int(share * 100)) + "% of it has the given hue): check the key colour, "
-                         "or use --key auto to key the backdrop found on the border");
+            backdrop_warning_ = "key " + key_colour_text(params_) + ": the render's border is mostly " +
+                                key_colour_text(KeyParams{yuv_to_rgb(seen, matrix_, AVCOL_RANGE_MPEG)}) + " (hue " +
+                                std::to_string(int(std::lround(apart))) + " degrees away; " +
+                                std::to_string(int(share * 100)) + "% of it has the given hue): check the key colour, "
+                                "or use --key auto to key the backdrop found on the border";
         }
     } else {
         if (border.length() < 16.0f)

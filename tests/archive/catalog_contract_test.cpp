@@ -8,6 +8,7 @@
 #include <atomic>
 #include <fstream>
 #include <set>
+#include <exception>
 #include <thread>
 
 #include "archive_test_support.hpp"
@@ -749,16 +750,26 @@ TYPED_TEST(CatalogContract, AStageWriteRacingATakeoverLandsBeforeItOrNotAtAll) {
     ASSERT_TRUE(old_claim.has_value());
     std::vector<int> landed, refused;
     std::atomic<int> landed_so_far{0};
-    std::thread writer([&] {
-        std::unique_ptr<Catalog> own = this->connect();
-        const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-        for (int i = 0; refused.size() < 20 && std::chrono::steady_clock::now() < give_up; ++i) {
-            if (own->record_stage(StageRecord{"j", "s" + std::to_string(i), "f", {}, 0}, lease_of(*old_claim))) {
-                landed.push_back(i);
-                ++landed_so_far;
-            } else {
-                refused.push_back(i);
+    std::exception_ptr writer_error;
+    // A worker writes a stage record now and then, not in a loop that holds SQLite's write lock
+    // back to back: its busy handler is not fair, and a claimer starved past the busy timeout
+    // threw here (and with the writer still running, the process aborted). A jthread is joined
+    // on every way out; the writer's own failure is reported below, not by std::terminate.
+    std::jthread writer([&] {
+        try {
+            std::unique_ptr<Catalog> own = this->connect();
+            const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+            for (int i = 0; refused.size() < 20 && std::chrono::steady_clock::now() < give_up; ++i) {
+                if (own->record_stage(StageRecord{"j", "s" + std::to_string(i), "f", {}, 0}, lease_of(*old_claim))) {
+                    landed.push_back(i);
+                    ++landed_so_far;
+                } else {
+                    refused.push_back(i);
+                }
+                std::this_thread::sleep_for(std::chrono::milliseconds(2));
             }
+        } catch (...) {
+            writer_error = std::current_exception();
         }
     });
     // Taken over while the writer is in full flow.
@@ -773,6 +784,7 @@ TYPED_TEST(CatalogContract, AStageWriteRacingATakeoverLandsBeforeItOrNotAtAll) {
          !new_claim && std::chrono::steady_clock::now() < until;)
         new_claim = claimer->claim_job("new", minute, t0 + 61);
     writer.join();
+    if (writer_error) std::rethrow_exception(writer_error);
     ASSERT_TRUE(new_claim.has_value());
     ASSERT_EQ(refused.size(), 20u) << "the writer never saw the takeover";
     for (std::size_t i = 0; i < landed.size(); ++i) EXPECT_EQ(landed[i], int(i)) << "a write landed after a refusal";

@@ -422,6 +422,13 @@ TEST_F(ComposeKey, GivenColourOnAVignettedBackdropLeavesNoVeil) {
     border_rgb("#00FF00", &err);
     EXPECT_NE(err.find("warning"), std::string::npos) << err;
     EXPECT_NE(err.find("--key auto"), std::string::npos) << err;
+    // ... and so does a program reading --json.
+    CommandResult warned = run_avpost("--json compose --video " + quote(clip) + " --key '#00FF00' --background '#FF00FF' "
+                                      "--vcodec ffv1 -o " + quote(dir.file("warned.mkv")));
+    ASSERT_EQ(warned.exit_code, 0) << warned.err;
+    const auto warnings = nlohmann::json::parse(warned.out)["warnings"];
+    ASSERT_EQ(warnings.size(), 1u) << warned.out;
+    EXPECT_NE(warnings[0].get<std::string>().find("--key auto"), std::string::npos) << warned.out;
 
     // `auto` reports the lit backdrop, not a dark corner: in JSON and in text mode.
     const std::string out = dir.file("auto.mkv");

@@ -69,10 +69,13 @@ public:
 
     // The backdrop colour: the given one, or for `auto` the one found where it is fully lit.
     Rgb8 backdrop_colour() const;
+    // After the first key(): why the given colour looks wrong for this render, or empty.
+    const std::string& backdrop_warning() const { return backdrop_warning_; }
     // The matte as pulled, before choke and feather.
     const cv::Mat& pulled_matte() const { return alpha_; }
 
 private:
+    std::string backdrop_warning_;
     void find_backdrop(const AVFrame* frame);
     void use_plate(BackdropPlate plate);
     void foreground_shares(const AVFrame* frame);
