@@ -76,13 +76,16 @@ int run_ls(const ArchiveOptions& o, bool json) {
     std::vector<ListRow> rows;
     std::vector<UnarchivedFile> unarchived;
     std::int64_t now = unix_now();
+    // A bad --state is a usage error whether or not anything is archived yet.
+    const std::optional<AssetState> state =
+        o.state.empty() ? std::nullopt : std::optional<AssetState>(asset_state_from_string(o.state));
     if (catalog_exists(location)) {  // no catalog yet: nothing archived, nothing at risk
         std::unique_ptr<Catalog> own = open_for_reading(location);
         Catalog& catalog = *own;
         ListQuery q;
         q.now = now;
         if (o.expiring_hours >= 0) q.expiring_within = std::int64_t(o.expiring_hours * 3600);
-        if (!o.state.empty()) q.state = asset_state_from_string(o.state);
+        q.state = state;
         rows = catalog.list(q);
         unarchived = unarchived_files(catalog);
     }

@@ -22,6 +22,9 @@ using nlohmann::json;
 
 namespace {
 
+// "1 file", "2 files".
+std::string count_of(std::size_t n, const std::string& noun) { return std::to_string(n) + " " + noun + (n == 1 ? "" : "s"); }
+
 std::string fingerprint(const json& inputs) { return sha256_hex(inputs.dump()); }
 
 json file_entry(const std::string& kind, const fs::path& path, const fs::path& output_dir, const std::string& preset = {}) {
@@ -83,11 +86,18 @@ private:
         current_ = &s;
         observer_.stage_started(spec_.name, name);
         auto started = std::chrono::steady_clock::now();
-        try {
-            s.status = body();
-        } catch (...) {
+        auto finish_failed = [&] {
             s.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
             observer_.stage_finished(spec_.name, s);
+        };
+        try {
+            s.status = body();
+        } catch (const std::exception& e) {
+            if (s.detail.empty()) s.detail = e.what();  // the summary's detail column says why it failed
+            finish_failed();
+            throw;
+        } catch (...) {
+            finish_failed();
             throw;
         }
         s.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
@@ -273,7 +283,7 @@ private:
             if (sha_of("mask").empty()) mask_.clear();
             observer_.checkpoint();
             catalog_job_id_ = catalog_->upsert_job(catalog_job());
-            detail(std::to_string(source_files_.size()) + " files");
+            detail(count_of(source_files_.size(), "file"));
             return "skipped";
         }
         // A fresh status: it also carries freshly signed links.
@@ -318,7 +328,7 @@ private:
                                    "deliveries need");
         }
         finished("fetch", print, {{"files", source_files_}});
-        detail(std::to_string(source_files_.size()) + " files");
+        detail(count_of(source_files_.size(), "file"));
         return "ran";
     }
 
@@ -426,7 +436,7 @@ private:
                 intact = intact && still_archived(*catalog_, a.at("asset_id").get<std::int64_t>(),
                                                   a.at("sha256").get<std::string>());
             if (intact) {
-                detail(std::to_string(done->at("assets").size()) + " files verified in " + spec_.archive.root.string());
+                detail(count_of(done->at("assets").size(), "file") + " verified in " + spec_.archive.root.string());
                 return "skipped";
             }
         }
@@ -443,7 +453,7 @@ private:
             assets.push_back(std::move(entry));
         }
         finished("archive", print, {{"assets", assets}});
-        detail(std::to_string(assets.size()) + " files verified in " + spec_.archive.root.string());
+        detail(count_of(assets.size(), "file") + " verified in " + spec_.archive.root.string());
         return "ran";
     }
 

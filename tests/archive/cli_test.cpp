@@ -46,6 +46,13 @@ TEST(ArchiveCli, LsOfAnEmptyArchiveIsEmpty) {
     EXPECT_EQ(nlohmann::json::parse(r.out),
               (nlohmann::json{{"assets", nlohmann::json::array()}, {"unarchived", nlohmann::json::array()}}));
     EXPECT_FALSE(fs::exists(root)) << "ls must not create an archive";
+    // A bad --state is refused even with nothing archived, and the error lists the valid ones.
+    CommandResult bad = run(archive_cmd(root, "ls --state bogus"));
+    EXPECT_EQ(bad.exit_code, 2);
+    EXPECT_NE(bad.err.find("unknown asset state 'bogus' (one of: pending, downloading, stored, verified, failed, "
+                           "expired-before-archived)"),
+              std::string::npos)
+        << bad.err;
 }
 
 TEST(ArchiveCli, LsListsEverythingAndExpiringShowsWhatIsAtRisk) {

@@ -168,6 +168,8 @@ TEST_F(PipelineRunJob, AStageWriteWithALostLeaseIsRefusedByTheCatalog) {
     EXPECT_FALSE(report.ok);
     EXPECT_NE(report.error.find("no longer held by this lease"), std::string::npos) << report.error;
     EXPECT_EQ(statuses(report)["render"], "failed");
+    for (const auto& stage : report.stages)  // the summary's detail column says why
+        if (stage.name == "render") EXPECT_NE(stage.detail.find("no longer held by this lease"), std::string::npos) << stage.detail;
     EXPECT_EQ(catalog->find_stage("taken", "render")->result.at("id"), "their-render");
     EXPECT_FALSE(catalog->find_stage("taken", "wait"));
     EXPECT_TRUE(catalog->list().empty()) << "no asset may be written by a worker without the job";

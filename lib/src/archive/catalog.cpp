@@ -24,10 +24,13 @@ std::string_view to_string(AssetState state) {
 }
 
 AssetState asset_state_from_string(std::string_view text) {
+    std::string valid;
     for (auto s : {AssetState::pending, AssetState::downloading, AssetState::stored, AssetState::verified,
-                   AssetState::failed, AssetState::expired_before_archived})
+                   AssetState::failed, AssetState::expired_before_archived}) {
         if (to_string(s) == text) return s;
-    throw_usage("unknown asset state '" + std::string(text) + "'");
+        valid += (valid.empty() ? "" : ", ") + std::string(to_string(s));
+    }
+    throw_usage("unknown asset state '" + std::string(text) + "' (one of: " + valid + ")");
 }
 
 std::int64_t unix_now() {
