@@ -70,7 +70,15 @@ CommandSpec jobs_command() {
                     auto catalog = archive::open_catalog(queue_catalog_location(o->catalog));
                     if (cancel->parsed() || retry->parsed()) {
                         const bool cancelling = cancel->parsed();
-                        archive::QueuedJob job = catalog->queued_job(o->id);  // Error(input) when there is none
+                        archive::QueuedJob job;
+                        try {
+                            job = catalog->queued_job(o->id);
+                        } catch (const Error& e) {
+                            if (e.domain() != ErrorDomain::input) throw;
+                            // A mistyped id is a usage error, like any other bad argument.
+                            throw Error(ErrorDomain::usage, "job " + std::to_string(o->id), 0,
+                                        "is not in the queue (`avpost jobs` lists the ids)");
+                        }
                         bool changed = cancelling ? catalog->cancel_job(o->id) : catalog->retry_job(o->id);
                         if (!changed)
                             throw Error(ErrorDomain::usage, "job " + std::to_string(o->id), 0,

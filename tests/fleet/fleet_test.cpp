@@ -299,6 +299,7 @@ TEST_F(Fleet, TheSameJobSubmittedTwiceIsQueuedOnceAndABadOneNotAtAll) {
     EXPECT_EQ(catalog->queued_job(first[0]).state, archive::QueueState::cancelled);
     EXPECT_EQ(avpost("jobs cancel " + std::to_string(first[0])).exit_code, 2);  // already cancelled
     EXPECT_EQ(avpost("jobs retry " + std::to_string(first[0])).exit_code, 0);
+    EXPECT_EQ(avpost("jobs retry 99999").exit_code, 2);  // no such job: a bad argument, not bad input
     EXPECT_EQ(catalog->queued_job(first[0]).state, archive::QueueState::queued);
     // A cancelled twin no longer blocks a submit; a queued one does.
     CommandResult third = avpost("submit " + shell_quote(file.string()));
