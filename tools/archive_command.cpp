@@ -115,7 +115,7 @@ int run_ls(const ArchiveOptions& o, bool json) {
         table.push_back({std::to_string(r.asset.id), r.job.vendor, r.job.vendor_job_id, r.asset.kind, r.asset.name,
                          std::string(to_string(r.asset.state)), human_size(r.asset.size),
                          r.asset.source_url.empty() ? "-" : expiry_text(r.job, now),
-                         r.asset.store_key.empty() ? "-" : r.asset.store_uri + "/" + r.asset.store_key});
+                         r.asset.store_key.empty() ? "-" : stored_file_uri(r.asset.store_uri, r.asset.store_key)});
     std::vector<std::size_t> widths(table[0].size(), 0);
     for (const auto& row : table)
         for (std::size_t c = 0; c < row.size(); ++c) widths[c] = std::max(widths[c], row[c].size());
@@ -170,7 +170,7 @@ int run_verify(const ArchiveOptions& o, bool json) {
                   << "\n";
     } else {
         for (const VerifyOutcome& v : report.items) {
-            std::string where = v.row.asset.store_uri + "/" + v.row.asset.store_key;
+            std::string where = stored_file_uri(v.row.asset.store_uri, v.row.asset.store_key);
             if (v.status == VerifyStatus::ok)
                 std::printf("ok        %s\n", where.c_str());
             else
@@ -186,7 +186,7 @@ int run_verify(const ArchiveOptions& o, bool json) {
         for (const VerifyOutcome& v : report.items)
             if (v.status != VerifyStatus::ok)
                 log::error("verify " + std::string(to_string(v.status)) + ": asset " + std::to_string(v.row.asset.id) +
-                           " " + v.row.asset.store_uri + "/" + v.row.asset.store_key + ": " + v.detail);
+                           " " + stored_file_uri(v.row.asset.store_uri, v.row.asset.store_key) + ": " + v.detail);
         log::error("VERIFY FAILED: " + std::to_string(report.bad) + " of " + std::to_string(report.items.size()) +
                    " archived file(s) differ from the catalog or could not be read; `avpost archive repair` restores "
                    "them from a local copy (--from FILE) or the vendor");

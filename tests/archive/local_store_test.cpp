@@ -12,6 +12,7 @@
 #include "archive_test_support.hpp"
 #include "avpost/archive/archiver.hpp"
 #include "avpost/archive/local_store.hpp"
+#include "avpost/archive/store.hpp"
 #include "avpost/core/error.hpp"
 
 #include <sqlite3.h>
@@ -62,6 +63,15 @@ private:
 };
 
 }  // namespace
+
+// The WHERE column of archive ls / verify: a URI a tool can parse, whatever the root was called.
+TEST(ArchiveLocalStore, StoredFileUriIsAValidUri) {
+    EXPECT_EQ(stored_file_uri("file:///srv/out/../archive", "a2v/job 1/video.mp4"),
+              "file:///srv/archive/a2v/job%201/video.mp4");
+    EXPECT_EQ(stored_file_uri("file:///srv/archive/", "x#?%.mp4"), "file:///srv/archive/x%23%3F%25.mp4");
+    EXPECT_EQ(stored_file_uri("/plain/root", "k"), "file:///plain/root/k");
+    EXPECT_EQ(stored_file_uri("s3://bucket/pre fix", "a/b"), "s3://bucket/pre%20fix/a/b");
+}
 
 TEST(ArchiveLocalStore, KeepsAVideoInTheReadableLayoutWithMediaFacts) {
     auto root = make_temp_dir("local");

@@ -1,6 +1,8 @@
 #include "avpost/archive/store.hpp"
 
+#include <cctype>
 #include <cstdlib>
+#include <filesystem>
 #include <ctime>
 
 #include "avpost/archive/local_store.hpp"
@@ -68,6 +70,30 @@ std::filesystem::path archive_root(const std::filesystem::path& explicit_root) {
     if (const char* x = std::getenv("XDG_DATA_HOME"); x && *x) return std::filesystem::path(x) / "avpost";
     if (const char* h = std::getenv("HOME"); h && *h) return std::filesystem::path(h) / ".local/share/avpost";
     throw_usage("no archive root: pass --archive DIR or set AVPOST_ARCHIVE (HOME is not set)");
+}
+
+std::string stored_file_uri(std::string_view store_uri, std::string_view key) {
+    std::string scheme = "file://";
+    std::string root(store_uri);
+    if (const auto at = store_uri.find("://"); at != std::string_view::npos) {
+        scheme = std::string(store_uri.substr(0, at + 3));
+        root = std::string(store_uri.substr(at + 3));
+    }
+    if (scheme == "file://") root = std::filesystem::path(root).lexically_normal().generic_string();
+    while (root.size() > 1 && root.back() == '/') root.pop_back();
+    const std::string path = root + "/" + std::string(key);
+    std::string uri = scheme;
+    for (const unsigned char c : path) {
+        if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~' || c == '/') {
+            uri += char(c);
+        } else {
+            static const char hex[] = "0123456789ABCDEF";
+            uri += '%';
+            uri += hex[c >> 4];
+            uri += hex[c & 15];
+        }
+    }
+    return uri;
 }
 
 std::unique_ptr<ArchiveStore> open_store(std::string_view uri) {

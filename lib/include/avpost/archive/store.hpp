@@ -68,4 +68,9 @@ std::filesystem::path archive_root(const std::filesystem::path& explicit_root = 
 // (endpoint and credentials from the environment, see S3Config::from_environment).
 std::unique_ptr<ArchiveStore> open_store(std::string_view uri);
 
+// Where a stored file is, as a valid URI to show people and tools (RFC 3986): a local root made
+// lexically normal ("a/../b" is "b"), every byte but unreserved ones and '/' percent-encoded. The
+// store's recorded URI stays its identity; this is only how a file's place is written out.
+std::string stored_file_uri(std::string_view store_uri, std::string_view key);
+
 }  // namespace avpost::archive

@@ -11,11 +11,12 @@ function el(tag, props, ...children) {
   return node;
 }
 
+// Binary units, as the CLI prints them (avpost archive ls), so the two agree.
 function formatSize(bytes) {
   if (bytes == null) return "";
-  const units = ["B", "KB", "MB", "GB", "TB"];
+  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
   let value = bytes, unit = 0;
-  while (value >= 1000 && unit < units.length - 1) { value /= 1000; unit++; }
+  while (value >= 1024 && unit < units.length - 1) { value /= 1024; unit++; }
   return (unit === 0 ? value : value.toFixed(1)) + " " + units[unit];
 }
 
