@@ -118,6 +118,17 @@ bool abandoned(pid_t writer, int fd) {
     return made + 2.0 < *started;
 }
 
+// Takes the lock of a temporary this process just made. Another process's remove_dead_partials
+// may hold it for the instant it takes to see that this writer is alive (between our create and
+// our lock): wait for that instead of failing. Failing here was the rare double claim of two
+// archiving processes (one fetch refused its own temporary, and the asset was claimed again).
+int lock_own_temporary(int fd) {
+    int rc;
+    do rc = ::flock(fd, LOCK_EX);
+    while (rc != 0 && errno == EINTR);
+    return rc;
+}
+
 }  // namespace
 
 int remove_dead_partials(const std::filesystem::path& directory) {
@@ -169,7 +180,7 @@ AtomicOutput::AtomicOutput(std::filesystem::path final_path) : final_(std::move(
         if (errno != EEXIST || attempt == 100)
             throw_output_errno("cannot create a temporary file beside '" + final_.string() + "'", errno);
     }
-    if (::flock(lock_fd_, LOCK_EX | LOCK_NB) != 0) {
+    if (lock_own_temporary(lock_fd_) != 0) {
         const int saved = errno;
         ::close(lock_fd_);
         ::unlink(temp_.c_str());
@@ -207,7 +218,7 @@ PartialDirectory::PartialDirectory(const std::filesystem::path& final_dir) {
             throw_output_errno("cannot create a temporary directory beside '" + final_dir.string() + "'", errno);
     }
     lock_fd_ = ::open(path_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (lock_fd_ < 0 || ::flock(lock_fd_, LOCK_EX | LOCK_NB) != 0) {
+    if (lock_fd_ < 0 || lock_own_temporary(lock_fd_) != 0) {
         const int saved = errno;
         if (lock_fd_ >= 0) ::close(lock_fd_);
         std::error_code ignored;
