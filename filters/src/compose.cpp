@@ -511,9 +511,8 @@ ComposeReport run_compose(const ComposeParams& params) {
     while (avatar.next(avatar_frame.get())) {
         throw_if_interrupted();
         avatar_frame->pts -= avatar_first_pts;  // every output starts at 0
-        const double t = avatar.seconds_of(avatar_frame.get());
-        const double scene_time = t;
-        if (background && params.background_end == BackgroundEnd::stop && background->ended_before(scene_time)) {
+        const double t = avatar.seconds_of(avatar_frame.get());  // also the scene's time: one clock
+        if (background && params.background_end == BackgroundEnd::stop && background->ended_before(t)) {
             avatar_read_to_end = false;
             break;
         }
@@ -564,11 +563,11 @@ ComposeReport run_compose(const ComposeParams& params) {
             // The encoder may still hold the previous frame; this copies only in that case.
             check_av(av_frame_make_writable(canvas_frame.get()), "av_frame_make_writable (canvas)");
             if (background || scene) {
-                const AVFrame* backdrop = background ? background->at(scene_time) : scene->below(scene_time);
+                const AVFrame* backdrop = background ? background->at(t) : scene->below(t);
                 if (!composite_alpha.limited_codes) composite_alpha.plane = *alpha;
                 compositor.over(backdrop, canvas_frame.get(), foreground, composite_alpha, placement.position,
                                 !static_background);
-                if (scene && scene->has_layers_above()) scene->draw_above(scene_time, canvas_frame.get());
+                if (scene && scene->has_layers_above()) scene->draw_above(t, canvas_frame.get());
             } else {
                 compositor.over(black.get(), canvas_frame.get(), foreground, opaque, placement.position, false);
             }

@@ -7,7 +7,7 @@ namespace avpost::filters {
 TimedFrames::TimedFrames(media::VideoSource& source, StreamEnd at_end)
     : source_(source), at_end_(at_end), current_(media::make_frame()), next_(media::make_frame()) {}
 
-double TimedFrames::time_of(const AVFrame* f) const { return source_.seconds_of(f) + offset_ - origin_; }
+double TimedFrames::time_of(const AVFrame* f) const { return source_.seconds_of(f) + offset_ - first_time_; }
 
 bool TimedFrames::read_next() {
     for (int attempt = 0; attempt < 2; ++attempt) {
@@ -15,7 +15,6 @@ bool TimedFrames::read_next() {
             double raw = source_.seconds_of(next_.get());
             if (!seen_first_) {
                 first_time_ = raw;
-                origin_ = raw;
                 seen_first_ = true;
             }
             double duration = next_->pkt_duration > 0 ? double(next_->pkt_duration) * av_q2d(source_.info().time_base)

@@ -22,8 +22,7 @@ public:
 
     // True once the stream ended (without looping) and t is past its last frame.
     bool ended_before(double t) const;
-    double first_time() const { return first_time_ - origin_; }
-    double end_time() const { return last_time_ + last_duration_ - origin_; }
+    double end_time() const { return last_time_ + last_duration_ - first_time_; }
     bool has_frames() const { return has_current_ || has_next_; }
 
 private:
@@ -35,8 +34,8 @@ private:
     media::FramePtr current_, next_;
     bool has_current_ = false, has_next_ = false, primed_ = false, eof_ = false;
     double offset_ = 0.0;  // added to timestamps after each loop
-    double origin_ = 0.0;  // subtracted from every time: the first frame's
-    double first_time_ = 0.0, last_time_ = 0.0, last_duration_ = 0.0;
+    double first_time_ = 0.0;  // the clock's 0, subtracted from every time
+    double last_time_ = 0.0, last_duration_ = 0.0;
     bool seen_first_ = false;
 };
 
