@@ -18,7 +18,7 @@ void print_table(const std::vector<archive::QueuedJob>& jobs) {
     for (const archive::QueuedJob& j : jobs) {
         const std::string attempts = std::to_string(j.attempts) + "/" + std::to_string(j.max_attempts);
         std::printf("%-6lld %-24s %-10s %-8s %-24s %-8s %s\n", static_cast<long long>(j.id), j.name.c_str(),
-                    std::string(archive::to_string(j.state)).c_str(), attempts.c_str(), dash_if_empty(j.worker).c_str(),
+                    std::string(archive::to_string(j.state)).c_str(), attempts.c_str(), dash_if_empty(j.worker.empty() ? j.last_worker : j.worker).c_str(),
                     dash_if_empty(j.stage).c_str(), dash_if_empty(j.last_error).c_str());
     }
     std::fflush(stdout);
@@ -41,6 +41,7 @@ nlohmann::json listed(const archive::QueuedJob& j) {
             {"attempts", j.attempts},
             {"max_attempts", j.max_attempts},
             {"worker", text_or_null(j.worker)},
+            {"last_worker", text_or_null(j.last_worker)},
             {"stage", text_or_null(j.stage)},
             {"last_error", text_or_null(j.last_error)},
             {"submitted_at", archive::iso8601(j.submitted_at)},

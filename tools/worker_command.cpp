@@ -58,6 +58,7 @@ CommandSpec worker_command() {
                     int lease_seconds = 60;
                     double poll_seconds = 2;
                     bool drain = false;
+                    bool exit_on_unreachable = false;
                     bool json = false;
                     std::string output_root = "out";
                     std::string name;
@@ -73,6 +74,9 @@ CommandSpec worker_command() {
                                "Look for jobs this often when no notification comes (default 2; PostgreSQL notifies)")
                     ->check(CLI::Range(0.05, 3600.0));
                 sub.add_flag("--drain", o->drain, "Exit 0 once no job is queued or running");
+                sub.add_flag("--exit-on-unreachable", o->exit_on_unreachable,
+                             "Exit (code 1) when the PostgreSQL catalog cannot be reached at the start, instead of "
+                             "trying again with a backoff until it can");
                 sub.add_option("--output-root", o->output_root,
                                "Where jobs without an \"output\" are made: OUTPUT_ROOT/NAME (default: out)");
                 sub.add_option("--name", o->name, "This worker's name in `avpost jobs` (default: HOST:PID)");
@@ -85,6 +89,7 @@ CommandSpec worker_command() {
                     w.concurrency = o->concurrency;
                     w.lease = std::chrono::seconds(o->lease_seconds);
                     w.drain = o->drain;
+                    w.exit_on_unreachable = o->exit_on_unreachable;
                     w.poll_interval = std::chrono::milliseconds(static_cast<long long>(o->poll_seconds * 1000));
                     w.run.env = pipeline::VendorEnvironment::from_env();
                     w.run.parse.default_output_root = o->output_root;

@@ -52,6 +52,11 @@ bool earlier_attempt(const std::string& holder, const std::string& owner, const 
     return theirs && ours && *theirs < *ours;
 }
 
+bool lease_still_held(archive::Catalog& catalog, const archive::JobLease& lease) {
+    archive::QueuedJob job = catalog.queued_job(lease.job_id);
+    return job.state == archive::QueueState::running && job.lease_token == lease.token;
+}
+
 }  // namespace
 
 nlohmann::json to_json(const ArchivedFile& f) {
@@ -62,7 +67,7 @@ nlohmann::json to_json(const ArchivedFile& f) {
 ArchivedFile archive_job_file(archive::Catalog& catalog, archive::ArchiveStore& store, std::int64_t catalog_job_id,
                               const std::string& kind, const std::string& name, const fs::path& file,
                               const std::string& source_url, const std::string& owner,
-                              const std::string& takeover_prefix) {
+                              const std::string& takeover_prefix, const std::optional<archive::JobLease>& fence) {
     FileDigest digest = sha256_file(file);
     std::string asset_name = name;
     if (auto existing = catalog.find_asset(catalog_job_id, asset_name); existing && kept(*existing)) {
@@ -73,18 +78,27 @@ ArchivedFile archive_job_file(archive::Catalog& catalog, archive::ArchiveStore& 
     }
     std::int64_t id = catalog.add_asset(catalog_job_id, kind, asset_name, source_url);
     catalog.requeue_failed(id);  // an earlier attempt failed: this run tries again
-    bool claimed = catalog.claim(id, owner, std::chrono::seconds(600));
+    const auto claim = [&] {
+        constexpr std::chrono::seconds lease{600};
+        return fence ? catalog.claim(id, owner, lease, *fence) : catalog.claim(id, owner, lease);
+    };
+    bool claimed = claim();
+    if (!claimed && fence && !lease_still_held(catalog, *fence))
+        throw archive::ClaimLost(ErrorDomain::system, "archive " + asset_name, 0,
+                                 "the catalog refused the claim: queued job " + std::to_string(fence->job_id) +
+                                     " is no longer held by this lease (taken over or cancelled)");
     if (!claimed && !takeover_prefix.empty()) {
         const std::string holder = catalog.asset(id).claim_owner;
         if (earlier_attempt(holder, owner, takeover_prefix)) {
             catalog.release(id, holder, "its job was taken over by another worker", true);
-            claimed = catalog.claim(id, owner, std::chrono::seconds(600));
+            claimed = claim();
         }
     }
     if (!claimed)
         throw Error(ErrorDomain::input, "archive " + asset_name, 0,
                     "another process is archiving it now (run again once it is done)");
-    archive::StoredFacts facts = archive::archive_claimed_file(catalog, store, catalog.asset(id), owner, file, &digest);
+    archive::StoredFacts facts = archive::archive_claimed_file(catalog, store, catalog.asset(id), owner, file, &digest,
+                                                               fence ? &*fence : nullptr);
     // Read back through the store before calling it verified, as archive sync does.
     archive::ObjectDigest back = store.rehash(facts.store_key);
     if (back.sha256 != digest.sha256 || back.size != digest.size) {

@@ -2,8 +2,10 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
+#include <cstdio>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -158,14 +160,10 @@ public:
           name_(options.name.empty() ? default_worker_name() : options.name) {
         if (options.concurrency < 1) throw_usage("a worker needs a concurrency of at least 1");
         if (options.lease.count() < 1) throw_usage("a worker's lease must be at least 1 second");
-        // Opened here, so a catalog that cannot be reached at all fails the start.
-        std::unique_ptr<Catalog> first = archive::open_catalog(options.catalog);
-        keeper_ = std::make_unique<LeaseKeeper>(first->open_another(), options.lease, observer_);
-        connections_.push_back(std::move(first));
-        for (int i = 1; i < options.concurrency; ++i) connections_.push_back(connections_[0]->open_another());
     }
 
     WorkerSummary run() {
+        if (!connect()) return summary_;  // stopped before the catalog could be reached
         std::vector<std::thread> slots;
         for (int i = 1; i < options_.concurrency; ++i) slots.emplace_back([this, i] { slot(*connections_[i]); });
         slot(*connections_[0]);
@@ -184,6 +182,39 @@ private:
     }
 
     void trouble(const Error& e) { observer_.catalog_trouble(net::redact_text(e.what())); }
+
+    // Opens every connection. A database and its workers start in any order, so a PostgreSQL
+    // catalog that cannot be reached yet is tried again with a backoff (0.5 s doubling to 30 s),
+    // one line each time, until it answers or the worker is stopped (false); with
+    // exit_on_unreachable, or for a SQLite file (local: it opens or it never will), it throws.
+    bool connect() {
+        std::chrono::milliseconds backoff{500};
+        for (int attempt = 1;; ++attempt) {
+            try {
+                std::unique_ptr<Catalog> first = archive::open_catalog(options_.catalog);
+                keeper_ = std::make_unique<LeaseKeeper>(first->open_another(), options_.lease, observer_);
+                connections_.push_back(std::move(first));
+                for (int i = 1; i < options_.concurrency; ++i)
+                    connections_.push_back(connections_[0]->open_another());
+                return true;
+            } catch (const Error& e) {
+                if (options_.exit_on_unreachable || e.domain() != ErrorDomain::postgres) throw;
+                keeper_.reset();
+                connections_.clear();
+                observer_.catalog_trouble(net::redact_text(e.what()) + " (attempt " + std::to_string(attempt) +
+                                          ", next in " + format_seconds(backoff) + ")");
+            }
+            pause(backoff);
+            if (stopping()) return false;
+            backoff = std::min(backoff * 2, std::chrono::milliseconds(30000));
+        }
+    }
+
+    static std::string format_seconds(std::chrono::milliseconds d) {
+        char text[32];
+        std::snprintf(text, sizeof text, "%g s", static_cast<double>(d.count()) / 1000.0);
+        return text;
+    }
 
     void slot(Catalog& catalog) {
         while (!stopping()) {

@@ -658,6 +658,7 @@ TYPED_TEST(CatalogContract, AClaimedJobIsRunningWithALeaseTokenAndFinishesOnce) 
     EXPECT_EQ(done.state, QueueState::done);
     EXPECT_EQ(done.finished_at, t0 + 120);
     EXPECT_EQ(done.worker, "");
+    EXPECT_EQ(done.last_worker, "w1") << "who ran a finished job is kept";
     EXPECT_FALSE(c.complete_job(lease, t0 + 121)) << "finished once";
     EXPECT_FALSE(c.fail_job(lease, "late", false, t0 + 122));
     EXPECT_EQ(c.queued_job(id).state, QueueState::done);
@@ -703,6 +704,43 @@ TYPED_TEST(CatalogContract, AWorkerThatLostItsLeaseCanNoLongerChangeTheJob) {
     EXPECT_TRUE(other->complete_job(lease_of(*new_claim), t0 + 70));
     EXPECT_EQ(c.queued_job(id).state, QueueState::done);
     EXPECT_FALSE(other->record_stage(render, lease_of(*new_claim))) << "a finished job takes no more stages";
+}
+
+// The job's archive claims are fenced the same way: a worker that lost its lease claims no file of
+// the job, and a file it claimed while it held the job is not recorded stored once it lost it.
+TYPED_TEST(CatalogContract, AWorkerThatLostItsLeaseCanNeitherClaimNorStoreTheJobsFiles) {
+    Catalog& c = this->c();
+    c.submit_job("j", job_file("a"), 3, t0);
+    auto old_claim = c.claim_job("paused-worker", minute, t0);
+    ASSERT_TRUE(old_claim.has_value());
+    const JobLease stale = lease_of(*old_claim);
+    const std::int64_t rendered = add_job(c, "a2v", "render-1");
+    const std::int64_t video = c.add_asset(rendered, "avatar", "video.mp4", "");
+    const std::int64_t mask = c.add_asset(rendered, "mask", "mask.mp4", "");
+    ASSERT_TRUE(c.claim(video, "old", 10 * minute, stale, t0 + 1)) << "the lease holds: claimed";
+
+    std::unique_ptr<Catalog> other = this->connect();
+    auto new_claim = other->claim_job("new-worker", minute, t0 + 61);
+    ASSERT_TRUE(new_claim.has_value());
+    EXPECT_FALSE(c.claim(mask, "old", 10 * minute, stale, t0 + 62)) << "nobody holds the file, but the job is lost";
+    EXPECT_EQ(c.asset(mask).state, AssetState::pending);
+    EXPECT_EQ(c.asset(mask).attempts, 0);
+    EXPECT_THROW(c.mark_stored(video, "old", stored_facts('a'), stale), ClaimLost) << "claimed while held, stored after";
+    EXPECT_EQ(c.asset(video).state, AssetState::downloading);
+    EXPECT_EQ(c.asset(video).sha256, "");
+
+    // The new holder claims the free file, takes over the old claim, and stores both.
+    const JobLease held = lease_of(*new_claim);
+    ASSERT_TRUE(other->claim(mask, "new", minute, held, t0 + 63));
+    other->mark_stored(mask, "new", stored_facts('b'), held);
+    EXPECT_EQ(c.asset(mask).state, AssetState::stored);
+    other->release(video, "old", "its job was taken over by another worker", true);
+    ASSERT_TRUE(other->claim(video, "new", minute, held, t0 + 64));
+    other->mark_stored(video, "new", stored_facts('c'), held);
+    EXPECT_EQ(c.asset(video).sha256, std::string(64, 'c'));
+    // Unfenced claims (archive sync, avpost run) are unchanged by any job's lease.
+    const std::int64_t poster = c.add_asset(rendered, "delivery", "poster.jpg", "");
+    EXPECT_TRUE(c.claim(poster, "sync", minute, t0 + 65));
 }
 
 // What a draining worker asks: is anything queued (due or waiting out a backoff) or running?
@@ -846,6 +884,7 @@ TYPED_TEST(CatalogContract, ReleasedJobsAreQueuedAgainAndCancelledOnesAreNeverCl
     EXPECT_EQ(back.state, QueueState::queued);
     EXPECT_EQ(back.attempts, 0) << "a released attempt does not count";
     EXPECT_EQ(back.worker, "");
+    EXPECT_EQ(back.last_worker, "stopping-worker");
 
     auto running = c.claim_job("w", minute, t0 + 2);
     ASSERT_TRUE(running.has_value());

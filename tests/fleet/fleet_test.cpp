@@ -8,6 +8,7 @@
 
 #include <map>
 #include <set>
+#include <sstream>
 #include <thread>
 
 #include "../archive/s3rver_environment.hpp"
@@ -373,4 +374,46 @@ TEST_F(Fleet, SigtermStopsClaimingAndReleasesTheRunningJobToTheQueue) {
     EXPECT_EQ(wait_exit(next), 0) << read_file(next.err);
     for (std::int64_t id : ids) EXPECT_EQ(catalog->queued_job(id).state, archive::QueueState::done);
     EXPECT_EQ(generate_requests(), 2);
+}
+
+TEST_F(Fleet, AWorkerStartedBeforeItsDatabaseWaitsForItThenRunsTheQueue) {
+    // The database does not exist yet: PostgreSQL refuses the connection, as while it starts.
+    const std::string late = PostgresEnvironment::server().uri("late_database");
+    Background worker({"worker", "--catalog", late, "--name", "early", "--poll-seconds", "0.2", "--drain", "--json",
+                       "--output-root", (dir / "work-early").string()},
+                      dir, "early");
+    // It says so once a try, with its backoff, and does not exit.
+    ASSERT_TRUE(eventually([&] { return read_file(worker.err).find("attempt 3,") != std::string::npos; },
+                           std::chrono::seconds(30)))
+        << read_file(worker.err);
+    int status = 0;
+    ASSERT_EQ(::waitpid(worker.pid, &status, WNOHANG), 0) << "the worker exited: " << read_file(worker.err);
+    std::istringstream said(read_file(worker.err));
+    for (std::string line; std::getline(said, line);)
+        EXPECT_NE(line.find("next in"), std::string::npos) << "one line a try: " << line;
+
+    PostgresEnvironment::server().create_database("late_database");
+    CommandResult submitted = run(shell_quote(AVPOST_BINARY) + " submit --catalog " + shell_quote(late) + " " +
+                                  shell_quote(write_job("after-the-database", 0).string()));
+    ASSERT_EQ(submitted.exit_code, 0) << submitted.err;
+    EXPECT_EQ(wait_exit(worker), 0) << read_file(worker.err);
+    auto queue = archive::open_catalog(late);
+    ASSERT_EQ(queue->queued_jobs().size(), 1u);
+    EXPECT_EQ(queue->queued_jobs()[0].state, archive::QueueState::done) << queue->queued_jobs()[0].last_error;
+    // `jobs` names the worker that ran the finished job.
+    CommandResult listed = run(shell_quote(AVPOST_BINARY) + " jobs --json --catalog " + shell_quote(late));
+    ASSERT_EQ(listed.exit_code, 0) << listed.err;
+    const json jobs = json::parse(listed.out);
+    EXPECT_EQ(jobs["jobs"][0]["last_worker"], "early") << listed.out;
+    EXPECT_TRUE(jobs["jobs"][0]["worker"].is_null()) << listed.out;
+    CommandResult table = run(shell_quote(AVPOST_BINARY) + " jobs --catalog " + shell_quote(late));
+    EXPECT_NE(table.out.find(" early "), std::string::npos) << table.out;
+}
+
+TEST_F(Fleet, ExitOnUnreachableEndsAWorkerWhoseDatabaseIsAwayAtOnceWithOneLine) {
+    const std::string away = PostgresEnvironment::server().uri("never_created");
+    CommandResult r = run(shell_quote(AVPOST_BINARY) + " worker --exit-on-unreachable --drain --catalog " + shell_quote(away));
+    EXPECT_EQ(r.exit_code, 1) << r.err;
+    EXPECT_NE(r.err.find("never_created"), std::string::npos) << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
 }

@@ -60,7 +60,7 @@ MediaFacts probe_media(const std::filesystem::path& file, int frames) {
 
 StoredFacts archive_claimed_file(Catalog& catalog, ArchiveStore& store, const AssetRecord& claimed,
                                  std::string_view owner, const std::filesystem::path& file,
-                                 const FileDigest* expected) {
+                                 const FileDigest* expected, const JobLease* fence) {
     try {
         JobRecord job = catalog.job(claimed.job_id);
         FileDigest digest = sha256_file(file);
@@ -78,7 +78,8 @@ StoredFacts archive_claimed_file(Catalog& catalog, ArchiveStore& store, const As
         facts.size = confirmed.size;
         facts.sha256 = confirmed.sha256;
         facts.store_uri = store.uri();
-        catalog.mark_stored(claimed.id, owner, facts);
+        if (fence) catalog.mark_stored(claimed.id, owner, facts, *fence);
+        else catalog.mark_stored(claimed.id, owner, facts);
         return facts;
     } catch (const Error& e) {
         // release() only acts while `owner` still holds the claim, so a second call is harmless.

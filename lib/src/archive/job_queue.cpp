@@ -33,6 +33,7 @@ nlohmann::json to_json(const QueuedJob& j) {
                           {"attempts", j.attempts},
                           {"max_attempts", j.max_attempts},
                           {"worker", j.worker},
+                          {"last_worker", j.last_worker},
                           {"stage", j.stage},
                           {"last_error", j.last_error},
                           {"submitted_at", iso8601(j.submitted_at)},

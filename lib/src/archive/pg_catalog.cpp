@@ -21,7 +21,8 @@ namespace {
 // Version 1: the SQLite schema at its version 4 (jobs, assets, their indexes, job stages). JSON
 // columns are `json` (checked, kept as written). Version 2: the job queue; 3: its claim indexes;
 // 4: the gallery's indexes (newest jobs first; a job's name from its render stage), as SQLite's
-// version 6; 5: the retry backoff of failed assets, as SQLite's version 7. Append new migrations;
+// version 6; 5: the retry backoff of failed assets, as SQLite's version 7; 6: the last worker of a
+// queued job, as SQLite's version 8. Append new migrations;
 // never edit a released one.
 const std::vector<Migration> migrations = {
     {1, R"sql(
@@ -117,6 +118,11 @@ ALTER TABLE assets ADD COLUMN retry_backoff BIGINT CHECK (retry_backoff IS NULL 
 UPDATE assets SET retry_after = 0 WHERE state = 'failed' AND error LIKE 'gave up after % attempts:%';
 CREATE INDEX assets_retry_due ON assets(retry_after) WHERE state = 'failed' AND retry_after IS NOT NULL;
 )sql"},
+    // Version 6: the worker that ran a queued job last, kept after it finishes, as SQLite's version 8.
+    {6, R"sql(
+ALTER TABLE queue_jobs ADD COLUMN last_worker TEXT;
+UPDATE queue_jobs SET last_worker = worker WHERE worker IS NOT NULL;
+)sql"},
 };
 
 // Serialises the migrations of concurrent first connections.
@@ -180,7 +186,7 @@ std::int64_t or_now(std::int64_t now) { return now != 0 ? now : unix_now(); }
 
 const char* queue_columns =
     "id, name, idempotency_key, spec, state, attempts, max_attempts, lease_token, worker, lease_expires_at, "
-    "run_after, stage, last_error, submitted_at, updated_at, finished_at";
+    "run_after, stage, last_error, submitted_at, updated_at, finished_at, last_worker";
 
 QueuedJob read_queued(const pg::Rows& r, int row) {
     QueuedJob j;
@@ -201,6 +207,7 @@ QueuedJob read_queued(const pg::Rows& r, int row) {
     j.submitted_at = r.int64(row, 13);
     j.updated_at = r.int64(row, 14);
     j.finished_at = r.opt_int64(row, 15);
+    j.last_worker = r.text(row, 16);
     return j;
 }
 
@@ -331,13 +338,11 @@ public:
     }
 
     bool claim(std::int64_t asset_id, std::string_view owner, std::chrono::seconds lease, std::int64_t now) override {
-        now = or_now(now);
-        pg::Rows r = exec(
-            "UPDATE assets SET state = 'downloading', claim_owner = $2, claim_expires_at = $3, "
-            "attempts = attempts + 1, updated_at = $4 WHERE id = $1 AND (state = 'pending' OR "
-            "(state = 'downloading' AND (claim_expires_at < $4 OR claim_owner = $2)))",
-            pg::Params().add(asset_id).add(owner).add(now + lease.count()).add(now));
-        return r.affected() == 1;
+        return claim_fenced(asset_id, owner, lease, nullptr, now);
+    }
+    bool claim(std::int64_t asset_id, std::string_view owner, std::chrono::seconds lease, const JobLease& fence,
+               std::int64_t now) override {
+        return claim_fenced(asset_id, owner, lease, &fence, now);
     }
 
     // One statement: pick with SKIP LOCKED (rows another claimer is taking are passed over, not
@@ -378,24 +383,12 @@ public:
              pg::Params().add(asset_id).add(owner).add(error).add(unix_now()));
     }
 
-    void mark_stored(std::int64_t asset_id, std::string_view owner, const StoredFacts& f) override {
-        pg::Params p;
-        p.add(asset_id).add(owner).add(f.size).add(f.sha256);
-        if (f.media) {
-            p.add(f.media->codec).add(f.media->width).add(f.media->height);
-            p.add(f.media->duration_seconds).add(f.media->frame_rate);
-        } else {
-            for (int i = 5; i <= 9; ++i) p.add_null();
-        }
-        p.add(f.store_uri).add(f.store_key).add(unix_now());
-        pg::Rows r = exec(
-            "UPDATE assets SET state = 'stored', size = $3, sha256 = $4, codec = $5, width = $6, height = $7, "
-            "duration = $8, frame_rate = $9, store_uri = $10, store_key = $11, error = NULL, "
-            "updated_at = $12 WHERE id = $1 AND state = 'downloading' AND claim_owner = $2",
-            p);
-        if (r.affected() != 1)
-            throw ClaimLost(ErrorDomain::postgres, "mark asset " + std::to_string(asset_id) + " stored", 0,
-                            "the claim of '" + std::string(owner) + "' is no longer held (lease expired and taken over?)");
+    void mark_stored(std::int64_t asset_id, std::string_view owner, const StoredFacts& facts) override {
+        store_fenced(asset_id, owner, facts, nullptr);
+    }
+    void mark_stored(std::int64_t asset_id, std::string_view owner, const StoredFacts& facts,
+                     const JobLease& fence) override {
+        store_fenced(asset_id, owner, facts, &fence);
     }
 
     void release(std::int64_t asset_id, std::string_view owner, std::string_view error, bool retryable) override {
@@ -584,7 +577,7 @@ public:
             "ORDER BY run_after, id LIMIT 1 FOR UPDATE SKIP LOCKED), "
             "picked AS (SELECT id FROM (SELECT * FROM due UNION ALL SELECT * FROM lapsed) c "
             "ORDER BY run_after, id LIMIT 1) "
-            "UPDATE queue_jobs q SET state = 'running', worker = $2, lease_expires_at = $3, "
+            "UPDATE queue_jobs q SET state = 'running', worker = $2, last_worker = $2, lease_expires_at = $3, "
             "lease_token = q.lease_token + 1, attempts = q.attempts + 1, updated_at = $1 "
             "FROM picked WHERE q.id = picked.id RETURNING q.id",
             pg::Params().add(now).add(worker).add(now + lease.count()));
@@ -702,6 +695,49 @@ public:
     pg::Rows read(const std::string& sql, const pg::Params& params) { return exec(sql, params); }
 
 private:
+    // `fence`: null, or a queued job's lease, locked FOR SHARE and checked in the same statement
+    // as the change (as record_stage's), so no takeover can come between check and write.
+    static std::string fenced_by(const JobLease* fence, pg::Params& params, const std::string& update) {
+        if (!fence) return update;
+        const std::string job = "$" + std::to_string(params.size() + 1), token = "$" + std::to_string(params.size() + 2);
+        params.add(fence->job_id).add(fence->token);
+        return "WITH held AS (SELECT 1 FROM queue_jobs WHERE id = " + job + " AND lease_token = " + token +
+               " AND state = 'running' FOR SHARE) " + update + " AND EXISTS (SELECT 1 FROM held)";
+    }
+
+    bool claim_fenced(std::int64_t asset_id, std::string_view owner, std::chrono::seconds lease, const JobLease* fence,
+                      std::int64_t now) {
+        now = or_now(now);
+        pg::Params p = pg::Params().add(asset_id).add(owner).add(now + lease.count()).add(now);
+        const std::string sql = fenced_by(
+            fence, p,
+            "UPDATE assets SET state = 'downloading', claim_owner = $2, claim_expires_at = $3, "
+            "attempts = attempts + 1, updated_at = $4 WHERE id = $1 AND (state = 'pending' OR "
+            "(state = 'downloading' AND (claim_expires_at < $4 OR claim_owner = $2)))");
+        return exec(sql, p).affected() == 1;
+    }
+
+    void store_fenced(std::int64_t asset_id, std::string_view owner, const StoredFacts& f, const JobLease* fence) {
+        pg::Params p;
+        p.add(asset_id).add(owner).add(f.size).add(f.sha256);
+        if (f.media) {
+            p.add(f.media->codec).add(f.media->width).add(f.media->height);
+            p.add(f.media->duration_seconds).add(f.media->frame_rate);
+        } else {
+            for (int i = 5; i <= 9; ++i) p.add_null();
+        }
+        p.add(f.store_uri).add(f.store_key).add(unix_now());
+        const std::string sql = fenced_by(fence, p,
+            "UPDATE assets SET state = 'stored', size = $3, sha256 = $4, codec = $5, width = $6, height = $7, "
+            "duration = $8, frame_rate = $9, store_uri = $10, store_key = $11, error = NULL, "
+            "updated_at = $12 WHERE id = $1 AND state = 'downloading' AND claim_owner = $2");
+        pg::Rows r = exec(sql, p);
+        if (r.affected() != 1)
+            throw ClaimLost(ErrorDomain::postgres, "mark asset " + std::to_string(asset_id) + " stored", 0,
+                            "the claim of '" + std::string(owner) + "'" + (fence ? " or its job's lease" : "") +
+                                " is no longer held (lease expired and taken over?)");
+    }
+
     void connect() {
         pg::ConnPtr conn(PQconnectdb(uri_.c_str()));  // a handle to finish even on failure
         if (!conn) throw Error(ErrorDomain::postgres, "open " + name_, 0, "out of memory");

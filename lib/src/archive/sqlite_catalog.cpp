@@ -21,6 +21,7 @@ namespace {
 // Version 1: jobs and assets. Version 2: indexes for the expiry and verify queries. Version 3:
 // finished job stages. Version 4: assets wrongly marked expired are retried. Version 5: the job
 // queue. Version 6: the gallery's indexes. Version 7: the retry backoff of failed assets.
+// Version 8: the worker that ran a queued job last, kept after it finishes.
 // Append new migrations; never edit a released one.
 const std::vector<Migration> migrations = {
     {1, R"sql(
@@ -128,6 +129,12 @@ ALTER TABLE assets ADD COLUMN retry_backoff INTEGER CHECK (retry_backoff IS NULL
 UPDATE assets SET retry_after = 0 WHERE state = 'failed' AND error LIKE 'gave up after % attempts:%';
 CREATE INDEX assets_retry_due ON assets(retry_after) WHERE state = 'failed' AND retry_after IS NOT NULL;
 )sql"},
+    // Version 8: `worker` is set only while a job runs (the CHECK of version 5); `last_worker`
+    // keeps who ran it last, so `avpost jobs` names the worker of a finished or failed job.
+    {8, R"sql(
+ALTER TABLE queue_jobs ADD COLUMN last_worker TEXT;
+UPDATE queue_jobs SET last_worker = worker WHERE worker IS NOT NULL;
+)sql"},
 };
 
 int read_user_version(sqlite3* db) {
@@ -191,6 +198,13 @@ JobRecord read_job(const sql::Stmt& s, int c) {
 }
 
 std::int64_t or_now(std::int64_t now) { return now != 0 ? now : unix_now(); }
+
+// Inside the caller's write transaction (BEGIN IMMEDIATE: no claim can come between check and write).
+bool lease_held(sqlite3* db, const JobLease& lease) {
+    sql::Stmt s(db, "SELECT 1 FROM queue_jobs WHERE id = ?1 AND lease_token = ?2 AND state = 'running'");
+    s.bind(1, lease.job_id).bind(2, lease.token);
+    return s.step();
+}
 
 }  // namespace
 
@@ -496,8 +510,19 @@ std::optional<AssetRecord> SqliteCatalog::claim_next(std::string_view owner, std
 }
 
 bool SqliteCatalog::claim(std::int64_t asset_id, std::string_view owner, std::chrono::seconds lease, std::int64_t now) {
+    return claim_fenced(asset_id, owner, lease, nullptr, now);
+}
+
+bool SqliteCatalog::claim(std::int64_t asset_id, std::string_view owner, std::chrono::seconds lease,
+                          const JobLease& fence, std::int64_t now) {
+    return claim_fenced(asset_id, owner, lease, &fence, now);
+}
+
+bool SqliteCatalog::claim_fenced(std::int64_t asset_id, std::string_view owner, std::chrono::seconds lease,
+                                 const JobLease* fence, std::int64_t now) {
     now = or_now(now);
     sql::Transaction tx(db_);
+    if (fence && !lease_held(db_, *fence)) return false;
     sql::Stmt take(db_,
                    "UPDATE assets SET state = 'downloading', claim_owner = ?2, claim_expires_at = ?3, "
                    "attempts = attempts + 1, updated_at = ?4 WHERE id = ?1 AND (state = 'pending' OR "
@@ -550,8 +575,21 @@ void SqliteCatalog::mark_expired(std::int64_t asset_id, std::string_view owner, 
     tx.commit();
 }
 
-void SqliteCatalog::mark_stored(std::int64_t asset_id, std::string_view owner, const StoredFacts& f) {
+void SqliteCatalog::mark_stored(std::int64_t asset_id, std::string_view owner, const StoredFacts& facts) {
+    store_fenced(asset_id, owner, facts, nullptr);
+}
+
+void SqliteCatalog::mark_stored(std::int64_t asset_id, std::string_view owner, const StoredFacts& facts,
+                                const JobLease& fence) {
+    store_fenced(asset_id, owner, facts, &fence);
+}
+
+void SqliteCatalog::store_fenced(std::int64_t asset_id, std::string_view owner, const StoredFacts& f,
+                                 const JobLease* fence) {
     sql::Transaction tx(db_);
+    if (fence && !lease_held(db_, *fence))
+        throw ClaimLost(ErrorDomain::sqlite, "mark asset " + std::to_string(asset_id) + " stored", 0,
+                        "queued job " + std::to_string(fence->job_id) + " is no longer this worker's (lease lost)");
     sql::Stmt s(db_,
                 "UPDATE assets SET state = 'stored', size = ?3, sha256 = ?4, codec = ?5, width = ?6, height = ?7, "
                 "duration = ?8, frame_rate = ?9, store_uri = ?10, store_key = ?11, error = NULL, "
@@ -694,12 +732,6 @@ void write_stage(sqlite3* db, const StageRecord& record) {
     s.run();
 }
 
-// Inside the caller's write transaction (BEGIN IMMEDIATE: no claim can come between check and write).
-bool lease_held(sqlite3* db, const JobLease& lease) {
-    sql::Stmt s(db, "SELECT 1 FROM queue_jobs WHERE id = ?1 AND lease_token = ?2 AND state = 'running'");
-    s.bind(1, lease.job_id).bind(2, lease.token);
-    return s.step();
-}
 
 }  // namespace
 
@@ -749,7 +781,7 @@ namespace {
 
 const char* queue_columns =
     "id, name, idempotency_key, spec, state, attempts, max_attempts, lease_token, worker, lease_expires_at, "
-    "run_after, stage, last_error, submitted_at, updated_at, finished_at";
+    "run_after, stage, last_error, submitted_at, updated_at, finished_at, last_worker";
 
 QueuedJob read_queued(const sql::Stmt& s) {
     QueuedJob j;
@@ -770,6 +802,7 @@ QueuedJob read_queued(const sql::Stmt& s) {
     j.submitted_at = s.int64(13);
     j.updated_at = s.int64(14);
     j.finished_at = s.opt_int64(15);
+    j.last_worker = s.text(16);
     return j;
 }
 
@@ -815,7 +848,7 @@ std::optional<QueuedJob> SqliteCatalog::claim_job(std::string_view worker, std::
         id = pick.int64(0);
     }
     sql::Stmt take(db_,
-                   "UPDATE queue_jobs SET state = 'running', worker = ?2, lease_expires_at = ?3, "
+                   "UPDATE queue_jobs SET state = 'running', worker = ?2, last_worker = ?2, lease_expires_at = ?3, "
                    "lease_token = lease_token + 1, attempts = attempts + 1, updated_at = ?4 WHERE id = ?1");
     take.bind(1, id).bind(2, worker).bind(3, now + lease.count()).bind(4, now).run();
     tx.commit();

@@ -28,9 +28,11 @@ bool should_probe(std::string_view kind, const std::filesystem::path& file);
 // failed (unusable input, differing content already stored), and the error is rethrown.
 // When `expected` is given (what was hashed as the file was downloaded), a file that no longer
 // matches it is not stored; the claim goes back to pending (download again) and Error(input) is thrown.
+// With `fence` (a worker's queued job), the stored mark is written only while that lease holds
+// (else ClaimLost).
 StoredFacts archive_claimed_file(Catalog& catalog, ArchiveStore& store, const AssetRecord& claimed,
                                  std::string_view owner, const std::filesystem::path& file,
-                                 const FileDigest* expected = nullptr);
+                                 const FileDigest* expected = nullptr, const JobLease* fence = nullptr);
 
 enum class VerifyStatus { ok, mismatch, missing, error };
 std::string_view to_string(VerifyStatus status);

@@ -217,6 +217,14 @@ public:
     // claim is kept until mark_verified or mark_verify_failed (the owner reads the file back
     // first), so no other process verifies it meanwhile.
     virtual void mark_stored(std::int64_t asset_id, std::string_view owner, const StoredFacts& facts) = 0;
+    // claim and mark_stored for a worker running a queued job, fenced by its lease in the same
+    // statement, as record_stage below: false (claim) or ClaimLost (mark_stored), and nothing
+    // written, unless `fence` is the job's current claim and the job is running. A worker paused
+    // past its lease can neither claim a file of the job nor record one as stored.
+    virtual bool claim(std::int64_t asset_id, std::string_view owner, std::chrono::seconds lease,
+                       const JobLease& fence, std::int64_t now = 0) = 0;
+    virtual void mark_stored(std::int64_t asset_id, std::string_view owner, const StoredFacts& facts,
+                             const JobLease& fence) = 0;
     // Gives up a claim: back to pending (retryable) or to failed, with the error text.
     virtual void release(std::int64_t asset_id, std::string_view owner, std::string_view error, bool retryable) = 0;
     // Gives up a claim for now: failed with the error, and claimable again (claim_next, claim_next_for)

@@ -33,6 +33,7 @@ struct QueuedJob {
     int max_attempts = 3;
     std::int64_t lease_token = 0;  // bumped by every claim
     std::string worker;            // holder while running
+    std::string last_worker;       // who ran it last (kept once it finishes); empty: never claimed
     std::optional<std::int64_t> lease_expires_at;
     std::int64_t run_after = 0;  // not claimed before (backoff)
     std::string stage;           // the stage running or last finished

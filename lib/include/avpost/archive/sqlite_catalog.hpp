@@ -41,12 +41,16 @@ public:
     std::optional<AssetRecord> claim_next(std::string_view owner, std::chrono::seconds lease,
                                           std::int64_t now = 0) override;
     bool claim(std::int64_t asset_id, std::string_view owner, std::chrono::seconds lease, std::int64_t now = 0) override;
+    bool claim(std::int64_t asset_id, std::string_view owner, std::chrono::seconds lease, const JobLease& fence,
+               std::int64_t now = 0) override;
     std::optional<AssetRecord> claim_next_for(std::string_view owner, std::chrono::seconds lease,
                                               const ClaimFilter& filter, std::int64_t now = 0) override;
     bool renew_claim(std::int64_t asset_id, std::string_view owner, std::chrono::seconds lease,
                      std::int64_t now = 0) override;
     void mark_expired(std::int64_t asset_id, std::string_view owner, std::string_view error) override;
     void mark_stored(std::int64_t asset_id, std::string_view owner, const StoredFacts& facts) override;
+    void mark_stored(std::int64_t asset_id, std::string_view owner, const StoredFacts& facts,
+                     const JobLease& fence) override;
     void release(std::int64_t asset_id, std::string_view owner, std::string_view error, bool retryable) override;
     void release_with_backoff(std::int64_t asset_id, std::string_view owner, std::string_view error,
                               const RetryBackoff& backoff, std::int64_t now = 0) override;
@@ -83,6 +87,10 @@ public:
 
 private:
     void take_claim(std::int64_t asset_id, std::string_view owner, std::chrono::seconds lease, std::int64_t now);
+    // `fence`: null, or the queued job's lease, checked in the same write transaction.
+    bool claim_fenced(std::int64_t asset_id, std::string_view owner, std::chrono::seconds lease, const JobLease* fence,
+                      std::int64_t now);
+    void store_fenced(std::int64_t asset_id, std::string_view owner, const StoredFacts& facts, const JobLease* fence);
     void migrate(const CatalogOptions& options);
 
     std::filesystem::path file_;

@@ -31,11 +31,14 @@ nlohmann::json to_json(const ArchivedFile& file);
 // is taken over: its owner starts with `takeover_prefix` (non-empty) followed by a lower lease
 // token than `owner`'s, and its worker is gone (the queue's lease says this one is the job's only
 // runner now). A later attempt's claim is never taken: a worker that lost its lease cannot take
-// the file from the worker that took the job over.
+// the file from the worker that took the job over. With `fence` (the queued job's lease), the
+// claim and the stored mark are written only while that lease holds, checked in the same
+// statement: a worker paused past its lease claims and records nothing.
 ArchivedFile archive_job_file(archive::Catalog& catalog, archive::ArchiveStore& store, std::int64_t catalog_job_id,
                               const std::string& kind, const std::string& name, const std::filesystem::path& file,
                               const std::string& source_url, const std::string& owner,
-                              const std::string& takeover_prefix = {});
+                              const std::string& takeover_prefix = {},
+                              const std::optional<archive::JobLease>& fence = std::nullopt);
 
 // True when the catalog still holds the asset stored or verified with this content.
 bool still_archived(archive::Catalog& catalog, std::int64_t asset_id, const std::string& sha256);

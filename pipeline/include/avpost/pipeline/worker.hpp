@@ -15,6 +15,8 @@
 //   waited on again, never created twice.
 // - A stop (SIGTERM/SIGINT, or `stop` returning true) ends claiming; running jobs stop at their
 //   next checkpoint and are released to the queue, this attempt not counted.
+// - Started before its database, it keeps trying to reach it with a backoff (exit_on_unreachable:
+//   it throws instead).
 // - Idle, it waits on the catalog (PostgreSQL: LISTEN/NOTIFY wakes it at once) with polling as
 //   the fallback; with `drain` it returns once no job is queued or running.
 #include <chrono>
@@ -32,6 +34,8 @@ struct WorkerOptions {
     int concurrency = 1;  // jobs run at once
     std::chrono::seconds lease{60};
     bool drain = false;
+    // A PostgreSQL catalog that cannot be reached at the start: throw at once, not wait for it.
+    bool exit_on_unreachable = false;
     std::chrono::milliseconds poll_interval{2000};  // the fallback when no notification comes
     // Each job's run: vendors, parse defaults (output root), webhooks. Its catalog and observer
     // are the worker's own.
@@ -82,8 +86,10 @@ nlohmann::json queued_job_spec(const std::filesystem::path& file, const nlohmann
 // The job a queued spec names, checked as `run` checks a job file (job::JobFileError).
 job::JobSpec read_queued_job(const archive::QueuedJob& job, const RunOptions& options);
 
-// Runs until stopped or (drain) until the queue has nothing queued or running. Throws Error
-// only when the catalog cannot be opened at the start.
+// Runs until stopped or (drain) until the queue has nothing queued or running. A PostgreSQL
+// catalog not reachable at the start is waited for (WorkerObserver::catalog_trouble each try).
+// Throws Error only when the catalog cannot be opened at the start and waiting would not help:
+// a SQLite file that does not open, or exit_on_unreachable.
 WorkerSummary run_worker(const WorkerOptions& options, WorkerObserver* observer = nullptr);
 
 }  // namespace avpost::pipeline
