@@ -15,6 +15,7 @@
 #include "avpost/archive/catalog.hpp"
 #include "avpost/core/interrupt.hpp"
 #include "avpost/net/redact.hpp"
+#include "avpost/net/retry_rule.hpp"
 #include "avpost/net/service_error.hpp"
 
 namespace avpost::pipeline {
@@ -291,8 +292,8 @@ private:
         run.catalog = options_.catalog;
         run.observer = &watcher;
         run.claims = nullptr;
-        run.asset_owner_family = "queued job " + std::to_string(job.id) + " lease ";
-        run.asset_owner = run.asset_owner_family + std::to_string(job.lease_token) + " (" + name_ + ")";
+        run.asset_owner = "queued job " + std::to_string(job.id) + " lease " + std::to_string(job.lease_token) + " (" +
+                          name_ + ")";
         run.lease = held->lease;
         JobReport report;
         try {
@@ -314,7 +315,7 @@ private:
             outcome = fenced(*held, [&] { return catalog.release_job(held->lease); }) ? JobOutcome::released
                                                                                       : JobOutcome::abandoned;
         } else {
-            const bool transient = is_transient_failure(report.failure);
+            const bool transient = net::is_transient(report.failure);  // net/retry_rule.hpp: the one rule
             const bool again = transient && job.attempts < job.max_attempts;
             outcome = fenced(*held, [&] { return catalog.fail_job(held->lease, report.error, transient); })
                           ? (again ? JobOutcome::retrying : JobOutcome::failed)
@@ -355,32 +356,6 @@ std::string_view to_string(JobOutcome outcome) {
         case JobOutcome::abandoned: return "abandoned";
     }
     return "?";
-}
-
-bool is_transient_failure(const std::exception_ptr& failure) {
-    if (!failure) return false;
-    try {
-        std::rethrow_exception(failure);
-    } catch (const net::ServiceError& e) {
-        switch (e.kind()) {
-            case net::ServiceErrorKind::network:
-            case net::ServiceErrorKind::timeout:
-            case net::ServiceErrorKind::link_expired: return true;
-            default: return false;
-        }
-    } catch (const OutputError&) {
-        return true;  // a full disk, a store away: another attempt may succeed
-    } catch (const Error& e) {
-        switch (e.domain()) {
-            case ErrorDomain::usage:
-            case ErrorDomain::input:
-            case ErrorDomain::av:
-            case ErrorDomain::vendor: return false;
-            default: return true;
-        }
-    } catch (...) {
-        return true;
-    }
 }
 
 std::string default_worker_name() {

@@ -7,26 +7,13 @@
 #include "avpost/core/error.hpp"
 #include "avpost/core/log.hpp"
 #include "avpost/media/video_source.hpp"
+#include "avpost/net/retry_rule.hpp"
 
 extern "C" {
 #include <libavcodec/avcodec.h>
 }
 
 namespace avpost::archive {
-namespace {
-
-bool retryable(const Error& e) {
-    switch (e.domain()) {
-        case ErrorDomain::system:
-        case ErrorDomain::curl:
-        case ErrorDomain::http:
-        case ErrorDomain::crypto: return true;
-        default: return false;
-    }
-}
-
-}  // namespace
-
 // Renders and composites must decode before they count as archived. Deliveries are checked when
 // written; only their video files are probed again (a poster, an animated WebP preview, which
 // FFmpeg 5.1 cannot decode, or HLS playlists are not videos to probe).
@@ -83,7 +70,7 @@ StoredFacts archive_claimed_file(Catalog& catalog, ArchiveStore& store, const As
         return facts;
     } catch (const Error& e) {
         // release() only acts while `owner` still holds the claim, so a second call is harmless.
-        if (!is_catalog_error(e) && !dynamic_cast<const ClaimLost*>(&e)) catalog.release(claimed.id, owner, e.what(), retryable(e));
+        if (!is_catalog_error(e) && !dynamic_cast<const ClaimLost*>(&e)) catalog.release(claimed.id, owner, e.what(), net::is_transient(e));
         throw;
     } catch (const std::exception& e) {
         catalog.release(claimed.id, owner, e.what(), true);

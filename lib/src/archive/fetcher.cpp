@@ -13,6 +13,7 @@
 #include "avpost/core/log.hpp"
 #include "avpost/net/downloader.hpp"
 #include "avpost/net/redact.hpp"
+#include "avpost/net/retry_rule.hpp"
 #include "avpost/net/service_error.hpp"
 
 namespace avpost::archive {
@@ -37,17 +38,6 @@ void drop_staging(const fs::path& staged) {
 }
 
 bool is_interrupt(const Error& e) { return e.domain() == ErrorDomain::system && e.context() == "interrupted"; }
-
-// Failures worth another run: disk, network, server trouble.
-bool retry_later(const Error& e) {
-    switch (e.domain()) {
-        case ErrorDomain::system:
-        case ErrorDomain::curl:
-        case ErrorDomain::http:
-        case ErrorDomain::crypto: return true;
-        default: return false;
-    }
-}
 
 std::string safe_text(const std::string& text) { return net::redact_text(text); }
 
@@ -340,10 +330,7 @@ FetchOutcome fetch_claimed_asset(Catalog& catalog, ArchiveStore& store, net::Htt
             return out;
         }
         if (is_catalog_error(e)) throw;
-        bool retryable = retry_later(e);
-        if (auto* se = dynamic_cast<const net::ServiceError*>(&e))
-            retryable = se->kind() == net::ServiceErrorKind::network || se->kind() == net::ServiceErrorKind::timeout;
-        give_up(e.what(), retryable);
+        give_up(e.what(), net::is_transient(e));
         if (out.state == "failed") drop_staging(dest);  // given up: no resume
         return out;
     } catch (const std::exception& e) {

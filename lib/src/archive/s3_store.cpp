@@ -14,6 +14,7 @@
 #include "avpost/core/error.hpp"
 #include "avpost/core/log.hpp"
 #include "avpost/net/curl_handles.hpp"
+#include "avpost/net/retry_rule.hpp"
 
 namespace avpost::archive {
 namespace {
@@ -141,19 +142,6 @@ std::string xml_tag(std::string_view xml, std::string_view tag) {
     return std::string(xml.substr(a, b - a));
 }
 
-bool transient_curl(CURLcode rc) {
-    switch (rc) {
-        case CURLE_COULDNT_RESOLVE_HOST:
-        case CURLE_COULDNT_CONNECT:
-        case CURLE_OPERATION_TIMEDOUT:
-        case CURLE_SEND_ERROR:
-        case CURLE_RECV_ERROR:
-        case CURLE_GOT_NOTHING:
-        case CURLE_PARTIAL_FILE: return true;
-        default: return false;
-    }
-}
-
 std::string env(const char* name) {
     const char* v = std::getenv(name);
     return v ? v : "";
@@ -187,8 +175,7 @@ public:
                 if (e.domain() != ErrorDomain::curl) throw;
                 failure = e;
             }
-            bool transient = failure ? transient_curl(CURLcode(failure->code()))
-                                     : (r.status == 500 || r.status == 502 || r.status == 503 || r.status == 504);
+            bool transient = failure ? net::is_transient(CURLcode(failure->code())) : net::is_transient_status(r.status);
             if (!transient || streamed || attempt >= config_.max_attempts) {
                 if (failure) throw *failure;
                 return r;

@@ -5,6 +5,7 @@ target_sources(avpost_lib PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/redact.cpp
   ${CMAKE_CURRENT_LIST_DIR}/http_types.cpp
   ${CMAKE_CURRENT_LIST_DIR}/rate_limiter.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/retry_rule.cpp
   ${CMAKE_CURRENT_LIST_DIR}/http_client.cpp
   ${CMAKE_CURRENT_LIST_DIR}/crypto.cpp
   ${CMAKE_CURRENT_LIST_DIR}/akool_webhook.cpp

@@ -5,6 +5,7 @@
 
 #include "avpost/filters/composite.hpp"
 #include "avpost/media/handles.hpp"
+#include "avpost/net/retry_rule.hpp"
 #include "avpost/net/service_error.hpp"
 #include "avpost/pipeline/worker.hpp"
 
@@ -27,7 +28,7 @@ int main() {
     const int expected = filters::blend_pixel(16, 235, 128);
     std::printf("composed one frame: luma inside %d (expected %d), outside %d (expected 16)\n", inside, expected,
                 outside);
-    const bool retried = pipeline::is_transient_failure(std::make_exception_ptr(
+    const bool retried = net::is_transient(std::make_exception_ptr(
         net::ServiceError(net::ServiceErrorKind::network, ErrorDomain::curl, "vendor", 7, "unreachable")));
     std::printf("the pipeline retries a network failure: %s\n", retried ? "yes" : "no");
     return inside == expected && outside == 16 && retried ? 0 : 1;

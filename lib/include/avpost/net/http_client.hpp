@@ -11,6 +11,7 @@
 #include "avpost/net/curl_handles.hpp"
 #include "avpost/net/http_types.hpp"
 #include "avpost/net/rate_limiter.hpp"
+#include "avpost/net/retry_rule.hpp"
 
 namespace avpost::net {
 
@@ -25,13 +26,6 @@ struct TransferResult {
 // Receives body bytes of one transfer; status and headers are complete on the first call.
 // Returning false aborts the transfer (CURLE_WRITE_ERROR).
 using BodySink = std::function<bool(long status, const Headers& headers, std::string_view chunk)>;
-
-// Transport failures worth another attempt (timeouts, resets, refused connections).
-bool is_transient(CURLcode code);
-// Failures that prove the request never reached the server, so even a create call may be repeated.
-bool never_reached_server(CURLcode code);
-// HTTP statuses worth another attempt: 408, 429, 500, 502, 503, 504.
-bool is_transient_status(long status);
 
 // The delay before retry number `retry` (1 = first retry): initial * multiplier^(retry-1),
 // capped at max_delay, scaled by a random factor in [1 - jitter, 1].

@@ -70,11 +70,6 @@ struct WorkerSummary {
     int done = 0, retrying = 0, failed = 0, released = 0, abandoned = 0;
 };
 
-// Transient: worth another attempt later (network, timeouts, the catalog, the system, an expired
-// link). Permanent: bad job or input, a failed render, missing credentials, an unknown id, a
-// vendor's refusal.
-bool is_transient_failure(const std::exception_ptr& failure);
-
 // "HOST:PID".
 std::string default_worker_name();
 
