@@ -1,6 +1,5 @@
 #include "avpost/pipeline/job_archiving.hpp"
 
-#include <charconv>
 #include <chrono>
 #include <optional>
 #include <string_view>
@@ -36,20 +35,9 @@ ArchivedFile described(const archive::AssetRecord& a, bool already) {
     return f;
 }
 
-// The lease token after `prefix` in an owner "queued job N lease TOKEN (worker)".
-std::optional<std::int64_t> attempt_token(std::string_view owner, std::string_view prefix) {
-    if (prefix.empty() || !owner.starts_with(prefix)) return std::nullopt;
-    std::int64_t token = 0;
-    const char* begin = owner.data() + prefix.size();
-    auto [end, ec] = std::from_chars(begin, owner.data() + owner.size(), token);
-    if (ec != std::errc() || end == begin) return std::nullopt;
-    return token;
-}
-
-// Whether `holder`'s claim belongs to an earlier attempt of the job `owner` now runs.
-bool earlier_attempt(const std::string& holder, const std::string& owner, const std::string& prefix) {
-    auto theirs = attempt_token(holder, prefix), ours = attempt_token(owner, prefix);
-    return theirs && ours && *theirs < *ours;
+// Whether the asset's claim was made by an earlier attempt of the queued job `ours` leases now.
+bool earlier_attempt(const archive::AssetRecord& asset, const archive::JobLease& ours) {
+    return asset.claim_lease && asset.claim_lease->job_id == ours.job_id && asset.claim_lease->token < ours.token;
 }
 
 bool lease_still_held(archive::Catalog& catalog, const archive::JobLease& lease) {
@@ -67,7 +55,7 @@ nlohmann::json to_json(const ArchivedFile& f) {
 ArchivedFile archive_job_file(archive::Catalog& catalog, archive::ArchiveStore& store, std::int64_t catalog_job_id,
                               const std::string& kind, const std::string& name, const fs::path& file,
                               const std::string& source_url, const std::string& owner,
-                              const std::string& takeover_prefix, const std::optional<archive::JobLease>& fence) {
+                              const std::optional<archive::JobLease>& fence) {
     FileDigest digest = sha256_file(file);
     std::string asset_name = name;
     if (auto existing = catalog.find_asset(catalog_job_id, asset_name); existing && kept(*existing)) {
@@ -87,10 +75,10 @@ ArchivedFile archive_job_file(archive::Catalog& catalog, archive::ArchiveStore& 
         throw archive::ClaimLost(ErrorDomain::system, "archive " + asset_name, 0,
                                  "the catalog refused the claim: queued job " + std::to_string(fence->job_id) +
                                      " is no longer held by this lease (taken over or cancelled)");
-    if (!claimed && !takeover_prefix.empty()) {
-        const std::string holder = catalog.asset(id).claim_owner;
-        if (earlier_attempt(holder, owner, takeover_prefix)) {
-            catalog.release(id, holder, "its job was taken over by another worker", true);
+    if (!claimed && fence) {
+        const archive::AssetRecord held = catalog.asset(id);
+        if (earlier_attempt(held, *fence)) {
+            catalog.release(id, held.claim_owner, "its job was taken over by another worker", true);
             claimed = claim();
         }
     }

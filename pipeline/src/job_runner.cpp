@@ -447,7 +447,7 @@ private:
             throw_if_interrupted();
             observer_.checkpoint();
             ArchivedFile a = archive_job_file(*catalog_, *store, catalog_job_id_, i.kind, i.asset, i.path, i.source_url,
-                                              owner, options_.asset_owner_family, options_.lease);
+                                              owner, options_.lease);
             json entry = to_json(a);
             entry["path"] = fs::absolute(i.path).string();  // a local copy `avpost archive repair` can restore from
             assets.push_back(std::move(entry));

@@ -732,6 +732,11 @@ TYPED_TEST(CatalogContract, AWorkerThatLostItsLeaseCanNeitherClaimNorStoreTheJob
     // The new holder claims the free file, takes over the old claim, and stores both.
     const JobLease held = lease_of(*new_claim);
     ASSERT_TRUE(other->claim(mask, "new", minute, held, t0 + 63));
+    // The claim records the lease it was made under, typed, for a later attempt's takeover.
+    ASSERT_TRUE(c.asset(mask).claim_lease.has_value());
+    EXPECT_EQ(c.asset(mask).claim_lease->job_id, held.job_id);
+    EXPECT_EQ(c.asset(mask).claim_lease->token, held.token);
+    EXPECT_EQ(c.asset(video).claim_lease.value_or(JobLease{}).token, stale.token) << "the old attempt's claim";
     other->mark_stored(mask, "new", stored_facts('b'), held);
     EXPECT_EQ(c.asset(mask).state, AssetState::stored);
     other->release(video, "old", "its job was taken over by another worker", true);
@@ -741,6 +746,12 @@ TYPED_TEST(CatalogContract, AWorkerThatLostItsLeaseCanNeitherClaimNorStoreTheJob
     // Unfenced claims (archive sync, avpost run) are unchanged by any job's lease.
     const std::int64_t poster = c.add_asset(rendered, "delivery", "poster.jpg", "");
     EXPECT_TRUE(c.claim(poster, "sync", minute, t0 + 65));
+    EXPECT_FALSE(c.asset(poster).claim_lease.has_value());
+    // A lapsed fenced claim taken by an unfenced one no longer names the job's lease.
+    const std::int64_t preview = c.add_asset(rendered, "delivery", "preview.webp", "");
+    ASSERT_TRUE(other->claim(preview, "new", minute, held, t0 + 66));
+    ASSERT_TRUE(c.claim(preview, "sync", minute, t0 + 66 + 61));
+    EXPECT_FALSE(c.asset(preview).claim_lease.has_value());
 }
 
 // What a draining worker asks: is anything queued (due or waiting out a backoff) or running?

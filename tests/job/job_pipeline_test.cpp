@@ -216,37 +216,39 @@ TEST(PipelineArchiveTakeover, AClaimOfAnEarlierAttemptIsTakenOverAndALaterOneNev
     const fs::path file = dir / "poster.jpg";
     std::ofstream(file) << "not probed: a delivered poster is stored as it is";
     const std::int64_t asset = catalog->add_asset(job_id, "delivery", "poster.jpg", "");
-    const std::string family = "queued job 7 lease ";
-    ASSERT_TRUE(catalog->claim(asset, family + "5 (w2)", std::chrono::seconds(600)));
+    // Queued job 1 runs on w2 (its first attempt lapsed there); queued job 2 runs elsewhere.
+    const auto t0 = archive::unix_now() - 3600;
+    const std::chrono::seconds minute(60);
+    const std::int64_t queued = catalog->submit_job("poster", {{"name", "poster"}}, 5, t0).id;
+    const archive::JobLease first = archive::lease_of(*catalog->claim_job("w1", minute, t0));
+    const archive::JobLease second = archive::lease_of(*catalog->claim_job("w2", minute, t0 + 61));
+    catalog->submit_job("other", {{"name", "other"}}, 5, t0 + 62);
+    const archive::JobLease other = archive::lease_of(*catalog->claim_job("w9", 60 * minute, t0 + 62));
+    ASSERT_EQ(first.job_id, queued);
+    ASSERT_EQ(second.job_id, queued);
+    ASSERT_LT(first.token, second.token);
+    ASSERT_NE(other.job_id, queued);
+    ASSERT_TRUE(catalog->claim(asset, "attempt 2 (w2)", std::chrono::seconds(600), second));
+    EXPECT_EQ(catalog->asset(asset).claim_lease->token, second.token) << "the claim records its lease";
 
     EXPECT_THROW(pipeline::archive_job_file(*catalog, store, job_id, "delivery", "poster.jpg", file, "",
-                                            family + "4 (w1)", family),
-                 Error);
-    EXPECT_EQ(catalog->asset(asset).claim_owner, family + "5 (w2)") << "a stale attempt took the claim";
+                                            "attempt 1 (w1)", first),
+                 archive::ClaimLost);
+    EXPECT_EQ(catalog->asset(asset).claim_owner, "attempt 2 (w2)") << "a stale attempt took the claim";
     EXPECT_THROW(pipeline::archive_job_file(*catalog, store, job_id, "delivery", "poster.jpg", file, "",
-                                            "queued job 8 lease 9 (w1)", "queued job 8 lease "),
+                                            "another job (w9)", other),
                  Error)
         << "another queued job's claim is not this job's to take";
+    EXPECT_EQ(catalog->asset(asset).claim_owner, "attempt 2 (w2)");
 
+    // w2 is gone; w3 takes the job over after its lease lapsed, and with it the file's claim.
+    const archive::JobLease third = archive::lease_of(*catalog->claim_job("w3", minute, t0 + 200));
+    ASSERT_EQ(third.job_id, queued);
     pipeline::ArchivedFile taken = pipeline::archive_job_file(*catalog, store, job_id, "delivery", "poster.jpg", file, "",
-                                                              family + "6 (w3)", family);
+                                                              "attempt 3 (w3)", third);
     EXPECT_EQ(taken.asset_id, asset);
     EXPECT_EQ(catalog->asset(asset).state, archive::AssetState::verified);
     EXPECT_EQ(taken.sha256, sha256_file(file).sha256);
     fs::remove_all(dir);
 }
 
-TEST(PipelineFailures, TransientFailuresAreRetriedPermanentOnesAreNot) {
-    auto kind = [](auto error) { return pipeline::is_transient_failure(std::make_exception_ptr(error)); };
-    using net::ServiceError;
-    using net::ServiceErrorKind;
-    EXPECT_TRUE(kind(ServiceError(ServiceErrorKind::network, ErrorDomain::curl, "a2v", 7, "connection refused")));
-    EXPECT_TRUE(kind(ServiceError(ServiceErrorKind::timeout, ErrorDomain::vendor, "wait", 0, "gave up")));
-    EXPECT_TRUE(kind(Error(ErrorDomain::postgres, "catalog", 0, "server closed the connection")));
-    EXPECT_TRUE(kind(Error(ErrorDomain::http, "s3", 503, "slow down")));
-    EXPECT_FALSE(kind(ServiceError(ServiceErrorKind::render_failed, ErrorDomain::vendor, "a2v job", 0, "failed")));
-    EXPECT_FALSE(kind(ServiceError(ServiceErrorKind::missing_credentials, ErrorDomain::usage, "a2v", 0, "none")));
-    EXPECT_FALSE(kind(Error(ErrorDomain::input, "avatar.mp4", 0, "not a video")));
-    EXPECT_FALSE(kind(job::JobFileError({"job.json: composite.anchor: bad"})));
-    EXPECT_FALSE(pipeline::is_transient_failure(nullptr));
-}

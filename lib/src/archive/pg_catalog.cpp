@@ -123,6 +123,11 @@ CREATE INDEX assets_retry_due ON assets(retry_after) WHERE state = 'failed' AND 
 ALTER TABLE queue_jobs ADD COLUMN last_worker TEXT;
 UPDATE queue_jobs SET last_worker = worker WHERE worker IS NOT NULL;
 )sql"},
+    // Version 7: the job lease of a fenced claim as two columns, as SQLite's version 9.
+    {7, R"sql(
+ALTER TABLE assets ADD COLUMN claim_job BIGINT;
+ALTER TABLE assets ADD COLUMN claim_token BIGINT;
+)sql"},
 };
 
 // Serialises the migrations of concurrent first connections.
@@ -131,7 +136,7 @@ constexpr const char* migration_lock = "SELECT pg_advisory_xact_lock(hashtext('a
 const char* asset_columns =
     "a.id, a.job_id, a.kind, a.name, a.source_url, a.size, a.sha256, a.codec, a.width, a.height, "
     "a.duration, a.frame_rate, a.store_uri, a.store_key, a.state, a.error, a.attempts, a.claim_owner, "
-    "a.claim_expires_at, a.verified_at, a.updated_at, a.retry_after, a.retry_backoff";
+    "a.claim_expires_at, a.verified_at, a.updated_at, a.retry_after, a.retry_backoff, a.claim_job, a.claim_token";
 const char* job_columns =
     "j.id, j.vendor, j.vendor_job_id, j.request, j.status, j.created_at, j.link_expires_at, j.updated_at";
 constexpr int job_column_count = 8;
@@ -165,6 +170,7 @@ AssetRecord read_asset(const pg::Rows& r, int row, int c) {
     a.updated_at = r.int64(row, c + 20);
     a.retry_after = r.opt_int64(row, c + 21);
     a.retry_backoff = r.opt_int64(row, c + 22);
+    if (!r.is_null(row, c + 23)) a.claim_lease = JobLease{r.int64(row, c + 23), r.int64(row, c + 24)};
     return a;
 }
 
@@ -362,7 +368,7 @@ public:
             "AND a.id NOT IN (SELECT json_array_elements_text($4::json)::bigint) "
             "ORDER BY j.link_expires_at IS NULL, j.link_expires_at, a.id LIMIT 1 FOR UPDATE OF a SKIP LOCKED) "
             "UPDATE assets SET state = 'downloading', claim_owner = $5, claim_expires_at = $6, "
-            "attempts = assets.attempts + 1, updated_at = $1 FROM picked WHERE assets.id = picked.id RETURNING assets.id",
+            "claim_job = NULL, claim_token = NULL, attempts = assets.attempts + 1, updated_at = $1 FROM picked WHERE assets.id = picked.id RETURNING assets.id",
             p);
         if (r.empty()) return std::nullopt;
         return asset(r.int64(0, 0));
@@ -709,10 +715,12 @@ private:
                       std::int64_t now) {
         now = or_now(now);
         pg::Params p = pg::Params().add(asset_id).add(owner).add(now + lease.count()).add(now);
+        if (fence) p.add(fence->job_id).add(fence->token);
+        else p.add_null().add_null();
         const std::string sql = fenced_by(
             fence, p,
-            "UPDATE assets SET state = 'downloading', claim_owner = $2, claim_expires_at = $3, "
-            "attempts = attempts + 1, updated_at = $4 WHERE id = $1 AND (state = 'pending' OR "
+            "UPDATE assets SET state = 'downloading', claim_owner = $2, claim_expires_at = $3, claim_job = $5, "
+            "claim_token = $6, attempts = attempts + 1, updated_at = $4 WHERE id = $1 AND (state = 'pending' OR "
             "(state = 'downloading' AND (claim_expires_at < $4 OR claim_owner = $2)))");
         return exec(sql, p).affected() == 1;
     }

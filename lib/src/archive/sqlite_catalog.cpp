@@ -135,6 +135,12 @@ CREATE INDEX assets_retry_due ON assets(retry_after) WHERE state = 'failed' AND 
 ALTER TABLE queue_jobs ADD COLUMN last_worker TEXT;
 UPDATE queue_jobs SET last_worker = worker WHERE worker IS NOT NULL;
 )sql"},
+    // Version 9: a fenced claim records the job lease it was made under as two columns, where it
+    // was text inside claim_owner, parsed back with from_chars.
+    {9, R"sql(
+ALTER TABLE assets ADD COLUMN claim_job INTEGER;
+ALTER TABLE assets ADD COLUMN claim_token INTEGER;
+)sql"},
 };
 
 int read_user_version(sqlite3* db) {
@@ -146,8 +152,8 @@ int read_user_version(sqlite3* db) {
 const char* asset_columns =
     "a.id, a.job_id, a.kind, a.name, a.source_url, a.size, a.sha256, a.codec, a.width, a.height, "
     "a.duration, a.frame_rate, a.store_uri, a.store_key, a.state, a.error, a.attempts, a.claim_owner, "
-    "a.claim_expires_at, a.verified_at, a.updated_at, a.retry_after, a.retry_backoff";
-constexpr int asset_column_count = 23;
+    "a.claim_expires_at, a.verified_at, a.updated_at, a.retry_after, a.retry_backoff, a.claim_job, a.claim_token";
+constexpr int asset_column_count = 25;
 const char* job_columns =
     "j.id, j.vendor, j.vendor_job_id, j.request, j.status, j.created_at, j.link_expires_at, j.updated_at";
 
@@ -180,6 +186,7 @@ AssetRecord read_asset(const sql::Stmt& s, int c) {
     a.updated_at = s.int64(c + 20);
     a.retry_after = s.opt_int64(c + 21);
     a.retry_backoff = s.opt_int64(c + 22);
+    if (!s.is_null(c + 23)) a.claim_lease = JobLease{s.int64(c + 23), s.int64(c + 24)};
     return a;
 }
 
@@ -487,7 +494,7 @@ AssetRecord SqliteCatalog::asset(std::int64_t id) {
 void SqliteCatalog::take_claim(std::int64_t asset_id, std::string_view owner, std::chrono::seconds lease, std::int64_t now) {
     sql::Stmt take(db_,
                    "UPDATE assets SET state = 'downloading', claim_owner = ?2, claim_expires_at = ?3, "
-                   "attempts = attempts + 1, updated_at = ?4 WHERE id = ?1");
+                   "claim_job = NULL, claim_token = NULL, attempts = attempts + 1, updated_at = ?4 WHERE id = ?1");
     take.bind(1, asset_id).bind(2, owner).bind(3, now + lease.count()).bind(4, now).run();
 }
 
@@ -525,9 +532,11 @@ bool SqliteCatalog::claim_fenced(std::int64_t asset_id, std::string_view owner, 
     if (fence && !lease_held(db_, *fence)) return false;
     sql::Stmt take(db_,
                    "UPDATE assets SET state = 'downloading', claim_owner = ?2, claim_expires_at = ?3, "
-                   "attempts = attempts + 1, updated_at = ?4 WHERE id = ?1 AND (state = 'pending' OR "
-                   "(state = 'downloading' AND (claim_expires_at < ?4 OR claim_owner = ?2)))");
-    take.bind(1, asset_id).bind(2, owner).bind(3, now + lease.count()).bind(4, now).run();
+                   "claim_job = ?5, claim_token = ?6, attempts = attempts + 1, updated_at = ?4 WHERE id = ?1 AND "
+                   "(state = 'pending' OR (state = 'downloading' AND (claim_expires_at < ?4 OR claim_owner = ?2)))");
+    take.bind(1, asset_id).bind(2, owner).bind(3, now + lease.count()).bind(4, now);
+    if (fence) take.bind(5, fence->job_id).bind(6, fence->token);
+    take.run();
     bool taken = sqlite3_changes(db_) == 1;
     tx.commit();
     return taken;
@@ -660,7 +669,7 @@ std::vector<ListRow> SqliteCatalog::list(const ListQuery& q) {
     if (q.state) s.bind(2, to_string(*q.state));
     std::vector<ListRow> rows;
     while (s.step()) rows.push_back({read_job(s, 0), read_asset(s, 8)});
-    static_assert(asset_column_count == 23);
+    static_assert(asset_column_count == 25);
     return rows;
 }
 

@@ -67,6 +67,9 @@ struct AssetRecord {
     int attempts = 0;
     std::string claim_owner;
     std::optional<std::int64_t> claim_expires_at;
+    // The queued job's lease a fenced claim was made under (Catalog::claim with a JobLease), so a
+    // later attempt of the same job can recognise an earlier attempt's claim and take it over.
+    std::optional<JobLease> claim_lease;
     std::optional<std::int64_t> verified_at;
     std::int64_t updated_at = 0;
     // A failed asset is claimed again from this time on; the backoff (seconds) that set it, doubled

@@ -27,17 +27,15 @@ struct ArchivedFile {
 };
 nlohmann::json to_json(const ArchivedFile& file);
 
-// `owner` claims the file while it is stored. A claim of an earlier attempt of the same queued job
-// is taken over: its owner starts with `takeover_prefix` (non-empty) followed by a lower lease
-// token than `owner`'s, and its worker is gone (the queue's lease says this one is the job's only
-// runner now). A later attempt's claim is never taken: a worker that lost its lease cannot take
-// the file from the worker that took the job over. With `fence` (the queued job's lease), the
-// claim and the stored mark are written only while that lease holds, checked in the same
-// statement: a worker paused past its lease claims and records nothing.
+// `owner` claims the file while it is stored. With `fence` (the queued job's lease), the claim
+// and the stored mark are written only while that lease holds, checked in the same statement: a
+// worker paused past its lease claims and records nothing. The claim records the lease, so a
+// claim of an earlier attempt of the same queued job (a lower lease token; its worker is gone, as
+// the queue's lease makes this one the job's only runner) is taken over. A later attempt's claim
+// is never taken: a worker that lost its lease cannot take the file from the one that took over.
 ArchivedFile archive_job_file(archive::Catalog& catalog, archive::ArchiveStore& store, std::int64_t catalog_job_id,
                               const std::string& kind, const std::string& name, const std::filesystem::path& file,
                               const std::string& source_url, const std::string& owner,
-                              const std::string& takeover_prefix = {},
                               const std::optional<archive::JobLease>& fence = std::nullopt);
 
 // True when the catalog still holds the asset stored or verified with this content.

@@ -112,10 +112,9 @@ struct RunOptions {
     std::shared_ptr<WebhookListener> webhooks;
     JobObserver* observer = nullptr;  // null: nobody watches
     // Who claims the job's files while archiving them; empty: this process (archive::claim_owner).
-    // A worker names the queued job and its lease, and takes over claims of the job's earlier
-    // attempts (`asset_owner_family`, a prefix of both).
+    // A worker names the queued job, its lease and itself, for people reading the catalog; the
+    // takeover of an earlier attempt's claims goes by `lease`, not by this text.
     std::string asset_owner;
-    std::string asset_owner_family;
     // A queued job's lease (a worker's run): stage records are then written fenced by it, and a
     // refused write (the job was taken over or cancelled) ends the run without writing more.
     std::optional<archive::JobLease> lease;
