@@ -19,10 +19,14 @@ avpost_add_test(compose_test
   compose/compose_scene_test.cpp
   compose/compose_reference_matrix_test.cpp
   compose/compose_key_test.cpp
-  compose/compose_key_footage_test.cpp
   compose/compose_inputs_test.cpp
   compose/compose_fit_visible_test.cpp
   compose/luma_only_decode_test.cpp
+  support/media_helpers.cpp
+)
+# The keyer against ffmpeg's best on real-looking footage (skin, hair, dark and light): e2e.
+avpost_add_e2e_test(compose_key_footage_test
+  compose/compose_key_footage_test.cpp
   support/media_helpers.cpp
 )
 avpost_add_test(filters_layers_test

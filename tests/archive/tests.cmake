@@ -63,11 +63,13 @@ if(NOT CHROMIUM_EXECUTABLE)
   message(WARNING "chromium not found: archive_gallery_browser_test will fail; run scripts/setup.sh")
   set(CHROMIUM_EXECUTABLE /usr/bin/chromium)
 endif()
-avpost_add_test(archive_gallery_browser_test ${CMAKE_CURRENT_LIST_DIR}/gallery_browser_test.cpp)
-target_link_libraries(archive_gallery_browser_test PRIVATE SQLite::SQLite3)
-target_compile_definitions(archive_gallery_browser_test PRIVATE
-  CHROMIUM_EXECUTABLE="${CHROMIUM_EXECUTABLE}"
-  AVPOST_TEST_ARTEFACT_DIR="${CMAKE_CURRENT_BINARY_DIR}/gallery-artefacts")
+avpost_add_e2e_test(archive_gallery_browser_test ${CMAKE_CURRENT_LIST_DIR}/gallery_browser_test.cpp)
+if(TARGET archive_gallery_browser_test)
+  target_link_libraries(archive_gallery_browser_test PRIVATE SQLite::SQLite3)
+  target_compile_definitions(archive_gallery_browser_test PRIVATE
+    CHROMIUM_EXECUTABLE="${CHROMIUM_EXECUTABLE}"
+    AVPOST_TEST_ARTEFACT_DIR="${CMAKE_CURRENT_BINARY_DIR}/gallery-artefacts")
+endif()
 avpost_add_test(archive_gallery_s3_test ${CMAKE_CURRENT_LIST_DIR}/gallery_s3_test.cpp)
 target_compile_definitions(archive_gallery_s3_test PRIVATE
   AVPOST_S3RVER_JS="${AVPOST_S3RVER_JS}" NODE_EXECUTABLE="${NODE_EXECUTABLE}")

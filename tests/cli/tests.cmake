@@ -3,6 +3,10 @@
 avpost_add_test(cli_test ${CMAKE_CURRENT_LIST_DIR}/cli_test.cpp ${CMAKE_SOURCE_DIR}/tests/support/media_helpers.cpp)
 avpost_add_test(core_status_line_test ${CMAKE_CURRENT_LIST_DIR}/status_line_test.cpp)
 
+if(NOT AVPOST_END_TO_END_TESTS)
+  return()
+endif()
+
 # Every command's --json output against its schema in docs/json/ (Debian's python3-jsonschema),
 # against the local sandbox and media made with lavfi.
 add_test(NAME JsonOutputsMatchSchemas
@@ -17,3 +21,4 @@ add_test(NAME ManPageAndBashCompletion
                  ${CMAKE_BINARY_DIR}/avpost.bash-completion ${CMAKE_SOURCE_DIR} ${CMAKE_BINARY_DIR}
                  ${CMAKE_CURRENT_BINARY_DIR}/reference)
 set_tests_properties(ManPageAndBashCompletion PROPERTIES TIMEOUT 120)
+set_tests_properties(JsonOutputsMatchSchemas ManPageAndBashCompletion PROPERTIES LABELS e2e)

@@ -1,5 +1,5 @@
 # Delivery presets and `avpost transcode`, checked with ffprobe and the libvpx decoder.
-avpost_add_test(deliver_test
+avpost_add_e2e_test(deliver_test
   ${CMAKE_CURRENT_LIST_DIR}/deliver_presets_test.cpp
   ${CMAKE_CURRENT_LIST_DIR}/deliver_alpha_test.cpp
   ${CMAKE_CURRENT_LIST_DIR}/deliver_errors_test.cpp
