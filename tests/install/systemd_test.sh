@@ -178,8 +178,10 @@ for _ in $(seq 1 100); do
   sleep 0.1
 done
 [ -n "$url" ] || fail "serve printed no 'listening on': $(cat "$out_file" "$err_file")"
-curl -fsS -o /dev/null "$url" || fail "GET $url failed"
-curl -fsS "${url}api/jobs" | grep -q systemd-unit-test || fail "the gallery does not list the job: $(curl -sS "${url}api/jobs")"
+get() { python3 -c 'import sys, urllib.request; sys.stdout.write(urllib.request.urlopen(sys.argv[1], timeout=10).read().decode())' "$1"; }
+get "$url" >/dev/null || fail "GET $url failed"
+jobs_page=$(get "${url}api/jobs") || fail "GET ${url}api/jobs failed"
+grep -q systemd-unit-test <<<"$jobs_page" || fail "the gallery does not list the job: $jobs_page"
 sleep 2
 stop_unit "$serve"
 echo "systemd test: units verified, exposure at most $threshold/100, both command lines ran and stopped cleanly"
