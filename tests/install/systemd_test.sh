@@ -12,9 +12,10 @@
 #     ends each with a clean exit (0, or a code the unit's SuccessExitStatus= names).
 # The sandboxing itself (User=, ProtectSystem=, SystemCallFilter=, ...) needs systemd as PID 1
 # and is not exercised here. Usage: systemd_test.sh BUILD_DIR SOURCE_DIR WORK_DIR
+# AVPOST_BIN: the built program (default BUILD_DIR/tools/avpost); BUILD_DIR/avpost.1 its man page.
 set -euo pipefail
 build=$(cd "$1" && pwd) source=$(cd "$2" && pwd) work=$3
-avpost=$build/avpost
+avpost=${AVPOST_BIN:-$build/tools/avpost}
 threshold=${SYSTEMD_EXPOSURE_THRESHOLD:-25}  # systemd-analyze's 0-100 scale: 25 is an exposure of 2.5
 units=(avpost-worker@.service avpost-serve.service)
 
@@ -109,7 +110,8 @@ exec_argv() {
 start_unit() {
   local unit=$1 instance=$2
   shift 2
-  local tag=${unit%.service}
+  local tag
+  tag=$(basename "$unit" .service)
   tag=${tag%@}
   service_environment "$unit" "$@" >"$work/$tag.env"
   mapfile -t argv < <(exec_argv "$unit" "$instance" "$work/$tag.env")
@@ -162,8 +164,9 @@ done
 grep -q "claimed .* systemd-unit-test" "$out_file" || fail "no claim line: $(cat "$out_file")"
 [ -s "$state/out/systemd-unit-test/systemd-unit-test-poster.jpg" ] ||
   fail "no poster under --output-root: $(find "$state" -maxdepth 3)"
-[ -f "$state/archive/catalog.db" ] || [ -n "$(find "$state/archive" -type f 2>/dev/null)" ] ||
-  fail "nothing archived under AVPOST_ARCHIVE ($state/archive)"
+# The job archived its files (a job without "archive" keeps them in OUTPUT/archive), all verified.
+verified=$(cli archive ls --json | python3 -c 'import json, sys; print(sum(a["state"] == "verified" for a in json.load(sys.stdin)["assets"]))')
+[ "$verified" -ge 4 ] || fail "$verified files verified in the archive, not 4: $(cli archive ls)"
 sleep 2  # idle: polling, as it waits for the next job
 stop_unit "$worker"
 
