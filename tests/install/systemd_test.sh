@@ -9,7 +9,8 @@
 #     avpost.env, %i/%H specifiers, ${VAR} as one word, $VAR split into words) with
 #     /var/lib/avpost moved into the work directory and a SQLite catalog there, really runs: the
 #     worker runs a queued local job to "done", the gallery answers and lists it; then SIGTERM
-#     ends each with a clean exit (0, or a code the unit's SuccessExitStatus= names).
+#     ends each with a clean exit (0, or a code the unit's SuccessExitStatus= names); a worker
+#     stopped in the middle of a job releases it to the queue (the drain of docs/fleet.md).
 # The sandboxing itself (User=, ProtectSystem=, SystemCallFilter=, ...) needs systemd as PID 1
 # and is not exercised here. Usage: systemd_test.sh BUILD_DIR SOURCE_DIR WORK_DIR
 # AVPOST_BIN: the built program (default BUILD_DIR/tools/avpost); BUILD_DIR/avpost.1 its man page.
@@ -135,7 +136,7 @@ stop_unit() {
     fail "$unit: exit $rc after SIGTERM (clean: $clean)
 stdout: $(cat "$out_file")
 stderr: $(cat "$err_file")"
-  echo "$unit: SIGTERM -> exit $rc in $((SECONDS - started)) s (clean for the unit)"
+  echo "$(basename "$unit"): SIGTERM -> exit $rc in $((SECONDS - started)) s (clean for the unit)"
 }
 
 cli() { env -i "${cli_env[@]}" "$avpost" "$@"; }
@@ -169,6 +170,37 @@ verified=$(cli archive ls --json | python3 -c 'import json, sys; print(sum(a["st
 [ "$verified" -ge 4 ] || fail "$verified files verified in the archive, not 4: $(cli archive ls)"
 sleep 2  # idle: polling, as it waits for the next job
 stop_unit "$worker"
+
+# SIGTERM in the middle of a job drains as docs/fleet.md says: the job goes back to the queue,
+# that attempt not counted, and the worker exits at once (well within TimeoutStopSec=).
+cat >"$work/job/systemd-drain-test.json" <<EOF
+{"name": "systemd-drain-test",
+ "source": {"local": {"video": "$source/tests/media/avatar.mp4", "mask": "$source/tests/media/avatar_mask.mp4"}},
+ "composite": {"background": "$source/tests/media/background.mp4"},
+ "deliver": {"presets": ["web", "webm-alpha", "hls", "poster"]}}
+EOF
+cli submit "$work/job/systemd-drain-test.json"
+job_state() {
+  cli jobs --json | python3 -c 'import json, sys
+j = [j for j in json.load(sys.stdin)["jobs"] if j["name"] == "systemd-drain-test"][0]
+print(j["state"], j["attempts"])'
+}
+start_unit "$worker" test1 "AVPOST_CATALOG=$catalog"
+drain=""
+for _ in $(seq 1 300); do
+  drain=$(job_state)
+  [[ $drain != "queued 0" ]] && break
+  sleep 0.1
+done
+stop_unit "$worker"
+drain=$(job_state)
+case $drain in
+  "queued 0")
+    grep -q "^released [0-9]* systemd-drain-test" "$out_file" || fail "no 'released' line: $(cat "$out_file")"
+    echo "drain: the running job went back to the queue, its attempt not counted" ;;
+  "done 1") echo "drain: not exercised (the job finished before SIGTERM arrived)" ;;
+  *) fail "after SIGTERM the job is '$drain', not queued with 0 attempts: $(cat "$out_file" "$err_file")" ;;
+esac
 
 # The gallery: listens (port 0: any free port, so nothing else on 8080 matters), shows the job.
 serve=$work/units/avpost-serve.service
