@@ -68,6 +68,12 @@ service_environment() {
   echo "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
   echo "LANG=C.UTF-8"
   echo "HOME=$state"
+  # A sanitizer build's settings (scripts/sanitize.sh: leak suppressions, LeakSanitizer off where
+  # ptrace is refused) are the build's, not the service's: passed on so its avpost behaves there too.
+  local v
+  for v in ASAN_OPTIONS LSAN_OPTIONS UBSAN_OPTIONS; do
+    if [ -n "${!v:-}" ]; then echo "$v=${!v}"; fi
+  done
   unit_values "$unit" Environment
   local line
   while IFS= read -r line; do
