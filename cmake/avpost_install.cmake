@@ -33,6 +33,18 @@ file(RELATIVE_PATH AVPOST_PC_TO_PREFIX "/p/${CMAKE_INSTALL_LIBDIR}/pkgconfig" "/
 configure_file(${CMAKE_CURRENT_LIST_DIR}/avpost.pc.in ${CMAKE_CURRENT_BINARY_DIR}/avpost.pc @ONLY)
 install(FILES ${CMAKE_CURRENT_BINARY_DIR}/avpost.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig COMPONENT dev)
 
+# The fleet's systemd units, their environment file and docs/deploy.md (how to use them). The
+# units and the file have absolute destinations and are EXCLUDE_FROM_ALL: only the runtime
+# component's install (CPack's .deb) puts them in /lib/systemd/system and /etc/avpost, never a
+# plain `cmake --install --prefix DIR`, which must not write outside DIR. The environment file
+# holds secrets: 0600, and a dpkg conffile (packaging/debian/conffiles).
+install(FILES ${PROJECT_SOURCE_DIR}/packaging/systemd/avpost-worker@.service
+              ${PROJECT_SOURCE_DIR}/packaging/systemd/avpost-serve.service
+        DESTINATION /lib/systemd/system COMPONENT runtime EXCLUDE_FROM_ALL)
+install(FILES ${PROJECT_SOURCE_DIR}/packaging/systemd/avpost.env DESTINATION /etc/avpost
+        PERMISSIONS OWNER_READ OWNER_WRITE COMPONENT runtime EXCLUDE_FROM_ALL)
+install(FILES ${PROJECT_SOURCE_DIR}/docs/deploy.md DESTINATION ${CMAKE_INSTALL_DOCDIR} COMPONENT runtime)
+
 # Debian packages: avpost_VERSION_amd64.deb (the program; Depends computed by dpkg-shlibdeps from
 # what it links) and avpost-dev_VERSION_amd64.deb (headers, static libraries, CMake and pkg-config
 # files; Depends on the -dev packages they need).
@@ -49,6 +61,13 @@ set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_SECTION video)
 set(CPACK_DEBIAN_RUNTIME_PACKAGE_NAME avpost)
 set(CPACK_DEBIAN_RUNTIME_PACKAGE_SHLIBDEPS ON)
+# adduser: the postinst makes the avpost system user the units run as (added to the computed Depends).
+set(CPACK_DEBIAN_RUNTIME_PACKAGE_DEPENDS "adduser")
+# The maintainer scripts (systemd only when it runs; no unit enabled) and the conffile list.
+set(CPACK_DEBIAN_RUNTIME_PACKAGE_CONTROL_EXTRA
+    ${PROJECT_SOURCE_DIR}/packaging/debian/conffiles ${PROJECT_SOURCE_DIR}/packaging/debian/postinst
+    ${PROJECT_SOURCE_DIR}/packaging/debian/prerm ${PROJECT_SOURCE_DIR}/packaging/debian/postrm)
+set(CPACK_DEBIAN_RUNTIME_PACKAGE_CONTROL_STRICT_PERMISSION ON)
 set(CPACK_DEBIAN_DEV_PACKAGE_NAME avpost-dev)
 set(CPACK_DEBIAN_DEV_PACKAGE_SECTION libdevel)
 set(CPACK_DEBIAN_DEV_PACKAGE_DEPENDS

@@ -15,6 +15,7 @@ packages=(
   libpq-dev postgresql  # the PostgreSQL catalog (libpq) and its tests' throwaway server (initdb, pg_ctl)
   libebur128-dev libass-dev fonts-dejavu-core  # --loudness metering; --burn-captions (libass and a font)
   clang libclang-rt-14-dev  # scripts/fuzz.sh: libFuzzer and the sanitizer runtimes
+  systemd  # systemd-analyze: tests/install/systemd_test.sh checks the units the .deb ships
 )
 missing=()
 for p in "${packages[@]}"; do
