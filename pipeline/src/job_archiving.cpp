@@ -53,18 +53,16 @@ nlohmann::json to_json(const ArchivedFile& f) {
 }
 
 ArchivedFile archive_job_file(archive::Catalog& catalog, archive::ArchiveStore& store, std::int64_t catalog_job_id,
-                              const std::string& kind, const std::string& name, const fs::path& file,
-                              const std::string& source_url, const std::string& owner,
+                              const archive::FileRecord& file, const std::string& source_url, const std::string& owner,
                               const std::optional<archive::JobLease>& fence) {
-    FileDigest digest = sha256_file(file);
-    std::string asset_name = name;
+    std::string asset_name = file.name;
     if (auto existing = catalog.find_asset(catalog_job_id, asset_name); existing && kept(*existing)) {
-        if (existing->sha256 == digest.sha256) return described(*existing, true);
-        asset_name = name_with_hash(name, digest.sha256);
+        if (existing->sha256 == file.sha256) return described(*existing, true);
+        asset_name = name_with_hash(file.name, file.sha256);
         if (auto versioned = catalog.find_asset(catalog_job_id, asset_name); versioned && kept(*versioned))
             return described(*versioned, true);
     }
-    std::int64_t id = catalog.add_asset(catalog_job_id, kind, asset_name, source_url);
+    std::int64_t id = catalog.add_asset(catalog_job_id, file.kind, asset_name, source_url);
     catalog.requeue_failed(id);  // an earlier attempt failed: this run tries again
     const auto claim = [&] {
         constexpr std::chrono::seconds lease{600};
@@ -85,15 +83,10 @@ ArchivedFile archive_job_file(archive::Catalog& catalog, archive::ArchiveStore& 
     if (!claimed)
         throw Error(ErrorDomain::input, "archive " + asset_name, 0,
                     "another process is archiving it now (run again once it is done)");
-    archive::StoredFacts facts = archive::archive_claimed_file(catalog, store, catalog.asset(id), owner, file, &digest,
-                                                               fence ? &*fence : nullptr);
-    // Read back through the store before calling it verified, as archive sync does.
-    archive::ObjectDigest back = store.rehash(facts.store_key);
-    if (back.sha256 != digest.sha256 || back.size != digest.size) {
-        catalog.mark_verify_failed(id, "read back " + std::to_string(back.size) + " bytes, sha256 " + back.sha256);
-        throw Error(ErrorDomain::input, "archive " + asset_name, 0, "the store returned other bytes than were stored");
-    }
-    catalog.mark_verified(id);
+    archive::StoreOutcome stored =
+        archive::store_and_verify(catalog, store, catalog.asset(id), owner, file, fence ? &*fence : nullptr);
+    if (!stored.verified)
+        throw Error(ErrorDomain::input, "archive " + asset_name, 0, "verify after store: " + stored.mismatch);
     return described(catalog.asset(id), false);
 }
 

@@ -309,9 +309,11 @@ private:
                 if (total > 0) progress.set_total(total);
                 progress.update(done);
             };
-            downloader.download(url, to, o);
+            const net::DownloadResult got = downloader.download(url, to, o);
             progress.finish();
-            json entry = file_entry(kind, to, spec_.output);
+            // Hashed while it downloaded: recorded as it is, not read again.
+            json entry = {{"kind", kind}, {"path", to.lexically_relative(spec_.output).string()},
+                          {"size", got.bytes}, {"sha256", got.sha256}};
             entry["asset"] = asset;
             entry["source_url"] = archive::redact_url(url);
             source_files_.push_back(entry);
@@ -407,28 +409,31 @@ private:
     std::string archive() {
         auto store = open_store();
         // What goes in: the source (avatar, mask) and what compose made, each with its asset name.
+        // Each as its stage recorded it (size and hash taken when it was written): not hashed again.
         struct Item {
-            std::string kind, asset, source_url;
-            fs::path path;
-            std::string sha256;
+            archive::FileRecord file;
+            std::string source_url;
+        };
+        const auto recorded = [](const json& f, std::string asset, fs::path path) {
+            return archive::FileRecord{f.at("kind").get<std::string>(), std::move(asset), std::move(path),
+                                       f.at("size").get<std::int64_t>(), f.at("sha256").get<std::string>(),
+                                       std::nullopt};
         };
         std::vector<Item> items;
         for (const json& f : source_files_) {
             fs::path path = f.contains("absolute") ? fs::path(f["absolute"].get<std::string>())
                                                    : spec_.output / f.at("path").get<std::string>();
-            items.push_back({f.at("kind").get<std::string>(), f.at("asset").get<std::string>(),
-                             f.value("source_url", std::string()), path, f.at("sha256").get<std::string>()});
+            items.push_back({recorded(f, f.at("asset").get<std::string>(), path), f.value("source_url", std::string())});
         }
         for (const json& f : made_files_) {
             std::string relative = f.at("path").get<std::string>();
             std::string asset;  // asset names are flat: "hls/720p.m3u8" -> "hls--720p.m3u8"
             for (std::size_t i = 0; i < relative.size(); ++i)
                 asset += relative[i] == '/' ? std::string("--") : std::string(1, relative[i]);
-            items.push_back({f.at("kind").get<std::string>(), asset, "", spec_.output / relative,
-                             f.at("sha256").get<std::string>()});
+            items.push_back({recorded(f, asset, spec_.output / relative), ""});
         }
         json inputs = {{"store", store_identity()}, {"catalog_job", catalog_job_id_}, {"files", json::array()}};
-        for (const Item& i : items) inputs["files"].push_back({i.kind, i.asset, i.sha256});
+        for (const Item& i : items) inputs["files"].push_back({i.file.kind, i.file.name, i.file.sha256});
         const std::string print = fingerprint(inputs);
         if (auto done = done_before("archive", print)) {
             bool intact = true;
@@ -446,10 +451,9 @@ private:
         for (const Item& i : items) {
             throw_if_interrupted();
             observer_.checkpoint();
-            ArchivedFile a = archive_job_file(*catalog_, *store, catalog_job_id_, i.kind, i.asset, i.path, i.source_url,
-                                              owner, options_.lease);
+            ArchivedFile a = archive_job_file(*catalog_, *store, catalog_job_id_, i.file, i.source_url, owner, options_.lease);
             json entry = to_json(a);
-            entry["path"] = fs::absolute(i.path).string();  // a local copy `avpost archive repair` can restore from
+            entry["path"] = fs::absolute(i.file.path).string();  // a local copy `avpost archive repair` can restore from
             assets.push_back(std::move(entry));
         }
         finished("archive", print, {{"assets", assets}});

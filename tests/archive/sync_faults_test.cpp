@@ -294,7 +294,7 @@ TEST_F(ArchiveSyncFaults, ALocalCopyChangedAfterDownloadIsNotStoredAndIsFetchedA
     EXPECT_EQ(r.verified, 0) << to_json(r).dump();
     for (auto& [name, a] : assets()) {
         EXPECT_EQ(a.state, AssetState::pending) << name;
-        EXPECT_NE(a.error.find("changed after download"), std::string::npos) << a.error;
+        EXPECT_NE(a.error.find("local copy changed after it was downloaded"), std::string::npos) << a.error;
     }
     EXPECT_EQ(count_files(root / "a2v", ".mp4"), 0);
     SyncReport again = sync_vendor(options(), api(fake));

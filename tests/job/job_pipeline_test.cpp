@@ -216,6 +216,7 @@ TEST(PipelineArchiveTakeover, AClaimOfAnEarlierAttemptIsTakenOverAndALaterOneNev
     const fs::path file = dir / "poster.jpg";
     std::ofstream(file) << "not probed: a delivered poster is stored as it is";
     const std::int64_t asset = catalog->add_asset(job_id, "delivery", "poster.jpg", "");
+    const archive::FileRecord poster = archive::record_file("delivery", "poster.jpg", file);
     // Queued job 1 runs on w2 (its first attempt lapsed there); queued job 2 runs elsewhere.
     const auto t0 = archive::unix_now() - 3600;
     const std::chrono::seconds minute(60);
@@ -231,11 +232,11 @@ TEST(PipelineArchiveTakeover, AClaimOfAnEarlierAttemptIsTakenOverAndALaterOneNev
     ASSERT_TRUE(catalog->claim(asset, "attempt 2 (w2)", std::chrono::seconds(600), second));
     EXPECT_EQ(catalog->asset(asset).claim_lease->token, second.token) << "the claim records its lease";
 
-    EXPECT_THROW(pipeline::archive_job_file(*catalog, store, job_id, "delivery", "poster.jpg", file, "",
+    EXPECT_THROW(pipeline::archive_job_file(*catalog, store, job_id, poster, "",
                                             "attempt 1 (w1)", first),
                  archive::ClaimLost);
     EXPECT_EQ(catalog->asset(asset).claim_owner, "attempt 2 (w2)") << "a stale attempt took the claim";
-    EXPECT_THROW(pipeline::archive_job_file(*catalog, store, job_id, "delivery", "poster.jpg", file, "",
+    EXPECT_THROW(pipeline::archive_job_file(*catalog, store, job_id, poster, "",
                                             "another job (w9)", other),
                  Error)
         << "another queued job's claim is not this job's to take";
@@ -244,7 +245,7 @@ TEST(PipelineArchiveTakeover, AClaimOfAnEarlierAttemptIsTakenOverAndALaterOneNev
     // w2 is gone; w3 takes the job over after its lease lapsed, and with it the file's claim.
     const archive::JobLease third = archive::lease_of(*catalog->claim_job("w3", minute, t0 + 200));
     ASSERT_EQ(third.job_id, queued);
-    pipeline::ArchivedFile taken = pipeline::archive_job_file(*catalog, store, job_id, "delivery", "poster.jpg", file, "",
+    pipeline::ArchivedFile taken = pipeline::archive_job_file(*catalog, store, job_id, poster, "",
                                                               "attempt 3 (w3)", third);
     EXPECT_EQ(taken.asset_id, asset);
     EXPECT_EQ(catalog->asset(asset).state, archive::AssetState::verified);

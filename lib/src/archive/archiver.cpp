@@ -46,22 +46,21 @@ MediaFacts probe_media(const std::filesystem::path& file, int frames) {
 }
 
 StoredFacts archive_claimed_file(Catalog& catalog, ArchiveStore& store, const AssetRecord& claimed,
-                                 std::string_view owner, const std::filesystem::path& file,
-                                 const FileDigest* expected, const JobLease* fence) {
+                                 std::string_view owner, const FileRecord& file, const JobLease* fence) {
     try {
         JobRecord job = catalog.job(claimed.job_id);
-        FileDigest digest = sha256_file(file);
-        if (expected && (digest.sha256 != expected->sha256 || digest.size != expected->size)) {
-            std::string detail = "has " + std::to_string(digest.size) + " bytes, sha256 " + digest.sha256 +
-                                 " but " + std::to_string(expected->size) + " bytes, sha256 " + expected->sha256 +
-                                 " were downloaded";
-            catalog.release(claimed.id, owner, "local copy changed after download: " + detail, true);
-            throw_input("archive '" + file.string() + "'", detail);
-        }
         StoredFacts facts;
-        if (should_probe(claimed.kind, file)) facts.media = probe_media(file);
+        facts.media = file.media;
+        if (!facts.media && should_probe(claimed.kind, file.path)) facts.media = probe_media(file.path);
         facts.store_key = asset_store_key(job.vendor, job.created_at, job.vendor_job_id, claimed.name);
-        ObjectInfo confirmed = store.put(file, facts.store_key, digest.sha256, digest.size);
+        ObjectInfo confirmed;
+        try {
+            confirmed = store.put(file.path, facts.store_key, file.sha256, file.bytes);
+        } catch (const ContentChanged& e) {
+            catalog.release(claimed.id, owner, "the local copy changed after it was downloaded or written: " + e.detail(),
+                            true);
+            throw;
+        }
         facts.size = confirmed.size;
         facts.sha256 = confirmed.sha256;
         facts.store_uri = store.uri();
@@ -76,6 +75,41 @@ StoredFacts archive_claimed_file(Catalog& catalog, ArchiveStore& store, const As
         catalog.release(claimed.id, owner, e.what(), true);
         throw;
     }
+}
+
+StoredFacts archive_claimed_file(Catalog& catalog, ArchiveStore& store, const AssetRecord& claimed,
+                                 std::string_view owner, const std::filesystem::path& file) {
+    FileRecord record;
+    try {
+        record = record_file(claimed.kind, claimed.name, file);
+    } catch (const Error& e) {
+        catalog.release(claimed.id, owner, e.what(), net::is_transient(e));
+        throw;
+    }
+    return archive_claimed_file(catalog, store, claimed, owner, record);
+}
+
+StoreOutcome store_and_verify(Catalog& catalog, ArchiveStore& store, const AssetRecord& claimed, std::string_view owner,
+                              const FileRecord& file, const JobLease* fence) {
+    StoreOutcome out;
+    out.facts = archive_claimed_file(catalog, store, claimed, owner, file, fence);
+    // Only what the store returns with the recorded hash counts as archived.
+    out.mismatch = read_back_mismatch(store.rehash(out.facts.store_key), out.facts.size, out.facts.sha256);
+    out.verified = out.mismatch.empty();
+    if (out.verified) catalog.mark_verified(claimed.id);
+    else catalog.mark_verify_failed(claimed.id, "verify after store: " + out.mismatch);
+    return out;
+}
+
+std::string read_back_mismatch(const ObjectDigest& d, std::optional<std::int64_t> size, const std::string& sha256) {
+    std::string diff;
+    const auto add = [&](const std::string& what) { diff += (diff.empty() ? "" : "; ") + what; };
+    if (!size || d.size != *size)
+        add("size " + std::to_string(d.size) + " != catalog " + (size ? std::to_string(*size) : "?"));
+    if (d.sha256 != sha256) add("sha256 " + d.sha256 + " != catalog " + sha256);
+    if (!d.recorded_sha256.empty() && d.recorded_sha256 != sha256)
+        add("store metadata sha256 " + d.recorded_sha256 + " != catalog " + sha256);
+    return diff;
 }
 
 std::string_view to_string(VerifyStatus status) {
@@ -99,14 +133,7 @@ VerifyReport check_assets(Catalog& catalog, std::optional<int> sample, const Sto
             ObjectDigest d = store.rehash(a.store_key);
             out.size = d.size;
             out.sha256 = d.sha256;
-            std::string diff;
-            if (!a.size || d.size != *a.size)
-                diff += "size " + std::to_string(d.size) + " != catalog " + (a.size ? std::to_string(*a.size) : "?");
-            if (d.sha256 != a.sha256)
-                diff += std::string(diff.empty() ? "" : "; ") + "sha256 " + d.sha256 + " != catalog " + a.sha256;
-            if (!d.recorded_sha256.empty() && d.recorded_sha256 != a.sha256)
-                diff += std::string(diff.empty() ? "" : "; ") + "store metadata sha256 " + d.recorded_sha256 +
-                        " != catalog " + a.sha256;
+            std::string diff = read_back_mismatch(d, a.size, a.sha256);
             if (diff.empty()) {
                 out.status = VerifyStatus::ok;
             } else {

@@ -176,13 +176,16 @@ FetchOutcome fetch_claimed_asset(Catalog& catalog, ArchiveStore& store, net::Htt
         // The claim makes these files ours: a validator whose partial file is gone is useless.
         if (!fs::exists(dest.string() + ".part", ec)) fs::remove(dest.string() + ".part.etag", ec);
 
-        FileDigest digest;
+        // Hashed (and probed) once, as it downloads: the store checks its copy against this.
+        FileRecord record{claimed.kind, claimed.name, dest, 0, {}, std::nullopt};
         bool have = false;
         // A finished download of a run that stopped before storing it: use it if it still checks out.
         if (fs::exists(dest, ec)) {
             try {
-                if (video) probe_media(dest, options.probe_frames);
-                digest = sha256_file(dest);
+                if (video) record.media = probe_media(dest, options.probe_frames);
+                FileDigest digest = sha256_file(dest);
+                record.bytes = digest.size;
+                record.sha256 = digest.sha256;
                 have = true;
                 out.reused_download = true;
             } catch (const Error& e) {
@@ -231,8 +234,9 @@ FetchOutcome fetch_claimed_asset(Catalog& catalog, ArchiveStore& store, net::Htt
                         throw_input("download of " + claimed.name, "got " + std::to_string(size) +
                                                                         " bytes but the server announced " +
                                                                         std::to_string(announced));
-                    if (video) probe_media(file, options.probe_frames);  // throws when not decodable video
-                    digest = {size, sha256};  // hashed while it downloaded: no second read
+                    if (video) record.media = probe_media(file, options.probe_frames);  // throws when not decodable
+                    record.bytes = size;  // hashed while it downloaded: no second read
+                    record.sha256 = sha256;
                 };
                 try {
                     net::DownloadResult r = downloader.download(url, dest, dl);
@@ -264,37 +268,29 @@ FetchOutcome fetch_claimed_asset(Catalog& catalog, ArchiveStore& store, net::Htt
         }
         if (options.before_store) options.before_store(dest);
 
-        StoredFacts facts;
+        StoreOutcome stored;
         try {
-            facts = archive_claimed_file(catalog, store, claimed, owner, dest, &digest);
+            stored = store_and_verify(catalog, store, claimed, owner, record);
         } catch (const ClaimLost& e) {
             out.state = "lost";
             out.error = e.what();
             return out;
         } catch (const Error& e) {
             if (is_interrupt(e) || is_disk_full(e)) throw;  // the staged copy stays usable
-            // archive_claimed_file released the claim; a changed local copy must be fetched again.
+            // The claim was released (a changed local copy must be fetched again), or the file is
+            // stored and only its read-back failed (sync's next run verifies it).
             fs::remove(dest, ec);
             out.error = safe_text(e.what());
             out.state = std::string(to_string(catalog.asset(claimed.id).state));
             return out;
         }
-        out.size = facts.size;
-        out.sha256 = facts.sha256;
-        out.media = facts.media;
-        out.store_uri = facts.store_uri;
-        out.store_key = facts.store_key;
-        // Read it back through the store: only what the store returns with the downloaded hash counts.
-        ObjectDigest back = store.rehash(facts.store_key);
-        if (back.sha256 != digest.sha256 || back.size != digest.size) {
-            out.error = "the store holds " + std::to_string(back.size) + " bytes, sha256 " + back.sha256 +
-                        "; downloaded " + std::to_string(digest.size) + " bytes, sha256 " + digest.sha256;
-            catalog.mark_verify_failed(claimed.id, "verify after store: " + out.error);
-            out.state = "failed";
-        } else {
-            catalog.mark_verified(claimed.id);
-            out.state = "verified";
-        }
+        out.size = stored.facts.size;
+        out.sha256 = stored.facts.sha256;
+        out.media = stored.facts.media;
+        out.store_uri = stored.facts.store_uri;
+        out.store_key = stored.facts.store_key;
+        out.state = stored.verified ? "verified" : "failed";
+        if (!stored.verified) out.error = "verify after store: " + stored.mismatch;
         drop_staging(dest);
         return out;
     } catch (const LinkGone& gone) {

@@ -156,9 +156,10 @@ ObjectInfo LocalStore::write(const std::filesystem::path& file, const std::strin
         }
         std::string copied_sha = hash.hex();
         if (copied != expected_size || copied_sha != expected_sha256)
-            throw_input("store '" + file.string() + "'",
-                        "content changed: read " + std::to_string(copied) + " bytes with sha256 " + copied_sha +
-                            ", expected " + std::to_string(expected_size) + " bytes with sha256 " + expected_sha256);
+            throw ContentChanged(ErrorDomain::input, "store '" + file.string() + "'", 0,
+                                 "content changed: read " + std::to_string(copied) + " bytes with sha256 " +
+                                     copied_sha + ", expected " + std::to_string(expected_size) +
+                                     " bytes with sha256 " + expected_sha256);
         if (::fsync(out.fd) != 0) throw_errno("fsync '" + output.temp_path().string() + "'", errno);
         out.close_checked(output.temp_path().string());
     }

@@ -373,9 +373,10 @@ ObjectInfo S3Store::upload(const std::filesystem::path& file, const std::string&
     // The body's hash goes in x-amz-content-sha256, so it must be what is on disk now.
     FileDigest digest = sha256_file(file);
     if (digest.size != expected_size || digest.sha256 != expected_sha256)
-        throw_input("store '" + file.string() + "'",
-                    "content changed: " + std::to_string(digest.size) + " bytes with sha256 " + digest.sha256 +
-                        ", expected " + std::to_string(expected_size) + " bytes with sha256 " + expected_sha256);
+        throw ContentChanged(ErrorDomain::input, "store '" + file.string() + "'", 0,
+                             "content changed: " + std::to_string(digest.size) + " bytes with sha256 " +
+                                 digest.sha256 + ", expected " + std::to_string(expected_size) +
+                                 " bytes with sha256 " + expected_sha256);
     if (expected_size >= config_.multipart_threshold && expected_size > config_.part_size)
         put_multipart(file, object, expected_sha256, expected_size);
     else

@@ -11,6 +11,7 @@ target_sources(avpost_lib PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/local_store.cpp
   ${CMAKE_CURRENT_LIST_DIR}/sigv4.cpp
   ${CMAKE_CURRENT_LIST_DIR}/s3_store.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/file_record.cpp
   ${CMAKE_CURRENT_LIST_DIR}/archiver.cpp
 )
 target_link_libraries(avpost_lib PUBLIC SQLite::SQLite3 PostgreSQL::PostgreSQL CURL::libcurl OpenSSL::Crypto)

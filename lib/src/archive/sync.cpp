@@ -11,6 +11,7 @@
 #include <tuple>
 #include <unistd.h>
 
+#include "avpost/archive/archiver.hpp"
 #include "avpost/archive/sqlite_catalog.hpp"
 #include "avpost/archive/staging_cleanup.hpp"
 #include "avpost/core/error.hpp"
@@ -250,14 +251,13 @@ void verify_stored(const SyncOptions& options, Catalog& catalog, const ClaimFilt
             ObjectDigest d = store->rehash(a.store_key);
             out.size = d.size;
             out.sha256 = d.sha256;
-            if (a.size && d.size == *a.size && d.sha256 == a.sha256 &&
-                (d.recorded_sha256.empty() || d.recorded_sha256 == a.sha256)) {
+            const std::string mismatch = read_back_mismatch(d, a.size, a.sha256);
+            if (mismatch.empty()) {
                 catalog.mark_verified(a.id);
                 out.state = "verified";
                 ++report.verified;
             } else {
-                out.error = "verify after store: the store holds " + std::to_string(d.size) + " bytes, sha256 " +
-                            d.sha256 + "; the catalog says " + a.sha256;
+                out.error = "verify after store: " + mismatch;
                 catalog.mark_verify_failed(a.id, out.error);
                 out.state = "failed";
                 ++report.failed;

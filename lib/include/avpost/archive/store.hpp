@@ -9,6 +9,8 @@
 #include <string>
 #include <string_view>
 
+#include "avpost/core/error.hpp"
+
 namespace avpost::archive {
 
 struct ObjectInfo {
@@ -46,6 +48,14 @@ public:
     // Streams the object's bytes to `sink`, hashing them on the way (for export). Throws
     // Error(input) "... is missing" when there is no object under key.
     virtual ObjectDigest read(const std::string& key, const std::function<void(const char*, std::size_t)>& sink) = 0;
+};
+
+// The file handed to put or replace no longer holds the bytes it was recorded with (size and
+// SHA-256 checked while the store copied or uploaded it): changed on the local disk after it was
+// downloaded or written. Nothing was stored.
+class ContentChanged : public Error {
+public:
+    using Error::Error;
 };
 
 // How to restore a stored copy that differs from the catalog (the end of a "refusing to

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "avpost/archive/catalog.hpp"
+#include "avpost/archive/file_record.hpp"
 #include "avpost/archive/store.hpp"
 
 namespace avpost::pipeline {
@@ -34,8 +35,7 @@ nlohmann::json to_json(const ArchivedFile& file);
 // the queue's lease makes this one the job's only runner) is taken over. A later attempt's claim
 // is never taken: a worker that lost its lease cannot take the file from the one that took over.
 ArchivedFile archive_job_file(archive::Catalog& catalog, archive::ArchiveStore& store, std::int64_t catalog_job_id,
-                              const std::string& kind, const std::string& name, const std::filesystem::path& file,
-                              const std::string& source_url, const std::string& owner,
+                              const archive::FileRecord& file, const std::string& source_url, const std::string& owner,
                               const std::optional<archive::JobLease>& fence = std::nullopt);
 
 // True when the catalog still holds the asset stored or verified with this content.
