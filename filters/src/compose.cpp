@@ -146,7 +146,7 @@ ComposeReport run_compose(const ComposeParams& params) {
     ComposeInputs inputs(params);
     ComposePlan plan = plan_compose(params, inputs.probe());
     inputs.set_decoder_threads(plan.decoding);
-    if (!plan.placement) place_by_visible_region(params, plan, warn);
+    if (plan.fit_to == FitTo::visible) place_by_visible_region(params, plan, warn);
     for (const std::string& warning : plan.warnings) warn(warning);
     report_plan(plan, report);
     run_stages(params, plan, inputs, report, warn);
