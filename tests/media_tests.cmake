@@ -9,6 +9,7 @@ avpost_add_test(filters_test
   filters/captions_test.cpp
   filters/webvtt_rendition_test.cpp
   filters/loudness_test.cpp
+  filters/compose_plan_test.cpp
 )
 avpost_add_test(compose_test
   compose/compose_accuracy_test.cpp

@@ -21,6 +21,11 @@ Background::Background(const std::string& spec) : spec_(spec) {
 
 std::optional<Size> Background::native_size() const { return native_size_; }
 
+std::optional<media::VideoStreamInfo> Background::stream_info() const {
+    if (!source_) return std::nullopt;
+    return source_->info();
+}
+
 bool Background::is_video() const { return video_; }
 
 std::string Background::where() const { return "background '" + spec_ + "'"; }

@@ -156,7 +156,7 @@ void blend_row(const std::uint8_t* bg, std::uint8_t* out, const std::uint8_t* fg
 struct GeneralCell {
     const AVFrame* canvas_frame;
     const AVFrame* avatar;
-    const AlphaSource& alpha;
+    const CompositeAlpha& alpha;
     Point pos;
 
     void operator()(int cx, int cy, const Plane& bg_u, const Plane& bg_v, const Plane& out_u, const Plane& out_v) const {
@@ -205,10 +205,10 @@ void copy_outside(const Plane& from, const Plane& to, int width, int height, int
 void Compositor::over(const AVFrame* background, AVFrame* canvas, const AVFrame* avatar, const cv::Mat& alpha,
                       Point pos, bool copy_background_outside) {
     // A view of the plane: no copy, no allocation.
-    over(background, canvas, avatar, AlphaSource{alpha, false}, pos, copy_background_outside);
+    over(background, canvas, avatar, CompositeAlpha{alpha, false}, pos, copy_background_outside);
 }
 
-void Compositor::over(const AVFrame* background, AVFrame* canvas, const AVFrame* avatar, const AlphaSource& source,
+void Compositor::over(const AVFrame* background, AVFrame* canvas, const AVFrame* avatar, const CompositeAlpha& source,
                       Point pos, bool copy_background_outside) {
     const cv::Mat& alpha = source.plane;
     const bool codes = source.limited_codes;

@@ -192,9 +192,7 @@ private:
     const AVFrame* current_ = nullptr;
 };
 
-LayerStack::LayerStack(const std::vector<Layer>& layers, Size canvas, AVColorSpace matrix, Size avatar_native)
-    : canvas_(canvas), matrix_(matrix) {
-    if (canvas.width <= 0 || canvas.height <= 0) throw_usage("layers: the canvas is empty");
+Placement scene_avatar_placement(const std::vector<Layer>& layers, Size avatar_native) {
     const std::size_t avatar = avatar_layer_index(layers);
     const Layer& avatar_layer = layers[avatar];
     const Size avatar_size = avatar_layer.size.value_or(avatar_native);
@@ -206,8 +204,14 @@ LayerStack::LayerStack(const std::vector<Layer>& layers, Size canvas, AVColorSpa
         throw_usage(avatar_where + ": drawn size is too large (at most 16384 pixels either way)");
     if (std::abs(avatar_layer.offset.x) > max_offset || std::abs(avatar_layer.offset.y) > max_offset)
         throw_usage(avatar_where + ": offset is out of range");
-    avatar_placement_ = {scaled_size(avatar_size, avatar_layer.scale_x, avatar_layer.scale_y), avatar_layer.offset};
+    return {scaled_size(avatar_size, avatar_layer.scale_x, avatar_layer.scale_y), avatar_layer.offset};
+}
 
+LayerStack::LayerStack(const std::vector<Layer>& layers, Size canvas, AVColorSpace matrix, Size avatar_native)
+    : canvas_(canvas), matrix_(matrix) {
+    if (canvas.width <= 0 || canvas.height <= 0) throw_usage("layers: the canvas is empty");
+    avatar_placement_ = scene_avatar_placement(layers, avatar_native);
+    const std::size_t avatar = avatar_layer_index(layers);
     for (std::size_t i = 0; i < layers.size(); ++i) {
         if (i == avatar) continue;
         (i < avatar ? below_ : above_).push_back(std::make_unique<Picture>(layers[i], i, canvas, matrix));

@@ -126,7 +126,7 @@ const cv::Mat& MatteBuilder::build(const AVFrame* mask) {
     return alpha_;
 }
 
-AlphaSource MatteBuilder::source(const AVFrame* mask) {
+CompositeAlpha MatteBuilder::source(const AVFrame* mask) {
     const bool refine = params_.choke != 0 || params_.feather > 0;
     if (limited_ && !refine && mask->width == width_ && mask->height == height_ &&
         has_8bit_luma_plane(AVPixelFormat(mask->format)))

@@ -282,3 +282,47 @@ TEST(CliStages, ListsEveryStageAndDeliverySink) {
     EXPECT_EQ(bad.exit_code, 2);
     EXPECT_TRUE(contains(bad.err, "unknown preset 'webb' (did you mean web?)")) << bad.err;
 }
+
+// `compose --dry-run` (issue 21): the plan after opening the inputs, nothing decoded or written;
+// with --json one object (docs/json/compose-plan.schema.json). It fails where the run would
+// before its first frame.
+TEST(CliDryRun, ComposePrintsItsPlanAndWritesNothing) {
+    TempDir dir;
+    const std::string args = compose_args(media("avatar.mp4"), media("avatar_mask.mp4"), media("background.png"),
+                                          dir.file("out.mp4")) +
+                             " --position -30,-20 --deliver web,webm-alpha --dry-run";
+    CommandResult text = run_avpost(args);
+    ASSERT_EQ(text.exit_code, 0) << text.err;
+    EXPECT_TRUE(contains(text.out, "mask: " + media("avatar_mask.mp4") + " (640x360, 25.000 fps")) << text.out;
+    EXPECT_TRUE(contains(text.out, "avatar placed: 640x360 at -30,-20\n")) << text.out;
+    EXPECT_TRUE(contains(text.out, "alpha: the mask\n")) << text.out;
+    EXPECT_TRUE(contains(text.out, "deliver webm-alpha: " + dir.file("out.webm"))) << text.out;
+    EXPECT_TRUE(dir.entries().empty()) << "a dry run wrote something";
+
+    CommandResult json = run_avpost("--json " + args);
+    ASSERT_EQ(json.exit_code, 0) << json.err;
+    EXPECT_EQ(lines(json.out), 1) << json.out;
+    const nlohmann::json plan = nlohmann::json::parse(json.out);
+    EXPECT_EQ(plan.at("canvas"), "640x360");
+    EXPECT_EQ(plan.at("avatar_position"), nlohmann::json::array({-30, -20}));
+    EXPECT_EQ(plan.at("alpha_source").at("kind"), "mask");
+    EXPECT_FALSE(plan.at("alpha_source").at("codes_to_compositor").get<bool>()) << "webm-alpha reads the alpha too";
+    EXPECT_EQ(plan.at("outputs").at("composite").at("path"), dir.file("out.mp4"));
+    EXPECT_EQ(plan.at("outputs").at("deliveries").size(), 2u);
+    EXPECT_TRUE(plan.at("outputs").at("audio").get<bool>());
+    EXPECT_TRUE(dir.entries().empty()) << "a dry run wrote something";
+
+    // A missing input, another render's mask: the errors the run would give, with their codes.
+    CommandResult missing = run_avpost(compose_args(dir.file("missing.mp4"), media("avatar_mask.mp4"), "#000000",
+                                                    dir.file("out.mp4")) + " --dry-run");
+    EXPECT_EQ(missing.exit_code, 3) << missing.err;
+    run_ffmpeg("-i " + quote(media("avatar_mask.mp4")) + " -t 1 -c:v libx264 -qp 0 " + quote(dir.file("short.mp4")));
+    CommandResult other = run_avpost(compose_args(media("avatar.mp4"), dir.file("short.mp4"), "#000000",
+                                                  dir.file("out.mp4")) + " --dry-run");
+    EXPECT_EQ(other.exit_code, 3) << other.err;
+    EXPECT_TRUE(contains(other.err, "lasts 1.00 s, the avatar 2.00 s")) << other.err;
+    CommandResult bad = run_avpost(compose_args(media("avatar.mp4"), media("avatar_mask.mp4"), "transparent",
+                                                dir.file("out.mp4")) + " --dry-run");
+    EXPECT_EQ(bad.exit_code, 2) << bad.err;
+    EXPECT_EQ(dir.entries(), std::vector<std::string>{"short.mp4"});
+}

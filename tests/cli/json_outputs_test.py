@@ -159,6 +159,21 @@ def run_commands(env):
                                         "--encoder-preset", "ultrafast", "--json", env=env))
     check("compose -o null", "compose", json_of("compose", "--video", str(avatar), "--mask", str(mask), "--background",
                                                 "#102030", "-o", "null", "--json", env=env))
+    # The plan alone (nothing decoded or written): with a mask, a scene of layers, a key.
+    check("compose --dry-run", "compose-plan", json_of("compose", "--video", str(avatar), "--mask", str(mask),
+                                                       "--background", str(still), "-o", str(composite), "--deliver",
+                                                       "poster,webm-alpha", "--dry-run", "--json", env=env))
+    scene = WORK / "scene.json"
+    scene.write_text(json.dumps({"canvas": "320x180", "layers": [
+        {"type": "image", "source": str(still), "size": [320, 180]},
+        {"type": "avatar", "offset": [-10, 20], "scale": [0.5, 0.5]}]}))
+    check("compose --dry-run --scene", "compose-plan", json_of("compose", "--video", str(avatar), "--mask", str(mask),
+                                                               "--scene", str(scene), "-o", str(WORK / "scene.mp4"),
+                                                               "--dry-run", "--json", env=env))
+    check("compose --dry-run --key", "compose-plan", json_of("compose", "--video", str(avatar), "--key", "auto",
+                                                             "--background", "transparent", "-o", str(WORK / "k.webm"),
+                                                             "--key-matte-out", str(WORK / "k.mkv"), "--dry-run",
+                                                             "--json", env=env))
     check("transcode", "transcode", json_of("transcode", str(avatar), "--mask", str(mask), "-o", str(WORK / "delivered"),
                                             "--deliver", "web,webm-alpha,poster", "--json", env=env))
     # An HLS ladder with loudness and captions: its re-measured audio and its WebVTT rendition's cues.

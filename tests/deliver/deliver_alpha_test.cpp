@@ -94,6 +94,33 @@ TEST(DeliverAlpha, TransparentComposeWritesTheAvatarAloneWithAlpha) {
     EXPECT_LT(error / counted, 3.0);
 }
 
+// Reported as exit 3 "matte and avatar differ in size": with a canvas of its own, the opaque
+// picture beside the alpha output is the avatar on black, drawn opaque whatever its matte.
+TEST(DeliverAlpha, TransparentComposeOnACanvasOfItsOwnPlacesTheAvatarOnIt) {
+    TempDir dir;
+    CommandResult r = run_avpost("--json compose --video " + quote(media("avatar.mp4")) + " --mask " +
+                                 quote(media("avatar_mask.mp4")) + " --background transparent --canvas 800x400 -o " +
+                                 quote(dir.file("alone.webm")));
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const nlohmann::json report = nlohmann::json::parse(r.out);
+    EXPECT_EQ(report["canvas"], "800x400");
+    EXPECT_EQ(report["avatar_size"], "711x400");  // 640x360 contained
+    EXPECT_EQ(report["avatar_position"], nlohmann::json::array({44, 0}));
+    auto frames = decode_planes(dir.file("alone.webm"), "libvpx-vp9");
+    ASSERT_EQ(frames.size(), 50u);
+    ASSERT_EQ(frames[0].width, 800);
+    ASSERT_EQ(frames[0].height, 400);
+    ASSERT_FALSE(frames[0].alpha.empty());
+    // Transparent beside the avatar, opaque in its middle (the ellipse of the matte).
+    for (const PlanesFrame* f : {&frames.front(), &frames.back()}) {
+        int outside = 0;
+        for (int y = 0; y < 400; ++y)
+            for (int x : {0, 20, 40, 760, 799}) outside = std::max<int>(outside, f->alpha[std::size_t(y) * 800 + x]);
+        EXPECT_LE(outside, 2);
+        EXPECT_GE(f->alpha[std::size_t(200) * 800 + 400], 250);
+    }
+}
+
 TEST(DeliverAlpha, TransparentComposeRefusesContainersWithoutAlpha) {
     TempDir dir;
     CommandResult r = run_avpost("compose --video " + quote(media("avatar.mp4")) + " --mask " +

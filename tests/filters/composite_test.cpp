@@ -172,7 +172,7 @@ TEST(Compositor, LimitedMatteCodesCompositeExactlyAsTheirExpandedAlpha) {
             av_frame_copy(from_codes.get(), bg.get());
             Compositor c;
             c.over(in_place ? from_alpha.get() : bg.get(), from_alpha.get(), fg.get(), alpha, pos, !in_place);
-            c.over(in_place ? from_codes.get() : bg.get(), from_codes.get(), fg.get(), AlphaSource{codes, true}, pos,
+            c.over(in_place ? from_codes.get() : bg.get(), from_codes.get(), fg.get(), CompositeAlpha{codes, true}, pos,
                    !in_place);
             for (int p = 0; p < 3; ++p)
                 for (int y = 0; y < (p ? 24 : 47); ++y)
@@ -209,7 +209,7 @@ TEST(Compositor, MatchesFloatReferenceWithLargeOpaqueAndTransparentAreas) {
             FramePtr bg = random_frame(320, 240, rng), fg = random_frame(w, h, rng);
             FramePtr out = make_video_frame(AV_PIX_FMT_YUV420P, 320, 240);
             Compositor c;
-            c.over(bg.get(), out.get(), fg.get(), AlphaSource{as_codes ? codes : alpha, as_codes}, pos, true);
+            c.over(bg.get(), out.get(), fg.get(), CompositeAlpha{as_codes ? codes : alpha, as_codes}, pos, true);
             SCOPED_TRACE(as_codes ? "codes" : "alpha");
             expect_matches_reference(bg.get(), out.get(), fg.get(), alpha, pos);
         }

@@ -120,12 +120,12 @@ TEST(Matte, RgbMaskWhiteIsOpaqueAndBlackTransparent) {
 TEST(Matte, CompositorReadsALimitedMaskOfTheRightSizeAsCodesWithoutAPass) {
     FramePtr mask = square_mask(32, 32, 8, 8, 16);
     MatteBuilder limited({}, true, 32, 32);
-    AlphaSource codes = limited.source(mask.get());
+    CompositeAlpha codes = limited.source(mask.get());
     EXPECT_TRUE(codes.limited_codes);
     EXPECT_EQ(codes.plane.data, mask->data[0]);  // the decoded frame itself
     // Anything needing work first is built: another size, choke or feather, full range.
     MatteBuilder scaled({}, true, 16, 16);
-    AlphaSource built = scaled.source(mask.get());
+    CompositeAlpha built = scaled.source(mask.get());
     EXPECT_FALSE(built.limited_codes);
     EXPECT_EQ(built.plane.cols, 16);
     EXPECT_EQ(built.plane.at<std::uint8_t>(8, 8), 255);

@@ -20,6 +20,8 @@ public:
     explicit Background(const std::string& spec);
 
     std::optional<Size> native_size() const;
+    // What opening an image or video told (before prepare()); empty for a colour.
+    std::optional<media::VideoStreamInfo> stream_info() const;
     bool is_video() const;
     // A static background never changes, so the canvas outside the avatar can be kept.
     bool is_static() const { return !is_video(); }

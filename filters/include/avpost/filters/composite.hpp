@@ -19,7 +19,7 @@ namespace avpost::filters {
 // as it reads them. The matte is then used straight from the decoded frame, with no pass of its
 // own over the picture and no alpha plane written and read back (a third of the memory traffic
 // of a 4K composite).
-struct AlphaSource {
+struct CompositeAlpha {
     cv::Mat plane;
     bool limited_codes = false;
 };
@@ -33,7 +33,7 @@ public:
     // (they already hold a static background), which saves a full-frame copy per frame.
     void over(const AVFrame* background, AVFrame* canvas, const AVFrame* avatar, const cv::Mat& alpha,
               Point position, bool copy_background_outside);
-    void over(const AVFrame* background, AVFrame* canvas, const AVFrame* avatar, const AlphaSource& alpha,
+    void over(const AVFrame* background, AVFrame* canvas, const AVFrame* avatar, const CompositeAlpha& alpha,
               Point position, bool copy_background_outside);
 
 private:

@@ -17,6 +17,10 @@
 
 namespace avpost::filters {
 
+// Where a scene puts the avatar: its layer's offset, and its size (default `avatar_native`) *
+// scale, rounded. Throws Error(usage) for a scene without exactly one avatar layer or with a bad one.
+Placement scene_avatar_placement(const std::vector<Layer>& layers, Size avatar_native);
+
 class LayerStack {
 public:
     // Opens every layer's source; `avatar_native` is the avatar video's size (the avatar layer's

@@ -48,7 +48,7 @@ public:
     // The matte as the compositor can read it without build()'s pass: a limited-range mask at
     // the right size with nothing to refine is given as its own luma plane of codes (a view,
     // valid while `mask` is alive); anything else is build()'s alpha.
-    AlphaSource source(const AVFrame* mask);
+    CompositeAlpha source(const AVFrame* mask);
 
 private:
     MatteParams params_;
