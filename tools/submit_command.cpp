@@ -31,13 +31,13 @@ CommandSpec submit_command() {
                 struct Opts {
                     std::vector<std::string> files;
                     std::string catalog;
-                    int max_attempts = 3;
+                    int max_attempts = archive::default_job_attempts;
                     bool json = false;
                 };
                 auto o = std::make_shared<Opts>();
                 sub.add_option("files", o->files, "Job files (see docs/job.md)")->required();
                 add_queue_catalog_option(sub, o->catalog);
-                sub.add_option("--max-attempts", o->max_attempts, "Attempts before a job counts as failed (default 3)")
+                sub.add_option("--max-attempts", o->max_attempts, "Attempts before a job counts as failed (default " + std::to_string(archive::default_job_attempts) + ")")
                     ->check(CLI::Range(1, 100));
                 sub.add_flag("--json", o->json, "Print one JSON object: {\"jobs\": [...]}");
                 return [o, &global] {

@@ -269,7 +269,7 @@ public:
 
     // The job queue (job_queue.hpp). Submits `spec` under `name`, unless the same job (same
     // idempotency key) is already queued, running or done: then that one is returned, unchanged.
-    virtual SubmitResult submit_job(std::string_view name, const nlohmann::json& spec, int max_attempts = 3,
+    virtual SubmitResult submit_job(std::string_view name, const nlohmann::json& spec, int max_attempts = default_job_attempts,
                                     std::int64_t now = 0) = 0;
     // Claims the next runnable job for `worker`, committed at once: queued and due (oldest due
     // first), or running with a lapsed lease. The claim bumps the job's lease token and attempts.

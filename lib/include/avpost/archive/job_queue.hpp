@@ -23,6 +23,12 @@ enum class QueueState { queued, running, done, failed, cancelled };
 std::string_view to_string(QueueState state);
 QueueState queue_state_from_string(std::string_view text);  // throws Error(usage) on unknown text
 
+// Attempts a submitted job gets unless told otherwise: with the queue's backoff (10 s doubling,
+// at most 10 min) transient failures are retried for about 20 minutes (10+20+...+600 s) before the
+// job counts as failed, so a vendor, store or database outage that long costs no job. (3 gave up
+// after 30 s: a soak's one-minute vendor outage failed a job.)
+inline constexpr int default_job_attempts = 8;
+
 struct QueuedJob {
     std::int64_t id = 0;
     std::string name;             // the job's name
@@ -30,7 +36,7 @@ struct QueuedJob {
     nlohmann::json spec = nlohmann::json::object();  // the job file as submitted
     QueueState state = QueueState::queued;
     int attempts = 0;  // claims so far
-    int max_attempts = 3;
+    int max_attempts = default_job_attempts;
     std::int64_t lease_token = 0;  // bumped by every claim
     std::string worker;            // holder while running
     std::string last_worker;       // who ran it last (kept once it finishes); empty: never claimed

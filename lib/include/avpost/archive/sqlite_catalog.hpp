@@ -67,7 +67,7 @@ public:
     void forget_stage(std::string_view job_key, std::string_view stage) override;
     bool record_stage(const StageRecord& record, const JobLease& lease) override;
     bool forget_stage(std::string_view job_key, std::string_view stage, const JobLease& lease) override;
-    SubmitResult submit_job(std::string_view name, const nlohmann::json& spec, int max_attempts = 3,
+    SubmitResult submit_job(std::string_view name, const nlohmann::json& spec, int max_attempts = default_job_attempts,
                             std::int64_t now = 0) override;
     std::optional<QueuedJob> claim_job(std::string_view worker, std::chrono::seconds lease, std::int64_t now = 0) override;
     bool heartbeat_job(const JobLease& lease, std::chrono::seconds duration, std::int64_t now = 0) override;
