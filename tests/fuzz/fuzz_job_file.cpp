@@ -9,7 +9,7 @@
 #include "avpost/core/error.hpp"
 #include "avpost/filters/delivery.hpp"
 #include "avpost/filters/layers.hpp"
-#include "avpost/job/job_spec.hpp"
+#include "avpost/pipeline/job_spec.hpp"
 #include "fuzz_support.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {

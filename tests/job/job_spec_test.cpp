@@ -10,7 +10,7 @@
 #include <optional>
 
 #include "avpost/core/error.hpp"
-#include "avpost/job/job_spec.hpp"
+#include "avpost/pipeline/job_spec.hpp"
 #include "media_helpers.hpp"
 
 using namespace avpost;

@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "avpost/filters/compose.hpp"
-#include "avpost/job/job_spec.hpp"
+#include "avpost/pipeline/job_spec.hpp"
 
 namespace avpost::pipeline {
 

@@ -22,7 +22,7 @@
 
 #include "avpost/archive/job_queue.hpp"
 
-#include "avpost/job/job_spec.hpp"
+#include "avpost/pipeline/job_spec.hpp"
 #include "avpost/pipeline/vendor_session.hpp"
 #include "avpost/pipeline/wait_observer.hpp"
 #include "avpost/pipeline/webhook_listener.hpp"

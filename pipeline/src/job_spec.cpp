@@ -1,4 +1,4 @@
-#include "avpost/job/job_spec.hpp"
+#include "avpost/pipeline/job_spec.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -11,7 +11,7 @@
 #include "avpost/core/colour_names.hpp"
 #include "avpost/core/error.hpp"
 #include "avpost/core/json_depth.hpp"
-#include "avpost/job/akool_key_backdrop.hpp"
+#include "avpost/pipeline/akool_key_backdrop.hpp"
 #include "avpost/net/akool_types.hpp"
 
 namespace avpost::job {
