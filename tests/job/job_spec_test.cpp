@@ -551,4 +551,16 @@ TEST(JobSpec, AnUnknownDeliverKeyIsReportedOnceAndTheOtherKeysAreStillChecked) {
     ASSERT_EQ(lines.size(), 2u) << ::testing::PrintToString(lines);
     EXPECT_TRUE(lines[0].starts_with("jobs/job.json: deliver.fitt: unknown key")) << lines[0];
     EXPECT_TRUE(lines[1].starts_with("jobs/job.json: deliver.preview_width: must be between")) << lines[1];
+
+    // Every value DeliveryOptions judges is named by its field.
+    j = valid_job();
+    j["deliver"]["max_size"] = "huge";
+    EXPECT_EQ(parse_error(j), "jobs/job.json: deliver.max_size: bad size 'huge' (expected WxH)");
+    j = valid_job();
+    j["deliver"]["hls_segments"] = "mp4";
+    EXPECT_TRUE(parse_error(j).starts_with("jobs/job.json: deliver.hls_segments: unknown HLS segment format 'mp4'"))
+        << parse_error(j);
+    j = valid_job();
+    j["deliver"]["hls_codec"] = "vp9";
+    EXPECT_TRUE(parse_error(j).starts_with("jobs/job.json: deliver.hls_codec: unknown HLS codec 'vp9'")) << parse_error(j);
 }
