@@ -96,17 +96,13 @@ void ComposeLayoutOptions::apply_to(filters::ComposeParams& p) const {
     if (feather < 0) throw_usage("--feather must not be negative");
     p.matte.feather = feather;
     if (!despill.empty()) {
-        auto colour = normalise_colour(despill);
-        if (!colour) throw_usage("--despill: '" + despill + "' is not a colour (#RRGGBB, 0xRRGGBB, RRGGBB or a CSS name)");
-        p.despill = parse_hex_colour(*colour);
+        try {
+            p.despill = parse_colour(despill);
+        } catch (const Error& e) {
+            throw_usage(std::string("--despill: ") + e.what());
+        }
     }
-    if (!key.empty() && key != "auto") {
-        auto colour = normalise_colour(key);
-        if (!colour) throw_usage("bad key '" + key + "': 'auto' or the backdrop colour (#RRGGBB, 0xRRGGBB, RRGGBB or a CSS name)");
-        p.key = parse_key(*colour);
-    } else if (!key.empty()) {
-        p.key = parse_key(key);
-    }
+    if (!key.empty()) p.key = parse_key(key);  // 'auto' or a colour written any way parse_colour takes
     p.key_matte_output = key_matte_out;
     p.background_end = parse_background_end(bg_end);
     p.allow_mask_mismatch = allow_mask_mismatch;

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <string>
 
+#include "avpost/core/colour_names.hpp"
 #include "avpost/core/error.hpp"
 
 namespace avpost::filters {
@@ -75,6 +76,12 @@ Rgb8 parse_hex_colour(std::string_view text) {
         throw_usage("bad colour '" + std::string(text) + "' (expected #RRGGBB)");
     auto byte = [&](int i) { return std::uint8_t(hex_digit(digits[i]) * 16 + hex_digit(digits[i + 1])); };
     return {byte(0), byte(2), byte(4)};
+}
+
+Rgb8 parse_colour(std::string_view text) {
+    auto colour = normalise_colour(text);
+    if (!colour) throw_usage("'" + std::string(text) + "' is not a colour (#RRGGBB, 0xRRGGBB, RRGGBB or a CSS name)");
+    return parse_hex_colour(*colour);
 }
 
 AVColorSpace resolve_matrix(AVColorSpace tagged, int height) {

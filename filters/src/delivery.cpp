@@ -146,7 +146,11 @@ void from_json(const nlohmann::json& j, DeliveryOptions& o) {
     }
     if (const auto* v = field("max_size")) {
         if (!v->is_string()) throw_usage("max_size: must be a string like \"1920x1080\"");
-        o.max_size = parse_size(v->get<std::string>(), false);
+        try {
+            o.max_size = parse_size(v->get<std::string>(), false);
+        } catch (const Error& e) {
+            throw_usage(std::string("max_size: ") + e.what());
+        }
     }
     if (auto d = number("preview_seconds", 0.1, 60)) o.preview_seconds = *d;
     if (auto d = number("preview_width", 16, 3840)) o.preview_width = int(*d);
@@ -154,11 +158,19 @@ void from_json(const nlohmann::json& j, DeliveryOptions& o) {
     if (auto d = number("hls_segment_seconds", 1, 60)) o.hls_segment_seconds = *d;
     if (const auto* v = field("hls_segments")) {
         if (!v->is_string()) throw_usage("hls_segments: must be \"fmp4\" or \"ts\"");
-        o.hls_segments = parse_hls_segments(v->get<std::string>());
+        try {
+            o.hls_segments = parse_hls_segments(v->get<std::string>());
+        } catch (const Error& e) {
+            throw_usage(std::string("hls_segments: ") + e.what());
+        }
     }
     if (const auto* v = field("hls_codec")) {
         if (!v->is_string()) throw_usage("hls_codec: must be \"h264\" or \"hevc\"");
-        o.hls_codec = parse_hls_codec(v->get<std::string>());
+        try {
+            o.hls_codec = parse_hls_codec(v->get<std::string>());
+        } catch (const Error& e) {
+            throw_usage(std::string("hls_codec: ") + e.what());
+        }
     }
     if (o.hls_codec == HlsCodec::hevc && o.hls_segments == HlsSegments::mpegts)
         throw_usage("hls_codec hevc needs hls_segments fmp4 (HLS carries HEVC only in fMP4)");

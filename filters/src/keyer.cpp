@@ -17,9 +17,12 @@ namespace avpost::filters {
 KeyParams parse_key(std::string_view text) {
     KeyParams p;
     if (text == "auto") return p;
-    if (!looks_like_hex_colour(text))
-        throw_usage("bad key '" + std::string(text) + "': 'auto' or the backdrop colour as #RRGGBB");
-    p.colour = parse_hex_colour(text);
+    try {
+        p.colour = parse_colour(text);
+    } catch (const Error&) {
+        throw_usage("bad key '" + std::string(text) +
+                    "': 'auto' or the backdrop colour (#RRGGBB, 0xRRGGBB, RRGGBB or a CSS name)");
+    }
     return p;
 }
 

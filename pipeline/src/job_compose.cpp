@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <optional>
 
-#include "avpost/core/colour_names.hpp"
 #include "avpost/core/error.hpp"
 #include "avpost/core/sha256.hpp"
 #include "avpost/filters/captions.hpp"
@@ -65,10 +64,17 @@ private:
 std::string text(const json& c, const char* key) { return c.at(key).get<std::string>(); }
 
 // The deliver part as filters' DeliveryOptions (which checks the values), into the output directory.
+// DeliveryOptions stops at its first bad value, so each key is read on its own first (every bad
+// one is reported), then the good ones together (for what keys say about each other).
 std::optional<filters::DeliveryOptions> delivery_options(const job::JobSpec& job, ParamsReader& reader) {
     json d = job.deliver;
     d["directory"] = job.output.string();
     if (!d.contains("name")) d["name"] = job.name;
+    for (const auto& [key, value] : job.deliver.items()) {
+        if (key == "name" || key == "burn_captions") continue;  // the name is in each; burn_captions needs captions
+        json one = {{"directory", d["directory"]}, {"name", d["name"]}, {key, value}};
+        if (!reader.within("deliver", [&] { return one.get<filters::DeliveryOptions>(); })) d.erase(key);
+    }
     return reader.within("deliver", [&] { return d.get<filters::DeliveryOptions>(); });
 }
 
@@ -104,11 +110,7 @@ filters::ComposeParams read_params(const job::JobSpec& job, const fs::path& avat
     if (c.contains("matte"))
         set(p.matte, r.at_path("composite.matte", [&] { return c["matte"].get<filters::MatteParams>(); }));
     if (c.contains("despill"))
-        set(p.despill, r.at_path("composite.despill", [&] {
-            auto colour = normalise_colour(text(c, "despill"));
-            if (!colour) throw_usage("'" + text(c, "despill") + "' is not a colour (#RRGGBB, 0xRRGGBB, RRGGBB or a CSS name)");
-            return filters::parse_hex_colour(*colour);
-        }));
+        set(p.despill, r.at_path("composite.despill", [&] { return filters::parse_colour(text(c, "despill")); }));
     if (c.contains("background_end"))
         set(p.background_end, r.at_path("composite.background_end",
                                         [&] { return filters::parse_background_end(text(c, "background_end")); }));
@@ -140,19 +142,8 @@ filters::ComposeParams read_params(const job::JobSpec& job, const fs::path& avat
     if (c.contains("allow_mask_mismatch")) p.allow_mask_mismatch = c["allow_mask_mismatch"].get<bool>();
     if (c.contains("allow_short")) p.allow_short = c["allow_short"].get<bool>();
     if (c.contains("key")) {
-        set(p.key, r.at_path("composite.key", [&] {
-            json key = c["key"];
-            // The colour may be written as people write colours, like background and despill.
-            auto normalise = [](json& value) {
-                if (!value.is_string() || value.get<std::string>() == "auto") return;
-                auto colour = normalise_colour(value.get<std::string>());
-                if (!colour) throw_usage("'" + value.get<std::string>() + "' is not 'auto' or a colour");
-                value = *colour;
-            };
-            if (key.is_object() && key.contains("colour")) normalise(key["colour"]);
-            else normalise(key);
-            return key.get<filters::KeyParams>();
-        }));
+        // The colour may be written as people write colours, like background and despill (parse_key).
+        set(p.key, r.at_path("composite.key", [&] { return c["key"].get<filters::KeyParams>(); }));
         p.mask.clear();  // the key replaces the matte
     }
     if (c.contains("key_matte_output")) p.key_matte_output = (job.output / text(c, "key_matte_output")).string();
@@ -195,10 +186,10 @@ bool job_uses_matte(const job::JobSpec& job) {
     return false;
 }
 
-std::vector<std::string> job_value_problems(const job::JobSpec& job) {
+std::vector<std::string> job_value_problems(const job::JobSpec& job, const ReadParts& parts) {
     std::vector<std::string> problems;
-    const auto* local = std::get_if<job::LocalSource>(&job.source);
-    if (local)
+    const auto* local = parts.source ? std::get_if<job::LocalSource>(&job.source) : nullptr;
+    if (local && parts.files)
         for (const auto& [field, path] : {std::pair{"video", local->video}, {"mask", local->mask}}) {
             std::error_code ignored;
             if (!path.empty() && !fs::is_regular_file(path, ignored))
@@ -206,7 +197,8 @@ std::vector<std::string> job_value_problems(const job::JobSpec& job) {
         }
     if (job.composite.empty() && job.deliver.is_null()) return problems;
     // Alpha presets of the render as it is need its matte; a composite's key would give one.
-    if (job.composite.empty() && job_uses_matte(job) && !job::source_has_matte(job.source)) {
+    if (parts.source && parts.composite && job.composite.empty() && job_uses_matte(job) &&
+        !job::source_has_matte(job.source)) {
         const json& presets = job.deliver["presets"];
         for (std::size_t i = 0; i < presets.size(); ++i) {
             std::string name = presets[i].is_string() ? presets[i].get<std::string>() : std::string();
@@ -220,6 +212,7 @@ std::vector<std::string> job_value_problems(const job::JobSpec& job) {
     const fs::path avatar = local ? local->video : fetched_avatar_path(job);
     const fs::path mask = local ? local->mask : fetched_mask_path(job);
     filters::ComposeParams params = read_params(job, avatar, mask, false, &problems);
+    if (!parts.files) return problems;
     ParamsReader r(job, &problems);
     // A caption file is read whole now, so a bad line fails the check, not the render.
     if (params.delivery && !params.delivery->captions.empty())

@@ -515,15 +515,11 @@ fs::path OutputClaims::claim(const fs::path& directory, const fs::path& file) {
 }
 
 job::JobSpec read_job_file(const fs::path& file, const RunOptions& options) {
-    job::ParseOptions parse = options.parse;
-    if (!parse.check_values) parse.check_values = job_value_problems;
-    return job::parse_job_file(file, parse);
+    return job::parse_job_file(file, options.parse);
 }
 
 job::JobSpec read_job(const json& document, const fs::path& file, const RunOptions& options) {
-    job::ParseOptions parse = options.parse;
-    if (!parse.check_values) parse.check_values = job_value_problems;
-    return job::parse_job(document, file, parse);
+    return job::parse_job(document, file, options.parse);
 }
 
 namespace {

@@ -1,6 +1,7 @@
-// Fuzz target: a job file, as `avpost run` reads it (parse_job_file), then the scene parts of its
-// composite (layers, elements) and its deliver part as the compose stage reads them
-// (tools/job_compose.cpp). A bad job must be
+// Fuzz target: a job file, as `avpost run` reads it (parse_job_file, with the compose and delivery
+// value checks but not the file system ones), then the scene parts of its composite (layers,
+// elements) and its deliver part as the compose stage reads them (pipeline/src/job_compose.cpp).
+// A bad job must be
 // an avpost::Error; anything else escaping (a library exception, a crash, undefined behaviour)
 // is a finding.
 #include <optional>
@@ -9,7 +10,7 @@
 #include "avpost/core/error.hpp"
 #include "avpost/filters/delivery.hpp"
 #include "avpost/filters/layers.hpp"
-#include "avpost/job/job_spec.hpp"
+#include "avpost/pipeline/job_spec.hpp"
 #include "fuzz_support.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -23,6 +24,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         return std::nullopt;
     };
     options.default_archive_root = scratch.path().parent_path() / "archive";
+    // The values are checked (anchor, sizes, colours, presets), not the files an input names: a
+    // fuzzed caption path must not read /dev/zero.
+    options.check_files = false;
     std::optional<job::JobSpec> spec;
     try {
         spec = job::parse_job_file(scratch.write(data, size), options);

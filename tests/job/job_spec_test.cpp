@@ -10,7 +10,7 @@
 #include <optional>
 
 #include "avpost/core/error.hpp"
-#include "avpost/job/job_spec.hpp"
+#include "avpost/pipeline/job_spec.hpp"
 #include "media_helpers.hpp"
 
 using namespace avpost;
@@ -37,10 +37,18 @@ json akool_request(const json& below = json::array()) {
     return {{"width", 3840}, {"height", 2160}, {"avatar_from", 2}, {"elements", elements}};
 }
 
+// The parser without its file system checks: the files these jobs name are not there.
+job::ParseOptions without_files() {
+    job::ParseOptions options;
+    options.check_files = false;
+    return options;
+}
+const job::ParseOptions no_files = without_files();
+
 // The message of the Error(usage) that parsing `j` throws ("" when it parses).
 std::string parse_error(const json& j) {
     try {
-        job::parse_job(j, "jobs/job.json");
+        job::parse_job(j, "jobs/job.json", no_files);
     } catch (const Error& e) {
         EXPECT_EQ(e.domain(), ErrorDomain::usage) << e.what();
         return e.what();
@@ -51,7 +59,7 @@ std::string parse_error(const json& j) {
 }  // namespace
 
 TEST(JobSpec, AValidJobHasDefaultsAndPathsResolvedAgainstTheJobFile) {
-    job::JobSpec spec = job::parse_job(valid_job(), "jobs/job.json");
+    job::JobSpec spec = job::parse_job(valid_job(), "jobs/job.json", no_files);
     EXPECT_EQ(spec.name, "promo");
     ASSERT_TRUE(std::holds_alternative<job::A2vSource>(spec.source));
     EXPECT_EQ(std::get<job::A2vSource>(spec.source).pose_id, "pose-kai-front");
@@ -68,7 +76,7 @@ TEST(JobSpec, AValidJobHasDefaultsAndPathsResolvedAgainstTheJobFile) {
     j["archive"] = {{"root", "/srv/archive"}, {"store", "s3://bucket/avatars"}};
     j["composite"]["background"] = "#102030";
     j["composite"]["output"] = nullptr;
-    spec = job::parse_job(j, "jobs/job.json");
+    spec = job::parse_job(j, "jobs/job.json", no_files);
     EXPECT_EQ(spec.output, fs::path("rendered"));
     EXPECT_EQ(spec.archive.root, fs::path("/srv/archive"));
     EXPECT_EQ(spec.archive.store, "s3://bucket/avatars");
@@ -79,16 +87,16 @@ TEST(JobSpec, AValidJobHasDefaultsAndPathsResolvedAgainstTheJobFile) {
 TEST(JobSpec, TheCompositeFileIsKeptWithoutAWebDeliveryOrWhenAsked) {
     json j = valid_job();
     j["deliver"]["presets"] = {"webm-alpha", "poster"};
-    EXPECT_EQ(job::parse_job(j, "jobs/job.json").composite_file, "promo-composite.mp4");
+    EXPECT_EQ(job::parse_job(j, "jobs/job.json", no_files).composite_file, "promo-composite.mp4");
     j.erase("deliver");
-    EXPECT_EQ(job::parse_job(j, "jobs/job.json").composite_file, "promo-composite.mp4");
+    EXPECT_EQ(job::parse_job(j, "jobs/job.json", no_files).composite_file, "promo-composite.mp4");
     j = valid_job();
     j["composite"]["output"] = true;
-    EXPECT_EQ(job::parse_job(j, "jobs/job.json").composite_file, "promo-composite.mp4");
+    EXPECT_EQ(job::parse_job(j, "jobs/job.json", no_files).composite_file, "promo-composite.mp4");
     j["composite"]["output"] = "master.mp4";
-    EXPECT_EQ(job::parse_job(j, "jobs/job.json").composite_file, "master.mp4");
+    EXPECT_EQ(job::parse_job(j, "jobs/job.json", no_files).composite_file, "master.mp4");
     j["composite"]["output"] = false;
-    EXPECT_TRUE(job::parse_job(j, "jobs/job.json").composite_file.empty());
+    EXPECT_TRUE(job::parse_job(j, "jobs/job.json", no_files).composite_file.empty());
     j.erase("deliver");
     EXPECT_EQ(parse_error(j), "jobs/job.json: composite.output: is null or false but nothing is delivered: the composite would go nowhere");
 }
@@ -98,7 +106,7 @@ TEST(JobSpec, EnvironmentReferencesAreExpandedWithDefaults) {
     j["source"]["a2v"]["pose_id"] = "${POSE:-pose-kai-front}";
     j["source"]["a2v"]["audio_url"] = "${AUDIO_URL}";
     j["composite"]["background"] = "$${literal}.png";
-    job::ParseOptions options;
+    job::ParseOptions options = no_files;
     std::map<std::string, std::string> env{{"AUDIO_URL", "https://cdn.example.com/voice.wav"}};
     options.environment = [&](const std::string& name) -> std::optional<std::string> {
         auto it = env.find(name);
@@ -131,13 +139,13 @@ TEST(JobSpec, EnvironmentReferencesAreExpandedWithDefaults) {
 TEST(JobSpec, EachSourceKindParses) {
     json j = valid_job();
     j["source"] = {{"local", {{"video", "a.mp4"}, {"mask", "/m/a-mask.mp4"}}}};
-    auto spec = job::parse_job(j, "dir/job.json");
+    auto spec = job::parse_job(j, "dir/job.json", no_files);
     ASSERT_TRUE(std::holds_alternative<job::LocalSource>(spec.source));
     EXPECT_EQ(std::get<job::LocalSource>(spec.source).video, fs::path("dir/a.mp4"));
     EXPECT_EQ(std::get<job::LocalSource>(spec.source).mask, fs::path("/m/a-mask.mp4"));
 
     j["source"] = {{"vendor_job", {{"vendor", "a2v"}, {"id", "v-1"}}}};
-    spec = job::parse_job(j, "job.json");
+    spec = job::parse_job(j, "job.json", no_files);
     EXPECT_EQ(std::get<job::VendorJobSource>(spec.source).id, "v-1");
 
     j = {{"name", "ak"},
@@ -145,7 +153,7 @@ TEST(JobSpec, EachSourceKindParses) {
           {{"akool",
             {{"width", 3840}, {"height", 2160}, {"avatar_from", 2},
              {"elements", {{{"type", "avatar"}, {"avatar_id", "Yasmin"}}, {{"type", "audio"}, {"input_text", "Hi"}}}}}}}}};
-    spec = job::parse_job(j, "job.json");
+    spec = job::parse_job(j, "job.json", no_files);
     EXPECT_EQ(job::source_kind(spec.source), "akool");
 }
 
@@ -266,11 +274,9 @@ TEST(JobSpec, EveryProblemOfAFileIsReportedOneLineEach) {
     j["composite"]["crf"] = "high";
     j["composite"]["fit"] = 3;
     j["wait"] = {{"interval_seconds", 0}};
-    job::ParseOptions options;
-    options.check_values = [](const job::JobSpec&) { return std::vector<std::string>{"from the value checks"}; };
     std::vector<std::string> lines;
     try {
-        job::parse_job(j, "jobs/job.json", options);
+        job::parse_job(j, "jobs/job.json", no_files);
         FAIL() << "parsed a bad job";
     } catch (const job::JobFileError& e) {
         lines = e.lines();
@@ -281,18 +287,96 @@ TEST(JobSpec, EveryProblemOfAFileIsReportedOneLineEach) {
                                                "jobs/job.json: composite.crf: must be an integer, not a string",
                                                "jobs/job.json: composite.fit: must be a string, not an integer",
                                                "jobs/job.json: wait.interval_seconds: must be greater than 0"};
-    // Nothing else: the value checks run only on a job whose parts could all be read.
+    // Nothing else: a value that was wrong is reported once, not again by the value checks.
     ASSERT_EQ(lines.size(), prefixes.size());
     for (const std::string& prefix : prefixes)
         EXPECT_TRUE(std::any_of(lines.begin(), lines.end(), [&](const std::string& l) { return l.starts_with(prefix); }))
             << prefix;
+}
 
-    try {
-        job::parse_job(valid_job(), "jobs/job.json", options);
-        FAIL() << "the value checks' problem was not reported";
-    } catch (const Error& e) {
-        EXPECT_STREQ(e.what(), "from the value checks");
+// Issue 21: the parser and the compose and delivery value checks are one pass, so a job file with
+// many mistakes gets all of them in one run, each naming the file and the JSON path.
+TEST(JobSpec, EveryMistakeOfAJobFileIsReportedInOneRun) {
+    const fs::path dir = fs::temp_directory_path() / ("avpost-jobspec-all-" + std::to_string(::getpid()));
+    fs::create_directories(dir);
+    std::ofstream(dir / "mask.mp4") << "x";  // the mask is there; the video is not
+    for (const json& loudness : {json(3), json("loud")}) {
+        const json j = {{"name", "grün-local"},
+                        {"source", {{"local", {{"video", "missing.mp4"}, {"mask", "mask.mp4"}}}}},
+                        {"composite",
+                         {{"background", "#GG0000"}, {"fitt", "contain"}, {"anchor", "middle"}, {"canvas", "99999x10"}}},
+                        {"deliver", {{"presets", {"web", "gif"}}, {"loudness", loudness}}},
+                        {"output", "out"}};
+        const fs::path file = dir / "job.json";
+        std::ofstream(file) << j.dump(2);
+        std::vector<std::string> lines;
+        try {
+            job::parse_job_file(file);
+            FAIL() << "parsed a job with eight mistakes";
+        } catch (const job::JobFileError& e) {
+            lines = e.lines();
+            EXPECT_TRUE(std::string(e.what()).ends_with("(and 7 more problems)")) << e.what();
+        }
+        const std::string f = file.string() + ": ";
+        const std::vector<std::string> expected = {
+            f + "name: must be letters, digits, '.', '_' and '-' (at most 100, not starting with '.'): 'ü' at byte 3",
+            f + "source.local.video: no such file",
+            f + "composite.fitt: unknown key",
+            f + "composite.background: '#GG0000' is not a colour",
+            f + "composite.anchor: bad --anchor 'middle'",
+            f + "composite.canvas: size 99999x10 is too large",
+            f + "deliver.presets[1]: ",
+            f + (loudness.is_string() ? "deliver.loudness: must be web (-14 LUFS), podcast (-16), broadcast (-23), us-tv (-24) "
+                                        "or off, not 'loud'"
+                                      : "deliver.loudness: must be a string, not an integer"),
+        };
+        for (const std::string& prefix : expected)
+            EXPECT_EQ(std::count_if(lines.begin(), lines.end(), [&](const std::string& l) { return l.starts_with(prefix); }), 1)
+                << prefix;
+        EXPECT_EQ(lines.size(), expected.size());
+        for (const std::string& line : lines) {
+            EXPECT_TRUE(line.starts_with(f)) << line;
+            EXPECT_EQ(line.find('\n'), std::string::npos) << line;
+        }
+        // A preset that does not exist is named as written.
+        EXPECT_TRUE(std::any_of(lines.begin(), lines.end(), [](const std::string& l) {
+            return l.find("deliver.presets[1]") != std::string::npos && l.find("gif") != std::string::npos;
+        })) << ::testing::PrintToString(lines);
     }
+    fs::remove_all(dir);
+}
+
+TEST(JobSpec, ABadNameSaysWhichCharacterIsWrong) {
+    json j = valid_job();
+    j["name"] = "grün-local";
+    const std::string message = parse_error(j);
+    EXPECT_TRUE(message.starts_with("jobs/job.json: name: must be letters, digits")) << message;
+    EXPECT_NE(message.find("'ü' at byte 3 of 'grün-local' is not allowed"), std::string::npos) << message;
+    j["name"] = "two words";
+    EXPECT_NE(parse_error(j).find("' ' at byte 4 of 'two words' is not allowed"), std::string::npos) << parse_error(j);
+    j["name"] = ".hidden";
+    EXPECT_NE(parse_error(j).find("'.hidden' starts with '.'"), std::string::npos) << parse_error(j);
+    j = valid_job();
+    j["deliver"]["name"] = "promo/web";
+    EXPECT_EQ(parse_error(j), "jobs/job.json: deliver.name: must be a file stem of letters, digits, '.', '_' and '-': "
+                              "'/' at byte 6 of 'promo/web' is not allowed");
+}
+
+TEST(JobSpec, ColoursAreWrittenAnyWayAndAMistypedOneIsNamedAtParseTime) {
+    json j = valid_job();
+    j["composite"]["background"] = "0x102030";
+    EXPECT_EQ(job::parse_job(j, "jobs/job.json", no_files).composite["background"], "#102030");
+    j["composite"]["background"] = "#abcdef";
+    EXPECT_EQ(job::parse_job(j, "jobs/job.json", no_files).composite["background"], "#ABCDEF");
+    j["composite"]["background"] = "#GG0000";
+    EXPECT_EQ(parse_error(j), "jobs/job.json: composite.background: '#GG0000' is not a colour (#RRGGBB, 0xRRGGBB, RRGGBB "
+                              "or a CSS name)");
+    j = valid_job();
+    j["composite"]["despill"] = "lime";
+    j["composite"]["key"] = "0x00b140";
+    EXPECT_EQ(parse_error(j), "");
+    j["composite"]["despill"] = "greenish";
+    EXPECT_TRUE(parse_error(j).starts_with("jobs/job.json: composite.despill: 'greenish' is not a colour")) << parse_error(j);
 }
 
 TEST(JobSpec, ANumberTooLargeForADoubleNamesItsField) {
@@ -365,7 +449,7 @@ TEST(JobSpec, AKeyedAkoolRequestWithoutABackdropGetsTheKeyColourAtTheBottom) {
                   {"source", {{"akool", request}}},
                   {"composite", {{"background", "#102030"}, {"key", key}}},
                   {"deliver", {{"presets", {"web"}}}}};
-        return std::get<job::AkoolSource>(job::parse_job(j, "job.json").source);
+        return std::get<job::AkoolSource>(job::parse_job(j, "job.json", no_files).source);
     };
     const json green_backdrop = {{"type", "image"}, {"url", "#00B140"}, {"offset_x", 0}, {"offset_y", 0},
                                  {"width", 3840}, {"height", 2160}, {"scale_x", 1}, {"scale_y", 1}};
@@ -405,7 +489,7 @@ TEST(JobSpec, AKeyedAkoolRequestWithoutABackdropGetsTheKeyColourAtTheBottom) {
 
     // Without a key nothing is added; a deliver alone needs no composite.
     json j = {{"name", "ak"}, {"source", {{"akool", akool_request()}}}, {"deliver", {{"presets", {"web", "poster"}}}}};
-    akool = std::get<job::AkoolSource>(job::parse_job(j, "job.json").source);
+    akool = std::get<job::AkoolSource>(job::parse_job(j, "job.json", no_files).source);
     EXPECT_EQ(akool.added_key_backdrop, "");
     EXPECT_EQ(akool.request, akool_request());
 }
@@ -417,7 +501,7 @@ TEST(JobSpec, EverySourceMayDeliverWithoutAComposite) {
                                json{{"local", {{"video", "a.mp4"}}}}}) {
         json j = {{"name", "plain"}, {"source", source}, {"deliver", {{"presets", {"web", "poster"}}}}};
         EXPECT_EQ(parse_error(j), "") << source.dump();
-        job::JobSpec spec = job::parse_job(j, "job.json");
+        job::JobSpec spec = job::parse_job(j, "job.json", no_files);
         EXPECT_TRUE(spec.composite.empty());
         EXPECT_EQ(spec.deliver["presets"].size(), 2u);
     }
@@ -428,7 +512,7 @@ TEST(JobSpec, DeliverTakesALoudnessTargetAndCaptionsRelativeToTheJobFile) {
     j["deliver"]["loudness"] = "us-tv";
     j["deliver"]["captions"] = "subs/talk.srt";
     j["deliver"]["burn_captions"] = true;
-    job::JobSpec spec = job::parse_job(j, "jobs/job.json");
+    job::JobSpec spec = job::parse_job(j, "jobs/job.json", no_files);
     EXPECT_EQ(spec.deliver["loudness"], "us-tv");
     EXPECT_EQ(spec.deliver["captions"], "jobs/subs/talk.srt");
     EXPECT_EQ(spec.deliver["burn_captions"], true);
@@ -448,7 +532,35 @@ TEST(JobSpec, DeliverTakesTheCaptionsLanguage) {
     json j = valid_job();
     j["deliver"]["captions"] = "talk.srt";
     j["deliver"]["captions_language"] = "pt-BR";
-    EXPECT_EQ(job::parse_job(j, "job.json").deliver["captions_language"], "pt-BR");
+    EXPECT_EQ(job::parse_job(j, "job.json", no_files).deliver["captions_language"], "pt-BR");
     j["deliver"]["captions_language"] = 7;
     EXPECT_EQ(parse_error(j), "jobs/job.json: deliver.captions_language: must be a string, not an integer");
+}
+
+TEST(JobSpec, AnUnknownDeliverKeyIsReportedOnceAndTheOtherKeysAreStillChecked) {
+    json j = valid_job();
+    j["deliver"]["fitt"] = 1;
+    j["deliver"]["preview_width"] = 5;  // a value DeliveryOptions judges
+    std::vector<std::string> lines;
+    try {
+        job::parse_job(j, "jobs/job.json", no_files);
+        FAIL() << "parsed a bad deliver";
+    } catch (const job::JobFileError& e) {
+        lines = e.lines();
+    }
+    ASSERT_EQ(lines.size(), 2u) << ::testing::PrintToString(lines);
+    EXPECT_TRUE(lines[0].starts_with("jobs/job.json: deliver.fitt: unknown key")) << lines[0];
+    EXPECT_TRUE(lines[1].starts_with("jobs/job.json: deliver.preview_width: must be between")) << lines[1];
+
+    // Every value DeliveryOptions judges is named by its field.
+    j = valid_job();
+    j["deliver"]["max_size"] = "huge";
+    EXPECT_EQ(parse_error(j), "jobs/job.json: deliver.max_size: bad size 'huge' (expected WxH)");
+    j = valid_job();
+    j["deliver"]["hls_segments"] = "mp4";
+    EXPECT_TRUE(parse_error(j).starts_with("jobs/job.json: deliver.hls_segments: unknown HLS segment format 'mp4'"))
+        << parse_error(j);
+    j = valid_job();
+    j["deliver"]["hls_codec"] = "vp9";
+    EXPECT_TRUE(parse_error(j).starts_with("jobs/job.json: deliver.hls_codec: unknown HLS codec 'vp9'")) << parse_error(j);
 }

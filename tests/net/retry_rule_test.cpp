@@ -5,7 +5,7 @@
 #include <stdexcept>
 
 #include "avpost/core/error.hpp"
-#include "avpost/job/job_spec.hpp"
+#include "avpost/pipeline/job_spec.hpp"
 #include "avpost/net/retry_rule.hpp"
 #include "avpost/net/service_error.hpp"
 

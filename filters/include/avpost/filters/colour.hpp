@@ -22,6 +22,11 @@ struct Yuv8 {
 
 // "#RRGGBB" (or "RRGGBB").
 Rgb8 parse_hex_colour(std::string_view text);
+// A colour as people write it on a command line or in a job file: "#RRGGBB", "0xRRGGBB", "RRGGBB"
+// or a CSS name, any case (normalise_colour, then parse_hex_colour). The one parser of the colours
+// avpost takes (--despill, --key, composite.despill, composite.key, scene keys). Throws
+// Error(usage) "'TEXT' is not a colour (#RRGGBB, 0xRRGGBB, RRGGBB or a CSS name)".
+Rgb8 parse_colour(std::string_view text);
 bool looks_like_hex_colour(std::string_view text);
 
 // Untagged video: BT.709 from 720 lines up, BT.601 below (what players assume).

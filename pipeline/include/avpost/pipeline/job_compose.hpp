@@ -6,18 +6,27 @@
 #include <vector>
 
 #include "avpost/filters/compose.hpp"
-#include "avpost/job/job_spec.hpp"
+#include "avpost/pipeline/job_spec.hpp"
 
 namespace avpost::pipeline {
 
 filters::ComposeParams compose_params_for(const job::JobSpec& job, const std::filesystem::path& avatar,
                                           const std::filesystem::path& mask, bool progress);
 
+// Which parts of a job the parser could read: the value checks judge only those (a source that
+// could not be read is not looked for, nor is a matte it would have had).
+struct ReadParts {
+    bool source = true;
+    bool composite = true;
+    bool deliver = true;
+    bool files = true;  // look at the file system (job::ParseOptions::check_files)
+};
+
 // Every value error of the job's composite and deliver parts, and every output that would
-// replace an input, as "FILE: PATH: why" lines (empty: the job is good to run). Checked before
-// anything runs, so a bad anchor costs no vendor render. Files made by earlier stages (the
-// fetched avatar and mask) are not looked for.
-std::vector<std::string> job_value_problems(const job::JobSpec& job);
+// replace an input, as "FILE: PATH: why" lines (empty: the job is good to run). parse_job calls
+// it in the same pass as its own checks, so a bad anchor costs no vendor render and one run
+// reports everything. Files made by earlier stages (the fetched avatar and mask) are not looked for.
+std::vector<std::string> job_value_problems(const job::JobSpec& job, const ReadParts& parts = {});
 
 // Whether the job reads the render's matte: a composite without a key, or (without a composite)
 // an alpha delivery preset.

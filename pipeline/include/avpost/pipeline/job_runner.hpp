@@ -22,7 +22,7 @@
 
 #include "avpost/archive/job_queue.hpp"
 
-#include "avpost/job/job_spec.hpp"
+#include "avpost/pipeline/job_spec.hpp"
 #include "avpost/pipeline/vendor_session.hpp"
 #include "avpost/pipeline/wait_observer.hpp"
 #include "avpost/pipeline/webhook_listener.hpp"
@@ -120,7 +120,7 @@ struct RunOptions {
     std::optional<archive::JobLease> lease;
 };
 
-// The checks a job file gets before anything runs (parse_job_file with the compose value checks):
+// The checks a job file gets before anything runs (parse_job_file: its own and the compose value checks, one pass):
 // throws job::JobFileError naming each bad field.
 job::JobSpec read_job_file(const std::filesystem::path& file, const RunOptions& options);
 

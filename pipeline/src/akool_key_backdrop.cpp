@@ -1,4 +1,4 @@
-#include "avpost/job/akool_key_backdrop.hpp"
+#include "avpost/pipeline/akool_key_backdrop.hpp"
 
 #include <algorithm>
 #include <cctype>

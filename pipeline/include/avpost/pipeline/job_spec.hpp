@@ -2,9 +2,9 @@
 // A job file (docs/job.md, docs/job.schema.json): one avatar render taken from its source through
 // compositing, delivery and archiving. The parser validates strictly (unknown keys, wrong types,
 // missing fields, two sources) and names the JSON path in every error; relative paths resolve
-// against the job file's directory. The composite and deliver parts are checked for shape here
-// and kept as JSON with their paths resolved: the filters layer (above lib) turns them into
-// compose parameters and checks their values.
+// against the job file's directory. The composite and deliver parts are kept as JSON with their
+// paths resolved; their values (anchor, sizes, colours, presets, files) are checked in the same
+// pass by the compose checks (job_compose.hpp), so one run reports every problem of a file.
 #include <filesystem>
 #include <functional>
 #include <optional>
@@ -87,9 +87,10 @@ struct ParseOptions {
     std::filesystem::path default_archive_root;
     // Looks up ${NAME} references in string values; default: the process environment.
     std::function<std::optional<std::string>(const std::string&)> environment;
-    // Checks the values of a job whose parts were read (compose values, files, outputs that would
-    // replace inputs): returns "FILE: PATH: why" lines, reported with the parser's own.
-    std::function<std::vector<std::string>(const JobSpec&)> check_values;
+    // Whether the checks look at the file system: the local files a job reads exist, its caption
+    // file reads, no output would replace an input. false: only what the job file itself says is
+    // judged (a job written for another machine).
+    bool check_files = true;
 };
 
 // Replaces ${NAME} and ${NAME:-default} in every string value of `document` (so one job file

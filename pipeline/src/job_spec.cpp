@@ -1,4 +1,4 @@
-#include "avpost/job/job_spec.hpp"
+#include "avpost/pipeline/job_spec.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -11,8 +11,9 @@
 #include "avpost/core/colour_names.hpp"
 #include "avpost/core/error.hpp"
 #include "avpost/core/json_depth.hpp"
-#include "avpost/job/akool_key_backdrop.hpp"
 #include "avpost/net/akool_types.hpp"
+#include "avpost/pipeline/akool_key_backdrop.hpp"
+#include "avpost/pipeline/job_compose.hpp"
 
 namespace avpost::job {
 namespace fs = std::filesystem;
@@ -147,11 +148,34 @@ fs::path resolve(const fs::path& base, const std::string& text) {
     return p.is_absolute() ? p : (base / p).lexically_normal();
 }
 
-bool valid_name(std::string_view name) {
-    if (name.empty() || name.front() == '.' || name.size() > 100) return false;
-    for (char c : name)
-        if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-')) return false;
-    return true;
+// The character at `text[i]` as written: a whole UTF-8 sequence ("ü"), or a control or stray
+// byte as \xNN.
+std::string character_at(std::string_view text, std::size_t i) {
+    const auto byte = static_cast<unsigned char>(text[i]);
+    std::size_t length = byte >= 0xF0 && byte < 0xF8 ? 4 : byte >= 0xE0 ? 3 : byte >= 0xC0 ? 2 : 1;
+    bool sequence = length > 1 && i + length <= text.size();
+    for (std::size_t k = 1; sequence && k < length; ++k)
+        sequence = (static_cast<unsigned char>(text[i + k]) & 0xC0) == 0x80;
+    if (sequence) return std::string(text.substr(i, length));
+    if (byte >= 0x20 && byte < 0x7F) return std::string(1, char(byte));
+    char hex[8];
+    std::snprintf(hex, sizeof hex, "\\x%02X", unsigned(byte));
+    return hex;
+}
+
+// What is wrong with `name` as a job name or file stem, naming the first character that is not
+// allowed ("'ü' at byte 3 is not allowed"); nullopt: it is one.
+std::optional<std::string> name_problem(std::string_view name) {
+    if (name.empty()) return "it is empty";
+    if (name.front() == '.') return "'" + std::string(name) + "' starts with '.'";
+    for (std::size_t i = 0; i < name.size(); ++i) {
+        const auto c = static_cast<unsigned char>(name[i]);
+        if (!(std::isalnum(c) || c == '.' || c == '_' || c == '-'))
+            return "'" + character_at(name, i) + "' at byte " + std::to_string(i + 1) + " of '" + std::string(name) +
+                   "' is not allowed";
+    }
+    if (name.size() > 100) return "it has " + std::to_string(name.size()) + " characters";
+    return std::nullopt;
 }
 
 Source read_source(const ObjectReader& job, const fs::path& base) {
@@ -252,7 +276,16 @@ json read_composite(const ObjectReader& job, const fs::path& base, const std::st
             // A colour written another way (white, 0xffffff, ffffff) is a colour unless such a file exists.
             const fs::path file = resolve(base, *background);
             std::error_code ignored;
-            if (*background == "transparent" || is_colour(*background) || is_url(*background)) return;
+            if (*background == "transparent" || is_url(*background)) return;
+            // '#' starts only a colour: "#GG0000" is a mistyped one, named here, not a missing file.
+            if (background->starts_with('#')) {
+                if (auto colour = normalise_colour(*background)) {
+                    out["background"] = *colour;
+                    return;
+                }
+                out.erase("background");
+                c.fail("background", "'" + *background + "' is not a colour (#RRGGBB, 0xRRGGBB, RRGGBB or a CSS name)");
+            }
             if (auto colour = normalise_colour(*background); colour && !fs::exists(file, ignored))
                 out["background"] = *colour;
             else
@@ -310,50 +343,68 @@ bool delivers_preset(const json& deliver, std::string_view name) {
     return false;
 }
 
-json read_deliver(const ObjectReader& job, const fs::path& base) {
+// The deliver part. Each key is checked on its own (a bad one is noted and left out, and the next
+// is still checked), so one run reports them all; nullptr when there is none. Throws when the
+// part itself cannot be read (not an object, no presets).
+json read_deliver(const ObjectReader& job, const fs::path& base, Problems& problems) {
     if (!job.has("deliver")) return nullptr;
     ObjectReader d = job.object("deliver");
-    d.only_keys({"presets", "name", "max_size", "preview_seconds", "preview_width", "preview_fps", "hls_heights",
-                 "hls_segment_seconds", "hls_segments", "hls_codec", "loudness", "captions", "burn_captions",
-                 "captions_language"});
+    static const std::initializer_list<std::string_view> keys{
+        "presets", "name", "max_size", "preview_seconds", "preview_width", "preview_fps", "hls_heights",
+        "hls_segment_seconds", "hls_segments", "hls_codec", "loudness", "captions", "burn_captions", "captions_language"};
+    problems.attempt([&] { d.only_keys(keys); });
     if (!d.has("presets")) d.fail("presets", "required array is missing");
     const json& presets = d.at("presets");
     if (!presets.is_array() || presets.empty()) d.fail("presets", "must be a non-empty array of preset names");
+    json out = json::object();  // the known keys (an unknown one is reported above, once)
+    for (const auto& [key, value] : d.value().items())
+        if (std::find(keys.begin(), keys.end(), key) != keys.end()) out[key] = value;
+    // A check of one key; when it fails, the key is left out of what the value checks see.
+    auto check = [&](std::string_view key, auto&& f) {
+        if (!problems.attempt(f)) out.erase(std::string(key));
+    };
     for (std::size_t i = 0; i < presets.size(); ++i)
         if (!presets[i].is_string())
             d.fail("presets[" + std::to_string(i) + "]", "must be a string, not " + ObjectReader::type_name(presets[i]));
-    d.expect_string("name");
-    if (auto stem = d.optional_string("name"); stem && !valid_name(*stem))
-        d.fail("name", "must be a file stem of letters, digits, '.', '_' and '-'");
-    d.expect_string("max_size");
-    d.positive_number("preview_seconds", 1);
-    d.expect_integer("preview_width");
-    d.positive_number("preview_fps", 1);
-    d.positive_number("hls_segment_seconds", 1);
-    d.expect_string("hls_segments");  // the values: filters' DeliveryOptions
-    d.expect_string("hls_codec");
-    if (auto loudness = d.optional_string("loudness")) {
-        static const std::vector<std::string_view> targets{"web", "podcast", "broadcast", "us-tv", "off"};
-        if (std::find(targets.begin(), targets.end(), *loudness) == targets.end())
-            d.fail("loudness", "must be web (-14 LUFS), podcast (-16), broadcast (-23), us-tv (-24) or off, not '" +
-                                   *loudness + "'");
-    }
-    d.expect_boolean("burn_captions");
-    d.expect_string("captions_language");  // the tag itself: filters' DeliveryOptions
-    json out = d.value();
-    if (auto captions = d.optional_string("captions")) {
-        if (captions->empty()) d.fail("captions", "must be the path of a caption file (SRT, WebVTT or ASS)");
-        out["captions"] = resolve(base, *captions).string();  // relative to the job file, as source.local
-    }
-    if (d.has("burn_captions") && d.at("burn_captions").get<bool>() && !d.has("captions"))
-        d.fail("burn_captions", "needs captions (a caption file)");
-    if (d.has("hls_heights")) {
+    check("name", [&] {
+        if (auto stem = d.optional_string("name"))
+            if (auto why = name_problem(*stem))
+                d.fail("name", "must be a file stem of letters, digits, '.', '_' and '-': " + *why);
+    });
+    check("max_size", [&] { d.expect_string("max_size"); });
+    check("preview_seconds", [&] { d.positive_number("preview_seconds", 1); });
+    check("preview_width", [&] { d.expect_integer("preview_width"); });
+    check("preview_fps", [&] { d.positive_number("preview_fps", 1); });
+    check("hls_segment_seconds", [&] { d.positive_number("hls_segment_seconds", 1); });
+    check("hls_segments", [&] { d.expect_string("hls_segments"); });  // the values: filters' DeliveryOptions
+    check("hls_codec", [&] { d.expect_string("hls_codec"); });
+    check("loudness", [&] {
+        if (auto loudness = d.optional_string("loudness")) {
+            static const std::vector<std::string_view> targets{"web", "podcast", "broadcast", "us-tv", "off"};
+            if (std::find(targets.begin(), targets.end(), *loudness) == targets.end())
+                d.fail("loudness", "must be web (-14 LUFS), podcast (-16), broadcast (-23), us-tv (-24) or off, not '" +
+                                       *loudness + "'");
+        }
+    });
+    check("burn_captions", [&] { d.expect_boolean("burn_captions"); });
+    check("captions_language", [&] { d.expect_string("captions_language"); });  // the tag itself: DeliveryOptions
+    check("captions", [&] {
+        if (auto captions = d.optional_string("captions"))
+            out["captions"] = resolve(base, *captions).string();  // relative to the job file, as source.local
+    });
+    problems.attempt([&] {
+        if (out.contains("burn_captions") && out["burn_captions"].get<bool>() && !d.has("captions"))
+            d.fail("burn_captions", "needs captions (a caption file)");
+    });
+    if (out.contains("burn_captions") && !out.contains("captions")) out.erase("burn_captions");
+    check("hls_heights", [&] {
+        if (!d.has("hls_heights")) return;
         const json& heights = d.at("hls_heights");
         if (!heights.is_array() || heights.empty()) d.fail("hls_heights", "must be a non-empty array of integers");
         for (std::size_t i = 0; i < heights.size(); ++i)
             if (!heights[i].is_number_integer() || heights[i].get<int>() <= 0)
                 d.fail("hls_heights[" + std::to_string(i) + "]", "must be a positive integer");
-    }
+    });
     return out;
 }
 
@@ -483,14 +534,14 @@ JobSpec parse_job(const json& raw_document, const fs::path& file, const ParseOpt
     spec.file = file;
     const bool named = problems.attempt([&] {
         spec.name = job.required_string("name");
-        if (!valid_name(spec.name))
-            job.fail("name", "must be letters, digits, '.', '_' and '-' (at most 100, not starting with '.')");
+        if (auto why = name_problem(spec.name))
+            job.fail("name", "must be letters, digits, '.', '_' and '-' (at most 100, not starting with '.'): " + *why);
     });
     const bool sourced = problems.attempt([&] { spec.source = read_source(job, base); });
     bool composed = problems.attempt([&] {
         spec.composite = read_composite(job, base, spec.name, spec.composite_file, problems);
     });
-    const bool delivered = problems.attempt([&] { spec.deliver = read_deliver(job, base); });
+    const bool delivered = problems.attempt([&] { spec.deliver = read_deliver(job, base, problems); });
     composed = composed && (!job.has("composite") || !spec.composite.empty());
     // The web delivery is the composite as an H.264 MP4: a second, near-identical file beside it
     // is written only when composite.output asks for one.
@@ -569,10 +620,22 @@ JobSpec parse_job(const json& raw_document, const fs::path& file, const ParseOpt
                             "' (the default) is not a directory");
         });
 
-    // The values inside composite and deliver (anchor, sizes, colours, presets, files), checked
-    // by the layer that understands them, once the parts they need were read.
-    if (options.check_values && named && sourced && composed && delivered)
-        for (std::string& line : options.check_values(spec)) problems.add(std::move(line));
+    // The values inside composite and deliver (anchor, sizes, colours, presets, files), in the
+    // same pass: every part that was read is judged, whatever else is wrong with the file. A name
+    // that is not one stands in as "job" (the delivery stem and output paths derive from it).
+    {
+        JobSpec checked = spec;
+        if (!named) {
+            checked.name = "job";
+            if (!job.has("output")) checked.output = (options.default_output_root / checked.name).lexically_normal();
+        }
+        pipeline::ReadParts parts;
+        parts.source = sourced;
+        parts.composite = composed;
+        parts.deliver = delivered;
+        parts.files = options.check_files;
+        for (std::string& line : pipeline::job_value_problems(checked, parts)) problems.add(std::move(line));
+    }
     if (!problems.empty()) problems.raise();
     return spec;
 }
