@@ -52,6 +52,20 @@ bool earlier_attempt(const std::string& holder, const std::string& owner, const 
     return theirs && ours && *theirs < *ours;
 }
 
+// A file an earlier run archived with this content. Stored but not yet read back (that run stopped
+// between the two: the store or the catalog failed) it is read back now, as a file stored by this
+// run is, before it counts as archived; a store other than this run's is left as it is.
+ArchivedFile already_archived(archive::Catalog& catalog, archive::ArchiveStore& store, const archive::AssetRecord& a) {
+    if (a.state == AssetState::verified || a.store_uri != store.uri()) return described(a, true);
+    archive::ObjectDigest back = store.rehash(a.store_key);
+    if (back.sha256 != a.sha256 || back.size != a.size.value_or(-1)) {
+        catalog.mark_verify_failed(a.id, "read back " + std::to_string(back.size) + " bytes, sha256 " + back.sha256);
+        throw Error(ErrorDomain::input, "archive " + a.name, 0, "the store returned other bytes than were stored");
+    }
+    catalog.mark_verified(a.id);
+    return described(catalog.asset(a.id), true);
+}
+
 bool lease_still_held(archive::Catalog& catalog, const archive::JobLease& lease) {
     archive::QueuedJob job = catalog.queued_job(lease.job_id);
     return job.state == archive::QueueState::running && job.lease_token == lease.token;
@@ -71,10 +85,10 @@ ArchivedFile archive_job_file(archive::Catalog& catalog, archive::ArchiveStore& 
     FileDigest digest = sha256_file(file);
     std::string asset_name = name;
     if (auto existing = catalog.find_asset(catalog_job_id, asset_name); existing && kept(*existing)) {
-        if (existing->sha256 == digest.sha256) return described(*existing, true);
+        if (existing->sha256 == digest.sha256) return already_archived(catalog, store, *existing);
         asset_name = name_with_hash(name, digest.sha256);
         if (auto versioned = catalog.find_asset(catalog_job_id, asset_name); versioned && kept(*versioned))
-            return described(*versioned, true);
+            return already_archived(catalog, store, *versioned);
     }
     std::int64_t id = catalog.add_asset(catalog_job_id, kind, asset_name, source_url);
     catalog.requeue_failed(id);  // an earlier attempt failed: this run tries again
