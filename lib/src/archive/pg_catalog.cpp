@@ -784,7 +784,8 @@ private:
         for (;;) {  // its results
             while (PQisBusy(c)) {
                 await(POLLIN, until);
-                if (!PQconsumeInput(c)) break;  // PQgetResult reports it
+                // Lost (PQerrorMessage says how): PQgetResult would wait for it without a deadline.
+                if (!PQconsumeInput(c)) return nullptr;
             }
             PGresult* r = PQgetResult(c);
             if (!r) break;
@@ -799,6 +800,7 @@ private:
     // Waits until the connection's socket is ready for `events`; past `until` closes the
     // connection and throws.
     short await(short events, std::chrono::steady_clock::time_point until) {
+        if (PQsocket(conn_.get()) < 0) return POLLERR;  // closed: the next libpq call says why
         for (;;) {
             const auto left = std::chrono::ceil<std::chrono::milliseconds>(until - std::chrono::steady_clock::now());
             pollfd p{PQsocket(conn_.get()), events, 0};
@@ -825,7 +827,9 @@ private:
     // A connection the server dropped (a restart) is opened again before the next statement;
     // a statement that failed on it is not retried (the caller decides).
     pg::Rows exec(const std::string& sql, const pg::Params& params = {}) {
-        if (!conn_ || PQstatus(conn_.get()) == CONNECTION_BAD) {
+        // PQTRANS_ACTIVE: an answer that never came whole (answer() gave up on it).
+        if (!conn_ || PQstatus(conn_.get()) == CONNECTION_BAD ||
+            PQtransactionStatus(conn_.get()) == PQTRANS_ACTIVE) {
             conn_.reset();
             connect();
         }
