@@ -22,6 +22,7 @@
 #include "../archive/s3rver_environment.hpp"
 #include "../archive/sync_test_support.hpp"
 #include "avpost/archive/catalog.hpp"
+#include "avpost/pipeline/job_runner.hpp"
 #include "fault_proxy.hpp"
 #include "postgres_server.hpp"
 
@@ -426,3 +427,50 @@ TEST(ChaosCatalog, AStatementToADatabaseThatStoppedAnsweringFailsAtItsDeadlineAn
     EXPECT_EQ(catalog->queued_jobs()[0].name, "one");
 }
 
+// The product fix the chaos test's database resets called for: a render whose catalog record
+// meets a reset connection is recorded once the catalog answers again (before, the job failed
+// and its next attempt rendered a second time: a paid render lost).
+TEST(ChaosCatalog, ARenderWhoseRecordMeetsAResetConnectionIsRecordedNotMadeAgain) {
+    const std::string uri = fresh_database();
+    const std::string database = uri.substr(std::string("postgresql:///").size(), uri.find('?') - std::string("postgresql:///").size());
+    std::unique_ptr<sandbox::SandboxServer> server = start_sandbox_for_cli(quick_sandbox());  // its environment first
+    FaultProxy proxy("127.0.0.1", PostgresEnvironment::server().tcp_port());
+    const fs::path dir = make_temp_dir("render-record");
+    auto generated = [&] { return server->stats().requests["/v1/a2v/video.generate"]; };
+
+    // Resets the catalog's connection at the first checkpoint after the render exists: the one
+    // before its stage record.
+    class ResetOnceRendered : public pipeline::JobObserver {
+    public:
+        ResetOnceRendered(FaultProxy& p, std::function<int()> n) : proxy(p), generated(std::move(n)) {}
+        void checkpoint() override {
+            if (!reset && generated() == 1) {
+                proxy.reset_all();
+                reset = true;
+            }
+        }
+        FaultProxy& proxy;
+        std::function<int()> generated;
+        bool reset = false;
+    } observer(proxy, generated);
+
+    pipeline::RunOptions options;
+    options.env = pipeline::VendorEnvironment::from_env();
+    options.parse.default_output_root = dir / "out";
+    options.catalog = PostgresServer::tcp_uri(database, proxy.port());
+    options.observer = &observer;
+    const json job = {{"name", "recorded"},
+                      {"source", {{"a2v", {{"pose_id", "pose-kai-front"}, {"audio_url", "http://127.0.0.1:9/voice.wav"}}}}},
+                      {"wait", {{"interval_seconds", 0.05}, {"timeout_seconds", 60}}}};
+    pipeline::JobReport report = pipeline::run_job(pipeline::read_job(job, dir / "recorded.json", options), options);
+    EXPECT_TRUE(observer.reset);
+    EXPECT_GE(proxy.counters().reset, 1);
+    ASSERT_TRUE(report.ok) << report.error;
+    auto catalog = archive::open_catalog(uri);
+    auto render = catalog->find_stage("recorded", "render");
+    ASSERT_TRUE(render);
+    EXPECT_EQ(render->result.at("id"), report.vendor_job_id);
+    EXPECT_EQ(generated(), 1);
+    server->stop();
+    fs::remove_all(dir);
+}

@@ -13,5 +13,6 @@ avpost_add_test(fault_proxy_test ${CMAKE_CURRENT_LIST_DIR}/fault_proxy_test.cpp
 # workers run 8 jobs (latency, resets, a database blackhole, a dropping vendor, a resetting store).
 avpost_add_test_binary(chaos_test ${CMAKE_CURRENT_LIST_DIR}/chaos_test.cpp
                        ${CMAKE_CURRENT_LIST_DIR}/../support/fault_proxy.cpp)
+target_link_libraries(chaos_test PRIVATE avpost_pipeline)
 target_compile_definitions(chaos_test PRIVATE AVPOST_PG_BINDIR="${AVPOST_PG_BINDIR}"
   AVPOST_S3RVER_JS="${AVPOST_S3RVER_JS}" NODE_EXECUTABLE="${NODE_EXECUTABLE}")
