@@ -40,6 +40,20 @@ bool earlier_attempt(const archive::AssetRecord& asset, const archive::JobLease&
     return asset.claim_lease && asset.claim_lease->job_id == ours.job_id && asset.claim_lease->token < ours.token;
 }
 
+// A file an earlier run archived with this content. Stored but not yet read back (that run stopped
+// between the two: the store or the catalog failed) it is read back now, as a file stored by this
+// run is, before it counts as archived; a store other than this run's is left as it is.
+ArchivedFile already_archived(archive::Catalog& catalog, archive::ArchiveStore& store, const archive::AssetRecord& a) {
+    if (a.state == AssetState::verified || a.store_uri != store.uri()) return described(a, true);
+    const std::string mismatch = archive::read_back_mismatch(store.rehash(a.store_key), a.size, a.sha256);
+    if (!mismatch.empty()) {
+        catalog.mark_verify_failed(a.id, "verify after store: " + mismatch);
+        throw Error(ErrorDomain::input, "archive " + a.name, 0, "verify after store: " + mismatch);
+    }
+    catalog.mark_verified(a.id);
+    return described(catalog.asset(a.id), true);
+}
+
 bool lease_still_held(archive::Catalog& catalog, const archive::JobLease& lease) {
     archive::QueuedJob job = catalog.queued_job(lease.job_id);
     return job.state == archive::QueueState::running && job.lease_token == lease.token;
@@ -57,10 +71,10 @@ ArchivedFile archive_job_file(archive::Catalog& catalog, archive::ArchiveStore& 
                               const std::optional<archive::JobLease>& fence) {
     std::string asset_name = file.name;
     if (auto existing = catalog.find_asset(catalog_job_id, asset_name); existing && kept(*existing)) {
-        if (existing->sha256 == file.sha256) return described(*existing, true);
+        if (existing->sha256 == file.sha256) return already_archived(catalog, store, *existing);
         asset_name = name_with_hash(file.name, file.sha256);
         if (auto versioned = catalog.find_asset(catalog_job_id, asset_name); versioned && kept(*versioned))
-            return described(*versioned, true);
+            return already_archived(catalog, store, *versioned);
     }
     std::int64_t id = catalog.add_asset(catalog_job_id, file.kind, asset_name, source_url);
     catalog.requeue_failed(id);  // an earlier attempt failed: this run tries again

@@ -47,6 +47,9 @@ bool files_intact(const json& files, const fs::path& output_dir) {
     return true;
 }
 
+// Tries at recording a render the vendor has made, through catalog failures.
+constexpr int render_record_tries = 3;
+
 class JobRun {
 public:
     JobRun(const job::JobSpec& spec, const RunOptions& options, JobReport& report)
@@ -180,13 +183,26 @@ private:
         }
         vendor_job_id_ = started.id;
         // Recorded at once: a run stopped while waiting resumes with this render, never a second one.
+        // A catalog that fails the record (a connection reset) is asked again, since a render left
+        // unrecorded is made again by the job's next attempt; a lost lease or a stop (the
+        // checkpoint, a refused write) ends the tries at once.
         archive::JobRecord record;
         record.vendor = report_.vendor;
         record.vendor_job_id = started.id;
         record.request = request;
         record.status = started.vendor_status;
-        catalog_->upsert_job(record);
-        finished("render", print, {{"vendor", report_.vendor}, {"id", started.id}});
+        for (int attempt = 1;; ++attempt) {
+            try {
+                catalog_->upsert_job(record);
+                finished("render", print, {{"vendor", report_.vendor}, {"id", started.id}});
+                break;
+            } catch (const Error& e) {
+                if (!archive::is_catalog_error(e) || attempt >= render_record_tries) throw;
+                log::warning(spec_.name + ": recording " + report_.vendor + " render " + started.id + ": " +
+                             net::redact_text(e.what()) + " (trying again)");
+                std::this_thread::sleep_for(std::chrono::milliseconds(250) * attempt);
+            }
+        }
         detail(report_.vendor + " job " + started.id + added_backdrop_note());
         return "ran";
     }

@@ -4,3 +4,19 @@
 avpost_add_test_binary(fleet_test ${CMAKE_CURRENT_LIST_DIR}/fleet_test.cpp)
 target_compile_definitions(fleet_test PRIVATE AVPOST_PG_BINDIR="${AVPOST_PG_BINDIR}"
   AVPOST_S3RVER_JS="${AVPOST_S3RVER_JS}" NODE_EXECUTABLE="${NODE_EXECUTABLE}")
+
+# The chaos test's TCP fault proxy (tests/support/fault_proxy.cpp) against a tiny echo server.
+avpost_add_test(fault_proxy_test ${CMAKE_CURRENT_LIST_DIR}/fault_proxy_test.cpp
+                ${CMAKE_CURRENT_LIST_DIR}/../support/fault_proxy.cpp)
+
+# The fleet under chaos: PostgreSQL, the sandbox and s3rver each behind a fault proxy while 3
+# workers run 8 jobs (latency, resets, a database blackhole, a dropping vendor, a resetting store).
+# e2e: its schedule is timed for a normal build (1 s leases); the sanitizer build leaves it out.
+if(AVPOST_END_TO_END_TESTS)
+  avpost_add_test_binary(chaos_test ${CMAKE_CURRENT_LIST_DIR}/chaos_test.cpp
+                         ${CMAKE_CURRENT_LIST_DIR}/../support/fault_proxy.cpp)
+  target_link_libraries(chaos_test PRIVATE avpost_pipeline)
+  target_compile_definitions(chaos_test PRIVATE AVPOST_PG_BINDIR="${AVPOST_PG_BINDIR}"
+    AVPOST_S3RVER_JS="${AVPOST_S3RVER_JS}" NODE_EXECUTABLE="${NODE_EXECUTABLE}")
+  set_tests_properties(chaos_test PROPERTIES LABELS e2e)
+endif()

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "../archive/sync_test_support.hpp"
+#include "avpost/archive/archiver.hpp"
 #include "avpost/archive/catalog.hpp"
 #include "avpost/archive/local_store.hpp"
 #include "avpost/pipeline/job_archiving.hpp"
@@ -253,3 +254,45 @@ TEST(PipelineArchiveTakeover, AClaimOfAnEarlierAttemptIsTakenOverAndALaterOneNev
     fs::remove_all(dir);
 }
 
+// A run that stored a file and stopped before reading it back (the store or the catalog failed
+// between the two: the chaos test's resetting store) left the asset stored, not verified. The next
+// run finds it with the same content: it reads it back before counting it archived (before, it was
+// taken as verified as it was, and its job finished with an unverified file).
+TEST(PipelineArchiveResume, AFileStoredButNotReadBackByAnEarlierRunIsReadBackBeforeItCounts) {
+    const fs::path dir = make_temp_dir("resume");
+    fs::create_directories(dir / "archive");
+    auto catalog = archive::open_catalog(archive::Catalog::file_in(dir / "archive").string());
+    archive::LocalStore store(dir / "archive");
+    archive::JobRecord job;
+    job.vendor = "a2v";
+    job.vendor_job_id = "v1";
+    job.created_at = archive::unix_now();
+    const std::int64_t job_id = catalog->upsert_job(job);
+    auto stored_not_verified = [&](const std::string& name) {
+        const fs::path file = dir / name;
+        std::ofstream(file) << "not probed: " + name + " is stored as it is";
+        const std::int64_t asset = catalog->add_asset(job_id, "delivery", name, "");
+        EXPECT_TRUE(catalog->claim(asset, "run 1", std::chrono::seconds(600)));
+        archive::archive_claimed_file(*catalog, store, catalog->asset(asset), "run 1", file);
+        EXPECT_EQ(catalog->asset(asset).state, archive::AssetState::stored);
+        return std::pair{asset, file};
+    };
+
+    auto [asset, file] = stored_not_verified("poster.jpg");
+    pipeline::ArchivedFile again = pipeline::archive_job_file(*catalog, store, job_id, archive::record_file("delivery", "poster.jpg", file), "",
+                                                             "run 2");
+    EXPECT_TRUE(again.already);
+    EXPECT_EQ(again.asset_id, asset);
+    EXPECT_EQ(catalog->asset(asset).state, archive::AssetState::verified);
+    EXPECT_TRUE(catalog->asset(asset).verified_at);
+
+    // Other bytes in the store than were stored: not archived; the asset says why.
+    auto [damaged, damaged_file] = stored_not_verified("thumb.jpg");
+    std::ofstream(dir / "archive" / catalog->asset(damaged).store_key, std::ios::trunc) << "something else";
+    EXPECT_THROW(pipeline::archive_job_file(*catalog, store, job_id, archive::record_file("delivery", "thumb.jpg", damaged_file),
+                                            "", "run 2"),
+                 Error);
+    EXPECT_EQ(catalog->asset(damaged).state, archive::AssetState::failed);
+    EXPECT_NE(catalog->asset(damaged).error.find("verify after store"), std::string::npos) << catalog->asset(damaged).error;
+    fs::remove_all(dir);
+}

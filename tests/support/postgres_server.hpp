@@ -1,6 +1,7 @@
 #pragma once
 // A real, throwaway PostgreSQL 15 for tests: initdb + pg_ctl (Debian's postgresql-15) in a
-// temporary directory, listening on a unix socket in that directory only (no TCP). At most one
+// temporary directory, listening on a unix socket in that directory only (no TCP unless asked
+// for: PostgresEnvironment::listen_on_tcp(), for the chaos test's fault proxy). At most one
 // server per test binary (PostgresEnvironment, a GoogleTest environment, starts it on first use),
 // a fresh database per test (fresh_database()).
 //
@@ -8,10 +9,13 @@
 // through runuser, and the directory is handed to that user. A guardian process started with the
 // server stops it and removes the directory when the test binary ends in any way (a failed
 // assertion, an abort, SIGKILL): it waits for the end of a pipe only this process holds.
+#include <arpa/inet.h>
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <libpq-fe.h>
+#include <netinet/in.h>
 #include <pwd.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -31,7 +35,8 @@ namespace avpost::test {
 
 class PostgresServer {
 public:
-    PostgresServer() {
+    // `tcp`: also listen on 127.0.0.1, on a port free a moment before (tcp_uri()).
+    explicit PostgresServer(bool tcp = false) {
         const std::string bin = AVPOST_PG_BINDIR;
         if (!std::filesystem::exists(bin + "/initdb") || !std::filesystem::exists(bin + "/pg_ctl"))
             throw std::runtime_error("PostgreSQL 15 is not installed (" + bin +
@@ -53,9 +58,15 @@ public:
         run_or_throw(as_user + bin + "/initdb -D " + data + " -A trust -U postgres -E UTF8 --locale=C --no-sync >" +
                          dir_ + "/initdb.log 2>&1",
                      "initdb", dir_ + "/initdb.log");
-        // No TCP (listen_addresses empty); the socket in our directory; durability is not tested.
+        // No TCP (listen_addresses empty) unless asked for; the socket in our directory; durability
+        // is not tested.
+        std::string listen = "listen_addresses=''";
+        if (tcp) {
+            tcp_port_ = free_port();
+            listen = "listen_addresses='127.0.0.1' -p " + std::to_string(tcp_port_);
+        }
         start_command_ = as_user + bin + "/pg_ctl -D " + data + " -l " + dir_ + "/server.log -w -t 60 -o \"-c " +
-                         "listen_addresses='' -k " + dir_ + " -c fsync=off -c full_page_writes=off " +
+                         listen + " -k " + dir_ + " -c fsync=off -c full_page_writes=off " +
                          "-c synchronous_commit=off -c max_connections=100\" start >/dev/null 2>&1";
         run_or_throw(start_command_, "pg_ctl start", dir_ + "/server.log");
     }
@@ -80,8 +91,16 @@ public:
 
     const std::string& socket_dir() const { return dir_; }
 
-    // A libpq URI of database `name` over the unix socket.
-    std::string uri(const std::string& name) const { return "postgresql:///" + name + "?host=" + dir_ + "&user=postgres"; }
+    // A libpq URI of database `name` over the unix socket (whose name has the port in it).
+    std::string uri(const std::string& name) const {
+        return "postgresql:///" + name + "?host=" + dir_ + "&user=postgres" +
+               (tcp_port_ ? "&port=" + std::to_string(tcp_port_) : std::string());
+    }
+    // With TCP: the port on 127.0.0.1, and a libpq URI of database `name` through `port`.
+    int tcp_port() const { return tcp_port_; }
+    static std::string tcp_uri(const std::string& name, int port) {
+        return "postgresql://postgres@127.0.0.1:" + std::to_string(port) + "/" + name;
+    }
 
     // Creates database `name` and returns its URI.
     std::string create_database(const std::string& name) const {
@@ -111,6 +130,21 @@ public:
     }
 
 private:
+    // A port of 127.0.0.1 the kernel says is free (another process could take it before the
+    // server does, which loopback tests accept).
+    static int free_port() {
+        int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        sockaddr_in a{};
+        a.sin_family = AF_INET;
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        socklen_t length = sizeof a;
+        const bool ok = fd >= 0 && ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 &&
+                        ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &length) == 0;
+        if (fd >= 0) ::close(fd);
+        if (!ok) throw std::runtime_error("no free TCP port for the test PostgreSQL");
+        return ntohs(a.sin_port);
+    }
+
     static void run_or_throw(const std::string& command, const std::string& what, const std::string& log) {
         int status = std::system(command.c_str());
         if (status != 0) {
@@ -145,6 +179,7 @@ private:
     }
 
     std::string dir_;
+    int tcp_port_ = 0;
     std::string stop_command_;
     std::string start_command_;
     pid_t guardian_ = -1;
@@ -157,12 +192,15 @@ class PostgresEnvironment : public ::testing::Environment {
 public:
     void TearDown() override { server_.reset(); }
     static PostgresServer& server() {
-        if (!server_) server_ = std::make_unique<PostgresServer>();
+        if (!server_) server_ = std::make_unique<PostgresServer>(tcp_);
         return *server_;
     }
+    // The server, once started, also listens on TCP (call before the first server()).
+    static void listen_on_tcp() { tcp_ = true; }
 
 private:
     static inline std::unique_ptr<PostgresServer> server_;
+    static inline bool tcp_ = false;
 };
 
 // A fresh database named after the running test: its URI.

@@ -7,8 +7,10 @@
 
 #include <poll.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cerrno>
+#include <chrono>
 
 #include "avpost/core/error.hpp"
 #include "avpost/core/log.hpp"
@@ -746,15 +748,85 @@ private:
                                 " is no longer held (lease expired and taken over?)");
     }
 
+    // Connects within the answer timeout (libpq's connect_timeout, which covers the start-up
+    // exchange too; one the URI names itself wins, as it comes later). The connection is
+    // nonblocking, so that answer() can wait for the server with a deadline.
     void connect() {
-        pg::ConnPtr conn(PQconnectdb(uri_.c_str()));  // a handle to finish even on failure
+        const auto seconds = std::chrono::ceil<std::chrono::seconds>(options_.answer_timeout).count();
+        const std::string timeout = std::to_string(std::max<std::int64_t>(seconds, 2));
+        const char* keywords[] = {"connect_timeout", "dbname", nullptr};
+        const char* values[] = {timeout.c_str(), uri_.c_str(), nullptr};
+        pg::ConnPtr conn(PQconnectdbParams(keywords, values, 1));  // a handle to finish even on failure
         if (!conn) throw Error(ErrorDomain::postgres, "open " + name_, 0, "out of memory");
         if (PQstatus(conn.get()) != CONNECTION_OK)
             throw Error(ErrorDomain::postgres, "open " + name_, 0,
                         net::redact_text(pg::one_line(PQerrorMessage(conn.get()))));
+        if (PQsetnonblocking(conn.get(), 1) != 0)
+            throw Error(ErrorDomain::postgres, "open " + name_, 0, pg::one_line(PQerrorMessage(conn.get())));
         PQsetNoticeProcessor(conn.get(), ignore_notice, nullptr);
         conn_ = std::move(conn);
         ++generation_;
+    }
+
+    // Sends one statement (with `params`, or a script of several without) and waits for its
+    // answer, at most the answer timeout: PQexec would wait for good on a server that stopped
+    // answering. Past the deadline the connection is closed (an answer may still be on its way)
+    // and the statement fails. As PQexec: the last result, or the failure.
+    pg::ResultPtr answer(const std::string& sql, const pg::Params* params) {
+        PGconn* c = conn_.get();
+        const auto until = std::chrono::steady_clock::now() + options_.answer_timeout;
+        std::vector<const char*> values;
+        if (params) values = params->pointers();
+        const int sent = params ? PQsendQueryParams(c, sql.c_str(), params->size(), nullptr,
+                                                    values.empty() ? nullptr : values.data(), nullptr, nullptr, 0)
+                                : PQsendQuery(c, sql.c_str());
+        if (!sent) return nullptr;  // the caller reports PQerrorMessage
+        for (;;) {  // the statement out
+            const int flushed = PQflush(c);
+            if (flushed < 0) return nullptr;
+            if (flushed == 0) break;
+            if (await(POLLIN | POLLOUT, until) & POLLIN)
+                if (!PQconsumeInput(c)) return nullptr;
+        }
+        pg::ResultPtr last;
+        for (;;) {  // its results
+            while (PQisBusy(c)) {
+                await(POLLIN, until);
+                // Lost (PQerrorMessage says how): PQgetResult would wait for it without a deadline.
+                if (!PQconsumeInput(c)) return nullptr;
+            }
+            PGresult* r = PQgetResult(c);
+            if (!r) break;
+            const bool failed = PQresultStatus(r) == PGRES_FATAL_ERROR;
+            if (!last || failed || PQresultStatus(last.get()) != PGRES_FATAL_ERROR) last.reset(r);
+            else PQclear(r);
+            if (PQstatus(c) == CONNECTION_BAD) break;
+        }
+        return last;
+    }
+
+    // Waits until the connection's socket is ready for `events`; past `until` closes the
+    // connection and throws.
+    short await(short events, std::chrono::steady_clock::time_point until) {
+        if (PQsocket(conn_.get()) < 0) return POLLERR;  // closed: the next libpq call says why
+        for (;;) {
+            const auto left = std::chrono::ceil<std::chrono::milliseconds>(until - std::chrono::steady_clock::now());
+            pollfd p{PQsocket(conn_.get()), events, 0};
+            const int n = left.count() > 0 ? ::poll(&p, 1, int(std::min<std::int64_t>(left.count(), 60000))) : 0;
+            if (n > 0) return p.revents;
+            if (n < 0 && errno != EINTR) throw_errno("wait for " + name_, errno);
+            if (n == 0 && std::chrono::steady_clock::now() >= until) {
+                conn_.reset();
+                throw Error(ErrorDomain::postgres, name_, 0,
+                            "no answer from the server within " + format_timeout() +
+                                " (connection closed; the statement may or may not have been applied)");
+            }
+        }
+    }
+
+    std::string format_timeout() const {
+        const auto ms = options_.answer_timeout.count();
+        return ms % 1000 == 0 ? std::to_string(ms / 1000) + " s" : std::to_string(ms) + " ms";
     }
 
     // Wakes the workers waiting in wait_for_queued_job.
@@ -763,13 +835,13 @@ private:
     // A connection the server dropped (a restart) is opened again before the next statement;
     // a statement that failed on it is not retried (the caller decides).
     pg::Rows exec(const std::string& sql, const pg::Params& params = {}) {
-        if (!conn_ || PQstatus(conn_.get()) == CONNECTION_BAD) {
+        // PQTRANS_ACTIVE: an answer that never came whole (answer() gave up on it).
+        if (!conn_ || PQstatus(conn_.get()) == CONNECTION_BAD ||
+            PQtransactionStatus(conn_.get()) == PQTRANS_ACTIVE) {
             conn_.reset();
             connect();
         }
-        std::vector<const char*> values = params.pointers();
-        pg::ResultPtr r(PQexecParams(conn_.get(), sql.c_str(), params.size(), nullptr,
-                                     values.empty() ? nullptr : values.data(), nullptr, nullptr, 0));
+        pg::ResultPtr r = answer(sql, &params);
         ExecStatusType status = r ? PQresultStatus(r.get()) : PGRES_FATAL_ERROR;
         if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
             log::debug("SQL statement '" + sql + "' failed");
@@ -779,7 +851,7 @@ private:
     }
 
     void exec_script(const std::string& sql) {
-        pg::ResultPtr r(PQexec(conn_.get(), sql.c_str()));
+        pg::ResultPtr r = answer(sql, nullptr);
         ExecStatusType status = r ? PQresultStatus(r.get()) : PGRES_FATAL_ERROR;
         if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) pg::throw_result(name_, r.get(), conn_.get());
     }
@@ -815,7 +887,13 @@ private:
                 }
                 exec_script("COMMIT");
             } catch (...) {
-                pg::ResultPtr rollback(PQexec(conn_.get(), "ROLLBACK"));
+                if (conn_) {  // not when a deadline closed it
+                    try {
+                        exec_script("ROLLBACK");
+                    } catch (const Error&) {
+                        // the migration's own failure says more
+                    }
+                }
                 throw;
             }
             if (!m) return;

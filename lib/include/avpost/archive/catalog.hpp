@@ -116,6 +116,12 @@ struct CatalogOptions {
     // so it works on a full disk or a read-only medium (archive verify). Only a catalog of an
     // older schema is first upgraded through a writing connection.
     bool read_only = false;
+    // PostgreSQL: the longest wait for the server, to connect (libpq's connect_timeout, in whole
+    // seconds, at least 2) or for a statement's answer. A server that stops answering (a network
+    // partition, a connection its far end forgot) would otherwise hang the caller for good: past
+    // this the connection is closed, the statement fails (Error(postgres), a catalog error; it may
+    // or may not have been applied) and the next one connects again.
+    std::chrono::milliseconds answer_timeout{30000};
 };
 
 struct ListQuery {

@@ -2,8 +2,9 @@
 // Keeping a job's files in the archive: each file becomes an asset of the job's catalog row,
 // stored through the archive's store and read back before it counts as verified, so
 // `avpost archive verify` checks it later. Files already archived with the same content are left
-// alone; a file whose name is archived with other content (a re-run that made something new) is
-// archived beside it under a name carrying its hash, so nothing archived is lost.
+// alone (one an earlier run stored but did not read back is read back first); a file whose name
+// is archived with other content (a re-run that made something new) is archived beside it under
+// a name carrying its hash, so nothing archived is lost.
 #include <cstdint>
 #include <filesystem>
 #include <string>
