@@ -309,8 +309,11 @@ private:
         if (held->lost) {
             outcome = JobOutcome::abandoned;
         } else if (report.ok) {
-            outcome = fenced(*held, [&] { return catalog.complete_job(held->lease); }) ? JobOutcome::done
-                                                                                       : JobOutcome::abandoned;
+            // A completion that committed but whose reply was lost (a reset connection) is refused
+            // when tried again; the job is then done under this very lease: ours, not abandoned.
+            outcome = fenced(*held, [&] {
+                return catalog.complete_job(held->lease) || archive::done_under(catalog.queued_job(held->lease.job_id), held->lease);
+            }) ? JobOutcome::done : JobOutcome::abandoned;
         } else if (stopping() || report.interrupted) {
             outcome = fenced(*held, [&] { return catalog.release_job(held->lease); }) ? JobOutcome::released
                                                                                       : JobOutcome::abandoned;

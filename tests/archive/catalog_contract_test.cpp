@@ -701,9 +701,15 @@ TYPED_TEST(CatalogContract, AWorkerThatLostItsLeaseCanNoLongerChangeTheJob) {
     EXPECT_TRUE(other->forget_stage("j", "render", lease_of(*new_claim)));
     EXPECT_FALSE(c.find_stage("j", "render").has_value());
     EXPECT_TRUE(other->forget_stage("j", "render", lease_of(*new_claim))) << "nothing to forget, lease held";
+    EXPECT_FALSE(done_under(c.queued_job(id), lease_of(*new_claim))) << "running, not done";
     EXPECT_TRUE(other->complete_job(lease_of(*new_claim), t0 + 70));
     EXPECT_EQ(c.queued_job(id).state, QueueState::done);
     EXPECT_FALSE(other->record_stage(render, lease_of(*new_claim))) << "a finished job takes no more stages";
+    // A completion whose reply was lost: tried again it is refused, and the job says it was done
+    // under that lease (the worker counts it done), never under the stale one.
+    EXPECT_FALSE(other->complete_job(lease_of(*new_claim), t0 + 71));
+    EXPECT_TRUE(done_under(c.queued_job(id), lease_of(*new_claim)));
+    EXPECT_FALSE(done_under(c.queued_job(id), stale));
 }
 
 // The job's archive claims are fenced the same way: a worker that lost its lease claims no file of

@@ -53,6 +53,11 @@ TEST(NetA2vStatus, UnknownValuesAreStillRunningAndErrorIsFailed) {
     EXPECT_EQ(classify_status("post_processing"), VideoState::running);
     EXPECT_EQ(classify_status("finished"), VideoState::finished);
     EXPECT_EQ(classify_status("error"), VideoState::failed);
+    // The same from the status the catalog stores (archive sync decides with it).
+    EXPECT_EQ(job_state(Vendor::a2v, "finished"), JobState::finished);
+    EXPECT_EQ(job_state(Vendor::a2v, "error"), JobState::failed);
+    EXPECT_EQ(job_state(Vendor::a2v, "pending"), JobState::queued);
+    EXPECT_EQ(job_state(Vendor::a2v, "post_processing"), JobState::running);
     // A failed render arrives inside code 0.
     auto v = parse_response(R"({"code":0,"data":{"video_id":"v1","status":"error"},"message":"success"})", "t").get<Video>();
     EXPECT_EQ(to_job_status(v).state, JobState::failed);

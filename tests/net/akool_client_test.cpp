@@ -54,6 +54,13 @@ TEST(NetAkoolTypes, VideoStatusHasOneMeaningWhereverItArrives) {
     EXPECT_EQ(akool_job_state(4), JobState::failed);
     EXPECT_EQ(akool_job_state(0), JobState::running);
     EXPECT_EQ(akool_job_state(7), JobState::running);
+    // The same from the status the catalog stores (archive sync decides with it).
+    EXPECT_EQ(job_state(Vendor::akool, "3"), JobState::finished);
+    EXPECT_EQ(job_state(Vendor::akool, "4"), JobState::failed);
+    EXPECT_EQ(job_state(Vendor::akool, "1"), JobState::queued);
+    EXPECT_EQ(job_state(Vendor::akool, "7"), JobState::running);
+    EXPECT_EQ(job_state(Vendor::akool, "3x"), JobState::running) << "not a number: never done";
+    EXPECT_EQ(job_state(Vendor::akool, ""), JobState::running);
 }
 
 // UBSan in the fuzz build (vendor_reply): a double outside the int64 range was converted.

@@ -5,7 +5,6 @@
 #include <stdexcept>
 
 #include "avpost/core/error.hpp"
-#include "avpost/pipeline/job_spec.hpp"
 #include "avpost/net/retry_rule.hpp"
 #include "avpost/net/service_error.hpp"
 
@@ -50,7 +49,7 @@ TEST(RetryRule, ThrownFailuresAreTransientOnlyWhenALaterAttemptCanSucceed) {
     EXPECT_FALSE(transient(ServiceError(ServiceErrorKind::bad_response, ErrorDomain::http, "a2v", 200, "not JSON")));
     EXPECT_FALSE(transient(Error(ErrorDomain::input, "avatar.mp4", 0, "not a video")));
     EXPECT_FALSE(transient(Error(ErrorDomain::av, "avcodec_send_packet", -1094995529, "Invalid data")));
-    EXPECT_FALSE(transient(job::JobFileError({"job.json: composite.anchor: bad"})));
+    EXPECT_FALSE(transient(Error(ErrorDomain::usage, "job.json", 0, "composite.anchor: bad")));  // a bad job file
     EXPECT_FALSE(net::is_transient(std::exception_ptr()));
 }
 

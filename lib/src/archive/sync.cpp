@@ -73,12 +73,18 @@ std::string query_value(std::string_view url, std::string_view name) {
     return {};
 }
 
+// A stored vendor status, decoded by the vendor's one decoder (net::job_state).
+net::JobState stored_state(std::string_view vendor, std::string_view status) {
+    return net::job_state(vendor == "akool" ? net::Vendor::akool : net::Vendor::a2v, status);
+}
+
 bool is_finished_status(std::string_view vendor, std::string_view status) {
-    return vendor == "akool" ? status == "3" || status == "4" : status == "finished" || status == "error";
+    const net::JobState s = stored_state(vendor, status);
+    return s == net::JobState::finished || s == net::JobState::failed;
 }
 
 bool is_failed_status(std::string_view vendor, std::string_view status) {
-    return vendor == "akool" ? status == "4" : status == "error";
+    return stored_state(vendor, status) == net::JobState::failed;
 }
 
 std::string host_name() {

@@ -1,6 +1,7 @@
 #include "avpost/net/render_job.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <thread>
 
 #include "avpost/core/error.hpp"
@@ -36,6 +37,20 @@ JobState akool_job_state(int video_status) {
     }
 }
 
+JobState job_state(Vendor vendor, std::string_view vendor_status) {
+    if (vendor == Vendor::a2v) {
+        switch (a2v::classify_status(std::string(vendor_status))) {
+            case a2v::VideoState::finished: return JobState::finished;
+            case a2v::VideoState::failed: return JobState::failed;
+            case a2v::VideoState::running: return vendor_status == "pending" ? JobState::queued : JobState::running;
+        }
+    }
+    int code = 0;
+    auto [end, ec] = std::from_chars(vendor_status.data(), vendor_status.data() + vendor_status.size(), code);
+    if (ec != std::errc() || end != vendor_status.data() + vendor_status.size()) return JobState::running;
+    return akool_job_state(code);
+}
+
 JobStatus to_job_status(const akool::VideoInfo& info) {
     JobStatus s;
     s.vendor = Vendor::akool;
@@ -51,11 +66,7 @@ JobStatus to_job_status(const a2v::Video& video) {
     s.vendor = Vendor::a2v;
     s.id = video.video_id;
     s.vendor_status = video.status;
-    switch (video.state()) {
-        case a2v::VideoState::finished: s.state = JobState::finished; break;
-        case a2v::VideoState::failed: s.state = JobState::failed; break;
-        case a2v::VideoState::running: s.state = video.status == "pending" ? JobState::queued : JobState::running; break;
-    }
+    s.state = job_state(Vendor::a2v, video.status);
     s.video_url = video.video_url;
     s.mask_url = video.mask_video_url;
     return s;

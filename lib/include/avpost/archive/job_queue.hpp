@@ -56,6 +56,11 @@ struct JobLease {
     std::int64_t token = 0;
 };
 inline JobLease lease_of(const QueuedJob& job) { return {job.id, job.lease_token}; }
+// Finished under exactly this lease: no later claim bumped the token. A worker whose completion
+// committed but whose reply was lost asks this before calling the job abandoned.
+inline bool done_under(const QueuedJob& job, const JobLease& lease) {
+    return job.id == lease.job_id && job.state == QueueState::done && job.lease_token == lease.token;
+}
 
 struct SubmitResult {
     std::int64_t id = 0;

@@ -31,6 +31,10 @@ struct JobStatus {
 // Akool's video_status, as the poll and the webhook both carry it: 1 queued, 2 processing,
 // 3 completed, 4 failed; an undocumented code counts as still processing (never as done).
 JobState akool_job_state(int video_status);
+// The state of a vendor status word as JobStatus::vendor_status keeps it (and the catalog stores
+// it): Akool's video_status number as text, A2V's status word. The one decoder of each vendor's
+// statuses; an unknown word or number is running, as the vendors may add states.
+JobState job_state(Vendor vendor, std::string_view vendor_status);
 JobStatus to_job_status(const akool::VideoInfo& info);
 JobStatus to_job_status(const a2v::Video& video);
 
