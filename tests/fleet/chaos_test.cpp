@@ -25,6 +25,7 @@
 #include "avpost/pipeline/job_runner.hpp"
 #include "fault_proxy.hpp"
 #include "postgres_server.hpp"
+#include "quick_job.hpp"
 
 using namespace avpost;
 using namespace avpost::test;
@@ -109,16 +110,7 @@ protected:
     }
 
     fs::path write_job(const std::string& name, int variant) {
-        json job = {{"name", name},
-                    {"source", {{"a2v", {{"pose_id", "pose-kai-front"},
-                                         {"audio_url", "http://127.0.0.1:9/voice.wav?v=" + std::to_string(variant)}}}}},
-                    {"wait", {{"interval_seconds", 0.05}, {"timeout_seconds", 60}}},
-                    {"composite",
-                     {{"background", (fs::path(AVPOST_TEST_MEDIA_DIR) / "background.png").string()},
-                      {"size", "-1x80"},
-                      {"anchor", "bottom"}}},
-                    {"deliver", {{"presets", {"web"}}}},
-                    {"archive", {{"root", (dir / "archive").string()}, {"store", prefix}}}};
+        json job = quick_job(name, std::to_string(variant), dir / "archive", prefix);
         fs::path p = dir / (name + ".json");
         std::ofstream(p) << job.dump(2);
         return p;

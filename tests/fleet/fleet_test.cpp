@@ -15,6 +15,7 @@
 #include "../archive/sync_test_support.hpp"
 #include "avpost/archive/catalog.hpp"
 #include "postgres_server.hpp"
+#include "quick_job.hpp"
 
 using namespace avpost;
 using namespace avpost::test;
@@ -49,16 +50,7 @@ protected:
     }
 
     fs::path write_job(const std::string& name, double audio_url_variant = 0, const std::string& file = {}) {
-        json job = {{"name", name},
-                    {"source", {{"a2v", {{"pose_id", "pose-kai-front"},
-                                         {"audio_url", "http://127.0.0.1:9/voice.wav?v=" + std::to_string(audio_url_variant)}}}}},
-                    {"wait", {{"interval_seconds", 0.05}, {"timeout_seconds", 60}}},
-                    {"composite",
-                     {{"background", (fs::path(AVPOST_TEST_MEDIA_DIR) / "background.png").string()},
-                      {"size", "-1x80"},
-                      {"anchor", "bottom"}}},
-                    {"deliver", {{"presets", {"web"}}}},
-                    {"archive", {{"root", (dir / "archive").string()}, {"store", prefix}}}};
+        json job = quick_job(name, std::to_string(audio_url_variant), dir / "archive", prefix);
         fs::path p = dir / (file.empty() ? name + ".json" : file);
         std::ofstream(p) << job.dump(2);
         return p;

@@ -201,6 +201,15 @@ TEST_F(PipelineRunJob, ABadJobFileIsRefusedBeforeAnythingRunsNamingTheField) {
     EXPECT_EQ(generate_requests(), 0);
 }
 
+// A catalog job of a finished A2V render, as the fetch stage records one.
+static std::int64_t add_a2v_job(archive::Catalog& catalog, const std::string& vendor_job_id) {
+    archive::JobRecord job;
+    job.vendor = "a2v";
+    job.vendor_job_id = vendor_job_id;
+    job.created_at = archive::unix_now();
+    return catalog.upsert_job(job);
+}
+
 // A worker archiving a job's file may take over the claim of an earlier attempt of the same queued
 // job (its worker is gone), never that of a later one: a worker that lost its lease cannot take
 // the file from the worker that took the job over.
@@ -209,11 +218,7 @@ TEST(PipelineArchiveTakeover, AClaimOfAnEarlierAttemptIsTakenOverAndALaterOneNev
     fs::create_directories(dir / "archive");
     auto catalog = archive::open_catalog(archive::Catalog::file_in(dir / "archive").string());
     archive::LocalStore store(dir / "archive");
-    archive::JobRecord job;
-    job.vendor = "a2v";
-    job.vendor_job_id = "v1";
-    job.created_at = archive::unix_now();
-    const std::int64_t job_id = catalog->upsert_job(job);
+    const std::int64_t job_id = add_a2v_job(*catalog, "v1");
     const fs::path file = dir / "poster.jpg";
     std::ofstream(file) << "not probed: a delivered poster is stored as it is";
     const std::int64_t asset = catalog->add_asset(job_id, "delivery", "poster.jpg", "");
@@ -263,11 +268,7 @@ TEST(PipelineArchiveResume, AFileStoredButNotReadBackByAnEarlierRunIsReadBackBef
     fs::create_directories(dir / "archive");
     auto catalog = archive::open_catalog(archive::Catalog::file_in(dir / "archive").string());
     archive::LocalStore store(dir / "archive");
-    archive::JobRecord job;
-    job.vendor = "a2v";
-    job.vendor_job_id = "v1";
-    job.created_at = archive::unix_now();
-    const std::int64_t job_id = catalog->upsert_job(job);
+    const std::int64_t job_id = add_a2v_job(*catalog, "v1");
     auto stored_not_verified = [&](const std::string& name) {
         const fs::path file = dir / name;
         std::ofstream(file) << "not probed: " + name + " is stored as it is";
