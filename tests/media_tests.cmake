@@ -6,6 +6,7 @@ avpost_add_test(filters_test
   filters/decode_plan_test.cpp
   filters/backdrop_test.cpp
   filters/registry_test.cpp
+  filters/option_tables_test.cpp
   filters/captions_test.cpp
   filters/webvtt_rendition_test.cpp
   filters/loudness_test.cpp

@@ -10,7 +10,8 @@
 #include "avpost/pipeline/compose_files.hpp"
 #include "command.hpp"
 #include "compose_options.hpp"
-#include "delivery_finish_options.hpp"
+#include "avpost/filters/delivery_option_table.hpp"
+#include "delivery_report.hpp"
 #include "exit_codes.hpp"
 
 namespace avpost::tool {
@@ -19,9 +20,10 @@ namespace {
 struct ComposeCommandOptions {
     filters::ComposeParams params;
     ComposeLayoutOptions layout;
-    DeliveryFinishOptions finish;
-    int crf = -1;
-    std::string deliver, old_preset;
+    OptionFlags<filters::ComposeParams> encode{filters::encode_options()};
+    // The deliveries are named after -o: no --name.
+    OptionFlags<filters::DeliveryOptions> delivery{filters::delivery_options(), {"name"}};
+    std::string old_preset;
     bool dry_run = false;
     CLI::Option* background = nullptr;
 
@@ -31,19 +33,14 @@ struct ComposeCommandOptions {
         background = sub.add_option("--background", params.background,
                                     "Image, video, colour (#RRGGBB, 0xRRGGBB, RRGGBB or a CSS name like white; quote the "
                                     "'#'), or 'transparent' (the avatar alone with alpha: -o X.webm for VP9 with alpha, "
-                                    "-o X.mov for ProRes 4444)");
+                                    "-o X.mov for ProRes 4444)")
+                         ->type_name("FILE|COLOUR");
         sub.add_option("-o,--output", params.output, "Output file, or 'null' to encode nothing")->required();
         layout.add_to(sub);
-        sub.add_option("--vcodec", params.vcodec, "Any libavcodec video encoder")->capture_default_str();
-        sub.add_option("--crf", crf, "Encoder quality (passed through)");
-        sub.add_option("--encoder-preset", params.preset,
-                       "The encoder's speed preset (x264/x265: ultrafast ... medium ... placebo)");
-        sub.add_option("--deliver", deliver,
-                       "Also make these delivery presets beside -o, from the same frames: OUT-web.mp4, "
-                       "OUT-hevc.mp4, OUT.webm, ... (see transcode)");
+        encode.add_to(sub);
         // The former name of --encoder-preset; a delivery preset given here gets a hint.
         sub.add_option("--preset", old_preset)->group("");
-        finish.add_to(sub);
+        delivery.add_to(sub);
         sub.add_flag("--dry-run", dry_run,
                      "Print the plan (inputs, canvas, placement, alpha source, outputs) after opening the inputs, "
                      "and exit: nothing is decoded or written");
@@ -52,6 +49,7 @@ struct ComposeCommandOptions {
     // The options as compose parameters; throws Error(usage) on a bad value.
     void apply() {
         filters::ComposeParams& p = params;
+        encode.apply_to(p);
         if (!old_preset.empty()) {
             check_encoder_preset(old_preset, p.vcodec, "--preset", "use --deliver " + old_preset, "--encoder-preset");
             if (!p.preset.empty()) throw_usage("give --encoder-preset only (--preset is its former name)");
@@ -61,19 +59,18 @@ struct ComposeCommandOptions {
         if (background->count() > 0) p.background = background_value(p.background);
         layout.apply_to(p);
         if (p.background.empty() && p.layers.empty()) throw_usage("give --background or --scene");
-        if (crf >= 0) p.crf = crf;
-        if (!deliver.empty()) {
+        if (delivery.given("presets")) {
             if (p.output == "null") throw_usage("--deliver writes beside -o FILE, so it needs one (not -o null)");
-            filters::DeliveryOptions delivery;
+            filters::DeliveryOptions d;
             const std::filesystem::path out(p.output);
-            delivery.directory = out.parent_path().empty() ? std::filesystem::path(".") : out.parent_path();
-            delivery.name = out.stem().string();
-            delivery.web_suffix = "-web";
-            delivery.presets = filters::parse_preset_list(deliver);
-            finish.apply_to(delivery);
-            p.delivery = delivery;
-        } else if (finish.given()) {
-            throw_usage("--loudness and --captions finish the deliveries: give --deliver PRESETS");
+            d.directory = out.parent_path().empty() ? std::filesystem::path(".") : out.parent_path();
+            d.name = out.stem().string();
+            d.web_suffix = "-web";
+            delivery.apply_to(d);
+            p.delivery = d;
+        } else if (delivery.any_given()) {
+            throw_usage("the delivery options (--loudness, --captions, --max-size, ...) shape the deliveries: give "
+                        "--deliver PRESETS");
         }
     }
 };

@@ -1,23 +1,20 @@
 #pragma once
-// The placement, matte, timing and input options `compose` and `transcode` share, parsed onto
-// filters::ComposeParams.
+// The placement, matte and input options `compose` and `transcode` share, made from the compose
+// stage's option tables (filters/compose_option_tables.hpp), plus --scene.
 #include <CLI/CLI.hpp>
-#include <memory>
 #include <string>
 
 #include "avpost/filters/compose.hpp"
+#include "avpost/filters/compose_option_tables.hpp"
 #include "avpost/pipeline/encoder_preset.hpp"
+#include "option_flags.hpp"
 
 namespace avpost::tool {
 
 struct ComposeLayoutOptions {
     std::string scene;  // a JSON file: Akool request with elements, or {"canvas", "layers"}
-    std::string canvas, position, size, fit, anchor = "center", mask_range = "auto", despill,
-                                         bg_end = "loop", key, key_matte_out, fit_to = "frame";
-    int choke = 0;
-    double feather = 0;
-    bool allow_mask_mismatch = false;
-    bool allow_short = false;
+    OptionFlags<filters::ComposeParams> layout{filters::layout_options()};
+    OptionFlags<filters::MatteParams> matte{filters::matte_options()};
 
     void add_to(CLI::App& sub);
     // Throws Error(usage) on a bad value.

@@ -1,8 +1,6 @@
 // avpost submit JOB.json...: job files checked as `run` checks them, then queued for workers.
-#include <fstream>
 #include <iostream>
 
-#include "avpost/core/json_depth.hpp"
 #include "avpost/core/log.hpp"
 #include "avpost/pipeline/job_runner.hpp"
 #include "avpost/pipeline/worker.hpp"
@@ -11,20 +9,6 @@
 #include "queue_options.hpp"
 
 namespace avpost::tool {
-namespace {
-
-nlohmann::json read_document(const std::string& file) {
-    std::ifstream in(file);
-    if (!in) throw_input(file, "cannot be read");
-    try {
-        return nlohmann::json::parse(in);
-    } catch (const nlohmann::json::exception&) {
-        throw Error(ErrorDomain::usage, file, 0, "not JSON");  // parse_job_file said more already
-    }
-}
-
-}  // namespace
-
 CommandSpec submit_command() {
     return {"submit", "Queue job files for `avpost worker` (checked first, as run checks them)",
             [](CLI::App& sub, const GlobalOptions& global) -> CommandRun {
@@ -48,7 +32,8 @@ CommandSpec submit_command() {
                     for (const std::string& file : o->files) {
                         try {
                             job::JobSpec spec = pipeline::read_job_file(file, checks);
-                            jobs.emplace_back(spec.name, pipeline::queued_job_spec(file, read_document(file)));
+                            // The job as parsed, not the file again: what was checked is what runs.
+                            jobs.emplace_back(spec.name, pipeline::queued_job_spec(file, job::canonical_job_document(spec)));
                         } catch (const job::JobFileError& e) {
                             for (const std::string& line : e.lines()) log::error(line);
                             bad = true;

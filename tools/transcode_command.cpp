@@ -10,7 +10,8 @@
 #include "avpost/pipeline/compose_files.hpp"
 #include "command.hpp"
 #include "compose_options.hpp"
-#include "delivery_finish_options.hpp"
+#include "avpost/filters/delivery_option_table.hpp"
+#include "delivery_report.hpp"
 #include "exit_codes.hpp"
 
 namespace avpost::tool {
@@ -48,76 +49,46 @@ CommandSpec transcode_command() {
                 struct Options {
                     filters::ComposeParams params;
                     ComposeLayoutOptions layout;
-                    DeliveryFinishOptions finish;
-                    std::string directory, presets, old_presets, name, max_size = "1920x1080";
-                    double preview_seconds = 3.0;
-                    std::vector<int> hls_heights;
-                    std::string hls_segments = "fmp4", hls_codec = "h264";
-                    double hls_segment_seconds = 4.0;
+                    OptionFlags<filters::DeliveryOptions> delivery{filters::delivery_options()};
+                    std::string directory, old_presets;
                 };
                 auto o = std::make_shared<Options>();
                 sub.add_option("input", o->params.video, "Source video (a composite, or an avatar with --mask)")
                     ->required();
                 sub.add_option("-o,--output", o->directory, "Directory for the outputs")->required();
-                sub.add_option("--deliver", o->presets,
-                               "Delivery presets, comma-separated: " + filters::sink_names() +
-                                   " (web writes NAME-web.mp4; `avpost stages` says what each makes)");
                 // The former name of --deliver, kept for delivery presets; an encoder preset gets a hint.
                 sub.add_option("--preset", o->old_presets)->group("");
-                sub.add_option("--name", o->name, "File stem of the outputs (default: the input's)");
                 sub.add_option("--mask", o->params.mask,
                                "The source's grayscale matte: needed by " + alpha_sink_names() + " and --background");
                 CLI::Option* background = sub.add_option("--background", o->params.background,
-                               "Composite over this image, video or colour (#RRGGBB, 0xRRGGBB, RRGGBB, a CSS name) first (needs --mask)");
+                               "Composite over this image, video or colour (#RRGGBB, 0xRRGGBB, RRGGBB, a CSS name) first (needs --mask)")
+                                                      ->type_name("FILE|COLOUR");
                 o->layout.add_to(sub);
-                sub.add_option("--max-size", o->max_size, "web, hevc, hls and poster fit inside WxH (turned for portrait sources)")
-                    ->capture_default_str();
-                sub.add_option("--preview-seconds", o->preview_seconds, "Length of the preview")->capture_default_str();
-                sub.add_option("--hls-heights", o->hls_heights, "HLS rungs by their short side (default 1080 720 480)");
-                sub.add_option("--hls-segment-seconds", o->hls_segment_seconds,
-                               "HLS segment length (and GOP of the rungs and of the encode shared with them)")
-                    ->capture_default_str();
-                sub.add_option("--hls-segments", o->hls_segments, "HLS segments: fmp4 (CMAF, EXT-X-MAP) or ts (MPEG-TS)")
-                    ->capture_default_str();
-                sub.add_option("--hls-codec", o->hls_codec,
-                               "HLS rungs: h264 (the top one shared with web) or hevc (needs fmp4; shared with hevc)")
-                    ->capture_default_str();
-                o->finish.add_to(sub);
+                o->delivery.add_to(sub);
+                sub.footer("--deliver takes " + filters::sink_names() +
+                           " (web writes NAME-web.mp4; `avpost stages` says what each makes); the outputs are named "
+                           "after the input unless --name is given.");
                 return [o, &global, background]() -> int {
                     using namespace filters;
                     ComposeParams& p = o->params;
-                    if (!o->old_presets.empty()) {
-                        if (!o->presets.empty()) throw_usage("give --deliver only (--preset is its former name)");
-                        try {
-                            parse_preset_list(o->old_presets);
-                        } catch (const Error& e) {
-                            throw_usage("--preset " + o->old_presets + ": transcode makes delivery presets, given with "
-                                        "--deliver (" + e.what() + ")");
-                        }
-                        o->presets = o->old_presets;
-                    }
-                    if (o->presets.empty())
-                        throw_usage("give --deliver PRESETS (" + sink_names() + ")");
                     if (background->count() > 0) p.background = background_value(p.background);
                     o->layout.apply_to(p);
                     DeliveryOptions delivery;
                     delivery.directory = o->directory;
                     // NAME-web.mp4: never `fetch`'s ID.mp4, which is often this very input.
                     delivery.web_suffix = "-web";
-                    delivery.presets = parse_preset_list(o->presets);
-                    delivery.name = o->name.empty() ? std::filesystem::path(p.video).stem().string() : o->name;
-                    delivery.max_size = parse_size(o->max_size, false);
-                    if (o->preview_seconds <= 0) throw_usage("--preview-seconds must be positive");
-                    delivery.preview_seconds = o->preview_seconds;
-                    if (!o->hls_heights.empty()) delivery.hls_heights = o->hls_heights;
-                    if (o->hls_segment_seconds < 1 || o->hls_segment_seconds > 60)
-                        throw_usage("--hls-segment-seconds must be between 1 and 60");
-                    delivery.hls_segment_seconds = o->hls_segment_seconds;
-                    delivery.hls_segments = parse_hls_segments(o->hls_segments);
-                    delivery.hls_codec = parse_hls_codec(o->hls_codec);
-                    if (delivery.hls_codec == HlsCodec::hevc && delivery.hls_segments == HlsSegments::mpegts)
-                        throw_usage("--hls-codec hevc needs --hls-segments fmp4 (HLS carries HEVC only in fMP4)");
-                    o->finish.apply_to(delivery);
+                    delivery.name = std::filesystem::path(p.video).stem().string();
+                    o->delivery.apply_to(delivery);
+                    if (!o->old_presets.empty()) {
+                        if (o->delivery.given("presets")) throw_usage("give --deliver only (--preset is its former name)");
+                        try {
+                            delivery.presets = parse_preset_list(o->old_presets);
+                        } catch (const Error& e) {
+                            throw_usage("--preset " + o->old_presets + ": transcode makes delivery presets, given with "
+                                        "--deliver (" + e.what() + ")");
+                        }
+                    }
+                    if (delivery.presets.empty()) throw_usage("give --deliver PRESETS (" + sink_names() + ")");
                     p.delivery = delivery;
                     pipeline::refuse_overwriting_compose_inputs(p);
                     p.progress = !global.quiet && !global.json;

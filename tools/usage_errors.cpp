@@ -97,12 +97,16 @@ std::string parse_error_text(CLI::App& app, const CLI::ParseError& error) {
     if (dynamic_cast<const CLI::RequiredError*>(&error) && text.starts_with("A subcommand"))
         return (command.empty() ? "a subcommand" : command + " needs a subcommand") + " (one of: " +
                join(subcommand_names(*at)) + "; avpost " + command + (command.empty() ? "" : " ") + "--help)";
-    // A value the shell swallowed: `--background #ffffff` unquoted starts a comment.
-    for (const char* colour_option : {"--background", "--despill"})
-        if (dynamic_cast<const CLI::ArgumentMismatch*>(&error) && text.starts_with(colour_option))
-            return std::string(colour_option) +
+    // A value the shell swallowed: `--background #ffffff` unquoted starts a comment. Options
+    // that take a colour say so in their value name (COLOUR).
+    if (dynamic_cast<const CLI::ArgumentMismatch*>(&error) && text.starts_with("--")) {
+        const std::string name = text.substr(0, text.find_first_of(" :"));
+        const CLI::Option* option = at->get_option_no_throw(name);
+        if (option && option->get_type_name().find("COLOUR") != std::string::npos)
+            return name +
                    " needs a value (a colour is #RRGGBB, 0xRRGGBB, RRGGBB or a CSS name like white; an unquoted '#' "
-                   "starts a shell comment, so write " + colour_option + " '#ffffff')";
+                   "starts a shell comment, so write " + name + " '#ffffff')";
+    }
     return (command.empty() ? "" : command + ": ") + text + " (avpost " + command + (command.empty() ? "" : " ") +
            "--help)";
 }

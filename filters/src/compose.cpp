@@ -22,7 +22,7 @@ BackgroundEnd parse_background_end(std::string_view text) {
     if (text == "loop") return BackgroundEnd::loop;
     if (text == "hold") return BackgroundEnd::hold;
     if (text == "stop") return BackgroundEnd::stop;
-    throw_usage("bad --bg-end '" + std::string(text) + "' (loop, hold, stop)");
+    throw_usage("unknown background end '" + std::string(text) + "' (loop, hold, stop)");
 }
 
 std::string to_string(BackgroundEnd end) {

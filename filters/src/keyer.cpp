@@ -33,24 +33,6 @@ std::string key_colour_text(const KeyParams& params) {
     return text;
 }
 
-void to_json(nlohmann::json& j, const KeyParams& p) {
-    j = {{"colour", key_colour_text(p)}, {"clip_black", p.clip_black}, {"clip_white", p.clip_white},
-         {"temporal", p.temporal}};
-}
-
-void from_json(const nlohmann::json& j, KeyParams& p) {
-    if (j.is_string()) {
-        p = parse_key(j.get<std::string>());
-        return;
-    }
-    if (!j.is_object()) throw_usage("key: 'auto', a colour \"#RRGGBB\" or an object");
-    KeyParams parsed = parse_key(j.value("colour", std::string("auto")));
-    parsed.clip_black = j.value("clip_black", parsed.clip_black);
-    parsed.clip_white = j.value("clip_white", parsed.clip_white);
-    parsed.temporal = j.value("temporal", parsed.temporal);
-    p = parsed;
-}
-
 namespace {
 
 constexpr float chroma_zero = 128.0f;

@@ -37,7 +37,7 @@ MaskRange parse_mask_range(std::string_view text) {
     if (text == "auto") return MaskRange::automatic;
     if (text == "limited" || text == "tv" || text == "mpeg") return MaskRange::limited;
     if (text == "full" || text == "pc" || text == "jpeg") return MaskRange::full;
-    throw_usage("bad --mask-range '" + std::string(text) + "' (auto, limited, full)");
+    throw_usage("unknown mask range '" + std::string(text) + "' (auto, limited, full)");
 }
 
 std::string to_string(MaskRange range) {
@@ -47,16 +47,6 @@ std::string to_string(MaskRange range) {
         case MaskRange::full: return "full";
     }
     return "?";
-}
-
-void to_json(nlohmann::json& j, const MatteParams& p) {
-    j = {{"mask_range", to_string(p.range)}, {"choke", p.choke}, {"feather", p.feather}};
-}
-
-void from_json(const nlohmann::json& j, MatteParams& p) {
-    p.range = parse_mask_range(j.value("mask_range", std::string("auto")));
-    p.choke = j.value("choke", 0);
-    p.feather = j.value("feather", 0.0);
 }
 
 bool mask_is_limited(MaskRange choice, AVColorRange tagged, AVCodecID codec, AVPixelFormat format) {

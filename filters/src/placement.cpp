@@ -105,7 +105,7 @@ Placement cover_canvas(Size source, Size canvas) {
 FitTo parse_fit_to(std::string_view text) {
     if (text == "frame") return FitTo::frame;
     if (text == "visible") return FitTo::visible;
-    throw_usage("bad --fit-to '" + std::string(text) + "' (frame or visible)");
+    throw_usage("unknown fit-to '" + std::string(text) + "' (frame or visible)");
 }
 
 std::string to_string(FitTo fit_to) { return fit_to == FitTo::visible ? "visible" : "frame"; }
@@ -115,7 +115,7 @@ Fit parse_fit(std::string_view text) {
     if (text == "cover") return Fit::cover;
     if (text == "fill") return Fit::fill;
     if (text == "none") return Fit::none;
-    throw_usage("bad --fit '" + std::string(text) + "' (contain, cover, fill, none)");
+    throw_usage("unknown fit '" + std::string(text) + "' (contain, cover, fill, none)");
 }
 
 Anchor parse_anchor(std::string_view text) {
@@ -130,7 +130,7 @@ Anchor parse_anchor(std::string_view text) {
     if (t == "top-right") return Anchor::top_right;
     if (t == "bottom-left") return Anchor::bottom_left;
     if (t == "bottom-right") return Anchor::bottom_right;
-    throw_usage("bad --anchor '" + std::string(text) +
+    throw_usage("unknown anchor '" + std::string(text) +
                 "' (center, top, bottom, left, right, top-left, top-right, bottom-left, bottom-right)");
 }
 

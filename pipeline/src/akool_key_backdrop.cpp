@@ -50,19 +50,9 @@ std::optional<std::size_t> akool_backdrop_element(const json& request) {
     return backdrop;
 }
 
-std::optional<std::string> key_colour_of(const json& key) {
-    const json* colour = &key;
-    if (key.is_object()) {
-        auto it = key.find("colour");
-        if (it == key.end()) return std::nullopt;
-        colour = &*it;
-    }
-    if (!colour->is_string() || colour->get<std::string>() == "auto") return std::nullopt;
-    return normalise_colour(colour->get<std::string>());
-}
-
-std::string add_key_backdrop(json& request, const json& key) {
-    const std::optional<std::string> wanted = key_colour_of(key);
+std::string add_key_backdrop(json& request, const filters::KeyParams& key) {
+    const std::optional<std::string> wanted =
+        key.colour ? std::optional<std::string>(filters::key_colour_text(key)) : std::nullopt;
     if (auto index = akool_backdrop_element(request)) {
         const json& backdrop = request["elements"][*index];
         const std::optional<std::string> has = akool_colour(backdrop["url"]);

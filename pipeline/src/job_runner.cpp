@@ -371,7 +371,7 @@ private:
 
     // The composite and the deliveries, or (without a composite) the deliveries of the render as it is.
     std::string compose() {
-        if (spec_.composite.empty() && spec_.deliver.is_null()) return "none";
+        if (!spec_.composite && !spec_.deliver) return "none";
         json inputs = compose_fingerprint_inputs(spec_);
         inputs["avatar"] = sha_of("avatar");
         inputs["mask"] = sha_of("mask");

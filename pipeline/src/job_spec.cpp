@@ -10,9 +10,13 @@
 
 #include "avpost/core/colour_names.hpp"
 #include "avpost/core/error.hpp"
+#include "avpost/core/file_stem.hpp"
 #include "avpost/core/json_depth.hpp"
 #include "avpost/net/akool_types.hpp"
+#include "avpost/filters/compose_option_tables.hpp"
+#include "avpost/filters/delivery_option_table.hpp"
 #include "avpost/pipeline/akool_key_backdrop.hpp"
+#include "avpost/pipeline/encoder_preset.hpp"
 #include "avpost/pipeline/job_compose.hpp"
 
 namespace avpost::job {
@@ -148,36 +152,6 @@ fs::path resolve(const fs::path& base, const std::string& text) {
     return p.is_absolute() ? p : (base / p).lexically_normal();
 }
 
-// The character at `text[i]` as written: a whole UTF-8 sequence ("ü"), or a control or stray
-// byte as \xNN.
-std::string character_at(std::string_view text, std::size_t i) {
-    const auto byte = static_cast<unsigned char>(text[i]);
-    std::size_t length = byte >= 0xF0 && byte < 0xF8 ? 4 : byte >= 0xE0 ? 3 : byte >= 0xC0 ? 2 : 1;
-    bool sequence = length > 1 && i + length <= text.size();
-    for (std::size_t k = 1; sequence && k < length; ++k)
-        sequence = (static_cast<unsigned char>(text[i + k]) & 0xC0) == 0x80;
-    if (sequence) return std::string(text.substr(i, length));
-    if (byte >= 0x20 && byte < 0x7F) return std::string(1, char(byte));
-    char hex[8];
-    std::snprintf(hex, sizeof hex, "\\x%02X", unsigned(byte));
-    return hex;
-}
-
-// What is wrong with `name` as a job name or file stem, naming the first character that is not
-// allowed ("'ü' at byte 3 is not allowed"); nullopt: it is one.
-std::optional<std::string> name_problem(std::string_view name) {
-    if (name.empty()) return "it is empty";
-    if (name.front() == '.') return "'" + std::string(name) + "' starts with '.'";
-    for (std::size_t i = 0; i < name.size(); ++i) {
-        const auto c = static_cast<unsigned char>(name[i]);
-        if (!(std::isalnum(c) || c == '.' || c == '_' || c == '-'))
-            return "'" + character_at(name, i) + "' at byte " + std::to_string(i + 1) + " of '" + std::string(name) +
-                   "' is not allowed";
-    }
-    if (name.size() > 100) return "it has " + std::to_string(name.size()) + " characters";
-    return std::nullopt;
-}
-
 Source read_source(const ObjectReader& job, const fs::path& base) {
     if (!job.has("source")) job.fail("source", "required object is missing (one of a2v, akool, vendor_job, local)");
     ObjectReader source = job.object("source");
@@ -246,75 +220,94 @@ void resolve_scene_sources(json& list, std::string_view field, const fs::path& b
     }
 }
 
-json read_composite(const ObjectReader& job, const fs::path& base, const std::string& name, std::string& composite_file,
-                    Problems& problems) {
-    composite_file = name + "-composite.mp4";
-    if (!job.has("composite")) return json::object();
-    ObjectReader c = job.object("composite");
-    problems.attempt([&] {
-        c.only_keys({"background", "canvas", "position", "size", "fit", "fit_to", "anchor", "matte", "despill", "background_end",
-                     "vcodec", "crf", "preset", "encoder_preset", "allow_mask_mismatch", "key", "key_matte_output", "allow_short",
-                     "layers", "elements", "output"});
-    });
-    json out = c.value();
+// Each problem a table read found, as "FILE: PART.KEY: why".
+void note_option_problems(Problems& problems, const ObjectReader& part, const std::vector<filters::OptionProblem>& found) {
+    for (const filters::OptionProblem& p : found)
+        problems.add(part.file() + ": " + (p.key.empty() ? part.path() : part.path_of(p.key)) + ": " + p.why);
+}
+
+// The composite's scene: one background (a file, a colour written any way, a URL, transparent),
+// or layers, or Akool elements (as layers, on Akool's 4K canvas unless the job gives one).
+void read_scene(const ObjectReader& c, const fs::path& base, filters::ComposeParams& params, Problems& problems) {
     problems.attempt([&] {
         int scenes = int(c.has("background")) + int(c.has("layers")) + int(c.has("elements"));
         if (scenes == 0) c.fail("", "give a background, layers or elements");
         if (scenes > 1) c.fail("", "give only one of background, layers and elements");
     });
-    for (std::string_view key : {"canvas", "position", "size", "fit", "fit_to", "anchor", "despill", "background_end", "vcodec",
-                                 "preset", "encoder_preset", "key_matte_output"})
-        if (!problems.attempt([&] { c.expect_string(key); })) out.erase(std::string(key));
-    if (!problems.attempt([&] { c.expect_integer("crf"); })) out.erase("crf");
-    if (!problems.attempt([&] { c.expect_boolean("allow_mask_mismatch"); })) out.erase("allow_mask_mismatch");
-    if (!problems.attempt([&] { c.expect_boolean("allow_short"); })) out.erase("allow_short");
     problems.attempt([&] {
-        if (c.has("preset") && c.has("encoder_preset")) c.fail("preset", "give encoder_preset only (preset is its former name)");
-    });
-    problems.attempt([&] {
-        if (auto background = c.optional_string("background")) {
-            // A colour written another way (white, 0xffffff, ffffff) is a colour unless such a file exists.
-            const fs::path file = resolve(base, *background);
-            std::error_code ignored;
-            if (*background == "transparent" || is_url(*background)) return;
-            // '#' starts only a colour: "#GG0000" is a mistyped one, named here, not a missing file.
-            if (background->starts_with('#')) {
-                if (auto colour = normalise_colour(*background)) {
-                    out["background"] = *colour;
-                    return;
-                }
-                out.erase("background");
-                c.fail("background", "'" + *background + "' is not a colour (#RRGGBB, 0xRRGGBB, RRGGBB or a CSS name)");
-            }
-            if (auto colour = normalise_colour(*background); colour && !fs::exists(file, ignored))
-                out["background"] = *colour;
-            else
-                out["background"] = file.string();
+        auto background = c.optional_string("background");
+        if (!background) return;
+        // A colour written another way (white, 0xffffff, ffffff) is a colour unless such a file exists.
+        const fs::path file = resolve(base, *background);
+        std::error_code ignored;
+        if (*background == "transparent" || is_url(*background)) {
+            params.background = *background;
+            return;
         }
+        // '#' starts only a colour: "#GG0000" is a mistyped one, named here, not a missing file.
+        if (background->starts_with('#')) {
+            auto colour = normalise_colour(*background);
+            if (!colour) c.fail("background", "'" + *background + "' is not a colour (#RRGGBB, 0xRRGGBB, RRGGBB or a CSS name)");
+            params.background = *colour;
+            return;
+        }
+        auto colour = normalise_colour(*background);
+        params.background = colour && !fs::exists(file, ignored) ? *colour : file.string();
     });
-    if (c.has("matte") && !problems.attempt([&] {
-            ObjectReader matte = c.object("matte");
-            matte.only_keys({"mask_range", "choke", "feather"});
-            matte.expect_string("mask_range");
-            matte.expect_integer("choke");
-            matte.expect_number("feather");
-        }))
-        out.erase("matte");
     for (std::string_view key : {"layers", "elements"}) {
         if (!c.has(key)) continue;
-        const bool good = problems.attempt([&] {
-            const json& list = c.at(key);
+        problems.attempt([&] {
+            json list = c.at(key);
             if (!list.is_array() || list.empty()) c.fail(key, "must be a non-empty array of objects");
             for (std::size_t i = 0; i < list.size(); ++i)
                 if (!list[i].is_object())
-                    c.fail(std::string(key) + "[" + std::to_string(i) + "]",
-                           "must be an object, not " + ObjectReader::type_name(list[i]));
-            resolve_scene_sources(out[key], key == "layers" ? "source" : "url", base);
+                    c.fail(std::string(key) + "[" + std::to_string(i) + "]", "must be an object, not " + ObjectReader::type_name(list[i]));
+            const bool layers = key == "layers";
+            resolve_scene_sources(list, layers ? "source" : "url", base);
+            try {
+                params.layers = layers ? filters::layers_from_json(list) : filters::layers_from_akool_elements(list);
+            } catch (const Error& e) {
+                // "layers[1].offset: ..." inside the composite.
+                throw_usage(c.file() + ": " + c.path() + "." + e.what());
+            }
+            if (!layers) params.canvas = filters::Size{3840, 2160};  // Akool's canvas, unless the job gives one
         });
-        if (!good) out.erase(std::string(key));
     }
     problems.attempt([&] {
         if (c.has("layers") && !c.has("canvas")) c.fail("canvas", "a scene of layers needs a canvas size, e.g. \"3840x2160\"");
+    });
+}
+
+// The composite part, its values read and checked by the compose option tables; nullopt when the
+// job has none. `composite_file` gets the composite's own file name (empty: not kept).
+std::optional<filters::ComposeParams> read_composite(const ObjectReader& job, const fs::path& base, const std::string& name,
+                                                     std::string& composite_file, Problems& problems) {
+    composite_file = name + "-composite.mp4";
+    if (!job.has("composite")) return std::nullopt;
+    ObjectReader c = job.object("composite");
+    filters::ComposeParams params;
+    read_scene(c, base, params, problems);
+    // The layout table knows the encode table's keys and the scene's; the encode table is read
+    // from the same object without judging keys twice.
+    static const std::vector<std::string_view> scene_keys{"background", "layers", "elements", "output", "preset"};
+    filters::ReadOptions layout_read{base.string(), scene_keys};
+    for (const auto& row : filters::encode_options().rows) layout_read.other_keys.push_back(row.key);
+    note_option_problems(problems, c, filters::read_options(filters::layout_options(), c.value(), params, layout_read));
+    filters::ReadOptions encode_read{base.string(), {}, false};
+    note_option_problems(problems, c, filters::read_options(filters::encode_options(), c.value(), params, encode_read));
+    problems.attempt([&] {
+        if (!c.has("preset")) return;
+        if (c.has("encoder_preset")) c.fail("preset", "give encoder_preset only (preset is its former name)");
+        params.preset = c.required_string("preset");  // its former name
+    });
+    problems.attempt([&] {
+        const std::string field = c.has("preset") ? "composite.preset" : "composite.encoder_preset";
+        try {
+            pipeline::check_encoder_preset(params.preset, params.vcodec, field, "list it in deliver.presets",
+                                           "composite.encoder_preset");
+        } catch (const Error& e) {
+            throw_usage(c.file() + ": " + e.what());
+        }
     });
     if (c.has("output")) {
         problems.attempt([&] {
@@ -331,81 +324,26 @@ json read_composite(const ObjectReader& job, const fs::path& base, const std::st
                 composite_file = file;
             }
         });
-        out.erase("output");
     }
-    return out;
+    return params;
 }
 
-bool delivers_preset(const json& deliver, std::string_view name) {
-    if (!deliver.is_object() || !deliver.contains("presets") || !deliver["presets"].is_array()) return false;
-    for (const json& preset : deliver["presets"])
-        if (preset.is_string() && preset.get<std::string>() == name) return true;
-    return false;
-}
-
-// The deliver part. Each key is checked on its own (a bad one is noted and left out, and the next
-// is still checked), so one run reports them all; nullptr when there is none. Throws when the
-// part itself cannot be read (not an object, no presets).
-json read_deliver(const ObjectReader& job, const fs::path& base, Problems& problems) {
-    if (!job.has("deliver")) return nullptr;
+// The deliver part, read and checked by the delivery option table (every bad key reported, and
+// left at its default); nullopt when there is none. Throws when the part itself cannot be read
+// (not an object, no presets).
+std::optional<filters::DeliveryOptions> read_deliver(const ObjectReader& job, const fs::path& base, const std::string& name,
+                                                     Problems& problems) {
+    if (!job.has("deliver")) return std::nullopt;
     ObjectReader d = job.object("deliver");
-    static const std::initializer_list<std::string_view> keys{
-        "presets", "name", "max_size", "preview_seconds", "preview_width", "preview_fps", "hls_heights",
-        "hls_segment_seconds", "hls_segments", "hls_codec", "loudness", "captions", "burn_captions", "captions_language"};
-    problems.attempt([&] { d.only_keys(keys); });
     if (!d.has("presets")) d.fail("presets", "required array is missing");
-    const json& presets = d.at("presets");
-    if (!presets.is_array() || presets.empty()) d.fail("presets", "must be a non-empty array of preset names");
-    json out = json::object();  // the known keys (an unknown one is reported above, once)
-    for (const auto& [key, value] : d.value().items())
-        if (std::find(keys.begin(), keys.end(), key) != keys.end()) out[key] = value;
-    // A check of one key; when it fails, the key is left out of what the value checks see.
-    auto check = [&](std::string_view key, auto&& f) {
-        if (!problems.attempt(f)) out.erase(std::string(key));
-    };
-    for (std::size_t i = 0; i < presets.size(); ++i)
-        if (!presets[i].is_string())
-            d.fail("presets[" + std::to_string(i) + "]", "must be a string, not " + ObjectReader::type_name(presets[i]));
-    check("name", [&] {
-        if (auto stem = d.optional_string("name"))
-            if (auto why = name_problem(*stem))
-                d.fail("name", "must be a file stem of letters, digits, '.', '_' and '-': " + *why);
-    });
-    check("max_size", [&] { d.expect_string("max_size"); });
-    check("preview_seconds", [&] { d.positive_number("preview_seconds", 1); });
-    check("preview_width", [&] { d.expect_integer("preview_width"); });
-    check("preview_fps", [&] { d.positive_number("preview_fps", 1); });
-    check("hls_segment_seconds", [&] { d.positive_number("hls_segment_seconds", 1); });
-    check("hls_segments", [&] { d.expect_string("hls_segments"); });  // the values: filters' DeliveryOptions
-    check("hls_codec", [&] { d.expect_string("hls_codec"); });
-    check("loudness", [&] {
-        if (auto loudness = d.optional_string("loudness")) {
-            static const std::vector<std::string_view> targets{"web", "podcast", "broadcast", "us-tv", "off"};
-            if (std::find(targets.begin(), targets.end(), *loudness) == targets.end())
-                d.fail("loudness", "must be web (-14 LUFS), podcast (-16), broadcast (-23), us-tv (-24) or off, not '" +
-                                       *loudness + "'");
-        }
-    });
-    check("burn_captions", [&] { d.expect_boolean("burn_captions"); });
-    check("captions_language", [&] { d.expect_string("captions_language"); });  // the tag itself: DeliveryOptions
-    check("captions", [&] {
-        if (auto captions = d.optional_string("captions"))
-            out["captions"] = resolve(base, *captions).string();  // relative to the job file, as source.local
-    });
-    problems.attempt([&] {
-        if (out.contains("burn_captions") && out["burn_captions"].get<bool>() && !d.has("captions"))
-            d.fail("burn_captions", "needs captions (a caption file)");
-    });
-    if (out.contains("burn_captions") && !out.contains("captions")) out.erase("burn_captions");
-    check("hls_heights", [&] {
-        if (!d.has("hls_heights")) return;
-        const json& heights = d.at("hls_heights");
-        if (!heights.is_array() || heights.empty()) d.fail("hls_heights", "must be a non-empty array of integers");
-        for (std::size_t i = 0; i < heights.size(); ++i)
-            if (!heights[i].is_number_integer() || heights[i].get<int>() <= 0)
-                d.fail("hls_heights[" + std::to_string(i) + "]", "must be a positive integer");
-    });
-    return out;
+    if (!d.at("presets").is_array() || d.at("presets").empty())
+        d.fail("presets", "must be a non-empty array of preset names");
+    filters::DeliveryOptions options;
+    options.name = name;
+    filters::ReadOptions read;
+    read.path_base = base.string();
+    note_option_problems(problems, d, filters::read_options(filters::delivery_options(), d.value(), options, read));
+    return options;
 }
 
 }  // namespace
@@ -501,6 +439,22 @@ json expand_value(const json& value, const std::string& file, const std::string&
     return value;
 }
 
+// Whether `text` names the environment: a "${" not written as the literal "$${".
+bool names_environment(const std::string& text) {
+    for (std::size_t at = text.find("${"); at != std::string::npos; at = text.find("${", at + 2))
+        if (at == 0 || text[at - 1] != '$') return true;
+    return false;
+}
+
+// Every string of `value` that names the environment, by its JSON pointer, as written.
+void collect_references(const json& value, const json::json_pointer& at, std::vector<std::pair<std::string, std::string>>& out) {
+    if (value.is_string() && names_environment(value.get<std::string>())) out.emplace_back(at.to_string(), value.get<std::string>());
+    if (value.is_object())
+        for (const auto& [key, item] : value.items()) collect_references(item, at / key, out);
+    if (value.is_array())
+        for (std::size_t i = 0; i < value.size(); ++i) collect_references(value[i], at / i, out);
+}
+
 std::optional<std::string> process_environment(const std::string& name) {
     const char* value = std::getenv(name.c_str());
     if (!value) return std::nullopt;
@@ -532,35 +486,38 @@ JobSpec parse_job(const json& raw_document, const fs::path& file, const ParseOpt
 
     JobSpec spec;
     spec.file = file;
+    collect_references(raw_document, json::json_pointer(), spec.environment_references);
     const bool named = problems.attempt([&] {
         spec.name = job.required_string("name");
-        if (auto why = name_problem(spec.name))
+        if (auto why = file_stem_problem(spec.name))
             job.fail("name", "must be letters, digits, '.', '_' and '-' (at most 100, not starting with '.'): " + *why);
     });
     const bool sourced = problems.attempt([&] { spec.source = read_source(job, base); });
-    bool composed = problems.attempt([&] {
+    const bool composed = problems.attempt([&] {
         spec.composite = read_composite(job, base, spec.name, spec.composite_file, problems);
     });
-    const bool delivered = problems.attempt([&] { spec.deliver = read_deliver(job, base, problems); });
-    composed = composed && (!job.has("composite") || !spec.composite.empty());
+    const bool delivered = problems.attempt([&] { spec.deliver = read_deliver(job, base, spec.name, problems); });
     // The web delivery is the composite as an H.264 MP4: a second, near-identical file beside it
     // is written only when composite.output asks for one.
-    if (composed && delivered && !spec.composite_file.empty() && job.has("composite") && !job.at("composite").contains("output") &&
-        delivers_preset(spec.deliver, "web"))
+    const auto delivers = [&](filters::Preset preset) {
+        return spec.deliver && std::find(spec.deliver->presets.begin(), spec.deliver->presets.end(), preset) !=
+                                   spec.deliver->presets.end();
+    };
+    if (spec.composite && !job.at("composite").contains("output") && delivers(filters::Preset::web))
         spec.composite_file.clear();
 
     // How the parts fit together, judged only from parts that were read. A deliver without a
     // composite delivers the render as it is (alpha presets need its matte: checked with the values).
-    const bool has_composite = !spec.composite.empty();
-    const bool keyed = has_composite && spec.composite.contains("key");
+    const bool has_composite = spec.composite.has_value();
+    const bool keyed = has_composite && spec.composite->key;
     if (composed && delivered)
         problems.attempt([&] {
-            if (has_composite && spec.composite_file.empty() && spec.deliver.is_null())
+            if (has_composite && spec.composite_file.empty() && !spec.deliver)
                 job.fail("composite.output", "is null or false but nothing is delivered: the composite would go nowhere");
         });
     if (composed && sourced && delivered)
         problems.attempt([&] {
-            if (std::holds_alternative<LocalSource>(spec.source) && !has_composite && spec.deliver.is_null())
+            if (std::holds_alternative<LocalSource>(spec.source) && !has_composite && !spec.deliver)
                 job.fail("composite", "a local source needs a composite or a deliver (there is nothing else to do with it)");
         });
     if (composed && sourced)
@@ -577,7 +534,7 @@ JobSpec parse_job(const json& raw_document, const fs::path& file, const ParseOpt
         if (auto* akool = std::get_if<AkoolSource>(&spec.source))
             problems.attempt([&] {
                 try {
-                    akool->added_key_backdrop = add_key_backdrop(akool->request, spec.composite["key"]);
+                    akool->added_key_backdrop = add_key_backdrop(akool->request, *spec.composite->key);
                 } catch (const Error& e) {
                     job.fail("composite.key", e.what());
                 }
@@ -591,12 +548,17 @@ JobSpec parse_job(const json& raw_document, const fs::path& file, const ParseOpt
             spec.wait.interval_seconds = w.positive_number("interval_seconds", spec.wait.interval_seconds, 3600);
         });
     problems.attempt([&] {
-        if (auto output = job.optional_string("output")) spec.output = resolve(base, *output);
-        else spec.output = (options.default_output_root / spec.name).lexically_normal();
+        if (auto output = job.optional_string("output")) {
+            spec.output = resolve(base, *output);
+            spec.output_given = true;
+        } else {
+            spec.output = (options.default_output_root / spec.name).lexically_normal();
+        }
         std::error_code ignored;
         if (fs::exists(spec.output, ignored) && !fs::is_directory(spec.output, ignored))
             job.fail("output", "'" + spec.output.string() + "' is not a directory");
     });
+    if (spec.deliver) spec.deliver->directory = spec.output;
 
     spec.archive.root = options.default_archive_root.empty() ? spec.output / "archive" : options.default_archive_root;
     if (job.has("archive"))
@@ -605,6 +567,7 @@ JobSpec parse_job(const json& raw_document, const fs::path& file, const ParseOpt
             a.only_keys({"root", "store"});
             if (auto root = a.optional_string("root")) {
                 spec.archive.root = resolve(base, *root);
+                spec.archive_root_given = true;
                 std::error_code ignored;
                 if (fs::exists(spec.archive.root, ignored) && !fs::is_directory(spec.archive.root, ignored))
                     a.fail("root", "'" + spec.archive.root.string() + "' is not a directory (the archive root holds catalog.db)");

@@ -304,6 +304,9 @@ TEST_F(Fleet, AWorkerWithTwoSlotsOnASqliteQueuePollsAndDrains) {
     CommandResult r = run(shell_quote(AVPOST_BINARY) + " submit --catalog " + shell_quote(sqlite) + " " +
                           shell_quote(write_job("local0", 0).string()) + " " + shell_quote(write_job("local1", 1).string()));
     ASSERT_EQ(r.exit_code, 0) << r.err;
+    // The queue holds each job as it was checked, not the file: a file broken after the submit
+    // changes nothing that runs.
+    for (const char* name : {"local0.json", "local1.json"}) std::ofstream(dir / name) << "{\"name\": broken";
     // Two slots: each its own connection to the one SQLite file.
     Background worker({"worker", "--catalog", sqlite, "--concurrency", "2", "--poll-seconds", "0.1", "--drain",
                        "--output-root", (dir / "work").string()},

@@ -1,17 +1,29 @@
 // Fuzz target: a job file, as `avpost run` reads it (parse_job_file, with the compose and delivery
-// value checks but not the file system ones), then the scene parts of its composite (layers,
-// elements) and its deliver part as the compose stage reads them (pipeline/src/job_compose.cpp).
-// A bad job must be
-// an avpost::Error; anything else escaping (a library exception, a crash, undefined behaviour)
-// is a finding.
+// value checks but not the file system ones); then what the stage option tables read of its
+// composite and deliver parts, they must write in a form they read back the same (the canonical
+// JSON of a job). A bad job must be an avpost::Error; anything else escaping (a library
+// exception, a crash, undefined behaviour) or a value that does not read back is a finding.
 #include <optional>
 #include <string>
 
 #include "avpost/core/error.hpp"
-#include "avpost/filters/delivery.hpp"
-#include "avpost/filters/layers.hpp"
+#include "avpost/filters/compose_option_tables.hpp"
+#include "avpost/filters/delivery_option_table.hpp"
 #include "avpost/pipeline/job_spec.hpp"
 #include "fuzz_support.hpp"
+
+namespace {
+
+// What `table` writes of `params` it reads back without a problem, and writes again the same.
+template <class Params>
+void expect_reads_back(const avpost::filters::OptionTable<Params>& table, const Params& params) {
+    const nlohmann::json written = avpost::filters::write_options(table, params);
+    Params again{};
+    if (!avpost::filters::read_options(table, written, again).empty()) __builtin_trap();
+    if (avpost::filters::write_options(table, again) != written) __builtin_trap();
+}
+
+}  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     using namespace avpost;
@@ -33,19 +45,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     } catch (const Error&) {
         return 0;
     }
-    try {
-        if (spec->composite.contains("layers")) filters::layers_from_json(spec->composite["layers"]);
-        if (spec->composite.contains("elements")) filters::layers_from_akool_elements(spec->composite["elements"]);
-    } catch (const Error&) {
+    if (spec->composite) {
+        expect_reads_back(filters::layout_options(), *spec->composite);
+        expect_reads_back(filters::encode_options(), *spec->composite);
     }
-    try {
-        if (spec->deliver.is_object()) {
-            nlohmann::json deliver = spec->deliver;
-            deliver["directory"] = spec->output.string();
-            if (!deliver.contains("name")) deliver["name"] = spec->name;
-            (void)deliver.get<filters::DeliveryOptions>();
-        }
-    } catch (const Error&) {
-    }
+    if (spec->deliver) expect_reads_back(filters::delivery_options(), *spec->deliver);
     return 0;
 }

@@ -571,12 +571,12 @@ TEST_F(RunJob, EveryBadValueIsReportedAtOnceBeforeAnyVendorCall) {
     EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
     const std::string f = file.string();
     for (const std::string& line :
-         {"avpost: error: " + f + ": composite.anchor: bad --anchor 'middle'",
+         {"avpost: error: " + f + ": composite.anchor: unknown anchor 'middle'",
           "avpost: error: " + f + ": composite.size: bad size 'big'",
           "avpost: error: " + f + ": composite.despill: 'greenish' is not a colour",
           "avpost: error: " + f + ": composite.background: no such file '" + (dir / "missing.png").string() + "'",
           "avpost: error: " + f + ": composite.preset: 'web' is a delivery preset: list it in deliver.presets",
-          "avpost: error: " + f + ": composite.fit_to: bad --fit-to 'person' (frame or visible)",
+          "avpost: error: " + f + ": composite.fit_to: unknown fit-to 'person' (frame or visible)",
           "avpost: error: " + f + ": deliver.presets[1]: unknown preset 'wbe' (did you mean web?)"})
         EXPECT_NE(r.err.find(line), std::string::npos) << "missing: " << line << "\nin:\n" << r.err;
     EXPECT_EQ(generate_requests(), 0) << "a render was paid for before the job file was checked";

@@ -63,13 +63,15 @@ TEST(JobSpec, AValidJobHasDefaultsAndPathsResolvedAgainstTheJobFile) {
     EXPECT_EQ(spec.name, "promo");
     ASSERT_TRUE(std::holds_alternative<job::A2vSource>(spec.source));
     EXPECT_EQ(std::get<job::A2vSource>(spec.source).pose_id, "pose-kai-front");
-    EXPECT_EQ(spec.composite["background"], "jobs/brand/bg.png");
+    ASSERT_TRUE(spec.composite);
+    EXPECT_EQ(spec.composite->background, "jobs/brand/bg.png");
     // The web delivery is the composite: no separate NAME-composite.mp4 unless asked for.
     EXPECT_TRUE(spec.composite_file.empty());
     EXPECT_EQ(spec.output, fs::path("out/promo"));
     EXPECT_EQ(spec.archive.root, fs::path("out/promo/archive"));
-    EXPECT_EQ(spec.deliver["presets"].size(), 2u);
-    EXPECT_FALSE(spec.composite.contains("output"));
+    ASSERT_TRUE(spec.deliver);
+    EXPECT_EQ(spec.deliver->presets.size(), 2u);
+    EXPECT_EQ(spec.deliver->directory, spec.output);
 
     json j = valid_job();
     j["output"] = "../rendered";
@@ -80,7 +82,7 @@ TEST(JobSpec, AValidJobHasDefaultsAndPathsResolvedAgainstTheJobFile) {
     EXPECT_EQ(spec.output, fs::path("rendered"));
     EXPECT_EQ(spec.archive.root, fs::path("/srv/archive"));
     EXPECT_EQ(spec.archive.store, "s3://bucket/avatars");
-    EXPECT_EQ(spec.composite["background"], "#102030");
+    EXPECT_EQ(spec.composite->background, "#102030");
     EXPECT_TRUE(spec.composite_file.empty());
 }
 
@@ -115,7 +117,7 @@ TEST(JobSpec, EnvironmentReferencesAreExpandedWithDefaults) {
     job::JobSpec spec = job::parse_job(j, "jobs/job.json", options);
     EXPECT_EQ(std::get<job::A2vSource>(spec.source).pose_id, "pose-kai-front");
     EXPECT_EQ(std::get<job::A2vSource>(spec.source).audio_url, "https://cdn.example.com/voice.wav");
-    EXPECT_EQ(spec.composite["background"], "jobs/${literal}.png");
+    EXPECT_EQ(spec.composite->background, "jobs/${literal}.png");
     env["POSE"] = "pose-real-7";
     spec = job::parse_job(j, "jobs/job.json", options);
     EXPECT_EQ(std::get<job::A2vSource>(spec.source).pose_id, "pose-real-7");
@@ -323,11 +325,10 @@ TEST(JobSpec, EveryMistakeOfAJobFileIsReportedInOneRun) {
             f + "source.local.video: no such file",
             f + "composite.fitt: unknown key",
             f + "composite.background: '#GG0000' is not a colour",
-            f + "composite.anchor: bad --anchor 'middle'",
+            f + "composite.anchor: unknown anchor 'middle'",
             f + "composite.canvas: size 99999x10 is too large",
             f + "deliver.presets[1]: ",
-            f + (loudness.is_string() ? "deliver.loudness: must be web (-14 LUFS), podcast (-16), broadcast (-23), us-tv (-24) "
-                                        "or off, not 'loud'"
+            f + (loudness.is_string() ? "deliver.loudness: unknown loudness target 'loud' (web: -14 LUFS"
                                       : "deliver.loudness: must be a string, not an integer"),
         };
         for (const std::string& prefix : expected)
@@ -365,9 +366,9 @@ TEST(JobSpec, ABadNameSaysWhichCharacterIsWrong) {
 TEST(JobSpec, ColoursAreWrittenAnyWayAndAMistypedOneIsNamedAtParseTime) {
     json j = valid_job();
     j["composite"]["background"] = "0x102030";
-    EXPECT_EQ(job::parse_job(j, "jobs/job.json", no_files).composite["background"], "#102030");
+    EXPECT_EQ(job::parse_job(j, "jobs/job.json", no_files).composite->background, "#102030");
     j["composite"]["background"] = "#abcdef";
-    EXPECT_EQ(job::parse_job(j, "jobs/job.json", no_files).composite["background"], "#ABCDEF");
+    EXPECT_EQ(job::parse_job(j, "jobs/job.json", no_files).composite->background, "#ABCDEF");
     j["composite"]["background"] = "#GG0000";
     EXPECT_EQ(parse_error(j), "jobs/job.json: composite.background: '#GG0000' is not a colour (#RRGGBB, 0xRRGGBB, RRGGBB "
                               "or a CSS name)");
@@ -502,8 +503,9 @@ TEST(JobSpec, EverySourceMayDeliverWithoutAComposite) {
         json j = {{"name", "plain"}, {"source", source}, {"deliver", {{"presets", {"web", "poster"}}}}};
         EXPECT_EQ(parse_error(j), "") << source.dump();
         job::JobSpec spec = job::parse_job(j, "job.json", no_files);
-        EXPECT_TRUE(spec.composite.empty());
-        EXPECT_EQ(spec.deliver["presets"].size(), 2u);
+        EXPECT_FALSE(spec.composite);
+        ASSERT_TRUE(spec.deliver);
+        EXPECT_EQ(spec.deliver->presets.size(), 2u);
     }
 }
 
@@ -513,13 +515,14 @@ TEST(JobSpec, DeliverTakesALoudnessTargetAndCaptionsRelativeToTheJobFile) {
     j["deliver"]["captions"] = "subs/talk.srt";
     j["deliver"]["burn_captions"] = true;
     job::JobSpec spec = job::parse_job(j, "jobs/job.json", no_files);
-    EXPECT_EQ(spec.deliver["loudness"], "us-tv");
-    EXPECT_EQ(spec.deliver["captions"], "jobs/subs/talk.srt");
-    EXPECT_EQ(spec.deliver["burn_captions"], true);
+    ASSERT_TRUE(spec.deliver);
+    EXPECT_EQ(spec.deliver->loudness, filters::LoudnessTarget::us_tv);
+    EXPECT_EQ(spec.deliver->captions, "jobs/subs/talk.srt");
+    EXPECT_TRUE(spec.deliver->burn_captions);
 
     j["deliver"]["loudness"] = "loud";
-    EXPECT_EQ(parse_error(j), "jobs/job.json: deliver.loudness: must be web (-14 LUFS), podcast (-16), broadcast (-23), "
-                              "us-tv (-24) or off, not 'loud'");
+    EXPECT_EQ(parse_error(j), "jobs/job.json: deliver.loudness: unknown loudness target 'loud' (web: -14 LUFS, podcast: "
+                              "-16, broadcast: -23, us-tv: -24, off)");
     j["deliver"]["loudness"] = "web";
     j["deliver"]["burn_captions"] = "yes";
     EXPECT_EQ(parse_error(j), "jobs/job.json: deliver.burn_captions: must be true or false, not a string");
@@ -532,7 +535,7 @@ TEST(JobSpec, DeliverTakesTheCaptionsLanguage) {
     json j = valid_job();
     j["deliver"]["captions"] = "talk.srt";
     j["deliver"]["captions_language"] = "pt-BR";
-    EXPECT_EQ(job::parse_job(j, "job.json", no_files).deliver["captions_language"], "pt-BR");
+    EXPECT_EQ(job::parse_job(j, "job.json", no_files).deliver->captions_language, "pt-BR");
     j["deliver"]["captions_language"] = 7;
     EXPECT_EQ(parse_error(j), "jobs/job.json: deliver.captions_language: must be a string, not an integer");
 }
@@ -550,7 +553,7 @@ TEST(JobSpec, AnUnknownDeliverKeyIsReportedOnceAndTheOtherKeysAreStillChecked) {
     }
     ASSERT_EQ(lines.size(), 2u) << ::testing::PrintToString(lines);
     EXPECT_TRUE(lines[0].starts_with("jobs/job.json: deliver.fitt: unknown key")) << lines[0];
-    EXPECT_TRUE(lines[1].starts_with("jobs/job.json: deliver.preview_width: must be between")) << lines[1];
+    EXPECT_TRUE(lines[1].starts_with("jobs/job.json: deliver.preview_width: must be from 16 to 3840, not 5")) << lines[1];
 
     // Every value DeliveryOptions judges is named by its field.
     j = valid_job();
@@ -563,4 +566,68 @@ TEST(JobSpec, AnUnknownDeliverKeyIsReportedOnceAndTheOtherKeysAreStillChecked) {
     j = valid_job();
     j["deliver"]["hls_codec"] = "vp9";
     EXPECT_TRUE(parse_error(j).starts_with("jobs/job.json: deliver.hls_codec: unknown HLS codec 'vp9'")) << parse_error(j);
+}
+
+// Issue 21 item 2: `submit` queues the job as parsed (its canonical document) and a worker reads
+// that back. Read again, the document gives the same job and the same document; it means the
+// same from any directory; a value written as a ${NAME} reference stays one (no secret the
+// environment holds is stored), other text with "${" stays literal.
+TEST(JobSpec, TheCanonicalDocumentReadsBackAsTheSameJob) {
+    auto canonical_of = [](const json& j, const std::string& file) {
+        return job::canonical_job_document(job::parse_job(j, file, no_files));
+    };
+    json keyed = {{"name", "ak"},
+                  {"source", {{"akool", akool_request()}}},
+                  {"composite", {{"elements", json::array({{{"type", "image"}, {"url", "#102030"}},
+                                                            {{"type", "avatar"}, {"offset_x", 10}, {"offset_y", -20}}})},
+                                 {"key", {{"colour", "green"}, {"clip_black", 0.2}}},
+                                 {"preset", "fast"}}},
+                  {"deliver", {{"presets", {"web", "hls"}}, {"hls_heights", {720, 360}}, {"captions", "subs/a.srt"}}},
+                  {"output", "out/ak"},
+                  {"archive", {{"root", "arch"}, {"store", "s3://bucket/p"}}}};
+    json local = {{"name", "loc"},
+                  {"source", {{"local", {{"video", "in/a.mp4"}, {"mask", "in/m.mp4"}}}}},
+                  {"composite", {{"background", "white"}, {"position", "-7,13"}, {"fit_to", "visible"}, {"despill", "0x00b140"},
+                                 {"output", "master.mp4"}}}};
+    json environment = valid_job();
+    environment["source"]["a2v"]["audio_url"] = "${AUDIO_URL:-https://example.com/a.wav?sig=secret}";
+    environment["composite"]["background"] = "$${literal}.png";
+    for (const json& j : {valid_job(), keyed, local, environment}) {
+        SCOPED_TRACE(j.dump());
+        const json first = canonical_of(j, "jobs/job.json");
+        // From another directory, through an absolute file name: the same document.
+        const json second = canonical_of(first, fs::absolute("jobs/job.json").string());
+        EXPECT_EQ(second, first);
+        const job::JobSpec again = job::parse_job(first, "/elsewhere/job.json", no_files);
+        EXPECT_EQ(job::canonical_job_document(again), first);
+    }
+
+    const json doc = canonical_of(keyed, "jobs/job.json");
+    EXPECT_EQ(doc["composite"]["encoder_preset"], "fast");  // the former name, as today's
+    EXPECT_EQ(doc["composite"]["key"]["colour"], "#008000");  // CSS green
+    EXPECT_EQ(canonical_of(local, "jobs/job.json")["composite"]["despill"], "#00B140");
+    EXPECT_EQ(doc["composite"]["canvas"], "3840x2160");
+    EXPECT_EQ(doc["composite"]["layers"].size(), 2u);
+    EXPECT_EQ(doc["source"]["akool"], akool_request()) << "the request as written: reading it adds the backdrop again";
+    EXPECT_EQ(doc["deliver"]["captions"], fs::absolute("jobs/subs/a.srt").lexically_normal().string());
+    EXPECT_EQ(doc["archive"]["root"], fs::absolute("jobs/arch").lexically_normal().string());
+    EXPECT_FALSE(canonical_of(valid_job(), "jobs/job.json").contains("output")) << "the reader's default stays the reader's";
+
+    const json referenced = canonical_of(environment, "jobs/job.json");
+    EXPECT_EQ(referenced["source"]["a2v"]["audio_url"], "${AUDIO_URL:-https://example.com/a.wav?sig=secret}");
+    EXPECT_EQ(referenced["composite"]["background"], fs::absolute("jobs").lexically_normal().string() + "/$${literal}.png");
+}
+
+TEST(JobSpec, EveryExampleJobsCanonicalDocumentReadsBackTheSame) {
+    const fs::path examples = fs::path(AVPOST_TEST_MEDIA_DIR) / "../../examples/jobs";
+    int read = 0;
+    for (const auto& entry : fs::directory_iterator(examples)) {
+        if (entry.path().extension() != ".json") continue;
+        SCOPED_TRACE(entry.path().string());
+        const job::JobSpec spec = job::parse_job_file(entry.path(), no_files);
+        const json first = job::canonical_job_document(spec);
+        EXPECT_EQ(job::canonical_job_document(job::parse_job(first, entry.path(), no_files)), first);
+        ++read;
+    }
+    EXPECT_GE(read, 2);
 }

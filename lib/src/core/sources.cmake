@@ -10,5 +10,6 @@ target_sources(avpost_lib PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/suggest.cpp
   ${CMAKE_CURRENT_LIST_DIR}/colour_names.cpp
   ${CMAKE_CURRENT_LIST_DIR}/json_depth.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/file_stem.cpp
 )
 target_link_libraries(avpost_lib PUBLIC OpenSSL::Crypto)

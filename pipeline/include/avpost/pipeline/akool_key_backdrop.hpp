@@ -10,6 +10,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "avpost/filters/keyer.hpp"
+
 namespace avpost::job {
 
 inline constexpr std::string_view default_key_colour = "#00B140";
@@ -19,14 +21,10 @@ inline constexpr std::string_view default_key_colour = "#00B140";
 // image without a size is not counted (its size is the picture's, unknown here). nullopt: none.
 std::optional<std::size_t> akool_backdrop_element(const nlohmann::json& request);
 
-// The colour a composite's key names ("#RRGGBB", upper case), or nullopt for "auto" (also an
-// object without "colour", and a value that is not a colour: that is reported elsewhere).
-std::optional<std::string> key_colour_of(const nlohmann::json& key);
-
 // When the request has no backdrop, adds the full-canvas key-colour element at the bottom
 // (elements[0]) and returns its colour; returns empty when the request has its own backdrop.
 // Throws Error(usage) when that backdrop is a colour other than the key colour given (the key
 // would pull nothing).
-std::string add_key_backdrop(nlohmann::json& request, const nlohmann::json& key);
+std::string add_key_backdrop(nlohmann::json& request, const filters::KeyParams& key);
 
 }  // namespace avpost::job

@@ -2,9 +2,10 @@
 // A job file (docs/job.md, docs/job.schema.json): one avatar render taken from its source through
 // compositing, delivery and archiving. The parser validates strictly (unknown keys, wrong types,
 // missing fields, two sources) and names the JSON path in every error; relative paths resolve
-// against the job file's directory. The composite and deliver parts are kept as JSON with their
-// paths resolved; their values (anchor, sizes, colours, presets, files) are checked in the same
-// pass by the compose checks (job_compose.hpp), so one run reports every problem of a file.
+// against the job file's directory. The composite and deliver parts are read once, by the stages'
+// option tables (filters/compose_option_tables.hpp, delivery_option_table.hpp), into typed values;
+// what they say about files and each other is checked in the same pass (job_compose.hpp), so one
+// run reports every problem of a file.
 #include <filesystem>
 #include <functional>
 #include <optional>
@@ -15,6 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include "avpost/core/error.hpp"
+#include "avpost/filters/compose.hpp"
 #include "avpost/net/render_job.hpp"
 
 namespace avpost::job {
@@ -64,19 +66,26 @@ struct JobSpec {
     std::filesystem::path file;  // the job file as given
     std::string name;            // [A-Za-z0-9._-], not starting with '.': file stem and catalog key
     Source source;
-    // The compose keys (background, canvas, position, size, fit, anchor, matte, despill,
-    // background_end, vcodec, crf, preset, key, layers, elements, allow_short), file paths resolved.
-    // Empty object: no composite (the deliveries, if any, are made from the render as it is).
-    nlohmann::json composite = nlohmann::json::object();
+    // The composite: its scene (background, or layers; Akool elements as layers), placement,
+    // matte, key and encode, file paths resolved; video, mask, output and delivery are the job
+    // runner's to fill in. nullopt: no composite (deliveries, if any, are of the render as it is).
+    std::optional<filters::ComposeParams> composite;
     // The composite's own file name in the output directory; empty: not kept (deliveries only).
     // By default NAME-composite.mp4, unless a web delivery (the composite as H.264) is made and
     // composite.output does not ask for it.
     std::string composite_file;
-    // {"presets": [...], ...delivery options}; null when nothing is delivered.
-    nlohmann::json deliver;
+    // The deliveries, into the output directory, named deliver.name or the job's name; nullopt:
+    // nothing is delivered.
+    std::optional<filters::DeliveryOptions> deliver;
     WaitSpec wait;
     ArchiveSpec archive;
     std::filesystem::path output;  // the job's output directory
+    bool output_given = false;        // by the job file ("output"), not the reader's default
+    bool archive_root_given = false;  // by the job file ("archive.root")
+    // The values the file wrote as ${NAME} references, by JSON pointer ("/source/a2v/audio_url"),
+    // as written: the canonical document keeps them so, and no secret the environment holds is
+    // stored with a queued job (each worker expands them from its own environment).
+    std::vector<std::pair<std::string, std::string>> environment_references;
 };
 
 struct ParseOptions {
@@ -105,6 +114,15 @@ nlohmann::json expand_environment(const nlohmann::json& document, const std::str
 JobSpec parse_job_file(const std::filesystem::path& file, const ParseOptions& options = {});
 // The same for an already parsed document; `file` names it in errors and anchors relative paths.
 JobSpec parse_job(const nlohmann::json& document, const std::filesystem::path& file, const ParseOptions& options = {});
+
+// The job as a job file: every value as parsed (the stage tables write composite and deliver),
+// paths absolute; a value the file wrote as a ${NAME} reference kept as that reference where the
+// document has the same field (other text escaped, "$${"); the output and archive root only
+// when the file gave them. Parsing it again gives the same job, and the same document: what `avpost submit` queues
+// and a worker reads back (the file itself is read once, at submit).
+nlohmann::json canonical_job_document(const JobSpec& spec);
+// The composite part of that document (also what the compose stage's fingerprint covers).
+nlohmann::json composite_document(const filters::ComposeParams& composite, const std::string& composite_file);
 
 // Every problem of one job file: Error(usage) whose one-line message is the first problem (and
 // how many more there are), with each problem's own line in lines().

@@ -73,10 +73,10 @@ struct WorkerSummary {
 // "HOST:PID".
 std::string default_worker_name();
 
-// What `avpost submit` queues for a job file: {"file": its absolute path, "job": the document as
-// written}. ${NAME} references stay unexpanded (each worker expands them from its own
-// environment), so no secret is stored; relative paths resolve against the file's directory,
-// which a fleet's machines must share (or the job uses URLs and absolute shared paths).
+// What `avpost submit` queues for a job file: {"file": its absolute path, "job": the job as
+// parsed and checked (job::canonical_job_document)}. ${NAME} references stay unexpanded (each
+// worker expands them from its own environment), so no secret is stored; paths are absolute, and
+// a fleet's machines must share them (or the job uses URLs).
 nlohmann::json queued_job_spec(const std::filesystem::path& file, const nlohmann::json& document);
 // The job a queued spec names, checked as `run` checks a job file (job::JobFileError).
 job::JobSpec read_queued_job(const archive::QueuedJob& job, const RunOptions& options);

@@ -1,0 +1,14 @@
+#pragma once
+// The delivery stage's option table (option_table.hpp): presets, sizes, preview, HLS, loudness and
+// captions. `compose --deliver`, `transcode` and job files' "deliver" all read it;
+// docs/job.schema.json lists exactly its keys (tests/filters/option_tables_test.cpp).
+#include "avpost/filters/delivery.hpp"
+#include "avpost/filters/option_table.hpp"
+
+namespace avpost::filters {
+
+// presets, name, max_size, preview_seconds, preview_width, preview_fps, hls_heights,
+// hls_segment_seconds, hls_segments, hls_codec, loudness, captions, burn_captions, captions_language.
+const OptionTable<DeliveryOptions>& delivery_options();
+
+}  // namespace avpost::filters
