@@ -62,7 +62,9 @@ set(CPACK_DEBIAN_PACKAGE_SECTION video)
 set(CPACK_DEBIAN_RUNTIME_PACKAGE_NAME avpost)
 set(CPACK_DEBIAN_RUNTIME_PACKAGE_SHLIBDEPS ON)
 # adduser: the postinst makes the avpost system user the units run as (added to the computed Depends).
-set(CPACK_DEBIAN_RUNTIME_PACKAGE_DEPENDS "adduser")
+# The fonts: text layers and burned captions draw with them (DejaVu: Latin, Greek, Cyrillic, Arabic,
+# Hebrew; Noto CJK: Chinese, Japanese, Korean).
+set(CPACK_DEBIAN_RUNTIME_PACKAGE_DEPENDS "adduser, fonts-dejavu-core, fonts-noto-cjk")
 # The maintainer scripts (systemd only when it runs; no unit enabled) and the conffile list.
 set(CPACK_DEBIAN_RUNTIME_PACKAGE_CONTROL_EXTRA
     ${PROJECT_SOURCE_DIR}/packaging/debian/conffiles ${PROJECT_SOURCE_DIR}/packaging/debian/postinst
@@ -71,5 +73,5 @@ set(CPACK_DEBIAN_RUNTIME_PACKAGE_CONTROL_STRICT_PERMISSION ON)
 set(CPACK_DEBIAN_DEV_PACKAGE_NAME avpost-dev)
 set(CPACK_DEBIAN_DEV_PACKAGE_SECTION libdevel)
 set(CPACK_DEBIAN_DEV_PACKAGE_DEPENDS
-    "avpost (= ${PROJECT_VERSION}), libavcodec-dev, libavformat-dev, libavfilter-dev, libavutil-dev, libswscale-dev, libswresample-dev, libopencv-dev, libcurl4-openssl-dev, libssl-dev, libsqlite3-dev, nlohmann-json3-dev, libcpp-httplib-dev, pkg-config")
+    "avpost (= ${PROJECT_VERSION}), libavcodec-dev, libavformat-dev, libavfilter-dev, libavutil-dev, libswscale-dev, libswresample-dev, libopencv-dev, libcurl4-openssl-dev, libssl-dev, libsqlite3-dev, libass-dev, libfontconfig-dev, nlohmann-json3-dev, libcpp-httplib-dev, pkg-config")
 include(CPack)

@@ -13,7 +13,8 @@ packages=(
   python3-jsonschema  # tests/cli/json_outputs_test.py: every --json output against docs/json/
   groff-base man-db   # tests/cli: the generated avpost.1 renders without warnings
   libpq-dev postgresql  # the PostgreSQL catalog (libpq) and its tests' throwaway server (initdb, pg_ctl)
-  libebur128-dev libass-dev fonts-dejavu-core  # --loudness metering; --burn-captions (libass and a font)
+  libebur128-dev libass-dev libfontconfig-dev fonts-dejavu-core  # --loudness metering; captions and text layers (libass, fontconfig)
+  fonts-noto-cjk  # text layers and burned captions in Chinese, Japanese and Korean
   clang libclang-rt-14-dev  # scripts/fuzz.sh: libFuzzer and the sanitizer runtimes
   systemd  # systemd-analyze: tests/install/systemd_test.sh checks the units the .deb ships
 )

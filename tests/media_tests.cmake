@@ -19,6 +19,8 @@ avpost_add_test(compose_test
   compose/compose_timing_test.cpp
   compose/compose_outputs_test.cpp
   compose/compose_scene_test.cpp
+  compose/compose_timed_layers_test.cpp
+  compose/compose_text_layers_test.cpp
   compose/compose_reference_matrix_test.cpp
   compose/compose_key_test.cpp
   compose/compose_inputs_test.cpp

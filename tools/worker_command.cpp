@@ -1,9 +1,11 @@
 // avpost worker: claims queued jobs and runs them through the pipeline (pipeline/worker.hpp);
 // here only its flags and one line per event.
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 #include <mutex>
 
+#include "avpost/archive/store.hpp"
 #include "avpost/core/interrupt.hpp"
 #include "avpost/core/log.hpp"
 #include "avpost/pipeline/worker.hpp"
@@ -61,6 +63,7 @@ CommandSpec worker_command() {
                     bool exit_on_unreachable = false;
                     bool json = false;
                     std::string output_root = "out";
+                    std::string archive_dir;
                     std::string name;
                 };
                 auto o = std::make_shared<Opts>();
@@ -79,6 +82,8 @@ CommandSpec worker_command() {
                              "trying again with a backoff until it can");
                 sub.add_option("--output-root", o->output_root,
                                "Where jobs without an \"output\" are made: OUTPUT_ROOT/NAME (default: out)");
+                sub.add_option("--archive", o->archive_dir,
+                               "Archive of jobs without \"archive.root\" (default: $AVPOST_ARCHIVE, else OUTPUT/archive)");
                 sub.add_option("--name", o->name, "This worker's name in `avpost jobs` (default: HOST:PID)");
                 sub.add_flag("--json", o->json, "One JSON object per line for each claim and outcome");
                 return [o, &global] {
@@ -93,6 +98,9 @@ CommandSpec worker_command() {
                     w.poll_interval = std::chrono::milliseconds(static_cast<long long>(o->poll_seconds * 1000));
                     w.run.env = pipeline::VendorEnvironment::from_env();
                     w.run.parse.default_output_root = o->output_root;
+                    // As `run`: the archive the environment names unless --archive says another.
+                    if (const char* env = std::getenv("AVPOST_ARCHIVE"); !o->archive_dir.empty() || (env && *env))
+                        w.run.parse.default_archive_root = archive::archive_root(o->archive_dir);
                     PrintingObserver observer(global.json || o->json);
                     pipeline::WorkerSummary s = pipeline::run_worker(w, &observer);
                     log::info("worker: " + std::to_string(s.done) + " done, " + std::to_string(s.failed) + " failed, " +

@@ -13,6 +13,7 @@ extern "C" {
 #include "avpost/core/error.hpp"
 #include "avpost/core/log.hpp"
 #include "avpost/filters/hot_loop.hpp"
+#include "avpost/filters/text_picture.hpp"
 
 namespace avpost::filters {
 
@@ -89,6 +90,14 @@ void route_message(int level, const char* format, va_list args, void*) {
 
 CaptionBurner::CaptionBurner(const std::vector<Cue>& cues, Size canvas, AVColorSpace matrix)
     : canvas_(canvas), burned_(media::make_video_frame(AV_PIX_FMT_YUV420P, canvas.width, canvas.height)) {
+    // A character no installed font has would burn as an empty box: refused, by name, first.
+    TextStyle probe;
+    for (std::size_t i = 0; i < cues.size(); ++i) {
+        probe.text = cues[i].text;
+        if (const std::string missing = missing_glyphs(probe); !missing.empty())
+            throw_usage("captions: cue " + std::to_string(i + 1) + " at " + ass_time(cues[i].start) + ": no installed font has '" +
+                        missing + "' (a font package with them, e.g. fonts-noto-core or fonts-noto-cjk, draws them)");
+    }
     if (matrix == AVCOL_SPC_BT709) kr_ = 0.2126f, kb_ = 0.0722f;
     else if (matrix == AVCOL_SPC_BT2020_NCL || matrix == AVCOL_SPC_BT2020_CL) kr_ = 0.2627f, kb_ = 0.0593f;
     else kr_ = 0.299f, kb_ = 0.114f;

@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "avpost/core/error.hpp"
+#include "avpost/filters/compose_option_tables.hpp"
 #include "avpost/filters/compose_plan.hpp"
 #include "avpost/media/media_writer.hpp"
 #include "compose_params_facts.hpp"
@@ -40,9 +41,10 @@ void check_compose_params(const ComposeParams& params) {
     if (scene_given && !params.canvas) throw_usage("a scene of layers needs a canvas size (e.g. 3840x2160)");
     const bool keyed = params.key.has_value();
     if (keyed && !params.mask.empty()) throw_usage("give either a mask (--mask) or a key (--key), not both");
-    if (keyed && params.despill)
-        throw_usage("--key removes the backdrop's spill itself; --despill is for mattes that come with the render");
-    if (!params.key_matte_output.empty() && !keyed) throw_usage("--key-matte-out needs --key");
+    // What the options say about each other (a key with a despill colour, a key matte file without
+    // a key): the compose option table's cross check, which the CLI and job files share.
+    if (auto problems = layout_options().cross_check(params); !problems.empty())
+        throw_usage(problems.front().key + ": " + problems.front().why);
     if (file_output) require_output_directory(params.output);
     if (!params.key_matte_output.empty()) require_output_directory(params.key_matte_output);
 }

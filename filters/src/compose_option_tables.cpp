@@ -77,6 +77,15 @@ const std::array layout_rows{
         [](const ComposeParams& p) { return json(p.allow_short); }},
 };
 
+std::vector<OptionProblem> layout_cross_check(const ComposeParams& p) {
+    std::vector<OptionProblem> problems;
+    if (p.key && p.despill)
+        problems.push_back({"despill", "not with a key: the key removes the backdrop's spill itself (this is for mattes "
+                                       "that come with the render)"});
+    if (!p.key_matte_output.empty() && !p.key) problems.push_back({"key_matte_output", "needs a key"});
+    return problems;
+}
+
 using MatteRow = OptionRow<MatteParams>;
 const std::array matte_rows{
     MatteRow{"mask_range", "mask-range", OptionType::text, "",
@@ -133,7 +142,7 @@ const std::array encode_rows{
 }  // namespace
 
 const OptionTable<ComposeParams>& layout_options() {
-    static const OptionTable<ComposeParams> table{"compose", layout_rows};
+    static const OptionTable<ComposeParams> table{"compose", layout_rows, layout_cross_check};
     return table;
 }
 const OptionTable<MatteParams>& matte_options() {

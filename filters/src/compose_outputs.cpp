@@ -82,7 +82,11 @@ void ComposeOutputs::finish_composite(ComposeReport& report) {
 }
 
 void ComposeOutputs::finish_deliveries(double duration_seconds, ComposeReport& report) {
-    if (transparent_) transparent_->finish(duration_seconds);
+    if (transparent_) {
+        // The composite is the alpha preset's file: its audio (re-encoded for the container) is the report's.
+        const DeliveredFile file = transparent_->finish(duration_seconds);
+        if (file.audio) report.audio_codec = file.audio_codec;
+    }
     if (!deliveries_) return;
     report.deliveries = deliveries_->finish(duration_seconds);
     report.loudness = deliveries_->loudness();

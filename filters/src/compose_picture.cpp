@@ -10,7 +10,8 @@ ComposePicture::ComposePicture(const ComposePlan& plan, Background* background)
       position_(plan.placement->position),
       background_(background),
       stop_with_background_(background && plan.background->end == BackgroundEnd::stop) {
-    if (!plan.layers.empty()) scene_.emplace(plan.layers, plan.canvas, plan.matrix, plan.avatar.size);
+    if (!plan.layers.empty())
+        scene_.emplace(plan.layers, plan.canvas, plan.matrix, plan.avatar.size, plan.avatar.duration_seconds);
     if (background_)
         background_->prepare(plan.canvas, plan.matrix,
                              plan.background->end == BackgroundEnd::loop ? StreamEnd::loop : StreamEnd::hold);

@@ -88,6 +88,13 @@ void plan_inputs(const ComposeParams& params, const ComposeProbe& probe, Compose
     }
     plan.background = background_of(params, probe);
     plan.layers = params.layers;
+    // Timed layers: their spans and fades against the programme (the avatar's length).
+    // Text: its font and every character it needs, before anything is decoded.
+    for (std::size_t i = 0; i < plan.layers.size(); ++i) {
+        const std::string where = "layer " + std::to_string(i) + " (" + to_string(plan.layers[i].type) + ")";
+        check_layer_timing(plan.layers[i], plan.avatar.duration_seconds, where);
+        if (plan.layers[i].text) check_text(*plan.layers[i].text, where);
+    }
 }
 
 // Without a background the canvas is the (scaled) avatar's own.

@@ -53,10 +53,14 @@ json layers_json(const std::vector<Layer>& layers) {
     json list = json::array();
     for (const Layer& layer : layers)
         list.push_back({{"type", to_string(layer.type)},
-                        {"source", text_or_null(layer.source)},
+                        {"source", layer.text ? json(layer.text->text) : text_or_null(layer.source)},
                         {"offset", {layer.offset.x, layer.offset.y}},
                         {"size", layer.size ? json(size_text(*layer.size)) : json()},
-                        {"scale", {layer.scale_x, layer.scale_y}}});
+                        {"scale", {layer.scale_x, layer.scale_y}},
+                        {"start", layer.start},
+                        {"end", layer.end ? json(*layer.end) : json()},
+                        {"fade_in", layer.fade_in},
+                        {"fade_out", layer.fade_out}});
     return list;
 }
 

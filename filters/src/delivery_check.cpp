@@ -73,6 +73,7 @@ DeliveredFile delivered_file(Preset preset, const std::filesystem::path& final_p
     file.duration_seconds = probed.duration_seconds;
     file.alpha = probed.alpha;
     file.audio = probed.has_audio;
+    file.audio_codec = probed.audio_codec;
     file.bytes = std::int64_t(std::filesystem::file_size(final_path));
     return file;
 }

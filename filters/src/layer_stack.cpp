@@ -90,12 +90,17 @@ cv::Mat alpha_plane_of(const AVFrame* rgba) {
 // One layer at its drawn size in the working format, with its alpha (255 where opaque).
 class LayerStack::Picture {
 public:
-    Picture(const Layer& layer, std::size_t index, Size canvas, AVColorSpace matrix) : offset_(layer.offset) {
+    Picture(const Layer& layer, std::size_t index, Size canvas, AVColorSpace matrix, double programme_seconds)
+        : offset_(layer.offset), timing_(layer), programme_seconds_(programme_seconds) {
         // Like VideoSource's own errors: "layer 2 (image) 'logo.png'".
         const std::string label = "layer " + std::to_string(index) + " (" + to_string(layer.type) + ")";
         where_ = label + " '" + layer.source + "'";
         if (layer.type == LayerType::colour) {
             make_colour(layer, canvas, matrix);
+            return;
+        }
+        if (layer.type == LayerType::text) {
+            make_text(layer, canvas, matrix, label);
             return;
         }
         source_ = std::make_unique<media::VideoSource>(layer.source, label);
@@ -119,8 +124,18 @@ public:
     }
 
     bool is_video() const { return timed_ != nullptr; }
+    bool is_timed() const { return timing_.timed(); }
     Point offset() const { return offset_; }
-    const cv::Mat& alpha() const { return alpha_; }
+    double opacity(double t) const {
+        return timing_.timed() ? layer_opacity(timing_, t, programme_seconds_ > 0 ? programme_seconds_ : 1e300) : 1.0;
+    }
+    // Its alpha at `opacity` (0 < opacity <= 1): the layer's own, or that scaled into a buffer
+    // kept between frames.
+    const cv::Mat& alpha(double opacity) {
+        if (opacity >= 1.0) return alpha_;
+        alpha_.convertTo(faded_, CV_8U, opacity);  // rounds; reuses faded_ once it has the size
+        return faded_;
+    }
 
     const AVFrame* at(double t) {
         if (!timed_) return still_.get();
@@ -156,6 +171,18 @@ private:
         alpha_ = cv::Mat(drawn_.height, drawn_.width, CV_8U, cv::Scalar(255));
     }
 
+    // Shaped and drawn once (text_picture.hpp), placed by its anchor or position.
+    void make_text(const Layer& layer, Size canvas, AVColorSpace matrix, const std::string& label) {
+        media::FramePtr rgba = render_text(*layer.text, canvas, label);
+        drawn_ = {rgba->width, rgba->height};
+        if (layer.text->anchor) offset_ = anchored_position(*layer.text->anchor, drawn_, canvas);
+        FrameConverter converter(ConvertTarget{drawn_.width, drawn_.height, AV_PIX_FMT_YUV420P, matrix, AVCOL_RANGE_MPEG});
+        still_ = media::make_video_frame(AV_PIX_FMT_YUV420P, drawn_.width, drawn_.height);
+        check_av(av_frame_copy(still_.get(), converter.convert(rgba.get(), matrix, AVCOL_RANGE_JPEG)),
+                 "av_frame_copy (" + label + ")");
+        alpha_ = alpha_plane_of(rgba.get());
+    }
+
     // Decoded, converted and scaled once; the source is closed afterwards.
     void load_still() {
         media::FramePtr picture = media::make_frame();
@@ -179,6 +206,9 @@ private:
 
     std::string where_;
     Point offset_;
+    Layer timing_;  // start, end and fades (the rest is unused here)
+    double programme_seconds_ = 0;
+    cv::Mat faded_;
     Size drawn_;
     media::FramePtr still_;
     cv::Mat alpha_;
@@ -207,15 +237,18 @@ Placement scene_avatar_placement(const std::vector<Layer>& layers, Size avatar_n
     return {scaled_size(avatar_size, avatar_layer.scale_x, avatar_layer.scale_y), avatar_layer.offset};
 }
 
-LayerStack::LayerStack(const std::vector<Layer>& layers, Size canvas, AVColorSpace matrix, Size avatar_native)
-    : canvas_(canvas), matrix_(matrix) {
+LayerStack::LayerStack(const std::vector<Layer>& layers, Size canvas, AVColorSpace matrix, Size avatar_native,
+                       double programme_seconds)
+    : canvas_(canvas), matrix_(matrix), programme_seconds_(programme_seconds) {
     if (canvas.width <= 0 || canvas.height <= 0) throw_usage("layers: the canvas is empty");
     avatar_placement_ = scene_avatar_placement(layers, avatar_native);
     const std::size_t avatar = avatar_layer_index(layers);
     for (std::size_t i = 0; i < layers.size(); ++i) {
         if (i == avatar) continue;
-        (i < avatar ? below_ : above_).push_back(std::make_unique<Picture>(layers[i], i, canvas, matrix));
+        (i < avatar ? below_ : above_)
+            .push_back(std::make_unique<Picture>(layers[i], i, canvas, matrix, programme_seconds));
     }
+    below_opacity_.assign(below_.size(), -1.0);
     below_frame_ = media::make_video_frame(AV_PIX_FMT_YUV420P, canvas.width, canvas.height);
 }
 
@@ -224,12 +257,19 @@ LayerStack::~LayerStack() = default;
 bool LayerStack::is_static() const {
     for (const auto* list : {&below_, &above_})
         for (const auto& picture : *list)
-            if (picture->is_video()) return false;
+            if (picture->is_video() || picture->is_timed()) return false;
     return true;
 }
 
 const AVFrame* LayerStack::below(double t) {
-    if (below_rendered_ && is_static()) return below_frame_.get();
+    // Rendered again only when a video layer moves on or a timed layer's opacity changes.
+    bool changed = !below_rendered_;
+    for (std::size_t i = 0; i < below_.size(); ++i) {
+        const double opacity = below_[i]->opacity(t);
+        changed = changed || below_[i]->is_video() || opacity != below_opacity_[i];
+        below_opacity_[i] = opacity;
+    }
+    if (!changed) return below_frame_.get();
     // Only reallocates if a caller kept a reference to the previous picture.
     check_av(av_frame_make_writable(below_frame_.get()), "av_frame_make_writable (layers)");
     below_frame_->colorspace = matrix_;
@@ -249,8 +289,12 @@ void LayerStack::draw_above(double t, AVFrame* canvas) {
 void LayerStack::draw(std::vector<std::unique_ptr<Picture>>& pictures, double t, AVFrame* canvas) {
     // In place (background == canvas): each output sample depends only on the same sample of the
     // backdrop, so nothing is read after it was overwritten.
-    for (auto& picture : pictures)
-        compositor_.over(canvas, canvas, picture->at(t), picture->alpha(), picture->offset(), false);
+    // A layer outside its span is skipped whole: no decode, no blend.
+    for (auto& picture : pictures) {
+        const double opacity = picture->opacity(t);
+        if (opacity <= 0.0) continue;
+        compositor_.over(canvas, canvas, picture->at(t), picture->alpha(opacity), picture->offset(), false);
+    }
 }
 
 }  // namespace avpost::filters

@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
+#include <string_view>
+#include <vector>
 
 #include "avpost/core/error.hpp"
 #include "avpost/filters/colour.hpp"
@@ -54,7 +57,7 @@ std::string string_value(const json& value, const std::string& where, const std:
 
 // Image/video/colour sources must be given; a colour must be one.
 void check_source(Layer& layer, const std::string& where, const std::string& field) {
-    if (layer.type == LayerType::avatar) return;
+    if (layer.type == LayerType::avatar || layer.type == LayerType::text) return;
     if (layer.source.empty()) fail(where, field, "is required for " + to_string(layer.type) + " layers");
     if (layer.type == LayerType::colour && !looks_like_hex_colour(layer.source))
         fail(where, field, "'" + layer.source + "' is not a colour (expected #RRGGBB)");
@@ -68,8 +71,106 @@ std::pair<const json*, const json*> pair_of(const json& j, const std::string& wh
     return {&value[0], &value[1]};
 }
 
+double seconds_value(const json& value, const std::string& where, const std::string& field) {
+    double v = number(value, where, field);
+    if (v < 0) fail(where, field, "must not be negative");
+    if (v > 24 * 3600) fail(where, field, "is too large (at most 86400 seconds)");
+    return v;
+}
+
+std::string seconds_text(double seconds) {
+    char text[32];
+    std::snprintf(text, sizeof text, "%g s", seconds);
+    return text;
+}
+
+void read_timing(const json& j, const std::string& where, Layer& layer) {
+    const bool timed = present(j, "start") || present(j, "end") || present(j, "fade_in") || present(j, "fade_out");
+    if (timed && layer.type == LayerType::avatar)
+        fail(where, present(j, "start") ? "start" : present(j, "end") ? "end" : present(j, "fade_in") ? "fade_in" : "fade_out",
+             "the avatar layer lasts the whole programme (time the other layers)");
+    if (present(j, "start")) layer.start = seconds_value(j["start"], where, "start");
+    if (present(j, "end")) {
+        layer.end = seconds_value(j["end"], where, "end");
+        if (*layer.end <= layer.start)
+            fail(where, "end", "must be after start (" + seconds_text(layer.start) + "), not " + seconds_text(*layer.end));
+    }
+    if (present(j, "fade_in")) layer.fade_in = seconds_value(j["fade_in"], where, "fade_in");
+    if (present(j, "fade_out")) layer.fade_out = seconds_value(j["fade_out"], where, "fade_out");
+    if (layer.end && layer.fade_in + layer.fade_out > *layer.end - layer.start + 1e-9)
+        fail(where, layer.fade_out > 0 ? "fade_out" : "fade_in",
+             "fade_in + fade_out (" + seconds_text(layer.fade_in + layer.fade_out) + ") are longer than the layer's span (" +
+                 seconds_text(*layer.end - layer.start) + ")");
+}
+
+// A text layer's own keys: the text and how it looks and sits.
+TextStyle read_text_style(const json& j, const std::string& where) {
+    TextStyle style;
+    if (!present(j, "text")) fail(where, "text", "is required for text layers");
+    style.text = string_value(j["text"], where, "text");
+    if (style.text.empty()) fail(where, "text", "must not be empty");
+    if (present(j, "font")) style.font = string_value(j["font"], where, "font");
+    if (present(j, "size")) {
+        const double size = number(j["size"], where, "size");
+        if (size < 4 || size > 2000) fail(where, "size", "must be from 4 to 2000 pixels");
+        style.size = int(std::lround(size));
+    }
+    auto attempt = [&](const char* field, auto&& f) {
+        try {
+            f();
+        } catch (const Error& e) {
+            fail(where, field, e.what());
+        }
+    };
+    if (present(j, "colour") || present(j, "color")) {
+        const char* field = present(j, "colour") ? "colour" : "color";
+        attempt(field, [&] { style.colour = parse_colour(string_value(j[field], where, field)); });
+    }
+    if (present(j, "box")) {
+        const std::string box = string_value(j["box"], where, "box");
+        if (box != "none") attempt("box", [&] { style.box = parse_rgba(box); });
+    }
+    if (present(j, "padding")) {
+        const double padding = number(j["padding"], where, "padding");
+        if (padding < 0 || padding > 1000) fail(where, "padding", "must be from 0 to 1000 pixels");
+        style.padding = int(std::lround(padding));
+    }
+    if (present(j, "max_width")) style.max_width = dimension_value(j["max_width"], where, "max_width");
+    if (present(j, "align")) attempt("align", [&] { style.align = parse_text_align(string_value(j["align"], where, "align")); });
+    if (present(j, "anchor")) attempt("anchor", [&] { style.anchor = parse_anchor(string_value(j["anchor"], where, "anchor")); });
+    if (present(j, "anchor") && (present(j, "position") || present(j, "offset")))
+        fail(where, "anchor", "give an anchor or a position, not both");
+    return style;
+}
+
 Layer parse_layer(const json& j, const std::string& where) {
     if (!j.is_object()) throw_usage(where + ": must be an object");
+    if (present(j, "type") && j["type"] == "text") {
+        static const std::vector<std::string_view> text_keys{"type",   "text",    "font",      "size",  "colour",
+                                                             "color",  "box",     "padding",   "max_width", "align",
+                                                             "anchor", "position", "offset",   "start", "end",
+                                                             "fade_in", "fade_out"};
+        for (const auto& [key, value] : j.items())
+            if (std::find(text_keys.begin(), text_keys.end(), key) == text_keys.end())
+                fail(where, key, "unknown key for a text layer (text, font, size, colour, box, padding, max_width, align, "
+                                 "anchor or position, start, end, fade_in, fade_out)");
+        Layer layer;
+        layer.type = LayerType::text;
+        layer.text = read_text_style(j, where);
+        for (const char* field : {"position", "offset"})
+            if (present(j, field)) {
+                auto [x, y] = pair_of(j, where, field, "[x, y]");
+                layer.offset = {offset_value(*x, where, field), offset_value(*y, where, field)};
+            }
+        read_timing(j, where, layer);
+        return layer;
+    }
+    for (const auto& [key, value] : j.items()) {
+        static const std::vector<std::string_view> known{"type",  "source", "offset",  "size",    "scale",
+                                                         "start", "end",    "fade_in", "fade_out"};
+        if (std::find(known.begin(), known.end(), key) == known.end())
+            fail(where, key, "unknown key (type, source, offset, size, scale, start, end, fade_in, fade_out)");
+    }
     Layer layer;
     if (!present(j, "type")) fail(where, "type", "is required");
     layer.type = parse_layer_type(string_value(j["type"], where, "type"), where + ".type");
@@ -88,6 +189,7 @@ Layer parse_layer(const json& j, const std::string& where) {
         layer.scale_x = scale_value(*sx, where, "scale");
         layer.scale_y = scale_value(*sy, where, "scale");
     }
+    read_timing(j, where, layer);
     return layer;
 }
 
@@ -99,6 +201,7 @@ std::string to_string(LayerType type) {
         case LayerType::video: return "video";
         case LayerType::colour: return "colour";
         case LayerType::avatar: return "avatar";
+        case LayerType::text: return "text";
     }
     return "image";
 }
@@ -108,7 +211,28 @@ LayerType parse_layer_type(const std::string& text, const std::string& where) {
     if (text == "video") return LayerType::video;
     if (text == "colour" || text == "color") return LayerType::colour;
     if (text == "avatar") return LayerType::avatar;
-    throw_usage(where + ": unknown layer type '" + text + "' (image, video, colour or avatar)");
+    if (text == "text") return LayerType::text;
+    throw_usage(where + ": unknown layer type '" + text + "' (image, video, colour, text or avatar)");
+}
+
+double layer_opacity(const Layer& layer, double t, double programme_end) {
+    const double end = layer.end.value_or(programme_end);
+    if (t < layer.start || t >= end) return 0.0;
+    double opacity = 1.0;
+    if (layer.fade_in > 0) opacity = std::min(opacity, (t - layer.start) / layer.fade_in);
+    if (layer.fade_out > 0) opacity = std::min(opacity, (end - t) / layer.fade_out);
+    return std::clamp(opacity, 0.0, 1.0);
+}
+
+void check_layer_timing(const Layer& layer, double programme_end, const std::string& where) {
+    if (programme_end <= 0) return;
+    if (layer.start >= programme_end)
+        throw_usage(where + ": starts at " + seconds_text(layer.start) + ", when the programme has ended (" +
+                    seconds_text(programme_end) + ")");
+    const double end = std::min(layer.end.value_or(programme_end), programme_end);
+    if (!layer.end && layer.fade_in + layer.fade_out > end - layer.start + 1e-9)
+        throw_usage(where + ": fade_in + fade_out (" + seconds_text(layer.fade_in + layer.fade_out) +
+                    ") are longer than the layer's span (" + seconds_text(end - layer.start) + " to the programme's end)");
 }
 
 Size scaled_size(Size size, double scale_x, double scale_y) {
@@ -171,6 +295,29 @@ void to_json(json& j, const Layer& layer) {
          {"scale", {layer.scale_x, layer.scale_y}}};
     if (!layer.source.empty()) j["source"] = layer.source;
     if (layer.size) j["size"] = {layer.size->width, layer.size->height};
+    if (layer.text) {
+        const TextStyle& t = *layer.text;
+        j.erase("scale");
+        j["text"] = t.text;
+        j["font"] = t.font;
+        j["size"] = t.size;
+        j["colour"] = rgba_text({t.colour, 255}).substr(0, 7);
+        j["box"] = t.box ? rgba_text(*t.box) : "none";
+        j["padding"] = t.padding;
+        if (t.max_width) j["max_width"] = *t.max_width;
+        j["align"] = to_string(t.align);
+        if (t.anchor) {
+            j.erase("offset");
+            j["anchor"] = to_string(*t.anchor);
+        } else {
+            j["position"] = j["offset"];
+            j.erase("offset");
+        }
+    }
+    if (layer.start > 0) j["start"] = layer.start;
+    if (layer.end) j["end"] = *layer.end;
+    if (layer.fade_in > 0) j["fade_in"] = layer.fade_in;
+    if (layer.fade_out > 0) j["fade_out"] = layer.fade_out;
 }
 
 void from_json(const json& j, Layer& layer) { layer = parse_layer(j, "layer"); }

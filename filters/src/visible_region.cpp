@@ -16,23 +16,26 @@ namespace avpost::filters {
 std::optional<Box> visible_region(const VisibleRegionSource& source, Size picture, double threshold) {
     media::VideoSource video(source.path, source.alpha_plane ? "avatar" : "mask");
     const auto& info = video.info();
-    const AVPixFmtDescriptor* desc = av_pix_fmt_desc_get(info.pixel_format);
+    media::FramePtr frame = media::make_frame();
+    if (!video.next(frame.get())) return std::nullopt;
+    // The decoded frame's format, not the stream's: VP9 carries its alpha beside the picture, and
+    // only the decoder's frames (yuva420p) show it.
+    const AVPixelFormat format = AVPixelFormat(frame->format);
+    const AVPixFmtDescriptor* desc = av_pix_fmt_desc_get(format);
     const int component = source.alpha_plane ? 3 : 0;
     if (!desc || desc->nb_components <= component || (desc->flags & AV_PIX_FMT_FLAG_BITSTREAM))
         throw_input(source.path, std::string("cannot read the matte of pixel format ") +
                                      (desc ? desc->name : "unknown") + " for --fit-to visible");
     const AVComponentDescriptor& c = desc->comp[component];
     const int max_value = (1 << c.depth) - 1;
-    const bool limited =
-        !source.alpha_plane && mask_is_limited(source.range, info.range, info.codec_id, info.pixel_format);
+    const bool limited = !source.alpha_plane && mask_is_limited(source.range, info.range, info.codec_id, format);
     // The lowest code value that counts as visible.
     const double black = limited ? 16.0 * (max_value + 1) / 256 : 0.0;
     const double white = limited ? 235.0 * (max_value + 1) / 256 : max_value;
     const int cut = int(std::floor(black + threshold * (white - black))) + 1;
 
     int x0 = info.width, y0 = info.height, x1 = -1, y1 = -1;  // inclusive bounds, in the matte's pixels
-    media::FramePtr frame = media::make_frame();
-    while (video.next(frame.get())) {
+    do {
         throw_if_interrupted();
         const int w = frame->width, h = frame->height;
         const std::uint8_t* base = frame->data[c.plane] + c.offset;
@@ -54,7 +57,7 @@ std::optional<Box> visible_region(const VisibleRegionSource& source, Size pictur
             y0 = std::min(y0, y);
             y1 = std::max(y1, y);
         }
-    }
+    } while (video.next(frame.get()));
     if (x1 < 0) return std::nullopt;
     // To the picture's pixels, rounding outwards so nothing visible falls outside.
     const double sx = double(picture.width) / info.width, sy = double(picture.height) / info.height;

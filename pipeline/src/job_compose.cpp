@@ -99,6 +99,15 @@ std::vector<std::string> job_value_problems(const job::JobSpec& job, const ReadP
     if (is_local_file_reference(params.background) && !fs::exists(params.background))
         problem("composite.background", "no such file '" + params.background + "'");
     for (std::size_t i = 0; i < params.layers.size(); ++i) {
+        if (params.layers[i].text) {
+            // Its font and every character it needs, before a render is paid for.
+            try {
+                filters::check_text(*params.layers[i].text, "text");
+            } catch (const Error& e) {
+                problem("composite.layers[" + std::to_string(i) + "]", std::string(e.what()).substr(6));
+            }
+            continue;
+        }
         const std::string& source = params.layers[i].source;
         if (params.layers[i].type != filters::LayerType::colour && is_local_file_reference(source) && !fs::exists(source))
             problem("composite.layers[" + std::to_string(i) + "].source", "no such file '" + source + "'");

@@ -326,7 +326,8 @@ TEST_F(ComposeKey, BadKeysAreOneLineErrorsAndLeaveNoOutput) {
         {"--key greenish", 2, "bad key 'greenish'"},
         {"--key '#808080'", 2, "too grey to key"},
         {"--key-matte-out " + quote(dir.file("m.mkv")) + " --mask " + quote(media("avatar_mask.mp4")), 2,
-         "--key-matte-out needs --key"},
+         "--key-matte-out: needs a key"},
+        {"--key auto --despill '#00B140'", 2, "--despill: not with a key"},
     };
     for (const Bad& b : bad) {
         CommandResult r = run_avpost("compose --video " + quote(green_->render) + " " + b.args + " --background " +

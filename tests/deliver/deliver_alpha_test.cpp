@@ -8,6 +8,8 @@
 #include <fstream>
 #include <iterator>
 
+#include <nlohmann/json.hpp>
+
 #include "deliver_test_support.hpp"
 
 using namespace avpost::testing;
@@ -75,10 +77,14 @@ TEST(DeliverAlpha, WebmAndProresCarryTheCompositeMatte) {
 
 TEST(DeliverAlpha, TransparentComposeWritesTheAvatarAloneWithAlpha) {
     TempDir dir;
-    CommandResult r = run_avpost("compose --video " + quote(media("avatar.mp4")) + " --mask " +
+    CommandResult r = run_avpost("--json compose --video " + quote(media("avatar.mp4")) + " --mask " +
                                  quote(media("avatar_mask.mp4")) + " --background transparent -o " +
                                  quote(dir.file("alone.webm")));
     ASSERT_EQ(r.exit_code, 0) << r.err;
+    // The report says what the file carries: the avatar's audio, as Opus (WebM's).
+    const nlohmann::json report = nlohmann::json::parse(r.out);
+    EXPECT_EQ(report["audio"], true) << r.out;
+    EXPECT_EQ(report["audio_codec"], "opus") << r.out;
     auto frames = decode_planes(dir.file("alone.webm"), "libvpx-vp9");
     ASSERT_EQ(frames.size(), 50u);
     ASSERT_FALSE(frames[0].alpha.empty());

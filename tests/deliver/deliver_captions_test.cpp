@@ -216,5 +216,34 @@ TEST(DeliverCaptions, BadCaptionFilesNameTheLineAndLeaveNothing) {
 
     r = run_avpost("transcode " + quote(media("avatar.mp4")) + " -o " + quote(dir.file("o")) + " --deliver web --burn-captions");
     EXPECT_EQ(r.exit_code, 2);
-    EXPECT_NE(r.err.find("--burn-captions needs --captions"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("--burn-captions: needs captions"), std::string::npos) << r.err;
+}
+
+// Issue 22: Japanese in an SRT burned as empty boxes with no warning (only DejaVu was there).
+// Now fontconfig falls back to Noto CJK (setup installs it), and a character no installed font
+// has is refused by name before anything is written.
+TEST(DeliverCaptions, BurnedCjkIsDrawnAndACharacterNoFontHasIsNamed) {
+    TempDir dir;
+    run_ffmpeg("-f lavfi -i color=c=0x336699:s=640x360:r=25:d=2 -c:v libx264 -preset ultrafast -pix_fmt yuv420p " +
+               quote(dir.file("flat.mp4")));
+    write_file(dir.file("ja.srt"), "1\n00:00:00,500 --> 00:00:01,500\n日本語の字幕です\n");
+    const std::string common = "transcode " + quote(dir.file("flat.mp4")) + " --deliver web --name flat -o ";
+    ASSERT_EQ(run_avpost(common + quote(dir.file("plain"))).exit_code, 0);
+    CommandResult r = run_avpost(common + quote(dir.file("burned")) + " --captions " + quote(dir.file("ja.srt")) +
+                                 " --burn-captions");
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const auto plain = decode_video(dir.file("plain/flat-web.mp4"));
+    const auto burned = decode_video(dir.file("burned/flat-web.mp4"));
+    ASSERT_EQ(burned.size(), plain.size());
+    // Eight CJK characters at 20 px (1/18 of 360): about 110 px of ink, outlined.
+    const Changed text = changed(burned[25], plain[25]);
+    EXPECT_GT(text.right - text.left, 90) << text.pixels;
+    EXPECT_GT(text.pixels, 600);
+
+    write_file(dir.file("bad.srt"), "1\n00:00:00,500 --> 00:00:01,500\nok \xCD\xB8 here\n");
+    CommandResult bad = run_avpost(common + quote(dir.file("bad")) + " --captions " + quote(dir.file("bad.srt")) +
+                                   " --burn-captions");
+    EXPECT_EQ(bad.exit_code, 2) << bad.err;
+    EXPECT_NE(bad.err.find("captions: cue 1 at 0:00:00.50: no installed font has '\xCD\xB8'"), std::string::npos) << bad.err;
+    EXPECT_FALSE(std::filesystem::exists(dir.file("bad/flat-web.mp4")));
 }

@@ -446,5 +446,5 @@ TEST(DeliverHls, NoCaptionsNoRenditionAndBurnedCaptionsNone) {
     EXPECT_NE(bad.err.find("--captions-language: captions language 'english'"), std::string::npos) << bad.err;
     bad = run_avpost(base + quote(dir.file("bad")) + " --captions-language en");
     EXPECT_EQ(bad.exit_code, 2);
-    EXPECT_NE(bad.err.find("--captions-language needs --captions"), std::string::npos) << bad.err;
+    EXPECT_NE(bad.err.find("--captions-language: needs captions"), std::string::npos) << bad.err;
 }

@@ -301,17 +301,23 @@ TEST_F(Fleet, TheSameJobSubmittedTwiceIsQueuedOnceAndABadOneNotAtAll) {
 
 TEST_F(Fleet, AWorkerWithTwoSlotsOnASqliteQueuePollsAndDrains) {
     const std::string sqlite = (dir / "queue.db").string();
+    // local1 names no archive: the worker's --archive takes it (as `run --archive` does).
+    json unarchived = json::parse(read_file(write_job("local1", 1)));
+    unarchived.erase("archive");
+    std::ofstream(dir / "local1.json") << unarchived.dump();
     CommandResult r = run(shell_quote(AVPOST_BINARY) + " submit --catalog " + shell_quote(sqlite) + " " +
-                          shell_quote(write_job("local0", 0).string()) + " " + shell_quote(write_job("local1", 1).string()));
+                          shell_quote(write_job("local0", 0).string()) + " " + shell_quote((dir / "local1.json").string()));
     ASSERT_EQ(r.exit_code, 0) << r.err;
     // The queue holds each job as it was checked, not the file: a file broken after the submit
     // changes nothing that runs.
     for (const char* name : {"local0.json", "local1.json"}) std::ofstream(dir / name) << "{\"name\": broken";
     // Two slots: each its own connection to the one SQLite file.
     Background worker({"worker", "--catalog", sqlite, "--concurrency", "2", "--poll-seconds", "0.1", "--drain",
-                       "--output-root", (dir / "work").string()},
+                       "--output-root", (dir / "work").string(), "--archive", (dir / "worker-archive").string()},
                       dir, "sqlite-worker");
     EXPECT_EQ(wait_exit(worker), 0) << read_file(worker.err);
+    EXPECT_TRUE(fs::exists(dir / "worker-archive" / "catalog.db"));
+    EXPECT_FALSE(fs::exists(dir / "work" / "local1" / "archive"));
     auto queue = archive::open_catalog(sqlite);
     ASSERT_EQ(queue->queued_jobs().size(), 2u);
     for (const auto& j : queue->queued_jobs()) {

@@ -374,8 +374,13 @@ TEST(JobSpec, ColoursAreWrittenAnyWayAndAMistypedOneIsNamedAtParseTime) {
                               "or a CSS name)");
     j = valid_job();
     j["composite"]["despill"] = "lime";
-    j["composite"]["key"] = "0x00b140";
     EXPECT_EQ(parse_error(j), "");
+    j["composite"]["key"] = "0x00b140";
+    // A key removes the spill itself: both at once is refused when the file is read, not at compose.
+    EXPECT_TRUE(parse_error(j).starts_with("jobs/job.json: composite.despill: not with a key")) << parse_error(j);
+    j["composite"].erase("despill");
+    EXPECT_EQ(parse_error(j), "");
+    j["composite"].erase("key");
     j["composite"]["despill"] = "greenish";
     EXPECT_TRUE(parse_error(j).starts_with("jobs/job.json: composite.despill: 'greenish' is not a colour")) << parse_error(j);
 }
@@ -589,10 +594,16 @@ TEST(JobSpec, TheCanonicalDocumentReadsBackAsTheSameJob) {
                   {"source", {{"local", {{"video", "in/a.mp4"}, {"mask", "in/m.mp4"}}}}},
                   {"composite", {{"background", "white"}, {"position", "-7,13"}, {"fit_to", "visible"}, {"despill", "0x00b140"},
                                  {"output", "master.mp4"}}}};
+    json scene = valid_job();
+    scene["composite"] = {{"canvas", "1280x720"},
+                          {"layers", json::array({{{"type", "colour"}, {"source", "#102030"}},
+                                                  {{"type", "avatar"}, {"offset", {100, 50}}},
+                                                  {{"type", "image"}, {"source", "brand/logo.png"}, {"start", 1.5},
+                                                   {"end", 4}, {"fade_in", 0.25}, {"fade_out", 0.5}}})}};
     json environment = valid_job();
     environment["source"]["a2v"]["audio_url"] = "${AUDIO_URL:-https://example.com/a.wav?sig=secret}";
     environment["composite"]["background"] = "$${literal}.png";
-    for (const json& j : {valid_job(), keyed, local, environment}) {
+    for (const json& j : {valid_job(), keyed, local, scene, environment}) {
         SCOPED_TRACE(j.dump());
         const json first = canonical_of(j, "jobs/job.json");
         // From another directory, through an absolute file name: the same document.
@@ -612,6 +623,12 @@ TEST(JobSpec, TheCanonicalDocumentReadsBackAsTheSameJob) {
     EXPECT_EQ(doc["deliver"]["captions"], fs::absolute("jobs/subs/a.srt").lexically_normal().string());
     EXPECT_EQ(doc["archive"]["root"], fs::absolute("jobs/arch").lexically_normal().string());
     EXPECT_FALSE(canonical_of(valid_job(), "jobs/job.json").contains("output")) << "the reader's default stays the reader's";
+
+    const json timed = canonical_of(scene, "jobs/job.json")["composite"]["layers"][2];
+    EXPECT_EQ(timed["start"], 1.5);
+    EXPECT_EQ(timed["end"], 4.0);
+    EXPECT_EQ(timed["fade_out"], 0.5);
+    EXPECT_EQ(timed["source"], fs::absolute("jobs/brand/logo.png").lexically_normal().string());
 
     const json referenced = canonical_of(environment, "jobs/job.json");
     EXPECT_EQ(referenced["source"]["a2v"]["audio_url"], "${AUDIO_URL:-https://example.com/a.wav?sig=secret}");

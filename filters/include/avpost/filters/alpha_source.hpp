@@ -14,7 +14,7 @@ namespace avpost::filters {
 // One frame's avatar, ready to composite, at its placed size.
 struct MattedAvatar {
     // yuv420p, limited range, in the output's matrix: the avatar's colour (a key removes the
-    // backdrop from it, --despill the backdrop's spill).
+    // backdrop from it, the Despill stage its spill).
     const AVFrame* picture = nullptr;
     // As the compositor reads it. Its plane holds alpha (0..255) unless the plan has the
     // compositor read a mask's codes (ComposePlan::Alpha::codes_to_compositor), so despill and the

@@ -24,7 +24,7 @@ struct Yuv8 {
 Rgb8 parse_hex_colour(std::string_view text);
 // A colour as people write it on a command line or in a job file: "#RRGGBB", "0xRRGGBB", "RRGGBB"
 // or a CSS name, any case (normalise_colour, then parse_hex_colour). The one parser of the colours
-// avpost takes (--despill, --key, composite.despill, composite.key, scene keys). Throws
+// avpost takes (every colour option, CLI or job file, and scene keys). Throws
 // Error(usage) "'TEXT' is not a colour (#RRGGBB, 0xRRGGBB, RRGGBB or a CSS name)".
 Rgb8 parse_colour(std::string_view text);
 bool looks_like_hex_colour(std::string_view text);

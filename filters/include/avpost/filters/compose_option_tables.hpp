@@ -8,8 +8,8 @@
 
 namespace avpost::filters {
 
-// canvas, position, size, fit, anchor, fit_to, matte, despill, key, key_matte_output,
-// background_end, allow_mask_mismatch, allow_short.
+// Placement, the matte's handling (its own options, the backdrop colour, a key instead), the
+// background's end and what inputs to accept; what they say about each other.
 const OptionTable<ComposeParams>& layout_options();
 // mask_range, choke, feather (composite.matte; --mask-range, --choke, --feather).
 const OptionTable<MatteParams>& matte_options();

@@ -102,6 +102,7 @@ struct DeliveredFile {
     double duration_seconds = 0.0;
     bool alpha = false;
     bool audio = false;
+    std::string audio_codec;     // libavcodec name when `audio` (not in the JSON: presets fix it)
     std::int64_t bytes = 0;      // all files together
     // With a loudness target: the encoded audio measured again.
     std::optional<media::LoudnessReading> loudness;

@@ -7,8 +7,7 @@
 
 namespace avpost::filters {
 
-// presets, name, max_size, preview_seconds, preview_width, preview_fps, hls_heights,
-// hls_segment_seconds, hls_segments, hls_codec, loudness, captions, burn_captions, captions_language.
+// Presets and their name, sizes, the preview, the HLS ladder, loudness and captions.
 const OptionTable<DeliveryOptions>& delivery_options();
 
 }  // namespace avpost::filters

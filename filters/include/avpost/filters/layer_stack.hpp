@@ -24,16 +24,18 @@ Placement scene_avatar_placement(const std::vector<Layer>& layers, Size avatar_n
 class LayerStack {
 public:
     // Opens every layer's source; `avatar_native` is the avatar video's size (the avatar layer's
-    // default size). Throws Error(input) for unreadable sources, Error(usage) for bad layers
-    // (not exactly one avatar, a bad colour, an empty canvas).
-    LayerStack(const std::vector<Layer>& layers, Size canvas, AVColorSpace matrix, Size avatar_native);
+    // default size); `programme_seconds` the programme's length (a timed layer without an end
+    // lasts until then; 0: unknown). Throws Error(input) for unreadable sources, Error(usage) for
+    // bad layers (not exactly one avatar, a bad colour, an empty canvas, fades longer than a span).
+    LayerStack(const std::vector<Layer>& layers, Size canvas, AVColorSpace matrix, Size avatar_native,
+               double programme_seconds = 0);
     ~LayerStack();
     LayerStack(const LayerStack&) = delete;
     LayerStack& operator=(const LayerStack&) = delete;
 
     // The avatar layer's offset, and its size * scale (rounded).
     Placement avatar_placement() const { return avatar_placement_; }
-    // No video layer: below() never changes and is rendered once.
+    // No video layer and no timed one: below() never changes and is rendered once.
     bool is_static() const;
 
     // The layers below the avatar composited at time t (seconds from the avatar's start; each
@@ -53,6 +55,8 @@ private:
 
     Size canvas_;
     AVColorSpace matrix_;
+    double programme_seconds_ = 0;
+    std::vector<double> below_opacity_;  // of each layer below at the last render (-1: never)
     Placement avatar_placement_;
     std::vector<std::unique_ptr<Picture>> below_, above_;
     media::FramePtr below_frame_;

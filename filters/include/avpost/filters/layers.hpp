@@ -18,19 +18,37 @@
 #include <nlohmann/json.hpp>
 
 #include "avpost/filters/placement.hpp"
+#include "avpost/filters/text_picture.hpp"
 
 namespace avpost::filters {
 
-enum class LayerType { image, video, colour, avatar };
+enum class LayerType { image, video, colour, avatar, text };
 
 struct Layer {
     LayerType type = LayerType::image;
-    std::string source;         // image/video path, or "#RRGGBB" for colour; empty for the avatar
+    std::string source;         // image/video path, or "#RRGGBB" for colour; empty for the avatar and text
     Point offset;               // top-left on the canvas (Akool offset_x/offset_y)
     std::optional<Size> size;   // Akool width/height; default: the source's own size (colour: canvas)
     double scale_x = 1.0;       // the drawn size is size * scale
     double scale_y = 1.0;
+    // A text layer's text and style (its offset is its `position`, unless the style anchors it).
+    std::optional<TextStyle> text;
+    // When the layer shows, in seconds on the programme's clock (the output's: 0 is the avatar's
+    // first frame): from `start` until `end` (default: the programme's end), fading in over
+    // `fade_in` and out over `fade_out`. Outside its span a layer draws nothing and costs nothing.
+    double start = 0.0;
+    std::optional<double> end;
+    double fade_in = 0.0;
+    double fade_out = 0.0;
+    bool timed() const { return start > 0 || end || fade_in > 0 || fade_out > 0; }
 };
+
+// The layer's opacity at time `t` (0..1): 0 outside [start, end), ramping linearly over the
+// fades; `programme_end` stands in for an end the layer does not give.
+double layer_opacity(const Layer& layer, double t, double programme_end);
+// Throws Error(usage) naming `where` ("layer 2 (colour)") when the layer's fades do not fit in its
+// span, or its span in the programme (`programme_end` seconds; 0: unknown, judged when known).
+void check_layer_timing(const Layer& layer, double programme_end, const std::string& where);
 
 // Akool's elements array -> layers. `audio` elements are skipped (the audio comes from the
 // avatar). An image element whose url is a hex colour is a colour layer. Throws Error(usage)
@@ -45,7 +63,7 @@ std::size_t avatar_layer_index(const std::vector<Layer>& layers);
 Size scaled_size(Size size, double scale_x, double scale_y);
 
 std::string to_string(LayerType type);
-// "image", "video", "colour"/"color", "avatar"; throws Error(usage) naming `where` otherwise.
+// "image", "video", "colour"/"color", "avatar", "text"; throws Error(usage) naming `where` otherwise.
 LayerType parse_layer_type(const std::string& text, const std::string& where);
 
 // Errors name the field as "layer.size: ...".

@@ -31,8 +31,8 @@ enum class OptionType {
 
 template <class Params>
 struct OptionRow {
-    std::string_view key;         // job files: "despill"
-    std::string_view flag;        // CLI: "despill" for --despill; empty: job files only
+    std::string_view key;         // job files: "fit_to"
+    std::string_view flag;        // CLI: "fit-to" for --fit-to; empty: job files only
     OptionType type = OptionType::text;
     std::string_view value_name;  // --help: "COLOUR", "WxH"; empty: named by the type
     std::string_view doc;         // one line

@@ -1,0 +1,157 @@
+// Text layers (issue 22 item 2): shaped by libass (HarfBuzz, fontconfig fallback), placed at
+// their anchor inside the safe area, drawn on an optional box, timed like any layer. The box and
+// its fade against a float reference; the ink where the anchor puts it; scripts other than Latin
+// drawn; a character no font has, or a font that is not installed, refused by name.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+
+#include <nlohmann/json.hpp>
+
+#include "media_helpers.hpp"
+
+using namespace avpost::testing;
+using nlohmann::json;
+
+namespace {
+
+// A grey backdrop, the avatar small in the top-right corner, and `text` above it.
+json scene_with(const json& text) {
+    return {{"canvas", "640x360"},
+            {"layers", json::array({{{"type", "colour"}, {"source", "#C0C0C0"}},
+                                    {{"type", "avatar"}, {"offset", {540, 4}}, {"scale", {0.15, 0.15}}},
+                                    text})}};
+}
+
+CommandResult compose(const TempDir& dir, const json& scene, const std::string& out, const std::string& extra = "") {
+    std::ofstream(dir.file("scene.json")) << scene.dump(2);
+    return run_avpost("--quiet compose --video " + quote(media("avatar.mp4")) + " --mask " +
+                      quote(media("avatar_mask.mp4")) + " --scene " + quote(dir.file("scene.json")) +
+                      " --vcodec ffv1 -o " + quote(dir.file(out)) + " " + extra);
+}
+
+// BT.601 limited-range luma of an sRGB colour (the canvas is SD).
+double luma(int r, int g, int b) { return 16 + 219.0 * (0.299 * r + 0.587 * g + 0.114 * b) / 255.0; }
+
+struct Box {
+    int x0 = 1 << 30, y0 = 1 << 30, x1 = -1, y1 = -1;  // inclusive
+    bool empty() const { return x1 < 0; }
+};
+
+// Where the frame differs from the backdrop (left of the avatar's corner).
+Box changed_region(const YuvFrame& f, double backdrop_y, int threshold) {
+    Box box;
+    for (int y = 0; y < f.height; ++y)
+        for (int x = 0; x < 520; ++x)
+            if (std::abs(f.Y(x, y) - backdrop_y) > threshold) {
+                box.x0 = std::min(box.x0, x), box.x1 = std::max(box.x1, x);
+                box.y0 = std::min(box.y0, y), box.y1 = std::max(box.y1, y);
+            }
+    return box;
+}
+
+}  // namespace
+
+TEST(ComposeTextLayers, TheInkSitsAtItsAnchorInsideTheSafeArea) {
+    TempDir dir;
+    const double grey = luma(0xC0, 0xC0, 0xC0);
+    for (const auto& [anchor, expect_left, expect_bottom] :
+         {std::tuple{"bottom-left", true, true}, std::tuple{"top-left", true, false}}) {
+        SCOPED_TRACE(anchor);
+        CommandResult r = compose(dir, scene_with({{"type", "text"}, {"text", "HELLO"}, {"size", 40}, {"colour", "black"},
+                                                   {"anchor", anchor}}),
+                                  "anchored.mkv");
+        ASSERT_EQ(r.exit_code, 0) << r.err;
+        const auto frames = decode_video(dir.file("anchored.mkv"), 1);
+        ASSERT_EQ(frames.size(), 1u);
+        const Box ink = changed_region(frames[0], grey, 40);
+        ASSERT_FALSE(ink.empty());
+        // The safe area: 5% of 640 = 32 from the left, 5% of 360 = 18 from the top and bottom.
+        if (expect_left) EXPECT_NEAR(ink.x0, 32, 2);
+        if (expect_bottom) EXPECT_NEAR(ink.y1, 360 - 18 - 1, 2);
+        else EXPECT_NEAR(ink.y0, 18, 2);
+        // Five capitals at 40 px: wider than tall, and nowhere near the right edge.
+        EXPECT_GT(ink.x1 - ink.x0, ink.y1 - ink.y0);
+        EXPECT_LT(ink.x1, 400);
+    }
+}
+
+TEST(ComposeTextLayers, ABoxAndItsFadeMatchAFloatReference) {
+    TempDir dir;
+    // A half-transparent blue box with 20 px of padding, fading in over the first 0.4 s.
+    CommandResult r = compose(dir, scene_with({{"type", "text"}, {"text", "Box"}, {"size", 36}, {"box", "#2040C080"},
+                                               {"padding", 20}, {"anchor", "center"}, {"fade_in", 0.4}}),
+                              "box.mkv");
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const auto frames = decode_video(dir.file("box.mkv"));
+    ASSERT_EQ(frames.size(), 50u);
+    const double grey = luma(0xC0, 0xC0, 0xC0), blue = luma(0x20, 0x40, 0xC0);
+    const Box box = changed_region(frames[20], grey, 3);  // fully faded in
+    ASSERT_FALSE(box.empty());
+    // Centred in the safe area, the whole box (ink and padding).
+    EXPECT_NEAR((box.x0 + box.x1) / 2.0, 320, 2);
+    EXPECT_NEAR((box.y0 + box.y1) / 2.0, 180, 2);
+    for (std::size_t i = 0; i < frames.size(); ++i) {
+        const double t = double(i) / 25;
+        const double opacity = std::min(1.0, t / 0.4);
+        const double alpha = std::round(128 * opacity) / 255;  // the box's alpha, faded
+        const double expected = grey * (1 - alpha) + blue * alpha;
+        int worst = 0;
+        // The padding above the ink: box only.
+        for (int y = box.y0 + 2; y < box.y0 + 16; ++y)
+            for (int x = box.x0 + 2; x < box.x1 - 2; ++x)
+                worst = std::max(worst, int(std::lround(std::abs(frames[i].Y(x, y) - expected))));
+        EXPECT_LE(worst, 2) << "frame " << i;
+    }
+}
+
+TEST(ComposeTextLayers, OtherScriptsDrawAndACharacterNoFontHasIsNamed) {
+    TempDir dir;
+    const double grey = luma(0xC0, 0xC0, 0xC0);
+    for (const char* text : {"日本語のテキスト", "שלום עולם", "مرحبا بالعالم", "Ünïcödé café"}) {
+        SCOPED_TRACE(text);
+        CommandResult r = compose(dir, scene_with({{"type", "text"}, {"text", text}, {"size", 40}, {"colour", "black"},
+                                                   {"anchor", "center"}}),
+                                  "script.mkv");
+        ASSERT_EQ(r.exit_code, 0) << r.err;
+        const Box ink = changed_region(decode_video(dir.file("script.mkv"), 1)[0], grey, 40);
+        ASSERT_FALSE(ink.empty());
+        EXPECT_GT(ink.x1 - ink.x0, 60);
+    }
+    // U+0378 is unassigned: no font has it. Refused before anything is decoded, by name.
+    CommandResult r = compose(dir, scene_with({{"type", "text"}, {"text", "ok \xCD\xB8 here"}, {"anchor", "center"}}),
+                              "missing.mkv");
+    EXPECT_EQ(r.exit_code, 2) << r.err;
+    EXPECT_NE(r.err.find("layer 2 (text): no installed font has '\xCD\xB8'"), std::string::npos) << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+    EXPECT_FALSE(std::filesystem::exists(dir.file("missing.mkv")));
+}
+
+TEST(ComposeTextLayers, AFontThatIsNotThereIsAUsageError) {
+    TempDir dir;
+    struct Bad {
+        json layer;
+        std::string message;
+    } bad[] = {
+        {{{"type", "text"}, {"text", "Hi"}, {"font", "No Such Family 42"}}, "font 'No Such Family 42' is not installed"},
+        {{{"type", "text"}, {"text", "Hi"}, {"font", "/nonexistent/brand.ttf"}}, "font file '/nonexistent/brand.ttf' does not exist"},
+        {{{"type", "text"}, {"text", ""}}, "layers[2].text: must not be empty"},
+        {{{"type", "text"}, {"text", "Hi"}, {"box", "#12345"}}, "layers[2].box:"},
+        {{{"type", "text"}, {"text", "Hi"}, {"anchor", "bottom"}, {"position", {1, 2}}}, "give an anchor or a position"},
+        {{{"type", "text"}, {"text", "Hi"}, {"source", "x.png"}}, "layers[2].source: unknown key for a text layer"},
+    };
+    for (const Bad& b : bad) {
+        CommandResult r = compose(dir, scene_with(b.layer), "out.mkv");
+        EXPECT_EQ(r.exit_code, 2) << b.layer.dump() << ": " << r.err;
+        EXPECT_NE(r.err.find(b.message), std::string::npos) << r.err;
+        EXPECT_FALSE(std::filesystem::exists(dir.file("out.mkv")));
+    }
+    // A font file that exists is used (DejaVu, which every machine here has).
+    CommandResult ok = compose(dir, scene_with({{"type", "text"}, {"text", "Hi"},
+                                                {"font", "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"},
+                                                {"anchor", "top"}}),
+                               "file-font.mkv");
+    EXPECT_EQ(ok.exit_code, 0) << ok.err;
+}
