@@ -15,6 +15,9 @@ void ComposeLayoutOptions::add_to(CLI::App& sub) {
     sub.add_option("--scene", scene,
                    "Instead of --background: a JSON scene of layers, an Akool talking-avatar request "
                    "(width, height, elements) or {\"canvas\": \"WxH\", \"layers\": [...]}");
+    sub.add_option("--overlays", overlays,
+                   "A JSON file of layers drawn over the composite (text, images, colours; timed with start, end, "
+                   "fade_in, fade_out), an array or {\"layers\": [...]}");
     layout.add_to(sub);
     matte.add_to(sub);
 }
@@ -35,16 +38,48 @@ std::string background_value(const std::string& value, const std::string& option
     return value;  // a missing file: opening it says so (exit 3)
 }
 
+namespace {
+
+// Relative image and video sources are relative to the JSON file that names them.
+void resolve_sources(std::vector<filters::Layer>& layers, const std::filesystem::path& file) {
+    const std::filesystem::path base = file.parent_path();
+    for (filters::Layer& layer : layers)
+        if (!layer.source.empty() && layer.source[0] != '#' && layer.source.find("://") == std::string::npos &&
+            std::filesystem::path(layer.source).is_relative())
+            layer.source = (base / layer.source).string();
+}
+
+nlohmann::json read_json_file(const std::string& file, const std::string& what) {
+    std::ifstream in(file);
+    if (!in) throw_input(what + " '" + file + "'", "cannot be read");
+    nlohmann::json j = nlohmann::json::parse(in, nullptr, false);
+    if (j.is_discarded()) throw_input(what + " '" + file + "'", "is not valid JSON");
+    if (auto deep = json_nested_too_deep(j))
+        throw_usage(what + " '" + file + "': " + *deep + ": nested deeper than " + std::to_string(max_json_depth) + " levels");
+    return j;
+}
+
+std::vector<filters::Layer> read_overlays(const std::string& file) {
+    const nlohmann::json j = read_json_file(file, "overlays");
+    std::vector<filters::Layer> layers;
+    try {
+        layers = filters::layers_from_json(j.is_object() && j.contains("layers") ? j["layers"] : j);
+    } catch (const Error& e) {
+        throw_usage("overlays '" + file + "': " + e.what());
+    }
+    for (std::size_t i = 0; i < layers.size(); ++i)
+        if (layers[i].type == filters::LayerType::avatar)
+            throw_usage("overlays '" + file + "': layers[" + std::to_string(i) + "]: the avatar is not an overlay");
+    resolve_sources(layers, file);
+    return layers;
+}
+
+}  // namespace
+
 void ComposeLayoutOptions::apply_to(filters::ComposeParams& p) const {
     using namespace filters;
     if (!scene.empty()) {
-        std::ifstream in(scene);
-        if (!in) throw_input("scene '" + scene + "'", "cannot be read");
-        nlohmann::json j = nlohmann::json::parse(in, nullptr, false);
-        if (j.is_discarded()) throw_input("scene '" + scene + "'", "is not valid JSON");
-        if (auto deep = json_nested_too_deep(j))
-            throw_usage("scene '" + scene + "': " + *deep + ": nested deeper than " + std::to_string(max_json_depth) +
-                        " levels");
+        const nlohmann::json j = read_json_file(scene, "scene");
         try {
             Scene parsed = scene_from_json(j);
             p.layers = std::move(parsed.layers);
@@ -52,12 +87,9 @@ void ComposeLayoutOptions::apply_to(filters::ComposeParams& p) const {
         } catch (const Error& e) {
             throw_usage("scene '" + scene + "': " + e.what());
         }
-        // Relative layer sources are relative to the scene file.
-        const std::filesystem::path base = std::filesystem::path(scene).parent_path();
-        for (Layer& layer : p.layers)
-            if (!layer.source.empty() && layer.source[0] != '#' && std::filesystem::path(layer.source).is_relative())
-                layer.source = (base / layer.source).string();
+        resolve_sources(p.layers, scene);
     }
+    if (!overlays.empty()) p.overlays = read_overlays(overlays);
     layout.apply_to(p);
     matte.apply_to(p.matte);
 }

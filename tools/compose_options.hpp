@@ -13,6 +13,7 @@ namespace avpost::tool {
 
 struct ComposeLayoutOptions {
     std::string scene;  // a JSON file: Akool request with elements, or {"canvas", "layers"}
+    std::string overlays;  // a JSON file: an array of layers drawn over the composite
     OptionFlags<filters::ComposeParams> layout{filters::layout_options()};
     OptionFlags<filters::MatteParams> matte{filters::matte_options()};
 

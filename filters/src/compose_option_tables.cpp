@@ -14,13 +14,6 @@ using Row = OptionRow<ComposeParams>;
 const std::string& text(const json& v) { return v.get_ref<const std::string&>(); }
 std::string size_text(Size s) { return std::to_string(s.width) + "x" + std::to_string(s.height); }
 
-// A number of `v` from `low` to `high`; throws Error(usage) saying the range otherwise.
-double in_range(const json& v, double low, double high) {
-    const double d = v.get<double>();
-    if (d < low || d > high) throw_usage("must be from " + number_text(low) + " to " + number_text(high) + ", not " + v.dump());
-    return d;
-}
-
 const std::array layout_rows{
     Row{"canvas", "canvas", OptionType::text, "WxH", "Canvas WxH (default: background size; avatar size for a colour)", "",
         [](ComposeParams& p, const json& v) { p.canvas = parse_size(text(v), false); },
@@ -93,10 +86,10 @@ const std::array matte_rows{
              [](MatteParams& p, const json& v) { p.range = parse_mask_range(text(v)); },
              [](const MatteParams& p) { return json(to_string(p.range)); }},
     MatteRow{"choke", "choke", OptionType::integer, "PX", "Erode the matte by PX pixels (negative dilates)", "",
-             [](MatteParams& p, const json& v) { p.choke = int(in_range(v, -1000, 1000)); },
+             [](MatteParams& p, const json& v) { p.choke = int(number_in_range(v, -1000, 1000)); },
              [](const MatteParams& p) { return json(p.choke); }},
     MatteRow{"feather", "feather", OptionType::number, "PX", "Soften the matte edge by PX pixels", "",
-             [](MatteParams& p, const json& v) { p.feather = in_range(v, 0, 1000); },
+             [](MatteParams& p, const json& v) { p.feather = number_in_range(v, 0, 1000); },
              [](const MatteParams& p) { return json(p.feather); }},
 };
 
@@ -106,14 +99,14 @@ const std::array key_rows{
            [](KeyParams& p, const json& v) { p.colour = parse_key(text(v)).colour; },
            [](const KeyParams& p) { return json(key_colour_text(p)); }},
     KeyRow{"clip_black", "", OptionType::number, "", "Opacity at or below this is fully transparent (codec noise)", "",
-           [](KeyParams& p, const json& v) { p.clip_black = in_range(v, 0, 1); },
+           [](KeyParams& p, const json& v) { p.clip_black = number_in_range(v, 0, 1); },
            [](const KeyParams& p) { return json(p.clip_black); }},
     KeyRow{"clip_white", "", OptionType::number, "", "Opacity at or above this is fully opaque", "",
-           [](KeyParams& p, const json& v) { p.clip_white = in_range(v, 0, 1); },
+           [](KeyParams& p, const json& v) { p.clip_white = number_in_range(v, 0, 1); },
            [](const KeyParams& p) { return json(p.clip_white); }},
     KeyRow{"temporal", "", OptionType::number, "",
            "Weight of the previous frame's matte for edge pixels that barely moved (0: off)", "",
-           [](KeyParams& p, const json& v) { p.temporal = in_range(v, 0, 1); },
+           [](KeyParams& p, const json& v) { p.temporal = number_in_range(v, 0, 1); },
            [](const KeyParams& p) { return json(p.temporal); }},
 };
 
@@ -131,7 +124,7 @@ const std::array encode_rows{
         },
         [](const ComposeParams& p) { return json(p.vcodec); }},
     Row{"crf", "crf", OptionType::integer, "", "Encoder quality (passed through)", "",
-        [](ComposeParams& p, const json& v) { p.crf = int(in_range(v, 0, 63)); },
+        [](ComposeParams& p, const json& v) { p.crf = int(number_in_range(v, 0, 63)); },
         [](const ComposeParams& p) { return p.crf ? json(*p.crf) : json(); }},
     Row{"encoder_preset", "encoder-preset", OptionType::text, "",
         "The encoder's speed preset (x264/x265: ultrafast ... medium ... placebo)", "",

@@ -12,6 +12,8 @@ ComposePicture::ComposePicture(const ComposePlan& plan, Background* background)
       stop_with_background_(background && plan.background->end == BackgroundEnd::stop) {
     if (!plan.layers.empty())
         scene_.emplace(plan.layers, plan.canvas, plan.matrix, plan.avatar.size, plan.avatar.duration_seconds);
+    if (!plan.overlays.empty())
+        overlays_.emplace(LayerStack::Overlays{}, plan.overlays, plan.canvas, plan.matrix, plan.avatar.duration_seconds);
     if (background_)
         background_->prepare(plan.canvas, plan.matrix,
                              plan.background->end == BackgroundEnd::loop ? StreamEnd::loop : StreamEnd::hold);
@@ -34,7 +36,8 @@ void ComposePicture::prepare_canvas(const ComposePlan& plan) {
         check_av(av_frame_copy(canvas_.get(), black_.get()), "av_frame_copy (canvas)");
         return;
     }
-    static_backdrop_ = background_ ? background_->is_static() : scene_->is_static() && !scene_->has_layers_above();
+    static_backdrop_ = (background_ ? background_->is_static() : scene_->is_static() && !scene_->has_layers_above()) &&
+                       !overlays_;
     if (!static_backdrop_) return;
     const AVFrame* backdrop = background_ ? background_->at(0) : scene_->below(0);
     check_av(av_frame_copy(canvas_.get(), backdrop), "av_frame_copy (canvas)");
@@ -50,7 +53,8 @@ const AVFrame* ComposePicture::over_backdrop(const MattedAvatar& avatar, double 
 }
 
 const AVFrame* ComposePicture::on_black(const MattedAvatar& avatar) {
-    compositor_.over(black_.get(), canvas_.get(), avatar.picture, opaque_, position_, false);
+    // With overlays the canvas is drawn on outside the avatar too: black is laid again each frame.
+    compositor_.over(black_.get(), canvas_.get(), avatar.picture, opaque_, position_, overlays_.has_value());
     return canvas_.get();
 }
 
@@ -62,6 +66,7 @@ const DeliveryFrame& ComposePicture::draw(const MattedAvatar& avatar, const AVFr
         // The encoder may still hold the previous frame; this copies only in that case.
         check_av(av_frame_make_writable(canvas_.get()), "av_frame_make_writable (canvas)");
         frame_.picture = kind_ == PictureKind::composite ? over_backdrop(avatar, t) : on_black(avatar);
+        if (overlays_) overlays_->draw_above(t, canvas_.get());
         canvas_->pts = decoded->pts;
         canvas_->pkt_duration = decoded->pkt_duration;
     }

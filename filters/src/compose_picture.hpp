@@ -38,6 +38,7 @@ private:
     Background* background_;
     bool stop_with_background_;
     std::optional<LayerStack> scene_;
+    std::optional<LayerStack> overlays_;  // drawn over whatever picture the frame has
     // The backdrop never changes: the canvas keeps it and only the avatar's rectangle is drawn
     // again. With layers above the avatar the whole canvas is redrawn each frame: drawing them
     // over last frame's canvas would blend their translucent pixels twice.

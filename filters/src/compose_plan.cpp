@@ -88,12 +88,19 @@ void plan_inputs(const ComposeParams& params, const ComposeProbe& probe, Compose
     }
     plan.background = background_of(params, probe);
     plan.layers = params.layers;
+    plan.overlays = params.overlays;
     // Timed layers: their spans and fades against the programme (the avatar's length).
     // Text: its font and every character it needs, before anything is decoded.
     for (std::size_t i = 0; i < plan.layers.size(); ++i) {
         const std::string where = "layer " + std::to_string(i) + " (" + to_string(plan.layers[i].type) + ")";
         check_layer_timing(plan.layers[i], plan.avatar.duration_seconds, where);
         if (plan.layers[i].text) check_text(*plan.layers[i].text, where);
+    }
+    for (std::size_t i = 0; i < plan.overlays.size(); ++i) {
+        const std::string where = "overlay " + std::to_string(i) + " (" + to_string(plan.overlays[i].type) + ")";
+        if (plan.overlays[i].type == LayerType::avatar) throw_usage(where + ": the avatar is not an overlay");
+        check_layer_timing(plan.overlays[i], plan.avatar.duration_seconds, where);
+        if (plan.overlays[i].text) check_text(*plan.overlays[i].text, where);
     }
 }
 
@@ -116,8 +123,10 @@ void check_fit_to_visible(const ComposePlan& plan) {
 
 PictureKind picture_of(const ComposePlan& plan) {
     if (plan.background || !plan.layers.empty()) return PictureKind::composite;
-    return plan.placement->position == Point{0, 0} && plan.placement->size == plan.canvas ? PictureKind::avatar
-                                                                                          : PictureKind::avatar_on_black;
+    // Overlays are drawn on a canvas of its own, never on the decoder's frame.
+    return plan.placement->position == Point{0, 0} && plan.placement->size == plan.canvas && plan.overlays.empty()
+               ? PictureKind::avatar
+               : PictureKind::avatar_on_black;
 }
 
 void plan_geometry(const ComposeParams& params, ComposePlan& plan) {

@@ -15,13 +15,6 @@ using Row = OptionRow<DeliveryOptions>;
 
 const std::string& text(const json& v) { return v.get_ref<const std::string&>(); }
 
-double in_range(const json& v, double low, double high) {
-    const double d = v.get<double>();
-    if (d < low || d > high)
-        throw_usage("must be from " + number_text(low) + " to " + number_text(high) + ", not " + v.dump());
-    return d;
-}
-
 // "web,poster" or ["web", "poster"]: the presets in order, without repeats.
 std::vector<Preset> read_presets(const json& v) {
     if (v.is_string()) return parse_preset_list(text(v));
@@ -61,13 +54,13 @@ const std::array rows{
             return json(std::to_string(o.max_size.width) + "x" + std::to_string(o.max_size.height));
         }},
     Row{"preview_seconds", "preview-seconds", OptionType::number, "", "Length of the preview (0.1 to 60)", "",
-        [](DeliveryOptions& o, const json& v) { o.preview_seconds = in_range(v, 0.1, 60); },
+        [](DeliveryOptions& o, const json& v) { o.preview_seconds = number_in_range(v, 0.1, 60); },
         [](const DeliveryOptions& o) { return json(o.preview_seconds); }},
     Row{"preview_width", "preview-width", OptionType::integer, "", "Width of the preview (16 to 3840)", "",
-        [](DeliveryOptions& o, const json& v) { o.preview_width = int(in_range(v, 16, 3840)); },
+        [](DeliveryOptions& o, const json& v) { o.preview_width = int(number_in_range(v, 16, 3840)); },
         [](const DeliveryOptions& o) { return json(o.preview_width); }},
     Row{"preview_fps", "preview-fps", OptionType::number, "", "Frame rate of the preview (1 to 60)", "",
-        [](DeliveryOptions& o, const json& v) { o.preview_fps = in_range(v, 1, 60); },
+        [](DeliveryOptions& o, const json& v) { o.preview_fps = number_in_range(v, 1, 60); },
         [](const DeliveryOptions& o) { return json(o.preview_fps); }},
     Row{"hls_heights", "hls-heights", OptionType::integer_list, "",
         "HLS rungs by their short side (16 to 4320; larger than the source: dropped)", "",
@@ -84,7 +77,7 @@ const std::array rows{
         [](const DeliveryOptions& o) { return json(o.hls_heights); }},
     Row{"hls_segment_seconds", "hls-segment-seconds", OptionType::number, "",
         "HLS segment length (and GOP of the rungs and of the encode shared with them), 1 to 60", "",
-        [](DeliveryOptions& o, const json& v) { o.hls_segment_seconds = in_range(v, 1, 60); },
+        [](DeliveryOptions& o, const json& v) { o.hls_segment_seconds = number_in_range(v, 1, 60); },
         [](const DeliveryOptions& o) { return json(o.hls_segment_seconds); }},
     Row{"hls_segments", "hls-segments", OptionType::text, "", "HLS segments: fmp4 (CMAF, EXT-X-MAP) or ts (MPEG-TS)",
         "fmp4,ts", [](DeliveryOptions& o, const json& v) { o.hls_segments = parse_hls_segments(text(v)); },

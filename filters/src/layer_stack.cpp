@@ -252,6 +252,17 @@ LayerStack::LayerStack(const std::vector<Layer>& layers, Size canvas, AVColorSpa
     below_frame_ = media::make_video_frame(AV_PIX_FMT_YUV420P, canvas.width, canvas.height);
 }
 
+LayerStack::LayerStack(Overlays, const std::vector<Layer>& layers, Size canvas, AVColorSpace matrix,
+                       double programme_seconds)
+    : canvas_(canvas), matrix_(matrix), programme_seconds_(programme_seconds) {
+    if (canvas.width <= 0 || canvas.height <= 0) throw_usage("overlays: the canvas is empty");
+    for (std::size_t i = 0; i < layers.size(); ++i) {
+        if (layers[i].type == LayerType::avatar) throw_usage("overlays[" + std::to_string(i) + "]: the avatar is not an overlay");
+        above_.push_back(std::make_unique<Picture>(layers[i], i, canvas, matrix, programme_seconds));
+    }
+    below_frame_ = media::make_video_frame(AV_PIX_FMT_YUV420P, canvas.width, canvas.height);
+}
+
 LayerStack::~LayerStack() = default;
 
 bool LayerStack::is_static() const {

@@ -106,8 +106,24 @@ void read_timing(const json& j, const std::string& where, Layer& layer) {
 // A text layer's own keys: the text and how it looks and sits.
 TextStyle read_text_style(const json& j, const std::string& where) {
     TextStyle style;
-    if (!present(j, "text")) fail(where, "text", "is required for text layers");
-    style.text = string_value(j["text"], where, "text");
+    // "lower-third": the speaker's name and title on a box at the bottom left of the safe area
+    // (what the other keys do not say otherwise).
+    const bool lower_third = present(j, "style") && string_value(j["style"], where, "style") == "lower-third";
+    if (present(j, "style") && !lower_third) fail(where, "style", "unknown style (lower-third)");
+    if (lower_third) {
+        style.anchor = Anchor::bottom_left;
+        style.box = Rgba8{Rgb8{0, 0, 0}, 0xB0};
+        style.padding = style.size / 2;
+        if (present(j, "text")) fail(where, "text", "a lower third takes name and title instead");
+        if (!present(j, "name")) fail(where, "name", "is required for a lower third");
+        style.text = string_value(j["name"], where, "name");
+        if (present(j, "title")) style.text += "\n" + string_value(j["title"], where, "title");
+    } else {
+        for (const char* field : {"name", "title"})
+            if (present(j, field)) fail(where, field, "is for \"style\": \"lower-third\" (give text)");
+        if (!present(j, "text")) fail(where, "text", "is required for text layers");
+        style.text = string_value(j["text"], where, "text");
+    }
     if (style.text.empty()) fail(where, "text", "must not be empty");
     if (present(j, "font")) style.font = string_value(j["font"], where, "font");
     if (present(j, "size")) {
@@ -128,7 +144,8 @@ TextStyle read_text_style(const json& j, const std::string& where) {
     }
     if (present(j, "box")) {
         const std::string box = string_value(j["box"], where, "box");
-        if (box != "none") attempt("box", [&] { style.box = parse_rgba(box); });
+        if (box == "none") style.box.reset();
+        else attempt("box", [&] { style.box = parse_rgba(box); });
     }
     if (present(j, "padding")) {
         const double padding = number(j["padding"], where, "padding");
@@ -140,6 +157,8 @@ TextStyle read_text_style(const json& j, const std::string& where) {
     if (present(j, "anchor")) attempt("anchor", [&] { style.anchor = parse_anchor(string_value(j["anchor"], where, "anchor")); });
     if (present(j, "anchor") && (present(j, "position") || present(j, "offset")))
         fail(where, "anchor", "give an anchor or a position, not both");
+    if (lower_third && (present(j, "position") || present(j, "offset"))) style.anchor.reset();
+    if (lower_third && present(j, "size") && !present(j, "padding")) style.padding = style.size / 2;
     return style;
 }
 
@@ -149,11 +168,11 @@ Layer parse_layer(const json& j, const std::string& where) {
         static const std::vector<std::string_view> text_keys{"type",   "text",    "font",      "size",  "colour",
                                                              "color",  "box",     "padding",   "max_width", "align",
                                                              "anchor", "position", "offset",   "start", "end",
-                                                             "fade_in", "fade_out"};
+                                                             "fade_in", "fade_out", "style",   "name",  "title"};
         for (const auto& [key, value] : j.items())
             if (std::find(text_keys.begin(), text_keys.end(), key) == text_keys.end())
                 fail(where, key, "unknown key for a text layer (text, font, size, colour, box, padding, max_width, align, "
-                                 "anchor or position, start, end, fade_in, fade_out)");
+                                 "anchor or position, start, end, fade_in, fade_out; style lower-third with name, title)");
         Layer layer;
         layer.type = LayerType::text;
         layer.text = read_text_style(j, where);

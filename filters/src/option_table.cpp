@@ -83,6 +83,12 @@ std::string number_text(double value) {
     return nlohmann::json(value).dump();
 }
 
+double number_in_range(const nlohmann::json& value, double low, double high) {
+    const double d = value.get<double>();
+    if (d < low || d > high) throw_usage("must be from " + number_text(low) + " to " + number_text(high) + ", not " + value.dump());
+    return d;
+}
+
 std::string default_text(const nlohmann::json& value) {
     if (value.is_null() || (value.is_boolean() && !value.get<bool>())) return "";
     if (value.is_string()) return value.get<std::string>();

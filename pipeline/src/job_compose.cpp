@@ -98,20 +98,22 @@ std::vector<std::string> job_value_problems(const job::JobSpec& job, const ReadP
     // Local files must be there before anything is paid for.
     if (is_local_file_reference(params.background) && !fs::exists(params.background))
         problem("composite.background", "no such file '" + params.background + "'");
-    for (std::size_t i = 0; i < params.layers.size(); ++i) {
-        if (params.layers[i].text) {
-            // Its font and every character it needs, before a render is paid for.
-            try {
-                filters::check_text(*params.layers[i].text, "text");
-            } catch (const Error& e) {
-                problem("composite.layers[" + std::to_string(i) + "]", std::string(e.what()).substr(6));
+    for (const auto& [list, layers] : {std::pair{"layers", &params.layers}, {"overlays", &params.overlays}})
+        for (std::size_t i = 0; i < layers->size(); ++i) {
+            const filters::Layer& layer = (*layers)[i];
+            const std::string path = std::string("composite.") + list + "[" + std::to_string(i) + "]";
+            if (layer.text) {
+                // Its font and every character it needs, before a render is paid for.
+                try {
+                    filters::check_text(*layer.text, "text");
+                } catch (const Error& e) {
+                    problem(path, std::string(e.what()).substr(6));
+                }
+                continue;
             }
-            continue;
+            if (layer.type != filters::LayerType::colour && is_local_file_reference(layer.source) && !fs::exists(layer.source))
+                problem(path + ".source", "no such file '" + layer.source + "'");
         }
-        const std::string& source = params.layers[i].source;
-        if (params.layers[i].type != filters::LayerType::colour && is_local_file_reference(source) && !fs::exists(source))
-            problem("composite.layers[" + std::to_string(i) + "].source", "no such file '" + source + "'");
-    }
 
     // No output may replace an input: the fetched files and everything compose makes, against
     // the local source, the background and the layers.
@@ -144,9 +146,10 @@ json compose_fingerprint_inputs(const job::JobSpec& job) {
     if (job.composite) {
         composite = job::composite_document(*job.composite, job.composite_file);
         if (composite.contains("background")) composite["background"] = by_content(composite["background"].get<std::string>());
-        if (composite.contains("layers"))
-            for (json& layer : composite["layers"])
-                if (layer.contains("source")) layer["source"] = by_content(layer["source"].get<std::string>());
+        for (const char* list : {"layers", "overlays"})
+            if (composite.contains(list))
+                for (json& layer : composite[list])
+                    if (layer.contains("source")) layer["source"] = by_content(layer["source"].get<std::string>());
     }
     json deliver = nullptr;
     if (job.deliver) {

@@ -62,6 +62,13 @@ json composite_document(const filters::ComposeParams& composite, const std::stri
     } else {
         out["background"] = names_local_file(composite.background) ? absolute_text(composite.background) : composite.background;
     }
+    if (!composite.overlays.empty()) {
+        json overlays = composite.overlays;
+        for (json& layer : overlays)
+            if (layer.contains("source") && layer["type"] != "colour" && names_local_file(layer["source"].get<std::string>()))
+                layer["source"] = absolute_text(layer["source"].get<std::string>());
+        out["overlays"] = overlays;
+    }
     out["output"] = composite_file.empty() ? json(false) : json(composite_file);
     return out;
 }

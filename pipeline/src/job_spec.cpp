@@ -91,15 +91,7 @@ public:
         return ObjectReader(v, path_of(key), file_);
     }
 
-    static std::string type_name(const json& v) {
-        if (v.is_number_integer()) return "an integer";
-        if (v.is_number()) return "a number";
-        if (v.is_string()) return "a string";
-        if (v.is_boolean()) return "a boolean";
-        if (v.is_null()) return "null";
-        if (v.is_array()) return "an array";
-        return "an object";
-    }
+    static std::string type_name(const json& v) { return filters::json_type_name(v); }
 
     const json& value() const { return object_; }
     const std::string& path() const { return path_; }
@@ -276,6 +268,20 @@ void read_scene(const ObjectReader& c, const fs::path& base, filters::ComposePar
     problems.attempt([&] {
         if (c.has("layers") && !c.has("canvas")) c.fail("canvas", "a scene of layers needs a canvas size, e.g. \"3840x2160\"");
     });
+    if (c.has("overlays"))
+        problems.attempt([&] {
+            json list = c.at("overlays");
+            if (!list.is_array() || list.empty()) c.fail("overlays", "must be a non-empty array of layers");
+            resolve_scene_sources(list, "source", base);
+            try {
+                params.overlays = filters::layers_from_json(list);
+            } catch (const Error& e) {
+                throw_usage(c.file() + ": " + c.path() + ".over" + std::string(e.what()));  // "layers[1]..." -> "overlays[1]..."
+            }
+            for (std::size_t i = 0; i < params.overlays.size(); ++i)
+                if (params.overlays[i].type == filters::LayerType::avatar)
+                    c.fail("overlays[" + std::to_string(i) + "]", "the avatar is not an overlay");
+        });
 }
 
 // The composite part, its values read and checked by the compose option tables; nullopt when the
@@ -289,7 +295,7 @@ std::optional<filters::ComposeParams> read_composite(const ObjectReader& job, co
     read_scene(c, base, params, problems);
     // The layout table knows the encode table's keys and the scene's; the encode table is read
     // from the same object without judging keys twice.
-    static const std::vector<std::string_view> scene_keys{"background", "layers", "elements", "output", "preset"};
+    static const std::vector<std::string_view> scene_keys{"background", "layers", "elements", "overlays", "output", "preset"};
     filters::ReadOptions layout_read{base.string(), scene_keys};
     for (const auto& row : filters::encode_options().rows) layout_read.other_keys.push_back(row.key);
     note_option_problems(problems, c, filters::read_options(filters::layout_options(), c.value(), params, layout_read));

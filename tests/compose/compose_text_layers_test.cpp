@@ -155,3 +155,66 @@ TEST(ComposeTextLayers, AFontThatIsNotThereIsAUsageError) {
                                "file-font.mkv");
     EXPECT_EQ(ok.exit_code, 0) << ok.err;
 }
+
+TEST(ComposeTextLayers, ALowerThirdPutsNameAndTitleOnABoxAtTheBottomLeft) {
+    TempDir dir;
+    CommandResult r = compose(dir, scene_with({{"type", "text"}, {"style", "lower-third"}, {"name", "Ana Lima"},
+                                               {"title", "Head of Sales"}, {"size", 28}}),
+                              "lower.mkv");
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const auto frames = decode_video(dir.file("lower.mkv"), 1);
+    const Box box = changed_region(frames[0], luma(0xC0, 0xC0, 0xC0), 3);
+    ASSERT_FALSE(box.empty());
+    // The box's corner at the safe area's: 32 from the left, 18 from the bottom.
+    EXPECT_NEAR(box.x0, 32, 2);
+    EXPECT_NEAR(box.y1, 360 - 18 - 1, 2);
+    // Two lines of 28 px with 14 px of padding above and below: taller than one line and its padding.
+    EXPECT_GT(box.y1 - box.y0, 2 * 28);
+    // The box is a translucent black: its padding darker than the backdrop, not black.
+    const int padding_y = frames[0].Y(box.x0 + 4, box.y0 + 4);
+    EXPECT_LT(padding_y, 100);
+    EXPECT_GT(padding_y, 20);
+
+    CommandResult both = compose(dir, scene_with({{"type", "text"}, {"style", "lower-third"}, {"text", "x"}}), "bad.mkv");
+    EXPECT_EQ(both.exit_code, 2) << both.err;
+    EXPECT_NE(both.err.find("layers[2].text: a lower third takes name and title instead"), std::string::npos) << both.err;
+}
+
+// Overlays: layers over the composite whatever is under the avatar, here a plain background with
+// the avatar placed by --size and --anchor. Before its start the picture is the same as without
+// it, bit for bit; while it shows, its box is at the safe area's bottom-left corner.
+TEST(ComposeTextLayers, OverlaysDrawATimedLowerThirdOverABackgroundComposite) {
+    TempDir dir;
+    const json overlays = json::array({{{"type", "text"}, {"style", "lower-third"}, {"name", "Ana Lima"},
+                                        {"title", "Head of Sales"}, {"size", 24}, {"start", 0.4}, {"end", 1.6},
+                                        {"fade_in", 0.2}, {"fade_out", 0.2}}});
+    std::ofstream(dir.file("overlays.json")) << overlays.dump();
+    const std::string common = "--quiet compose --video " + quote(media("avatar.mp4")) + " --mask " +
+                               quote(media("avatar_mask.mp4")) +
+                               " --background '#C0C0C0' --canvas 640x360 --size -1x180 --anchor right --vcodec ffv1 -o ";
+    ASSERT_EQ(run_avpost(common + quote(dir.file("plain.mkv"))).exit_code, 0);
+    CommandResult r = run_avpost(common + quote(dir.file("titled.mkv")) + " --overlays " + quote(dir.file("overlays.json")));
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const auto plain = decode_video(dir.file("plain.mkv"));
+    const auto titled = decode_video(dir.file("titled.mkv"));
+    ASSERT_EQ(plain.size(), titled.size());
+    for (int i : {0, 5, 9, 41, 49}) {  // before 0.4 s (frame 10 is the first of the fade, at alpha 0) and from 1.6 s
+        EXPECT_EQ(titled[i].y, plain[i].y) << "frame " << i;
+        EXPECT_EQ(titled[i].u, plain[i].u) << "frame " << i;
+    }
+    const Box box = changed_region(titled[25], luma(0xC0, 0xC0, 0xC0), 3);
+    ASSERT_FALSE(box.empty());
+    EXPECT_NEAR(box.x0, 32, 2);
+    EXPECT_NEAR(box.y1, 360 - 18 - 1, 2);
+    // The avatar (right half) is untouched by it.
+    int avatar_changed = 0;
+    for (int y = 0; y < 360; ++y)
+        for (int x = 400; x < 640; ++x) avatar_changed += titled[25].Y(x, y) != plain[25].Y(x, y);
+    EXPECT_EQ(avatar_changed, 0);
+
+    // The avatar is not an overlay.
+    std::ofstream(dir.file("bad.json")) << json::array({{{"type", "avatar"}}}).dump();
+    CommandResult bad = run_avpost(common + quote(dir.file("bad.mkv")) + " --overlays " + quote(dir.file("bad.json")));
+    EXPECT_EQ(bad.exit_code, 2) << bad.err;
+    EXPECT_NE(bad.err.find("the avatar is not an overlay"), std::string::npos) << bad.err;
+}

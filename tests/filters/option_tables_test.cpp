@@ -74,7 +74,7 @@ TEST(OptionTables, TheJobSchemaListsExactlyTheTablesKeys) {
     std::set<std::string> composite = table_keys(layout_options());
     for (const std::string& key : table_keys(encode_options())) composite.insert(key);
     // The scene and the composite's own file are read by the job model, not a stage table.
-    for (const char* key : {"background", "layers", "elements", "output", "preset"}) composite.insert(key);
+    for (const char* key : {"background", "layers", "elements", "overlays", "output", "preset"}) composite.insert(key);
     EXPECT_EQ(keys_of(defs["composite"]["properties"]), composite) << "docs/job.schema.json $defs.composite";
     EXPECT_EQ(keys_of(defs["composite"]["properties"]["matte"]["properties"]), table_keys(matte_options()));
     EXPECT_EQ(keys_of(defs["composite"]["properties"]["key"]["oneOf"][1]["properties"]), table_keys(key_options()));

@@ -600,10 +600,14 @@ TEST(JobSpec, TheCanonicalDocumentReadsBackAsTheSameJob) {
                                                   {{"type", "avatar"}, {"offset", {100, 50}}},
                                                   {{"type", "image"}, {"source", "brand/logo.png"}, {"start", 1.5},
                                                    {"end", 4}, {"fade_in", 0.25}, {"fade_out", 0.5}}})}};
+    json overlaid = valid_job();
+    overlaid["composite"]["overlays"] = json::array({{{"type", "text"}, {"style", "lower-third"}, {"name", "Ana"},
+                                                       {"title", "Sales"}, {"start", 0.5}},
+                                                      {{"type", "image"}, {"source", "brand/logo.png"}, {"offset", {10, 10}}}});
     json environment = valid_job();
     environment["source"]["a2v"]["audio_url"] = "${AUDIO_URL:-https://example.com/a.wav?sig=secret}";
     environment["composite"]["background"] = "$${literal}.png";
-    for (const json& j : {valid_job(), keyed, local, scene, environment}) {
+    for (const json& j : {valid_job(), keyed, local, scene, overlaid, environment}) {
         SCOPED_TRACE(j.dump());
         const json first = canonical_of(j, "jobs/job.json");
         // From another directory, through an absolute file name: the same document.
@@ -629,6 +633,12 @@ TEST(JobSpec, TheCanonicalDocumentReadsBackAsTheSameJob) {
     EXPECT_EQ(timed["end"], 4.0);
     EXPECT_EQ(timed["fade_out"], 0.5);
     EXPECT_EQ(timed["source"], fs::absolute("jobs/brand/logo.png").lexically_normal().string());
+
+    const json over = canonical_of(overlaid, "jobs/job.json")["composite"]["overlays"];
+    ASSERT_EQ(over.size(), 2u);
+    EXPECT_EQ(over[0]["text"], "Ana\nSales");
+    EXPECT_EQ(over[0]["anchor"], "bottom-left");
+    EXPECT_EQ(over[1]["source"], fs::absolute("jobs/brand/logo.png").lexically_normal().string());
 
     const json referenced = canonical_of(environment, "jobs/job.json");
     EXPECT_EQ(referenced["source"]["a2v"]["audio_url"], "${AUDIO_URL:-https://example.com/a.wav?sig=secret}");

@@ -30,6 +30,9 @@ struct ComposeParams {
     // A scene instead of one background: layers bottom to top, one of them the avatar, whose
     // offset and size then place it (position/size/fit/anchor are ignored).
     std::vector<Layer> layers;
+    // Drawn over the composite, whatever is under the avatar (a background or a scene): titles,
+    // logos, lower thirds. No avatar among them; timed like any layer.
+    std::vector<Layer> overlays;
     // File name, "null" to composite without encoding, or empty when only `delivery` is wanted.
     std::string output;
     // Delivery presets made from the same composited frames (one decode for all outputs).

@@ -110,6 +110,7 @@ struct ComposePlan {
     std::optional<Mask> mask;
     std::optional<Background> background;
     std::vector<Layer> layers;  // the scene, bottom to top; empty without one
+    std::vector<Layer> overlays;  // over the composite, bottom to top
 
     // Geometry. `placement` is empty only while fit_to is visible and the pass over the matte has
     // not run (place_visible); so is `picture`, which depends on it.

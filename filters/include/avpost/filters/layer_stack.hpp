@@ -29,6 +29,9 @@ public:
     // bad layers (not exactly one avatar, a bad colour, an empty canvas, fades longer than a span).
     LayerStack(const std::vector<Layer>& layers, Size canvas, AVColorSpace matrix, Size avatar_native,
                double programme_seconds = 0);
+    // Overlays: layers with no avatar among them, all drawn above (draw_above).
+    struct Overlays {};
+    LayerStack(Overlays, const std::vector<Layer>& layers, Size canvas, AVColorSpace matrix, double programme_seconds);
     ~LayerStack();
     LayerStack(const LayerStack&) = delete;
     LayerStack& operator=(const LayerStack&) = delete;

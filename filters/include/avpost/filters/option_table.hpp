@@ -76,6 +76,8 @@ std::string json_type_name(const nlohmann::json& value);
 std::string_view default_value_name(OptionType type);
 // 16 for 16.0, 0.1 for 0.1: a number as a person writes it.
 std::string number_text(double value);
+// A row's number from `low` to `high`; throws Error(usage) "must be from LOW to HIGH, not V".
+double number_in_range(const nlohmann::json& value, double low, double high);
 // The default as --help shows it, from a default-constructed Params; empty: none worth showing.
 std::string default_text(const nlohmann::json& value);
 
