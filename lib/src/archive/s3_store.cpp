@@ -1,19 +1,15 @@
 #include "avpost/archive/s3_store.hpp"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <cerrno>
 #include <cstdlib>
 #include <functional>
 #include <map>
-#include <thread>
 
 #include "avpost/archive/catalog.hpp"
 #include "avpost/core/sha256.hpp"
 #include "avpost/core/error.hpp"
 #include "avpost/core/log.hpp"
-#include "avpost/net/curl_handles.hpp"
+#include "avpost/net/http_client.hpp"
 #include "avpost/net/retry_rule.hpp"
 
 namespace avpost::archive {
@@ -58,77 +54,6 @@ struct Response {
     std::string body;
 };
 
-struct FileReader {
-    int fd = -1;
-    std::int64_t position = 0;
-    std::int64_t end = 0;
-    int error = 0;
-    ~FileReader() {
-        if (fd >= 0) ::close(fd);
-    }
-};
-
-std::size_t read_body(char* buffer, std::size_t size, std::size_t count, void* user) {
-    auto* r = static_cast<FileReader*>(user);
-    std::size_t want = std::size_t(std::min<std::int64_t>(std::int64_t(size * count), r->end - r->position));
-    if (want == 0) return 0;
-    for (;;) {
-        ssize_t n = ::pread(r->fd, buffer, want, r->position);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) {
-            r->error = n < 0 ? errno : EIO;  // a file that shrank mid-upload
-            return CURL_READFUNC_ABORT;
-        }
-        r->position += n;
-        return std::size_t(n);
-    }
-}
-
-struct Sink {
-    Response* response;
-    const std::function<void(const char*, std::size_t)>* stream;
-    std::exception_ptr error;
-    std::size_t streamed = 0;  // bytes handed to the stream
-};
-
-std::size_t write_body(char* data, std::size_t size, std::size_t count, void* user) {
-    auto* s = static_cast<Sink*>(user);
-    std::size_t n = size * count;
-    // Error bodies are kept whole so the S3 error code can be reported.
-    if (*s->stream && s->response->status < 300) {
-        try {
-            s->streamed += n;
-            (*s->stream)(data, n);
-        } catch (...) {
-            s->error = std::current_exception();
-            return 0;
-        }
-    } else if (s->response->body.size() < (1 << 20)) {
-        s->response->body.append(data, n);
-    }
-    return n;
-}
-
-std::size_t write_header(char* data, std::size_t size, std::size_t count, void* user) {
-    auto* r = static_cast<Response*>(user);
-    std::string_view line(data, size * count);
-    if (line.starts_with("HTTP/")) {
-        r->headers.clear();  // a new response (after 100 Continue or a redirect)
-        auto sp = line.find(' ');
-        if (sp != std::string_view::npos) r->status = std::strtol(std::string(line.substr(sp + 1, 3)).c_str(), nullptr, 10);
-        return size * count;
-    }
-    auto colon = line.find(':');
-    if (colon == std::string_view::npos) return size * count;
-    std::string name(line.substr(0, colon));
-    for (char& c : name) c = char(std::tolower(static_cast<unsigned char>(c)));
-    std::string_view value = line.substr(colon + 1);
-    while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
-    while (!value.empty() && (value.back() == '\r' || value.back() == '\n' || value.back() == ' ')) value.remove_suffix(1);
-    r->headers[name] = std::string(value);
-    return size * count;
-}
-
 std::string xml_tag(std::string_view xml, std::string_view tag) {
     // Built by append: gcc 12 -O3 warns falsely (-Wrestrict) on "literal" + std::string.
     std::string open(1, '<'), close("</");
@@ -157,118 +82,30 @@ std::string host_of(std::string_view endpoint) {
     return std::string(rest);
 }
 
+// One operation's requests, through the shared HTTP client (net/http_client.hpp: one libcurl
+// handle, so a multipart upload's parts reuse the connection) and the one retry rule.
 class S3Http {
 public:
-    explicit S3Http(const S3Config& config) : config_(config) { net::ensure_curl_global_init(); }
+    explicit S3Http(const S3Config& config) : config_(config), client_(client_options(config)) {}
 
-    // Retries what is worth retrying (connection failures, timeouts, 500/502/503/504) a few times
-    // with a growing pause, each time signed afresh. A GET whose body already reached the sink
-    // is not retried, since the caller has hashed part of it.
+    // Retries what is worth retrying (connection failures, timeouts, 500/502/503/504) with the
+    // client's backoff, each time signed afresh. A GET whose body already reached the sink is
+    // not retried, since the caller has hashed part of it.
     Response perform(const Call& call) {
         for (int attempt = 1;; ++attempt) {
             bool streamed = false;
-            std::optional<Error> failure;
-            Response r;
-            try {
-                r = perform_once(call, streamed);
-            } catch (const Error& e) {
-                if (e.domain() != ErrorDomain::curl) throw;
-                failure = e;
-            }
-            bool transient = failure ? net::is_transient(CURLcode(failure->code())) : net::is_transient_status(r.status);
+            net::TransferResult result;
+            Response r = perform_once(call, streamed, result);
+            const bool failed = result.code != CURLE_OK;
+            const bool transient = failed ? net::is_transient(result.code) : net::is_transient_status(r.status);
             if (!transient || streamed || attempt >= config_.max_attempts) {
-                if (failure) throw *failure;
+                if (failed) throw Error(ErrorDomain::curl, context_of(call), result.code, result.error_text);
                 return r;
             }
-            log::debug("S3 " + call.method + " s3://" + config_.bucket + "/" + call.object + ": attempt " +
-                       std::to_string(attempt) + " failed (" +
-                       (failure ? std::string(failure->what()) : "HTTP " + std::to_string(r.status)) + "), retrying");
-            std::this_thread::sleep_for(config_.retry_delay * (1 << (attempt - 1)));
+            log::debug(context_of(call) + ": attempt " + std::to_string(attempt) + " failed (" +
+                       (failed ? result.error_text : "HTTP " + std::to_string(r.status)) + "), retrying");
+            client_.sleep_for(client_.next_backoff(attempt));
         }
-    }
-
-    Response perform_once(const Call& call, bool& streamed) {
-        SigV4Request sreq;
-        sreq.method = call.method;
-        sreq.host = host_of(config_.endpoint);
-        sreq.path.assign(1, '/').append(sigv4_uri_encode(config_.bucket, true)).append(1, '/');
-        sreq.path.append(sigv4_uri_encode(call.object, false));
-        sreq.query = call.query;
-        sreq.headers = call.headers;
-        sreq.payload_sha256 = call.payload_sha256;
-        SignedRequest signed_request = sigv4_sign(sreq, config_.credentials, config_.region, "s3", unix_now());
-
-        std::string url = config_.endpoint + sreq.path;
-        if (!signed_request.canonical_query.empty()) url += "?" + signed_request.canonical_query;
-        // For errors: the method and key only, never the signature.
-        std::string context = "S3 " + call.method + " s3://" + config_.bucket + "/" + call.object;
-
-        net::CurlEasyPtr curl(curl_easy_init());
-        if (!curl) throw Error(ErrorDomain::curl, context, CURLE_FAILED_INIT, "curl_easy_init failed");
-        CURL* c = curl.get();
-        char errbuf[CURL_ERROR_SIZE] = {};
-        curl_slist* raw_list = nullptr;
-        net::CurlSlistPtr list;
-        auto add_header = [&](const std::string& line) {
-            curl_slist* next = curl_slist_append(raw_list, line.c_str());
-            if (!next) throw Error(ErrorDomain::curl, context, CURLE_OUT_OF_MEMORY, "curl_slist_append failed");
-            raw_list = next;
-            list.release();
-            list.reset(raw_list);
-        };
-        for (const auto& [k, v] : signed_request.headers) add_header(k + ": " + v);
-        add_header("Expect:");        // no 100-continue round trip
-        add_header("Content-Type:");  // curl's form default for POST is not part of the request we signed
-        add_header("Accept:");
-
-        Response response;
-        Sink sink{&response, &call.sink, nullptr};
-        FileReader reader;
-        auto set = [&](CURLoption option, auto value) {
-            CURLcode rc = curl_easy_setopt(c, option, value);
-            if (rc != CURLE_OK) throw Error(ErrorDomain::curl, context + " (setopt)", rc, curl_easy_strerror(rc));
-        };
-        set(CURLOPT_URL, url.c_str());
-        set(CURLOPT_ERRORBUFFER, errbuf);
-        set(CURLOPT_HTTPHEADER, raw_list);
-        set(CURLOPT_NOSIGNAL, 1L);
-        set(CURLOPT_PROTOCOLS_STR, "http,https");
-        set(CURLOPT_CONNECTTIMEOUT, long(config_.connect_timeout.count()));
-        set(CURLOPT_LOW_SPEED_LIMIT, 1L);
-        set(CURLOPT_LOW_SPEED_TIME, long(config_.low_speed_time.count()));
-        set(CURLOPT_WRITEFUNCTION, write_body);
-        set(CURLOPT_WRITEDATA, static_cast<void*>(&sink));
-        set(CURLOPT_HEADERFUNCTION, write_header);
-        set(CURLOPT_HEADERDATA, static_cast<void*>(&response));
-        if (call.method == "HEAD") {
-            set(CURLOPT_NOBODY, 1L);
-        } else if (call.method == "PUT") {
-            reader.fd = ::open(call.body.file->c_str(), O_RDONLY | O_CLOEXEC);
-            if (reader.fd < 0) throw_errno("open '" + call.body.file->string() + "' to upload", errno);
-            reader.position = call.body.offset;
-            reader.end = call.body.offset + call.body.length;
-            set(CURLOPT_UPLOAD, 1L);
-            set(CURLOPT_READFUNCTION, read_body);
-            set(CURLOPT_READDATA, static_cast<void*>(&reader));
-            set(CURLOPT_INFILESIZE_LARGE, curl_off_t(call.body.length));
-        } else if (call.method == "POST") {
-            set(CURLOPT_POST, 1L);
-            set(CURLOPT_POSTFIELDS, call.body.text.c_str());
-            set(CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(call.body.text.size()));
-        } else if (call.method != "GET") {
-            set(CURLOPT_CUSTOMREQUEST, call.method.c_str());
-        }
-
-        CURLcode rc = curl_easy_perform(c);
-        streamed = sink.streamed > 0;
-        if (sink.error) std::rethrow_exception(sink.error);
-        if (reader.error) throw_errno("read '" + call.body.file->string() + "' while uploading", reader.error);
-        if (rc != CURLE_OK)
-            throw Error(ErrorDomain::curl, context, rc, errbuf[0] ? errbuf : curl_easy_strerror(rc));
-        long status = 0;
-        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-        response.status = status;
-        return response;
     }
 
     void check(const Response& r, const std::string& what) const {
@@ -281,7 +118,62 @@ public:
     }
 
 private:
+    static net::HttpClientOptions client_options(const S3Config& config) {
+        net::HttpClientOptions o;
+        o.retry.max_attempts = config.max_attempts;
+        o.retry.initial_delay = config.retry_delay;
+        o.timeouts.connect = std::chrono::duration_cast<std::chrono::milliseconds>(config.connect_timeout);
+        o.timeouts.low_speed_time = config.low_speed_time;
+        o.rate_limit.enabled = false;
+        return o;
+    }
+
+    // For errors: the method and key only, never the signature.
+    std::string context_of(const Call& call) const { return "S3 " + call.method + " s3://" + config_.bucket + "/" + call.object; }
+
+    Response perform_once(const Call& call, bool& streamed, net::TransferResult& result) {
+        SigV4Request sreq;
+        sreq.method = call.method;
+        sreq.host = host_of(config_.endpoint);
+        sreq.path.assign(1, '/').append(sigv4_uri_encode(config_.bucket, true)).append(1, '/');
+        sreq.path.append(sigv4_uri_encode(call.object, false));
+        sreq.query = call.query;
+        sreq.headers = call.headers;
+        sreq.payload_sha256 = call.payload_sha256;
+        SignedRequest signed_request = sigv4_sign(sreq, config_.credentials, config_.region, "s3", unix_now());
+
+        net::HttpRequest request;
+        request.method = call.method;
+        request.url = config_.endpoint + sreq.path;
+        if (!signed_request.canonical_query.empty()) request.url += "?" + signed_request.canonical_query;
+        request.headers.assign(signed_request.headers.begin(), signed_request.headers.end());
+        // Not part of what was signed: curl's form default for POST and its Accept.
+        request.headers.emplace_back("Content-Type", "");
+        request.headers.emplace_back("Accept", "");
+        if (call.method == "PUT") request.upload = net::HttpRequest::FileRange{*call.body.file, call.body.offset, call.body.length};
+        if (call.method == "POST") request.body = call.body.text;
+        request.rate_limited = false;
+        request.accept_compressed = false;  // an object's bytes as stored
+        request.context = context_of(call);
+
+        Response response;
+        result = client_.perform(request, [&](long status, const net::Headers&, std::string_view chunk) {
+            // Error bodies are kept whole so the S3 error code can be reported.
+            if (call.sink && status < 300) {
+                streamed = true;
+                call.sink(chunk.data(), chunk.size());
+            } else if (response.body.size() < (1 << 20)) {
+                response.body.append(chunk);
+            }
+            return true;
+        });
+        response.status = result.status;
+        for (auto& [name, value] : result.headers) response.headers[name] = value;
+        return response;
+    }
+
     const S3Config& config_;
+    net::HttpClient client_;
 };
 
 const std::string empty_sha256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";

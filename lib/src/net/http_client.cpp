@@ -2,7 +2,11 @@
 
 #include "avpost/core/interrupt.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <cctype>
 #include <cmath>
 #include <exception>
@@ -106,6 +110,36 @@ namespace {
 // libcurl calls this about once a second even while a transfer stalls, so Ctrl-C is honoured
 // at once instead of after the low-speed timeout.
 int abort_on_interrupt(void*, curl_off_t, curl_off_t, curl_off_t, curl_off_t) { return interrupted() ? 1 : 0; }
+
+// An upload's byte range, read with pread as libcurl asks for it.
+struct RangeReader {
+    int fd = -1;
+    std::int64_t position = 0;
+    std::int64_t end = 0;
+    int error = 0;
+    RangeReader() = default;
+    RangeReader(const RangeReader&) = delete;
+    RangeReader& operator=(const RangeReader&) = delete;
+    ~RangeReader() {
+        if (fd >= 0) ::close(fd);
+    }
+};
+
+size_t read_range(char* buffer, size_t size, size_t count, void* user) {
+    auto* r = static_cast<RangeReader*>(user);
+    const auto want = size_t(std::min<std::int64_t>(std::int64_t(size * count), r->end - r->position));
+    if (want == 0) return 0;
+    for (;;) {
+        const ssize_t n = ::pread(r->fd, buffer, want, r->position);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) {
+            r->error = n < 0 ? errno : EIO;  // a file that shrank mid-upload
+            return CURL_READFUNC_ABORT;
+        }
+        r->position += n;
+        return size_t(n);
+    }
+}
 }  // namespace
 
 TransferResult HttpClient::perform(const HttpRequest& request, const BodySink& sink) {
@@ -115,6 +149,7 @@ TransferResult HttpClient::perform(const HttpRequest& request, const BodySink& s
     TransferState state;
     state.sink = &sink;
     state.handle = h;
+    RangeReader reader;  // an upload's file, closed when the transfer is done
 
     std::string method = method_upper(request.method);
     CurlSlistPtr header_list;
@@ -125,7 +160,7 @@ TransferResult HttpClient::perform(const HttpRequest& request, const BodySink& s
         header_list.release();
         header_list.reset(appended);
     }
-    if (!request.body.empty() || method == "POST") {
+    if (!request.body.empty() || request.upload || method == "POST") {
         // libcurl would otherwise send "Expect: 100-continue" and wait on larger bodies.
         curl_slist* appended = curl_slist_append(header_list.get(), "Expect:");
         if (appended) {
@@ -159,6 +194,16 @@ TransferResult HttpClient::perform(const HttpRequest& request, const BodySink& s
         curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
     } else if (method == "HEAD") {
         curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
+    } else if (request.upload) {
+        reader.fd = ::open(request.upload->file.c_str(), O_RDONLY | O_CLOEXEC);
+        if (reader.fd < 0) throw_errno("open '" + request.upload->file.string() + "' to upload", errno);
+        reader.position = request.upload->offset;
+        reader.end = request.upload->offset + request.upload->length;
+        curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);
+        curl_easy_setopt(h, CURLOPT_READFUNCTION, read_range);
+        curl_easy_setopt(h, CURLOPT_READDATA, &reader);
+        curl_easy_setopt(h, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(request.upload->length));
+        if (method != "PUT") curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method.c_str());
     } else {
         curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
         curl_easy_setopt(h, CURLOPT_POSTFIELDS, request.body.c_str());
@@ -174,8 +219,10 @@ TransferResult HttpClient::perform(const HttpRequest& request, const BodySink& s
     // The handle must not keep pointers into this stack frame.
     curl_easy_setopt(h, CURLOPT_ERRORBUFFER, nullptr);
     curl_easy_setopt(h, CURLOPT_HTTPHEADER, nullptr);
+    curl_easy_setopt(h, CURLOPT_READDATA, nullptr);
     if (state.error) std::rethrow_exception(state.error);
     if (rc == CURLE_ABORTED_BY_CALLBACK) throw_if_interrupted();
+    if (reader.error) throw_errno("read '" + request.upload->file.string() + "' while uploading", reader.error);
     return result;
 }
 

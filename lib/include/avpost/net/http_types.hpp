@@ -1,6 +1,8 @@
 #pragma once
 // Plain request/response/policy structs of the HTTP layer.
 #include <chrono>
+#include <cstdint>
+#include <filesystem>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -54,6 +56,14 @@ struct HttpRequest {
     std::string url;
     std::vector<std::pair<std::string, std::string>> headers;  // "Name", "value"
     std::string body;
+    // A body read from a byte range of a file while it is sent, instead of `body` (object store
+    // uploads of any size; read again from the start on each attempt).
+    struct FileRange {
+        std::filesystem::path file;
+        std::int64_t offset = 0;
+        std::int64_t length = 0;
+    };
+    std::optional<FileRange> upload;
     // Empty: GET/HEAD/PUT/DELETE are idempotent, POST is not. A non-idempotent request is
     // repeated only when the failure proves the server never acted on it.
     std::optional<bool> idempotent;
