@@ -273,6 +273,13 @@ private:
         }
     }
 
+    // A failure whose commit's reply was lost is refused when told again; the job then shows it
+    // failed (or queued for a retry) under this very lease: ours, not abandoned.
+    static bool fail(Catalog& catalog, const archive::JobLease& lease, const std::string& error, bool transient) {
+        return catalog.fail_job(lease, error, transient) ||
+               archive::failed_under(catalog.queued_job(lease.job_id), lease, error);
+    }
+
     void run_one(Catalog& catalog, const QueuedJob& job) {
         observer_.claimed(job);
         auto held = std::make_shared<HeldJob>(archive::lease_of(job));
@@ -281,7 +288,7 @@ private:
             JobReport report;
             report.name = job.name;
             report.error = "its worker was lost on each of its " + std::to_string(job.max_attempts) + " attempts";
-            const bool failed = fenced(*held, [&] { return catalog.fail_job(held->lease, report.error, false); });
+            const bool failed = fenced(*held, [&] { return fail(catalog, held->lease, report.error, false); });
             count(failed ? JobOutcome::failed : JobOutcome::abandoned);
             observer_.finished(job, failed ? JobOutcome::failed : JobOutcome::abandoned, report);
             return;
@@ -320,7 +327,7 @@ private:
         } else {
             const bool transient = net::is_transient(report.failure);  // net/retry_rule.hpp: the one rule
             const bool again = transient && job.attempts < job.max_attempts;
-            outcome = fenced(*held, [&] { return catalog.fail_job(held->lease, report.error, transient); })
+            outcome = fenced(*held, [&] { return fail(catalog, held->lease, report.error, transient); })
                           ? (again ? JobOutcome::retrying : JobOutcome::failed)
                           : JobOutcome::abandoned;
         }

@@ -853,6 +853,11 @@ TYPED_TEST(CatalogContract, TransientFailuresBackOffUntilTheLastAttemptThenFail)
     auto first = c.claim_job("w", minute, t0);
     ASSERT_TRUE(first.has_value());
     ASSERT_TRUE(c.fail_job(lease_of(*first), "HTTP 503", true, t0 + 5));
+    // A failure whose reply was lost: told again it is refused, and the job says it failed under
+    // that lease with that error (the worker counts it retrying, not abandoned).
+    EXPECT_FALSE(c.fail_job(lease_of(*first), "HTTP 503", true, t0 + 6));
+    EXPECT_TRUE(failed_under(c.queued_job(id), lease_of(*first), "HTTP 503"));
+    EXPECT_FALSE(failed_under(c.queued_job(id), lease_of(*first), "another error"));
     QueuedJob waiting = c.queued_job(id);
     EXPECT_EQ(waiting.state, QueueState::queued);
     EXPECT_EQ(waiting.last_error, "HTTP 503");
@@ -865,6 +870,8 @@ TYPED_TEST(CatalogContract, TransientFailuresBackOffUntilTheLastAttemptThenFail)
     ASSERT_TRUE(c.fail_job(lease_of(*second), "HTTP 503 again", true, waiting.run_after + 1));
     QueuedJob failed = c.queued_job(id);
     EXPECT_EQ(failed.state, QueueState::failed) << "no attempts left";
+    EXPECT_TRUE(failed_under(failed, lease_of(*second), "HTTP 503 again"));
+    EXPECT_FALSE(failed_under(failed, lease_of(*first), "HTTP 503 again")) << "an earlier lease";
     EXPECT_EQ(failed.last_error, "HTTP 503 again");
     EXPECT_TRUE(failed.finished_at.has_value());
     EXPECT_FALSE(c.claim_job("w", minute, t0 + 100000).has_value());

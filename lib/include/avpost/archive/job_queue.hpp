@@ -62,6 +62,13 @@ inline bool done_under(const QueuedJob& job, const JobLease& lease) {
     return job.id == lease.job_id && job.state == QueueState::done && job.lease_token == lease.token;
 }
 
+// A failure under `lease` that committed though its reply was lost: the job is failed, or queued
+// again for a retry, with that error and still that lease's token (nobody claimed it since).
+inline bool failed_under(const QueuedJob& job, const JobLease& lease, std::string_view error) {
+    return job.id == lease.job_id && job.lease_token == lease.token && job.last_error == error &&
+           (job.state == QueueState::failed || job.state == QueueState::queued);
+}
+
 struct SubmitResult {
     std::int64_t id = 0;
     bool created = false;  // false: the same job was already queued, running or done
