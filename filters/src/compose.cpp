@@ -1,6 +1,7 @@
 #include "avpost/filters/compose.hpp"
 
 #include <chrono>
+#include <cmath>
 
 #include "avpost/core/error.hpp"
 #include "avpost/core/log.hpp"
@@ -70,6 +71,55 @@ void place_by_visible_region(const ComposeParams& params, ComposePlan& plan, con
     const VisibleRegionSource source{source_alpha ? params.video : params.mask, source_alpha, params.matte.range};
     place_visible(plan, visible_region(source, plan.avatar.size));
     if (!plan.visible) warn("--fit-to visible: the matte is transparent throughout; placing the whole frame");
+}
+
+// The avatar's visible part over the clip on the canvas: its matte's bounding box (already read
+// for --fit-to visible, else read now) where the placement puts it; nullopt without a matte to
+// read ahead (a key) or when it is transparent throughout.
+std::optional<Box> visible_avatar_on_canvas(const ComposeParams& params, const ComposePlan& plan) {
+    std::optional<Box> box = plan.visible;
+    if (!box) {
+        if (plan.alpha.kind != AlphaKind::mask && plan.alpha.kind != AlphaKind::source_alpha) return std::nullopt;
+        const bool source_alpha = plan.alpha.kind == AlphaKind::source_alpha;
+        box = visible_region({source_alpha ? params.video : params.mask, source_alpha, params.matte.range}, plan.avatar.size);
+        if (!box) return std::nullopt;
+    }
+    const Placement& at = *plan.placement;
+    const double sx = double(at.size.width) / plan.avatar.size.width, sy = double(at.size.height) / plan.avatar.size.height;
+    const int x0 = at.position.x + int(std::floor(box->x * sx)), y0 = at.position.y + int(std::floor(box->y * sy));
+    const int x1 = at.position.x + int(std::ceil((box->x + box->width) * sx));
+    const int y1 = at.position.y + int(std::ceil((box->y + box->height) * sy));
+    return Box{x0, y0, x1 - x0, y1 - y0};
+}
+
+// Text anchored in the safe area gets its place now that the avatar's is known; with "avoid" it is
+// slid along its anchor's side off the avatar's visible part.
+void place_anchored_text(const ComposeParams& params, ComposePlan& plan, const Warn& warn) {
+    std::optional<std::optional<Box>> avatar;  // read once, when a layer asks
+    for (auto* list : {&plan.layers, &plan.overlays})
+        for (std::size_t i = 0; i < list->size(); ++i) {
+            Layer& layer = (*list)[i];
+            if (!layer.text || !layer.text->anchor) continue;
+            const std::string where = std::string(list == &plan.layers ? "layer " : "overlay ") + std::to_string(i) + " (text)";
+            media::FramePtr picture = render_text(*layer.text, plan.canvas, where);
+            const Size size{picture->width, picture->height};
+            layer.offset = anchored_position(*layer.text->anchor, size, plan.canvas);
+            if (layer.text->avoid_avatar) {
+                if (!avatar) avatar = visible_avatar_on_canvas(params, plan);
+                const std::optional<Point> clear =
+                    *avatar ? position_clear_of(*layer.text->anchor, size, plan.canvas, **avatar) : layer.offset;
+                if (!*avatar && plan.alpha.kind == AlphaKind::key)
+                    warn(where + ": avoid avatar: a keyed matte is not read ahead; placed at its anchor");
+                if (clear) {
+                    layer.offset = *clear;
+                } else if (layer.text->avoid_required) {
+                    throw_input(where, "no place along its anchor's side keeps clear of the avatar (\"avoid\": \"avatar!\")");
+                } else {
+                    warn(where + ": no place along its anchor's side keeps clear of the avatar; placed at its anchor");
+                }
+            }
+            layer.text->anchor.reset();  // placed: LayerStack draws it at its offset
+        }
 }
 
 void report_plan(const ComposePlan& plan, ComposeReport& report) {
@@ -147,6 +197,7 @@ ComposeReport run_compose(const ComposeParams& params) {
     ComposePlan plan = plan_compose(params, inputs.probe());
     inputs.set_decoder_threads(plan.decoding);
     if (plan.fit_to == FitTo::visible) place_by_visible_region(params, plan, warn);
+    place_anchored_text(params, plan, warn);
     for (const std::string& warning : plan.warnings) warn(warning);
     report_plan(plan, report);
     run_stages(params, plan, inputs, report, warn);

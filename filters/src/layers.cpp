@@ -158,6 +158,13 @@ TextStyle read_text_style(const json& j, const std::string& where) {
     if (present(j, "anchor") && (present(j, "position") || present(j, "offset")))
         fail(where, "anchor", "give an anchor or a position, not both");
     if (lower_third && (present(j, "position") || present(j, "offset"))) style.anchor.reset();
+    if (present(j, "avoid")) {
+        const std::string avoid = string_value(j["avoid"], where, "avoid");
+        if (avoid != "avatar" && avoid != "avatar!") fail(where, "avoid", "must be \"avatar\" or \"avatar!\", not '" + avoid + "'");
+        if (!style.anchor) fail(where, "avoid", "places the text along its anchor's side: give an anchor");
+        style.avoid_avatar = true;
+        style.avoid_required = avoid == "avatar!";
+    }
     if (lower_third && present(j, "size") && !present(j, "padding")) style.padding = style.size / 2;
     return style;
 }
@@ -168,7 +175,8 @@ Layer parse_layer(const json& j, const std::string& where) {
         static const std::vector<std::string_view> text_keys{"type",   "text",    "font",      "size",  "colour",
                                                              "color",  "box",     "padding",   "max_width", "align",
                                                              "anchor", "position", "offset",   "start", "end",
-                                                             "fade_in", "fade_out", "style",   "name",  "title"};
+                                                             "fade_in", "fade_out", "style",   "name",  "title",
+                                                             "avoid"};
         for (const auto& [key, value] : j.items())
             if (std::find(text_keys.begin(), text_keys.end(), key) == text_keys.end())
                 fail(where, key, "unknown key for a text layer (text, font, size, colour, box, padding, max_width, align, "
@@ -328,6 +336,7 @@ void to_json(json& j, const Layer& layer) {
         if (t.anchor) {
             j.erase("offset");
             j["anchor"] = to_string(*t.anchor);
+            if (t.avoid_avatar) j["avoid"] = t.avoid_required ? "avatar!" : "avatar";
         } else {
             j["position"] = j["offset"];
             j.erase("offset");

@@ -1,11 +1,14 @@
 #include "avpost/filters/text_picture.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
+#include <cstdarg>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <memory>
 #include <vector>
 
@@ -290,6 +293,31 @@ Point anchored_position(Anchor anchor, Size size, Size canvas) {
         case Anchor::bottom_right: return {right, bottom};
     }
     return {mid_x, mid_y};
+}
+
+std::optional<Point> position_clear_of(Anchor anchor, Size size, Size canvas, Box avoid) {
+    const Point base = anchored_position(anchor, size, canvas);
+    const int mx = safe_margin(canvas.width), my = safe_margin(canvas.height);
+    auto overlaps = [&](Point p) {
+        return p.x < avoid.x + avoid.width && avoid.x < p.x + size.width && p.y < avoid.y + avoid.height &&
+               avoid.y < p.y + size.height;
+    };
+    auto inside = [&](Point p) {
+        return p.x >= mx && p.y >= my && p.x + size.width <= canvas.width - mx && p.y + size.height <= canvas.height - my;
+    };
+    if (!overlaps(base)) return base;
+    // Along a top or bottom side it moves sideways; along a left or right side, up or down; in a
+    // corner or the centre, either.
+    const bool sideways = anchor != Anchor::left && anchor != Anchor::right;
+    const bool upright = anchor != Anchor::top && anchor != Anchor::bottom;
+    std::vector<Point> candidates;
+    if (sideways) candidates.insert(candidates.end(), {{avoid.x + avoid.width, base.y}, {avoid.x - size.width, base.y}});
+    if (upright) candidates.insert(candidates.end(), {{base.x, avoid.y + avoid.height}, {base.x, avoid.y - size.height}});
+    std::optional<Point> best;
+    auto distance = [&](Point p) { return std::abs(p.x - base.x) + std::abs(p.y - base.y); };
+    for (const Point& p : candidates)
+        if (inside(p) && !overlaps(p) && (!best || distance(p) < distance(*best))) best = p;
+    return best;
 }
 
 media::FramePtr render_text(const TextStyle& style, Size canvas, const std::string& where) {

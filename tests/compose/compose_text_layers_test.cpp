@@ -218,3 +218,51 @@ TEST(ComposeTextLayers, OverlaysDrawATimedLowerThirdOverABackgroundComposite) {
     EXPECT_EQ(bad.exit_code, 2) << bad.err;
     EXPECT_NE(bad.err.find("the avatar is not an overlay"), std::string::npos) << bad.err;
 }
+
+// Issue 22 item 3: a title that never covers the speaker. The avatar's matte fills the left half
+// of the frame over the clip: a bottom-left title with "avoid": "avatar" moves right, off it; with
+// a matte that covers the whole width there is no such place: a warning, or exit 3 with "avatar!".
+TEST(ComposeTextLayers, ATitleAvoidingTheAvatarMovesOffItsMatte) {
+    TempDir dir;
+    run_ffmpeg("-f lavfi -i color=c=0x00ff00:s=640x360:d=1:r=25 -pix_fmt yuv420p -c:v libx264 -qp 0 " +
+               quote(dir.file("avatar.mp4")));
+    run_ffmpeg("-f lavfi -i color=c=black:s=640x360:d=1:r=25,drawbox=x=0:y=0:w=320:h=360:color=white:t=fill "
+               "-pix_fmt yuv420p -c:v libx264 -qp 0 " + quote(dir.file("left.mp4")));
+    run_ffmpeg("-f lavfi -i color=c=white:s=640x360:d=1:r=25 -pix_fmt yuv420p -c:v libx264 -qp 0 " +
+               quote(dir.file("all.mp4")));
+    auto compose_with = [&](const std::string& mask, const json& title, const std::string& out) {
+        std::ofstream(dir.file("overlays.json")) << json::array({title}).dump();
+        return run_avpost("--json compose --video " + quote(dir.file("avatar.mp4")) + " --mask " + quote(dir.file(mask)) +
+                          " --background '#C0C0C0' --overlays " + quote(dir.file("overlays.json")) +
+                          " --vcodec ffv1 -o " + quote(dir.file(out)));
+    };
+    const json title = {{"type", "text"}, {"text", "TITLE"}, {"size", 30}, {"colour", "black"}, {"anchor", "bottom-left"}};
+    json avoiding = title;
+    avoiding["avoid"] = "avatar";
+
+    // Where the title's ink is: away from the green avatar, in the grey right half.
+    auto ink_left = [&](const std::string& file) {
+        const YuvFrame f = decode_video(dir.file(file), 1)[0];
+        int left = 1 << 30;
+        for (int y = 280; y < 342; ++y)
+            for (int x = 0; x < 640; ++x)
+                if (f.Y(x, y) < 60) left = std::min(left, x);  // black text; green is Y ~ 145, grey ~ 181
+        return left;
+    };
+    CommandResult plain = compose_with("left.mp4", title, "plain.mkv");
+    ASSERT_EQ(plain.exit_code, 0) << plain.err;
+    EXPECT_NEAR(ink_left("plain.mkv"), 32, 2) << "at its anchor, over the avatar";
+    CommandResult moved = compose_with("left.mp4", avoiding, "moved.mkv");
+    ASSERT_EQ(moved.exit_code, 0) << moved.err;
+    EXPECT_NEAR(ink_left("moved.mkv"), 320, 2) << "slid right, just off the matte";
+
+    // A matte over the whole frame: nowhere to go.
+    CommandResult warned = compose_with("all.mp4", avoiding, "warned.mkv");
+    ASSERT_EQ(warned.exit_code, 0) << warned.err;
+    EXPECT_NE((warned.err + warned.out).find("no place along its anchor's side keeps clear of the avatar"), std::string::npos)
+        << warned.err << warned.out;
+    avoiding["avoid"] = "avatar!";
+    CommandResult refused = compose_with("all.mp4", avoiding, "refused.mkv");
+    EXPECT_EQ(refused.exit_code, 3) << refused.err;
+    EXPECT_FALSE(std::filesystem::exists(dir.file("refused.mkv")));
+}

@@ -35,6 +35,10 @@ struct TextStyle {
     TextAlign align = TextAlign::left;
     // Where it goes when no position is given: inside the canvas's safe area (5% of each side).
     std::optional<Anchor> anchor;
+    // "avoid": "avatar": slid along its anchor's side to where the avatar's matte is empty over
+    // the clip (a warning when there is no such place); "avatar!": no such place is an error.
+    bool avoid_avatar = false;
+    bool avoid_required = false;
 };
 
 // The characters of `style.text` that no installed font has (nor the font file), as written;
@@ -53,5 +57,8 @@ media::FramePtr render_text(const TextStyle& style, Size canvas, const std::stri
 
 // Top-left of a picture of `size` placed at `anchor` inside the canvas's safe area.
 Point anchored_position(Anchor anchor, Size size, Size canvas);
+// The place nearest the anchored one, along the anchor's side(s) and inside the safe area, where a
+// picture of `size` does not overlap `avoid`; nullopt when there is none.
+std::optional<Point> position_clear_of(Anchor anchor, Size size, Size canvas, Box avoid);
 
 }  // namespace avpost::filters
