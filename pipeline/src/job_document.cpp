@@ -48,27 +48,23 @@ void escape_references(json& value) {
     }
 }
 
+// Layers as a job file writes them, their local sources absolute.
+json layers_document(const std::vector<filters::Layer>& layers) {
+    json out = layers;
+    for (json& layer : out)
+        if (layer.contains("source") && layer["type"] != "colour" && names_local_file(layer["source"].get<std::string>()))
+            layer["source"] = absolute_text(layer["source"].get<std::string>());
+    return out;
+}
+
 }  // namespace
 
 json composite_document(const filters::ComposeParams& composite, const std::string& composite_file) {
     json out = filters::write_options(filters::layout_options(), composite);
     out.update(filters::write_options(filters::encode_options(), composite));
-    if (!composite.layers.empty()) {
-        json layers = composite.layers;
-        for (json& layer : layers)
-            if (layer.contains("source") && layer["type"] != "colour" && names_local_file(layer["source"].get<std::string>()))
-                layer["source"] = absolute_text(layer["source"].get<std::string>());
-        out["layers"] = layers;
-    } else {
-        out["background"] = names_local_file(composite.background) ? absolute_text(composite.background) : composite.background;
-    }
-    if (!composite.overlays.empty()) {
-        json overlays = composite.overlays;
-        for (json& layer : overlays)
-            if (layer.contains("source") && layer["type"] != "colour" && names_local_file(layer["source"].get<std::string>()))
-                layer["source"] = absolute_text(layer["source"].get<std::string>());
-        out["overlays"] = overlays;
-    }
+    if (!composite.layers.empty()) out["layers"] = layers_document(composite.layers);
+    else out["background"] = names_local_file(composite.background) ? absolute_text(composite.background) : composite.background;
+    if (!composite.overlays.empty()) out["overlays"] = layers_document(composite.overlays);
     out["output"] = composite_file.empty() ? json(false) : json(composite_file);
     return out;
 }
