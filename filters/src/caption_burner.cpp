@@ -91,13 +91,18 @@ void route_message(int level, const char* format, va_list args, void*) {
 CaptionBurner::CaptionBurner(const std::vector<Cue>& cues, Size canvas, AVColorSpace matrix)
     : canvas_(canvas), burned_(media::make_video_frame(AV_PIX_FMT_YUV420P, canvas.width, canvas.height)) {
     // A character no installed font has would burn as an empty box: refused, by name, first.
+    // Asked once for all the cues (fontconfig sorts every font per question); the first cue with a
+    // missing character is then named.
     TextStyle probe;
-    for (std::size_t i = 0; i < cues.size(); ++i) {
-        probe.text = cues[i].text;
-        if (const std::string missing = missing_glyphs(probe); !missing.empty())
-            throw_usage("captions: cue " + std::to_string(i + 1) + " at " + ass_time(cues[i].start) + ": no installed font has '" +
-                        missing + "' (a font package with them, e.g. fonts-noto-core or fonts-noto-cjk, draws them)");
-    }
+    for (const Cue& cue : cues) probe.text += cue.text + "\n";
+    if (const std::string missing = missing_glyphs(probe); !missing.empty())
+        for (std::size_t i = 0; i < cues.size(); ++i) {
+            probe.text = cues[i].text;
+            if (const std::string in_cue = missing_glyphs(probe); !in_cue.empty())
+                throw_usage("captions: cue " + std::to_string(i + 1) + " at " + ass_time(cues[i].start) +
+                            ": no installed font has '" + in_cue +
+                            "' (a font package with them, e.g. fonts-noto-core or fonts-noto-cjk, draws them)");
+        }
     if (matrix == AVCOL_SPC_BT709) kr_ = 0.2126f, kb_ = 0.0722f;
     else if (matrix == AVCOL_SPC_BT2020_NCL || matrix == AVCOL_SPC_BT2020_CL) kr_ = 0.2627f, kb_ = 0.0593f;
     else kr_ = 0.299f, kb_ = 0.114f;

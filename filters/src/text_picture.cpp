@@ -133,7 +133,7 @@ void quiet_libass(int level, const char* format, va_list args, void*) {
 struct Drawn {
     std::vector<float> rgba;  // premultiplied, 0..1
     int width = 0, height = 0;
-    int x0 = 0, y0 = 0, x1 = 0, y1 = 0;  // the ink's box (x1, y1 exclusive); empty: x1 <= x0
+    int x0 = 0, y0 = 0, x1 = 0, y1 = 0;  // the ink's box in the buffer (x1, y1 exclusive); empty: x1 <= x0
 };
 
 Drawn draw_text(const TextStyle& style, int width, int height, const std::string& family) {
@@ -168,7 +168,17 @@ Drawn draw_text(const TextStyle& style, int width, int height, const std::string
     int changed = 0;
     const ASS_Image* images = ass_render_frame(renderer.get(), track.get(), 0, &changed);
 
+    // Only the images' rectangle gets memory (the frame is the canvas's height: a float buffer of
+    // a 4K frame would be over 100 MB); coordinates below are relative to it.
+    int rx0 = width, ry0 = height, rx1 = 0, ry1 = 0;
+    for (const ASS_Image* image = images; image; image = image->next) {
+        if (image->w <= 0 || image->h <= 0) continue;
+        rx0 = std::min(rx0, std::max(0, image->dst_x)), rx1 = std::max(rx1, std::min(width, image->dst_x + image->w));
+        ry0 = std::min(ry0, std::max(0, image->dst_y)), ry1 = std::max(ry1, std::min(height, image->dst_y + image->h));
+    }
     Drawn drawn;
+    if (rx1 <= rx0 || ry1 <= ry0) return drawn;  // nothing drawn
+    width = rx1 - rx0, height = ry1 - ry0;
     drawn.width = width;
     drawn.height = height;
     drawn.rgba.assign(std::size_t(width) * height * 4, 0.0f);
@@ -178,10 +188,10 @@ Drawn draw_text(const TextStyle& style, int width, int height, const std::string
                     b = float((image->color >> 8) & 0xFF) / 255.0f;
         const float opacity = float(255 - (image->color & 0xFF)) / 255.0f;
         for (int y = 0; y < image->h; ++y) {
-            const int cy = image->dst_y + y;
+            const int cy = image->dst_y + y - ry0;
             if (cy < 0 || cy >= height) continue;
             for (int x = 0; x < image->w; ++x) {
-                const int cx = image->dst_x + x;
+                const int cx = image->dst_x + x - rx0;
                 const unsigned char cover = image->bitmap[std::ptrdiff_t(y) * image->stride + x];
                 if (cx < 0 || cx >= width || cover == 0) continue;
                 const float a = cover / 255.0f * opacity;
