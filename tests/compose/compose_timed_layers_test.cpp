@@ -151,3 +151,51 @@ TEST(ComposeTimedLayers, BadTimingIsAOneLineUsageErrorNamingTheLayer) {
     EXPECT_EQ(r.exit_code, 2) << r.err;
     EXPECT_NE(r.err.find("layers[1].start: the avatar layer lasts the whole programme"), std::string::npos) << r.err;
 }
+
+// The same on a clock unlike the samples': an NTSC-rate (30000/1001) MPEG-4 Part 2 avatar in AVI
+// with B-frames, on an odd canvas (642x362), the layer at odd offsets and sizes. Each frame's time
+// is its index / (30000/1001); the reference blend holds on every sample of every frame.
+TEST(ComposeTimedLayers, AnNtscRateAviAvatarOnAnOddCanvasFadesOnItsOwnClock) {
+    TempDir dir;
+    run_ffmpeg("-f lavfi -i testsrc2=size=320x180:rate=30000/1001:duration=1.5 -c:v mpeg4 -q:v 2 -bf 2 " +
+               quote(dir.file("avatar.avi")));
+    run_ffmpeg("-f lavfi -i color=c=white:s=320x180:rate=30000/1001:d=1.5 -c:v mpeg4 -q:v 2 -bf 2 " +
+               quote(dir.file("mask.avi")));
+    const Timed veil{0.3, 1.1, 0.25, 0.35};
+    auto run = [&](const std::string& name, const json& timing, bool with_layer) {
+        json layers = json::array({colour_layer("#304050", {0, 0}, {642, 362}, json::object()),
+                                   {{"type", "avatar"}, {"offset", {301, 171}}}});
+        if (with_layer) layers.push_back(colour_layer("#E0A010", {21, 19}, {151, 97}, timing));
+        std::ofstream(dir.file(name + ".json")) << json{{"canvas", "642x362"}, {"layers", layers}}.dump();
+        CommandResult r = run_avpost("--quiet compose --video " + quote(dir.file("avatar.avi")) + " --mask " +
+                                     quote(dir.file("mask.avi")) + " --scene " + quote(dir.file(name + ".json")) +
+                                     " --vcodec ffv1 -o " + quote(dir.file(name + ".mkv")));
+        EXPECT_EQ(r.exit_code, 0) << r.err;
+        return decode_video(dir.file(name + ".mkv"));
+    };
+    const auto without = run("without", json::object(), false);
+    const auto always = run("always", json::object(), true);
+    const auto timed = run("timed", {{"start", veil.start}, {"end", veil.end}, {"fade_in", veil.fade_in},
+                                     {"fade_out", veil.fade_out}},
+                           true);
+    ASSERT_GE(timed.size(), 44u);
+    ASSERT_EQ(without.size(), timed.size());
+    ASSERT_EQ(always.size(), timed.size());
+    const double fps = 30000.0 / 1001;
+    for (std::size_t i = 0; i < timed.size(); ++i) {
+        const double alpha = expected_alpha(veil, double(i) / fps);
+        int worst = 0;
+        auto plane = [&](const std::vector<std::uint8_t>& a, const std::vector<std::uint8_t>& b,
+                         const std::vector<std::uint8_t>& c) {
+            for (std::size_t k = 0; k < c.size(); ++k) {
+                // Only the layer differs between A and B: elsewhere the blend is A itself.
+                const double reference = a[k] + (double(b[k]) - a[k]) * alpha;
+                worst = std::max(worst, int(std::lround(std::abs(c[k] - reference))));
+            }
+        };
+        plane(without[i].y, always[i].y, timed[i].y);
+        plane(without[i].u, always[i].u, timed[i].u);
+        plane(without[i].v, always[i].v, timed[i].v);
+        EXPECT_LE(worst, 2) << "frame " << i << " (t " << double(i) / fps << ", alpha " << alpha << ")";
+    }
+}
