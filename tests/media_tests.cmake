@@ -21,6 +21,7 @@ avpost_add_test(compose_test
   compose/compose_scene_test.cpp
   compose/compose_timed_layers_test.cpp
   compose/compose_text_layers_test.cpp
+  compose/compose_programme_test.cpp
   compose/compose_reference_matrix_test.cpp
   compose/compose_key_test.cpp
   compose/compose_inputs_test.cpp

@@ -122,13 +122,19 @@ media::LoudnessReading simulate(const LoudnessPlan& plan, const std::filesystem:
 }  // namespace
 
 LoudnessPlan refine_loudness_plan(LoudnessPlan plan, const std::filesystem::path& file, int stream_index, int passes) {
+    return refine_loudness_plan(
+        std::move(plan), [&](const LoudnessPlan& candidate) { return simulate(candidate, file, stream_index); }, passes);
+}
+
+LoudnessPlan refine_loudness_plan(LoudnessPlan plan, const std::function<media::LoudnessReading(const LoudnessPlan&)>& simulate,
+                                  int passes) {
     constexpr double close_enough_lu = 0.1, most_makeup_db = 3.0;
     // Where limiting harder does not bring it closer (the loud passages are the peaks), the best
     // pass so far is kept.
     LoudnessPlan best = plan;
     double best_miss = HUGE_VAL;
     for (int pass = 0; pass < passes && plan.limit; ++pass) {
-        const media::LoudnessReading result = simulate(plan, file, stream_index);
+        const media::LoudnessReading result = simulate(plan);
         if (result.silent()) break;
         const double shortfall = plan.goal.integrated_lufs - result.integrated_lufs;
         if (std::abs(shortfall) >= best_miss) break;

@@ -16,6 +16,7 @@
 #include "compose_picture.hpp"
 #include "compose_text.hpp"
 #include "cut_short.hpp"
+#include "programme_run.hpp"
 
 namespace avpost::filters {
 
@@ -142,6 +143,21 @@ SinkContext sink_context_for(const ComposePlan& plan, const media::VideoSource& 
     return context;
 }
 
+// A programme's outputs: the avatar's first frame comes after the intro, and the audio is the
+// parts' mix, made as frames.
+SinkContext programme_sink_context(const ComposePlan& plan, const media::VideoSource& avatar, const ProgrammeAudio* audio,
+                                   std::vector<ProgrammeAudioPart> parts) {
+    SinkContext context = sink_context_for(plan, avatar);
+    context.start_seconds = double(plan.programme->segment_start_frame) * plan.frame_seconds;
+    context.programme_seconds = programme_seconds(plan);
+    context.audio = audio ? audio->first_stream() : nullptr;
+    if (audio) {
+        context.audio_frames = SinkContext::AudioFrames{audio->channels(), audio->sample_rate()};
+        context.programme_audio = std::move(parts);
+    }
+    return context;
+}
+
 // The stages the plan names, from the first frame to the last; fills `report` with what they did.
 void run_stages(const ComposeParams& params, const ComposePlan& plan, ComposeInputs& inputs, ComposeReport& report,
                 const Warn& warn) {
@@ -149,11 +165,25 @@ void run_stages(const ComposeParams& params, const ComposePlan& plan, ComposeInp
     ComposePicture picture(plan, inputs.background());
     const std::unique_ptr<AlphaSource> alpha = make_alpha_source(plan, inputs.mask(), warn);
     AvatarColour colour(plan);
-    ComposeOutputs outputs(plan, sink_context_for(plan, avatar));
+    // A programme's audio is its parts' mix, read from their files in step with the pictures; the
+    // avatar's packets are not used.
+    std::optional<ProgrammeAudio> programme_audio;
+    std::vector<ProgrammeAudioPart> audio_parts;
+    if (plan.programme && plan.audio) {
+        const double first = double(avatar.first_frame_pts().value_or(0)) * av_q2d(plan.avatar.time_base);
+        audio_parts = programme_audio_parts(plan, first);
+        programme_audio.emplace(audio_parts, programme_seconds(plan));
+        if (!programme_audio->has_audio()) programme_audio.reset();
+    }
+    ProgrammeAudio* mix = programme_audio ? &*programme_audio : nullptr;
+    ComposeOutputs outputs(plan, plan.programme ? programme_sink_context(plan, avatar, mix, audio_parts)
+                                                : sink_context_for(plan, avatar));
+    std::optional<ProgrammeRun> programme;
+    if (plan.programme) programme.emplace(plan, outputs, mix);
     // The avatar's first frame is the output's 0; its audio moves with it, keeping its offset from
     // that frame (lip sync). The audio read before the first frame decodes waits for the shift.
     std::optional<AudioShift> audio_shift;
-    if (plan.audio) {
+    if (plan.audio && !plan.programme) {
         audio_shift.emplace(avatar.audio_stream()->time_base, [&outputs](AVPacket* packet) { outputs.push_audio(packet); });
         avatar.on_audio_packet([&audio_shift](AVPacket* packet) { audio_shift->take(packet); });
     }
@@ -167,8 +197,11 @@ void run_stages(const ComposeParams& params, const ComposePlan& plan, ComposeInp
         ~StopDecoding() { source.stop_prefetch(); }
     } stop_avatar_before_outputs{avatar};
     inputs.start_decoding(plan.decoding);
-    Progress progress(params.progress_label, plan.avatar.frame_count, params.progress);
-    const FrameLoopEnd end = run_frame_loop({avatar, avatar_first_pts, colour, *alpha, picture, outputs, progress});
+    Progress progress(params.progress_label, plan.programme ? plan.programme->total_frames : plan.avatar.frame_count,
+                      params.progress);
+    if (programme) programme->write_intro();
+    const FrameLoopEnd end = run_frame_loop(
+        {avatar, avatar_first_pts, colour, *alpha, picture, outputs, progress, programme ? &*programme : nullptr});
 
     inputs.check_integrity();
     if (end.frames == 0) throw_input("avatar '" + params.video + "'", "has no video frames");
@@ -177,9 +210,14 @@ void run_stages(const ComposeParams& params, const ComposePlan& plan, ComposeInp
     avatar.stop_prefetch();  // no more audio arrives after this
     report.frames = end.frames;
     report.duration_seconds = duration;
+    if (programme) {
+        programme->finish(duration);
+        report.frames = programme->frames();
+        report.duration_seconds = programme->duration_seconds();
+    }
     outputs.finish_composite(report);
     alpha->finish(report);
-    outputs.finish_deliveries(duration, report);
+    outputs.finish_deliveries(report.duration_seconds, report);
 }
 
 }  // namespace

@@ -33,6 +33,7 @@ private:
     media::VideoSource avatar_;
     std::optional<media::VideoSource> mask_;
     std::optional<Background> background_;
+    std::optional<media::ProbedMedia> intro_, outro_;
 };
 
 }  // namespace avpost::filters

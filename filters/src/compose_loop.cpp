@@ -17,10 +17,16 @@ FrameLoopEnd run_frame_loop(const FrameLoopStages& stages) {
         }
         const AVFrame* colour = stages.colour.convert(avatar_frame.get());
         const MattedAvatar& avatar = stages.alpha.matte(avatar_frame.get(), colour, t);
-        stages.outputs.write(stages.picture.draw(avatar, avatar_frame.get(), t));
+        const DeliveryFrame& drawn = stages.picture.draw(avatar, avatar_frame.get(), t);
+        if (!stages.programme) {
+            stages.outputs.write(drawn);
+        } else if (!stages.programme->write_segment(drawn, t)) {
+            end.avatar_read_to_end = false;  // the outro has taken over
+            break;
+        }
         ++end.frames;
         end.last_time = t;
-        stages.progress.update(end.frames);
+        stages.progress.update(stages.programme ? stages.programme->frames() : end.frames);
     }
     stages.progress.finish();
     return end;

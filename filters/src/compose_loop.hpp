@@ -10,6 +10,7 @@
 #include "avatar_colour.hpp"
 #include "compose_outputs.hpp"
 #include "compose_picture.hpp"
+#include "programme_run.hpp"
 
 namespace avpost::filters {
 
@@ -21,6 +22,7 @@ struct FrameLoopStages {
     ComposePicture& picture;
     ComposeOutputs& outputs;
     Progress& progress;
+    ProgrammeRun* programme = nullptr;  // a programme's: it writes the frames, on its clock
 };
 
 struct FrameLoopEnd {

@@ -59,6 +59,25 @@ const std::array layout_rows{
     Row{"background_end", "bg-end", OptionType::text, "", "What a background video does when it ends", "loop,hold,stop",
         [](ComposeParams& p, const json& v) { p.background_end = parse_background_end(text(v)); },
         [](const ComposeParams& p) { return json(to_string(p.background_end)); }},
+    Row{"intro", "intro", OptionType::path, "",
+        "A video (with or without audio) shown before the composite, contained on the canvas", "",
+        [](ComposeParams& p, const json& v) { p.intro = text(v); },
+        [](const ComposeParams& p) { return p.intro.empty() ? json() : json(p.intro); }},
+    Row{"outro", "outro", OptionType::path, "", "A video shown after the composite, contained on the canvas", "",
+        [](ComposeParams& p, const json& v) { p.outro = text(v); },
+        [](const ComposeParams& p) { return p.outro.empty() ? json() : json(p.outro); }},
+    Row{"transition", "transition", OptionType::text, "",
+        "How the intro passes to the composite and the composite to the outro (picture and sound together)",
+        "cut,crossfade,fade-through,wipe-left,wipe-right",
+        [](ComposeParams& p, const json& v) { p.transition.kind = parse_transition_kind(text(v)); },
+        [](const ComposeParams& p) { return json(to_string(p.transition.kind)); }},
+    Row{"transition_seconds", "transition-seconds", OptionType::number, "S",
+        "How long each transition overlaps the parts it joins (not for a cut)", "",
+        [](ComposeParams& p, const json& v) { p.transition.seconds = number_in_range(v, 0.04, 10); },
+        [](const ComposeParams& p) { return json(p.transition.seconds); }},
+    Row{"transition_colour", "transition-colour", OptionType::text, "COLOUR", "The colour fade-through passes through", "",
+        [](ComposeParams& p, const json& v) { p.transition.colour = parse_colour(text(v)); },
+        [](const ComposeParams& p) { return json(compose_text::colour_text(p.transition.colour)); }},
     Row{"allow_mask_mismatch", "allow-mask-mismatch", OptionType::boolean, "",
         "Use a mask whose duration differs from the avatar's by more than two frames (another render's)", "",
         [](ComposeParams& p, const json& v) { p.allow_mask_mismatch = v.get<bool>(); },
@@ -76,6 +95,11 @@ std::vector<OptionProblem> layout_cross_check(const ComposeParams& p) {
         problems.push_back({"despill", "not with a key: the key removes the backdrop's spill itself (this is for mattes "
                                        "that come with the render)"});
     if (!p.key_matte_output.empty() && !p.key) problems.push_back({"key_matte_output", "needs a key"});
+    if (p.intro.empty() && p.outro.empty()) {
+        if (p.transition.kind != Transition{}.kind) problems.push_back({"transition", "needs an intro or an outro"});
+        else if (p.transition.seconds != Transition{}.seconds)
+            problems.push_back({"transition_seconds", "needs an intro or an outro"});
+    }
     return problems;
 }
 

@@ -44,7 +44,15 @@ void ComposeOutputs::open_encoded(const ComposePlan& plan) {
     video.crf = plan.composite.crf;
     video.preset = plan.composite.preset;
     writer_->add_video(video);
-    if (context_.audio) audio_ = std::make_unique<media::AudioCarrier>(context_.audio, *writer_);
+    if (context_.audio && context_.audio_frames) {
+        // A programme's mixed audio: encoded here (AAC, or Opus where the container wants it).
+        media::AudioEncodeSettings audio;
+        audio.channels = context_.audio_frames->channels;
+        audio.sample_rate = context_.audio_frames->sample_rate;
+        writer_->add_audio_encode(audio);
+    } else if (context_.audio) {
+        audio_ = std::make_unique<media::AudioCarrier>(context_.audio, *writer_);
+    }
     writer_->begin();
     if (writer_->video_pixel_format() != AV_PIX_FMT_YUV420P)
         to_encoder_ = std::make_unique<FrameConverter>(ConvertTarget{
@@ -58,6 +66,12 @@ void ComposeOutputs::push_audio(AVPacket* packet) {
     if (audio_) audio_->push(packet);
     if (transparent_) transparent_->push_audio(packet);
     if (deliveries_) deliveries_->push_audio(packet);
+}
+
+void ComposeOutputs::push_audio_frame(const AVFrame* frame) {
+    if (writer_ && writer_->has_audio()) writer_->write_audio_frame(frame, AVRational{1, frame->sample_rate});
+    if (transparent_) transparent_->push_audio_frame(frame);
+    if (deliveries_) deliveries_->push_audio_frame(frame);
 }
 
 void ComposeOutputs::write(const DeliveryFrame& frame) {
@@ -77,6 +91,7 @@ void ComposeOutputs::finish_composite(ComposeReport& report) {
         report.audio_copied = audio_->copying();
     }
     if (!writer_) return;
+    if (!audio_ && writer_->has_audio()) report.audio_codec = writer_->audio_codec_name();
     writer_->finish();
     atomic_->commit();
 }

@@ -25,6 +25,8 @@ public:
 
     // A packet of the avatar's audio, on the output's clock (from the decoding thread).
     void push_audio(AVPacket* packet);
+    // A programme's audio frame (SinkContext::audio_frames), on the output's clock.
+    void push_audio_frame(const AVFrame* frame);
     void write(const DeliveryFrame& frame);
 
     // Finishes and commits the -o file (an encoded one); says its audio in `report`.

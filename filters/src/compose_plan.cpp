@@ -3,6 +3,7 @@
 #include "avpost/filters/compose_plan.hpp"
 
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <stdexcept>
 
@@ -245,6 +246,53 @@ void plan_outputs(const ComposeParams& params, ComposePlan& plan) {
                                 " (--canvas sets an even size)");
 }
 
+ComposePlan::ProgrammeClip programme_clip(const std::string& path, const media::ProbedMedia& probed, double frame_seconds) {
+    ComposePlan::ProgrammeClip clip{path, {probed.width, probed.height}, probed.duration_seconds,
+                                    probed.video_start_seconds, probed.has_audio, 0};
+    clip.frames = std::max<std::int64_t>(1, std::llround(probed.duration_seconds / frame_seconds));
+    return clip;
+}
+
+std::string seconds_text(double s) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.3g s", s);
+    return buf;
+}
+
+// Intro, segment and outro on the output's frame grid: each transition overlaps the parts it
+// joins by the same whole number of frames.
+void plan_programme(const ComposeParams& params, const ComposeProbe& probe, ComposePlan& plan) {
+    ComposePlan::Programme programme;
+    const double fs = plan.frame_seconds;
+    if (probe.intro) programme.intro = programme_clip(params.intro, *probe.intro, fs);
+    if (probe.outro) programme.outro = programme_clip(params.outro, *probe.outro, fs);
+    programme.transition = params.transition;
+    programme.segment_frames = plan.avatar.duration_seconds > 0 ? std::llround(plan.avatar.duration_seconds / fs)
+                                                                 : plan.avatar.frame_count;
+    if (programme.segment_frames <= 0) programme.segment_frames = 1;
+    const double overlap = params.transition.overlap_seconds();
+    programme.overlap_frames = overlap > 0 ? std::max<std::int64_t>(1, std::llround(overlap / fs)) : 0;
+    const auto too_long = [&](const char* what, double seconds) {
+        throw_usage("transition_seconds: " + seconds_text(overlap) + " is longer than the " + what + " (" +
+                    seconds_text(seconds) + ")");
+    };
+    const std::int64_t joins = (programme.intro ? 1 : 0) + (programme.outro ? 1 : 0);
+    if (programme.intro && programme.overlap_frames > programme.intro->frames) too_long("intro", programme.intro->duration_seconds);
+    if (programme.outro && programme.overlap_frames > programme.outro->frames) too_long("outro", programme.outro->duration_seconds);
+    if (joins * programme.overlap_frames > programme.segment_frames)
+        too_long(joins == 2 ? "avatar segment's half" : "avatar segment", plan.avatar.duration_seconds / double(joins));
+    programme.segment_start_frame = programme.intro ? programme.intro->frames - programme.overlap_frames : 0;
+    const std::int64_t segment_end = programme.segment_start_frame + programme.segment_frames;
+    programme.outro_start_frame = programme.outro ? segment_end - programme.overlap_frames : segment_end;
+    programme.total_frames =
+        programme.outro ? programme.outro_start_frame + programme.outro->frames : segment_end;
+    const bool any_output = plan.composite.kind == CompositeKind::encoded || plan.delivery.has_value();
+    plan.audio = any_output && (plan.avatar.audio || (programme.intro && programme.intro->audio) ||
+                                (programme.outro && programme.outro->audio));
+    plan.audio_end_seconds.reset();  // the programme's audio is made in step with its pictures
+    plan.programme = std::move(programme);
+}
+
 }  // namespace
 
 ComposePlan plan_compose(const ComposeParams& params, const ComposeProbe& probe) {
@@ -262,6 +310,7 @@ ComposePlan plan_compose(const ComposeParams& params, const ComposeProbe& probe)
     }
     plan_alpha(params, plan);
     plan_outputs(params, plan);
+    if (probe.intro || probe.outro) plan_programme(params, probe, plan);
     plan.decoding = plan_decoding(plan.avatar.size, probe.cores);
     plan.allow_short = params.allow_short;
     return plan;

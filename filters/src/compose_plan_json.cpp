@@ -94,6 +94,23 @@ json outputs_json(const ComposePlan& plan) {
             {"audio_end_seconds", plan.audio_end_seconds ? json(*plan.audio_end_seconds) : json()}};
 }
 
+json programme_json(const ComposePlan& plan) {
+    if (!plan.programme) return json();
+    const ComposePlan::Programme& p = *plan.programme;
+    const auto clip = [](const std::optional<ComposePlan::ProgrammeClip>& c) {
+        if (!c) return json();
+        return json{{"path", c->path}, {"size", size_text(c->size)}, {"frames", c->frames}, {"audio", c->audio}};
+    };
+    return {{"intro", clip(p.intro)},
+            {"outro", clip(p.outro)},
+            {"transition", to_string(p.transition.kind)},
+            {"overlap_frames", p.overlap_frames},
+            {"segment_start_frame", p.segment_start_frame},
+            {"segment_frames", p.segment_frames},
+            {"outro_start_frame", p.outro_start_frame},
+            {"total_frames", p.total_frames}};
+}
+
 }  // namespace
 
 void to_json(nlohmann::json& j, const ComposePlan& plan) {
@@ -114,6 +131,7 @@ void to_json(nlohmann::json& j, const ComposePlan& plan) {
          {"picture", plan.picture ? json(to_string(*plan.picture)) : json()},
          {"alpha_source", alpha_json(plan.alpha)},
          {"outputs", outputs_json(plan)},
+         {"programme", programme_json(plan)},
          {"frame_rate", rate_json(plan.frame_rate)},
          {"decoding",
           {{"avatar_threads", plan.decoding.avatar_threads},

@@ -85,6 +85,15 @@ std::string describe(const ComposePlan& plan) {
     if (plan.picture) out << "picture: " << to_string(*plan.picture) << "\n";
     out << "alpha: " << alpha_text(plan.alpha) << "\n";
     describe_outputs(out, plan);
+    if (const auto& p = plan.programme) {
+        out << "programme: ";
+        if (p->intro) out << "intro " << p->intro->path << " (" << p->intro->frames << " frames), ";
+        out << "avatar from frame " << p->segment_start_frame << " (" << p->segment_frames << " frames)";
+        if (p->outro) out << ", outro " << p->outro->path << " from frame " << p->outro_start_frame << " (" << p->outro->frames << " frames)";
+        out << "; " << to_string(p->transition.kind);
+        if (p->overlap_frames > 0) out << " over " << p->overlap_frames << " frames";
+        out << "; " << p->total_frames << " frames in all\n";
+    }
     for (const std::string& warning : plan.warnings) out << "warning: " << warning << "\n";
     return out.str();
 }

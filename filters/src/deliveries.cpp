@@ -88,7 +88,20 @@ Deliveries::Deliveries(DeliveryOptions options, SinkContext context)
     if (options_.loudness != LoudnessTarget::off) {
         context_.measure_loudness = true;
         std::optional<media::LoudnessReading> input;
-        if (context_.audio) input = media::measure_file_loudness(context_.audio_file, context_.audio->index);
+        if (!context_.programme_audio.empty()) {
+            // A programme's mix is measured as it will be made: its parts faded and mixed.
+            if (context_.audio && context_.audio_frames) {
+                const auto& parts = context_.programme_audio;
+                const double seconds = context_.programme_seconds;
+                loudness_ = refine_loudness_plan(
+                    plan_loudness(options_.loudness, measure_programme_audio(parts, seconds)),
+                    [&parts, seconds](const LoudnessPlan& plan) { return measure_programme_audio(parts, seconds, &plan); });
+                if (loudness_->applies())
+                    programme_stage_.emplace(*loudness_, context_.audio_frames->channels, context_.audio_frames->sample_rate);
+            }
+        } else if (context_.audio) {
+            input = media::measure_file_loudness(context_.audio_file, context_.audio->index);
+        }
         if (input) {
             loudness_ = refine_loudness_plan(plan_loudness(options_.loudness, *input), context_.audio_file,
                                              context_.audio->index);
@@ -151,9 +164,18 @@ void Deliveries::push_audio(const AVPacket* packet) {
     for (auto& sink : sinks_) sink->push_audio(packet);
 }
 
+void Deliveries::push_audio_frame(const AVFrame* frame) {
+    const AVFrame* processed = programme_stage_ ? programme_stage_->process(frame) : frame;
+    if (processed)
+        for (auto& sink : sinks_) sink->push_audio_frame(processed);
+}
+
 std::vector<DeliveredFile> Deliveries::finish(double duration_seconds) {
     workers_.clear();
     if (audio_path_) audio_path_->finish();  // its last frames reach the sinks first
+    if (programme_stage_)
+        if (const AVFrame* tail = programme_stage_->flush())
+            for (auto& sink : sinks_) sink->push_audio_frame(tail);
     // The ladder last: an encode it shares flushes its final packets into it when finishing.
     std::vector<DeliveredFile> files(sinks_.size());
     for (bool after_others : {false, true})

@@ -98,6 +98,8 @@ std::vector<std::string> job_value_problems(const job::JobSpec& job, const ReadP
     // Local files must be there before anything is paid for.
     if (is_local_file_reference(params.background) && !fs::exists(params.background))
         problem("composite.background", "no such file '" + params.background + "'");
+    for (const auto& [field, clip] : {std::pair{"composite.intro", &params.intro}, {"composite.outro", &params.outro}})
+        if (!clip->empty() && !fs::exists(*clip)) problem(field, "no such file '" + *clip + "'");
     for (const auto& [list, layers] : {std::pair{"layers", &params.layers}, {"overlays", &params.overlays}})
         for (std::size_t i = 0; i < layers->size(); ++i) {
             const filters::Layer& layer = (*layers)[i];
@@ -145,7 +147,8 @@ json compose_fingerprint_inputs(const job::JobSpec& job) {
     json composite = nullptr;
     if (job.composite) {
         composite = job::composite_document(*job.composite, job.composite_file);
-        if (composite.contains("background")) composite["background"] = by_content(composite["background"].get<std::string>());
+        for (const char* file : {"background", "intro", "outro"})
+            if (composite.contains(file)) composite[file] = by_content(composite[file].get<std::string>());
         for (const char* list : {"layers", "overlays"})
             if (composite.contains(list))
                 for (json& layer : composite[list])

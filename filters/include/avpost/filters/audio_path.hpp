@@ -51,5 +51,9 @@ private:
 // correction is capped at +3 dB (more would only be limited away). Plans without a limiter are
 // exact already and come back as they are.
 LoudnessPlan refine_loudness_plan(LoudnessPlan plan, const std::filesystem::path& file, int stream_index, int passes = 3);
+// The same for audio that is not one stream of a file: `simulate` runs it through a plan's stage
+// and measures the result.
+LoudnessPlan refine_loudness_plan(LoudnessPlan plan, const std::function<media::LoudnessReading(const LoudnessPlan&)>& simulate,
+                                  int passes = 3);
 
 }  // namespace avpost::filters

@@ -14,6 +14,7 @@
 #include "avpost/filters/keyer.hpp"
 #include "avpost/filters/matte.hpp"
 #include "avpost/filters/placement.hpp"
+#include "avpost/filters/transition.hpp"
 
 namespace avpost::filters {
 
@@ -33,6 +34,13 @@ struct ComposeParams {
     // Drawn over the composite, whatever is under the avatar (a background or a scene): titles,
     // logos, lower thirds. No avatar among them; timed like any layer.
     std::vector<Layer> overlays;
+    // A programme around the composited segment: video files (with or without audio) shown before
+    // and after it on the canvas (contained, on black), joined to it by `transition`. Layer and
+    // caption times stay on the segment's clock (0: the avatar's first frame), so an intro never
+    // moves a title off the words it goes with.
+    std::string intro;
+    std::string outro;
+    Transition transition;
     // File name, "null" to composite without encoding, or empty when only `delivery` is wanted.
     std::string output;
     // Delivery presets made from the same composited frames (one decode for all outputs).

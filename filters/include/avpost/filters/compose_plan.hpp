@@ -14,6 +14,8 @@
 
 #include "avpost/filters/compose.hpp"
 #include "avpost/filters/decode_plan.hpp"
+#include "avpost/filters/transition.hpp"
+#include "avpost/media/media_probe.hpp"
 #include "avpost/media/video_source.hpp"
 
 namespace avpost::filters {
@@ -27,6 +29,7 @@ struct ComposeProbe {
     bool avatar_audio = false;                         // the avatar's file has an audio stream
     std::optional<media::VideoStreamInfo> mask;        // with --mask
     std::optional<media::VideoStreamInfo> background;  // an image or video background (not a colour)
+    std::optional<media::ProbedMedia> intro, outro;    // a programme's
     int cores = 1;                                     // for the decoders' threads
 };
 
@@ -58,6 +61,25 @@ std::string to_string(PictureKind kind);
 std::string to_string(CompositeKind kind);
 
 struct ComposePlan {
+    // A programme: an intro and/or an outro around the composited segment. Everything counts in
+    // output frames (the avatar's rate), so the parts meet on frame boundaries.
+    struct ProgrammeClip {
+        std::string path;
+        Size size;
+        double duration_seconds = 0.0;     // its video's
+        double first_video_seconds = 0.0;  // its first presented frame, on its own clock
+        bool audio = false;
+        std::int64_t frames = 0;           // output frames it spans
+    };
+    struct Programme {
+        std::optional<ProgrammeClip> intro, outro;
+        Transition transition;
+        std::int64_t overlap_frames = 0;       // of each transition (0: a cut)
+        std::int64_t segment_start_frame = 0;  // where the avatar's first frame goes
+        std::int64_t segment_frames = 0;       // as probed
+        std::int64_t outro_start_frame = 0;    // as probed: moved when the avatar ends sooner
+        std::int64_t total_frames = 0;         // as probed
+    };
     struct Avatar {
         std::string path;
         Size size;
@@ -111,6 +133,7 @@ struct ComposePlan {
     std::optional<Background> background;
     std::vector<Layer> layers;  // the scene, bottom to top; empty without one
     std::vector<Layer> overlays;  // over the composite, bottom to top
+    std::optional<Programme> programme;  // with an intro or an outro
 
     // Geometry. `placement` is empty only while fit_to is visible and the pass over the matte has
     // not run (place_visible); so is `picture`, which depends on it.

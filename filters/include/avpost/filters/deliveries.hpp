@@ -26,6 +26,8 @@ public:
     void begin();
     void write(const DeliveryFrame& frame);
     void push_audio(const AVPacket* packet);
+    // A programme's audio frame (SinkContext::programme_audio), through the loudness stage.
+    void push_audio_frame(const AVFrame* frame);
     // Finishes, checks and commits each output in turn.
     std::vector<DeliveredFile> finish(double duration_seconds);
 
@@ -42,6 +44,7 @@ private:
     std::unique_ptr<CaptionBurner> burner_;
     std::optional<LoudnessPlan> loudness_;
     std::unique_ptr<AudioPath> audio_path_;
+    std::optional<LoudnessStage> programme_stage_;  // a programme's audio to its target
     std::vector<std::unique_ptr<DeliverySink>> sinks_;
     std::vector<std::unique_ptr<Worker>> workers_;
 };

@@ -8,6 +8,7 @@
 
 #include "avpost/filters/captions.hpp"
 #include "avpost/filters/delivery.hpp"
+#include "avpost/filters/programme_audio.hpp"
 #include "avpost/media/handles.hpp"
 
 namespace avpost::filters {
@@ -39,6 +40,10 @@ struct SinkContext {
         int sample_rate = 48000;
     };
     std::optional<AudioFrames> audio_frames;
+    // A programme's audio (intro, segment, outro: programme_audio.hpp) arrives as frames
+    // (audio_frames is set) made from these parts; a loudness target measures their mix first.
+    std::vector<ProgrammeAudioPart> programme_audio;
+    double programme_seconds = 0.0;
     // With a loudness target: each sink measures its encoded audio again for the report.
     bool measure_loudness = false;
     // Soft captions (laid out), for the sinks whose container takes a text track; null: none.
