@@ -9,6 +9,7 @@
 #include "avpost/filters/audio_shift.hpp"
 #include "avpost/filters/compose_plan.hpp"
 #include "avpost/filters/visible_region.hpp"
+#include "avpost/media/media_probe.hpp"
 #include "avatar_colour.hpp"
 #include "compose_inputs.hpp"
 #include "compose_loop.hpp"
@@ -93,33 +94,43 @@ std::optional<Box> visible_avatar_on_canvas(const ComposeParams& params, const C
     return Box{x0, y0, x1 - x0, y1 - y0};
 }
 
-// Text anchored in the safe area gets its place now that the avatar's is known; with "avoid" it is
-// slid along its anchor's side off the avatar's visible part.
-void place_anchored_text(const ComposeParams& params, ComposePlan& plan, const Warn& warn) {
+// The size a layer is drawn at: text rendered, images and videos from their files.
+Size drawn_size_of(const Layer& layer, Size canvas, const std::string& where) {
+    if (layer.text) {
+        media::FramePtr picture = render_text(*layer.text, canvas, where);
+        return {picture->width, picture->height};
+    }
+    const media::ProbedMedia probed = media::probe_media_file(layer.source);
+    return scaled_size(layer.size.value_or(Size{probed.width, probed.height}), layer.scale_x, layer.scale_y);
+}
+
+// Layers anchored in the safe area get their place now that the avatar's is known; with "avoid"
+// each is slid along its anchor's side off the avatar's visible part.
+void place_anchored_layers(const ComposeParams& params, ComposePlan& plan, const Warn& warn) {
     std::optional<std::optional<Box>> avatar;  // read once, when a layer asks
     for (auto* list : {&plan.layers, &plan.overlays})
         for (std::size_t i = 0; i < list->size(); ++i) {
             Layer& layer = (*list)[i];
-            if (!layer.text || !layer.text->anchor) continue;
-            const std::string where = std::string(list == &plan.layers ? "layer " : "overlay ") + std::to_string(i) + " (text)";
-            media::FramePtr picture = render_text(*layer.text, plan.canvas, where);
-            const Size size{picture->width, picture->height};
-            layer.offset = anchored_position(*layer.text->anchor, size, plan.canvas);
-            if (layer.text->avoid_avatar) {
+            if (!layer.anchor) continue;
+            const std::string where = std::string(list == &plan.layers ? "layer " : "overlay ") + std::to_string(i) + " (" +
+                                      to_string(layer.type) + ")";
+            const Size size = drawn_size_of(layer, plan.canvas, where);
+            layer.offset = anchored_position(*layer.anchor, size, plan.canvas);
+            if (layer.avoid_avatar) {
                 if (!avatar) avatar = visible_avatar_on_canvas(params, plan);
                 const std::optional<Point> clear =
-                    *avatar ? position_clear_of(*layer.text->anchor, size, plan.canvas, **avatar) : layer.offset;
+                    *avatar ? position_clear_of(*layer.anchor, size, plan.canvas, **avatar) : layer.offset;
                 if (!*avatar && plan.alpha.kind == AlphaKind::key)
                     warn(where + ": avoid avatar: a keyed matte is not read ahead; placed at its anchor");
                 if (clear) {
                     layer.offset = *clear;
-                } else if (layer.text->avoid_required) {
+                } else if (layer.avoid_required) {
                     throw_input(where, "no place along its anchor's side keeps clear of the avatar (\"avoid\": \"avatar!\")");
                 } else {
                     warn(where + ": no place along its anchor's side keeps clear of the avatar; placed at its anchor");
                 }
             }
-            layer.text->anchor.reset();  // placed: LayerStack draws it at its offset
+            layer.anchor.reset();  // placed: LayerStack draws it at its offset
         }
 }
 
@@ -235,7 +246,7 @@ ComposeReport run_compose(const ComposeParams& params) {
     ComposePlan plan = plan_compose(params, inputs.probe());
     inputs.set_decoder_threads(plan.decoding);
     if (plan.fit_to == FitTo::visible) place_by_visible_region(params, plan, warn);
-    place_anchored_text(params, plan, warn);
+    place_anchored_layers(params, plan, warn);
     for (const std::string& warning : plan.warnings) warn(warning);
     report_plan(plan, report);
     run_stages(params, plan, inputs, report, warn);

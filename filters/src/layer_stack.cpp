@@ -107,6 +107,7 @@ public:
         const auto& info = source_->info();
         const Size native{info.width, info.height};
         drawn_ = checked_drawn_size(layer.size.value_or(native), layer);
+        if (layer.anchor) offset_ = anchored_position(*layer.anchor, drawn_, canvas);
         converter_ = std::make_unique<FrameConverter>(
             ConvertTarget{drawn_.width, drawn_.height, AV_PIX_FMT_YUV420P, matrix, AVCOL_RANGE_MPEG});
         source_matrix_ = resolve_matrix(info.colorspace, info.height);
@@ -175,7 +176,7 @@ private:
     void make_text(const Layer& layer, Size canvas, AVColorSpace matrix, const std::string& label) {
         media::FramePtr rgba = render_text(*layer.text, canvas, label);
         drawn_ = {rgba->width, rgba->height};
-        if (layer.text->anchor) offset_ = anchored_position(*layer.text->anchor, drawn_, canvas);
+        if (layer.anchor) offset_ = anchored_position(*layer.anchor, drawn_, canvas);
         FrameConverter converter(ConvertTarget{drawn_.width, drawn_.height, AV_PIX_FMT_YUV420P, matrix, AVCOL_RANGE_MPEG});
         still_ = media::make_video_frame(AV_PIX_FMT_YUV420P, drawn_.width, drawn_.height);
         check_av(av_frame_copy(still_.get(), converter.convert(rgba.get(), matrix, AVCOL_RANGE_JPEG)),

@@ -103,7 +103,32 @@ void read_timing(const json& j, const std::string& where, Layer& layer) {
                  seconds_text(*layer.end - layer.start) + ")");
 }
 
-// A text layer's own keys: the text and how it looks and sits.
+// `anchor` (instead of an offset or position) and `avoid`, for text, image and video layers;
+// `default_anchor` is the style's (a lower third's) when no position is given.
+void read_anchor(const json& j, const std::string& where, Layer& layer, std::optional<Anchor> default_anchor) {
+    const bool positioned = present(j, "position") || present(j, "offset");
+    if (present(j, "anchor")) {
+        if (positioned) fail(where, "anchor", "give an anchor or a position, not both");
+        try {
+            layer.anchor = parse_anchor(string_value(j["anchor"], where, "anchor"));
+        } catch (const Error& e) {
+            fail(where, "anchor", e.what());
+        }
+    } else if (!positioned) {
+        layer.anchor = default_anchor;
+    }
+    if (present(j, "avoid")) {
+        const std::string avoid = string_value(j["avoid"], where, "avoid");
+        if (avoid != "avatar" && avoid != "avatar!") fail(where, "avoid", "must be \"avatar\" or \"avatar!\", not '" + avoid + "'");
+        if (!layer.anchor) fail(where, "avoid", "places the layer along its anchor's side: give an anchor");
+        layer.avoid_avatar = true;
+        layer.avoid_required = avoid == "avatar!";
+    }
+}
+
+bool is_lower_third(const json& j) { return present(j, "style") && j["style"] == "lower-third"; }
+
+// A text layer's own keys: the text and how it looks.
 TextStyle read_text_style(const json& j, const std::string& where) {
     TextStyle style;
     // "lower-third": the speaker's name and title on a box at the bottom left of the safe area
@@ -111,7 +136,6 @@ TextStyle read_text_style(const json& j, const std::string& where) {
     const bool lower_third = present(j, "style") && string_value(j["style"], where, "style") == "lower-third";
     if (present(j, "style") && !lower_third) fail(where, "style", "unknown style (lower-third)");
     if (lower_third) {
-        style.anchor = Anchor::bottom_left;
         style.box = Rgba8{Rgb8{0, 0, 0}, 0xB0};
         style.padding = style.size / 2;
         if (present(j, "text")) fail(where, "text", "a lower third takes name and title instead");
@@ -154,17 +178,6 @@ TextStyle read_text_style(const json& j, const std::string& where) {
     }
     if (present(j, "max_width")) style.max_width = dimension_value(j["max_width"], where, "max_width");
     if (present(j, "align")) attempt("align", [&] { style.align = parse_text_align(string_value(j["align"], where, "align")); });
-    if (present(j, "anchor")) attempt("anchor", [&] { style.anchor = parse_anchor(string_value(j["anchor"], where, "anchor")); });
-    if (present(j, "anchor") && (present(j, "position") || present(j, "offset")))
-        fail(where, "anchor", "give an anchor or a position, not both");
-    if (lower_third && (present(j, "position") || present(j, "offset"))) style.anchor.reset();
-    if (present(j, "avoid")) {
-        const std::string avoid = string_value(j["avoid"], where, "avoid");
-        if (avoid != "avatar" && avoid != "avatar!") fail(where, "avoid", "must be \"avatar\" or \"avatar!\", not '" + avoid + "'");
-        if (!style.anchor) fail(where, "avoid", "places the text along its anchor's side: give an anchor");
-        style.avoid_avatar = true;
-        style.avoid_required = avoid == "avatar!";
-    }
     if (lower_third && present(j, "size") && !present(j, "padding")) style.padding = style.size / 2;
     return style;
 }
@@ -184,6 +197,7 @@ Layer parse_layer(const json& j, const std::string& where) {
         Layer layer;
         layer.type = LayerType::text;
         layer.text = read_text_style(j, where);
+        read_anchor(j, where, layer, is_lower_third(j) ? std::optional(Anchor::bottom_left) : std::nullopt);
         for (const char* field : {"position", "offset"})
             if (present(j, field)) {
                 auto [x, y] = pair_of(j, where, field, "[x, y]");
@@ -193,10 +207,10 @@ Layer parse_layer(const json& j, const std::string& where) {
         return layer;
     }
     for (const auto& [key, value] : j.items()) {
-        static const std::vector<std::string_view> known{"type",  "source", "offset",  "size",    "scale",
-                                                         "start", "end",    "fade_in", "fade_out"};
+        static const std::vector<std::string_view> known{"type",  "source", "offset",  "size",     "scale", "anchor",
+                                                         "avoid", "start",  "end",     "fade_in", "fade_out"};
         if (std::find(known.begin(), known.end(), key) == known.end())
-            fail(where, key, "unknown key (type, source, offset, size, scale, start, end, fade_in, fade_out)");
+            fail(where, key, "unknown key (type, source, offset or anchor, avoid, size, scale, start, end, fade_in, fade_out)");
     }
     Layer layer;
     if (!present(j, "type")) fail(where, "type", "is required");
@@ -215,6 +229,11 @@ Layer parse_layer(const json& j, const std::string& where) {
         auto [sx, sy] = pair_of(j, where, "scale", "[scale_x, scale_y]");
         layer.scale_x = scale_value(*sx, where, "scale");
         layer.scale_y = scale_value(*sy, where, "scale");
+    }
+    if (present(j, "anchor") || present(j, "avoid")) {
+        if (layer.type != LayerType::image && layer.type != LayerType::video)
+            fail(where, present(j, "anchor") ? "anchor" : "avoid", "is for image, video and text layers");
+        read_anchor(j, where, layer, std::nullopt);
     }
     read_timing(j, where, layer);
     return layer;
@@ -333,14 +352,15 @@ void to_json(json& j, const Layer& layer) {
         j["padding"] = t.padding;
         if (t.max_width) j["max_width"] = *t.max_width;
         j["align"] = to_string(t.align);
-        if (t.anchor) {
-            j.erase("offset");
-            j["anchor"] = to_string(*t.anchor);
-            if (t.avoid_avatar) j["avoid"] = t.avoid_required ? "avatar!" : "avatar";
-        } else {
+        if (!layer.anchor) {
             j["position"] = j["offset"];
             j.erase("offset");
         }
+    }
+    if (layer.anchor) {
+        j.erase("offset");
+        j["anchor"] = to_string(*layer.anchor);
+        if (layer.avoid_avatar) j["avoid"] = layer.avoid_required ? "avatar!" : "avatar";
     }
     if (layer.start > 0) j["start"] = layer.start;
     if (layer.end) j["end"] = *layer.end;

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <fstream>
 
@@ -265,4 +266,52 @@ TEST(ComposeTextLayers, ATitleAvoidingTheAvatarMovesOffItsMatte) {
     CommandResult refused = compose_with("all.mp4", avoiding, "refused.mkv");
     EXPECT_EQ(refused.exit_code, 3) << refused.err;
     EXPECT_FALSE(std::filesystem::exists(dir.file("refused.mkv")));
+}
+
+// The same for a logo (an image layer): anchored top-left in the safe area, slid right off the
+// avatar's matte; without "avoid" it stays at its anchor; an anchor with an offset is refused.
+TEST(ComposeTextLayers, ALogoAvoidingTheAvatarMovesOffItsMatte) {
+    TempDir dir;
+    run_ffmpeg("-f lavfi -i color=c=0x00ff00:s=640x360:d=1:r=25 -pix_fmt yuv420p -c:v libx264 -qp 0 " +
+               quote(dir.file("avatar.mp4")));
+    run_ffmpeg("-f lavfi -i color=c=black:s=640x360:d=1:r=25,drawbox=x=0:y=0:w=320:h=360:color=white:t=fill "
+               "-pix_fmt yuv420p -c:v libx264 -qp 0 " + quote(dir.file("left.mp4")));
+    run_ffmpeg("-f lavfi -i color=c=red:s=64x48:d=1 -frames:v 1 " + quote(dir.file("logo.png")));
+    auto compose_with = [&](const json& logo, const std::string& out) {
+        std::ofstream(dir.file("overlays.json")) << json::array({logo}).dump();
+        return run_avpost("--json compose --video " + quote(dir.file("avatar.mp4")) + " --mask " + quote(dir.file("left.mp4")) +
+                          " --background '#C0C0C0' --overlays " + quote(dir.file("overlays.json")) +
+                          " --vcodec ffv1 -o " + quote(dir.file(out)));
+    };
+    // The logo's box: where Cr is red's (about 240; grey and green are at or under 128).
+    auto logo_box = [&](const std::string& file) {
+        const YuvFrame f = decode_video(dir.file(file), 1)[0];
+        int left = 1 << 30, top = 1 << 30, right = -1, bottom = -1;
+        for (int y = 0; y < 180; ++y)
+            for (int x = 0; x < 320; ++x)
+                if (f.V(x, y) > 200) {
+                    left = std::min(left, 2 * x), top = std::min(top, 2 * y);
+                    right = std::max(right, 2 * x + 2), bottom = std::max(bottom, 2 * y + 2);
+                }
+        return std::array<int, 4>{left, top, right - left, bottom - top};
+    };
+    const json logo = {{"type", "image"}, {"source", dir.file("logo.png")}, {"anchor", "top-left"}};
+    CommandResult plain = compose_with(logo, "plain.mkv");
+    ASSERT_EQ(plain.exit_code, 0) << plain.err;
+    EXPECT_EQ(logo_box("plain.mkv"), (std::array<int, 4>{32, 18, 64, 48})) << "at its anchor: the safe area's corner";
+    json avoiding = logo;
+    avoiding["avoid"] = "avatar";
+    CommandResult moved = compose_with(avoiding, "moved.mkv");
+    ASSERT_EQ(moved.exit_code, 0) << moved.err;
+    EXPECT_EQ(logo_box("moved.mkv"), (std::array<int, 4>{320, 18, 64, 48})) << "slid right, just off the matte";
+
+    json both = logo;
+    both["offset"] = {10, 10};
+    CommandResult refused = compose_with(both, "refused.mkv");
+    EXPECT_EQ(refused.exit_code, 2) << refused.err;
+    EXPECT_NE(refused.err.find("give an anchor or a position"), std::string::npos) << refused.err;
+    json colour_anchored = {{"type", "colour"}, {"source", "#FF0000"}, {"anchor", "top"}};
+    CommandResult colour = compose_with(colour_anchored, "colour.mkv");
+    EXPECT_EQ(colour.exit_code, 2) << colour.err;
+    EXPECT_NE(colour.err.find("is for image, video and text layers"), std::string::npos) << colour.err;
 }

@@ -10,6 +10,8 @@
 //   offset: top-left on the canvas in pixels, may be negative; default [0, 0]
 //   size:   positive integers; default the source's own size (colour: the canvas; avatar: its video)
 //   scale:  positive numbers; default [1, 1]; the drawn size is round(size * scale)
+//   anchor: instead of offset (image, video, text): a corner, side or the centre of the safe area;
+//           "avoid": "avatar" or "avatar!" keeps it off the avatar (see Layer::anchor)
 #include <cstddef>
 #include <optional>
 #include <string>
@@ -31,8 +33,15 @@ struct Layer {
     std::optional<Size> size;   // Akool width/height; default: the source's own size (colour: canvas)
     double scale_x = 1.0;       // the drawn size is size * scale
     double scale_y = 1.0;
-    // A text layer's text and style (its offset is its `position`, unless the style anchors it).
+    // A text layer's text and style (its offset is its `position`, unless it is anchored).
     std::optional<TextStyle> text;
+    // Text, image and video layers: placed inside the canvas's safe area (5% of each side) at this
+    // anchor instead of at `offset`. "avoid": "avatar" slides it along its anchor's side to where
+    // the avatar's matte is empty over the clip (a warning when there is no such place);
+    // "avatar!": no such place is an error (exit 3).
+    std::optional<Anchor> anchor;
+    bool avoid_avatar = false;
+    bool avoid_required = false;
     // When the layer shows, in seconds on the programme's clock (the output's: 0 is the avatar's
     // first frame): from `start` until `end` (default: the programme's end), fading in over
     // `fade_in` and out over `fade_out`. Outside its span a layer draws nothing and costs nothing.

@@ -33,12 +33,6 @@ struct TextStyle {
     int padding = 0;                   // pixels around the ink (inside the box)
     std::optional<int> max_width;      // lines wrap at this many pixels; default: the canvas's safe width
     TextAlign align = TextAlign::left;
-    // Where it goes when no position is given: inside the canvas's safe area (5% of each side).
-    std::optional<Anchor> anchor;
-    // "avoid": "avatar": slid along its anchor's side to where the avatar's matte is empty over
-    // the clip (a warning when there is no such place); "avatar!": no such place is an error.
-    bool avoid_avatar = false;
-    bool avoid_required = false;
 };
 
 // The characters of `style.text` that no installed font has (nor the font file), as written;
