@@ -6,6 +6,7 @@
 #include <limits>
 #include <numbers>
 #include <optional>
+#include <string_view>
 
 extern "C" {
 #include <libavutil/channel_layout.h>
@@ -120,8 +121,15 @@ Decoded decode_music(const std::filesystem::path& file, int sample_rate, int cha
     };
     std::optional<Format> first;
     std::int64_t source_frames = 0;
-    auto convert = [&](const AVFrame* f) {
-        const int in_frames = f ? f->nb_samples : 0;
+    // MP4/MOV declare the audio's length in the edit list, and FFmpeg 5.1's demuxer trims the
+    // encoder's priming by it but not its padding at the end (AAC: up to 1024 samples of near
+    // silence, a gap in every loop): the samples past the declared length are left out. Other
+    // containers mark both ends on the packets (MP3's LAME header, Opus, Matroska) or have none.
+    std::int64_t source_limit = std::numeric_limits<std::int64_t>::max();
+    if (std::string_view(input->iformat->name).find("mp4") != std::string_view::npos && stream->duration > 0 &&
+        stream->codecpar->sample_rate > 0)
+        source_limit = av_rescale_q(stream->duration, stream->time_base, AVRational{1, stream->codecpar->sample_rate});
+    auto convert = [&](const AVFrame* f, int in_frames) {
         const int capacity = swr_get_out_samples(resampler.get(), in_frames) + 16;
         out.samples.resize(std::size_t(out.frames + capacity) * std::size_t(channels));
         uint8_t* dst[1] = {reinterpret_cast<uint8_t*>(out.samples.data() + out.frames * channels)};
@@ -148,8 +156,9 @@ Decoded decode_music(const std::filesystem::path& file, int sample_rate, int cha
             log::debug("music frame dropped: its sample format, rate or channels changed mid-stream");
             return;
         }
-        source_frames += f->nb_samples;
-        convert(f);
+        const int keep = int(std::clamp<std::int64_t>(source_limit - source_frames, 0, f->nb_samples));
+        source_frames += keep;
+        if (keep > 0) convert(f, keep);
     };
     media::PacketPtr packet = media::make_packet();
     media::FramePtr frame = media::make_frame();
@@ -178,7 +187,7 @@ Decoded decode_music(const std::filesystem::path& file, int sample_rate, int cha
             throw Error(ErrorDomain::input, "music.source: cannot read " + name + " to the end", ret, av_error_text(ret));
         avcodec_send_packet(decoder.get(), nullptr);
         drain();
-        if (resampler) convert(nullptr);  // what the resampler still holds
+        if (resampler) convert(nullptr, 0);  // what the resampler still holds
     }
     if (first) out.source_seconds = double(source_frames) / first->sample_rate;
     out.frames = std::min(out.frames, frames_wanted);
