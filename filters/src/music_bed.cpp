@@ -105,12 +105,16 @@ Decoded decode_music(const std::filesystem::path& file, int sample_rate, int cha
     check_av(avcodec_open2(decoder.get(), codec, nullptr), "cannot open the music's audio decoder");
 
     Decoded out;
-    // Held once: reserved from the declared length so the vector does not double past it.
-    double declared = stream->duration != AV_NOPTS_VALUE ? double(stream->duration) * av_q2d(stream->time_base)
-                      : input->duration != AV_NOPTS_VALUE ? double(input->duration) / AV_TIME_BASE
-                                                           : 0.0;
-    const auto expected = std::min<std::int64_t>(frames_wanted, std::int64_t(std::max(0.0, declared) * sample_rate) + sample_rate);
+    // Held once: reserved from the declared length (with 1% and a second to spare, for a header
+    // that is a little off) so the vector does not double past it; appended from a frame-sized
+    // staging buffer, only as far as the programme needs. Without a declared length it grows.
+    const double declared = stream->duration != AV_NOPTS_VALUE ? double(stream->duration) * av_q2d(stream->time_base)
+                            : input->duration != AV_NOPTS_VALUE ? double(input->duration) / AV_TIME_BASE
+                                                                 : 0.0;
+    const auto expected =
+        std::min<std::int64_t>(frames_wanted, std::int64_t(std::max(0.0, declared) * 1.01 * sample_rate) + sample_rate);
     out.samples.reserve(std::size_t(expected) * std::size_t(channels));
+    std::vector<float> staging;
 
     media::SwrContextPtr resampler;
     AVChannelLayout out_layout{};
@@ -131,14 +135,15 @@ Decoded decode_music(const std::filesystem::path& file, int sample_rate, int cha
         source_limit = av_rescale_q(stream->duration, stream->time_base, AVRational{1, stream->codecpar->sample_rate});
     auto convert = [&](const AVFrame* f, int in_frames) {
         const int capacity = swr_get_out_samples(resampler.get(), in_frames) + 16;
-        out.samples.resize(std::size_t(out.frames + capacity) * std::size_t(channels));
-        uint8_t* dst[1] = {reinterpret_cast<uint8_t*>(out.samples.data() + out.frames * channels)};
+        staging.resize(std::size_t(capacity) * std::size_t(channels));
+        uint8_t* dst[1] = {reinterpret_cast<uint8_t*>(staging.data())};
         const int converted =
             check_av(swr_convert(resampler.get(), dst, capacity, f ? const_cast<const uint8_t**>(f->extended_data) : nullptr,
                                  in_frames),
                      "swr_convert (music)");
-        out.frames += converted;
-        out.samples.resize(std::size_t(out.frames) * std::size_t(channels));
+        const std::int64_t used = std::min<std::int64_t>(converted, frames_wanted - out.frames);
+        out.samples.insert(out.samples.end(), staging.begin(), staging.begin() + std::ptrdiff_t(used * channels));
+        out.frames += used;
     };
     auto take = [&](const AVFrame* f) {
         const Format format{f->format, f->sample_rate, f->ch_layout.nb_channels};
@@ -189,9 +194,9 @@ Decoded decode_music(const std::filesystem::path& file, int sample_rate, int cha
         drain();
         if (resampler) convert(nullptr, 0);  // what the resampler still holds
     }
+    // Its own length: as decoded when it ended within the programme, else as its header says.
     if (first) out.source_seconds = double(source_frames) / first->sample_rate;
-    out.frames = std::min(out.frames, frames_wanted);
-    out.samples.resize(std::size_t(out.frames) * std::size_t(channels));
+    if (out.frames >= frames_wanted) out.source_seconds = std::max(out.source_seconds, declared);
     return out;
 }
 

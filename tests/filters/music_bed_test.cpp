@@ -224,6 +224,8 @@ TEST(MusicBed, FadesStartFromNothingAndEndAtTheProgrammesEnd) {
     EXPECT_NEAR(level_db(r.music, 2, at_s(6 - p.fade_out_seconds) - period_block), steady_level, 0.05);
     EXPECT_LT(level_db(r.music, 2, at_s(6) - 240, 240), steady_level - 40) << "the last 5 ms are near silence";
     EXPECT_LT(std::abs(r.music.back()), 1e-4f);
+    EXPECT_NEAR(r.report.source_seconds, 10.0, 0.01) << "cut, its own length still reported";
+    EXPECT_EQ(r.report.loops, 0);
     // The report leaves the fades out: what is left is the steady level.
     EXPECT_NEAR(r.report.pause_lufs, p.level_lufs, 0.5);
     EXPECT_NEAR(r.report.pause_seconds, 6.0 - 1.2 - 2.0, 1e-9) << "the blocks from 1.2 s to 4 s";
@@ -241,6 +243,17 @@ TEST(MusicBed, HowTheProgrammeIsSplitChangesNothing) {
     ASSERT_EQ(whole.mix.size(), odd.mix.size());
     EXPECT_EQ(std::memcmp(whole.mix.data(), odd.mix.data(), whole.mix.size() * sizeof(float)), 0);
     EXPECT_EQ(nlohmann::json(whole.report), nlohmann::json(odd.report));
+}
+
+TEST(MusicBed, NothingIsAddedPastTheProgrammesEnd) {
+    TempDir dir;
+    MusicParams p = steady(tone_file(dir, "tone.wav", 3));
+    MusicBed bed(p, rate, 2, rate);
+    std::vector<float> block(std::size_t(2 * rate) * 2, 0.0f);
+    bed.mix(block.data(), 2 * rate);
+    EXPECT_GT(level_db(block, 2, at_s(0.5)), -40.0);
+    for (std::size_t i = std::size_t(rate) * 2; i < block.size(); ++i) ASSERT_EQ(block[i], 0.0f) << i;
+    EXPECT_EQ(bed.position(), 2 * rate);
 }
 
 TEST(MusicBed, MonoProgrammesAndStereoMusic) {

@@ -64,7 +64,7 @@ inline constexpr double music_voice_window_seconds = 0.010;
 // What the bed did, for the job's report.
 struct MusicReport {
     std::filesystem::path source;
-    double source_seconds = 0;   // the music's own length (as decoded, up to the programme's)
+    double source_seconds = 0;   // the music's own length (its header's when cut before its end)
     double source_lufs = 0;      // its integrated loudness before the gain; -inf: silent
     double gain_db = 0;          // static gain to level_lufs (0 for a silent music)
     int loops = 0;               // how many times it started again (0: it played once, or was cut)
