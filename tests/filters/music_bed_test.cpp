@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -139,6 +140,18 @@ TEST(MusicBed, TheVoiceDucksTheToneAndItComesBackWithinTheRelease) {
     EXPECT_NEAR(r.report.pause_seconds, 6.0, 1e-9);
     nlohmann::json j = r.report;
     EXPECT_NEAR(j["ducking_db"].get<double>(), r.report.pause_lufs - r.report.speech_lufs, 0.01);
+}
+
+TEST(MusicBed, TheGapsBetweenWordsBarelyLiftTheMusic) {
+    TempDir dir;
+    MusicParams p = steady(tone_file(dir, "tone.wav", 12));
+    // Words of 250 ms with 100 ms between them from 2 s to 5 s.
+    const BedRun r = run_bed(p, voice(7, [](double t) { return t >= 2 && t < 5 && std::fmod(t - 2, 0.35) < 0.25; }));
+    const double pause = level_db(r.music, 2, at_s(1.0), at_s(0.9));
+    double loudest = -100;
+    for (double t = 2.2; t < 4.9; t += 0.005) loudest = std::max(loudest, level_db(r.music, 2, at_s(t)));
+    std::cout << "between words the music rises to " << loudest - pause << " dB (duck " << -p.duck_db << " dB)\n";
+    EXPECT_LT(loudest, pause - p.duck_db + 3.0) << "the release is slow enough not to pump between words";
 }
 
 TEST(MusicBed, ALongerDuckAndQuickerReleaseAreHonoured) {
