@@ -194,6 +194,8 @@ Decoded decode_music(const std::filesystem::path& file, int sample_rate, int cha
         drain();
         if (resampler) convert(nullptr, 0);  // what the resampler still holds
     }
+    if (!first && frames_wanted > 0)
+        throw Error(ErrorDomain::input, "music.source: " + name, 0, "its audio stream decodes to nothing");
     // Its own length: as decoded when it ended within the programme, else as its header says.
     if (first) out.source_seconds = double(source_frames) / first->sample_rate;
     if (out.frames >= frames_wanted) out.source_seconds = std::max(out.source_seconds, declared);
