@@ -342,6 +342,23 @@ void MusicBed::close_block(double (&energy)[2], std::int64_t (&frames)[2]) const
     frames[which] += block_filled_;
 }
 
+void MusicBed::restart() {
+    position_ = 0;
+    std::fill(window_.begin(), window_.end(), 0.0);
+    window_at_ = 0;
+    window_sum_ = 0;
+    duck_ = 0;
+    duck_gain_ = 1.0f;
+    for (auto& channel : k_state_) std::fill(std::begin(channel), std::end(channel), 0.0);
+    block_filled_ = block_speaking_ = 0;
+    block_energy_ = 0;
+    block_in_fade_ = false;
+    for (int i = 0; i < 2; ++i) {
+        class_energy_[i] = 0;
+        class_frames_[i] = 0;
+    }
+}
+
 MusicReport MusicBed::report() const {
     double energy[2] = {class_energy_[0], class_energy_[1]};
     std::int64_t frames[2] = {class_frames_[0], class_frames_[1]};

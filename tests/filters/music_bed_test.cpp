@@ -256,6 +256,16 @@ TEST(MusicBed, HowTheProgrammeIsSplitChangesNothing) {
     ASSERT_EQ(whole.mix.size(), odd.mix.size());
     EXPECT_EQ(std::memcmp(whole.mix.data(), odd.mix.data(), whole.mix.size() * sizeof(float)), 0);
     EXPECT_EQ(nlohmann::json(whole.report), nlohmann::json(odd.report));
+
+    // A second pass after restart() is the first again.
+    const std::int64_t frames = std::int64_t(in.size()) / 2;
+    MusicBed bed(p, rate, 2, frames);
+    std::vector<float> first = in, second = in;
+    bed.mix(first.data(), int(frames / 3));
+    bed.restart();
+    bed.mix(second.data(), int(frames));
+    EXPECT_EQ(std::memcmp(whole.mix.data(), second.data(), second.size() * sizeof(float)), 0);
+    EXPECT_EQ(nlohmann::json(whole.report), nlohmann::json(bed.report()));
 }
 
 TEST(MusicBed, NothingIsAddedPastTheProgrammesEnd) {

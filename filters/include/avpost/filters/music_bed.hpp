@@ -4,7 +4,8 @@
 // fixed volume), faded in and out at the programme's ends and added to the voice. The deliveries'
 // loudness target applies to the mix afterwards (loudness.hpp); this does not touch the voice.
 //
-// Use: one MusicBed per programme, fed the programme's voice in order, block by block:
+// Use: one MusicBed per programme (its length known up front: the fade-out ends there), fed the
+// programme's voice in order, block by block:
 //     MusicBed bed(params, 48000, 2, programme_frames);
 //     for each block: bed.mix(block, frames);   // in place; any block sizes, same result
 //     json report = bed.report();
@@ -93,6 +94,11 @@ public:
 
     // Up to what has been mixed so far.
     MusicReport report() const;
+
+    // Back to the programme's start, as constructed (the music stays decoded): for a second pass
+    // over the same voice, e.g. one that measures the mix for the loudness plan and one that
+    // delivers it.
+    void restart();
 
     std::int64_t position() const { return position_; }  // frames mixed so far
     double gain_db() const { return gain_db_; }
