@@ -5,6 +5,9 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
+#include <cstdlib>
+#include <new>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -24,6 +27,19 @@ using avpost::ErrorDomain;
 using avpost::testing::quote;
 using avpost::testing::run_ffmpeg;
 using avpost::testing::TempDir;
+
+// Every allocation of the test binary is counted, to show mix() makes none.
+namespace {
+std::atomic<long> allocations{0};
+}  // namespace
+[[gnu::noinline]] void* operator new(std::size_t size) {
+    allocations.fetch_add(1, std::memory_order_relaxed);
+    if (void* p = std::malloc(size ? size : 1)) return p;
+    throw std::bad_alloc();
+}
+// Not inlined: gcc would otherwise see free() of operator new's pointer at every call site.
+[[gnu::noinline]] void operator delete(void* p) noexcept { std::free(p); }
+[[gnu::noinline]] void operator delete(void* p, std::size_t) noexcept { std::free(p); }
 
 namespace {
 
@@ -277,6 +293,17 @@ TEST(MusicBed, NothingIsAddedPastTheProgrammesEnd) {
     EXPECT_GT(level_db(block, 2, at_s(0.5)), -40.0);
     for (std::size_t i = std::size_t(rate) * 2; i < block.size(); ++i) ASSERT_EQ(block[i], 0.0f) << i;
     EXPECT_EQ(bed.position(), 2 * rate);
+}
+
+TEST(MusicBed, MixingAllocatesNothing) {
+    TempDir dir;
+    MusicParams p = steady(tone_file(dir, "short.wav", 0.5));
+    std::vector<float> in = voice(3, two_sentences);
+    MusicBed bed(p, rate, 2, std::int64_t(in.size()) / 2);
+    const long before = allocations.load();
+    for (std::size_t at = 0; at < in.size(); at += 2 * 1000) bed.mix(in.data() + at, int(std::min<std::size_t>(2000, in.size() - at) / 2));
+    EXPECT_EQ(allocations.load(), before);
+    EXPECT_GT(bed.report().pause_seconds, 0.0);
 }
 
 TEST(MusicBed, MonoProgrammesAndStereoMusic) {
