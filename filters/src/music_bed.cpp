@@ -80,10 +80,13 @@ struct Decoded {
     std::vector<float> samples;
     std::int64_t frames = 0;
     double source_seconds = 0;
+    bool whole = false;  // decoded to its end
 };
 
 Decoded decode_music(const std::filesystem::path& file, int sample_rate, int channels, std::int64_t frames_wanted) {
-    const std::string name = "'" + file.string() + "'";
+    std::string name = file.string();  // quoted (built in place: gcc 12's -Wrestrict misfires on "'" + string)
+    name.insert(name.begin(), '\'');
+    name.push_back('\'');
     AVFormatContext* raw = nullptr;
     int ret = avformat_open_input(&raw, file.c_str(), nullptr, nullptr);
     if (ret < 0) throw Error(ErrorDomain::input, "music.source: cannot open " + name, ret, av_error_text(ret));
@@ -188,6 +191,7 @@ Decoded decode_music(const std::filesystem::path& file, int sample_rate, int cha
         av_packet_unref(packet.get());
     }
     if (out.frames < frames_wanted) {
+        out.whole = true;
         if (ret < 0 && ret != AVERROR_EOF)
             throw Error(ErrorDomain::input, "music.source: cannot read " + name + " to the end", ret, av_error_text(ret));
         avcodec_send_packet(decoder.get(), nullptr);
@@ -240,6 +244,7 @@ MusicBed::MusicBed(const MusicParams& p, int sample_rate, int channels, std::int
     Decoded decoded = decode_music(p.source, sample_rate, channels, programme_frames);
     music_ = std::move(decoded.samples);
     music_frames_ = decoded.frames;
+    music_whole_ = decoded.whole;
     source_seconds_ = decoded.source_seconds;
     media::LoudnessMeter meter(channels, sample_rate);
     meter.add(music_.data(), std::size_t(music_frames_));
@@ -340,6 +345,14 @@ void MusicBed::close_block(double (&energy)[2], std::int64_t (&frames)[2]) const
     const int which = 2 * block_speaking_ >= block_filled_ ? 0 : 1;
     energy[which] += block_energy_;
     frames[which] += block_filled_;
+}
+
+void MusicBed::set_programme_frames(std::int64_t frames) {
+    if (frames < 0) throw_usage("music: a programme length of " + std::to_string(frames) + " frames");
+    if (frames > music_frames_ && !music_whole_ && frames > programme_frames_)
+        throw_usage("music: the programme grew to " + std::to_string(frames) + " frames, past the " +
+                    std::to_string(music_frames_) + " of music held for it");
+    programme_frames_ = frames;
 }
 
 void MusicBed::restart() {

@@ -306,6 +306,29 @@ TEST(MusicBed, MixingAllocatesNothing) {
     EXPECT_GT(bed.report().pause_seconds, 0.0);
 }
 
+TEST(MusicBed, AProgrammeCutShortMovesTheFadeOut) {
+    TempDir dir;
+    MusicParams p;
+    p.source = tone_file(dir, "tone.wav", 10);
+    p.fade_in_seconds = 0;
+    std::vector<float> in = silence(6);
+    MusicBed bed(p, rate, 2, at_s(6));
+    bed.mix(in.data(), int(at_s(1)));
+    bed.set_programme_frames(at_s(4));  // the segment ended early
+    bed.mix(in.data() + at_s(1) * 2, int(at_s(5)));
+    const double steady_level = level_db(in, 2, at_s(1.0));
+    EXPECT_NEAR(level_db(in, 2, at_s(4 - p.fade_out_seconds) - period_block), steady_level, 0.05);
+    EXPECT_LT(level_db(in, 2, at_s(4) - 240, 240), steady_level - 40) << "faded out by the new end";
+    for (std::size_t i = std::size_t(at_s(4)) * 2; i < in.size(); ++i) ASSERT_EQ(in[i], 0.0f) << i;
+    // Longer again: only as far as the music held (cut to the 6 s first asked for) reaches.
+    bed.set_programme_frames(at_s(6));
+    EXPECT_THROW(bed.set_programme_frames(at_s(7)), Error);
+    // A music held whole (it ends within the programme, and loops) serves any length.
+    MusicParams looped = steady(tone_file(dir, "short.wav", 0.5));
+    MusicBed short_bed(looped, rate, 2, at_s(2));
+    EXPECT_NO_THROW(short_bed.set_programme_frames(at_s(60)));
+}
+
 TEST(MusicBed, MonoProgrammesAndStereoMusic) {
     TempDir dir;
     MusicParams p = steady(tone_file(dir, "stereo.wav", 12, 0.25, "pcm_s16le", rate, 2));

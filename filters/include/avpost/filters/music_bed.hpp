@@ -95,6 +95,11 @@ public:
     // Up to what has been mixed so far.
     MusicReport report() const;
 
+    // The programme's length changed (its segment ended before its probed end): the fade-out
+    // ends at the new end; frames already mixed stay as they are. Longer than constructed only
+    // when the whole music is held (it ended within the programme); else throws Error(usage).
+    void set_programme_frames(std::int64_t frames);
+
     // Back to the programme's start, as constructed (the music stays decoded): for a second pass
     // over the same voice, e.g. one that measures the mix for the loudness plan and one that
     // delivers it.
@@ -112,6 +117,7 @@ private:
     std::int64_t programme_frames_;
     std::vector<float> music_;  // interleaved, at the programme's rate and channels
     std::int64_t music_frames_ = 0;
+    bool music_whole_ = false;  // decoded to its end (not cut at the programme's length)
     double source_seconds_ = 0, source_lufs_ = 0, gain_db_ = 0;
     float gain_ = 1.0f;
 
