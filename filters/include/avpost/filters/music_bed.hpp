@@ -100,7 +100,7 @@ public:
     // when the whole music is held (it ended within the programme); else throws Error(usage).
     void set_programme_frames(std::int64_t frames);
 
-    // Back to the programme's start, as constructed (the music stays decoded): for a second pass
+    // Back to the programme's start (the music stays decoded, the length as last set): for a second pass
     // over the same voice, e.g. one that measures the mix for the loudness plan and one that
     // delivers it.
     void restart();
