@@ -38,3 +38,9 @@ avpost_add_test(filters_layers_test
   filters/layers_test.cpp
   support/media_helpers.cpp
 )
+# Music under the voice: the bed's ducking, loop, fades and level on generated tones and voices.
+avpost_add_test(filters_music_test
+  filters/music_bed_test.cpp
+  filters/music_options_test.cpp
+  support/media_helpers.cpp
+)
