@@ -20,6 +20,7 @@ void ComposeLayoutOptions::add_to(CLI::App& sub) {
                    "fade_in, fade_out), an array or {\"layers\": [...]}");
     layout.add_to(sub);
     matte.add_to(sub);
+    music.add_to(sub);
 }
 
 std::string background_value(const std::string& value, const std::string& option) {
@@ -92,6 +93,12 @@ void ComposeLayoutOptions::apply_to(filters::ComposeParams& p) const {
     if (!overlays.empty()) p.overlays = read_overlays(overlays);
     layout.apply_to(p);
     matte.apply_to(p.matte);
+    if (music.any_given()) {
+        if (!music.given("source")) throw_usage("--music-level, --music-duck and the other music options need --music FILE");
+        filters::MusicParams m;
+        music.apply_to(m);
+        p.music = std::move(m);
+    }
 }
 
 }  // namespace avpost::tool

@@ -16,6 +16,7 @@ struct ComposeLayoutOptions {
     std::string overlays;  // a JSON file: an array of layers drawn over the composite
     OptionFlags<filters::ComposeParams> layout{filters::layout_options()};
     OptionFlags<filters::MatteParams> matte{filters::matte_options()};
+    OptionFlags<filters::MusicParams> music{filters::music_options()};
 
     void add_to(CLI::App& sub);
     // Throws Error(usage) on a bad value.

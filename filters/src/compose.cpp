@@ -60,6 +60,7 @@ void to_json(nlohmann::json& j, const ComposeReport& r) {
          {"deliveries", r.deliveries},
          {"warnings", r.warnings}};
     j["loudness"] = r.loudness ? nlohmann::json(*r.loudness) : nlohmann::json();
+    j["music"] = r.music ? nlohmann::json(*r.music) : nlohmann::json();
     j["captions"] = r.caption_cues > 0 ? nlohmann::json{{"cues", r.caption_cues}, {"burned", r.captions_burned}}
                                        : nlohmann::json();
 }
@@ -165,6 +166,7 @@ SinkContext programme_sink_context(const ComposePlan& plan, const media::VideoSo
     if (audio) {
         context.audio_frames = SinkContext::AudioFrames{audio->channels(), audio->sample_rate()};
         context.programme_audio = std::move(parts);
+        context.programme_music = plan.programme->music;
     }
     return context;
 }
@@ -183,7 +185,7 @@ void run_stages(const ComposeParams& params, const ComposePlan& plan, ComposeInp
     if (plan.programme && plan.audio) {
         const double first = double(avatar.first_frame_pts().value_or(0)) * av_q2d(plan.avatar.time_base);
         audio_parts = programme_audio_parts(plan, first);
-        programme_audio.emplace(audio_parts, programme_seconds(plan));
+        programme_audio.emplace(audio_parts, programme_seconds(plan), plan.programme->music);
         if (!programme_audio->has_audio()) programme_audio.reset();
     }
     ProgrammeAudio* mix = programme_audio ? &*programme_audio : nullptr;
@@ -225,6 +227,7 @@ void run_stages(const ComposeParams& params, const ComposePlan& plan, ComposeInp
         programme->finish(duration);
         report.frames = programme->frames();
         report.duration_seconds = programme->duration_seconds();
+        if (programme_audio) report.music = programme_audio->music_report();
     }
     outputs.finish_composite(report);
     alpha->finish(report);

@@ -43,6 +43,8 @@ void check_compose_params(const ComposeParams& params) {
         throw_usage("overlays are drawn over the composite: not with a transparent background");
     if ((!params.intro.empty() || !params.outro.empty()) && compose_facts::transparent(params))
         throw_usage("an intro or outro is shown on the canvas: not with a transparent background (deliver webm-alpha instead)");
+    if (params.music && compose_facts::transparent(params))
+        throw_usage("music: not with a transparent background (deliver webm-alpha instead)");
     const bool keyed = params.key.has_value();
     if (keyed && !params.mask.empty()) throw_usage("give either a mask (--mask) or a key (--key), not both");
     // What the options say about each other (a key with a despill colour, a key matte file without

@@ -78,6 +78,14 @@ const std::array layout_rows{
     Row{"transition_colour", "transition-colour", OptionType::text, "COLOUR", "The colour fade-through passes through", "",
         [](ComposeParams& p, const json& v) { p.transition.colour = parse_colour(text(v)); },
         [](const ComposeParams& p) { return json(compose_text::colour_text(p.transition.colour)); }},
+    Row{"music", "", OptionType::object, "",
+        "Music under the voice for the whole programme: source, level, duck, attack, release, loop, fade_in, fade_out", "",
+        [](ComposeParams& p, const json& v) {
+            MusicParams music;
+            read_nested_options(music_options(), v, music);
+            p.music = std::move(music);
+        },
+        [](const ComposeParams& p) { return p.music ? write_options(music_options(), *p.music) : json(); }},
     Row{"allow_mask_mismatch", "allow-mask-mismatch", OptionType::boolean, "",
         "Use a mask whose duration differs from the avatar's by more than two frames (another render's)", "",
         [](ComposeParams& p, const json& v) { p.allow_mask_mismatch = v.get<bool>(); },

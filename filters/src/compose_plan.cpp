@@ -267,6 +267,7 @@ void plan_programme(const ComposeParams& params, const ComposeProbe& probe, Comp
     if (probe.intro) programme.intro = programme_clip(params.intro, *probe.intro, fs);
     if (probe.outro) programme.outro = programme_clip(params.outro, *probe.outro, fs);
     programme.transition = params.transition;
+    programme.music = params.music;
     programme.segment_frames = plan.avatar.duration_seconds > 0 ? std::llround(plan.avatar.duration_seconds / fs)
                                                                  : plan.avatar.frame_count;
     if (programme.segment_frames <= 0) programme.segment_frames = 1;
@@ -288,7 +289,7 @@ void plan_programme(const ComposeParams& params, const ComposeProbe& probe, Comp
         programme.outro ? programme.outro_start_frame + programme.outro->frames : segment_end;
     const bool any_output = plan.composite.kind == CompositeKind::encoded || plan.delivery.has_value();
     plan.audio = any_output && (plan.avatar.audio || (programme.intro && programme.intro->audio) ||
-                                (programme.outro && programme.outro->audio));
+                                (programme.outro && programme.outro->audio) || params.music);
     plan.audio_end_seconds.reset();  // the programme's audio is made in step with its pictures
     plan.programme = std::move(programme);
 }
@@ -310,7 +311,7 @@ ComposePlan plan_compose(const ComposeParams& params, const ComposeProbe& probe)
     }
     plan_alpha(params, plan);
     plan_outputs(params, plan);
-    if (probe.intro || probe.outro) plan_programme(params, probe, plan);
+    if (probe.intro || probe.outro || params.music) plan_programme(params, probe, plan);
     plan.decoding = plan_decoding(plan.avatar.size, probe.cores);
     plan.allow_short = params.allow_short;
     return plan;

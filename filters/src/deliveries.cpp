@@ -92,10 +92,11 @@ Deliveries::Deliveries(DeliveryOptions options, SinkContext context)
             // A programme's mix is measured as it will be made: its parts faded and mixed.
             if (context_.audio && context_.audio_frames) {
                 const auto& parts = context_.programme_audio;
+                const auto& music = context_.programme_music;
                 const double seconds = context_.programme_seconds;
                 loudness_ = refine_loudness_plan(
-                    plan_loudness(options_.loudness, measure_programme_audio(parts, seconds)),
-                    [&parts, seconds](const LoudnessPlan& plan) { return measure_programme_audio(parts, seconds, &plan); });
+                    plan_loudness(options_.loudness, measure_programme_audio(parts, seconds, music)),
+                    [&](const LoudnessPlan& plan) { return measure_programme_audio(parts, seconds, music, &plan); });
                 if (loudness_->applies())
                     programme_stage_.emplace(*loudness_, context_.audio_frames->channels, context_.audio_frames->sample_rate);
             }

@@ -188,7 +188,8 @@ std::optional<std::pair<media::InputFormatPtr, int>> open_audio(const std::files
 
 }  // namespace
 
-ProgrammeAudio::ProgrammeAudio(std::vector<ProgrammeAudioPart> parts, double programme_seconds)
+ProgrammeAudio::ProgrammeAudio(std::vector<ProgrammeAudioPart> parts, double programme_seconds,
+                               const std::optional<MusicParams>& music)
     : parts_(std::move(parts)), programme_seconds_(programme_seconds), out_(media::make_frame()) {
     std::vector<std::optional<std::pair<media::InputFormatPtr, int>>> opened;
     bool any_stereo = false;
@@ -202,7 +203,21 @@ ProgrammeAudio::ProgrammeAudio(std::vector<ProgrammeAudioPart> parts, double pro
         }
         any_stereo = any_stereo || stream->codecpar->ch_layout.nb_channels > 1;
     }
+    if (music) {
+        // The music's layout counts too: a stereo bed under a mono voice stays stereo.
+        auto opened_music = open_audio(music->source);
+        if (opened_music) {
+            const AVStream* stream = opened_music->first->streams[opened_music->second];
+            any_stereo = any_stereo || stream->codecpar->ch_layout.nb_channels > 1;
+            if (!stream_) {
+                stream_ = stream;
+                if (stream->codecpar->sample_rate > 0) sample_rate_ = stream->codecpar->sample_rate;
+                music_input_ = std::move(opened_music->first);
+            }
+        }
+    }
     channels_ = any_stereo ? 2 : 1;
+    if (music) music_.emplace(*music, sample_rate_, channels_, std::llround(programme_seconds_ * sample_rate_));
     readers_.resize(parts_.size());
     for (std::size_t i = 0; i < parts_.size(); ++i)
         if (opened[i])
@@ -221,6 +236,18 @@ ProgrammeAudio::~ProgrammeAudio() = default;
 
 ProgrammeAudioPart& ProgrammeAudio::part(std::size_t index) { return parts_.at(index); }
 
+void ProgrammeAudio::set_programme_seconds(double seconds) {
+    // The music fades out by the new end when the programme came out shorter than planned; a
+    // longer one (an avatar longer than its header said) has no music past the planned end.
+    if (music_ && seconds < programme_seconds_) music_->set_programme_frames(std::llround(seconds * sample_rate_));
+    programme_seconds_ = seconds;
+}
+
+std::optional<MusicReport> ProgrammeAudio::music_report() const {
+    if (!music_) return std::nullopt;
+    return music_->report();
+}
+
 void ProgrammeAudio::produce_until(double seconds, const Deliver& deliver) {
     const std::int64_t end = std::llround(std::min(seconds, programme_seconds_) * sample_rate_);
     constexpr int block = 1024;
@@ -229,8 +256,10 @@ void ProgrammeAudio::produce_until(double seconds, const Deliver& deliver) {
         check_av(av_frame_make_writable(out_.get()), "av_frame_make_writable (programme audio)");
         float* mix = reinterpret_cast<float*>(out_->data[0]);
         std::fill_n(mix, std::size_t(count) * channels_, 0.0f);
-        for (auto& reader : readers_)
-            if (reader) reader->mix_into(mix, produced_, count);
+        for (std::size_t i = 0; i < readers_.size(); ++i) {
+            if (readers_[i]) readers_[i]->mix_into(mix, produced_, count);
+            if (i == 0 && music_) music_->mix(mix, count);  // ducked by the avatar's voice alone
+        }
         out_->nb_samples = count;
         out_->pts = produced_;
         deliver(out_.get());
@@ -240,8 +269,8 @@ void ProgrammeAudio::produce_until(double seconds, const Deliver& deliver) {
 }
 
 media::LoudnessReading measure_programme_audio(const std::vector<ProgrammeAudioPart>& parts, double programme_seconds,
-                                               const LoudnessPlan* stage) {
-    ProgrammeAudio audio(parts, programme_seconds);
+                                               const std::optional<MusicParams>& music, const LoudnessPlan* stage) {
+    ProgrammeAudio audio(parts, programme_seconds, music);
     media::LoudnessMeter meter(audio.channels(), audio.sample_rate());
     const auto add = [&meter](const AVFrame* frame) {
         meter.add(reinterpret_cast<const float*>(frame->data[0]), std::size_t(frame->nb_samples));

@@ -13,6 +13,7 @@ std::vector<NamedFile> compose_inputs(const filters::ComposeParams& p) {
     add("background", p.background);
     add("intro", p.intro);
     add("outro", p.outro);
+    if (p.music) add("music", p.music->source.string());
     for (std::size_t i = 0; i < p.layers.size(); ++i) add("layer " + std::to_string(i), p.layers[i].source);
     for (std::size_t i = 0; i < p.overlays.size(); ++i) add("overlay " + std::to_string(i), p.overlays[i].source);
     return inputs;

@@ -100,6 +100,8 @@ std::vector<std::string> job_value_problems(const job::JobSpec& job, const ReadP
         problem("composite.background", "no such file '" + params.background + "'");
     for (const auto& [field, clip] : {std::pair{"composite.intro", &params.intro}, {"composite.outro", &params.outro}})
         if (!clip->empty() && !fs::exists(*clip)) problem(field, "no such file '" + *clip + "'");
+    if (params.music && !fs::exists(params.music->source))
+        problem("composite.music.source", "no such file '" + params.music->source.string() + "'");
     for (const auto& [list, layers] : {std::pair{"layers", &params.layers}, {"overlays", &params.overlays}})
         for (std::size_t i = 0; i < layers->size(); ++i) {
             const filters::Layer& layer = (*layers)[i];
@@ -149,6 +151,7 @@ json compose_fingerprint_inputs(const job::JobSpec& job) {
         composite = job::composite_document(*job.composite, job.composite_file);
         for (const char* file : {"background", "intro", "outro"})
             if (composite.contains(file)) composite[file] = by_content(composite[file].get<std::string>());
+        if (composite.contains("music")) composite["music"]["source"] = by_content(composite["music"]["source"].get<std::string>());
         for (const char* list : {"layers", "overlays"})
             if (composite.contains(list))
                 for (json& layer : composite[list])

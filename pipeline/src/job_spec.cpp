@@ -299,6 +299,9 @@ std::optional<filters::ComposeParams> read_composite(const ObjectReader& job, co
     filters::ReadOptions layout_read{base.string(), scene_keys};
     for (const auto& row : filters::encode_options().rows) layout_read.other_keys.push_back(row.key);
     note_option_problems(problems, c, filters::read_options(filters::layout_options(), c.value(), params, layout_read));
+    // The music's file is a nested row: relative to the job file like every other path.
+    if (params.music && !params.music->source.empty() && params.music->source.is_relative())
+        params.music->source = resolve(base, params.music->source.string());
     filters::ReadOptions encode_read{base.string(), {}, false};
     note_option_problems(problems, c, filters::read_options(filters::encode_options(), c.value(), params, encode_read));
     problems.attempt([&] {

@@ -297,3 +297,75 @@ TEST(ComposeProgramme, BadProgrammesAreRefusedNamingTheFieldWithNothingWritten) 
                    " --background transparent --intro " + quote(intro) + " -o " + quote(dir.file("alpha.webm")));
     EXPECT_EQ(transparent.exit_code, 2) << transparent.err;
 }
+
+namespace {
+
+// The level (dB) of a `hz` tone in `samples` [from, to), by Goertzel's single-bin DFT.
+double tone_db(const std::vector<float>& samples, double hz, std::size_t from, std::size_t to) {
+    const double w = 2 * M_PI * hz / 48000, coefficient = 2 * std::cos(w);
+    double s1 = 0, s2 = 0;
+    for (std::size_t i = from; i < to && i < samples.size(); ++i) {
+        const double s0 = samples[i] + coefficient * s1 - s2;
+        s2 = s1;
+        s1 = s0;
+    }
+    const double power = s1 * s1 + s2 * s2 - coefficient * s1 * s2;
+    const double n = double(to - from);
+    return 10 * std::log10(std::max(power, 1e-30) / (n * n / 4));  // 0 dB: a full-scale sine
+}
+
+}  // namespace
+
+TEST(ComposeProgramme, MusicIsDuckedUnderTheVoiceAndTheMixMeetsTheLoudnessTarget) {
+    TempDir dir;
+    // A voice (300 Hz) speaking 0.5-1.5 s and 2.5-3.5 s of a 4 s avatar; the music a steady
+    // 1 kHz tone of 2 s, looped.
+    const std::string avatar = dir.file("voice.mp4"), mask = dir.file("mask.mp4"), music = dir.file("music.wav");
+    run_ffmpeg("-f lavfi -i color=c=gray:s=320x240:r=25:d=4 "
+               "-f lavfi -i \"aevalsrc='0.5*sin(2*PI*300*t)*(between(t,0.5,1.5)+between(t,2.5,3.5))':s=48000:d=4\" "
+               "-pix_fmt yuv420p -c:v libx264 -c:a aac -b:a 192k -shortest " + quote(avatar));
+    run_ffmpeg("-f lavfi -i color=c=white:s=320x240:r=25:d=4 -pix_fmt yuv420p -c:v libx264 " + quote(mask));
+    run_ffmpeg("-f lavfi -i sine=f=1000:sample_rate=48000:d=2 " + quote(music));
+    const CommandResult r = run_avpost("--quiet --json compose --video " + quote(avatar) + " --mask " + quote(mask) +
+                                       " --background '#000000' --music " + quote(music) +
+                                       " --music-duck 12 --music-release 0.3 --music-fade-in 0.2 --music-fade-out 0.2"
+                                       " --deliver web --loudness web -o " + quote(dir.file("out.mkv")));
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const nlohmann::json report = nlohmann::json::parse(r.out);
+    ASSERT_TRUE(report.at("music").is_object()) << r.out;
+    EXPECT_EQ(report.at("music").at("loops").get<int>(), 1);
+    // The report's 400 ms blocks take in the attack and release ramps beside each phrase, so it
+    // reads less than the full duck; the mix itself is measured below.
+    EXPECT_GE(report.at("music").at("ducking_db").get<double>(), 6.0) << report.at("music").dump();
+    EXPECT_LT(report.at("music").at("speech_lufs").get<double>(), report.at("music").at("pause_lufs").get<double>());
+
+    // Measured on the delivered mix, the music's own band: at least 10 dB lower while the voice
+    // speaks than in its pauses, and back up within the release after each phrase.
+    const std::string web = report.at("deliveries")[0].at("path").get<std::string>();
+    const std::vector<float> mix = decode_audio(dir, web);
+    ASSERT_GT(mix.size(), 48000u * 39 / 10);
+    const auto at = [](double s) { return std::size_t(s * 48000); };
+    const double speech = tone_db(mix, 1000, at(0.9), at(1.4)), pause = tone_db(mix, 1000, at(1.9), at(2.4));
+    const double speech2 = tone_db(mix, 1000, at(2.9), at(3.4));
+    EXPECT_GE(pause - speech, 10.0) << "pause " << pause << " dB, speech " << speech << " dB";
+    EXPECT_GE(pause - speech2, 10.0) << "pause " << pause << " dB, speech " << speech2 << " dB";
+    // 0.3 s release: from 1.85 s (0.35 s after the phrase) the music is back within 1 dB.
+    EXPECT_NEAR(tone_db(mix, 1000, at(1.85), at(2.0)), pause, 1.0);
+    // The mix meets the delivery's target.
+    const CommandResult meter = run_command("ffmpeg -nostats -hide_banner -i " + quote(web) + " -af ebur128 -f null - 2>&1");
+    const std::regex integrated(R"(I:\s+(-?[0-9.]+) LUFS)");
+    std::string text = meter.out + meter.err, last;
+    for (auto it = std::sregex_iterator(text.begin(), text.end(), integrated); it != std::sregex_iterator(); ++it) last = (*it)[1];
+    ASSERT_FALSE(last.empty()) << text;
+    EXPECT_NEAR(std::stod(last), -14.0, 1.0);
+
+    // Music without audio is refused naming the field; music options without --music too.
+    const CommandResult silent = run_avpost("--quiet compose --video " + quote(avatar) + " --mask " + quote(mask) +
+                                            " --background '#000000' --music " + quote(mask) + " -o " + quote(dir.file("x.mkv")));
+    EXPECT_EQ(silent.exit_code, 2) << silent.err;
+    EXPECT_NE(silent.err.find("music.source"), std::string::npos) << silent.err;
+    const CommandResult orphan = run_avpost("--quiet compose --video " + quote(avatar) + " --mask " + quote(mask) +
+                                            " --background '#000000' --music-duck 6 -o " + quote(dir.file("x.mkv")));
+    EXPECT_EQ(orphan.exit_code, 2) << orphan.err;
+    EXPECT_FALSE(std::filesystem::exists(dir.file("x.mkv")));
+}

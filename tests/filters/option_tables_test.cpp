@@ -65,6 +65,7 @@ TEST(OptionTables, EveryRowIsCompleteAndItsDefaultReadsBack) {
     expect_complete(layout_options());
     expect_complete(matte_options());
     expect_complete(key_options());
+    expect_complete(music_options());
     expect_complete(encode_options());
     expect_complete(delivery_options());
 }
@@ -78,6 +79,7 @@ TEST(OptionTables, TheJobSchemaListsExactlyTheTablesKeys) {
     EXPECT_EQ(keys_of(defs["composite"]["properties"]), composite) << "docs/job.schema.json $defs.composite";
     EXPECT_EQ(keys_of(defs["composite"]["properties"]["matte"]["properties"]), table_keys(matte_options()));
     EXPECT_EQ(keys_of(defs["composite"]["properties"]["key"]["oneOf"][1]["properties"]), table_keys(key_options()));
+    EXPECT_EQ(keys_of(defs["composite"]["properties"]["music"]["properties"]), table_keys(music_options()));
     EXPECT_EQ(keys_of(defs["deliver"]["properties"]), table_keys(delivery_options())) << "docs/job.schema.json $defs.deliver";
 }
 

@@ -13,6 +13,7 @@
 #include "avpost/filters/layers.hpp"
 #include "avpost/filters/keyer.hpp"
 #include "avpost/filters/matte.hpp"
+#include "avpost/filters/music_bed.hpp"
 #include "avpost/filters/placement.hpp"
 #include "avpost/filters/transition.hpp"
 
@@ -41,6 +42,8 @@ struct ComposeParams {
     std::string intro;
     std::string outro;
     Transition transition;
+    // Music under the avatar's voice for the whole programme, ducked while it speaks (music_bed.hpp).
+    std::optional<MusicParams> music;
     // File name, "null" to composite without encoding, or empty when only `delivery` is wanted.
     std::string output;
     // Delivery presets made from the same composited frames (one decode for all outputs).
@@ -102,6 +105,7 @@ struct ComposeReport {
     std::optional<LoudnessPlan> loudness;  // the deliveries' loudness stage: input, gain, limiter
     int caption_cues = 0;                  // cues delivered (after re-wrapping and splitting)
     bool captions_burned = false;
+    std::optional<MusicReport> music;  // what the music bed did: its gain, its level in speech and in pauses
     std::vector<std::string> warnings;
 };
 

@@ -74,6 +74,7 @@ struct ComposePlan {
     struct Programme {
         std::optional<ProgrammeClip> intro, outro;
         Transition transition;
+        std::optional<MusicParams> music;  // under the whole programme
         std::int64_t overlap_frames = 0;       // of each transition (0: a cut)
         std::int64_t segment_start_frame = 0;  // where the avatar's first frame goes
         std::int64_t segment_frames = 0;       // as probed

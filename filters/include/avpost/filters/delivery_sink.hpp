@@ -43,6 +43,7 @@ struct SinkContext {
     // A programme's audio (intro, segment, outro: programme_audio.hpp) arrives as frames
     // (audio_frames is set) made from these parts; a loudness target measures their mix first.
     std::vector<ProgrammeAudioPart> programme_audio;
+    std::optional<MusicParams> programme_music;
     double programme_seconds = 0.0;
     // With a loudness target: each sink measures its encoded audio again for the report.
     bool measure_loudness = false;

@@ -8,8 +8,10 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <vector>
 
+#include "avpost/filters/music_bed.hpp"
 #include "avpost/filters/transition.hpp"
 #include "avpost/media/handles.hpp"
 #include "avpost/media/loudness_meter.hpp"
@@ -36,14 +38,19 @@ class ProgrammeAudio {
 public:
     using Deliver = std::function<void(const AVFrame*)>;
 
-    // Opens every part's file; throws Error(input) naming a file that does not open.
-    ProgrammeAudio(std::vector<ProgrammeAudioPart> parts, double programme_seconds);
+    // Opens every part's file; throws Error(input) naming a file that does not open. With
+    // `music`, the music bed (decoded now) goes under the first part, the avatar's voice, ducked
+    // by it alone: the intro's and outro's own sound neither duck it nor are ducked.
+    ProgrammeAudio(std::vector<ProgrammeAudioPart> parts, double programme_seconds,
+                   const std::optional<MusicParams>& music = std::nullopt);
     ~ProgrammeAudio();
     ProgrammeAudio(const ProgrammeAudio&) = delete;
     ProgrammeAudio& operator=(const ProgrammeAudio&) = delete;
 
-    bool has_audio() const { return stream_ != nullptr; }  // some part has an audio stream
-    const AVStream* first_stream() const { return stream_; }  // of the first part with audio
+    bool has_audio() const { return stream_ != nullptr; }  // some part, or the music, has audio
+    const AVStream* first_stream() const { return stream_; }  // of the first part with audio (or the music's)
+    // What the music bed did so far; nullopt without music.
+    std::optional<MusicReport> music_report() const;
     int sample_rate() const { return sample_rate_; }
     int channels() const { return channels_; }
 
@@ -51,7 +58,7 @@ public:
     // samples have not been produced yet may move.
     ProgrammeAudioPart& part(std::size_t index);
     std::size_t part_count() const { return parts_.size(); }
-    void set_programme_seconds(double seconds) { programme_seconds_ = seconds; }
+    void set_programme_seconds(double seconds);
 
     // Delivers the mix up to `seconds` (programme time, capped at the programme's end).
     void produce_until(double seconds, const Deliver& deliver);
@@ -63,6 +70,8 @@ private:
     std::vector<ProgrammeAudioPart> parts_;
     std::vector<std::unique_ptr<Reader>> readers_;  // one per part; null for a silent part
     const AVStream* stream_ = nullptr;
+    media::InputFormatPtr music_input_;  // only to name an audio stream when no part has one
+    std::optional<MusicBed> music_;
     double programme_seconds_;
     int sample_rate_ = 48000;
     int channels_ = 2;
@@ -73,6 +82,6 @@ private:
 // The whole programme's audio from the start, measured (the loudness stage's input); with
 // `stage`, measured after that loudness plan's stage.
 media::LoudnessReading measure_programme_audio(const std::vector<ProgrammeAudioPart>& parts, double programme_seconds,
-                                               const LoudnessPlan* stage = nullptr);
+                                               const std::optional<MusicParams>& music, const LoudnessPlan* stage = nullptr);
 
 }  // namespace avpost::filters
