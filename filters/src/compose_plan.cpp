@@ -274,14 +274,15 @@ void plan_programme(const ComposeParams& params, const ComposeProbe& probe, Comp
     const double overlap = params.transition.overlap_seconds();
     programme.overlap_frames = overlap > 0 ? std::max<std::int64_t>(1, std::llround(overlap / fs)) : 0;
     const auto too_long = [&](const char* what, double seconds) {
-        throw_usage("transition_seconds: " + seconds_text(overlap) + " is longer than the " + what + " (" +
-                    seconds_text(seconds) + ")");
+        throw_usage("transition_seconds: " + seconds_text(overlap) + " (" + std::to_string(programme.overlap_frames) +
+                    " frames) is longer than the " + what + " (" + seconds_text(seconds) + ")");
     };
     const std::int64_t joins = (programme.intro ? 1 : 0) + (programme.outro ? 1 : 0);
     if (programme.intro && programme.overlap_frames > programme.intro->frames) too_long("intro", programme.intro->duration_seconds);
     if (programme.outro && programme.overlap_frames > programme.outro->frames) too_long("outro", programme.outro->duration_seconds);
     if (joins * programme.overlap_frames > programme.segment_frames)
-        too_long(joins == 2 ? "avatar segment's half" : "avatar segment", plan.avatar.duration_seconds / double(joins));
+        too_long(joins == 2 ? "avatar segment's half (two transitions)" : "avatar segment",
+                 plan.avatar.duration_seconds / double(joins));
     programme.segment_start_frame = programme.intro ? programme.intro->frames - programme.overlap_frames : 0;
     const std::int64_t segment_end = programme.segment_start_frame + programme.segment_frames;
     programme.outro_start_frame = programme.outro ? segment_end - programme.overlap_frames : segment_end;
