@@ -50,8 +50,9 @@ std::vector<std::string> problems_of(const json& t, const std::string& csv) {
     return {};
 }
 
+// The text of the template's text layer, as the job will draw it.
 std::string text_of(const job::JobSpec& spec) {
-    return canonical_job_document(spec)["composite"]["layers"][2]["text"].get<std::string>();
+    return spec.composite->layers.at(2).text->text;
 }
 
 }  // namespace
@@ -199,6 +200,10 @@ TEST(Batch, ARowCannotReadTheEnvironmentButTheTemplateCanAndItsReferencesStayRef
     const std::string queued = canonical_job_document(plan.jobs[0].spec).dump();
     EXPECT_EQ(queued.find("s3cr3t"), std::string::npos) << queued;
     EXPECT_NE(queued.find("${SECRET_TOKEN}"), std::string::npos) << queued;
+    // And a worker reading it back draws the row's text as written and fetches the same audio.
+    const job::JobSpec worker = job::parse_job(canonical_job_document(plan.jobs[0].spec), "t.json", no_files());
+    EXPECT_EQ(text_of(worker), "${SECRET_TOKEN} $${x} 5$");
+    EXPECT_EQ(std::get<job::A2vSource>(worker.source).audio_url, a2v.audio_url);
 }
 
 TEST(BatchManifest, OneLinePerFileOrOneForARowWithoutFiles) {
