@@ -99,7 +99,10 @@ BatchPlan plan_batch(const json& job_template, const fs::path& template_file, co
     for (const auto& [column, path] : placeholders.first_use)
         if (!rows.has_column(column)) {
             std::string columns;
-            for (const std::string& c : rows.columns) columns += (columns.empty() ? "" : ", ") + c;
+            for (const std::string& c : rows.columns) {
+                if (!columns.empty()) columns += ", ";
+                columns += c;
+            }
             problems.push_back({0, path, "{{" + column + "}} names no column of " + rows.source + " (its columns: " + columns + ")"});
         }
     if (!problems.empty()) fail(std::move(problems));

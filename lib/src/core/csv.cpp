@@ -89,7 +89,10 @@ std::string field(std::string_view value) {
 
 std::string record(const std::vector<std::string>& fields) {
     std::string out;
-    for (std::size_t i = 0; i < fields.size(); ++i) out += (i ? "," : "") + field(fields[i]);
+    for (std::size_t i = 0; i < fields.size(); ++i) {
+        if (i) out += ',';
+        out += field(fields[i]);
+    }
     return out + "\r\n";
 }
 
