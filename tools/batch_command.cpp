@@ -127,7 +127,8 @@ CommandSpec batch_command() {
                         pipeline::run_concurrently(plan.jobs.size(), workers, [&](std::size_t i) {
                             reports[i] = pipeline::run_job(plan.jobs[i].spec, options);
                             std::lock_guard lock(print);
-                            if (!reports[i].ok) log::error("line " + std::to_string(plan.jobs[i].line) + ": " + reports[i].error);
+                            if (!reports[i].ok)
+                                log::error(o->rows + ":" + std::to_string(plan.jobs[i].line) + ": " + plan.jobs[i].spec.name + ": " + reports[i].error);
                             exit_codes[i] = exit_code_of(reports[i]);
                             manifest.entries[i] = pipeline::batch_entry(plan.jobs[i], reports[i]);
                             if (!json_out) print_entry(manifest.entries[i], exit_codes[i]);
