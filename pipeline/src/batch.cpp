@@ -111,6 +111,10 @@ BatchPlan plan_batch(const json& job_template, const fs::path& template_file, co
     std::map<std::string, std::size_t> line_of_name;
     std::map<fs::path, std::size_t> line_of_output;
     for (const BatchRow& row : rows.rows) {
+        if (!row.problem.empty()) {
+            problems.push_back({row.line, "", row.problem});
+            continue;
+        }
         bool complete = true;
         for (const std::string& column : placeholders.columns)
             if (!row.value(column)) {

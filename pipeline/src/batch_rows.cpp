@@ -33,11 +33,13 @@ std::string trimmed(std::string text) {
 // A JSON value as template text: strings as they are, anything else as its JSON.
 std::string value_text(const json& value) { return value.is_string() ? value.get<std::string>() : value.dump(); }
 
-// One JSON object as a row; `where` names it in errors ("rows.jsonl:4").
-BatchRow row_from_object(const json& object, std::size_t line, std::size_t number, const std::string& where,
-                         std::vector<std::string>& columns) {
-    if (!object.is_object()) throw_usage(where + ": a row is one JSON object, not " + std::string(object.type_name()));
-    BatchRow row{line, number, {}};
+// One JSON object as a row.
+BatchRow row_from_object(const json& object, std::size_t line, std::size_t number, std::vector<std::string>& columns) {
+    BatchRow row{line, number, {}, {}};
+    if (!object.is_object()) {
+        row.problem = "a row is one JSON object, not " + std::string(object.type_name());
+        return row;
+    }
     for (const auto& [key, item] : object.items()) {
         if (std::find(columns.begin(), columns.end(), key) == columns.end()) columns.push_back(key);
         row.values[key] = value_text(item);
@@ -62,12 +64,12 @@ BatchRows parse_csv_rows(std::string_view text, const std::string& source) {
     }
     for (std::size_t r = 1; r < records.size(); ++r) {
         const csv::Record& record = records[r];
+        BatchRow row{record.line, r, {}, {}};
         if (record.fields.size() > rows.columns.size())
-            throw_usage(source + ":" + std::to_string(record.line) + ": " + std::to_string(record.fields.size()) +
-                        " fields, but the header names " + std::to_string(rows.columns.size()) +
-                        " columns (a comma inside a value needs the value in double quotes)");
-        BatchRow row{record.line, r, {}};
-        for (std::size_t i = 0; i < record.fields.size(); ++i) row.values[rows.columns[i]] = record.fields[i];
+            row.problem = std::to_string(record.fields.size()) + " fields, but the header names " +
+                          std::to_string(rows.columns.size()) + " columns (a comma inside a value needs the value in double quotes)";
+        for (std::size_t i = 0; i < std::min(record.fields.size(), rows.columns.size()); ++i)
+            row.values[rows.columns[i]] = record.fields[i];
         rows.rows.push_back(std::move(row));
     }
     return rows;
@@ -84,10 +86,12 @@ BatchRows parse_jsonl_rows(std::string_view text, const std::string& source) {
         start = end + 1;
         ++line;
         if (content.find_first_not_of(" \t\r") == std::string_view::npos) continue;
-        const std::string where = source + ":" + std::to_string(line);
         json object = json::parse(content, nullptr, false);
-        if (object.is_discarded()) throw_usage(where + ": not a JSON object (each line of a .jsonl file holds one)");
-        rows.rows.push_back(row_from_object(object, line, rows.rows.size() + 1, where, rows.columns));
+        if (object.is_discarded()) {
+            rows.rows.push_back({line, rows.rows.size() + 1, {}, "not a JSON object (each line of a .jsonl file holds one)"});
+            continue;
+        }
+        rows.rows.push_back(row_from_object(object, line, rows.rows.size() + 1, rows.columns));
     }
     return rows;
 }
@@ -96,7 +100,7 @@ BatchRows rows_from_json(const json& list, const std::string& source) {
     if (!list.is_array()) throw_usage(source + ": the rows are an array of JSON objects");
     BatchRows rows{source, {}, {}};
     for (std::size_t i = 0; i < list.size(); ++i)
-        rows.rows.push_back(row_from_object(list[i], i + 1, i + 1, source + ":" + std::to_string(i + 1), rows.columns));
+        rows.rows.push_back(row_from_object(list[i], i + 1, i + 1, rows.columns));
     return rows;
 }
 

@@ -20,6 +20,9 @@ struct BatchRow {
     std::size_t line = 0;
     std::size_t number = 0;  // 1-based among the rows (the header is no row)
     std::map<std::string, std::string> values;  // by column; a column the row leaves out is absent
+    // Why the row cannot be used (more fields than the header has columns, a line that is no JSON
+    // object); empty: none. Kept with the row, so the batch reports it with every other problem.
+    std::string problem;
 
     // The row's value in `column`; nullopt when absent or empty.
     std::optional<std::string> value(const std::string& column) const;
@@ -34,12 +37,15 @@ struct BatchRows {
 };
 
 // CSV text: the first record is the header (column names, trimmed of spaces, distinct, not
-// empty). A record with more fields than the header is a problem; one with fewer leaves the rest
-// absent. Throws Error(usage) "SOURCE:LINE: why".
+// empty). A record with more fields than the header is a row with a problem; one with fewer
+// leaves the rest absent. Throws Error(usage) "SOURCE:LINE: why" for what makes the file
+// unreadable (a quote never closed, a bad header).
 BatchRows parse_csv_rows(std::string_view text, const std::string& source);
-// JSON Lines: each line that is not blank holds one JSON object. Throws Error(usage) "SOURCE:LINE: why".
+// JSON Lines: each line that is not blank holds one JSON object; a line that does not is a row
+// with a problem.
 BatchRows parse_jsonl_rows(std::string_view text, const std::string& source);
-// Rows given as JSON objects (an array of them); throws Error(usage) "SOURCE:INDEX: why".
+// Rows given as JSON objects (an array of them; an item that is no object is a row with a
+// problem); throws Error(usage) "SOURCE: why" when `rows` is no array.
 BatchRows rows_from_json(const nlohmann::json& rows, const std::string& source);
 
 // A rows file by its extension: .jsonl and .ndjson are JSON Lines, anything else CSV. Throws
