@@ -219,3 +219,18 @@ TEST(BatchManifest, OneLinePerFileOrOneForARowWithoutFiles) {
     EXPECT_EQ(records[2].fields[4], "avatar");
     EXPECT_EQ(records[3].fields, (std::vector<std::string>{"4", "promo-b", "", "failed", "", "", "", "", "render failed: \"bad\", really"}));
 }
+
+// The shipped example (examples/batch) passes every check, its files included.
+TEST(Batch, TheExampleTemplateAndRowsAreABatchOfThreeJobs) {
+    const fs::path examples = fs::path(AVPOST_SOURCE_DIR) / "examples" / "batch";
+    job::ParseOptions options;
+    options.environment = [](const std::string&) { return std::optional<std::string>(); };
+    auto plan = plan_batch_files(examples / "promo.template.json", examples / "rows.csv", options);
+    EXPECT_EQ(plan.name, "promo");
+    std::vector<std::string> names;
+    for (const BatchJob& job : plan.jobs) names.push_back(job.spec.name);
+    EXPECT_EQ(names, (std::vector<std::string>{"promo-ana", "promo-kenji", "promo-layla"}));
+    ASSERT_EQ(plan.jobs.size(), 3u);
+    EXPECT_EQ(plan.jobs[2].line, 5u);  // kenji's title spans lines 3 and 4
+    EXPECT_EQ(plan.jobs[2].spec.composite->overlays.at(0).text->text, "ليلى حداد\nDirector of \"Growth\"");
+}

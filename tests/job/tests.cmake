@@ -7,6 +7,7 @@ avpost_add_e2e_test(job_akool_test ${CMAKE_CURRENT_LIST_DIR}/job_akool_test.cpp)
 # program end to end against the sandbox.
 avpost_add_test(batch_test ${CMAKE_CURRENT_LIST_DIR}/batch_test.cpp)
 target_link_libraries(batch_test PRIVATE avpost_pipeline)
+target_compile_definitions(batch_test PRIVATE AVPOST_SOURCE_DIR="${CMAKE_SOURCE_DIR}")
 avpost_add_e2e_test(batch_run_test ${CMAKE_CURRENT_LIST_DIR}/batch_run_test.cpp)
 # The pipeline library itself (run_job with an observer), not through the binary.
 avpost_add_test(job_pipeline_test ${CMAKE_CURRENT_LIST_DIR}/job_pipeline_test.cpp)
