@@ -1,7 +1,8 @@
 // `avpost batch` end to end against the in-process sandbox (issue 23): 50 rows of a CSV with
 // quoted commas, line breaks inside values, Arabic and CJK names; a bad row names all its problems
 // and nothing runs; the fixed file makes 50 jobs and a complete manifest; a re-run renders
-// nothing. A failed render fails only its row; --submit queues each row once.
+// nothing. A failed render fails only its row; --submit queues each row once, and a worker runs
+// what was queued.
 #include <set>
 
 #include "../archive/sync_test_support.hpp"
@@ -158,25 +159,32 @@ TEST_F(Batch, AFailedRenderFailsOnlyItsRowAndTheManifestSaysWhich) {
     EXPECT_NE(r.out.find(": failed (exit 12, the error is above)"), std::string::npos) << r.out;
 }
 
-TEST_F(Batch, SubmitQueuesEachRowOnceAndUnchangedRowsAreNotQueuedAgain) {
-    write_rows(0);
+TEST_F(Batch, SubmitQueuesEachRowOnceUnchangedRowsAreNotQueuedAgainAndAWorkerRunsThem) {
+    write_file(dir / "rows.csv", "id,name,title,colour\r\na,\"Lima, Ana\",Sales,white\r\nb,山田,\"Two\r\nlines\",white\r\n");
     const std::string queue = "--submit --catalog " + shell_quote((dir / "queue.db").string());
     auto first = batch(queue + " --json");
     ASSERT_EQ(first.exit_code, 0) << first.out << first.err;
     json out = json::parse(first.out);
-    ASSERT_EQ(out["jobs"].size(), 50u);
+    ASSERT_EQ(out["jobs"].size(), 2u);
     std::set<std::int64_t> ids;
     for (const json& job : out["jobs"]) {
         EXPECT_EQ(job["state"], "queued") << job.dump();
         ids.insert(job["id"].get<std::int64_t>());
     }
-    EXPECT_EQ(ids.size(), 50u);
+    EXPECT_EQ(ids.size(), 2u);
     auto again = batch(queue);
     ASSERT_EQ(again.exit_code, 0) << again.out << again.err;
     EXPECT_EQ(again.out.find(": queued"), std::string::npos) << again.out;
-    EXPECT_NE(again.out.find("line 2: promo-r01: unchanged (job "), std::string::npos) << again.out;
+    EXPECT_NE(again.out.find("line 2: promo-a: unchanged (job "), std::string::npos) << again.out;
     EXPECT_EQ(generate_requests(), 0) << "--submit rendered";
     EXPECT_TRUE(fs::exists(dir / "out" / "promo.manifest.csv"));
     // --jobs is for running here.
     EXPECT_EQ(batch(queue + " --jobs 2").exit_code, 2);
+
+    // A worker runs the queued rows as they were checked.
+    auto worker = run(shell_quote(AVPOST_BINARY) + " worker --catalog " + shell_quote((dir / "queue.db").string()) +
+                      " --drain --poll-seconds 0.1 --output-root " + shell_quote((dir / "worker-out").string()));
+    ASSERT_EQ(worker.exit_code, 0) << worker.out << worker.err;
+    EXPECT_EQ(generate_requests(), 2);
+    EXPECT_TRUE(fs::exists(dir / "worker-out" / "promo-b" / "promo-b-composite.mp4"));
 }
