@@ -2,6 +2,8 @@
 
 #include <fstream>
 #include <map>
+#include <optional>
+#include <set>
 #include <sstream>
 
 #include "avpost/core/json_depth.hpp"
@@ -61,6 +63,50 @@ std::string batch_name(const json& job_template, const fs::path& template_file) 
     return name.empty() ? template_file.stem().string() : name;
 }
 
+// What is wrong with the template's placeholders, and those naming no column of the rows.
+std::vector<BatchProblem> template_problems(const TemplatePlaceholders& placeholders, const BatchRows& rows) {
+    std::vector<BatchProblem> problems;
+    for (const TemplateProblem& p : placeholders.problems) problems.push_back({0, p.path, p.message});
+    std::string columns;
+    for (const std::string& c : rows.columns) {
+        if (!columns.empty()) columns += ", ";
+        columns += c;
+    }
+    for (const auto& [column, path] : placeholders.first_use)
+        if (!rows.has_column(column))
+            problems.push_back({0, path, "{{" + column + "}} names no column of " + rows.source + " (its columns: " + columns + ")"});
+    return problems;
+}
+
+// One row's job: the template filled in from the row (named `numbered_name` unless that is
+// empty) and checked. nullopt, with the row's problems added to `problems`, when it is not a job.
+std::optional<job::JobSpec> row_job(const BatchRow& row, const json& job_template, const std::set<std::string>& columns,
+                                    const std::string& numbered_name, const fs::path& template_file,
+                                    const job::ParseOptions& options, std::vector<BatchProblem>& problems) {
+    if (!row.problem.empty()) {
+        problems.push_back({row.line, "", row.problem});
+        return std::nullopt;
+    }
+    bool complete = true;
+    for (const std::string& column : columns)
+        if (!row.value(column)) {
+            problems.push_back({row.line, column, "missing"});
+            complete = false;
+        }
+    if (!complete) return std::nullopt;  // the job checks would only repeat it
+    json document = fill_template(job_template, [&](const std::string& column) { return *row.value(column); });
+    if (!numbered_name.empty()) document["name"] = numbered_name;
+    try {
+        return job::parse_job(document, template_file, options);
+    } catch (const job::JobFileError& e) {
+        for (const std::string& line : e.lines()) problems.push_back(row_problem(row.line, line, template_file.string()));
+    } catch (const Error& e) {
+        if (e.domain() != ErrorDomain::usage) throw;
+        problems.push_back(row_problem(row.line, e.what(), template_file.string()));
+    }
+    return std::nullopt;
+}
+
 }  // namespace
 
 BatchError::BatchError(std::vector<BatchProblem> problems, std::string template_source, std::string rows_source)
@@ -94,54 +140,27 @@ BatchPlan plan_batch(const json& job_template, const fs::path& template_file, co
 
     // The template's own problems, once (not once per row).
     const TemplatePlaceholders placeholders = template_placeholders(filled_template);
-    std::vector<BatchProblem> problems;
-    for (const TemplateProblem& p : placeholders.problems) problems.push_back({0, p.path, p.message});
-    for (const auto& [column, path] : placeholders.first_use)
-        if (!rows.has_column(column)) {
-            std::string columns;
-            for (const std::string& c : rows.columns) {
-                if (!columns.empty()) columns += ", ";
-                columns += c;
-            }
-            problems.push_back({0, path, "{{" + column + "}} names no column of " + rows.source + " (its columns: " + columns + ")"});
-        }
+    std::vector<BatchProblem> problems = template_problems(placeholders, rows);
     if (!problems.empty()) fail(std::move(problems));
 
     BatchPlan plan{batch_name(job_template, template_file), {}};
     std::map<std::string, std::size_t> line_of_name;
     std::map<fs::path, std::size_t> line_of_output;
     for (const BatchRow& row : rows.rows) {
-        if (!row.problem.empty()) {
-            problems.push_back({row.line, "", row.problem});
+        const std::string numbered_name = numbered ? name + "-" + std::to_string(row.number) : std::string();
+        std::optional<job::JobSpec> spec =
+            row_job(row, filled_template, placeholders.columns, numbered_name, template_file, options, problems);
+        if (!spec) continue;
+        if (auto [it, first] = line_of_name.emplace(spec->name, row.line); !first) {
+            problems.push_back({row.line, "name", "'" + spec->name + "' is also the job name of line " + std::to_string(it->second)});
             continue;
         }
-        bool complete = true;
-        for (const std::string& column : placeholders.columns)
-            if (!row.value(column)) {
-                problems.push_back({row.line, column, "missing"});
-                complete = false;
-            }
-        if (!complete) continue;  // the job checks would only repeat it
-        json document = fill_template(filled_template, [&](const std::string& column) { return *row.value(column); });
-        if (numbered) document["name"] = name + "-" + std::to_string(row.number);
-        try {
-            job::JobSpec spec = job::parse_job(document, template_file, options);
-            if (auto [it, first] = line_of_name.emplace(spec.name, row.line); !first) {
-                problems.push_back({row.line, "name", "'" + spec.name + "' is also the job name of line " + std::to_string(it->second)});
-                continue;
-            }
-            if (auto [it, first] = line_of_output.emplace(spec.output, row.line); !first) {
-                problems.push_back({row.line, "output", "'" + spec.output.string() + "' is also the output directory of line " +
-                                                            std::to_string(it->second)});
-                continue;
-            }
-            plan.jobs.push_back({row.line, row.number, std::move(spec)});
-        } catch (const job::JobFileError& e) {
-            for (const std::string& line : e.lines()) problems.push_back(row_problem(row.line, line, file));
-        } catch (const Error& e) {
-            if (e.domain() != ErrorDomain::usage) throw;
-            problems.push_back(row_problem(row.line, e.what(), file));
+        if (auto [it, first] = line_of_output.emplace(spec->output, row.line); !first) {
+            problems.push_back({row.line, "output", "'" + spec->output.string() + "' is also the output directory of line " +
+                                                        std::to_string(it->second)});
+            continue;
         }
+        plan.jobs.push_back({row.line, row.number, std::move(*spec)});
     }
     if (!problems.empty()) fail(std::move(problems));
     return plan;

@@ -188,6 +188,7 @@ TEST(Batch, JobNamesComeFromTheTemplateTheIdColumnOrTheRowNumber) {
     t["source"]["a2v"]["audio_url"] = "https://example.com/a.wav";  // without an id column: the row's number
     plan = plan_batch(t, "t.json", parse_csv_rows("name,colour\nA,white\nB,white\n", "r.csv"), no_files());
     EXPECT_EQ(plan.jobs[1].spec.name, "promo-2");
+    EXPECT_EQ(plan.jobs[1].spec.output, fs::path("out/promo-2"));  // the name counts everywhere, not just in the name
 }
 
 TEST(Batch, ARowCannotReadTheEnvironmentButTheTemplateCanAndItsReferencesStayReferences) {
