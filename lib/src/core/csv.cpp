@@ -3,6 +3,39 @@
 #include "avpost/core/error.hpp"
 
 namespace avpost::csv {
+namespace {
+
+[[noreturn]] void fail(const std::string& source, std::size_t line, const std::string& why) {
+    throw_usage(source + ":" + std::to_string(line) + ": " + why);
+}
+
+// The quoted field whose opening quote is at `text[at]`: its value (quotes undoubled) appended
+// to `value`, `line` advanced past the line breaks inside it. Returns the index after the
+// closing quote, which must end the field.
+std::size_t read_quoted(std::string_view text, std::size_t at, std::size_t& line, std::string& value,
+                        const std::string& source) {
+    const std::size_t opened = line;
+    std::size_t i = at + 1;
+    for (;; ++i) {
+        if (i >= text.size()) fail(source, opened, "a quoted field is never closed (a quote inside it is written \"\")");
+        if (text[i] == '"') {
+            if (i + 1 < text.size() && text[i + 1] == '"') {
+                value += '"';
+                ++i;
+                continue;
+            }
+            break;
+        }
+        if (text[i] == '\n') ++line;
+        value += text[i];
+    }
+    ++i;  // the closing quote
+    if (i < text.size() && text[i] != ',' && text[i] != '\n' && text[i] != '\r')
+        fail(source, line, "text after a closing quote (a quote inside a quoted field is written \"\")");
+    return i;
+}
+
+}  // namespace
 
 std::vector<Record> parse(std::string_view text, const std::string& source) {
     if (text.starts_with("\xEF\xBB\xBF")) text.remove_prefix(3);
@@ -12,9 +45,6 @@ std::vector<Record> parse(std::string_view text, const std::string& source) {
     std::size_t line = 1;
     bool field_started = false;  // the current field has a character or a quote (else a quote opens it)
     bool in_record = false;      // something of the current record was read (a blank line is none)
-    const auto fail = [&](std::size_t at_line, const std::string& why) {
-        throw_usage(source + ":" + std::to_string(at_line) + ": " + why);
-    };
     const auto end_field = [&] {
         current.fields.push_back(std::move(value));
         value.clear();
@@ -25,25 +55,8 @@ std::vector<Record> parse(std::string_view text, const std::string& source) {
         const char c = text[i];
         if (!in_record) current.line = line;
         if (c == '"' && !field_started) {
-            // A quoted field: up to the quote not followed by another one.
             in_record = field_started = true;
-            const std::size_t opened = line;
-            for (++i;; ++i) {
-                if (i >= text.size()) fail(opened, "a quoted field is never closed (a quote inside it is written \"\")");
-                if (text[i] == '"') {
-                    if (i + 1 < text.size() && text[i + 1] == '"') {
-                        value += '"';
-                        ++i;
-                        continue;
-                    }
-                    ++i;
-                    break;
-                }
-                if (text[i] == '\n') ++line;
-                value += text[i];
-            }
-            if (i < text.size() && text[i] != ',' && !is_break(i))
-                fail(line, "text after a closing quote (a quote inside a quoted field is written \"\")");
+            i = read_quoted(text, i, line, value, source);
             continue;
         }
         if (c == ',') {
@@ -63,7 +76,7 @@ std::vector<Record> parse(std::string_view text, const std::string& source) {
             ++line;
             continue;
         }
-        if (c == '"') fail(line, "a quote inside an unquoted field (quote the whole field and write the quote as \"\")");
+        if (c == '"') fail(source, line, "a quote inside an unquoted field (quote the whole field and write the quote as \"\")");
         in_record = field_started = true;
         value += c;
         ++i;
