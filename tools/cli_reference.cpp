@@ -193,7 +193,7 @@ std::string man_page(const CLI::App& root) {
     out += ".PP\n" + roff_text(exit_code_run_note()) + ".\n";
     out += ".SH FILES\n.TP\n.I catalog.db\nThe archive catalog, in the archive root.\n";
     out += ".SH SEE ALSO\n.BR ffmpeg (1),\n.BR ffprobe (1);\n"
-           "README.md, docs/job.md (job files), docs/json.md (\\-\\-json output).\n";
+           "README.md, docs/job.md (job files), docs/batch.md (job templates and rows), docs/json.md (\\-\\-json output).\n";
     return out;
 }
 

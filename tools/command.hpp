@@ -55,6 +55,8 @@ std::function<std::optional<int>()> add_archive_repair_subcommand(CLI::App& arch
 CommandSpec serve_command();
 // Job files through every stage (run_command.cpp; the pipeline library does the work).
 CommandSpec run_command();
+// One job per row of a job template, run here or queued, with a manifest (batch_command.cpp).
+CommandSpec batch_command();
 // The frame stages and delivery sinks from the registry (stages_command.cpp).
 CommandSpec stages_command();
 // The job queue: submit job files, list/cancel/retry them, and the worker that runs them.

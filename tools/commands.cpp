@@ -18,6 +18,7 @@ const std::vector<CommandSpec>& all_commands() {
         archive_command(),
         serve_command(),
         run_command(),
+        batch_command(),
         stages_command(),
         submit_command(),
         jobs_command(),

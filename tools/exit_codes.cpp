@@ -56,7 +56,7 @@ const std::vector<ExitCodeDoc>& exit_code_table() {
 }
 
 const char* exit_code_run_note() {
-    return "run: the exit code its failed jobs share (e.g. 2 for a bad job file, 12 for a failed render), or 1 "
+    return "run, batch: the exit code their failed jobs share (e.g. 2 for a bad job file, 12 for a failed render), or 1 "
            "when they failed in different ways";
 }
 

@@ -1,22 +1,18 @@
 // avpost run JOB.json...: job files through render, wait, fetch, compose + deliver and archive,
 // several at once with --jobs; each job's outcome is reported and one failure stops no other job.
 #include <algorithm>
-#include <atomic>
 #include <cstdio>
-#include <cstdlib>
 #include <iostream>
 #include <mutex>
-#include <set>
-#include <thread>
 
-#include "avpost/archive/store.hpp"
 #include "avpost/core/interrupt.hpp"
 #include "avpost/core/log.hpp"
 #include "avpost/core/progress.hpp"
+#include "avpost/pipeline/job_pool.hpp"
 #include "avpost/pipeline/job_runner.hpp"
 #include "command.hpp"
 #include "exit_codes.hpp"
-#include "wait_display.hpp"
+#include "local_run.hpp"
 
 namespace avpost::tool {
 using pipeline::JobOutputFile;
@@ -32,32 +28,6 @@ std::string size_text(std::int64_t n) {
     else std::snprintf(buf, sizeof buf, "%lld B", static_cast<long long>(n));
     return buf;
 }
-
-// The exit code a job's failure maps to (0 when it succeeded).
-int exit_code_of(const JobReport& r) {
-    if (r.ok) return exit_ok;
-    if (r.interrupted) return exit_interrupted;
-    if (!r.failure) return exit_failure;
-    try {
-        std::rethrow_exception(r.failure);
-    } catch (const Error& e) {
-        return exit_code_for(e);
-    } catch (...) {
-        return exit_failure;
-    }
-}
-
-// Each job's wait shows its own line (one job at a time on a terminal) or log lines.
-class RunObserver : public pipeline::JobObserver {
-public:
-    explicit RunObserver(bool progress) : progress_(progress) {}
-    std::unique_ptr<pipeline::WaitObserver> wait_observer(const std::string& job) override {
-        return std::make_unique<WaitDisplay>(job + ": ", progress_);
-    }
-
-private:
-    bool progress_;
-};
 
 void print_summary(const JobReport& r) {
     double total = 0;
@@ -85,16 +55,6 @@ void print_summary(const JobReport& r) {
     std::fflush(stdout);
 }
 
-// 0 when every job succeeded; else the exit code all failed jobs share, or 1 when they differ.
-int combined_exit_code(const std::vector<JobReport>& reports) {
-    std::set<int> codes;
-    for (const JobReport& r : reports)
-        if (!r.ok) codes.insert(exit_code_of(r));
-    if (interrupted()) return exit_interrupted;
-    if (codes.empty()) return exit_ok;
-    return codes.size() == 1 ? *codes.begin() : exit_failure;
-}
-
 }  // namespace
 
 CommandSpec run_command() {
@@ -104,40 +64,17 @@ CommandSpec run_command() {
                     std::vector<std::string> files;
                     int jobs = 1;
                     bool json = false;
-                    bool force = false;
-                    std::string output_root = "out";
-                    std::string archive_dir;
-                    std::string webhook_listen;
-                    std::string catalog;
+                    LocalRunFlags run;
                 };
                 auto o = std::make_shared<Opts>();
                 sub.add_option("files", o->files, "Job files (see docs/job.md)")->required();
                 sub.add_option("--jobs", o->jobs, "Job files run at once (default 1)")->check(CLI::Range(1, 64));
                 sub.add_flag("--json", o->json, "Print one JSON object: {\"jobs\": [...]}");
-                sub.add_flag("--force", o->force, "Run every stage again, even those done before");
-                sub.add_option("--output-root", o->output_root,
-                               "Where jobs without an \"output\" go: OUTPUT_ROOT/NAME (default: out)");
-                sub.add_option("--archive", o->archive_dir,
-                               "Archive of jobs without \"archive.root\" (default: $AVPOST_ARCHIVE, else OUTPUT/archive)");
-                sub.add_option("--catalog", o->catalog,
-                               "Catalog of stage records, jobs and files: a path or postgresql:// URI (default: "
-                               "$AVPOST_CATALOG, else ARCHIVE/catalog.db)");
-                sub.add_option("--webhook-listen", o->webhook_listen,
-                               "Receive Akool's callbacks (the request's webhookUrl) on [HOST:]PORT (default host "
-                               "127.0.0.1): a callback ends its job's wait at once; polling becomes the fallback");
+                add_local_run_options(sub, o->run);
                 return [o, &global] {
                     install_interrupt_handlers();
                     const bool json = global.json || o->json;
-                    pipeline::RunOptions options;
-                    options.env = pipeline::VendorEnvironment::from_env();
-                    options.catalog = o->catalog;
-                    options.parse.default_output_root = o->output_root;
-                    if (const char* env = std::getenv("AVPOST_ARCHIVE"); !o->archive_dir.empty() || (env && *env))
-                        options.parse.default_archive_root = archive::archive_root(o->archive_dir);
-                    options.force = o->force;
-                    options.claims = std::make_shared<pipeline::OutputClaims>();
-                    // One listener for the whole run: jobs waiting at once share its port.
-                    if (!o->webhook_listen.empty()) options.webhooks = std::make_shared<pipeline::WebhookListener>(o->webhook_listen);
+                    pipeline::RunOptions options = local_run_options(o->run);
                     const int workers = std::min<int>(o->jobs, int(o->files.size()));
                     // One progress line at a time: only a single job draws one.
                     options.progress = !global.quiet && !json && workers == 1 && Progress::terminal_attached();
@@ -145,25 +82,17 @@ CommandSpec run_command() {
                     options.observer = &observer;
 
                     std::vector<JobReport> reports(o->files.size());
-                    std::atomic<std::size_t> next{0};
                     std::mutex print;
-                    auto work = [&] {
-                        for (std::size_t i; (i = next++) < o->files.size();) {
-                            if (interrupted()) break;
-                            reports[i] = pipeline::run_job_file(o->files[i], options);
-                            std::lock_guard lock(print);
-                            if (!reports[i].ok) {
-                                // A bad job file: every problem on its own line.
-                                if (reports[i].problems.empty()) log::error(reports[i].error);
-                                for (const std::string& line : reports[i].problems) log::error(line);
-                            }
-                            if (!json) print_summary(reports[i]);
+                    pipeline::run_concurrently(o->files.size(), workers, [&](std::size_t i) {
+                        reports[i] = pipeline::run_job_file(o->files[i], options);
+                        std::lock_guard lock(print);
+                        if (!reports[i].ok) {
+                            // A bad job file: every problem on its own line.
+                            if (reports[i].problems.empty()) log::error(reports[i].error);
+                            for (const std::string& line : reports[i].problems) log::error(line);
                         }
-                    };
-                    std::vector<std::thread> threads;
-                    for (int t = 1; t < workers; ++t) threads.emplace_back(work);
-                    work();
-                    for (auto& t : threads) t.join();
+                        if (!json) print_summary(reports[i]);
+                    });
 
                     if (json) {
                         nlohmann::json all = nlohmann::json::array();

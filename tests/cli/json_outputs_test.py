@@ -205,6 +205,22 @@ def run_commands(env):
     check("run (a bad job file)", "run", json_of("run", "--output-root", str(WORK / "out"), str(broken), "--json",
                                                  env=env, expect=2))
 
+    # A batch: a template and two rows run here, queued, and a bad one (every problem, nothing run).
+    template = WORK / "batch.json"
+    template.write_text(json.dumps({**json.loads(job.read_text()), "name": "batch-{{id}}",
+                                    "description": "for {{who}}"}))
+    rows = WORK / "rows.csv"
+    rows.write_text('id,who\r\na,"Ana, Lima"\r\nb,山田\r\n')
+    check("batch", "batch", json_of("batch", str(template), str(rows), "--output-root", str(WORK / "out"), "--json",
+                                    env=env))
+    check("batch --submit", "batch", json_of("batch", str(template), str(rows), "--submit", "--catalog",
+                                             str(WORK / "batch-queue.db"), "--output-root", str(WORK / "out"),
+                                             "--json", env=env))
+    bad_rows = WORK / "bad-rows.csv"
+    bad_rows.write_text("id,who\na,\n")
+    check("batch (a bad row)", "batch", json_of("batch", str(template), str(bad_rows), "--output-root",
+                                                str(WORK / "out"), "--json", env=env, expect=2))
+
     # The job queue on a SQLite catalog: submit, jobs, cancel, retry, and a draining worker.
     queue = ["--catalog", str(WORK / "queue.db")]
     check("submit", "submit", json_of("submit", str(job), *queue, "--json", env=env))

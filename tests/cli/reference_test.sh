@@ -97,6 +97,7 @@ expect_completions "a2v akool" avpost render --vendor ""
 expect_completions "--json" avpost compose --js          # a global option after the subcommand
 expect_completions "bash" avpost completion ""
 expect_completions "--webhook-listen" avpost run --web
+expect_completions "--manifest" avpost batch --mani
 # Every subcommand --help lists completes from its first letters (but `completion`, left out).
 for sub in $(help_subcommands | grep -vx completion); do
   grep -qxF "$sub" <<<"$(completions avpost "${sub:0:4}")" || fail "'avpost ${sub:0:4}<TAB>' does not offer $sub"
