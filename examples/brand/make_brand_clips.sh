@@ -16,3 +16,6 @@ clip outro.mp4 0x3a6ea5 0x1b2a4a "Thanks for watching" 64 \
 # The music bed: a 4 s A-major chord that swells and eases (it loops under a programme).
 ffmpeg -v error -y -f lavfi -i "aevalsrc='0.25*(sin(2*PI*220*t)+0.6*sin(2*PI*277.18*t)+0.5*sin(2*PI*329.63*t))*(0.6+0.4*sin(2*PI*0.5*t))|0.25*(sin(2*PI*220*t+0.3)+0.6*sin(2*PI*277.18*t)+0.5*sin(2*PI*329.63*t+0.2))*(0.6+0.4*sin(2*PI*0.5*t))':s=48000:d=4" \
   -c:a aac -b:a 64k music.m4a
+# The logo mark (as drawn into background.png's top-left corner), on transparency: 72x72 RGBA PNG.
+ffmpeg -v error -y -f lavfi -i "color=c=0x00000000:s=72x72,format=rgba,drawbox=x=4:y=4:w=64:h=64:color=0xfca311:t=fill,drawbox=x=18:y=18:w=36:h=36:color=0x14213d:t=fill" \
+  -frames:v 1 logo.png

@@ -162,7 +162,13 @@ TEST_F(AkoolJob, TheShippedExampleRendersOnGreenKeysCompositesDeliversAndArchive
     const Rgb green{0x00, 0xB1, 0x40};
     EXPECT_LT(distance(render.block(2, 2), green), 12);
     EXPECT_LT(distance(render.block(630, 350), green), 12);
-    const RgbPicture composite = decode_rgb(out["web"], 960, 540, 5);
+    // The example is a programme: the brand intro (1.6 s, 40 frames at the render's 25 fps) fades
+    // through white (0.3 s, 8 frames) into the composite, which starts at frame 32; its frame 10
+    // (the web delivery's 42) is past the transition and before the outro's.
+    constexpr int segment_frame = 32 + 10;
+    // Intro 40 + render 25 + outro 40 frames, less the two 8-frame transitions.
+    EXPECT_EQ(probe(out["web"], "stream=nb_frames"), "89\n");
+    const RgbPicture composite = decode_rgb(out["web"], 960, 540, segment_frame);
     const RgbPicture brand = decode_rgb(examples_dir / "brand" / "background.png", 960, 540);
     for (auto [x, y] : {std::pair{2, 2}, {950, 2}, {2, 530}, {950, 530}, {600, 20}, {950, 300}}) {
         const Rgb got = composite.block(x, y), want = brand.block(x, y);
@@ -175,7 +181,8 @@ TEST_F(AkoolJob, TheShippedExampleRendersOnGreenKeysCompositesDeliversAndArchive
 
     // webm-alpha: transparent where the backdrop was keyed out, opaque on the face.
     auto alpha = run(std::string(FFMPEG_EXECUTABLE) + " -v error -c:v libvpx-vp9 -i " + shell_quote(out["webm-alpha"].string()) +
-                     " -frames:v 1 -vf alphaextract -f rawvideo -pix_fmt gray -");
+                     " -vf " + shell_quote("select=eq(n\\," + std::to_string(segment_frame) + "),alphaextract") +
+                     " -frames:v 1 -f rawvideo -pix_fmt gray -");
     ASSERT_EQ(alpha.exit_code, 0) << alpha.err;
     ASSERT_EQ(alpha.out.size(), 960u * 540u);
     auto alpha_at = [&](int x, int y) { return static_cast<unsigned char>(alpha.out[std::size_t(y) * 960 + x]); };
