@@ -29,6 +29,12 @@ const prometheus::Histogram::BucketBoundaries& duration_buckets() {
     return b;
 }
 
+const prometheus::Histogram::BucketBoundaries& latency_buckets() {
+    static const prometheus::Histogram::BucketBoundaries b{0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+                                                           0.1,    0.25,  0.5,    1,     2.5,  5,     10};
+    return b;
+}
+
 prometheus::MetricFamily gauge_family(std::string name, std::string help, const std::vector<GaugeSample>& samples) {
     prometheus::MetricFamily f;
     f.name = std::move(name);

@@ -35,8 +35,10 @@ std::string render(const std::vector<const prometheus::Collectable*>& collectabl
 // The process registry followed by `extra` (scrape-time collectors).
 std::string render_process(const std::vector<const prometheus::Collectable*>& extra = {});
 
-// Bucket upper bounds (seconds) for durations from milliseconds (a claim) to an hour (a render).
+// Bucket upper bounds (seconds) for durations from milliseconds to an hour (a stage, a job's wait).
 const prometheus::Histogram::BucketBoundaries& duration_buckets();
+// Bucket upper bounds (seconds) for a database round trip: half a millisecond to 10 s.
+const prometheus::Histogram::BucketBoundaries& latency_buckets();
 
 // A gauge family made at scrape time: `name` with one sample per label set.
 struct GaugeSample {
