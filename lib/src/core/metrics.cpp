@@ -5,8 +5,9 @@
 namespace avpost::metrics {
 
 prometheus::Registry& registry() {
-    static prometheus::Registry r;  // never destroyed before the threads recording into it
-    return r;
+    // Never destroyed: a thread still recording at exit (an HTTP handler, a download) finds it.
+    static prometheus::Registry* r = new prometheus::Registry;
+    return *r;
 }
 
 std::string render(const std::vector<const prometheus::Collectable*>& collectables) {
