@@ -172,3 +172,34 @@ TEST(MetricsEndToEnd, ServeAndAWorkerShowJobsAsTheyRun) {
     expect_promtool_passes(serve_text, dir, "serve");
     if (!HasFailure()) remove_with_siblings(dir);
 }
+
+TEST(MetricsEndToEnd, ServesMetricsOnlyToWhomTheGalleryAdmits) {
+    const fs::path dir = make_temp_dir("metrics-token");
+    const std::string token = "metrics-test-token-0123456789";
+    Background serve({"serve", "--port", "0", "--archive", (dir / "archive").string()}, dir, "serve",
+                     [&] { ::setenv("AVPOST_GALLERY_TOKEN", token.c_str(), 1); });
+    const int port = port_from(serve, R"(metrics: http://127\.0\.0\.1:(\d+)/metrics)");
+    ASSERT_GT(port, 0);
+    httplib::Client client("127.0.0.1", port);
+    auto refused = client.Get("/metrics");
+    ASSERT_TRUE(refused);
+    EXPECT_EQ(refused->status, 401);
+    EXPECT_EQ(refused->body.find("avpost_"), std::string::npos);
+    auto admitted = client.Get("/metrics", {{"Authorization", "Bearer " + token}});
+    ASSERT_TRUE(admitted);
+    EXPECT_EQ(admitted->status, 200);
+    EXPECT_EQ(sample(prometheus_samples(admitted->body), "avpost_catalog_up"), 1);
+    EXPECT_EQ(admitted->body.find(token), std::string::npos);
+    serve.kill(SIGTERM);
+    EXPECT_EQ(serve.wait(), 0) << read_file(serve.err);
+    remove_with_siblings(dir);
+}
+
+TEST(MetricsEndToEnd, AWorkerRefusesAMetricsAddressThatIsNotHostColonPort) {
+    const fs::path dir = make_temp_dir("metrics-bad-address");
+    CommandResult r = run(shell_quote(AVPOST_BINARY) + " worker --catalog " + shell_quote((dir / "q.db").string()) +
+                          " --metrics-listen 9464 --drain");
+    EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+    EXPECT_NE(r.err.find("'9464' is not HOST:PORT"), std::string::npos) << r.err;
+    remove_with_siblings(dir);
+}
