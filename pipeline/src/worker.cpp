@@ -46,7 +46,8 @@ struct WorkerMetrics {
         .Add({}, metrics::latency_buckets());
     prometheus::Histogram& claim_wait = prometheus::BuildHistogram()
         .Name("avpost_worker_claim_wait_seconds")
-        .Help("How long a claimed job had been due before this worker claimed it (whole seconds)")
+        .Help("How long a claimed job had been due before this worker claimed it, in whole seconds (a job taken "
+              "over from a lost worker: since it first became due)")
         .Register(metrics::registry())
         .Add({}, metrics::duration_buckets());
     prometheus::Family<prometheus::Histogram>& stages = prometheus::BuildHistogram()
@@ -273,7 +274,10 @@ private:
                 const auto asked = Clock::now();
                 job = catalog.claim_job(name_, options_.lease);
                 worker_metrics().claim.Observe(std::chrono::duration<double>(Clock::now() - asked).count());
-                if (job) worker_metrics().claim_wait.Observe(double(std::max<std::int64_t>(0, archive::unix_now() - job->run_after)));
+                if (job) {
+                    const std::int64_t waited = std::max<std::int64_t>(0, archive::unix_now() - job->run_after);
+                    worker_metrics().claim_wait.Observe(double(waited));
+                }
             } catch (const Error& e) {
                 trouble(e);
                 pause(std::chrono::milliseconds(500));
