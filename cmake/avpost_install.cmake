@@ -73,5 +73,5 @@ set(CPACK_DEBIAN_RUNTIME_PACKAGE_CONTROL_STRICT_PERMISSION ON)
 set(CPACK_DEBIAN_DEV_PACKAGE_NAME avpost-dev)
 set(CPACK_DEBIAN_DEV_PACKAGE_SECTION libdevel)
 set(CPACK_DEBIAN_DEV_PACKAGE_DEPENDS
-    "avpost (= ${PROJECT_VERSION}), libavcodec-dev, libavformat-dev, libavfilter-dev, libavutil-dev, libswscale-dev, libswresample-dev, libopencv-dev, libcurl4-openssl-dev, libssl-dev, libsqlite3-dev, libass-dev, libfontconfig-dev, nlohmann-json3-dev, libcpp-httplib-dev, pkg-config")
+    "avpost (= ${PROJECT_VERSION}), libavcodec-dev, libavformat-dev, libavfilter-dev, libavutil-dev, libswscale-dev, libswresample-dev, libopencv-dev, libcurl4-openssl-dev, libssl-dev, libsqlite3-dev, libass-dev, libfontconfig-dev, nlohmann-json3-dev, libcpp-httplib-dev, prometheus-cpp-dev, pkg-config")
 include(CPack)

@@ -16,6 +16,8 @@ packages=(
   libebur128-dev libass-dev libfontconfig-dev fonts-dejavu-core  # --loudness metering; captions and text layers (libass, fontconfig)
   fonts-noto-cjk  # text layers and burned captions in Chinese, Japanese and Korean
   clang libclang-rt-14-dev  # scripts/fuzz.sh: libFuzzer and the sanitizer runtimes
+  prometheus-cpp-dev  # /metrics: counters, gauges, histograms, the text format (its core library)
+  prometheus  # promtool: the /metrics tests check the scraped text with `promtool check metrics`
   systemd  # systemd-analyze: tests/install/systemd_test.sh checks the units the .deb ships
 )
 missing=()

@@ -1,5 +1,5 @@
-// `avpost serve`: the archive gallery (archive/gallery_server.hpp) and, with Akool credentials,
-// the Akool webhook receiver (archive/webhook_receiver.hpp) on one local port.
+// `avpost serve`: the archive gallery (archive/gallery_server.hpp), GET /metrics (Prometheus) and,
+// with Akool credentials, the Akool webhook receiver (archive/webhook_receiver.hpp) on one local port.
 #include <cerrno>
 #include <chrono>
 #include <cstdlib>
@@ -8,11 +8,13 @@
 #include <sstream>
 #include <thread>
 
+#include "avpost/archive/catalog_metrics.hpp"
 #include "avpost/archive/gallery_access.hpp"
 #include "avpost/archive/gallery_server.hpp"
 #include "avpost/archive/local_store.hpp"
 #include "avpost/archive/webhook_receiver.hpp"
 #include "avpost/core/interrupt.hpp"
+#include "avpost/net/metrics_endpoint.hpp"
 #include "avpost/net/redact.hpp"
 #include "avpost/net/service_error.hpp"
 #include "avpost/core/log.hpp"
@@ -109,6 +111,9 @@ CommandSpec serve_command() {
                     archive::GalleryServer gallery(g);
                     httplib::Server server;
                     gallery.install(server);
+                    net::install_metrics_endpoint(
+                        server, {std::make_shared<archive::CatalogMetrics>(
+                                    archive::catalog_location(o->catalog, g.archive_root))});
                     const bool webhook = !env.akool.client_id.empty() && !env.akool.client_secret.empty();
                     std::unique_ptr<archive::WebhookReceiver> receiver;
                     if (webhook) receiver = std::make_unique<archive::WebhookReceiver>(webhook_options(*o, env));
@@ -135,6 +140,7 @@ CommandSpec serve_command() {
                               << (g.token.empty() ? " (no token: loopback clients only)"
                                                   : " (open it once with ?token=TOKEN)")
                               << std::endl;
+                    std::cout << "metrics: " << url << "metrics" << std::endl;
                     if (receiver) std::cout << "akool webhook: POST " << url << std::endl;
                     else
                         std::cout << "akool webhook: off (set AKOOL_CLIENT_ID and AKOOL_CLIENT_SECRET to receive "

@@ -5,9 +5,11 @@
 #include <iostream>
 #include <mutex>
 
+#include "avpost/archive/catalog_metrics.hpp"
 #include "avpost/archive/store.hpp"
 #include "avpost/core/interrupt.hpp"
 #include "avpost/core/log.hpp"
+#include "avpost/net/metrics_endpoint.hpp"
 #include "avpost/pipeline/worker.hpp"
 #include "command.hpp"
 #include "exit_codes.hpp"
@@ -37,6 +39,7 @@ public:
              text);
     }
     void catalog_trouble(const std::string& what) override { log::warning("catalog: " + what + " (trying again)"); }
+    void metrics(const std::string& url) { line({{"event", "metrics"}, {"url", url}}, "metrics on " + url); }
 
 private:
     void line(const nlohmann::json& j, const std::string& text) {
@@ -65,6 +68,7 @@ CommandSpec worker_command() {
                     std::string output_root = "out";
                     std::string archive_dir;
                     std::string name;
+                    std::string metrics_listen;
                 };
                 auto o = std::make_shared<Opts>();
                 add_queue_catalog_option(sub, o->catalog);
@@ -86,6 +90,9 @@ CommandSpec worker_command() {
                                "Archive of jobs without \"archive.root\" (default: $AVPOST_ARCHIVE, else OUTPUT/archive)");
                 sub.add_option("--name", o->name, "This worker's name in `avpost jobs` (default: HOST:PID)");
                 sub.add_flag("--json", o->json, "One JSON object per line for each claim and outcome");
+                sub.add_option("--metrics-listen", o->metrics_listen,
+                               "Serve Prometheus metrics at http://ADDR/metrics (HOST:PORT, e.g. 127.0.0.1:9464; port 0: "
+                               "any free port, printed); no access control: keep it on loopback or a private network");
                 return [o, &global] {
                     install_interrupt_handlers();  // SIGTERM/SIGINT: stop claiming, release running jobs
                     pipeline::WorkerOptions w;
@@ -102,6 +109,13 @@ CommandSpec worker_command() {
                     if (const char* env = std::getenv("AVPOST_ARCHIVE"); !o->archive_dir.empty() || (env && *env))
                         w.run.parse.default_archive_root = archive::archive_root(o->archive_dir);
                     PrintingObserver observer(global.json || o->json);
+                    std::unique_ptr<net::MetricsServer> metrics;
+                    if (!o->metrics_listen.empty()) {
+                        metrics = std::make_unique<net::MetricsServer>(
+                            net::parse_listen_address(o->metrics_listen),
+                            net::Collectors{std::make_shared<archive::CatalogMetrics>(w.catalog)});
+                        observer.metrics(metrics->url());
+                    }
                     pipeline::WorkerSummary s = pipeline::run_worker(w, &observer);
                     log::info("worker: " + std::to_string(s.done) + " done, " + std::to_string(s.failed) + " failed, " +
                               std::to_string(s.retrying) + " to retry, " + std::to_string(s.released) + " released, " +

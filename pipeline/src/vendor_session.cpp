@@ -66,6 +66,7 @@ net::a2v::Client make_a2v_client(const VendorEnvironment& env) { return net::a2v
 
 net::HttpClientOptions download_http_options(const VendorEnvironment& env) {
     net::HttpClientOptions o;
+    o.metrics_vendor = "download";
     o.rate_limit.enabled = false;
     if (env.max_attempts) o.retry.max_attempts = *env.max_attempts;
     return o;

@@ -14,6 +14,7 @@
 
 #include "avpost/archive/catalog.hpp"
 #include "avpost/core/interrupt.hpp"
+#include "avpost/core/metrics.hpp"
 #include "avpost/net/redact.hpp"
 #include "avpost/net/retry_rule.hpp"
 #include "avpost/net/service_error.hpp"
@@ -25,6 +26,52 @@ using archive::QueuedJob;
 using Clock = std::chrono::steady_clock;
 
 namespace {
+
+// What a worker records for /metrics (avpost worker --metrics-listen): made once per process, the
+// labelled children kept, so recording is an atomic add (a histogram: a short lock).
+struct WorkerMetrics {
+    prometheus::Family<prometheus::Counter>& jobs = prometheus::BuildCounter()
+        .Name("avpost_worker_jobs_total")
+        .Help("Claimed jobs this worker finished, by outcome (done, retrying, failed, released, abandoned)")
+        .Register(metrics::registry());
+    prometheus::Gauge& running = prometheus::BuildGauge()
+        .Name("avpost_worker_running_jobs")
+        .Help("Jobs this worker runs now")
+        .Register(metrics::registry())
+        .Add({});
+    prometheus::Histogram& claim = prometheus::BuildHistogram()
+        .Name("avpost_worker_claim_duration_seconds")
+        .Help("How long asking the catalog for the next job took (every claim, with or without a job)")
+        .Register(metrics::registry())
+        .Add({}, metrics::latency_buckets());
+    prometheus::Histogram& claim_wait = prometheus::BuildHistogram()
+        .Name("avpost_worker_claim_wait_seconds")
+        .Help("How long a claimed job had been due before this worker claimed it, in whole seconds (a job taken "
+              "over from a lost worker: since it first became due)")
+        .Register(metrics::registry())
+        .Add({}, metrics::duration_buckets());
+    prometheus::Family<prometheus::Histogram>& stages = prometheus::BuildHistogram()
+        .Name("avpost_stage_duration_seconds")
+        .Help("Pipeline stages of claimed jobs by stage (render, wait, fetch, compose, archive) and outcome "
+              "(ran, failed); stages skipped as done before are not counted")
+        .Register(metrics::registry());
+
+    WorkerMetrics() {
+        for (JobOutcome o : {JobOutcome::done, JobOutcome::retrying, JobOutcome::failed, JobOutcome::released,
+                             JobOutcome::abandoned})
+            outcome(o);  // every outcome shown from the start, at 0
+    }
+    prometheus::Counter& outcome(JobOutcome o) { return jobs.Add({{"outcome", std::string(to_string(o))}}); }
+    void stage(const StageReport& s) {
+        if (s.status != "ran" && s.status != "failed") return;
+        stages.Add({{"stage", s.name}, {"outcome", s.status}}, metrics::duration_buckets()).Observe(s.seconds);
+    }
+};
+
+WorkerMetrics& worker_metrics() {
+    static WorkerMetrics m;
+    return m;
+}
 
 // The lease of a running job was taken by another worker: stop, write nothing more.
 class LeaseLost : public Error {
@@ -122,6 +169,8 @@ public:
         checkpoint();
     }
 
+    void stage_finished(const std::string&, const StageReport& stage) override { worker_metrics().stage(stage); }
+
     void checkpoint() override {
         confirm_if_stale();
         if (held_.lost)
@@ -161,6 +210,7 @@ public:
           name_(options.name.empty() ? default_worker_name() : options.name) {
         if (options.concurrency < 1) throw_usage("a worker needs a concurrency of at least 1");
         if (options.lease.count() < 1) throw_usage("a worker's lease must be at least 1 second");
+        worker_metrics();  // its families shown before the first job
     }
 
     WorkerSummary run() {
@@ -221,7 +271,13 @@ private:
         while (!stopping()) {
             std::optional<QueuedJob> job;
             try {
+                const auto asked = Clock::now();
                 job = catalog.claim_job(name_, options_.lease);
+                worker_metrics().claim.Observe(std::chrono::duration<double>(Clock::now() - asked).count());
+                if (job) {
+                    const std::int64_t waited = std::max<std::int64_t>(0, archive::unix_now() - job->run_after);
+                    worker_metrics().claim_wait.Observe(double(waited));
+                }
             } catch (const Error& e) {
                 trouble(e);
                 pause(std::chrono::milliseconds(500));
@@ -282,6 +338,10 @@ private:
 
     void run_one(Catalog& catalog, const QueuedJob& job) {
         observer_.claimed(job);
+        worker_metrics().running.Increment();
+        struct Finished {
+            ~Finished() { worker_metrics().running.Decrement(); }
+        } finished;
         auto held = std::make_shared<HeldJob>(archive::lease_of(job));
         // Taken again after lapsed leases more often than it may be tried: failed, not run.
         if (job.attempts > job.max_attempts) {
@@ -336,6 +396,7 @@ private:
     }
 
     void count(JobOutcome outcome) {
+        worker_metrics().outcome(outcome).Increment();
         std::lock_guard lock(summary_mutex_);
         switch (outcome) {
             case JobOutcome::done: ++summary_.done; break;

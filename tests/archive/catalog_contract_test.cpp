@@ -781,6 +781,85 @@ TYPED_TEST(CatalogContract, TheQueueHasWorkWhileAJobIsQueuedOrRunning) {
     EXPECT_FALSE(c.queue_has_work()) << "cancelled";
 }
 
+// What /metrics shows of the catalog (archive/catalog_metrics.hpp): jobs by state, the due ones and
+// how long the first has waited, assets by state, the backlog, its soonest link expiry, bytes stored.
+TYPED_TEST(CatalogContract, StatsCountTheQueueAndTheArchive) {
+    Catalog& c = this->c();
+    CatalogStats empty = c.stats(t0);
+    EXPECT_EQ(empty.jobs.size(), 5u) << "every state, at 0";
+    for (const auto& [state, n] : empty.jobs) EXPECT_EQ(n, 0) << to_string(state);
+    EXPECT_EQ(empty.assets.size(), 6u);
+    EXPECT_EQ(empty.due_jobs, 0);
+    EXPECT_FALSE(empty.oldest_due_since.has_value());
+    EXPECT_EQ(empty.unarchived_assets, 0);
+    EXPECT_FALSE(empty.soonest_link_expiry.has_value());
+    EXPECT_EQ(empty.stored_bytes, 0);
+
+    // The queue: a done job, a running one, one waiting out a backoff, two due.
+    std::int64_t done = c.submit_job("done", job_file("a"), 3, t0).id;
+    auto first = c.claim_job("w", minute, t0);
+    ASSERT_TRUE(first && first->id == done);
+    ASSERT_TRUE(c.complete_job(lease_of(*first), t0 + 1));
+    c.submit_job("running", job_file("b"), 3, t0 + 2);
+    ASSERT_TRUE(c.claim_job("w", minute, t0 + 2));
+    c.submit_job("backoff", job_file("c"), 3, t0 + 3);
+    auto failing = c.claim_job("w", minute, t0 + 3);
+    ASSERT_TRUE(failing);
+    ASSERT_TRUE(c.fail_job(lease_of(*failing), "HTTP 503", true, t0 + 3));  // due again at t0 + 13
+    c.submit_job("due1", job_file("d"), 3, t0 + 4);
+    c.submit_job("due2", job_file("e"), 3, t0 + 6);
+    std::int64_t cancelled = c.submit_job("cancelled", job_file("f"), 3, t0 + 7).id;
+    ASSERT_TRUE(c.cancel_job(cancelled, t0 + 8));
+
+    // The archive: a verified asset of 1000 bytes, a stored one of 24, a damaged one (failed with a
+    // stored copy), a failed download, a pending one, an expired one.
+    std::int64_t j1 = add_job(c, "akool", "j1", t0 + 5000);
+    std::int64_t j2 = add_job(c, "akool", "j2", t0 + 3000);
+    std::int64_t j3 = add_job(c, "a2v", "j3");  // no link expiry
+    std::int64_t j4 = add_job(c, "akool", "j4", t0 + 100);  // its only asset archived: not the soonest
+    auto store = [&](std::int64_t job, const char* name, std::int64_t size, bool verify) {
+        std::int64_t id = c.add_asset(job, "avatar", name, "");
+        EXPECT_TRUE(c.claim(id, "w", minute, t0));
+        StoredFacts f = stored_facts('b');
+        f.size = size;
+        c.mark_stored(id, "w", f);
+        if (verify) c.mark_verified(id, t0);
+        return id;
+    };
+    store(j4, "verified.mp4", 1000, true);
+    store(j1, "stored.mp4", 24, false);
+    c.mark_verify_failed(store(j1, "damaged.mp4", 7, true), "hash differs");
+    std::int64_t failed = c.add_asset(j2, "avatar", "failed.mp4", "");
+    ASSERT_TRUE(c.claim(failed, "w", minute, t0));
+    c.release(failed, "w", "HTTP 500", false);
+    c.add_asset(j3, "avatar", "pending.mp4", "");
+    std::int64_t expired = c.add_asset(j1, "mask", "expired.mp4", "");
+    ASSERT_TRUE(c.claim(expired, "w", minute, t0));
+    c.mark_expired(expired, "w", "link gone");
+
+    CatalogStats s = this->connect()->stats(t0 + 10);  // another connection sees the same
+    EXPECT_EQ(s.jobs[QueueState::done], 1);
+    EXPECT_EQ(s.jobs[QueueState::running], 1);
+    EXPECT_EQ(s.jobs[QueueState::queued], 3);
+    EXPECT_EQ(s.jobs[QueueState::failed], 0);
+    EXPECT_EQ(s.jobs[QueueState::cancelled], 1);
+    EXPECT_EQ(s.due_jobs, 2) << "the job waiting out its backoff is not due";
+    EXPECT_EQ(s.oldest_due_since, t0 + 4);
+    EXPECT_EQ(s.assets[AssetState::verified], 1);
+    EXPECT_EQ(s.assets[AssetState::stored], 1);
+    EXPECT_EQ(s.assets[AssetState::failed], 2);
+    EXPECT_EQ(s.assets[AssetState::pending], 1);
+    EXPECT_EQ(s.assets[AssetState::downloading], 0);
+    EXPECT_EQ(s.assets[AssetState::expired_before_archived], 1);
+    EXPECT_EQ(s.unarchived_assets, 2) << "the failed download and the pending one; not the damaged one";
+    EXPECT_EQ(s.soonest_link_expiry, t0 + 3000) << "the failed download's job";
+    EXPECT_EQ(s.stored_bytes, 1024) << "stored and verified only";
+
+    CatalogStats later = c.stats(t0 + 13);
+    EXPECT_EQ(later.due_jobs, 3) << "its backoff over";
+    EXPECT_EQ(later.oldest_due_since, t0 + 4);
+}
+
 // A cancelled job's worker writes no more stages either.
 TYPED_TEST(CatalogContract, ACancelledJobTakesNoStageRecords) {
     Catalog& c = this->c();

@@ -233,10 +233,12 @@ def run_commands(env):
     check("jobs cancel", "jobs", json_of("jobs", "cancel", second_id, *queue, "--json", env=env))
     check("jobs retry", "jobs", json_of("jobs", "retry", second_id, *queue, "--json", env=env))
     out = avpost("worker", *queue, "--drain", "--poll-seconds", "0.1", "--output-root", str(WORK / "worker-out"),
-                 "--json", env=env)
+                 "--metrics-listen", "127.0.0.1:0", "--json", env=env)
     events = [json.loads(line) for line in out.splitlines() if line.strip()]
     if [e["event"] for e in events].count("done") != 2:
         failures.append(f"worker --drain: expected two jobs done, got {events}")
+    if [e["event"] for e in events][:1] != ["metrics"]:
+        failures.append(f"worker --metrics-listen: expected the metrics event first, got {events}")
     for event in events:
         check(f"worker ({event['event']})", "worker-event", event)
 

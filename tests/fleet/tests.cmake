@@ -5,6 +5,10 @@ avpost_add_test_binary(fleet_test ${CMAKE_CURRENT_LIST_DIR}/fleet_test.cpp)
 target_compile_definitions(fleet_test PRIVATE AVPOST_PG_BINDIR="${AVPOST_PG_BINDIR}"
   AVPOST_S3RVER_JS="${AVPOST_S3RVER_JS}" NODE_EXECUTABLE="${NODE_EXECUTABLE}")
 
+# /metrics of `avpost serve` and `avpost worker --metrics-listen` scraped before and after jobs
+# run (a SQLite queue, the sandbox); promtool checks both texts (CI=true: a missing promtool fails).
+avpost_add_test(metrics_e2e_test ${CMAKE_CURRENT_LIST_DIR}/metrics_test.cpp)
+
 # The chaos test's TCP fault proxy (tests/support/fault_proxy.cpp) against a tiny echo server.
 avpost_add_test(fault_proxy_test ${CMAKE_CURRENT_LIST_DIR}/fault_proxy_test.cpp
                 ${CMAKE_CURRENT_LIST_DIR}/../support/fault_proxy.cpp)

@@ -16,7 +16,7 @@ dev=$work/packages/avpost-dev_${version}_amd64.deb
 [ -f "$dev" ] || { echo "no $dev"; exit 1; }
 depends=$(dpkg-deb -f "$deb" Depends)
 echo "avpost Depends: $depends"
-for lib in libavcodec libavformat libcurl libsqlite3 libssl libc6 fonts-noto-cjk; do
+for lib in libavcodec libavformat libcurl libsqlite3 libssl libc6 libprometheus-cpp-core fonts-noto-cjk; do
   grep -q "$lib" <<<"$depends" || { echo "Depends lacks $lib"; exit 1; }
 done
 dpkg-deb -f "$dev" Depends | grep -q "avpost (= $version)"

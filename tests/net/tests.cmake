@@ -13,3 +13,6 @@ avpost_add_test(net_cli_test ${CMAKE_CURRENT_LIST_DIR}/vendor_cli_test.cpp)
 avpost_add_test(net_sandbox_akool_test ${CMAKE_CURRENT_LIST_DIR}/sandbox_akool_render_test.cpp)
 avpost_add_test(net_wait_schedule_test ${CMAKE_CURRENT_LIST_DIR}/wait_schedule_test.cpp)
 avpost_add_test(net_retry_rule_test ${CMAKE_CURRENT_LIST_DIR}/retry_rule_test.cpp)
+# /metrics: the text format, the catalog families, vendor request counters, the endpoint (promtool
+# lints what is written; CI=true makes a missing promtool a failure).
+avpost_add_test(net_metrics_test ${CMAKE_CURRENT_LIST_DIR}/metrics_test.cpp)

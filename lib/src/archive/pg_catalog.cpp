@@ -15,6 +15,7 @@
 #include "avpost/core/error.hpp"
 #include "avpost/core/log.hpp"
 #include "avpost/net/redact.hpp"
+#include "catalog_stats_sql.hpp"
 #include "pg_db.hpp"
 
 namespace avpost::archive {
@@ -697,6 +698,23 @@ public:
         return exec("SELECT EXISTS (SELECT 1 FROM queue_jobs WHERE state = 'queued') OR "
                     "EXISTS (SELECT 1 FROM queue_jobs WHERE state = 'running')")
                    .text(0, 0) == "t";
+    }
+
+    CatalogStats stats(std::int64_t now) override {
+        if (now == 0) now = unix_now();
+        CatalogStats out = stats_sql::zero_stats();
+        pg::Rows jobs = exec(stats_sql::jobs_by_state);
+        for (int i = 0; i < jobs.size(); ++i) out.jobs[queue_state_from_string(jobs.text(i, 0))] = jobs.int64(i, 1);
+        pg::Rows due = exec(stats_sql::due_jobs("$1"), pg::Params().add(now));
+        out.due_jobs = due.int64(0, 0);
+        out.oldest_due_since = due.opt_int64(0, 1);
+        pg::Rows assets = exec(stats_sql::assets_by_state);
+        for (int i = 0; i < assets.size(); ++i)
+            stats_sql::add_asset_row(out, asset_state_from_string(assets.text(i, 0)), assets.int64(i, 1), assets.int64(i, 2));
+        pg::Rows unarchived = exec(stats_sql::unarchived);
+        out.unarchived_assets = unarchived.int64(0, 0);
+        out.soonest_link_expiry = unarchived.opt_int64(0, 1);
+        return out;
     }
 
     // One statement for a view kept beside the catalog (pg_read).

@@ -125,6 +125,7 @@ private:
         o.timeouts.connect = std::chrono::duration_cast<std::chrono::milliseconds>(config.connect_timeout);
         o.timeouts.low_speed_time = config.low_speed_time;
         o.rate_limit.enabled = false;
+        o.metrics_vendor = "s3";
         return o;
     }
 

@@ -2,6 +2,7 @@
 # (SigV4 over libcurl), verify.
 target_sources(avpost_lib PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/catalog.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/catalog_metrics.cpp
   ${CMAKE_CURRENT_LIST_DIR}/sqlite_catalog.cpp
   ${CMAKE_CURRENT_LIST_DIR}/pg_catalog.cpp
   ${CMAKE_CURRENT_LIST_DIR}/job_queue.cpp

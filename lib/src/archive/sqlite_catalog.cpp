@@ -12,6 +12,7 @@
 #include "avpost/archive/disk_full.hpp"
 #include "avpost/core/error.hpp"
 #include "avpost/core/log.hpp"
+#include "catalog_stats_sql.hpp"
 #include "process_liveness.hpp"
 #include "sqlite_db.hpp"
 
@@ -938,6 +939,37 @@ std::vector<QueuedJob> SqliteCatalog::queued_jobs() {
     sql::Stmt s(db_, std::string("SELECT ") + queue_columns + " FROM queue_jobs ORDER BY id");
     std::vector<QueuedJob> out;
     while (s.step()) out.push_back(read_queued(s));
+    return out;
+}
+
+CatalogStats SqliteCatalog::stats(std::int64_t now) {
+    now = or_now(now);
+    CatalogStats out = stats_sql::zero_stats();
+    sql::Transaction tx(db_, "BEGIN");  // a read: one snapshot for all four statements
+    {
+        sql::Stmt s(db_, stats_sql::jobs_by_state);
+        while (s.step()) out.jobs[queue_state_from_string(s.text(0))] = s.int64(1);
+    }
+    {
+        sql::Stmt s(db_, stats_sql::due_jobs("?1"));
+        s.bind(1, now);
+        if (s.step()) {
+            out.due_jobs = s.int64(0);
+            out.oldest_due_since = s.opt_int64(1);
+        }
+    }
+    {
+        sql::Stmt s(db_, stats_sql::assets_by_state);
+        while (s.step()) stats_sql::add_asset_row(out, asset_state_from_string(s.text(0)), s.int64(1), s.int64(2));
+    }
+    {
+        sql::Stmt s(db_, stats_sql::unarchived);
+        if (s.step()) {
+            out.unarchived_assets = s.int64(0);
+            out.soonest_link_expiry = s.opt_int64(1);
+        }
+    }
+    tx.commit();
     return out;
 }
 

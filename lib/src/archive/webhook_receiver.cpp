@@ -1,6 +1,7 @@
 #include "avpost/archive/webhook_receiver.hpp"
 
 #include "avpost/core/log.hpp"
+#include "avpost/core/metrics.hpp"
 #include "avpost/net/redact.hpp"
 #include "avpost/net/render_job.hpp"
 #include "avpost/net/service_error.hpp"
@@ -18,6 +19,17 @@ net::JobStatus to_status(const net::akool::WebhookEvent& e) {
     return st;
 }
 
+// Akool's callbacks by outcome: accepted (recorded), repeat (a redelivery already recorded),
+// rejected (bad signature, too old, malformed: 400), error (not recorded: 500, Akool retries).
+prometheus::Counter& callbacks(std::string_view outcome) {
+    static auto& family = prometheus::BuildCounter()
+                              .Name("avpost_webhook_callbacks_total")
+                              .Help("Vendor webhook callbacks received, by vendor and outcome (accepted, repeat, "
+                                    "rejected, error)")
+                              .Register(metrics::registry());
+    return family.Add({{"vendor", "akool"}, {"outcome", std::string(outcome)}});
+}
+
 void reply(httplib::Response& res, int status, const char* body) {
     res.status = status;
     res.set_content(body, "application/json");
@@ -27,6 +39,7 @@ void reply(httplib::Response& res, int status, const char* body) {
 WebhookReceiver::WebhookReceiver(WebhookReceiverOptions options)
     : options_(std::move(options)), verifier_(options_.credentials, options_.verifier) {
     options_.archive.vendor = net::Vendor::akool;
+    for (const char* outcome : {"accepted", "repeat", "rejected", "error"}) callbacks(outcome);  // shown at 0
     catalog_ = open_catalog(catalog_location(options_.archive.catalog, options_.archive.archive_root), options_.catalog);
 }
 
@@ -45,6 +58,7 @@ void WebhookReceiver::handle(const httplib::Request& req, httplib::Response& res
             std::lock_guard lock(mutex_);
             ++counters_.rejected;
         }
+        callbacks("rejected").Increment();
         log::warning(std::string("akool webhook rejected: ") + net::redact_text(e.what()));
         return reply(res, 400, "{\"ok\":false}");
     }
@@ -57,12 +71,14 @@ void WebhookReceiver::handle(const httplib::Request& req, httplib::Response& res
         if (!repeat) record_job_status(*catalog_, status);  // committed (synchronous=FULL) before the 200
         std::lock_guard count(mutex_);
         ++(repeat ? counters_.repeats : counters_.accepted);
+        callbacks(repeat ? "repeat" : "accepted").Increment();
         if (repeat) return reply(res, 200, "{\"ok\":true}");
     } catch (const std::exception& e) {
         {
             std::lock_guard lock(mutex_);
             ++counters_.errors;
         }
+        callbacks("error").Increment();
         log::error("akool webhook for job " + event.id + " not recorded: " + net::redact_text(e.what()));
         return reply(res, 500, "{\"ok\":false}");  // Akool delivers again
     }

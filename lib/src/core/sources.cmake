@@ -12,5 +12,6 @@ target_sources(avpost_lib PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/json_depth.cpp
   ${CMAKE_CURRENT_LIST_DIR}/file_stem.cpp
   ${CMAKE_CURRENT_LIST_DIR}/csv.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/metrics.cpp
 )
 target_link_libraries(avpost_lib PUBLIC OpenSSL::Crypto)

@@ -46,6 +46,7 @@ Client::Client(ClientOptions options) : options_(std::move(options)) {
     while (options_.base_url.ends_with('/')) options_.base_url.pop_back();
     register_secret(options_.token);
     register_secret(options_.password);
+    if (options_.http.metrics_vendor.empty()) options_.http.metrics_vendor = "a2v";
     http_ = std::make_unique<HttpClient>(options_.http);
 }
 

@@ -30,6 +30,7 @@ Client::Client(ClientOptions options) : options_(std::move(options)) {
     while (options_.base_url.ends_with('/')) options_.base_url.pop_back();
     const Credentials& c = options_.credentials;
     for (const std::string* s : {&c.api_key, &c.token, &c.client_secret}) register_secret(*s);
+    if (options_.http.metrics_vendor.empty()) options_.http.metrics_vendor = "akool";
     http_ = std::make_unique<HttpClient>(options_.http);
 }
 

@@ -14,10 +14,32 @@
 #include <thread>
 
 #include "avpost/core/log.hpp"
+#include "avpost/core/metrics.hpp"
 #include "avpost/net/redact.hpp"
 #include "avpost/net/service_error.hpp"
 
 namespace avpost::net {
+
+namespace {
+// One attempt of a client with a metrics_vendor: requests by vendor and HTTP status ("none": no
+// response came), errors (no response, 4xx, 5xx) by vendor and class. Never the URL.
+void count_request(const std::string& vendor, long status) {
+    static auto& requests = prometheus::BuildCounter()
+                                .Name("avpost_vendor_requests_total")
+                                .Help("HTTP requests to vendors, object stores and vendor file links, by HTTP status "
+                                      "(none: no response); every attempt counts")
+                                .Register(metrics::registry());
+    static auto& errors = prometheus::BuildCounter()
+                              .Name("avpost_vendor_request_errors_total")
+                              .Help("Those requests that failed: status_class transport (no response), 4xx or 5xx")
+                              .Register(metrics::registry());
+    const std::string code = status > 0 ? std::to_string(status) : "none";
+    requests.Add({{"vendor", vendor}, {"code", code}}).Increment();
+    if (status <= 0) errors.Add({{"vendor", vendor}, {"status_class", "transport"}}).Increment();
+    else if (status >= 400 && status < 600)
+        errors.Add({{"vendor", vendor}, {"status_class", status < 500 ? "4xx" : "5xx"}}).Increment();
+}
+}  // namespace
 
 void ensure_curl_global_init() {
     static std::once_flag once;
@@ -216,6 +238,7 @@ TransferResult HttpClient::perform(const HttpRequest& request, const BodySink& s
     curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &result.status);
     result.headers = std::move(state.headers);
     if (rc != CURLE_OK) result.error_text = error_buffer[0] ? error_buffer : curl_easy_strerror(rc);
+    if (!options_.metrics_vendor.empty()) count_request(options_.metrics_vendor, result.status);
     // The handle must not keep pointers into this stack frame.
     curl_easy_setopt(h, CURLOPT_ERRORBUFFER, nullptr);
     curl_easy_setopt(h, CURLOPT_HTTPHEADER, nullptr);

@@ -17,6 +17,7 @@ target_sources(avpost_lib PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/render_job.cpp
   ${CMAKE_CURRENT_LIST_DIR}/downloader.cpp
   ${CMAKE_CURRENT_LIST_DIR}/media_check.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/metrics_endpoint.cpp
 )
 target_link_libraries(avpost_lib PUBLIC CURL::libcurl OpenSSL::Crypto PkgConfig::CPPHTTPLIB)
 target_sources(avpost_lib PRIVATE

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -150,6 +151,20 @@ struct StageRecord {
 struct ListRow {
     JobRecord job;
     AssetRecord asset;
+};
+
+// Counts the metrics endpoints show (archive/catalog_metrics.hpp), read when scraped.
+struct CatalogStats {
+    std::map<QueueState, std::int64_t> jobs;     // queue jobs by state; every state present
+    std::int64_t due_jobs = 0;                   // queued and due (run_after <= now): waiting for a worker
+    std::optional<std::int64_t> oldest_due_since;  // the earliest run_after among those
+    std::map<AssetState, std::int64_t> assets;   // assets by state; every state present
+    // Not archived yet: pending, downloading, or failed without a stored copy (AssetRecord::damaged
+    // ones have one: they are counted in `assets` only).
+    std::int64_t unarchived_assets = 0;
+    // The earliest vendor link expiry among the jobs of unarchived assets (with one).
+    std::optional<std::int64_t> soonest_link_expiry;
+    std::int64_t stored_bytes = 0;  // the sizes of stored and verified assets, summed
 };
 
 std::int64_t unix_now();
@@ -300,6 +315,8 @@ public:
     // Whether any job is queued (due or not) or running (a lapsed lease included): one indexed
     // read, however many finished jobs the queue keeps. A draining worker asks this when idle.
     virtual bool queue_has_work() = 0;
+    // The queue and archive counts of CatalogStats at `now` (0: the current time); reads only.
+    virtual CatalogStats stats(std::int64_t now = 0) = 0;
     // Waits up to `timeout` for a job to become claimable (a submit, a release, a retry), on this
     // connection: true when told of one early. PostgreSQL listens (LISTEN/NOTIFY), so idle workers
     // wake at once; the default only sleeps (SQLite: workers poll).

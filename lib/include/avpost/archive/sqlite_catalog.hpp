@@ -80,6 +80,7 @@ public:
     QueuedJob queued_job(std::int64_t id) override;
     std::vector<QueuedJob> queued_jobs() override;
     bool queue_has_work() override;
+    CatalogStats stats(std::int64_t now = 0) override;
 
     // The raw connection, for SQLite-specific checks in tests (PRAGMAs, locks); the archive code
     // never uses it.

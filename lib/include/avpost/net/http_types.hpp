@@ -44,6 +44,9 @@ struct HttpClientOptions {
     HttpTimeouts timeouts;
     RateLimit rate_limit;
     std::string user_agent = "avpost/0.1";
+    // Whose requests these are in avpost_vendor_requests_total (core/metrics.hpp): "akool", "a2v",
+    // "s3", "download" (vendor file links); empty: not counted. Not part of the JSON form.
+    std::string metrics_vendor;
 };
 
 void to_json(nlohmann::json& j, const RetryPolicy& p);
