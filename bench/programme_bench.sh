@@ -62,9 +62,10 @@ fc+="[mus][side]sidechaincompress=threshold=0.01:ratio=8:attack=50:release=500[d
 fc+="[4:a][mix]acrossfade=d=0.5[a1];[a1][5:a]acrossfade=d=0.5[aout]"
 ffmpeg_cmd="ffmpeg -hide_banner -nostdin -loglevel error -y -i '$a' -i '$m' -loop 1 -i '$bg' -loop 1 -i '$logo' -i $intro -i $outro \
   -i $music -filter_complex \"$fc\" \
-  -map '[v1]' -map '[aout]' -c:v libx264 -crf 20 -preset medium -profile:v high -c:a aac -movflags +faststart -shortest '$out/ffmpeg.mp4' \
+  -map '[v1]' -map '[aout]' -pix_fmt yuv420p -c:v libx264 -crf 20 -preset medium -profile:v high -c:a aac -movflags +faststart -shortest '$out/ffmpeg.mp4' \
   -map '[v2]' -frames:v 1 -ss 1 '$out/ffmpeg-poster.jpg'"
 
+[ -n "${AVPOST_BENCH_DEBUG:-}" ] && { eval "$avpost_cmd"; eval "$ffmpeg_cmd"; }
 compare_alternately ffmpeg "$ffmpeg_cmd" avpost "$avpost_cmd"
 frames=$(ffprobe -v error -select_streams v:0 -count_packets -show_entries stream=nb_read_packets -of csv=p=0 "$out/avpost.mp4")
 echo "Programme: ${seconds} s 1080p segment, intro + outro (crossfades), lower third, logo, music ducked; web + poster;"

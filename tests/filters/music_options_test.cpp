@@ -1,5 +1,4 @@
-// The music's option table: every row complete, what it writes it reads back, and every bad value
-// refused with its key named.
+// The music's option table: its keys, and every bad value refused with its key named.
 #include <gtest/gtest.h>
 
 #include <set>
@@ -22,25 +21,10 @@ std::vector<std::string> problems_of(const json& object) {
 
 }  // namespace
 
-TEST(MusicOptions, EveryRowIsCompleteAndItsDefaultReadsBack) {
-    std::set<std::string_view> keys, flags;
-    const MusicParams defaults{};
-    for (const auto& row : music_options().rows) {
-        SCOPED_TRACE(std::string(row.key));
-        EXPECT_TRUE(keys.insert(row.key).second);
-        if (!row.flag.empty()) {
-            EXPECT_TRUE(flags.insert(row.flag).second);
-        }
-        EXPECT_FALSE(row.doc.empty());
-        ASSERT_NE(row.set, nullptr);
-        ASSERT_NE(row.get, nullptr);
-        const json value = row.get(defaults);
-        if (value.is_null()) continue;
-        EXPECT_EQ(option_type_problem(row.type, value), std::nullopt) << value;
-        MusicParams reread{};
-        row.set(reread, value);
-        EXPECT_EQ(row.get(reread), value);
-    }
+// Every row complete and its default read back: OptionTables.EveryRowIsCompleteAndItsDefaultReadsBack.
+TEST(MusicOptions, TheTableHasTheKeysTheJobFormatNames) {
+    std::set<std::string_view> keys;
+    for (const auto& row : music_options().rows) keys.insert(row.key);
     EXPECT_EQ(keys, (std::set<std::string_view>{"source", "level", "duck", "attack", "release", "loop", "fade_in", "fade_out"}));
 }
 
