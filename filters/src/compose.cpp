@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <map>
 
 #include "avpost/core/error.hpp"
 #include "avpost/core/log.hpp"
@@ -76,15 +77,17 @@ void place_by_visible_region(const ComposeParams& params, ComposePlan& plan, con
     if (!plan.visible) warn("--fit-to visible: the matte is transparent throughout; placing the whole frame");
 }
 
-// The avatar's visible part over the clip on the canvas: its matte's bounding box (already read
-// for --fit-to visible, else read now) where the placement puts it; nullopt without a matte to
-// read ahead (a key) or when it is transparent throughout.
-std::optional<Box> visible_avatar_on_canvas(const ComposeParams& params, const ComposePlan& plan) {
-    std::optional<Box> box = plan.visible;
+// The avatar's visible part over `span` of the clip on the canvas: its matte's bounding box (for
+// the whole clip already read for --fit-to visible, else read now) where the placement puts it;
+// nullopt without a matte to read ahead (a key) or when it is transparent throughout the span.
+std::optional<Box> visible_avatar_on_canvas(const ComposeParams& params, const ComposePlan& plan, ClipSpan span) {
+    const bool whole_clip = span.start <= 0 && !span.end;
+    std::optional<Box> box = whole_clip ? plan.visible : std::nullopt;
     if (!box) {
         if (plan.alpha.kind != AlphaKind::mask && plan.alpha.kind != AlphaKind::source_alpha) return std::nullopt;
         const bool source_alpha = plan.alpha.kind == AlphaKind::source_alpha;
-        box = visible_region({source_alpha ? params.video : params.mask, source_alpha, params.matte.range}, plan.avatar.size);
+        box = visible_region({source_alpha ? params.video : params.mask, source_alpha, params.matte.range}, plan.avatar.size,
+                             0.1, span);
         if (!box) return std::nullopt;
     }
     const Placement& at = *plan.placement;
@@ -108,7 +111,8 @@ Size drawn_size_of(const Layer& layer, Size canvas, const std::string& where) {
 // Layers anchored in the safe area get their place now that the avatar's is known; with "avoid"
 // each is slid along its anchor's side off the avatar's visible part.
 void place_anchored_layers(const ComposeParams& params, ComposePlan& plan, const Warn& warn) {
-    std::optional<std::optional<Box>> avatar;  // read once, when a layer asks
+    // Read once per span asked for: untimed layers share the whole clip's.
+    std::map<std::pair<double, double>, std::optional<Box>> avatar_over;
     for (auto* list : {&plan.layers, &plan.overlays})
         for (std::size_t i = 0; i < list->size(); ++i) {
             Layer& layer = (*list)[i];
@@ -118,10 +122,15 @@ void place_anchored_layers(const ComposeParams& params, ComposePlan& plan, const
             const Size size = drawn_size_of(layer, plan.canvas, where);
             layer.offset = anchored_position(*layer.anchor, size, plan.canvas);
             if (layer.avoid_avatar) {
-                if (!avatar) avatar = visible_avatar_on_canvas(params, plan);
+                const ClipSpan span{layer.start, layer.end};
+                const auto key = std::pair{span.start, span.end.value_or(-1.0)};
+                auto found = avatar_over.find(key);
+                if (found == avatar_over.end())
+                    found = avatar_over.emplace(key, visible_avatar_on_canvas(params, plan, span)).first;
+                const std::optional<Box>& avatar = found->second;
                 const std::optional<Point> clear =
-                    *avatar ? position_clear_of(*layer.anchor, size, plan.canvas, **avatar) : layer.offset;
-                if (!*avatar && plan.alpha.kind == AlphaKind::key)
+                    avatar ? position_clear_of(*layer.anchor, size, plan.canvas, *avatar) : layer.offset;
+                if (!avatar && plan.alpha.kind == AlphaKind::key)
                     warn(where + ": avoid avatar: a keyed matte is not read ahead; placed at its anchor");
                 if (clear) {
                     layer.offset = *clear;

@@ -13,7 +13,7 @@ extern "C" {
 
 namespace avpost::filters {
 
-std::optional<Box> visible_region(const VisibleRegionSource& source, Size picture, double threshold) {
+std::optional<Box> visible_region(const VisibleRegionSource& source, Size picture, double threshold, ClipSpan span) {
     media::VideoSource video(source.path, source.alpha_plane ? "avatar" : "mask");
     const auto& info = video.info();
     media::FramePtr frame = media::make_frame();
@@ -35,8 +35,13 @@ std::optional<Box> visible_region(const VisibleRegionSource& source, Size pictur
     const int cut = int(std::floor(black + threshold * (white - black))) + 1;
 
     int x0 = info.width, y0 = info.height, x1 = -1, y1 = -1;  // inclusive bounds, in the matte's pixels
+    const double first_seconds = video.seconds_of(frame.get());
+    constexpr double same_instant = 1e-6;
     do {
         throw_if_interrupted();
+        const double t = video.seconds_of(frame.get()) - first_seconds;
+        if (span.end && t >= *span.end - same_instant) break;
+        if (t < span.start - same_instant) continue;
         const int w = frame->width, h = frame->height;
         const std::uint8_t* base = frame->data[c.plane] + c.offset;
         const int stride = frame->linesize[c.plane];

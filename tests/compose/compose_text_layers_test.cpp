@@ -315,3 +315,36 @@ TEST(ComposeTextLayers, ALogoAvoidingTheAvatarMovesOffItsMatte) {
     EXPECT_EQ(colour.exit_code, 2) << colour.err;
     EXPECT_NE(colour.err.find("is for image, video and text layers"), std::string::npos) << colour.err;
 }
+
+// "avoid" looks at the avatar over the layer's own span: the matte fills the left half in the
+// first second and the right half in the second. A bottom-left title shown in the second second
+// stays at its anchor (the left is clear then); one shown in the first moves right.
+TEST(ComposeTextLayers, AvoidLooksAtTheAvatarOnlyWhileTheLayerShows) {
+    TempDir dir;
+    run_ffmpeg("-f lavfi -i color=c=0x00ff00:s=640x360:d=2:r=25 -pix_fmt yuv420p -c:v libx264 -qp 0 " +
+               quote(dir.file("avatar.mp4")));
+    run_ffmpeg("-f lavfi -i \"color=c=black:s=640x360:d=2:r=25,"
+               "drawbox=x=0:y=0:w=320:h=360:color=white:t=fill:enable='lt(t,1)',"
+               "drawbox=x=320:y=0:w=320:h=360:color=white:t=fill:enable='gte(t,1)'\" "
+               "-pix_fmt yuv420p -c:v libx264 -qp 0 " + quote(dir.file("moving.mp4")));
+    auto ink_left = [&](const json& title, int frame) {
+        std::ofstream(dir.file("overlays.json")) << json::array({title}).dump();
+        const CommandResult r = run_avpost("--quiet compose --video " + quote(dir.file("avatar.mp4")) + " --mask " +
+                                           quote(dir.file("moving.mp4")) + " --background '#C0C0C0' --overlays " +
+                                           quote(dir.file("overlays.json")) + " --vcodec ffv1 -o " + quote(dir.file("out.mkv")));
+        EXPECT_EQ(r.exit_code, 0) << r.err;
+        const YuvFrame f = decode_video(dir.file("out.mkv"), frame + 1)[frame];
+        int left = 1 << 30;
+        for (int y = 280; y < 342; ++y)
+            for (int x = 0; x < 640; ++x)
+                if (f.Y(x, y) < 60) left = std::min(left, x);
+        return left;
+    };
+    const json title = {{"type", "text"}, {"text", "TITLE"}, {"size", 30}, {"colour", "black"},
+                        {"anchor", "bottom-left"}, {"avoid", "avatar"}};
+    json late = title, early = title;
+    late["start"] = 1.0;
+    early["end"] = 1.0;
+    EXPECT_NEAR(ink_left(late, 37), 32, 2) << "the left is clear while it shows: at its anchor";
+    EXPECT_NEAR(ink_left(early, 12), 320, 2) << "the avatar is on the left while it shows: slid right";
+}

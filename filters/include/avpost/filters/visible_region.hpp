@@ -17,8 +17,17 @@ struct VisibleRegionSource {
     MaskRange range = MaskRange::automatic;  // for a mask's luma
 };
 
+// A stretch of the clip, in seconds from its first frame (the matte's clock); no end: to the end.
+struct ClipSpan {
+    double start = 0.0;
+    std::optional<double> end;
+};
+
 // In the pixels of the picture `picture` (the avatar: a mask of another size is scaled to it, as
 // compositing does). Empty when no frame has a visible pixel. `threshold` is alpha from 0 to 1.
-std::optional<Box> visible_region(const VisibleRegionSource& source, Size picture, double threshold = 0.1);
+// Only the frames inside `span` count (a title shown for two seconds avoids where the avatar is
+// then, not where it ever was).
+std::optional<Box> visible_region(const VisibleRegionSource& source, Size picture, double threshold = 0.1,
+                                  ClipSpan span = {});
 
 }  // namespace avpost::filters
