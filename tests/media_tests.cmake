@@ -44,3 +44,9 @@ avpost_add_test(filters_music_test
   filters/music_options_test.cpp
   support/media_helpers.cpp
 )
+# Right-to-left text against HarfBuzz's own shaping of the same string (HarfBuzz comes with libass).
+pkg_check_modules(HARFBUZZ REQUIRED IMPORTED_TARGET harfbuzz)
+avpost_add_test(filters_text_rtl_test
+  filters/text_rtl_test.cpp
+)
+target_link_libraries(filters_text_rtl_test PRIVATE PkgConfig::HARFBUZZ)
