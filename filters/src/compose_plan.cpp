@@ -3,7 +3,6 @@
 #include "avpost/filters/compose_plan.hpp"
 
 #include <cmath>
-#include <cstdio>
 #include <filesystem>
 #include <stdexcept>
 
@@ -251,12 +250,6 @@ ComposePlan::ProgrammeClip programme_clip(const std::string& path, const media::
                                     probed.video_start_seconds, probed.has_audio, 0};
     clip.frames = std::max<std::int64_t>(1, std::llround(probed.duration_seconds / frame_seconds));
     return clip;
-}
-
-std::string seconds_text(double s) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%.3g s", s);
-    return buf;
 }
 
 // Intro, segment and outro on the output's frame grid: each transition overlaps the parts it

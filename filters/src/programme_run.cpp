@@ -96,22 +96,22 @@ std::vector<ProgrammeAudioPart> programme_audio_parts(const ComposePlan& plan, d
         avatar.leave_at = outro_start;
     }
     parts.push_back(avatar);
-    if (p.intro) {
-        ProgrammeAudioPart intro;
-        intro.file = p.intro->path;
-        intro.first_video_seconds = p.intro->first_video_seconds;
-        intro.leave = transition;
-        intro.leave_at = segment_start;
-        parts.push_back(intro);
+    const auto clip_part = [](const ComposePlan::ProgrammeClip& clip, double start) {
+        ProgrammeAudioPart part;
+        part.file = clip.path;
+        part.programme_start = start;
+        part.first_video_seconds = clip.first_video_seconds;
+        return part;
+    };
+    if (p.intro) {  // leaves as the segment comes in
+        parts.push_back(clip_part(*p.intro, 0.0));
+        parts.back().leave = transition;
+        parts.back().leave_at = segment_start;
     }
-    if (p.outro) {
-        ProgrammeAudioPart outro;
-        outro.file = p.outro->path;
-        outro.programme_start = outro_start;
-        outro.first_video_seconds = p.outro->first_video_seconds;
-        outro.enter = transition;
-        outro.enter_at = outro_start;
-        parts.push_back(outro);
+    if (p.outro) {  // comes in as the segment leaves
+        parts.push_back(clip_part(*p.outro, outro_start));
+        parts.back().enter = transition;
+        parts.back().enter_at = outro_start;
     }
     return parts;
 }
