@@ -32,21 +32,28 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-# The archive's S3 tests run against s3rver, an S3-compatible server from npm, installed into the
-# build tree (not globally). Only the npm registry is contacted.
-install_s3_test_server() {
-  if [ -f build/npm/node_modules/s3rver/bin/s3rver.js ]; then return; fi
+# Test servers and independent clients from npm, installed into the build tree (not globally); only
+# the npm registry is contacted: s3rver (an S3-compatible server for the archive's S3 tests),
+# standardwebhooks (a receiver that verifies avpost's completion webhooks as any Standard Webhooks
+# library would), openapi-backend and @seriousme/openapi-schema-validator (a client that checks
+# every answer of the HTTP job API against docs/openapi.json, and the document itself).
+npm_test_packages=(s3rver@3 standardwebhooks@1 openapi-backend@5 @seriousme/openapi-schema-validator@2)
+install_npm_test_packages() {
+  if [ -f build/npm/node_modules/s3rver/bin/s3rver.js ] && [ -d build/npm/node_modules/standardwebhooks ] &&
+     [ -d build/npm/node_modules/openapi-backend ] && [ -d build/npm/node_modules/@seriousme/openapi-schema-validator ]; then
+    return
+  fi
   if ! command -v npm >/dev/null 2>&1; then
     sudo_cmd=""
     [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
-    echo "setup: installing nodejs npm (for the S3 test server)" >&2
+    echo "setup: installing nodejs npm (for the test servers and clients)" >&2
     DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
   fi
-  echo "setup: npm install s3rver into build/npm" >&2
+  echo "setup: npm install ${npm_test_packages[*]} into build/npm" >&2
   mkdir -p build/npm
-  npm install --silent --no-audit --no-fund --prefix build/npm s3rver@3 >/dev/null
+  npm install --silent --no-audit --no-fund --prefix build/npm "${npm_test_packages[@]}" >/dev/null
 }
-install_s3_test_server
+install_npm_test_packages
 python3 scripts/fix_s3rver_put.py build/npm/node_modules/s3rver
 
 # The build's own output goes to build/setup-build.log; a person sees one line per tenth of it.

@@ -119,6 +119,34 @@ bool Catalog::wait_for_queued_job(std::chrono::milliseconds timeout) {
     return false;
 }
 
+std::vector<QueuedJob> Catalog::queued_jobs_page(std::optional<QueueState> state, std::int64_t after_id, int limit) {
+    std::vector<QueuedJob> page;
+    for (QueuedJob& job : queued_jobs()) {
+        if (static_cast<int>(page.size()) >= limit) break;
+        if (job.id <= after_id || (state && job.state != *state)) continue;
+        page.push_back(std::move(job));
+    }
+    return page;
+}
+
+namespace {
+[[noreturn]] void throw_unsupported(const Catalog& catalog, std::string_view what) {
+    throw Error(ErrorDomain::usage, std::string(what), 0, "not supported by the catalog " + catalog.describe());
+}
+}  // namespace
+
+BatchSubmitResult Catalog::submit_batch(std::string_view, const nlohmann::json&, const std::vector<BatchJob>&, int,
+                                        std::int64_t) {
+    throw_unsupported(*this, "submitting a batch");
+}
+BatchRecord Catalog::batch(std::int64_t) { throw_unsupported(*this, "reading a batch"); }
+std::optional<ApiAnswer> Catalog::api_answer(std::string_view, std::string_view) {
+    throw_unsupported(*this, "an Idempotency-Key");
+}
+ApiAnswer Catalog::remember_api_answer(std::string_view, std::string_view, const ApiAnswer&, std::int64_t) {
+    throw_unsupported(*this, "an Idempotency-Key");
+}
+
 std::unique_ptr<Catalog> open_catalog(std::string_view location, const CatalogOptions& options) {
     if (location.empty()) throw_usage("no catalog given (a file path or a postgresql:// URI)");
     if (is_postgres_location(location)) return open_pg_catalog(std::string(location), options);

@@ -42,6 +42,16 @@ nlohmann::json to_json(const QueuedJob& j) {
     return out;
 }
 
+nlohmann::json to_json(const BatchRecord& b) {
+    nlohmann::json out = {{"id", b.id},
+                          {"name", b.name},
+                          {"job_ids", b.job_ids},
+                          {"created_at", iso8601(b.created_at)},
+                          {"finished_at", nullptr}};
+    if (b.finished_at) out["finished_at"] = iso8601(*b.finished_at);
+    return out;
+}
+
 std::string job_idempotency_key(std::string_view name, const nlohmann::json& spec) {
     // nlohmann's object keeps keys sorted, so dump() is canonical for equal documents.
     return sha256_hex(std::string(name) + "\n" + spec.dump());

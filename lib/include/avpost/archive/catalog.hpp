@@ -312,6 +312,21 @@ public:
     virtual bool retry_job(std::int64_t id, std::int64_t now = 0) = 0;
     virtual QueuedJob queued_job(std::int64_t id) = 0;  // throws Error(input) when there is none
     virtual std::vector<QueuedJob> queued_jobs() = 0;   // in submission order
+    // One page of the queue for the HTTP job API: jobs with an id above `after_id` (0: from the
+    // start), in id order, in `state` when given; at most `limit`.
+    virtual std::vector<QueuedJob> queued_jobs_page(std::optional<QueueState> state, std::int64_t after_id,
+                                                    int limit);
+    // Submits every job of a batch and the batch itself in one transaction (each job as submit_job
+    // would: an unchanged job already queued, running or done is returned, not queued again).
+    virtual BatchSubmitResult submit_batch(std::string_view name, const nlohmann::json& notify,
+                                           const std::vector<BatchJob>& jobs, int max_attempts = default_job_attempts,
+                                           std::int64_t now = 0);
+    virtual BatchRecord batch(std::int64_t id);  // throws Error(input) when there is none
+    // The HTTP job API's Idempotency-Key answers (ApiAnswer). remember_api_answer keeps `answer`
+    // unless one is kept for (scope, key) already, and returns the kept one either way.
+    virtual std::optional<ApiAnswer> api_answer(std::string_view scope, std::string_view key);
+    virtual ApiAnswer remember_api_answer(std::string_view scope, std::string_view key, const ApiAnswer& answer,
+                                          std::int64_t now = 0);
     // Whether any job is queued (due or not) or running (a lapsed lease included): one indexed
     // read, however many finished jobs the queue keeps. A draining worker asks this when idle.
     virtual bool queue_has_work() = 0;

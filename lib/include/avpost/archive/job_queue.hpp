@@ -13,6 +13,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -73,6 +74,34 @@ struct SubmitResult {
     std::int64_t id = 0;
     bool created = false;  // false: the same job was already queued, running or done
     QueueState state = QueueState::queued;
+};
+
+// A batch: jobs submitted together (POST /api/v1/batches, `avpost batch --submit`). It is finished
+// once every job of it is done, failed or cancelled; its `notify` target then gets batch.finished.
+struct BatchJob {
+    std::string name;
+    nlohmann::json spec;
+};
+struct BatchRecord {
+    std::int64_t id = 0;
+    std::string name;
+    nlohmann::json notify;  // {"url": ..., "events": [...]}, or null
+    std::vector<std::int64_t> job_ids;  // in the order submitted
+    std::int64_t created_at = 0;
+    std::optional<std::int64_t> finished_at;
+};
+struct BatchSubmitResult {
+    std::int64_t batch_id = 0;
+    std::vector<SubmitResult> jobs;  // one per BatchJob, in order (created or the same job found)
+};
+nlohmann::json to_json(const BatchRecord& batch);
+
+// The answer the HTTP job API gave to a request with an Idempotency-Key, kept per client scope and
+// key: the same key and body gets this answer again; the same key with another body is refused.
+struct ApiAnswer {
+    std::string request_sha256;  // of the method, path and body
+    int status = 0;
+    std::string body;
 };
 
 // SHA-256 (hex) of the name and the job's canonical JSON (keys sorted): the same job file
