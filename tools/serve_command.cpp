@@ -1,5 +1,6 @@
-// `avpost serve`: the archive gallery (archive/gallery_server.hpp), GET /metrics (Prometheus) and,
-// with Akool credentials, the Akool webhook receiver (archive/webhook_receiver.hpp) on one local port.
+// `avpost serve`: the archive gallery (archive/gallery_server.hpp), the HTTP job API
+// (pipeline/job_api.hpp), GET /metrics (Prometheus) and, with Akool credentials, the Akool webhook
+// receiver (archive/webhook_receiver.hpp) on one port; with --work N also N queue workers.
 #include <cerrno>
 #include <chrono>
 #include <cstdlib>
@@ -17,6 +18,8 @@
 #include "avpost/net/metrics_endpoint.hpp"
 #include "avpost/net/redact.hpp"
 #include "avpost/net/service_error.hpp"
+#include "avpost/pipeline/job_api.hpp"
+#include "avpost/pipeline/worker.hpp"
 #include "avpost/core/log.hpp"
 #include "command.hpp"
 #include "exit_codes.hpp"
@@ -34,23 +37,32 @@ struct ServeOptions {
     int jobs = 2;
     int max_age = 300;
     std::string token_file;
+    int work = 0;
+    std::string job_root;
+    std::string output_root = "out";
+    bool allow_private_webhooks = false;
+    int max_attempts = archive::default_job_attempts;
 };
 
-// The gallery's token: the first line of --token-file, else $AVPOST_GALLERY_TOKEN; empty: none.
-std::string gallery_token(const std::string& token_file) {
-    std::string token;
-    if (!token_file.empty()) {
-        std::ifstream in(token_file);
-        if (!in) throw_errno("read token file '" + token_file + "'", errno);
-        std::getline(in, token);
-        while (!token.empty() && (token.back() == '\r' || token.back() == ' ' || token.back() == '\t')) token.pop_back();
-        if (token.empty()) throw_usage("token file '" + token_file + "' is empty");
-    } else if (const char* env = std::getenv("AVPOST_GALLERY_TOKEN")) {
-        token = env;
-    }
-    if (!token.empty() && token.size() < 16) throw_usage("the gallery token must be at least 16 characters");
-    net::register_secret(token);
-    return token;
+// The tokens of --token-file (one a line, with its scope), else $AVPOST_GALLERY_TOKEN (a read
+// token); none: loopback clients only.
+archive::AccessTokens access_tokens(const std::string& token_file) {
+    if (!token_file.empty()) return archive::AccessTokens::read_file(token_file);
+    archive::AccessTokens tokens;
+    if (const char* env = std::getenv("AVPOST_GALLERY_TOKEN"); env && *env) tokens.add(env, archive::TokenScope::read);
+    return tokens;
+}
+
+// `serve --work N`: the queue's jobs run in this process, as `avpost worker --concurrency N` would.
+pipeline::WorkerOptions embedded_worker(const ServeOptions& o, const std::string& queue) {
+    pipeline::WorkerOptions w;
+    w.catalog = queue;
+    w.name = pipeline::default_worker_name() + "/serve";
+    w.concurrency = o.work;
+    w.run.env = pipeline::VendorEnvironment::from_env();
+    w.run.parse.default_output_root = o.output_root;
+    w.run.parse.default_archive_root = archive::archive_root(o.root);
+    return w;
 }
 
 archive::WebhookReceiverOptions webhook_options(const ServeOptions& o, const VendorEnvironment& env) {
@@ -100,17 +112,49 @@ CommandSpec serve_command() {
                 sub.add_option("--max-age", o->max_age, "Reject callbacks older (or newer) than SECONDS")
                     ->check(CLI::PositiveNumber);
                 sub.add_option("--token-file", o->token_file,
-                               "Gallery access token: first line of FILE (default: $AVPOST_GALLERY_TOKEN; "
-                               "none: loopback clients only)");
+                               "Access tokens, one a line: TOKEN or `TOKEN read` (gallery, reading the job API), "
+                               "`TOKEN submit` (also submitting) (default: $AVPOST_GALLERY_TOKEN, a read token; none: "
+                               "loopback clients only)");
+                sub.add_option("--work", o->work,
+                               "Also run N queued jobs at once in this process (one machine: no separate "
+                               "`avpost worker`); default 0")
+                    ->check(CLI::Range(0, 64));
+                sub.add_option("--job-root", o->job_root,
+                               "Jobs submitted over the API resolve relative paths here and may name local files "
+                               "under it only (default: the working directory)");
+                sub.add_option("--output-root", o->output_root,
+                               "Where jobs without an \"output\" are made: OUTPUT_ROOT/NAME, under the job root "
+                               "(default: out)");
+                sub.add_option("--max-attempts", o->max_attempts,
+                               "Attempts before a job submitted over the API counts as failed (default " +
+                                   std::to_string(archive::default_job_attempts) + ")")
+                    ->check(CLI::Range(1, 100));
+                sub.add_flag("--allow-private-webhooks", o->allow_private_webhooks,
+                             "Accept notify URLs on loopback, link-local and private addresses (tests, one machine)");
                 return [o]() -> int {
                     VendorEnvironment env = VendorEnvironment::from_env();
                     archive::GalleryServerOptions g;
                     g.archive_root = archive::archive_root(o->root);
                     g.catalog_location = o->catalog;
-                    g.token = gallery_token(o->token_file);
+                    archive::AccessTokens tokens = access_tokens(o->token_file);
+                    g.tokens = tokens;
                     archive::GalleryServer gallery(g);
+                    // The job API queues into the catalog the gallery shows.
+                    const std::string queue = archive::catalog_location(o->catalog, g.archive_root);
+                    pipeline::JobApiOptions api_options;
+                    api_options.catalog = queue;
+                    api_options.tokens = tokens;
+                    api_options.job_root = o->job_root.empty() ? std::filesystem::current_path()
+                                                               : std::filesystem::absolute(o->job_root);
+                    api_options.checks.parse.default_output_root = api_options.job_root / o->output_root;
+                    api_options.checks.parse.default_archive_root = g.archive_root;
+                    api_options.allow_private_webhooks = o->allow_private_webhooks;
+                    api_options.max_attempts = o->max_attempts;
+                    pipeline::JobApi api(api_options);
                     httplib::Server server;
+                    server.set_payload_max_length(api_options.max_body_bytes);
                     gallery.install(server);
+                    api.install(server);
                     net::install_metrics_endpoint(
                         server, {std::make_shared<archive::CatalogMetrics>(
                                     archive::catalog_location(o->catalog, g.archive_root))});
@@ -134,12 +178,21 @@ CommandSpec serve_command() {
                     if (port < 0) throw_errno("listen on " + o->host, EADDRINUSE);
                     std::thread listener([&] { server.listen_after_bind(); });
                     if (receiver) receiver->start();
+                    std::thread workers;
+                    if (o->work > 0) {
+                        pipeline::WorkerOptions w = embedded_worker(*o, queue);
+                        w.run.parse.default_output_root = api_options.checks.parse.default_output_root;
+                        workers = std::thread([w] { pipeline::run_worker(w); });
+                    }
                     const std::string url = "http://" + url_host(o->host) + ":" + std::to_string(port) + "/";
                     std::cout << "listening on " << url << std::endl;
                     std::cout << "gallery: " << url
-                              << (g.token.empty() ? " (no token: loopback clients only)"
-                                                  : " (open it once with ?token=TOKEN)")
+                              << (tokens.empty() ? " (no token: loopback clients only)"
+                                                 : " (open it once with ?token=TOKEN)")
                               << std::endl;
+                    std::cout << "job api: " << url << "api/v1/ (OpenAPI: " << url << "api/v1/openapi.json)"
+                              << std::endl;
+                    if (o->work > 0) std::cout << "working: " << o->work << " job(s) at once" << std::endl;
                     std::cout << "metrics: " << url << "metrics" << std::endl;
                     if (receiver) std::cout << "akool webhook: POST " << url << std::endl;
                     else
@@ -149,6 +202,8 @@ CommandSpec serve_command() {
                     while (!interrupted()) std::this_thread::sleep_for(std::chrono::milliseconds(100));
                     server.stop();
                     listener.join();
+                    // The workers saw the same interrupt: they release their running jobs and return.
+                    if (workers.joinable()) workers.join();
                     if (receiver) receiver->stop();
                     return exit_ok;
                 };

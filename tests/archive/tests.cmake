@@ -18,7 +18,7 @@ avpost_add_test(archive_local_store_test ${CMAKE_CURRENT_LIST_DIR}/local_store_t
 avpost_add_test(archive_sigv4_test ${CMAKE_CURRENT_LIST_DIR}/sigv4_test.cpp)
 target_compile_definitions(archive_sigv4_test PRIVATE AVPOST_ARCHIVE_TEST_DIR="${CMAKE_CURRENT_LIST_DIR}")
 
-# s3rver: installed by scripts/setup.sh (install_s3_test_server) into the build tree's npm/.
+# s3rver and the other npm test packages: installed by scripts/setup.sh (install_npm_test_packages) into the build tree's npm/.
 find_program(NODE_EXECUTABLE node)
 set(AVPOST_S3RVER_JS "")
 foreach(candidate ${CMAKE_BINARY_DIR}/npm ${CMAKE_SOURCE_DIR}/build/npm)
@@ -39,6 +39,7 @@ avpost_add_test(archive_sync_test ${CMAKE_CURRENT_LIST_DIR}/sync_a2v_test.cpp)
 avpost_add_test(archive_sync_faults_test ${CMAKE_CURRENT_LIST_DIR}/sync_faults_test.cpp)
 avpost_add_test(archive_sync_no_loss_test ${CMAKE_CURRENT_LIST_DIR}/sync_no_loss_test.cpp)
 avpost_add_test(archive_repair_test ${CMAKE_CURRENT_LIST_DIR}/repair_test.cpp)
+avpost_add_test(archive_access_tokens_test ${CMAKE_CURRENT_LIST_DIR}/access_tokens_test.cpp)
 avpost_add_test(archive_serve_test ${CMAKE_CURRENT_LIST_DIR}/serve_test.cpp)
 target_link_libraries(archive_serve_test PRIVATE SQLite::SQLite3)
 avpost_add_test(archive_export_test ${CMAKE_CURRENT_LIST_DIR}/export_test.cpp)

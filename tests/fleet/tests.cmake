@@ -24,3 +24,18 @@ if(AVPOST_END_TO_END_TESTS)
     AVPOST_S3RVER_JS="${AVPOST_S3RVER_JS}" NODE_EXECUTABLE="${NODE_EXECUTABLE}")
   set_tests_properties(chaos_test PROPERTIES LABELS e2e)
 endif()
+
+# The HTTP job API of `avpost serve`, driven by an independent Node client (tests/fleet/api_client.mjs)
+# that checks every answer against docs/openapi.json (openapi-backend, installed by scripts/setup.sh).
+# e2e: whole jobs run through a second serve (--work 2).
+set(AVPOST_NPM_DIR "")
+foreach(candidate ${CMAKE_BINARY_DIR}/npm ${CMAKE_SOURCE_DIR}/build/npm)
+  if(NOT AVPOST_NPM_DIR AND EXISTS ${candidate}/node_modules/openapi-backend)
+    set(AVPOST_NPM_DIR ${candidate})
+  endif()
+endforeach()
+avpost_add_e2e_test(job_api_test ${CMAKE_CURRENT_LIST_DIR}/api_test.cpp)
+if(AVPOST_END_TO_END_TESTS)
+  target_compile_definitions(job_api_test PRIVATE AVPOST_SOURCE_DIR="${PROJECT_SOURCE_DIR}"
+    AVPOST_NPM_DIR="${AVPOST_NPM_DIR}" NODE_EXECUTABLE="${NODE_EXECUTABLE}")
+endif()

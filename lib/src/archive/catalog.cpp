@@ -119,12 +119,14 @@ bool Catalog::wait_for_queued_job(std::chrono::milliseconds timeout) {
     return false;
 }
 
-std::vector<QueuedJob> Catalog::queued_jobs_page(std::optional<QueueState> state, std::int64_t after_id, int limit) {
-    std::vector<QueuedJob> page;
-    for (QueuedJob& job : queued_jobs()) {
-        if (static_cast<int>(page.size()) >= limit) break;
-        if (job.id <= after_id || (state && job.state != *state)) continue;
-        page.push_back(std::move(job));
+QueuePage Catalog::queued_jobs_page(std::optional<QueueState> state, std::int64_t offset, int limit) {
+    // Every job read: fine for the thousands a queue keeps; a backend may do it in SQL.
+    std::vector<QueuedJob> all = queued_jobs();
+    QueuePage page;
+    for (auto it = all.rbegin(); it != all.rend(); ++it) {
+        if (state && it->state != *state) continue;
+        if (page.total++ < offset || static_cast<std::int64_t>(page.jobs.size()) >= limit) continue;
+        page.jobs.push_back(std::move(*it));
     }
     return page;
 }

@@ -11,13 +11,6 @@ bool equal_in_constant_time(std::string_view a, std::string_view b) {
     return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
-// A fixed-length digest, so comparing takes the same time whatever the candidate's length.
-std::string digest(std::string_view text) {
-    Sha256 h;
-    h.update(text);
-    return h.hex();
-}
-
 // The value of one cookie in a Cookie header ("a=1; avpost_gallery=..; b=2").
 std::string cookie_value(const std::string& header, std::string_view name) {
     std::string_view rest = header;
@@ -34,15 +27,25 @@ std::string cookie_value(const std::string& header, std::string_view name) {
 
 }  // namespace
 
-GalleryAccess::GalleryAccess(std::string token) {
-    if (token.empty()) return;
-    token_digest_ = digest(token);
-    session_ = to_hex(hmac_sha256(token, "avpost gallery session"));
+namespace {
+AccessTokens one_token(std::string token) {
+    AccessTokens tokens;
+    if (!token.empty()) tokens.add(token, TokenScope::read);
+    return tokens;
+}
+}  // namespace
+
+GalleryAccess::GalleryAccess(std::string token) : GalleryAccess(one_token(std::move(token))) {}
+
+GalleryAccess::GalleryAccess(AccessTokens tokens) : tokens_(std::move(tokens)) {
+    if (tokens_.empty()) return;
+    // Keyed by every token's digest: the cookie changes when the token file does.
+    std::string key;
+    for (const AccessToken& t : tokens_.tokens()) key += t.digest;
+    session_ = to_hex(hmac_sha256(key, "avpost gallery session"));
 }
 
-bool GalleryAccess::matches_token(std::string_view candidate) const {
-    return equal_in_constant_time(digest(candidate), token_digest_);
-}
+bool GalleryAccess::matches_token(std::string_view candidate) const { return tokens_.find(candidate).has_value(); }
 
 bool GalleryAccess::matches_session(std::string_view candidate) const {
     return equal_in_constant_time(candidate, session_);
@@ -50,10 +53,7 @@ bool GalleryAccess::matches_session(std::string_view candidate) const {
 
 GalleryAccess::Decision GalleryAccess::check(const httplib::Request& req) const {
     if (!token_required()) {
-        if (!is_loopback_address(req.remote_addr))
-            return {Verdict::denied, "this gallery answers loopback clients only (the server has no access token)"};
-        if (!is_loopback_host(req.get_header_value("Host")))
-            return {Verdict::denied, "this gallery answers requests for 127.0.0.1 or localhost only"};
+        if (std::string why = loopback_refusal(req); !why.empty()) return {Verdict::denied, why};
         return {Verdict::allowed, {}};
     }
     const std::string authorization = req.get_header_value("Authorization");
@@ -73,6 +73,14 @@ GalleryAccess::Decision GalleryAccess::check(const httplib::Request& req) const 
 
 std::string GalleryAccess::session_cookie() const {
     return std::string(gallery_cookie_name) + "=" + session_ + "; Path=/; HttpOnly; SameSite=Strict";
+}
+
+std::string loopback_refusal(const httplib::Request& req) {
+    if (!is_loopback_address(req.remote_addr))
+        return "this server answers loopback clients only (it has no access token)";
+    if (!is_loopback_host(req.get_header_value("Host")))
+        return "this server answers requests for 127.0.0.1 or localhost only (it has no access token)";
+    return {};
 }
 
 bool is_loopback_address(std::string_view a) {

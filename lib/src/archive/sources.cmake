@@ -40,6 +40,7 @@ target_sources(avpost_lib PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/gallery_queries.cpp
   ${CMAKE_CURRENT_LIST_DIR}/gallery_queries_sqlite.cpp
   ${CMAKE_CURRENT_LIST_DIR}/gallery_queries_pg.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/access_tokens.cpp
   ${CMAKE_CURRENT_LIST_DIR}/gallery_access.cpp
   ${CMAKE_CURRENT_LIST_DIR}/gallery_files.cpp
   ${CMAKE_CURRENT_LIST_DIR}/gallery_server.cpp

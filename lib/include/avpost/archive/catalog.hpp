@@ -312,10 +312,9 @@ public:
     virtual bool retry_job(std::int64_t id, std::int64_t now = 0) = 0;
     virtual QueuedJob queued_job(std::int64_t id) = 0;  // throws Error(input) when there is none
     virtual std::vector<QueuedJob> queued_jobs() = 0;   // in submission order
-    // One page of the queue for the HTTP job API: jobs with an id above `after_id` (0: from the
-    // start), in id order, in `state` when given; at most `limit`.
-    virtual std::vector<QueuedJob> queued_jobs_page(std::optional<QueueState> state, std::int64_t after_id,
-                                                    int limit);
+    // One page of the queue for the HTTP job API, newest first: `limit` jobs after the first
+    // `offset`, in `state` when given, and how many there are in all.
+    virtual QueuePage queued_jobs_page(std::optional<QueueState> state, std::int64_t offset, int limit);
     // Submits every job of a batch and the batch itself in one transaction (each job as submit_job
     // would: an unchanged job already queued, running or done is returned, not queued again).
     virtual BatchSubmitResult submit_batch(std::string_view name, const nlohmann::json& notify,

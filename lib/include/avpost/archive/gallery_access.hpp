@@ -1,13 +1,16 @@
 #pragma once
-// Who may see the gallery. With a token configured: a request carrying it as
-// "Authorization: Bearer TOKEN", or the session cookie set when it was given once as "?token=".
+// Who may see the gallery. With tokens configured (AccessTokens; any scope reads): a request
+// carrying one as "Authorization: Bearer TOKEN", or the session cookie set when one was given
+// once as "?token=".
 // Without one: only clients on a loopback address that also name a loopback host (so a web page
 // that points its own host name at 127.0.0.1 cannot read the archive). Tokens are compared
-// through their SHA-256 in constant time; the cookie holds an HMAC of the token, never the token.
+// through their SHA-256 in constant time; the cookie holds an HMAC of the tokens, never a token.
 #include <httplib.h>
 
 #include <string>
 #include <string_view>
+
+#include "avpost/archive/access_tokens.hpp"
 
 namespace avpost::archive {
 
@@ -16,6 +19,7 @@ inline constexpr std::string_view gallery_cookie_name = "avpost_gallery";
 class GalleryAccess {
 public:
     explicit GalleryAccess(std::string token);  // empty: loopback only
+    explicit GalleryAccess(AccessTokens tokens);  // none: loopback only
 
     enum class Verdict {
         allowed,
@@ -30,16 +34,19 @@ public:
 
     // "avpost_gallery=HMAC; Path=/; HttpOnly; SameSite=Strict"
     std::string session_cookie() const;
-    bool token_required() const { return !token_digest_.empty(); }
+    bool token_required() const { return !tokens_.empty(); }
 
 private:
     bool matches_token(std::string_view candidate) const;
     bool matches_session(std::string_view candidate) const;
-    std::string token_digest_;  // raw SHA-256 of the token; empty without one
-    std::string session_;       // hex HMAC the cookie carries
+    AccessTokens tokens_;
+    std::string session_;  // hex HMAC the cookie carries
 };
 
 bool is_loopback_address(std::string_view address);
+// Whether a request without a token may pass: from a loopback address, naming a loopback Host.
+// Empty when it may, else why not.
+std::string loopback_refusal(const httplib::Request& request);
 // "127.0.0.1:8080", "localhost", "[::1]:80": a Host header naming this machine.
 bool is_loopback_host(std::string_view host_header);
 

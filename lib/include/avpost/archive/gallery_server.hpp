@@ -23,7 +23,8 @@ struct GalleryServerOptions {
     std::filesystem::path archive_root;
     // --catalog / $AVPOST_CATALOG as given (catalog_location): a SQLite file or a PostgreSQL URI.
     std::string catalog_location;
-    std::string token;  // empty: loopback clients only (GalleryAccess)
+    std::string token;    // one read token; empty: `tokens`
+    AccessTokens tokens;  // none (and no token): loopback clients only (GalleryAccess)
     CatalogOptions catalog;
 };
 

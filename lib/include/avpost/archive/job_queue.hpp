@@ -76,6 +76,11 @@ struct SubmitResult {
     QueueState state = QueueState::queued;
 };
 
+struct QueuePage {
+    std::vector<QueuedJob> jobs;
+    std::int64_t total = 0;  // in the state asked for, all pages
+};
+
 // A batch: jobs submitted together (POST /api/v1/batches, `avpost batch --submit`). It is finished
 // once every job of it is done, failed or cancelled; its `notify` target then gets batch.finished.
 struct BatchJob {

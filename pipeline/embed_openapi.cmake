@@ -1,0 +1,15 @@
+# Writes OUTPUT: a C++ file defining avpost::pipeline::openapi_document() from INPUT
+# (docs/openapi.json) as a raw string literal. Run at build time, so editing the document rebuilds.
+set(delimiter "avpost_openapi")
+file(READ "${INPUT}" text)
+string(FIND "${text}" ")${delimiter}\"" clash)
+if(NOT clash EQUAL -1)
+  message(FATAL_ERROR "${INPUT} contains the raw string delimiter")
+endif()
+set(body "// Generated from docs/openapi.json by pipeline/embed_openapi.cmake; do not edit.\n")
+string(APPEND body "#include \"avpost/pipeline/job_api.hpp\"\n\nnamespace avpost::pipeline {\n")
+string(APPEND body "std::string_view openapi_document() {\n    static constexpr std::string_view text = R\"${delimiter}(${text})${delimiter}\";\n    return text;\n}\n")
+string(APPEND body "}  // namespace avpost::pipeline\n")
+file(WRITE "${OUTPUT}.tmp" "${body}")
+file(COPY_FILE "${OUTPUT}.tmp" "${OUTPUT}" ONLY_IF_DIFFERENT)
+file(REMOVE "${OUTPUT}.tmp")

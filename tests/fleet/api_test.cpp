@@ -1,0 +1,126 @@
+// The HTTP job API end to end: a real `avpost serve` on loopback with the sandbox as the vendor,
+// driven by an independent client (tests/fleet/api_client.mjs: Node's fetch, answers checked
+// against docs/openapi.json by openapi-backend). The client first works the queue alone (tokens,
+// refusals, 422 field errors, Idempotency-Key, cancel, retry, batches), then a second `serve
+// --work 2` runs the jobs and the client follows them to their archived files and downloads them.
+#include <signal.h>
+
+#include <regex>
+#include <thread>
+
+#include "../archive/sync_test_support.hpp"
+#include "quick_job.hpp"
+
+using namespace avpost;
+using namespace avpost::test;
+using nlohmann::json;
+
+namespace {
+
+const std::string read_token = "api-test-read-token-0123456789";
+const std::string submit_token = "api-test-submit-token-0123456789";
+
+int port_from(const Background& process, const std::string& pattern) {
+    std::smatch m;
+    std::string out;
+    const bool found = eventually([&] {
+        out = read_file(process.out);
+        return std::regex_search(out, m, std::regex(pattern));
+    });
+    EXPECT_TRUE(found) << out << read_file(process.err);
+    return found ? std::stoi(m[1].str()) : 0;
+}
+
+// A quick sandbox job whose files all lie under the job root: a relative background and archive.
+json api_job(const std::string& name, const std::string& variant) {
+    json job = quick_job(name, variant, "archive", "");
+    job["composite"]["background"] = "background.png";
+    job["archive"].erase("store");
+    return job;
+}
+
+}  // namespace
+
+TEST(JobApi, AnIndependentClientDrivesTheApiAndEveryAnswerMatchesTheOpenApiDocument) {
+    if (std::string(NODE_EXECUTABLE).empty() || !fs::exists(fs::path(AVPOST_NPM_DIR) / "node_modules/openapi-backend"))
+        FAIL() << "node or openapi-backend missing: scripts/setup.sh installs them into build/npm";
+    auto sandbox = start_sandbox_for_cli(quick_sandbox());
+    const fs::path dir = make_temp_dir("job-api");
+    fs::copy_file(fs::path(AVPOST_TEST_MEDIA_DIR) / "background.png", dir / "background.png");
+    {
+        std::ofstream tokens(dir / "tokens");
+        tokens << "# the API test's tokens\n" << read_token << " read\n\n" << submit_token << " submit\n";
+    }
+    const fs::path archive_root = dir / "archive";
+    Background serve({"serve", "--port", "0", "--archive", archive_root.string(), "--token-file",
+                      (dir / "tokens").string(), "--job-root", dir.string(), "--allow-private-webhooks"},
+                     dir, "serve");
+    const int port = port_from(serve, R"(job api: http://127\.0\.0\.1:(\d+)/api/v1/)");
+    ASSERT_GT(port, 0);
+
+    json invalid = api_job("api bad name", "9");
+    invalid["composite"]["size"] = "huge";
+    invalid["deliver"]["presets"] = {"web", "betamax"};
+    json env_reference = api_job("api-env", "8");
+    env_reference["source"]["a2v"]["audio_url"] = "${A2V_AUDIO_URL:-http://127.0.0.1:9/voice.wav}";
+    json outside_root = api_job("api-outside", "7");
+    outside_root["composite"]["background"] = (fs::path(AVPOST_TEST_MEDIA_DIR) / "background.png").string();
+    json batch_template = api_job("api-batch-{{id}}", "{{id}}");
+    const fs::path start_worker_file = dir / "start-worker";
+    const json config = {
+        {"base", "http://127.0.0.1:" + std::to_string(port)},
+        {"submit_token", submit_token},
+        {"read_token", read_token},
+        {"openapi", (fs::path(AVPOST_SOURCE_DIR) / "docs/openapi.json").string()},
+        {"npm", AVPOST_NPM_DIR},
+        {"jobs",
+         {{"valid", api_job("api-one", "1")},
+          {"other", api_job("api-two", "2")},
+          {"invalid", invalid},
+          {"env_reference", env_reference},
+          {"outside_root", outside_root}}},
+        {"invalid_paths", {"name", "composite.size", "deliver.presets[1]"}},
+        {"batch",
+         {{"template", batch_template},
+          {"rows", json::array({{{"id", "b1"}}, {{"id", "b2"}}})},
+          {"bad_rows", json::array({{{"id", "b1"}}, {{"other", "x"}}, {{"id", "b3"}}})},
+          {"bad_row_numbers", {2}}}},
+        {"start_worker_file", start_worker_file.string()},
+        {"run_seconds", 120}};
+    std::ofstream(dir / "config.json") << config.dump(2);
+
+    const std::string client = shell_quote(NODE_EXECUTABLE) + " " +
+                               shell_quote((fs::path(AVPOST_SOURCE_DIR) / "tests/fleet/api_client.mjs").string()) +
+                               " " + shell_quote((dir / "config.json").string());
+    CommandResult result;
+    std::thread node([&] { result = run(client); });
+    // The queue-only part done, the jobs run in a second serve of the same archive (--work).
+    std::unique_ptr<Background> worker;
+    const bool asked = eventually([&] { return fs::exists(start_worker_file); }, std::chrono::seconds(60));
+    if (asked)
+        worker = std::make_unique<Background>(
+            std::vector<std::string>{"serve", "--port", "0", "--archive", archive_root.string(), "--job-root",
+                                     dir.string(), "--work", "2"},
+            dir, "worker");
+    node.join();
+    EXPECT_TRUE(asked) << "the client never asked for a worker";
+    EXPECT_EQ(result.exit_code, 0) << result.out << "\n" << result.err << "\nserve: " << read_file(serve.err)
+                                   << (worker ? "\nworker: " + read_file(worker->out) + read_file(worker->err) : "");
+    const json summary = json::parse(result.out.substr(0, result.out.find('\n')), nullptr, false);
+    ASSERT_TRUE(summary.is_object()) << result.out;
+    EXPECT_GE(summary.value("validated", 0), 40);
+    EXPECT_GE(summary.value("downloaded", 0), 4);
+
+    // Nothing secret in what the servers printed.
+    for (const std::string& text : {read_file(serve.out), read_file(serve.err)}) {
+        EXPECT_EQ(text.find(read_token), std::string::npos);
+        EXPECT_EQ(text.find(submit_token), std::string::npos);
+    }
+    if (worker) {
+        worker->kill(SIGTERM);
+        EXPECT_EQ(worker->wait(), 0) << read_file(worker->err);
+    }
+    serve.kill(SIGTERM);
+    serve.wait();
+    sandbox->stop();
+}
