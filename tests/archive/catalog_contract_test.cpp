@@ -7,9 +7,12 @@
 
 #include <atomic>
 #include <fstream>
+#include <map>
 #include <set>
 #include <exception>
 #include <thread>
+
+#include <sqlite3.h>
 
 #include "archive_test_support.hpp"
 #include "avpost/archive/catalog.hpp"
@@ -26,9 +29,31 @@ namespace {
 
 struct SqliteBackend {
     static std::string fresh_location() { return Catalog::file_in(make_temp_dir("contract")).string(); }
+    // Makes every insert into the webhook outbox fail (or, with false, work again), through a
+    // connection of its own: the failure of a statement inside a state change's transaction.
+    static void refuse_webhook_events(const std::string& location, bool refuse) {
+        sqlite3* raw = nullptr;
+        ASSERT_EQ(sqlite3_open(location.c_str(), &raw), SQLITE_OK);
+        std::unique_ptr<sqlite3, decltype(&sqlite3_close)> db(raw, &sqlite3_close);
+        sqlite3_busy_timeout(raw, 10000);
+        const char* sql = refuse ? "CREATE TRIGGER refuse_events BEFORE INSERT ON webhook_outbox "
+                                   "BEGIN SELECT RAISE(ABORT, 'outbox refused by the test'); END"
+                                 : "DROP TRIGGER refuse_events";
+        ASSERT_EQ(sqlite3_exec(raw, sql, nullptr, nullptr, nullptr), SQLITE_OK) << sqlite3_errmsg(raw);
+    }
 };
 struct PostgresBackend {
     static std::string fresh_location() { return fresh_database(); }
+    static void refuse_webhook_events(const std::string& location, bool refuse) {
+        const std::string name = location.substr(std::string("postgresql:///").size(),
+                                                 location.find('?') - std::string("postgresql:///").size());
+        PostgresEnvironment::server().query(
+            name, refuse ? "CREATE FUNCTION refuse_events() RETURNS trigger LANGUAGE plpgsql AS "
+                           "$$BEGIN RAISE EXCEPTION 'outbox refused by the test'; END$$; "
+                           "CREATE TRIGGER refuse_events BEFORE INSERT ON webhook_outbox "
+                           "FOR EACH ROW EXECUTE FUNCTION refuse_events()"
+                         : "DROP TRIGGER refuse_events ON webhook_outbox");
+    }
 };
 
 struct BackendNames {
@@ -1034,4 +1059,382 @@ TYPED_TEST(CatalogContract, WorkersClaimingAtOnceNeverRunTheSameJob) {
         EXPECT_EQ(j.state, QueueState::done);
         EXPECT_EQ(j.attempts, 1);
     }
+}
+
+// The webhook outbox and batches (webhook_outbox.hpp): events are written in the transaction of
+// the state change they report, claimed by deliverers under a lease, and fenced by that claim.
+namespace {
+
+nlohmann::json notified_job(const std::string& text, const std::string& url, nlohmann::json events = nullptr) {
+    nlohmann::json job = job_file(text);
+    job["notify"] = {{"url", url}};
+    if (!events.is_null()) job["notify"]["events"] = events;
+    return job;
+}
+
+std::vector<WebhookEvent> events_of_type(Catalog& c, const std::string& type) {
+    std::vector<WebhookEvent> out;
+    for (WebhookEvent& e : c.webhook_events())
+        if (e.type == type) out.push_back(std::move(e));
+    return out;
+}
+
+// Submits a job with `spec` and runs it to done under worker `w`; returns its id.
+std::int64_t run_to_done(Catalog& c, const std::string& name, const nlohmann::json& spec, std::int64_t now) {
+    std::int64_t id = c.submit_job(name, spec, 3, now).id;
+    auto claim = c.claim_job("w", minute, now);
+    if (!claim || claim->id != id) throw std::runtime_error("the job was not claimed");
+    if (!c.complete_job(lease_of(*claim), now)) throw std::runtime_error("the job did not complete");
+    return id;
+}
+
+}  // namespace
+
+TYPED_TEST(CatalogContract, ACompletedJobWithNotifyGetsOneSucceededEventWithAStableIdAndPayload) {
+    Catalog& c = this->c();
+    const std::string url = "https://hooks.example.com/avpost?token=receiver-secret";
+    std::int64_t id = c.submit_job("greeting", notified_job("a", url), 3, t0).id;
+    EXPECT_TRUE(c.webhook_events().empty()) << "nothing to report while queued";
+    auto claim = c.claim_job("w", minute, t0);
+    ASSERT_TRUE(claim.has_value());
+    ASSERT_TRUE(c.complete_job(lease_of(*claim), t0 + 5));
+    EXPECT_FALSE(c.complete_job(lease_of(*claim), t0 + 6)) << "finished once";
+
+    std::vector<WebhookEvent> events = c.webhook_events();
+    ASSERT_EQ(events.size(), 1u) << "one event, however often completion is tried";
+    const WebhookEvent& e = events[0];
+    EXPECT_EQ(e.type, "job.succeeded");
+    EXPECT_EQ(e.job_id, id);
+    EXPECT_FALSE(e.batch_id.has_value());
+    EXPECT_EQ(e.url, url) << "kept whole: delivery needs the query";
+    EXPECT_TRUE(e.event_id.starts_with("msg_")) << e.event_id;
+    EXPECT_GT(e.event_id.size(), 20u);
+    EXPECT_EQ(e.state, WebhookState::pending);
+    EXPECT_EQ(e.attempts, 0);
+    EXPECT_EQ(e.next_attempt_at, t0 + 5) << "due at once";
+    nlohmann::json payload = nlohmann::json::parse(e.payload);
+    EXPECT_EQ(payload["type"], "job.succeeded");
+    EXPECT_EQ(payload["timestamp"], iso8601(t0 + 5));
+    EXPECT_EQ(payload["data"]["job_id"], id);
+    EXPECT_EQ(payload["data"]["name"], "greeting");
+    EXPECT_EQ(payload["data"]["state"], "done");
+    EXPECT_TRUE(payload["data"]["error"].is_null());
+    EXPECT_TRUE(payload["data"]["batch_id"].is_null());
+
+    // Listings never show the receiver's token.
+    const std::string listed = to_json(e).dump();
+    EXPECT_EQ(listed.find("receiver-secret"), std::string::npos) << listed;
+    EXPECT_EQ(to_json(e)["url"], "https://hooks.example.com/avpost");
+    EXPECT_EQ(this->connect()->webhook_events(WebhookQuery{id, {}, {}}).at(0).event_id, e.event_id);
+    EXPECT_TRUE(c.webhook_events(WebhookQuery{id + 1, {}, {}}).empty());
+
+    // Without notify, or with a notify that does not list the event: no event.
+    run_to_done(c, "quiet", job_file("b"), t0 + 10);
+    run_to_done(c, "failures-only", notified_job("c", url, {"job.failed"}), t0 + 11);
+    EXPECT_EQ(c.webhook_events().size(), 1u);
+    // An empty list means every event.
+    run_to_done(c, "all", notified_job("d", url, nlohmann::json::array()), t0 + 12);
+    EXPECT_EQ(c.webhook_events().size(), 2u);
+}
+
+TYPED_TEST(CatalogContract, ATransientFailureEmitsNothingTheFinalFailureEmitsJobFailedAndCancelNoJobEvent) {
+    Catalog& c = this->c();
+    const std::string url = "http://127.0.0.1:9/hook";
+    std::int64_t id = c.submit_job("flaky", notified_job("a", url), 2, t0).id;
+    auto first = c.claim_job("w", minute, t0);
+    ASSERT_TRUE(first.has_value());
+    ASSERT_TRUE(c.fail_job(lease_of(*first), "vendor 503", true, t0 + 1));
+    EXPECT_EQ(c.queued_job(id).state, QueueState::queued);
+    EXPECT_TRUE(c.webhook_events().empty()) << "queued again for a retry: nothing to report";
+    auto second = c.claim_job("w", minute, t0 + 100);
+    ASSERT_TRUE(second.has_value());
+    ASSERT_TRUE(c.fail_job(lease_of(*second), "vendor 503 again", true, t0 + 101));
+    EXPECT_EQ(c.queued_job(id).state, QueueState::failed) << "the last attempt";
+    std::vector<WebhookEvent> events = c.webhook_events();
+    ASSERT_EQ(events.size(), 1u);
+    EXPECT_EQ(events[0].type, "job.failed");
+    nlohmann::json data = nlohmann::json::parse(events[0].payload)["data"];
+    EXPECT_EQ(data["state"], "failed");
+    EXPECT_EQ(data["error"], "vendor 503 again");
+    EXPECT_EQ(data["attempts"], 2);
+
+    std::int64_t permanent = c.submit_job("broken", notified_job("b", url, {"job.failed"}), 5, t0).id;
+    auto claim = c.claim_job("w", minute, t0 + 200);
+    ASSERT_TRUE(claim.has_value());
+    ASSERT_EQ(claim->id, permanent);
+    ASSERT_TRUE(c.fail_job(lease_of(*claim), "bad job file", false, t0 + 201));
+    EXPECT_EQ(events_of_type(c, "job.failed").size(), 2u) << "a permanent failure ends the job at once";
+
+    std::int64_t cancelled = c.submit_job("cancelled", notified_job("c", url), 3, t0).id;
+    ASSERT_TRUE(c.cancel_job(cancelled, t0 + 300));
+    EXPECT_EQ(c.webhook_events().size(), 2u) << "a person's cancel is not reported";
+}
+
+TYPED_TEST(CatalogContract, AnEventExistsExactlyWhenItsStateChangeCommitted) {
+    Catalog& c = this->c();
+    std::int64_t id = c.submit_job("j", notified_job("a", "http://127.0.0.1:9/hook"), 3, t0).id;
+    auto claim = c.claim_job("w", minute, t0);
+    ASSERT_TRUE(claim.has_value());
+    TypeParam::refuse_webhook_events(this->location_, true);
+    EXPECT_THROW(c.complete_job(lease_of(*claim), t0 + 1), Error) << "the outbox insert failed";
+    EXPECT_EQ(c.queued_job(id).state, QueueState::running) << "and so did the state change";
+    EXPECT_TRUE(c.webhook_events().empty());
+    TypeParam::refuse_webhook_events(this->location_, false);
+    ASSERT_TRUE(c.complete_job(lease_of(*claim), t0 + 2));
+    EXPECT_EQ(c.queued_job(id).state, QueueState::done);
+    EXPECT_EQ(c.webhook_events().size(), 1u);
+
+    // A stale worker's completion changes nothing, so it writes no event either.
+    std::int64_t other = c.submit_job("k", notified_job("b", "http://127.0.0.1:9/hook"), 3, t0).id;
+    auto stale = c.claim_job("paused", minute, t0 + 10);
+    ASSERT_TRUE(stale.has_value());
+    auto fresh = this->connect()->claim_job("new", minute, t0 + 100);
+    ASSERT_TRUE(fresh.has_value());
+    ASSERT_EQ(fresh->id, other);
+    EXPECT_FALSE(c.complete_job(lease_of(*stale), t0 + 101));
+    EXPECT_FALSE(c.fail_job(lease_of(*stale), "late", false, t0 + 102));
+    EXPECT_EQ(c.webhook_events().size(), 1u);
+}
+
+TYPED_TEST(CatalogContract, ABatchIsSubmittedInOneTransactionAndFinishesOnceWithItsEvent) {
+    Catalog& c = this->c();
+    const std::string url = "https://hooks.example.com/batch";
+    // One of the jobs exists already (done): the batch takes it as it is, as submit_job would.
+    std::int64_t earlier = run_to_done(c, "row-0", job_file("0"), t0);
+    std::vector<BatchJob> jobs = {{"row-0", job_file("0")}, {"row-1", job_file("1")}, {"row-2", job_file("2")},
+                                  {"row-3", notified_job("3", url, {"job.succeeded"})}};
+    BatchSubmitResult b = c.submit_batch("customers", {{"url", url}, {"events", {"batch.finished"}}}, jobs, 3, t0 + 1);
+    ASSERT_EQ(b.jobs.size(), 4u);
+    EXPECT_EQ(b.jobs[0].id, earlier);
+    EXPECT_FALSE(b.jobs[0].created);
+    EXPECT_EQ(b.jobs[0].state, QueueState::done);
+    EXPECT_TRUE(b.jobs[1].created);
+    BatchRecord record = c.batch(b.batch_id);
+    EXPECT_EQ(record.name, "customers");
+    EXPECT_EQ(record.notify["url"], url);
+    EXPECT_EQ(record.job_ids, (std::vector<std::int64_t>{earlier, b.jobs[1].id, b.jobs[2].id, b.jobs[3].id}));
+    EXPECT_EQ(record.created_at, t0 + 1);
+    EXPECT_FALSE(record.finished_at.has_value());
+    EXPECT_THROW(c.batch(b.batch_id + 100), Error);
+
+    // Submitted again, unchanged: the same jobs, nothing queued twice.
+    BatchSubmitResult again = this->connect()->submit_batch("customers", nullptr, jobs, 3, t0 + 2);
+    EXPECT_NE(again.batch_id, b.batch_id);
+    for (std::size_t i = 0; i < jobs.size(); ++i) {
+        EXPECT_EQ(again.jobs[i].id, b.jobs[i].id);
+        EXPECT_FALSE(again.jobs[i].created);
+    }
+    EXPECT_EQ(c.queued_jobs().size(), 4u);
+
+    // Done, failed, cancelled: finished when the last of them is.
+    auto one = c.claim_job("w", minute, t0 + 3);
+    ASSERT_TRUE(c.complete_job(lease_of(*one), t0 + 4));
+    auto two = c.claim_job("w", minute, t0 + 5);
+    ASSERT_TRUE(c.fail_job(lease_of(*two), "bad row", false, t0 + 6));
+    EXPECT_TRUE(events_of_type(c, "batch.finished").empty());
+    EXPECT_FALSE(c.batch(b.batch_id).finished_at.has_value());
+    ASSERT_TRUE(c.cancel_job(b.jobs[3].id, t0 + 7));
+    EXPECT_EQ(c.batch(b.batch_id).finished_at, t0 + 7);
+    EXPECT_EQ(c.batch(again.batch_id).finished_at, t0 + 7) << "the second batch of the same jobs, without notify";
+    std::vector<WebhookEvent> finished = events_of_type(c, "batch.finished");
+    ASSERT_EQ(finished.size(), 1u) << "only the batch whose notify asks for it";
+    EXPECT_EQ(finished[0].batch_id, b.batch_id);
+    EXPECT_EQ(finished[0].url, url);
+    EXPECT_EQ(c.webhook_events(WebhookQuery{{}, b.batch_id, {}}).size(), 1u);
+    nlohmann::json data = nlohmann::json::parse(finished[0].payload)["data"];
+    EXPECT_EQ(data["batch_id"], b.batch_id);
+    EXPECT_EQ(data["name"], "customers");
+    EXPECT_EQ(data["counts"]["done"], 2);
+    EXPECT_EQ(data["counts"]["failed"], 1);
+    EXPECT_EQ(data["counts"]["cancelled"], 1);
+    EXPECT_EQ(data["job_ids"], nlohmann::json(record.job_ids));
+    EXPECT_TRUE(events_of_type(c, "job.succeeded").empty()) << "the notified job was cancelled, not done";
+
+    // Retried and finished again: the batch stays finished, and says so once.
+    ASSERT_TRUE(c.retry_job(b.jobs[3].id, t0 + 8));
+    auto retried = c.claim_job("w", minute, t0 + 9);
+    ASSERT_TRUE(retried.has_value());
+    ASSERT_TRUE(c.complete_job(lease_of(*retried), t0 + 10));
+    EXPECT_EQ(events_of_type(c, "batch.finished").size(), 1u);
+    EXPECT_EQ(events_of_type(c, "job.succeeded").size(), 1u) << "the job's own notify";
+    EXPECT_EQ(nlohmann::json::parse(events_of_type(c, "job.succeeded")[0].payload)["data"]["batch_id"], b.batch_id);
+
+    // A batch of finished jobs only is finished at once.
+    BatchSubmitResult done = c.submit_batch("replay", {{"url", url}}, {{"row-0", job_file("0")}}, 3, t0 + 11);
+    EXPECT_EQ(c.batch(done.batch_id).finished_at, t0 + 11);
+    EXPECT_EQ(events_of_type(c, "batch.finished").size(), 2u);
+    EXPECT_THROW(c.submit_batch("", nullptr, {}, 3, t0), Error);
+}
+
+// Two jobs of each batch finished at the same moment by two connections: each batch is finished
+// exactly once (PostgreSQL: the batch row lock makes the second see the first's change).
+TYPED_TEST(CatalogContract, BatchFinishedIsWrittenOnceWhenItsLastJobsFinishAtOnce) {
+    const int batches = 15;
+    const std::string url = "http://127.0.0.1:9/hook";
+    std::vector<std::pair<std::int64_t, std::int64_t>> pairs;
+    for (int i = 0; i < batches; ++i) {
+        const std::string n = std::to_string(i);
+        BatchSubmitResult b = this->c().submit_batch(
+            "b" + n, {{"url", url}}, {{"a" + n, job_file("a" + n)}, {"b" + n, job_file("b" + n)}}, 3, t0);
+        pairs.push_back({b.jobs[0].id, b.jobs[1].id});
+    }
+    std::vector<QueuedJob> claimed;
+    while (auto j = this->c().claim_job("w", std::chrono::seconds(600), t0)) claimed.push_back(*j);
+    ASSERT_EQ(claimed.size(), std::size_t(2 * batches));
+    std::map<std::int64_t, JobLease> leases;
+    for (const QueuedJob& j : claimed) leases[j.id] = lease_of(j);
+    std::vector<std::unique_ptr<Catalog>> connections;
+    connections.push_back(this->connect());
+    connections.push_back(this->connect());
+    std::atomic<int> ready{0};
+    std::vector<std::string> errors(2);
+    std::vector<std::thread> threads;
+    for (int side = 0; side < 2; ++side)
+        threads.emplace_back([&, side] {
+            ++ready;
+            while (ready.load() < 2) std::this_thread::yield();
+            try {
+                for (const auto& [a, b] : pairs)
+                    if (!connections[side]->complete_job(leases.at(side == 0 ? a : b), t0 + 1))
+                        throw std::runtime_error("lost a live lease");
+            } catch (const std::exception& e) {
+                errors[side] = e.what();
+            }
+        });
+    for (auto& t : threads) t.join();
+    EXPECT_EQ(errors[0], "");
+    EXPECT_EQ(errors[1], "");
+    std::vector<WebhookEvent> finished = events_of_type(this->c(), "batch.finished");
+    EXPECT_EQ(finished.size(), std::size_t(batches));
+    std::set<std::int64_t> ids;
+    for (const WebhookEvent& e : finished) ids.insert(e.batch_id.value_or(0));
+    EXPECT_EQ(ids.size(), std::size_t(batches)) << "a batch finished twice";
+}
+
+TYPED_TEST(CatalogContract, ADeliveryLeaseIsFencedAndALapsedOneIsClaimableAgainWithTheSameId) {
+    Catalog& c = this->c();
+    run_to_done(c, "j", notified_job("a", "http://127.0.0.1:9/hook"), t0);
+    EXPECT_FALSE(c.claim_webhook_event("d1", minute, t0 - 1).has_value()) << "not due before it was written";
+    auto first = c.claim_webhook_event("d1", minute, t0);
+    ASSERT_TRUE(first.has_value());
+    EXPECT_EQ(first->attempts, 1);
+    EXPECT_EQ(first->claim_owner, "d1");
+    EXPECT_EQ(first->claim_expires_at, t0 + 60);
+    EXPECT_FALSE(c.claim_webhook_event("d2", minute, t0 + 30).has_value()) << "the lease is live";
+
+    // The holder was killed mid-attempt: the lease lapses and another deliverer takes it, with the
+    // same event id and payload; the first one's late result is refused.
+    std::unique_ptr<Catalog> other = this->connect();
+    auto second = other->claim_webhook_event("d2", minute, t0 + 61);
+    ASSERT_TRUE(second.has_value());
+    EXPECT_EQ(second->event_id, first->event_id);
+    EXPECT_EQ(second->payload, first->payload);
+    EXPECT_EQ(second->attempts, 2);
+    WebhookAttemptResult late{WebhookAttemptResult::Outcome::delivered, 200, "", 0};
+    EXPECT_FALSE(c.record_webhook_attempt(*first, late, t0 + 62)) << "its claim is no longer the event's";
+
+    WebhookAttemptResult failed{WebhookAttemptResult::Outcome::failed, 503, "HTTP 503", t0 + 100};
+    ASSERT_TRUE(other->record_webhook_attempt(*second, failed, t0 + 63));
+    EXPECT_FALSE(other->record_webhook_attempt(*second, failed, t0 + 63)) << "recorded once";
+    WebhookEvent waiting = c.webhook_events().at(0);
+    EXPECT_EQ(waiting.state, WebhookState::pending);
+    EXPECT_EQ(waiting.next_attempt_at, t0 + 100);
+    EXPECT_EQ(waiting.last_status, 503);
+    EXPECT_EQ(waiting.last_error, "HTTP 503");
+    EXPECT_EQ(waiting.claim_owner, "");
+    EXPECT_EQ(waiting.failed_attempts, 1);
+    EXPECT_FALSE(c.claim_webhook_event("d1", minute, t0 + 99).has_value()) << "its backoff";
+    auto third = c.claim_webhook_event("d1", minute, t0 + 100);
+    ASSERT_TRUE(third.has_value());
+    EXPECT_EQ(third->attempts, 3);
+    WebhookAttemptResult dead{WebhookAttemptResult::Outcome::dead, std::nullopt, "connection refused", 0};
+    ASSERT_TRUE(c.record_webhook_attempt(*third, dead, t0 + 101));
+    EXPECT_FALSE(c.claim_webhook_event("d1", minute, t0 + 100000).has_value()) << "dead is never claimed";
+    ASSERT_EQ(c.webhook_events(WebhookQuery{{}, {}, WebhookState::dead}).size(), 1u);
+    EXPECT_TRUE(c.webhook_events(WebhookQuery{{}, {}, WebhookState::pending}).empty());
+    CatalogStats stats = c.stats(t0 + 102);
+    EXPECT_EQ(stats.webhooks.events[WebhookState::dead], 1);
+    EXPECT_EQ(stats.webhooks.events[WebhookState::pending], 0);
+    EXPECT_EQ(stats.webhooks.events[WebhookState::delivered], 0);
+    EXPECT_EQ(stats.webhooks.failed_attempts, 2);
+
+    run_to_done(c, "k", notified_job("b", "http://127.0.0.1:9/hook"), t0 + 200);
+    auto ok = c.claim_webhook_event("d1", minute, t0 + 200);
+    ASSERT_TRUE(ok.has_value());
+    ASSERT_TRUE(c.record_webhook_attempt(*ok, {WebhookAttemptResult::Outcome::delivered, 204, "", 0}, t0 + 201));
+    WebhookEvent delivered = c.webhook_events(WebhookQuery{{}, {}, WebhookState::delivered}).at(0);
+    EXPECT_EQ(delivered.delivered_at, t0 + 201);
+    EXPECT_EQ(delivered.last_status, 204);
+    EXPECT_EQ(c.stats(t0 + 202).webhooks.events[WebhookState::delivered], 1);
+    EXPECT_FALSE(c.claim_webhook_event("d1", minute, t0 + 100000).has_value()) << "delivered once";
+}
+
+TYPED_TEST(CatalogContract, DeliverersClaimingAtOnceNeverGetTheSameEvent) {
+    const int events = 40, deliverers = 4;
+    for (int i = 0; i < events; ++i)
+        run_to_done(this->c(), "job-" + std::to_string(i), notified_job(std::to_string(i), "http://127.0.0.1:9/h"), t0);
+    std::vector<std::unique_ptr<Catalog>> connections;
+    for (int d = 0; d < deliverers; ++d) connections.push_back(this->connect());
+    std::vector<std::vector<std::string>> claimed(deliverers);
+    std::vector<std::string> errors(deliverers);
+    std::atomic<int> ready{0};
+    std::vector<std::thread> threads;
+    for (int d = 0; d < deliverers; ++d)
+        threads.emplace_back([&, d] {
+            ++ready;
+            while (ready.load() < deliverers) std::this_thread::yield();
+            try {
+                const std::string owner = "deliverer-" + std::to_string(d);
+                while (auto e = connections[d]->claim_webhook_event(owner, std::chrono::seconds(600), t0 + 1)) {
+                    claimed[d].push_back(e->event_id);
+                    if (!connections[d]->record_webhook_attempt(*e, {WebhookAttemptResult::Outcome::delivered, 200, "", 0},
+                                                                t0 + 1))
+                        throw std::runtime_error("lost a live claim");
+                }
+            } catch (const std::exception& e) {
+                errors[d] = e.what();
+            }
+        });
+    for (auto& t : threads) t.join();
+    std::multiset<std::string> all;
+    for (int d = 0; d < deliverers; ++d) {
+        EXPECT_EQ(errors[d], "") << "deliverer " << d;
+        all.insert(claimed[d].begin(), claimed[d].end());
+    }
+    EXPECT_EQ(all.size(), std::size_t(events));
+    EXPECT_EQ(std::set<std::string>(all.begin(), all.end()).size(), std::size_t(events)) << "an event was claimed twice";
+    for (const WebhookEvent& e : this->c().webhook_events()) {
+        EXPECT_EQ(e.state, WebhookState::delivered);
+        EXPECT_EQ(e.attempts, 1);
+    }
+}
+
+TYPED_TEST(CatalogContract, ApiAnswersAreKeptFirstWinsPerScopeAndKey) {
+    Catalog& c = this->c();
+    EXPECT_FALSE(c.api_answer("client-a", "key-1").has_value());
+    ApiAnswer first{std::string(64, 'a'), 201, R"({"id":1})"};
+    ApiAnswer second{std::string(64, 'b'), 201, R"({"id":2})"};
+    ApiAnswer kept = c.remember_api_answer("client-a", "key-1", first, t0);
+    EXPECT_EQ(kept.body, first.body);
+    kept = this->connect()->remember_api_answer("client-a", "key-1", second, t0 + 1);
+    EXPECT_EQ(kept.request_sha256, first.request_sha256) << "the first answer wins";
+    EXPECT_EQ(kept.status, 201);
+    EXPECT_EQ(kept.body, first.body);
+    EXPECT_EQ(c.api_answer("client-a", "key-1")->body, first.body);
+    EXPECT_EQ(c.remember_api_answer("client-b", "key-1", second, t0 + 2).body, second.body) << "scopes are apart";
+    EXPECT_EQ(c.remember_api_answer("client-a", "key-2", second, t0 + 3).body, second.body);
+}
+
+TYPED_TEST(CatalogContract, APageOfTheQueueIsInIdOrderFromAfterAnId) {
+    Catalog& c = this->c();
+    std::vector<std::int64_t> ids;
+    for (int i = 0; i < 5; ++i) ids.push_back(c.submit_job("p" + std::to_string(i), job_file(std::to_string(i)), 3, t0).id);
+    ASSERT_TRUE(c.cancel_job(ids[1], t0));
+    auto page = c.queued_jobs_page(std::nullopt, ids[0], 2);
+    ASSERT_EQ(page.size(), 2u);
+    EXPECT_EQ(page[0].id, ids[1]);
+    EXPECT_EQ(page[1].id, ids[2]);
+    auto queued = c.queued_jobs_page(QueueState::queued, 0, 10);
+    ASSERT_EQ(queued.size(), 4u);
+    EXPECT_EQ(queued[1].id, ids[2]);
 }

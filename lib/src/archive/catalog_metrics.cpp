@@ -14,6 +14,19 @@ prometheus::MetricFamily up(bool ok) {
     return metrics::gauge_family("avpost_catalog_up", "Whether the catalog answered this scrape (1) or not (0)",
                                  {{{}, ok ? 1.0 : 0.0}});
 }
+prometheus::MetricFamily delivery_attempts(std::int64_t delivered, std::int64_t failed) {
+    prometheus::MetricFamily f;
+    f.name = "avpost_webhook_delivery_attempts_total";
+    f.help = "Webhook delivery attempts by outcome (delivered: a 2xx answer; failed: any other answer or none)";
+    f.type = prometheus::MetricType::Counter;
+    for (const auto& [outcome, count] : {std::pair{"delivered", delivered}, std::pair{"failed", failed}}) {
+        prometheus::ClientMetric m;
+        m.label = {{"outcome", outcome}};
+        m.counter.value = double(count);
+        f.metric.push_back(std::move(m));
+    }
+    return f;
+}
 }  // namespace
 
 std::vector<prometheus::MetricFamily> catalog_metric_families(const CatalogStats& s, std::int64_t now) {
@@ -42,6 +55,15 @@ std::vector<prometheus::MetricFamily> catalog_metric_families(const CatalogStats
                                             {{{}, double(*s.soonest_link_expiry)}}));
     out.push_back(metrics::gauge_family("avpost_archive_stored_bytes", "Bytes of the stored and verified assets",
                                         {{{}, double(s.stored_bytes)}}));
+    std::vector<GaugeSample> webhooks;
+    for (const auto& [state, count] : s.webhooks.events)
+        webhooks.push_back({{{"state", std::string(to_string(state))}}, double(count)});
+    out.push_back(metrics::gauge_family("avpost_webhook_events", "Webhook events in the outbox by state", webhooks));
+    // Counted in the catalog, so the fleet's deliveries sum up whichever process made them. Only
+    // recorded outcomes: an attempt cut off by a crash is in neither.
+    const auto delivered = s.webhooks.events.find(WebhookState::delivered);
+    out.push_back(delivery_attempts(delivered == s.webhooks.events.end() ? 0 : delivered->second,
+                                    s.webhooks.failed_attempts));
     return out;
 }
 

@@ -19,6 +19,9 @@ inline constexpr const char* unarchived =
     "WHERE a.state IN ('pending','downloading') OR (a.state = 'failed' AND "
     "(a.sha256 IS NULL OR a.sha256 = '' OR a.store_key IS NULL OR a.store_key = ''))";
 
+inline constexpr const char* webhooks_by_state =
+    "SELECT state, COUNT(*), COALESCE(SUM(failed_attempts), 0) FROM webhook_outbox GROUP BY state";
+
 // Every state present, at zero.
 inline CatalogStats zero_stats() {
     CatalogStats s;
@@ -28,12 +31,18 @@ inline CatalogStats zero_stats() {
     for (AssetState a : {AssetState::pending, AssetState::downloading, AssetState::stored, AssetState::verified,
                          AssetState::failed, AssetState::expired_before_archived})
         s.assets[a] = 0;
+    for (WebhookState w : {WebhookState::pending, WebhookState::delivered, WebhookState::dead}) s.webhooks.events[w] = 0;
     return s;
 }
 
 inline void add_asset_row(CatalogStats& s, AssetState state, std::int64_t count, std::int64_t bytes) {
     s.assets[state] = count;
     if (state == AssetState::stored || state == AssetState::verified) s.stored_bytes += bytes;
+}
+
+inline void add_webhook_row(CatalogStats& s, WebhookState state, std::int64_t count, std::int64_t failed_attempts) {
+    s.webhooks.events[state] = count;
+    s.webhooks.failed_attempts += failed_attempts;
 }
 
 }  // namespace avpost::archive::stats_sql

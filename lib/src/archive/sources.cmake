@@ -6,6 +6,8 @@ target_sources(avpost_lib PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/sqlite_catalog.cpp
   ${CMAKE_CURRENT_LIST_DIR}/pg_catalog.cpp
   ${CMAKE_CURRENT_LIST_DIR}/job_queue.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/webhook_outbox.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/webhook_payload.cpp
   ${CMAKE_CURRENT_LIST_DIR}/disk_full.cpp
   ${CMAKE_CURRENT_LIST_DIR}/process_liveness.cpp
   ${CMAKE_CURRENT_LIST_DIR}/store.cpp

@@ -15,6 +15,7 @@
 #include "catalog_stats_sql.hpp"
 #include "process_liveness.hpp"
 #include "sqlite_db.hpp"
+#include "webhook_payload.hpp"
 
 namespace avpost::archive {
 namespace {
@@ -22,7 +23,8 @@ namespace {
 // Version 1: jobs and assets. Version 2: indexes for the expiry and verify queries. Version 3:
 // finished job stages. Version 4: assets wrongly marked expired are retried. Version 5: the job
 // queue. Version 6: the gallery's indexes. Version 7: the retry backoff of failed assets.
-// Version 8: the worker that ran a queued job last, kept after it finishes.
+// Version 8: the worker that ran a queued job last, kept after it finishes. Version 9: a fenced
+// claim's job lease. Version 10: batches, API answers and the webhook outbox.
 // Append new migrations; never edit a released one.
 const std::vector<Migration> migrations = {
     {1, R"sql(
@@ -141,6 +143,59 @@ UPDATE queue_jobs SET last_worker = worker WHERE worker IS NOT NULL;
     {9, R"sql(
 ALTER TABLE assets ADD COLUMN claim_job INTEGER;
 ALTER TABLE assets ADD COLUMN claim_token INTEGER;
+)sql"},
+    // Version 10: the HTTP job API and completion webhooks: batches of queued jobs, the answers
+    // kept for Idempotency-Keys, a queued job's notify target, and the webhook outbox (one row per
+    // event and URL, written in the transaction of the state change it reports; webhook_outbox.hpp).
+    {10, R"sql(
+CREATE TABLE batches (
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL,
+  notify TEXT CHECK (notify IS NULL OR json_valid(notify)),
+  created_at INTEGER NOT NULL,
+  finished_at INTEGER
+);
+CREATE TABLE batch_jobs (
+  batch_id INTEGER NOT NULL REFERENCES batches(id) ON DELETE CASCADE,
+  job_id INTEGER NOT NULL REFERENCES queue_jobs(id),
+  position INTEGER NOT NULL,
+  PRIMARY KEY (batch_id, position)
+);
+CREATE INDEX batch_jobs_by_job ON batch_jobs(job_id);
+CREATE TABLE api_answers (
+  scope TEXT NOT NULL,
+  key TEXT NOT NULL,
+  request_sha256 TEXT NOT NULL,
+  status INTEGER NOT NULL,
+  body TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  PRIMARY KEY (scope, key)
+);
+ALTER TABLE queue_jobs ADD COLUMN notify TEXT CHECK (notify IS NULL OR json_valid(notify));
+CREATE TABLE webhook_outbox (
+  id INTEGER PRIMARY KEY,
+  event_id TEXT NOT NULL UNIQUE,
+  type TEXT NOT NULL CHECK (type IN ('job.succeeded','job.failed','batch.finished')),
+  job_id INTEGER,
+  batch_id INTEGER,
+  url TEXT NOT NULL,
+  payload TEXT NOT NULL CHECK (json_valid(payload)),
+  state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending','delivered','dead')),
+  attempts INTEGER NOT NULL DEFAULT 0,
+  failed_attempts INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at INTEGER NOT NULL,
+  claim_owner TEXT,
+  claim_expires_at INTEGER,
+  last_status INTEGER,
+  last_error TEXT NOT NULL DEFAULT '',
+  created_at INTEGER NOT NULL,
+  delivered_at INTEGER,
+  CHECK ((delivered_at IS NOT NULL) = (state = 'delivered')),
+  CHECK ((claim_owner IS NULL) = (claim_expires_at IS NULL))
+);
+CREATE INDEX webhook_outbox_due ON webhook_outbox(next_attempt_at, id) WHERE state = 'pending';
+CREATE INDEX webhook_outbox_by_job ON webhook_outbox(job_id) WHERE job_id IS NOT NULL;
+CREATE INDEX webhook_outbox_by_batch ON webhook_outbox(batch_id) WHERE batch_id IS NOT NULL;
 )sql"},
 };
 
@@ -821,13 +876,138 @@ constexpr const char* fenced = " WHERE id = ?1 AND lease_token = ?2 AND state = 
 
 }  // namespace
 
+namespace {
+
+QueuedJob queued_in(sqlite3* db, std::int64_t id) {
+    sql::Stmt s(db, std::string("SELECT ") + queue_columns + " FROM queue_jobs WHERE id = ?1");
+    s.bind(1, id);
+    if (!s.step()) throw_input("queued job " + std::to_string(id), "no such job");
+    return read_queued(s);
+}
+
+nlohmann::json json_or_null(const sql::Stmt& s, int col) {
+    if (s.is_null(col)) return nullptr;
+    nlohmann::json j = nlohmann::json::parse(s.text(col), nullptr, false);
+    return j.is_discarded() ? nlohmann::json() : j;
+}
+
+void add_event(sqlite3* db, std::string_view type, std::optional<std::int64_t> job_id,
+               std::optional<std::int64_t> batch_id, const std::string& url, const std::string& payload,
+               std::int64_t now) {
+    sql::Stmt s(db,
+                "INSERT INTO webhook_outbox (event_id, type, job_id, batch_id, url, payload, next_attempt_at, "
+                "created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)");
+    s.bind(1, new_webhook_event_id()).bind(2, type).bind(3, job_id).bind(4, batch_id).bind(5, url).bind(6, payload);
+    s.bind(7, now).run();
+}
+
+// Inside the caller's write transaction, after the job's state changed.
+void add_job_event(sqlite3* db, std::string_view type, std::int64_t job_id, std::int64_t now) {
+    nlohmann::json notify;
+    {
+        sql::Stmt s(db, "SELECT notify FROM queue_jobs WHERE id = ?1");
+        s.bind(1, job_id);
+        if (s.step()) notify = json_or_null(s, 0);
+    }
+    if (!notify_wants(notify, type)) return;
+    std::optional<std::int64_t> batch_id;
+    {
+        sql::Stmt s(db, "SELECT min(batch_id) FROM batch_jobs WHERE job_id = ?1");
+        s.bind(1, job_id);
+        if (s.step()) batch_id = s.opt_int64(0);
+    }
+    add_event(db, type, job_id, std::nullopt, notify["url"].get<std::string>(),
+              job_event_payload(type, queued_in(db, job_id), batch_id, now), now);
+}
+
+BatchRecord batch_in(sqlite3* db, std::int64_t id) {
+    BatchRecord b;
+    {
+        sql::Stmt s(db, "SELECT id, name, notify, created_at, finished_at FROM batches WHERE id = ?1");
+        s.bind(1, id);
+        if (!s.step()) throw_input("batch " + std::to_string(id), "no such batch");
+        b.id = s.int64(0);
+        b.name = s.text(1);
+        b.notify = json_or_null(s, 2);
+        b.created_at = s.int64(3);
+        b.finished_at = s.opt_int64(4);
+    }
+    sql::Stmt s(db, "SELECT job_id FROM batch_jobs WHERE batch_id = ?1 ORDER BY position");
+    s.bind(1, id);
+    while (s.step()) b.job_ids.push_back(s.int64(0));
+    return b;
+}
+
+// Finishes the batch (once) when none of its jobs is queued or running, with its batch.finished
+// event; inside the caller's write transaction.
+void finish_batch_if_done(sqlite3* db, std::int64_t batch_id, std::int64_t now) {
+    sql::Stmt s(db,
+                "UPDATE batches SET finished_at = ?2 WHERE id = ?1 AND finished_at IS NULL AND NOT EXISTS "
+                "(SELECT 1 FROM batch_jobs bj JOIN queue_jobs q ON q.id = bj.job_id WHERE bj.batch_id = ?1 AND "
+                "q.state IN ('queued','running'))");
+    s.bind(1, batch_id).bind(2, now).run();
+    if (sqlite3_changes(db) != 1) return;
+    BatchRecord b = batch_in(db, batch_id);
+    if (!notify_wants(b.notify, "batch.finished")) return;
+    std::vector<QueuedJob> jobs;
+    for (std::int64_t id : b.job_ids) jobs.push_back(queued_in(db, id));
+    add_event(db, "batch.finished", std::nullopt, batch_id, b.notify["url"].get<std::string>(),
+              batch_event_payload(b, jobs, now), now);
+}
+
+void finish_batches_of(sqlite3* db, std::int64_t job_id, std::int64_t now) {
+    std::vector<std::int64_t> open;
+    {
+        sql::Stmt s(db, "SELECT DISTINCT b.id FROM batches b JOIN batch_jobs bj ON bj.batch_id = b.id "
+                        "WHERE bj.job_id = ?1 AND b.finished_at IS NULL ORDER BY b.id");
+        s.bind(1, job_id);
+        while (s.step()) open.push_back(s.int64(0));
+    }
+    for (std::int64_t id : open) finish_batch_if_done(db, id, now);
+}
+
+const char* webhook_columns =
+    "id, event_id, type, job_id, batch_id, url, payload, state, attempts, failed_attempts, next_attempt_at, "
+    "claim_owner, claim_expires_at, last_status, last_error, created_at, delivered_at";
+
+WebhookEvent read_webhook(const sql::Stmt& s) {
+    WebhookEvent e;
+    e.id = s.int64(0);
+    e.event_id = s.text(1);
+    e.type = s.text(2);
+    e.job_id = s.opt_int64(3);
+    e.batch_id = s.opt_int64(4);
+    e.url = s.text(5);
+    e.payload = s.text(6);
+    e.state = webhook_state_from_string(s.text(7));
+    e.attempts = int(s.int64(8));
+    e.failed_attempts = int(s.int64(9));
+    e.next_attempt_at = s.int64(10);
+    e.claim_owner = s.text(11);
+    e.claim_expires_at = s.opt_int64(12);
+    if (!s.is_null(13)) e.last_status = int(s.int64(13));
+    e.last_error = s.text(14);
+    e.created_at = s.int64(15);
+    e.delivered_at = s.opt_int64(16);
+    return e;
+}
+
+}  // namespace
+
 SubmitResult SqliteCatalog::submit_job(std::string_view name, const nlohmann::json& spec, int max_attempts,
                                        std::int64_t now) {
+    now = or_now(now);
+    sql::Transaction tx(db_);
+    SubmitResult result = submit_in_transaction(name, spec, max_attempts, now);
+    tx.commit();
+    return result;
+}
+
+SubmitResult SqliteCatalog::submit_in_transaction(std::string_view name, const nlohmann::json& spec, int max_attempts,
+                                                  std::int64_t now) {
     if (name.empty()) throw_usage("a queued job needs a name");
     if (max_attempts < 1) throw_usage("a queued job needs at least one attempt");
-    now = or_now(now);
     const std::string key = job_idempotency_key(name, spec);
-    sql::Transaction tx(db_);
     {
         sql::Stmt live(db_, "SELECT id, state FROM queue_jobs WHERE idempotency_key = ?1 AND "
                             "state IN ('queued','running','done')");
@@ -836,12 +1016,13 @@ SubmitResult SqliteCatalog::submit_job(std::string_view name, const nlohmann::js
     }
     sql::Stmt add(db_,
                   "INSERT INTO queue_jobs (name, idempotency_key, spec, max_attempts, run_after, submitted_at, "
-                  "updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?5) RETURNING id");
+                  "updated_at, notify) VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?5, ?6) RETURNING id");
     add.bind(1, name).bind(2, key).bind(3, spec.dump()).bind(4, max_attempts).bind(5, now);
+    if (spec.is_object() && spec.contains("notify") && !spec["notify"].is_null()) add.bind(6, spec["notify"].dump());
+    else add.bind_null(6);
     if (!add.step()) throw Error(ErrorDomain::sqlite, "submit job", 0, "no id returned");
     std::int64_t id = add.int64(0);
     add.run();
-    tx.commit();
     return {id, true, QueueState::queued};
 }
 
@@ -880,10 +1061,15 @@ bool SqliteCatalog::set_job_stage(const JobLease& lease, std::string_view stage)
 
 bool SqliteCatalog::complete_job(const JobLease& lease, std::int64_t now) {
     now = or_now(now);
+    sql::Transaction tx(db_);  // the job's events commit with its state, or neither does
     sql::Stmt s(db_, std::string("UPDATE queue_jobs SET state = 'done', worker = NULL, lease_expires_at = NULL, "
                                  "last_error = '', finished_at = ?3, updated_at = ?3") + fenced);
     s.bind(1, lease.job_id).bind(2, lease.token).bind(3, now).run();
-    return sqlite3_changes(db_) == 1;
+    if (sqlite3_changes(db_) != 1) return false;
+    add_job_event(db_, "job.succeeded", lease.job_id, now);
+    finish_batches_of(db_, lease.job_id, now);
+    tx.commit();
+    return true;
 }
 
 bool SqliteCatalog::fail_job(const JobLease& lease, std::string_view error, bool transient, std::int64_t now) {
@@ -898,6 +1084,10 @@ bool SqliteCatalog::fail_job(const JobLease& lease, std::string_view error, bool
     s.bind(5, again ? now + queue_backoff(job.attempts).count() : job.run_after);
     s.bind(6, again ? std::optional<std::int64_t>() : std::optional<std::int64_t>(now)).bind(7, now).run();
     bool changed = sqlite3_changes(db_) == 1;
+    if (changed && !again) {  // ended failed: a transient failure queued again reports nothing
+        add_job_event(db_, "job.failed", lease.job_id, now);
+        finish_batches_of(db_, lease.job_id, now);
+    }
     tx.commit();
     return changed;
 }
@@ -912,11 +1102,15 @@ bool SqliteCatalog::release_job(const JobLease& lease, std::int64_t now) {
 
 bool SqliteCatalog::cancel_job(std::int64_t id, std::int64_t now) {
     now = or_now(now);
+    sql::Transaction tx(db_);
     sql::Stmt s(db_,
                 "UPDATE queue_jobs SET state = 'cancelled', worker = NULL, lease_expires_at = NULL, finished_at = ?2, "
                 "updated_at = ?2 WHERE id = ?1 AND state IN ('queued','running')");
     s.bind(1, id).bind(2, now).run();
-    return sqlite3_changes(db_) == 1;
+    if (sqlite3_changes(db_) != 1) return false;
+    finish_batches_of(db_, id, now);  // a cancelled job has no event of its own
+    tx.commit();
+    return true;
 }
 
 bool SqliteCatalog::retry_job(std::int64_t id, std::int64_t now) {
@@ -963,6 +1157,10 @@ CatalogStats SqliteCatalog::stats(std::int64_t now) {
         while (s.step()) stats_sql::add_asset_row(out, asset_state_from_string(s.text(0)), s.int64(1), s.int64(2));
     }
     {
+        sql::Stmt s(db_, stats_sql::webhooks_by_state);
+        while (s.step()) stats_sql::add_webhook_row(out, webhook_state_from_string(s.text(0)), s.int64(1), s.int64(2));
+    }
+    {
         sql::Stmt s(db_, stats_sql::unarchived);
         if (s.step()) {
             out.unarchived_assets = s.int64(0);
@@ -970,6 +1168,122 @@ CatalogStats SqliteCatalog::stats(std::int64_t now) {
         }
     }
     tx.commit();
+    return out;
+}
+
+std::vector<QueuedJob> SqliteCatalog::queued_jobs_page(std::optional<QueueState> state, std::int64_t after_id,
+                                                       int limit) {
+    sql::Stmt s(db_, std::string("SELECT ") + queue_columns +
+                         " FROM queue_jobs WHERE id > ?1 AND (?2 IS NULL OR state = ?2) ORDER BY id LIMIT ?3");
+    s.bind(1, after_id).bind(3, limit);
+    if (state) s.bind(2, to_string(*state));
+    else s.bind_null(2);
+    std::vector<QueuedJob> out;
+    while (s.step()) out.push_back(read_queued(s));
+    return out;
+}
+
+BatchSubmitResult SqliteCatalog::submit_batch(std::string_view name, const nlohmann::json& notify,
+                                              const std::vector<BatchJob>& jobs, int max_attempts, std::int64_t now) {
+    if (name.empty()) throw_usage("a batch needs a name");
+    now = or_now(now);
+    sql::Transaction tx(db_);
+    BatchSubmitResult result;
+    {
+        sql::Stmt add(db_, "INSERT INTO batches (name, notify, created_at) VALUES (?1, ?2, ?3) RETURNING id");
+        add.bind(1, name).bind(3, now);
+        if (notify.is_null()) add.bind_null(2);
+        else add.bind(2, notify.dump());
+        if (!add.step()) throw Error(ErrorDomain::sqlite, "submit batch", 0, "no id returned");
+        result.batch_id = add.int64(0);
+        add.run();
+    }
+    sql::Stmt member(db_, "INSERT INTO batch_jobs (batch_id, job_id, position) VALUES (?1, ?2, ?3)");
+    for (std::size_t i = 0; i < jobs.size(); ++i) {
+        SubmitResult r = submit_in_transaction(jobs[i].name, jobs[i].spec, max_attempts, now);
+        member.reset();
+        member.bind(1, result.batch_id).bind(2, r.id).bind(3, std::int64_t(i)).run();
+        result.jobs.push_back(r);
+    }
+    finish_batch_if_done(db_, result.batch_id, now);  // every job already finished: at once
+    tx.commit();
+    return result;
+}
+
+BatchRecord SqliteCatalog::batch(std::int64_t id) { return batch_in(db_, id); }
+
+std::optional<ApiAnswer> SqliteCatalog::api_answer(std::string_view scope, std::string_view key) {
+    sql::Stmt s(db_, "SELECT request_sha256, status, body FROM api_answers WHERE scope = ?1 AND key = ?2");
+    s.bind(1, scope).bind(2, key);
+    if (!s.step()) return std::nullopt;
+    return ApiAnswer{s.text(0), int(s.int64(1)), s.text(2)};
+}
+
+ApiAnswer SqliteCatalog::remember_api_answer(std::string_view scope, std::string_view key, const ApiAnswer& answer,
+                                             std::int64_t now) {
+    now = or_now(now);
+    sql::Transaction tx(db_);
+    sql::Stmt s(db_,
+                "INSERT INTO api_answers (scope, key, request_sha256, status, body, created_at) "
+                "VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (scope, key) DO NOTHING");
+    s.bind(1, scope).bind(2, key).bind(3, answer.request_sha256).bind(4, answer.status).bind(5, answer.body).bind(6, now);
+    s.run();
+    std::optional<ApiAnswer> kept = api_answer(scope, key);
+    tx.commit();
+    if (!kept) throw Error(ErrorDomain::sqlite, "remember API answer", 0, "the answer is missing after its insert");
+    return *kept;
+}
+
+std::optional<WebhookEvent> SqliteCatalog::claim_webhook_event(std::string_view owner, std::chrono::seconds lease,
+                                                               std::int64_t now) {
+    if (owner.empty()) throw_usage("a webhook claim needs an owner");
+    now = or_now(now);
+    sql::Transaction tx(db_);  // BEGIN IMMEDIATE: one claimer at a time, across processes
+    std::int64_t id = 0;
+    {
+        sql::Stmt pick(db_,
+                       "SELECT id FROM webhook_outbox WHERE state = 'pending' AND next_attempt_at <= ?1 AND "
+                       "(claim_expires_at IS NULL OR claim_expires_at < ?1) ORDER BY next_attempt_at, id LIMIT 1");
+        pick.bind(1, now);
+        if (!pick.step()) return std::nullopt;
+        id = pick.int64(0);
+    }
+    sql::Stmt take(db_, "UPDATE webhook_outbox SET claim_owner = ?2, claim_expires_at = ?3, attempts = attempts + 1 "
+                        "WHERE id = ?1");
+    take.bind(1, id).bind(2, owner).bind(3, now + lease.count()).run();
+    sql::Stmt read(db_, std::string("SELECT ") + webhook_columns + " FROM webhook_outbox WHERE id = ?1");
+    read.bind(1, id);
+    if (!read.step()) throw Error(ErrorDomain::sqlite, "claim webhook event", 0, "the claimed event is missing");
+    WebhookEvent event = read_webhook(read);
+    tx.commit();
+    return event;
+}
+
+bool SqliteCatalog::record_webhook_attempt(const WebhookEvent& claimed, const WebhookAttemptResult& r, std::int64_t now) {
+    now = or_now(now);
+    using Outcome = WebhookAttemptResult::Outcome;
+    const char* state = r.outcome == Outcome::delivered ? "delivered" : r.outcome == Outcome::dead ? "dead" : "pending";
+    sql::Stmt s(db_,
+                "UPDATE webhook_outbox SET state = ?4, claim_owner = NULL, claim_expires_at = NULL, last_status = ?5, "
+                "last_error = ?6, failed_attempts = failed_attempts + ?7, next_attempt_at = ?8, delivered_at = ?9 "
+                "WHERE id = ?1 AND claim_owner = ?2 AND attempts = ?3 AND state = 'pending'");
+    s.bind(1, claimed.id).bind(2, claimed.claim_owner).bind(3, claimed.attempts).bind(4, state);
+    s.bind(5, r.status ? std::optional<std::int64_t>(*r.status) : std::nullopt).bind(6, r.error);
+    s.bind(7, r.outcome == Outcome::delivered ? 0 : 1);
+    s.bind(8, r.outcome == Outcome::failed ? r.next_attempt_at : claimed.next_attempt_at);
+    s.bind(9, r.outcome == Outcome::delivered ? std::optional<std::int64_t>(now) : std::nullopt).run();
+    return sqlite3_changes(db_) == 1;
+}
+
+std::vector<WebhookEvent> SqliteCatalog::webhook_events(const WebhookQuery& q) {
+    sql::Stmt s(db_, std::string("SELECT ") + webhook_columns +
+                         " FROM webhook_outbox WHERE (?1 IS NULL OR job_id = ?1) AND (?2 IS NULL OR batch_id = ?2) "
+                         "AND (?3 IS NULL OR state = ?3) ORDER BY id");
+    s.bind(1, q.job_id).bind(2, q.batch_id);
+    if (q.state) s.bind(3, to_string(*q.state));
+    else s.bind_null(3);
+    std::vector<WebhookEvent> out;
+    while (s.step()) out.push_back(read_webhook(s));
     return out;
 }
 

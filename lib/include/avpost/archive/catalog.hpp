@@ -16,6 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include "avpost/archive/job_queue.hpp"
+#include "avpost/archive/webhook_outbox.hpp"
 #include "avpost/core/error.hpp"
 
 namespace avpost::archive {
@@ -165,6 +166,7 @@ struct CatalogStats {
     // The earliest vendor link expiry among the jobs of unarchived assets (with one).
     std::optional<std::int64_t> soonest_link_expiry;
     std::int64_t stored_bytes = 0;  // the sizes of stored and verified assets, summed
+    WebhookStats webhooks;          // the outbox's events by state (every state present)
 };
 
 std::int64_t unix_now();
@@ -326,6 +328,24 @@ public:
     virtual std::optional<ApiAnswer> api_answer(std::string_view scope, std::string_view key);
     virtual ApiAnswer remember_api_answer(std::string_view scope, std::string_view key, const ApiAnswer& answer,
                                           std::int64_t now = 0);
+    // The webhook outbox (webhook_outbox.hpp). Its events are written by complete_job (job.succeeded),
+    // fail_job when the job ends failed (job.failed; not when it is queued again), and by
+    // complete_job, fail_job, cancel_job and submit_batch when the last unfinished job of a batch
+    // finishes (batch.finished, once), each in the transaction of the change, for the notify of the
+    // job (job events) or of the batch (batch.finished) when it asks for that event.
+    //
+    // Claims for `owner` the pending event due longest (next_attempt_at <= now) that no live lease
+    // holds, committed at once: its attempts bumped, leased until now + lease. No two owners get the
+    // same event while a lease is live; a lapsed lease (a deliverer killed mid-attempt) makes it
+    // claimable again, with the same event id and payload.
+    virtual std::optional<WebhookEvent> claim_webhook_event(std::string_view owner, std::chrono::seconds lease,
+                                                            std::int64_t now = 0) = 0;
+    // Records the outcome of the attempt `claimed` (as claim_webhook_event returned it) and ends its
+    // lease: false, and nothing written, unless that claim is still the event's current one (same
+    // owner and attempt, still pending).
+    virtual bool record_webhook_attempt(const WebhookEvent& claimed, const WebhookAttemptResult& result,
+                                        std::int64_t now = 0) = 0;
+    virtual std::vector<WebhookEvent> webhook_events(const WebhookQuery& query = {}) = 0;
     // Whether any job is queued (due or not) or running (a lapsed lease included): one indexed
     // read, however many finished jobs the queue keeps. A draining worker asks this when idle.
     virtual bool queue_has_work() = 0;

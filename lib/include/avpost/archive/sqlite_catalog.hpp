@@ -79,6 +79,18 @@ public:
     bool retry_job(std::int64_t id, std::int64_t now = 0) override;
     QueuedJob queued_job(std::int64_t id) override;
     std::vector<QueuedJob> queued_jobs() override;
+    std::vector<QueuedJob> queued_jobs_page(std::optional<QueueState> state, std::int64_t after_id, int limit) override;
+    BatchSubmitResult submit_batch(std::string_view name, const nlohmann::json& notify, const std::vector<BatchJob>& jobs,
+                                   int max_attempts = default_job_attempts, std::int64_t now = 0) override;
+    BatchRecord batch(std::int64_t id) override;
+    std::optional<ApiAnswer> api_answer(std::string_view scope, std::string_view key) override;
+    ApiAnswer remember_api_answer(std::string_view scope, std::string_view key, const ApiAnswer& answer,
+                                  std::int64_t now = 0) override;
+    std::optional<WebhookEvent> claim_webhook_event(std::string_view owner, std::chrono::seconds lease,
+                                                    std::int64_t now = 0) override;
+    bool record_webhook_attempt(const WebhookEvent& claimed, const WebhookAttemptResult& result,
+                                std::int64_t now = 0) override;
+    std::vector<WebhookEvent> webhook_events(const WebhookQuery& query = {}) override;
     bool queue_has_work() override;
     CatalogStats stats(std::int64_t now = 0) override;
 
@@ -93,6 +105,9 @@ private:
                       std::int64_t now);
     void store_fenced(std::int64_t asset_id, std::string_view owner, const StoredFacts& facts, const JobLease* fence);
     void migrate(const CatalogOptions& options);
+    // submit_job's work inside the caller's write transaction.
+    SubmitResult submit_in_transaction(std::string_view name, const nlohmann::json& spec, int max_attempts,
+                                       std::int64_t now);
 
     std::filesystem::path file_;
     CatalogOptions options_;
