@@ -1425,16 +1425,22 @@ TYPED_TEST(CatalogContract, ApiAnswersAreKeptFirstWinsPerScopeAndKey) {
     EXPECT_EQ(c.remember_api_answer("client-a", "key-2", second, t0 + 3).body, second.body);
 }
 
-TYPED_TEST(CatalogContract, APageOfTheQueueIsInIdOrderFromAfterAnId) {
+TYPED_TEST(CatalogContract, APageOfTheQueueIsNewestFirstWithTheTotalOfItsState) {
     Catalog& c = this->c();
     std::vector<std::int64_t> ids;
     for (int i = 0; i < 5; ++i) ids.push_back(c.submit_job("p" + std::to_string(i), job_file(std::to_string(i)), 3, t0).id);
     ASSERT_TRUE(c.cancel_job(ids[1], t0));
-    auto page = c.queued_jobs_page(std::nullopt, ids[0], 2);
-    ASSERT_EQ(page.size(), 2u);
-    EXPECT_EQ(page[0].id, ids[1]);
-    EXPECT_EQ(page[1].id, ids[2]);
-    auto queued = c.queued_jobs_page(QueueState::queued, 0, 10);
-    ASSERT_EQ(queued.size(), 4u);
-    EXPECT_EQ(queued[1].id, ids[2]);
+    QueuePage page = c.queued_jobs_page(std::nullopt, 1, 2);
+    EXPECT_EQ(page.total, 5);
+    ASSERT_EQ(page.jobs.size(), 2u);
+    EXPECT_EQ(page.jobs[0].id, ids[3]);
+    EXPECT_EQ(page.jobs[1].id, ids[2]);
+    QueuePage queued = c.queued_jobs_page(QueueState::queued, 0, 10);
+    EXPECT_EQ(queued.total, 4);
+    ASSERT_EQ(queued.jobs.size(), 4u);
+    EXPECT_EQ(queued.jobs[0].id, ids[4]);
+    EXPECT_EQ(queued.jobs[3].id, ids[0]);
+    QueuePage beyond = c.queued_jobs_page(QueueState::cancelled, 1, 10);
+    EXPECT_EQ(beyond.total, 1);
+    EXPECT_TRUE(beyond.jobs.empty());
 }

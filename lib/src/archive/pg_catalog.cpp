@@ -609,17 +609,19 @@ public:
         return r;
     }
 
-    std::vector<QueuedJob> queued_jobs_page(std::optional<QueueState> state, std::int64_t after_id, int limit) override {
+    QueuePage queued_jobs_page(std::optional<QueueState> state, std::int64_t offset, int limit) override {
         pg::Params p;
-        p.add(after_id).add(limit);
         if (state) p.add(to_string(*state));
         else p.add_null();
+        QueuePage page;
+        pg::Rows total = exec("SELECT count(*) FROM queue_jobs WHERE $1::text IS NULL OR state = $1", p);
+        page.total = total.int64(0, 0);
+        p.add(limit).add(offset);
         pg::Rows r = exec(std::string("SELECT ") + queue_columns +
-                              " FROM queue_jobs WHERE id > $1 AND ($3::text IS NULL OR state = $3) ORDER BY id LIMIT $2",
+                              " FROM queue_jobs WHERE $1::text IS NULL OR state = $1 ORDER BY id DESC LIMIT $2 OFFSET $3",
                           p);
-        std::vector<QueuedJob> out;
-        for (int i = 0; i < r.size(); ++i) out.push_back(read_queued(r, i));
-        return out;
+        for (int i = 0; i < r.size(); ++i) page.jobs.push_back(read_queued(r, i));
+        return page;
     }
 
     BatchSubmitResult submit_batch(std::string_view name, const nlohmann::json& notify, const std::vector<BatchJob>& jobs,

@@ -1171,16 +1171,21 @@ CatalogStats SqliteCatalog::stats(std::int64_t now) {
     return out;
 }
 
-std::vector<QueuedJob> SqliteCatalog::queued_jobs_page(std::optional<QueueState> state, std::int64_t after_id,
-                                                       int limit) {
+QueuePage SqliteCatalog::queued_jobs_page(std::optional<QueueState> state, std::int64_t offset, int limit) {
+    QueuePage page;
+    {
+        sql::Stmt count(db_, "SELECT count(*) FROM queue_jobs WHERE ?1 IS NULL OR state = ?1");
+        if (state) count.bind(1, to_string(*state));
+        else count.bind_null(1);
+        if (count.step()) page.total = count.int64(0);
+    }
     sql::Stmt s(db_, std::string("SELECT ") + queue_columns +
-                         " FROM queue_jobs WHERE id > ?1 AND (?2 IS NULL OR state = ?2) ORDER BY id LIMIT ?3");
-    s.bind(1, after_id).bind(3, limit);
-    if (state) s.bind(2, to_string(*state));
-    else s.bind_null(2);
-    std::vector<QueuedJob> out;
-    while (s.step()) out.push_back(read_queued(s));
-    return out;
+                         " FROM queue_jobs WHERE ?1 IS NULL OR state = ?1 ORDER BY id DESC LIMIT ?2 OFFSET ?3");
+    if (state) s.bind(1, to_string(*state));
+    else s.bind_null(1);
+    s.bind(2, limit).bind(3, offset);
+    while (s.step()) page.jobs.push_back(read_queued(s));
+    return page;
 }
 
 BatchSubmitResult SqliteCatalog::submit_batch(std::string_view name, const nlohmann::json& notify,

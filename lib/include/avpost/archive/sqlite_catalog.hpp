@@ -79,7 +79,7 @@ public:
     bool retry_job(std::int64_t id, std::int64_t now = 0) override;
     QueuedJob queued_job(std::int64_t id) override;
     std::vector<QueuedJob> queued_jobs() override;
-    std::vector<QueuedJob> queued_jobs_page(std::optional<QueueState> state, std::int64_t after_id, int limit) override;
+    QueuePage queued_jobs_page(std::optional<QueueState> state, std::int64_t offset, int limit) override;
     BatchSubmitResult submit_batch(std::string_view name, const nlohmann::json& notify, const std::vector<BatchJob>& jobs,
                                    int max_attempts = default_job_attempts, std::int64_t now = 0) override;
     BatchRecord batch(std::int64_t id) override;
