@@ -7,7 +7,7 @@
 # 1. Submit: `avpost serve` without --work (the API only, a `TOKEN submit` token file, a job
 #    root) takes REQUESTS distinct valid jobs on POST /api/v1/jobs, 8 in flight
 #    ($AVPOST_BENCH_CONCURRENCY), then answers GET /api/v1/jobs/ID for each: requests per second,
-#    p50/p95/p99 latency, the answers by status (all 201, then all 200), and serve's peak RSS.
+#    p50/p95/p99 latency (one GET /api/v1/jobs first, untimed, opens serve's catalog connection), the answers by status (all 201, then all 200), and serve's peak RSS.
 # 2. Batch: a second serve on a fresh catalog takes one POST /api/v1/batches of ROWS rows of 3 s
 #    640x360 sandbox A2V jobs (web delivery, archived under the job root); two `avpost worker`
 #    processes (--concurrency 1 each, started before the batch, waiting on the same catalog) run
@@ -148,11 +148,16 @@ done
 } >"$work/batch-request.json"
 "$node" "$here/api_load.mjs" batch "$base" "$work/batch-request.json" $((rows * 30 + 300)) \
   >"$work/batch.out.json" || fail "the batch did not finish with every job done: $(cat "$work/batch.out.json")"
+sample=$(find "$jobs/out" -name '*.mp4' -print -quit)
+[ -n "$sample" ] || fail "no MP4 under $jobs/out"
+sample=$(ffprobe -v error -select_streams v:0 -show_entries stream=width,height:format=duration -of csv=p=0 \
+  "$sample" | paste -sd, - | awk -F, '{ printf "%sx%s, %.2f s", $1, $2, $3 }')
 
 cat >"$work/facts.json" <<FACTS
 {"context": "PostgreSQL 15 (fsync off), serve without --work, Node $("$node" --version) fetch",
  "serve_peak_rss_mb": $rss_mb,
  "batch_job": "3 s 640x360 sandbox A2V jobs (web delivery, archived)",
+ "sample_output": "$sample",
  "workers": "2 avpost worker processes (--concurrency 1 each) on the same catalog",
  "cpus": $(nproc), "load_start": $load_start, "load_api": $load_api, "load_end": $(load1)}
 FACTS
