@@ -14,6 +14,10 @@
 #    them; the client polls GET /api/v1/batches/ID every 0.5 s until it is finished: wall seconds
 #    from the POST, jobs per minute, done and failed.
 #
+# A max latency near 1 s is a dropped SYN retransmitted (the kernel's TcpExtListenOverflows): serve
+# closes a keep-alive connection after 5 requests and listens with cpp-httplib's backlog of 5, so
+# on a busy machine a reconnect can find the accept queue full.
+#
 # The vendor is `avpost sandbox` (0.1 s queued, 0.2 s processing, its generated 3 s voice), so the
 # batch figures are avpost's own costs (render download, composite, encode, archive, queue), not a
 # vendor's. Quiet unless something fails (then the logs' ends go to stderr); everything it started
