@@ -153,6 +153,9 @@ CommandSpec serve_command() {
                     pipeline::JobApi api(api_options);
                     httplib::Server server;
                     server.set_payload_max_length(api_options.max_body_bytes);
+                    // API clients keep their connection: a reconnect every 5 requests (httplib's
+                    // default) met a full listen queue under load (bench/api_bench.sh).
+                    server.set_keep_alive_max_count(1000);
                     gallery.install(server);
                     api.install(server);
                     net::install_metrics_endpoint(
