@@ -113,6 +113,31 @@ bool same_eight(const std::uint8_t* a, const std::uint8_t* b) {
     return x == y;
 }
 
+// Mean luma of the (up to) four pixels under chroma sample (cx, cy).
+float cell_luma(const AVFrame* frame, int cx, int cy) {
+    const int x0 = 2 * cx, y0 = 2 * cy, x1 = std::min(x0 + 1, frame->width - 1), y1 = std::min(y0 + 1, frame->height - 1);
+    const std::uint8_t* r0 = frame->data[0] + std::ptrdiff_t(y0) * frame->linesize[0];
+    const std::uint8_t* r1 = frame->data[0] + std::ptrdiff_t(y1) * frame->linesize[0];
+    return 0.25f * float(r0[x0] + r0[x1] + r1[x0] + r1[x1]);
+}
+
+// Sets `alpha` (n values in [0, 1]) so their mean is `mean`: values move together, those held at 0
+// or 1 drop out (water filling).
+void hold_mean(float* alpha, int n, float mean) {
+    for (int pass = 0; pass < 4; ++pass) {
+        float sum = 0;
+        for (int i = 0; i < n; ++i) sum += alpha[i];
+        const float residual = mean * float(n) - sum;
+        if (std::abs(residual) < 1e-4f) return;
+        int free = 0;
+        for (int i = 0; i < n; ++i) free += residual > 0 ? alpha[i] < 1.0f : alpha[i] > 0.0f;
+        if (free == 0) return;
+        const float step = residual / float(free);
+        for (int i = 0; i < n; ++i)
+            if (residual > 0 ? alpha[i] < 1.0f : alpha[i] > 0.0f) alpha[i] = std::clamp(alpha[i] + step, 0.0f, 1.0f);
+    }
+}
+
 }  // namespace
 
 Keyer::Keyer(KeyParams params, MatteParams refine, int width, int height, AVColorSpace matrix)
@@ -296,6 +321,7 @@ void Keyer::refine_edges(const AVFrame* frame) {
             }
             if (low[cx] == high[cx]) continue;
             const int columns[3] = {std::max(cx - 1, 0), cx, std::min(cx + 1, cw - 1)};
+            if (split_by_luma(frame, cx, cy, columns, rows)) continue;
             Sample around[3][3];
             for (int r = 0; r < 3; ++r)
                 for (int c = 0; c < 3; ++c) {
@@ -352,6 +378,51 @@ void Keyer::refine_edges(const AVFrame* frame) {
             keep_chroma_alpha(cx, cy);
         }
     }
+}
+
+// Within a chroma sample's four pixels the matte follows luma: a pixel Y = a F + (1 - a) k of
+// the avatar's luma F over the backdrop's k, with F and k the same across the four, has
+// a = mean a + (Y - mean Y) / (F - k). F - k comes from the 3x3 samples around, weighted by
+// their alpha (sum of (mean Y - k) over sum of alpha), so thin strands borrow it from their
+// neighbours. False when luma tells too little (F close to k, no avatar nearby); those cells
+// take the guided upsampling below. Split cells are not smoothed over time: their mean is the
+// sample's alpha either way, and luma already gives their shape.
+bool Keyer::split_by_luma(const AVFrame* frame, int cx, int cy, const int columns[3], const int rows[3]) {
+    float departure = 0, alpha_sum = 0;
+    for (int r = 0; r < 3; ++r) {
+        const float* plate_y = plate_.y_row(rows[r]);
+        const std::uint8_t* chroma_alpha = chroma_alpha_.ptr<std::uint8_t>(rows[r]);
+        for (int c = 0; c < 3; ++c) {
+            if (r != 1 && rows[r] == rows[1]) continue;
+            if (c != 1 && columns[c] == columns[1]) continue;
+            departure += cell_luma(frame, columns[c], rows[r]) - plate_y[columns[c]];
+            alpha_sum += float(chroma_alpha[columns[c]]) * (1.0f / 255.0f);
+        }
+    }
+    // Less than half a sample of avatar around: F - k is mostly noise. Below 20 levels of
+    // contrast, luma's codec noise (2-3 levels) would move alpha by more than 0.1.
+    if (alpha_sum < 0.5f) return false;
+    const float contrast = departure / alpha_sum;  // F - k
+    if (std::abs(contrast) < 20.0f) return false;
+    const int x0 = 2 * cx, y0 = 2 * cy, x1 = std::min(x0 + 1, width_ - 1), y1 = std::min(y0 + 1, height_ - 1);
+    std::uint8_t* row0 = alpha_.ptr<std::uint8_t>(y0);
+    std::uint8_t* row1 = alpha_.ptr<std::uint8_t>(y1);
+    const std::uint8_t* luma0 = frame->data[0] + std::ptrdiff_t(y0) * frame->linesize[0];
+    const std::uint8_t* luma1 = frame->data[0] + std::ptrdiff_t(y1) * frame->linesize[0];
+    const float mean_luma = 0.25f * float(luma0[x0] + luma0[x1] + luma1[x0] + luma1[x1]);
+    const float mean = float(chroma_alpha_.ptr<std::uint8_t>(cy)[cx]) * (1.0f / 255.0f);
+    const float gain = 1.0f / contrast;
+    float a[4] = {std::clamp(mean + (float(luma0[x0]) - mean_luma) * gain, 0.0f, 1.0f),
+                  std::clamp(mean + (float(luma0[x1]) - mean_luma) * gain, 0.0f, 1.0f),
+                  std::clamp(mean + (float(luma1[x0]) - mean_luma) * gain, 0.0f, 1.0f),
+                  std::clamp(mean + (float(luma1[x1]) - mean_luma) * gain, 0.0f, 1.0f)};
+    hold_mean(a, 4, mean);
+    // Odd sizes: the last column or row repeats a pixel; writing it twice is harmless.
+    row1[x1] = std::uint8_t(a[3] * 255.0f + 0.5f);
+    row1[x0] = std::uint8_t(a[2] * 255.0f + 0.5f);
+    row0[x1] = std::uint8_t(a[1] * 255.0f + 0.5f);
+    row0[x0] = std::uint8_t(a[0] * 255.0f + 0.5f);
+    return true;
 }
 
 // The chroma sample is the encoder's filtered mix of its pixels, so its own alpha (chroma_alpha_)

@@ -10,11 +10,14 @@
 // - A colour-difference matte at chroma resolution: how much of the backdrop's chroma a sample
 //   carries along the backdrop's direction, against how much the avatar's own colour nearby
 //   carries (skin, red: less than none), between black and white clip points.
-// - Where the matte changes (edges), chroma is brought to full resolution guided by luma (a
-//   joint bilateral upsampling: never nearest-neighbour chroma, which gives 2-pixel steps), so
-//   the matte follows the luma edge; elsewhere the chroma-resolution matte is exact. Each
-//   sample's four pixels keep the sample's own alpha as their mean, since that is the alpha its
-//   chroma was mixed with.
+// - Where the matte changes (edges), each sample's four pixels keep the sample's own alpha as
+//   their mean (the alpha its chroma was mixed with) and share it as their luma says: a pixel
+//   Y = a F + (1 - a) k moves with a by F - k, the avatar's luma nearby against the backdrop's.
+//   A strand thinner than the chroma grid so takes the alpha and the backdrop pixel beside it
+//   none (sharing it evenly put the backdrop's luma into the new background's place: on a light
+//   background that was most of the luma error). Where luma tells too little (F close to k),
+//   chroma is brought to full resolution guided by luma instead (joint bilateral upsampling);
+//   elsewhere the chroma-resolution matte is exact.
 // - Light temporal smoothing of edge pixels that hold still, so edges do not boil.
 // - Spill: the backdrop is subtracted from the colour in proportion to 1 - alpha (backdrop.hpp).
 // - The matte's choke and feather apply after that.
@@ -38,9 +41,11 @@ struct KeyParams {
     std::optional<Rgb8> colour;
     // Opacity measured as 1 - (share of the backdrop's chroma) is mapped from [clip_black,
     // clip_white] to [0, 1]: at or below clip_black fully transparent (backdrop with codec noise),
-    // at or above clip_white fully opaque.
-    double clip_black = 0.1;
-    double clip_white = 0.9;
+    // at or above clip_white fully opaque. One code value of chroma is 0.014 of green's opacity
+    // scale, so 0.07 is well above codec noise; wider clip points bend every partial alpha (fine
+    // hair) towards 0 or 1.
+    double clip_black = 0.07;
+    double clip_white = 0.93;
     // Weight of the previous frame's matte for edge pixels that moved by less than 1/8 (0: off).
     double temporal = 0.5;
 };
@@ -82,6 +87,8 @@ private:
     void chroma_matte(const AVFrame* frame);
     void refine_edges(const AVFrame* frame);
     void keep_chroma_alpha(int cx, int cy);
+    // Shares the sample's alpha among its four pixels by their luma; false where luma tells too little.
+    bool split_by_luma(const AVFrame* frame, int cx, int cy, const int columns[3], const int rows[3]);
 
     KeyParams params_;
     MatteParams refine_;
