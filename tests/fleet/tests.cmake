@@ -24,3 +24,13 @@ if(AVPOST_END_TO_END_TESTS)
     AVPOST_S3RVER_JS="${AVPOST_S3RVER_JS}" NODE_EXECUTABLE="${NODE_EXECUTABLE}")
   set_tests_properties(chaos_test PROPERTIES LABELS e2e)
 endif()
+
+# Completion webhooks end to end: workers deliver signed events to a Node receiver that verifies
+# them with the npm standardwebhooks package (net/tests.cmake finds it), through an outage and a
+# deliverer killed mid-attempt.
+avpost_add_e2e_test(webhook_e2e_test ${CMAKE_CURRENT_LIST_DIR}/webhook_e2e_test.cpp)
+if(AVPOST_END_TO_END_TESTS)
+  target_compile_definitions(webhook_e2e_test PRIVATE NODE_EXECUTABLE="${NODE_EXECUTABLE}"
+    AVPOST_STANDARDWEBHOOKS_JS="${AVPOST_STANDARDWEBHOOKS_JS}"
+    AVPOST_WEBHOOK_RECEIVER="${CMAKE_CURRENT_LIST_DIR}/webhook_receiver.mjs")
+endif()
