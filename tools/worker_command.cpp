@@ -1,5 +1,6 @@
 // avpost worker: claims queued jobs and runs them through the pipeline (pipeline/worker.hpp);
 // here only its flags and one line per event.
+#include <atomic>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
@@ -23,7 +24,7 @@ namespace {
 // One line per claim and per outcome on stdout (JSON lines with --json); catalog trouble on stderr.
 class PrintingObserver : public pipeline::WorkerObserver {
 public:
-    explicit PrintingObserver(bool json) : json_(json) {}
+    PrintingObserver(bool json, bool delivers_webhooks) : json_(json), delivers_webhooks_(delivers_webhooks) {}
 
     void claimed(const archive::QueuedJob& job) override {
         line({{"event", "claimed"}, {"id", job.id}, {"name", job.name}, {"attempt", job.attempts}},
@@ -31,6 +32,10 @@ public:
                  std::to_string(job.max_attempts) + ")");
     }
     void finished(const archive::QueuedJob& job, pipeline::JobOutcome outcome, const pipeline::JobReport& report) override {
+        if (!delivers_webhooks_ && job.spec.contains("notify") &&
+            (outcome == pipeline::JobOutcome::done || outcome == pipeline::JobOutcome::failed) && !warned_.exchange(true))
+            log::warning("webhooks are not sent by this worker (no --webhook-secret-file): the events of job " +
+                         std::to_string(job.id) + " and later ones wait in the catalog's outbox for a deliverer");
         const std::string what(pipeline::to_string(outcome));
         std::string text = what + " " + std::to_string(job.id) + " " + job.name;
         if (!report.ok && !report.error.empty()) text += ": " + report.error;
@@ -71,6 +76,8 @@ private:
     }
 
     bool json_;
+    bool delivers_webhooks_;
+    std::atomic<bool> warned_{false};  // the missing deliverer is said once
     std::mutex mutex_;
 };
 
@@ -158,7 +165,7 @@ CommandSpec worker_command() {
                     // As `run`: the archive the environment names unless --archive says another.
                     if (const char* env = std::getenv("AVPOST_ARCHIVE"); !o->archive_dir.empty() || (env && *env))
                         w.run.parse.default_archive_root = archive::archive_root(o->archive_dir);
-                    PrintingObserver observer(global.json || o->json);
+                    PrintingObserver observer(global.json || o->json, !o->webhook_secret_file.empty());
                     std::unique_ptr<net::MetricsServer> metrics;
                     if (!o->metrics_listen.empty()) {
                         metrics = std::make_unique<net::MetricsServer>(
@@ -183,9 +190,6 @@ CommandSpec worker_command() {
                         d.observer = &webhook_observer;
                         webhooks = std::make_unique<pipeline::WebhookDelivery>(std::move(d));
                         webhooks->start();
-                    } else {
-                        log::info("worker: webhooks are not sent (no --webhook-secret-file): their events wait in the "
-                                  "catalog's outbox for a deliverer");
                     }
                     pipeline::WorkerSummary s = pipeline::run_worker(w, &observer);
                     if (webhooks) webhooks->stop();

@@ -27,19 +27,19 @@ std::vector<std::chrono::seconds> default_webhook_retry_schedule() {
 
 std::vector<std::chrono::seconds> parse_webhook_retry_schedule(std::string_view text) {
     std::vector<std::chrono::seconds> out;
-    std::string_view rest = text;
-    while (!rest.empty() || out.empty()) {
-        std::string_view item = rest.substr(0, rest.find(','));
+    std::size_t start = 0;
+    for (;;) {  // every piece between commas, empty ones included (and refused)
+        const std::size_t comma = text.find(',', start);
+        const std::string_view item = text.substr(start, comma == std::string_view::npos ? std::string_view::npos : comma - start);
         long long seconds = -1;
         auto [end, ec] = std::from_chars(item.data(), item.data() + item.size(), seconds);
-        if (ec != std::errc() || end != item.data() + item.size() || seconds < 0)
+        if (item.empty() || ec != std::errc() || end != item.data() + item.size() || seconds < 0)
             throw_usage("webhook retry schedule '" + std::string(text) +
                         "': expected seconds separated by commas, e.g. 0,5,300");
         out.push_back(std::chrono::seconds(seconds));
-        if (item.size() == rest.size()) break;
-        rest.remove_prefix(item.size() + 1);
+        if (comma == std::string_view::npos) return out;
+        start = comma + 1;
     }
-    return out;
 }
 
 std::optional<std::int64_t> next_webhook_attempt(const std::vector<std::chrono::seconds>& schedule, int attempts,
@@ -130,7 +130,7 @@ void WebhookDelivery::run() {
         try {
             if (!catalog) catalog = archive::open_catalog(options_.catalog);
             deliver_due(*catalog);
-        } catch (const Error& e) {
+        } catch (const std::exception& e) {  // the thread must not end the process
             catalog.reset();  // open again at the next round
             const std::string what = net::redact_text(e.what());
             if (options_.observer) options_.observer->catalog_trouble(what);

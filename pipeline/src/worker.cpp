@@ -379,7 +379,7 @@ private:
             // Done only now: run_job returned ok after its last stage, and the archive stage stores
             // each file and reads it back against its hash (archive::store_and_verify) before it
             // returns, so the job.succeeded webhook this writes (in the same transaction) never
-            // precedes the archived, verified files. (worker_test's webhook case checks the order.)
+            // precedes the archived, verified files (webhook_e2e_test checks the order).
             // A completion that committed but whose reply was lost (a reset connection) is refused
             // when tried again; the job is then done under this very lease: ours, not abandoned.
             outcome = fenced(*held, [&] {
