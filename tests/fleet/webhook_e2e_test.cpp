@@ -220,10 +220,12 @@ TEST(WebhooksEndToEnd, EveryEventArrivesVerifiedAfterAnOutageAndAfterItsDelivere
     EXPECT_EQ(worker_a.wait(), -SIGKILL);
     receiver.set("hang", false);
     Background worker_b(worker_args(f.queue, f.dir, f.secret, "worker-b", "0,1,1,1,1"), f.dir, "worker-b");
+    // The receiver logs before it answers: wait for worker B to have recorded the delivery too.
     const bool redelivered = eventually(
         [&] {
             for (const json& v : receiver.verified())
-                if (v["id"] == hung_id) return true;
+                if (v["id"] == hung_id)
+                    return read_file(worker_b.out).find("\"webhook_id\":\"" + hung_id + "\"") != std::string::npos;
             return false;
         },
         std::chrono::seconds(30));
@@ -234,7 +236,7 @@ TEST(WebhooksEndToEnd, EveryEventArrivesVerifiedAfterAnOutageAndAfterItsDelivere
     ASSERT_NE(again, last_events.end());
     EXPECT_EQ(again->state, archive::WebhookState::delivered);
     EXPECT_EQ(again->attempts, 2) << "the killed attempt and worker B's";
-    EXPECT_NE(read_file(worker_b.out).find(hung_id), std::string::npos) << "worker B delivered it";
+    EXPECT_NE(read_file(worker_b.out).find("\"outcome\":\"delivered\""), std::string::npos) << "worker B delivered it";
 
     // The receiver's verification can fail: a forged signature and a missing one are refused.
     httplib::Client client("127.0.0.1", receiver.port);
