@@ -51,6 +51,7 @@ struct BatchOpts {
     bool json = false;
     std::string manifest;
     int max_attempts = archive::default_job_attempts;
+    bool allow_private_webhooks = false;
     LocalRunFlags run;
 };
 
@@ -67,7 +68,9 @@ BatchOutcome submit_rows(const pipeline::BatchPlan& plan, const BatchOpts& o, bo
     auto catalog = archive::open_catalog(queue_catalog_location(o.run.catalog));
     for (const pipeline::BatchJob& job : plan.jobs) {
         archive::SubmitResult r = catalog->submit_job(
-            job.spec.name, pipeline::queued_job_spec(o.job_template, job::canonical_job_document(job.spec)), o.max_attempts);
+            job.spec.name,
+            pipeline::queued_job_spec(o.job_template, job::canonical_job_document(job.spec), job.spec.notify),
+            o.max_attempts);
         out.entries.push_back(pipeline::batch_entry(job, r));
         if (!json_out) print_entry(out.entries.back(), exit_ok);
     }
@@ -130,6 +133,7 @@ int run_batch(const BatchOpts& o, const GlobalOptions& global) {
     // Every row checked before anything runs or is queued.
     pipeline::BatchPlan plan;
     try {
+        options.parse.allow_private_webhooks = o.allow_private_webhooks;
         plan = pipeline::plan_batch_files(o.job_template, o.rows, options.parse);
     } catch (const pipeline::BatchError& e) {
         for (const std::string& line : e.lines()) log::error(line);
@@ -164,6 +168,9 @@ CommandSpec batch_command() {
                 sub.add_option("rows", o->rows, "Rows: CSV with a header row, or JSON Lines (.jsonl, .ndjson), one job each")
                     ->required();
                 auto* submit = sub.add_flag("--submit", o->submit, "Queue the jobs for `avpost worker` instead of running them here");
+                sub.add_flag("--allow-private-webhooks", o->allow_private_webhooks,
+                             "Let notify.url name a loopback, private or link-local host (tests, one machine); "
+                             "the workers delivering need the flag too");
                 sub.add_option("--jobs", o->jobs, "Jobs run here at once (default 1)")->check(CLI::Range(1, 64))->excludes(submit);
                 sub.add_flag("--json", o->json, "Print one JSON object: {\"jobs\": [...], ...}");
                 sub.add_option("--manifest", o->manifest, "Where the manifest goes (default: OUTPUT_ROOT/NAME.manifest.csv)");

@@ -17,6 +17,7 @@ CommandSpec submit_command() {
                     std::string catalog;
                     int max_attempts = archive::default_job_attempts;
                     bool json = false;
+                    bool allow_private_webhooks = false;
                 };
                 auto o = std::make_shared<Opts>();
                 sub.add_option("files", o->files, "Job files (see docs/job.md)")->required();
@@ -24,16 +25,20 @@ CommandSpec submit_command() {
                 sub.add_option("--max-attempts", o->max_attempts, "Attempts before a job counts as failed (default " + std::to_string(archive::default_job_attempts) + ")")
                     ->check(CLI::Range(1, 100));
                 sub.add_flag("--json", o->json, "Print one JSON object: {\"jobs\": [...]}");
+                sub.add_flag("--allow-private-webhooks", o->allow_private_webhooks,
+                             "Let notify.url name a loopback, private or link-local host (tests, one machine); "
+                             "the workers delivering need the flag too");
                 return [o, &global] {
                     // Every file is checked before any is queued: a bad one queues nothing.
                     pipeline::RunOptions checks;
+                    checks.parse.allow_private_webhooks = o->allow_private_webhooks;
                     std::vector<std::pair<std::string, nlohmann::json>> jobs;
                     bool bad = false;
                     for (const std::string& file : o->files) {
                         try {
                             job::JobSpec spec = pipeline::read_job_file(file, checks);
                             // The job as parsed, not the file again: what was checked is what runs.
-                            jobs.emplace_back(spec.name, pipeline::queued_job_spec(file, job::canonical_job_document(spec)));
+                            jobs.emplace_back(spec.name, pipeline::queued_job_spec(file, job::canonical_job_document(spec), spec.notify));
                         } catch (const job::JobFileError& e) {
                             for (const std::string& line : e.lines()) log::error(line);
                             bad = true;

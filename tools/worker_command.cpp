@@ -1,5 +1,6 @@
 // avpost worker: claims queued jobs and runs them through the pipeline (pipeline/worker.hpp);
 // here only its flags and one line per event.
+#include <atomic>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
@@ -10,6 +11,8 @@
 #include "avpost/core/interrupt.hpp"
 #include "avpost/core/log.hpp"
 #include "avpost/net/metrics_endpoint.hpp"
+#include "avpost/net/standard_webhooks.hpp"
+#include "avpost/pipeline/webhook_delivery.hpp"
 #include "avpost/pipeline/worker.hpp"
 #include "command.hpp"
 #include "exit_codes.hpp"
@@ -21,7 +24,7 @@ namespace {
 // One line per claim and per outcome on stdout (JSON lines with --json); catalog trouble on stderr.
 class PrintingObserver : public pipeline::WorkerObserver {
 public:
-    explicit PrintingObserver(bool json) : json_(json) {}
+    PrintingObserver(bool json, bool delivers_webhooks) : json_(json), delivers_webhooks_(delivers_webhooks) {}
 
     void claimed(const archive::QueuedJob& job) override {
         line({{"event", "claimed"}, {"id", job.id}, {"name", job.name}, {"attempt", job.attempts}},
@@ -29,6 +32,10 @@ public:
                  std::to_string(job.max_attempts) + ")");
     }
     void finished(const archive::QueuedJob& job, pipeline::JobOutcome outcome, const pipeline::JobReport& report) override {
+        if (!delivers_webhooks_ && job.spec.contains("notify") &&
+            (outcome == pipeline::JobOutcome::done || outcome == pipeline::JobOutcome::failed) && !warned_.exchange(true))
+            log::warning("webhooks are not sent by this worker (no --webhook-secret-file): the events of job " +
+                         std::to_string(job.id) + " and later ones wait in the catalog's outbox for a deliverer");
         const std::string what(pipeline::to_string(outcome));
         std::string text = what + " " + std::to_string(job.id) + " " + job.name;
         if (!report.ok && !report.error.empty()) text += ": " + report.error;
@@ -40,6 +47,26 @@ public:
     }
     void catalog_trouble(const std::string& what) override { log::warning("catalog: " + what + " (trying again)"); }
     void metrics(const std::string& url) { line({{"event", "metrics"}, {"url", url}}, "metrics on " + url); }
+    // One line per webhook attempt; the URL is not printed (its query may hold a token).
+    void webhook(const archive::WebhookEvent& e, const archive::WebhookAttemptResult& r) {
+        using Outcome = archive::WebhookAttemptResult::Outcome;
+        const std::string outcome = r.outcome == Outcome::delivered ? "delivered" : r.outcome == Outcome::dead ? "dead" : "failed";
+        std::string text = "webhook " + e.event_id + " " + e.type + " " +
+                           (e.job_id ? "job " + std::to_string(*e.job_id) : "batch " + std::to_string(e.batch_id.value_or(0))) +
+                           ": " + outcome + " (attempt " + std::to_string(e.attempts) +
+                           (r.status ? ", HTTP " + std::to_string(*r.status) : "") + ")";
+        if (r.outcome != Outcome::delivered && !r.error.empty()) text += ": " + r.error;
+        if (r.outcome == Outcome::failed) text += "; next at " + archive::iso8601(r.next_attempt_at);
+        line({{"event", "webhook"},
+              {"webhook_id", e.event_id},
+              {"type", e.type},
+              {"job_id", e.job_id ? nlohmann::json(*e.job_id) : nlohmann::json()},
+              {"batch_id", e.batch_id ? nlohmann::json(*e.batch_id) : nlohmann::json()},
+              {"outcome", outcome},
+              {"attempt", e.attempts},
+              {"status", r.status ? nlohmann::json(*r.status) : nlohmann::json()}},
+             text);
+    }
 
 private:
     void line(const nlohmann::json& j, const std::string& text) {
@@ -49,7 +76,19 @@ private:
     }
 
     bool json_;
+    bool delivers_webhooks_;
+    std::atomic<bool> warned_{false};  // the missing deliverer is said once
     std::mutex mutex_;
+};
+
+class PrintingWebhookObserver : public pipeline::WebhookObserver {
+public:
+    explicit PrintingWebhookObserver(PrintingObserver& printer) : printer_(printer) {}
+    void attempted(const archive::WebhookEvent& e, const archive::WebhookAttemptResult& r) override { printer_.webhook(e, r); }
+    void catalog_trouble(const std::string& what) override { log::warning("webhooks: catalog: " + what + " (trying again)"); }
+
+private:
+    PrintingObserver& printer_;
 };
 
 }  // namespace
@@ -69,6 +108,10 @@ CommandSpec worker_command() {
                     std::string archive_dir;
                     std::string name;
                     std::string metrics_listen;
+                    std::string webhook_secret_file;
+                    bool allow_private_webhooks = false;
+                    std::string webhook_retry_schedule;
+                    double webhook_timeout_seconds = 15;
                 };
                 auto o = std::make_shared<Opts>();
                 add_queue_catalog_option(sub, o->catalog);
@@ -93,6 +136,20 @@ CommandSpec worker_command() {
                 sub.add_option("--metrics-listen", o->metrics_listen,
                                "Serve Prometheus metrics at http://ADDR/metrics (HOST:PORT, e.g. 127.0.0.1:9464; port 0: "
                                "any free port, printed); no access control: keep it on loopback or a private network");
+                sub.add_option("--webhook-secret-file", o->webhook_secret_file,
+                               "Deliver the completion webhooks of the catalog's outbox, signed with the secret this "
+                               "file holds (one line: whsec_ and base64; docs/webhooks.md). Without it, no webhook "
+                               "is sent and events wait in the outbox");
+                sub.add_flag("--allow-private-webhooks", o->allow_private_webhooks,
+                             "Deliver webhooks to loopback, private and link-local addresses too (tests, one machine)");
+                sub.add_option("--webhook-retry-schedule", o->webhook_retry_schedule,
+                               "Seconds before each webhook attempt, comma separated (default: the Standard Webhooks "
+                               "schedule 0,5,300,1800,7200,18000,36000,36000, with jitter); for tests, e.g. 0,1,1,2 "
+                               "(then without jitter)");
+                sub.add_option("--webhook-timeout-seconds", o->webhook_timeout_seconds,
+                               "Longest wait for a webhook receiver's answer (default 15); an event is held twice "
+                               "as long, so a deliverer killed mid-attempt leaves it to another after that")
+                    ->check(CLI::Range(0.1, 3600.0));
                 return [o, &global] {
                     install_interrupt_handlers();  // SIGTERM/SIGINT: stop claiming, release running jobs
                     pipeline::WorkerOptions w;
@@ -108,7 +165,7 @@ CommandSpec worker_command() {
                     // As `run`: the archive the environment names unless --archive says another.
                     if (const char* env = std::getenv("AVPOST_ARCHIVE"); !o->archive_dir.empty() || (env && *env))
                         w.run.parse.default_archive_root = archive::archive_root(o->archive_dir);
-                    PrintingObserver observer(global.json || o->json);
+                    PrintingObserver observer(global.json || o->json, !o->webhook_secret_file.empty());
                     std::unique_ptr<net::MetricsServer> metrics;
                     if (!o->metrics_listen.empty()) {
                         metrics = std::make_unique<net::MetricsServer>(
@@ -116,7 +173,26 @@ CommandSpec worker_command() {
                             net::Collectors{std::make_shared<archive::CatalogMetrics>(w.catalog)});
                         observer.metrics(metrics->url());
                     }
+                    PrintingWebhookObserver webhook_observer(observer);
+                    std::unique_ptr<pipeline::WebhookDelivery> webhooks;
+                    if (!o->webhook_secret_file.empty()) {
+                        pipeline::WebhookDeliveryOptions d;
+                        d.catalog = w.catalog;
+                        d.secret = net::standard_webhooks::read_webhook_secret_file(o->webhook_secret_file);
+                        d.allow_private = o->allow_private_webhooks;
+                        d.request_timeout = std::chrono::milliseconds(static_cast<long long>(o->webhook_timeout_seconds * 1000));
+                        d.lease = std::chrono::seconds(std::max<long long>(1, static_cast<long long>(o->webhook_timeout_seconds * 2 + 0.999)));
+                        d.owner = "webhooks " + (o->name.empty() ? pipeline::default_worker_name() : o->name);
+                        if (!o->webhook_retry_schedule.empty()) {
+                            d.retry_schedule = pipeline::parse_webhook_retry_schedule(o->webhook_retry_schedule);
+                            d.jitter = 0;  // a test's schedule is meant exactly
+                        }
+                        d.observer = &webhook_observer;
+                        webhooks = std::make_unique<pipeline::WebhookDelivery>(std::move(d));
+                        webhooks->start();
+                    }
                     pipeline::WorkerSummary s = pipeline::run_worker(w, &observer);
+                    if (webhooks) webhooks->stop();
                     log::info("worker: " + std::to_string(s.done) + " done, " + std::to_string(s.failed) + " failed, " +
                               std::to_string(s.retrying) + " to retry, " + std::to_string(s.released) + " released, " +
                               std::to_string(s.abandoned) + " abandoned");

@@ -86,6 +86,7 @@ json canonical_job_document(const JobSpec& spec) {
     if (!spec.archive.store.empty())
         archive["store"] = spec.archive.store.starts_with("s3://") ? spec.archive.store : absolute_text(spec.archive.store);
     if (!archive.empty()) doc["archive"] = archive;
+    if (!spec.notify.is_null()) doc["notify"] = spec.notify;
     escape_references(doc);
     for (const auto& [pointer, written] : spec.environment_references) {
         const json::json_pointer at(pointer);

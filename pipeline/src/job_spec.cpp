@@ -9,10 +9,12 @@
 #include <sstream>
 
 #include "avpost/core/colour_names.hpp"
+#include "avpost/archive/webhook_outbox.hpp"
 #include "avpost/core/error.hpp"
 #include "avpost/core/file_stem.hpp"
 #include "avpost/core/json_depth.hpp"
 #include "avpost/net/akool_types.hpp"
+#include "avpost/net/webhook_url.hpp"
 #include "avpost/filters/compose_option_tables.hpp"
 #include "avpost/filters/delivery_option_table.hpp"
 #include "avpost/pipeline/akool_key_backdrop.hpp"
@@ -134,6 +136,31 @@ public:
 private:
     std::vector<std::string> lines_;
 };
+
+// {"url": ..., "events": [...]}: where a queued job's completion webhooks go. Messages name the
+// field, never the URL (its query may hold the receiver's token).
+json read_notify(const ObjectReader& job, const ParseOptions& options) {
+    ObjectReader n = job.object("notify");
+    n.only_keys({"url", "events"});
+    const std::string url = n.required_string("url");
+    if (auto problem = net::webhook_url_problem(url, options.allow_private_webhooks)) n.fail("url", *problem);
+    json notify = {{"url", url}};
+    if (n.has("events")) {
+        const json& events = n.at("events");
+        if (!events.is_array()) n.fail("events", "must be an array of event types, not " + ObjectReader::type_name(events));
+        std::string allowed;
+        for (std::string_view t : archive::webhook_event_types) allowed += (allowed.empty() ? "" : ", ") + std::string(t);
+        std::set<std::string> seen;
+        for (std::size_t i = 0; i < events.size(); ++i) {
+            const std::string key = "events[" + std::to_string(i) + "]";
+            if (!events[i].is_string() || !archive::is_webhook_event_type(events[i].get<std::string>()))
+                n.fail(key, "must be one of: " + allowed);
+            if (!seen.insert(events[i].get<std::string>()).second) n.fail(key, "is listed twice");
+        }
+        notify["events"] = events;
+    }
+    return notify;
+}
 
 bool is_colour(std::string_view text) { return text.size() == 7 && text[0] == '#'; }
 bool is_url(std::string_view text) { return text.find("://") != std::string_view::npos; }
@@ -488,7 +515,8 @@ JobSpec parse_job(const json& raw_document, const fs::path& file, const ParseOpt
     ObjectReader job(document, "", file_text);
     Problems problems;
     problems.attempt([&] {
-        job.only_keys({"$schema", "description", "name", "source", "composite", "deliver", "archive", "output", "wait"});
+        job.only_keys({"$schema", "description", "name", "source", "composite", "deliver", "archive", "output", "wait",
+                       "notify"});
     });
     problems.attempt([&] { job.expect_string("description"); });
     const fs::path base = file.has_parent_path() ? file.parent_path() : fs::path(".");
@@ -549,6 +577,7 @@ JobSpec parse_job(const json& raw_document, const fs::path& file, const ParseOpt
                 }
             });
 
+    if (job.has("notify")) problems.attempt([&] { spec.notify = read_notify(job, options); });
     if (job.has("wait"))
         problems.attempt([&] {
             ObjectReader w = job.object("wait");

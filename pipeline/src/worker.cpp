@@ -376,6 +376,10 @@ private:
         if (held->lost) {
             outcome = JobOutcome::abandoned;
         } else if (report.ok) {
+            // Done only now: run_job returned ok after its last stage, and the archive stage stores
+            // each file and reads it back against its hash (archive::store_and_verify) before it
+            // returns, so the job.succeeded webhook this writes (in the same transaction) never
+            // precedes the archived, verified files (webhook_e2e_test checks the order).
             // A completion that committed but whose reply was lost (a reset connection) is refused
             // when tried again; the job is then done under this very lease: ours, not abandoned.
             outcome = fenced(*held, [&] {
@@ -435,8 +439,10 @@ std::string default_worker_name() {
     return std::string(host) + ":" + std::to_string(::getpid());
 }
 
-nlohmann::json queued_job_spec(const fs::path& file, const nlohmann::json& document) {
-    return {{"file", fs::absolute(file).lexically_normal().string()}, {"job", document}};
+nlohmann::json queued_job_spec(const fs::path& file, const nlohmann::json& document, const nlohmann::json& notify) {
+    nlohmann::json spec = {{"file", fs::absolute(file).lexically_normal().string()}, {"job", document}};
+    if (!notify.is_null()) spec["notify"] = notify;
+    return spec;
 }
 
 job::JobSpec read_queued_job(const QueuedJob& job, const RunOptions& options) {

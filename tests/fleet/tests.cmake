@@ -39,3 +39,13 @@ if(AVPOST_END_TO_END_TESTS)
   target_compile_definitions(job_api_test PRIVATE AVPOST_SOURCE_DIR="${PROJECT_SOURCE_DIR}"
     AVPOST_NPM_DIR="${AVPOST_NPM_DIR}" NODE_EXECUTABLE="${NODE_EXECUTABLE}")
 endif()
+
+# Completion webhooks end to end: workers deliver signed events to a Node receiver that verifies
+# them with the npm standardwebhooks package (net/tests.cmake finds it), through an outage and a
+# deliverer killed mid-attempt.
+avpost_add_e2e_test(webhook_e2e_test ${CMAKE_CURRENT_LIST_DIR}/webhook_e2e_test.cpp)
+if(AVPOST_END_TO_END_TESTS)
+  target_compile_definitions(webhook_e2e_test PRIVATE NODE_EXECUTABLE="${NODE_EXECUTABLE}"
+    AVPOST_STANDARDWEBHOOKS_JS="${AVPOST_STANDARDWEBHOOKS_JS}"
+    AVPOST_WEBHOOK_RECEIVER="${CMAKE_CURRENT_LIST_DIR}/webhook_receiver.mjs")
+endif()

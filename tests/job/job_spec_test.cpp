@@ -237,6 +237,21 @@ TEST(JobSpec, EveryErrorNamesTheFileAndTheField) {
         {"archive root not a string", [](json& j) { j["archive"] = {{"root", true}}; },
          "jobs/job.json: archive.root: must be a string, not a boolean"},
         {"not an object", [](json& j) { j = json::array(); }, "jobs/job.json: a job file holds one JSON object"},
+        {"notify without url", [](json& j) { j["notify"] = {{"events", {"job.failed"}}}; },
+         "jobs/job.json: notify.url: required string is missing"},
+        {"notify to ftp", [](json& j) { j["notify"] = {{"url", "ftp://hooks.example.com/x?token=t0ps3cret"}}; },
+         "jobs/job.json: notify.url: only http and https URLs are allowed"},
+        {"notify with user info", [](json& j) { j["notify"] = {{"url", "https://me:t0ps3cret@hooks.example.com/"}}; },
+         "jobs/job.json: notify.url: user info"},
+        {"notify unknown event", [](json& j) { j["notify"] = {{"url", "https://h.example.com/"}, {"events", {"job.done"}}}; },
+         "jobs/job.json: notify.events[0]: must be one of: job.succeeded, job.failed, batch.finished"},
+        {"notify event twice",
+         [](json& j) { j["notify"] = {{"url", "https://h.example.com/"}, {"events", {"job.failed", "job.failed"}}}; },
+         "jobs/job.json: notify.events[1]: is listed twice"},
+        {"notify events not a list", [](json& j) { j["notify"] = {{"url", "https://h.example.com/"}, {"events", "all"}}; },
+         "jobs/job.json: notify.events: must be an array"},
+        {"notify unknown key", [](json& j) { j["notify"] = {{"url", "https://h.example.com/"}, {"secret", "x"}}; },
+         "jobs/job.json: notify.secret: unknown key"},
     };
     for (const Case& c : cases) {
         json j = valid_job();
@@ -244,7 +259,37 @@ TEST(JobSpec, EveryErrorNamesTheFileAndTheField) {
         std::string message = parse_error(j);
         EXPECT_TRUE(message.starts_with(c.message)) << c.label << ": got \"" << message << "\"";
         EXPECT_EQ(message.find('\n'), std::string::npos) << c.label;
+        EXPECT_EQ(message.find("t0ps3cret"), std::string::npos) << c.label << ": the URL's secrets are never repeated";
     }
+}
+
+// notify: kept (expanded) in the spec and its canonical document; private targets only when the
+// reader allows them (avpost submit --allow-private-webhooks; a worker reading a queued job back).
+TEST(JobSpec, NotifyIsCheckedKeptAndPrivateTargetsNeedPermission) {
+    json j = valid_job();
+    j["notify"] = {{"url", "https://hooks.example.com/avpost?token=${HOOK_TOKEN}"}, {"events", {"job.succeeded"}}};
+    job::ParseOptions options = no_files;
+    options.environment = [](const std::string& name) -> std::optional<std::string> {
+        return name == "HOOK_TOKEN" ? std::optional<std::string>("abc123") : std::nullopt;
+    };
+    job::JobSpec spec = job::parse_job(j, "jobs/job.json", options);
+    EXPECT_EQ(spec.notify["url"], "https://hooks.example.com/avpost?token=abc123");
+    EXPECT_EQ(spec.notify["events"], json({"job.succeeded"}));
+    const json doc = job::canonical_job_document(spec);
+    EXPECT_EQ(doc["notify"]["url"], "https://hooks.example.com/avpost?token=${HOOK_TOKEN}") << "the reference as written";
+    EXPECT_EQ(job::parse_job(doc, "jobs/job.json", options).notify, spec.notify);
+    EXPECT_TRUE(job::parse_job(valid_job(), "jobs/job.json", no_files).notify.is_null());
+
+    j["notify"] = {{"url", "http://127.0.0.1:8080/hook"}};
+    options.allow_private_webhooks = false;
+    try {
+        job::parse_job(j, "jobs/job.json", options);
+        ADD_FAILURE() << "a loopback target was accepted";
+    } catch (const job::JobFileError& e) {
+        EXPECT_NE(std::string(e.what()).find("notify.url: its host 127.0.0.1 is a loopback"), std::string::npos) << e.what();
+    }
+    options.allow_private_webhooks = true;
+    EXPECT_EQ(job::parse_job(j, "jobs/job.json", options).notify["url"], "http://127.0.0.1:8080/hook");
 }
 
 TEST(JobSpec, AFileThatIsNotJsonOrMissingFailsClearly) {

@@ -12,3 +12,6 @@ avpost_add_e2e_test(batch_run_test ${CMAKE_CURRENT_LIST_DIR}/batch_run_test.cpp)
 # The pipeline library itself (run_job with an observer), not through the binary.
 avpost_add_test(job_pipeline_test ${CMAKE_CURRENT_LIST_DIR}/job_pipeline_test.cpp)
 target_link_libraries(job_pipeline_test PRIVATE avpost_pipeline)
+# The webhook deliverer's retry schedule and options (pipeline/webhook_delivery.hpp).
+avpost_add_test(webhook_schedule_test ${CMAKE_CURRENT_LIST_DIR}/webhook_schedule_test.cpp)
+target_link_libraries(webhook_schedule_test PRIVATE avpost_pipeline)

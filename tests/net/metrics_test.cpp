@@ -94,6 +94,9 @@ TEST(MetricsFormat, CatalogFamiliesShowEveryStateTheBacklogAndTheSoonestExpiry) 
     st.unarchived_assets = 1;
     st.soonest_link_expiry = 5000;
     st.stored_bytes = 123456789012;
+    st.webhooks.events = {{archive::WebhookState::pending, 2}, {archive::WebhookState::delivered, 9},
+                          {archive::WebhookState::dead, 1}};
+    st.webhooks.failed_attempts = 17;
     Collected c(archive::catalog_metric_families(st, 1060));
     const std::string text = metrics::render({&c});
     const auto s = test::prometheus_samples(text);
@@ -106,6 +109,11 @@ TEST(MetricsFormat, CatalogFamiliesShowEveryStateTheBacklogAndTheSoonestExpiry) 
     EXPECT_EQ(test::sample(s, "avpost_archive_backlog_assets"), 1);
     EXPECT_EQ(test::sample(s, "avpost_archive_soonest_link_expiry_timestamp_seconds"), 5000);
     EXPECT_EQ(test::sample(s, "avpost_archive_stored_bytes"), 123456789012.0);  // past 32 bits, exact
+    EXPECT_EQ(test::sample(s, "avpost_webhook_events{state=\"pending\"}"), 2);
+    EXPECT_EQ(test::sample(s, "avpost_webhook_events{state=\"dead\"}"), 1);
+    EXPECT_EQ(test::sample(s, "avpost_webhook_delivery_attempts_total{outcome=\"delivered\"}"), 9);
+    EXPECT_EQ(test::sample(s, "avpost_webhook_delivery_attempts_total{outcome=\"failed\"}"), 17);
+    EXPECT_NE(text.find("# TYPE avpost_webhook_delivery_attempts_total counter"), std::string::npos) << text;
     expect_promtool_passes(text, "catalog");
 
     st.soonest_link_expiry.reset();  // no unarchived asset with a link: no sample, not a made-up 0

@@ -8,6 +8,9 @@ target_sources(avpost_lib PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/retry_rule.cpp
   ${CMAKE_CURRENT_LIST_DIR}/http_client.cpp
   ${CMAKE_CURRENT_LIST_DIR}/crypto.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/standard_webhooks.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/webhook_url.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/webhook_sender.cpp
   ${CMAKE_CURRENT_LIST_DIR}/akool_webhook.cpp
   ${CMAKE_CURRENT_LIST_DIR}/akool_webhook_endpoint.cpp
   ${CMAKE_CURRENT_LIST_DIR}/akool_types.cpp

@@ -86,6 +86,10 @@ struct JobSpec {
     // as written: the canonical document keeps them so, and no secret the environment holds is
     // stored with a queued job (each worker expands them from its own environment).
     std::vector<std::pair<std::string, std::string>> environment_references;
+    // Where a queued job's completion webhooks go: {"url": ..., "events": [...]} (events a subset
+    // of archive::webhook_event_types; absent: all), its ${NAME} references expanded; null: none.
+    // Used only by the queue (avpost submit/batch, the HTTP API): `avpost run` sends no webhooks.
+    nlohmann::json notify;
 };
 
 struct ParseOptions {
@@ -100,6 +104,10 @@ struct ParseOptions {
     // file reads, no output would replace an input. false: only what the job file itself says is
     // judged (a job written for another machine).
     bool check_files = true;
+    // Whether notify.url may name a loopback, private or link-local host (net/webhook_url.hpp).
+    // true here (the form is checked, a worker reading a queued job back judges nothing more):
+    // avpost submit and batch pass their --allow-private-webhooks, off by default.
+    bool allow_private_webhooks = true;
 };
 
 // Replaces ${NAME} and ${NAME:-default} in every string value of `document` (so one job file

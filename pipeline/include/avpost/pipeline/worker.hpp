@@ -77,7 +77,10 @@ std::string default_worker_name();
 // parsed and checked (job::canonical_job_document)}. ${NAME} references stay unexpanded (each
 // worker expands them from its own environment), so no secret is stored; paths are absolute, and
 // a fleet's machines must share them (or the job uses URLs).
-nlohmann::json queued_job_spec(const std::filesystem::path& file, const nlohmann::json& document);
+// `notify` (JobSpec::notify, expanded), when not null, is kept beside them as "notify": the
+// catalog writes the job's webhook events to it (Catalog::submit_job).
+nlohmann::json queued_job_spec(const std::filesystem::path& file, const nlohmann::json& document,
+                               const nlohmann::json& notify = nullptr);
 // The job a queued spec names, checked as `run` checks a job file (job::JobFileError).
 job::JobSpec read_queued_job(const archive::QueuedJob& job, const RunOptions& options);
 
