@@ -62,16 +62,18 @@ struct BatchOutcome {
     int exit_code = exit_ok;
 };
 
-// Queues every row's job as `avpost submit` does: the job as checked, not the template again.
+// Queues every row's job as `avpost submit` does (the job as checked, not the template again), all
+// of them with their batch in one transaction: a batch is queued whole or not at all.
 BatchOutcome submit_rows(const pipeline::BatchPlan& plan, const BatchOpts& o, bool json_out) {
     BatchOutcome out{{}, std::vector<int>(plan.jobs.size(), exit_ok), exit_ok};
     auto catalog = archive::open_catalog(queue_catalog_location(o.run.catalog));
-    for (const pipeline::BatchJob& job : plan.jobs) {
-        archive::SubmitResult r = catalog->submit_job(
-            job.spec.name,
-            pipeline::queued_job_spec(o.job_template, job::canonical_job_document(job.spec), job.spec.notify),
-            o.max_attempts);
-        out.entries.push_back(pipeline::batch_entry(job, r));
+    std::vector<archive::BatchJob> jobs;
+    for (const pipeline::BatchJob& job : plan.jobs)
+        jobs.push_back({job.spec.name, pipeline::queued_job_spec(o.job_template, job::canonical_job_document(job.spec),
+                                                                 job.spec.notify)});
+    archive::BatchSubmitResult queued = catalog->submit_batch(plan.name, nullptr, jobs, o.max_attempts);
+    for (std::size_t i = 0; i < plan.jobs.size(); ++i) {
+        out.entries.push_back(pipeline::batch_entry(plan.jobs[i], queued.jobs[i]));
         if (!json_out) print_entry(out.entries.back(), exit_ok);
     }
     return out;

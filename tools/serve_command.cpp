@@ -24,6 +24,7 @@
 #include "command.hpp"
 #include "exit_codes.hpp"
 #include "vendor_common.hpp"
+#include "webhook_options.hpp"
 
 namespace avpost::tool {
 
@@ -40,8 +41,8 @@ struct ServeOptions {
     int work = 0;
     std::string job_root;
     std::string output_root = "out";
-    bool allow_private_webhooks = false;
     int max_attempts = archive::default_job_attempts;
+    WebhookFlags webhooks;
 };
 
 // The tokens of --token-file (one a line, with its scope), else $AVPOST_GALLERY_TOKEN (a read
@@ -96,7 +97,7 @@ std::string url_host(const std::string& host) {
 }  // namespace
 
 CommandSpec serve_command() {
-    return {"serve", "Show the archive as a web page; with Akool credentials also receive Akool webhooks",
+    return {"serve", "Show the archive as a web page and answer the HTTP job API (docs/api.md); with Akool credentials also receive Akool webhooks",
             [](CLI::App& sub, const GlobalOptions&) -> CommandRun {
                 auto o = std::make_shared<ServeOptions>();
                 sub.add_option("--port", o->port, "Port to listen on (0: any free port, printed)")
@@ -129,8 +130,7 @@ CommandSpec serve_command() {
                                "Attempts before a job submitted over the API counts as failed (default " +
                                    std::to_string(archive::default_job_attempts) + ")")
                     ->check(CLI::Range(1, 100));
-                sub.add_flag("--allow-private-webhooks", o->allow_private_webhooks,
-                             "Accept notify URLs on loopback, link-local and private addresses (tests, one machine)");
+                add_webhook_flags(sub, o->webhooks);
                 return [o]() -> int {
                     VendorEnvironment env = VendorEnvironment::from_env();
                     archive::GalleryServerOptions g;
@@ -148,7 +148,7 @@ CommandSpec serve_command() {
                                                                : std::filesystem::absolute(o->job_root);
                     api_options.checks.parse.default_output_root = api_options.job_root / o->output_root;
                     api_options.checks.parse.default_archive_root = g.archive_root;
-                    api_options.allow_private_webhooks = o->allow_private_webhooks;
+                    api_options.allow_private_webhooks = o->webhooks.allow_private;
                     api_options.max_attempts = o->max_attempts;
                     pipeline::JobApi api(api_options);
                     httplib::Server server;
@@ -181,6 +181,13 @@ CommandSpec serve_command() {
                     if (port < 0) throw_errno("listen on " + o->host, EADDRINUSE);
                     std::thread listener([&] { server.listen_after_bind(); });
                     if (receiver) receiver->start();
+                    // Completion webhooks from this process too: a one-machine setup needs no worker.
+                    std::unique_ptr<pipeline::WebhookDelivery> webhooks;
+                    if (!o->webhooks.secret_file.empty()) {
+                        webhooks = std::make_unique<pipeline::WebhookDelivery>(
+                            webhook_delivery_options(o->webhooks, queue, pipeline::default_worker_name() + "/serve"));
+                        webhooks->start();
+                    }
                     std::thread workers;
                     if (o->work > 0) {
                         pipeline::WorkerOptions w = embedded_worker(*o, queue);
@@ -196,6 +203,9 @@ CommandSpec serve_command() {
                     std::cout << "job api: " << url << "api/v1/ (OpenAPI: " << url << "api/v1/openapi.json)"
                               << std::endl;
                     if (o->work > 0) std::cout << "working: " << o->work << " job(s) at once" << std::endl;
+                    std::cout << "completion webhooks: "
+                              << (webhooks ? "delivered from here" : "not sent from here (no --webhook-secret-file)")
+                              << std::endl;
                     std::cout << "metrics: " << url << "metrics" << std::endl;
                     if (receiver) std::cout << "akool webhook: POST " << url << std::endl;
                     else
@@ -207,6 +217,7 @@ CommandSpec serve_command() {
                     listener.join();
                     // The workers saw the same interrupt: they release their running jobs and return.
                     if (workers.joinable()) workers.join();
+                    if (webhooks) webhooks->stop();
                     if (receiver) receiver->stop();
                     return exit_ok;
                 };

@@ -17,6 +17,7 @@
 #include "command.hpp"
 #include "exit_codes.hpp"
 #include "queue_options.hpp"
+#include "webhook_options.hpp"
 
 namespace avpost::tool {
 namespace {
@@ -108,10 +109,7 @@ CommandSpec worker_command() {
                     std::string archive_dir;
                     std::string name;
                     std::string metrics_listen;
-                    std::string webhook_secret_file;
-                    bool allow_private_webhooks = false;
-                    std::string webhook_retry_schedule;
-                    double webhook_timeout_seconds = 15;
+                    WebhookFlags webhooks;
                 };
                 auto o = std::make_shared<Opts>();
                 add_queue_catalog_option(sub, o->catalog);
@@ -136,20 +134,7 @@ CommandSpec worker_command() {
                 sub.add_option("--metrics-listen", o->metrics_listen,
                                "Serve Prometheus metrics at http://ADDR/metrics (HOST:PORT, e.g. 127.0.0.1:9464; port 0: "
                                "any free port, printed); no access control: keep it on loopback or a private network");
-                sub.add_option("--webhook-secret-file", o->webhook_secret_file,
-                               "Deliver the completion webhooks of the catalog's outbox, signed with the secret this "
-                               "file holds (one line: whsec_ and base64; docs/webhooks.md). Without it, no webhook "
-                               "is sent and events wait in the outbox");
-                sub.add_flag("--allow-private-webhooks", o->allow_private_webhooks,
-                             "Deliver webhooks to loopback, private and link-local addresses too (tests, one machine)");
-                sub.add_option("--webhook-retry-schedule", o->webhook_retry_schedule,
-                               "Seconds before each webhook attempt, comma separated (default: the Standard Webhooks "
-                               "schedule 0,5,300,1800,7200,18000,36000,36000, with jitter); for tests, e.g. 0,1,1,2 "
-                               "(then without jitter)");
-                sub.add_option("--webhook-timeout-seconds", o->webhook_timeout_seconds,
-                               "Longest wait for a webhook receiver's answer (default 15); an event is held twice "
-                               "as long, so a deliverer killed mid-attempt leaves it to another after that")
-                    ->check(CLI::Range(0.1, 3600.0));
+                add_webhook_flags(sub, o->webhooks);
                 return [o, &global] {
                     install_interrupt_handlers();  // SIGTERM/SIGINT: stop claiming, release running jobs
                     pipeline::WorkerOptions w;
@@ -165,7 +150,7 @@ CommandSpec worker_command() {
                     // As `run`: the archive the environment names unless --archive says another.
                     if (const char* env = std::getenv("AVPOST_ARCHIVE"); !o->archive_dir.empty() || (env && *env))
                         w.run.parse.default_archive_root = archive::archive_root(o->archive_dir);
-                    PrintingObserver observer(global.json || o->json, !o->webhook_secret_file.empty());
+                    PrintingObserver observer(global.json || o->json, !o->webhooks.secret_file.empty());
                     std::unique_ptr<net::MetricsServer> metrics;
                     if (!o->metrics_listen.empty()) {
                         metrics = std::make_unique<net::MetricsServer>(
@@ -175,18 +160,9 @@ CommandSpec worker_command() {
                     }
                     PrintingWebhookObserver webhook_observer(observer);
                     std::unique_ptr<pipeline::WebhookDelivery> webhooks;
-                    if (!o->webhook_secret_file.empty()) {
-                        pipeline::WebhookDeliveryOptions d;
-                        d.catalog = w.catalog;
-                        d.secret = net::standard_webhooks::read_webhook_secret_file(o->webhook_secret_file);
-                        d.allow_private = o->allow_private_webhooks;
-                        d.request_timeout = std::chrono::milliseconds(static_cast<long long>(o->webhook_timeout_seconds * 1000));
-                        d.lease = std::chrono::seconds(std::max<long long>(1, static_cast<long long>(o->webhook_timeout_seconds * 2 + 0.999)));
-                        d.owner = "webhooks " + (o->name.empty() ? pipeline::default_worker_name() : o->name);
-                        if (!o->webhook_retry_schedule.empty()) {
-                            d.retry_schedule = pipeline::parse_webhook_retry_schedule(o->webhook_retry_schedule);
-                            d.jitter = 0;  // a test's schedule is meant exactly
-                        }
+                    if (!o->webhooks.secret_file.empty()) {
+                        pipeline::WebhookDeliveryOptions d = webhook_delivery_options(
+                            o->webhooks, w.catalog, o->name.empty() ? pipeline::default_worker_name() : o->name);
                         d.observer = &webhook_observer;
                         webhooks = std::make_unique<pipeline::WebhookDelivery>(std::move(d));
                         webhooks->start();

@@ -10,6 +10,7 @@
 #include "avpost/core/json_depth.hpp"
 #include "avpost/core/sha256.hpp"
 #include "avpost/net/redact.hpp"
+#include "avpost/net/webhook_url.hpp"
 #include "avpost/pipeline/batch.hpp"
 #include "avpost/pipeline/compose_files.hpp"
 #include "avpost/pipeline/worker.hpp"
@@ -103,6 +104,14 @@ std::string field_of_pointer(const std::string& pointer) {
     return out;
 }
 
+// A job's or batch's completion webhooks: where each went (the URL without its query), its
+// state and attempts.
+json webhooks_json(const std::vector<archive::WebhookEvent>& events) {
+    json out = json::array();
+    for (const archive::WebhookEvent& e : events) out.push_back(archive::to_json(e));
+    return out;
+}
+
 // A job's problems as the CLI prints them ("FILE: PATH: why"), as {path, detail} without the file.
 json field_errors(const std::vector<std::string>& lines, const std::string& file) {
     json errors = json::array();
@@ -117,12 +126,6 @@ json field_errors(const std::vector<std::string>& lines, const std::string& file
         errors.push_back({{"path", path}, {"detail", net::redact_text(line)}});
     }
     return errors;
-}
-
-// Until the webhook URL policy lands (net/webhook_url.hpp): the scheme and a host.
-std::optional<std::string> notify_url_problem(const std::string& url, bool) {
-    if (!url.starts_with("http://") && !url.starts_with("https://")) return "must be an http or https URL";
-    return std::nullopt;
 }
 
 }  // namespace
@@ -245,6 +248,7 @@ struct JobApi::State {
     RunOptions checks() const {
         RunOptions run = options.checks;
         run.parse.environment = [](const std::string&) -> std::optional<std::string> { return std::nullopt; };
+        run.parse.allow_private_webhooks = options.allow_private_webhooks;
         return run;
     }
 
@@ -255,7 +259,8 @@ struct JobApi::State {
         try {
             job::JobSpec spec = read_job(document, file, checks());
             errors = confinement_errors(spec);
-            if (errors.empty()) return std::make_pair(spec.name, queued_job_spec(file, job::canonical_job_document(spec)));
+            if (errors.empty())
+                return std::make_pair(spec.name, queued_job_spec(file, job::canonical_job_document(spec), spec.notify));
         } catch (const job::JobFileError& e) {
             errors = field_errors(e.lines(), file.string());
         } catch (const Error& e) {
@@ -321,6 +326,8 @@ struct JobApi::State {
             }
         }
         const std::string self = job_url(j.id);
+        archive::WebhookQuery of_job;
+        of_job.job_id = j.id;
         return {{"id", j.id},
                 {"name", j.name},
                 {"state", std::string(archive::to_string(j.state))},
@@ -334,6 +341,7 @@ struct JobApi::State {
                 {"finished_at", time_or_null(j.finished_at)},
                 {"stages", stages},
                 {"outputs", outputs},
+                {"webhooks", webhooks_json(c.webhook_events(of_job))},
                 {"links", {{"self", self}, {"cancel", self + "/cancel"}, {"retry", self + "/retry"}}}};
     }
 
@@ -410,7 +418,8 @@ struct JobApi::State {
                         e["row"] = job.line;
                         errors.push_back(std::move(e));
                     }
-                    jobs.push_back({job.spec.name, queued_job_spec(template_file, job::canonical_job_document(job.spec))});
+                    jobs.push_back({job.spec.name, queued_job_spec(template_file, job::canonical_job_document(job.spec),
+                                                                   job.spec.notify)});
                 }
             } catch (const BatchError& e) {
                 for (const BatchProblem& p : e.problems())
@@ -576,6 +585,8 @@ struct JobApi::State {
                     counts[std::string(archive::to_string(j.state))] = counts[std::string(archive::to_string(j.state))].get<int>() + 1;
                     jobs.push_back(job_summary(j));
                 }
+                archive::WebhookQuery of_batch;
+                of_batch.batch_id = b.id;
                 view = {{"id", b.id},
                         {"name", b.name},
                         {"state", b.finished_at ? "finished" : "running"},
@@ -583,6 +594,7 @@ struct JobApi::State {
                         {"finished_at", time_or_null(b.finished_at)},
                         {"counts", counts},
                         {"jobs", jobs},
+                        {"webhooks", webhooks_json(c.webhook_events(of_batch))},
                         {"links", {{"self", batch_url(b.id)}}}};
             }))
             return;
@@ -602,7 +614,7 @@ struct JobApi::State {
                 errors.push_back({{"path", path + "." + key}, {"detail", "unknown field (url, events)"}});
         if (!notify.contains("url") || !notify["url"].is_string())
             errors.push_back({{"path", path + ".url"}, {"detail", "must be an http or https URL"}});
-        else if (auto why = notify_url_problem(notify["url"].get<std::string>(), options.allow_private_webhooks))
+        else if (auto why = net::webhook_url_problem(notify["url"].get<std::string>(), options.allow_private_webhooks))
             errors.push_back({{"path", path + ".url"}, {"detail", *why}});
         if (notify.contains("events")) {
             const json& events = notify["events"];

@@ -198,7 +198,20 @@ async function finished(id) {
 }
 let downloaded = 0;
 for (const id of [validId, otherId, ...batchJobIds]) {
-  const job = await finished(id);
+  let job = await finished(id);
+  if (id === validId) {
+    // Its completion webhook: delivered by the working serve, shown without the URL's query.
+    while (job?.webhooks?.[0]?.state !== 'delivered' && Date.now() < deadline) {
+      await new Promise((f) => setTimeout(f, 200));
+      job = (await call('GET', `/api/v1/jobs/${id}`, { token: R, operationId: 'getJob' })).body;
+    }
+    const hook = job?.webhooks?.[0];
+    expect(job?.webhooks?.length === 1 && hook.type === 'job.succeeded' && hook.state === 'delivered',
+           `job ${id}: its webhook: ${JSON.stringify(job?.webhooks)}`);
+    expect(!JSON.stringify(job?.webhooks).includes('receiver-secret'), `job ${id}: the webhook URL's query is shown`);
+  } else {
+    expect(Array.isArray(job?.webhooks) && job.webhooks.length === 0, `job ${id}: webhooks without notify: ${JSON.stringify(job?.webhooks)}`);
+  }
   if (!expect(job?.state === 'done', `job ${id} ended ${job?.state}: ${job?.error}`)) continue;
   expect(job.stages.map((s) => s.name).includes('archive'), `job ${id}: no archive stage: ${JSON.stringify(job.stages)}`);
   expect(job.outputs.length > 0, `job ${id}: no outputs`);

@@ -2,9 +2,11 @@
 // driven by an independent client (tests/fleet/api_client.mjs: Node's fetch, answers checked
 // against docs/openapi.json by openapi-backend). The client first works the queue alone (tokens,
 // refusals, 422 field errors, Idempotency-Key, cancel, retry, batches), then a second `serve
-// --work 2` runs the jobs and the client follows them to their archived files and downloads them.
+// --work 2` runs the jobs (and delivers their completion webhooks, signed, to a receiver here) and
+// the client follows them to their archived files and downloads them.
 #include <signal.h>
 
+#include <mutex>
 #include <regex>
 #include <thread>
 
@@ -52,14 +54,31 @@ TEST(JobApi, AnIndependentClientDrivesTheApiAndEveryAnswerMatchesTheOpenApiDocum
         tokens << "# the API test's tokens\n" << read_token << " read\n\n" << submit_token << " submit\n";
     }
     const fs::path archive_root = dir / "archive";
+    // The first job's completion webhook goes here (signature checks: webhook_e2e_test).
+    TinyServer receiver;
+    std::mutex received_mutex;
+    std::vector<json> received;
+    receiver.server.Post("/hook", [&](const httplib::Request& req, httplib::Response& res) {
+        std::lock_guard lock(received_mutex);
+        json event = json::parse(req.body, nullptr, false);
+        event["signed"] = req.get_header_value("webhook-signature").starts_with("v1,");
+        event["webhook_id"] = req.get_header_value("webhook-id");
+        received.push_back(event);
+        res.status = 204;
+    });
+    receiver.start();
+    std::ofstream(dir / "webhook.secret") << "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\n";
     Background serve({"serve", "--port", "0", "--archive", archive_root.string(), "--token-file",
                       (dir / "tokens").string(), "--job-root", dir.string(), "--allow-private-webhooks"},
                      dir, "serve");
     const int port = port_from(serve, R"(job api: http://127\.0\.0\.1:(\d+)/api/v1/)");
     ASSERT_GT(port, 0);
 
+    json valid = api_job("api-one", "1");
+    valid["notify"] = {{"url", receiver.url("/hook?token=receiver-secret")}, {"events", {"job.succeeded"}}};
     json invalid = api_job("api bad name", "9");
     invalid["composite"]["size"] = "huge";
+    invalid["notify"] = {{"url", "ftp://127.0.0.1/hook"}};
     invalid["deliver"]["presets"] = {"web", "betamax"};
     json env_reference = api_job("api-env", "8");
     env_reference["source"]["a2v"]["audio_url"] = "${A2V_AUDIO_URL:-http://127.0.0.1:9/voice.wav}";
@@ -74,12 +93,12 @@ TEST(JobApi, AnIndependentClientDrivesTheApiAndEveryAnswerMatchesTheOpenApiDocum
         {"openapi", (fs::path(AVPOST_SOURCE_DIR) / "docs/openapi.json").string()},
         {"npm", AVPOST_NPM_DIR},
         {"jobs",
-         {{"valid", api_job("api-one", "1")},
+         {{"valid", valid},
           {"other", api_job("api-two", "2")},
           {"invalid", invalid},
           {"env_reference", env_reference},
           {"outside_root", outside_root}}},
-        {"invalid_paths", {"name", "composite.size", "deliver.presets[1]"}},
+        {"invalid_paths", {"name", "composite.size", "deliver.presets[1]", "notify.url"}},
         {"batch",
          {{"template", batch_template},
           {"rows", json::array({{{"id", "b1"}}, {{"id", "b2"}}})},
@@ -100,7 +119,8 @@ TEST(JobApi, AnIndependentClientDrivesTheApiAndEveryAnswerMatchesTheOpenApiDocum
     if (asked)
         worker = std::make_unique<Background>(
             std::vector<std::string>{"serve", "--port", "0", "--archive", archive_root.string(), "--job-root",
-                                     dir.string(), "--work", "2"},
+                                     dir.string(), "--work", "2", "--webhook-secret-file",
+                                     (dir / "webhook.secret").string(), "--allow-private-webhooks"},
             dir, "worker");
     node.join();
     EXPECT_TRUE(asked) << "the client never asked for a worker";
@@ -111,10 +131,20 @@ TEST(JobApi, AnIndependentClientDrivesTheApiAndEveryAnswerMatchesTheOpenApiDocum
     EXPECT_GE(summary.value("validated", 0), 40);
     EXPECT_GE(summary.value("downloaded", 0), 4);
 
+    // The first job's webhook came, signed, once the job was done (the client saw it delivered).
+    {
+        std::lock_guard lock(received_mutex);
+        ASSERT_GE(received.size(), 1u);
+        EXPECT_EQ(received[0].value("type", ""), "job.succeeded");
+        EXPECT_EQ(received[0]["data"].value("name", ""), "api-one");
+        EXPECT_TRUE(received[0].value("signed", false));
+        for (const json& e : received) EXPECT_EQ(e.value("webhook_id", ""), received[0].value("webhook_id", "")) << "one event, one id";
+    }
     // Nothing secret in what the servers printed.
     for (const std::string& text : {read_file(serve.out), read_file(serve.err)}) {
         EXPECT_EQ(text.find(read_token), std::string::npos);
         EXPECT_EQ(text.find(submit_token), std::string::npos);
+        EXPECT_EQ(text.find("receiver-secret"), std::string::npos);
     }
     if (worker) {
         worker->kill(SIGTERM);
