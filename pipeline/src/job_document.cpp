@@ -86,11 +86,17 @@ json canonical_job_document(const JobSpec& spec) {
     if (!spec.archive.store.empty())
         archive["store"] = spec.archive.store.starts_with("s3://") ? spec.archive.store : absolute_text(spec.archive.store);
     if (!archive.empty()) doc["archive"] = archive;
-    if (!spec.notify.is_null()) doc["notify"] = spec.notify;
     escape_references(doc);
     for (const auto& [pointer, written] : spec.environment_references) {
         const json::json_pointer at(pointer);
         if (doc.contains(at) && doc[at].is_string()) doc[at] = written;
+    }
+    // notify as the submitter expanded it, not its ${NAME} references: the catalog delivers to
+    // that URL (Catalog::submit_job), and a worker reading the job back may not have the variable.
+    if (!spec.notify.is_null()) {
+        json notify = spec.notify;
+        escape_references(notify);
+        doc["notify"] = notify;
     }
     return doc;
 }
