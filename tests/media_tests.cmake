@@ -27,22 +27,18 @@ avpost_add_test(compose_test
   compose/compose_inputs_test.cpp
   compose/compose_fit_visible_test.cpp
   compose/luma_only_decode_test.cpp
-  support/media_helpers.cpp
 )
 # The keyer against ffmpeg's best on real-looking footage (skin, hair, dark and light): e2e.
 avpost_add_e2e_test(compose_key_footage_test
   compose/compose_key_footage_test.cpp
-  support/media_helpers.cpp
 )
 avpost_add_test(filters_layers_test
   filters/layers_test.cpp
-  support/media_helpers.cpp
 )
 # Music under the voice: the bed's ducking, loop, fades and level on generated tones and voices.
 avpost_add_test(filters_music_test
   filters/music_bed_test.cpp
   filters/music_options_test.cpp
-  support/media_helpers.cpp
 )
 # Right-to-left text against HarfBuzz's own shaping of the same string (HarfBuzz comes with libass).
 pkg_check_modules(HARFBUZZ REQUIRED IMPORTED_TARGET harfbuzz)

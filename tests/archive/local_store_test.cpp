@@ -1,7 +1,6 @@
 // The local store and the archive step over it: layout, atomic verified writes, refusing to
 // overwrite, full disk, verify catching changed and missing files.
 #include <signal.h>
-#include <sys/mount.h>
 #include <sys/stat.h>
 
 #include <fstream>
@@ -14,6 +13,7 @@
 #include "avpost/archive/local_store.hpp"
 #include "avpost/archive/store.hpp"
 #include "avpost/core/error.hpp"
+#include "small_disk.hpp"
 
 #include <sqlite3.h>
 
@@ -42,25 +42,6 @@ struct Archive {
     }
 };
 
-// A tmpfs of `size` mounted on `dir` for the test's lifetime (we run as root in CI).
-class SmallDisk {
-public:
-    SmallDisk(const fs::path& dir, const std::string& size) : dir_(dir) {
-        fs::create_directories(dir);
-        mounted_ = ::mount("tmpfs", dir.c_str(), "tmpfs", 0, ("size=" + size).c_str()) == 0;
-        error_ = errno;
-    }
-    ~SmallDisk() {
-        if (mounted_) ::umount2(dir_.c_str(), MNT_DETACH);
-    }
-    bool mounted() const { return mounted_; }
-    int error() const { return error_; }
-
-private:
-    fs::path dir_;
-    bool mounted_ = false;
-    int error_ = 0;
-};
 
 }  // namespace
 

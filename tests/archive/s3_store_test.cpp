@@ -108,6 +108,37 @@ TEST_F(ArchiveS3, SameContentIsANoOpAndDifferentContentIsRefused) {
     EXPECT_FALSE(store.stat("k/other.bin").has_value());
 }
 
+// What s3rver keeps of an upload its full disk cut short: the object's bytes so far, no metadata
+// (it writes those after the bytes). A later put of the whole file replaces that debris; an object
+// as long as the file, or with another upload's sha256, is still refused.
+TEST_F(ArchiveS3, DebrisOfAFailedUploadIsReplacedButForeignContentIsNot) {
+    S3Store store(config());
+    auto whole = file("whole.bin", 6000, 36), start = file("start.bin", 2000, 36), other = file("other.bin", 6000, 37);
+    FileDigest dw = sha256_file(whole), ds = sha256_file(start), dother = sha256_file(other);
+    auto debris_of = [&](const std::string& key, const fs::path& f, const FileDigest& d) {
+        store.put(f, key, d.sha256, d.size);
+        fs::path bytes = object_file(key);
+        ASSERT_FALSE(bytes.empty()) << "cannot find s3rver's file for " << key;
+        std::string metadata = bytes.string();
+        metadata.replace(metadata.rfind("._S3rver_object"), std::string::npos, "._S3rver_metadata.json");
+        ASSERT_TRUE(fs::remove(metadata)) << metadata;
+        ASSERT_EQ(store.stat(key)->sha256, "") << "the store still reports our metadata";
+    };
+
+    debris_of("d/cut.bin", start, ds);
+    EXPECT_EQ(store.put(whole, "d/cut.bin", dw.sha256, dw.size).sha256, dw.sha256);
+    EXPECT_EQ(store.rehash("d/cut.bin").sha256, dw.sha256);
+    EXPECT_EQ(store.stat("d/cut.bin")->sha256, dw.sha256);
+
+    debris_of("d/full.bin", other, dother);  // no metadata, but as long as the file: not debris
+    EXPECT_THROW(store.put(whole, "d/full.bin", dw.sha256, dw.size), Error);
+    EXPECT_EQ(store.rehash("d/full.bin").sha256, dother.sha256);
+
+    store.put(start, "d/short.bin", ds.sha256, ds.size);  // shorter, but a finished upload of ours
+    EXPECT_THROW(store.put(whole, "d/short.bin", dw.sha256, dw.size), Error);
+    EXPECT_EQ(store.rehash("d/short.bin").sha256, ds.sha256);
+}
+
 TEST_F(ArchiveS3, ArchivedVideoVerifiesAndATamperedObjectIsCaught) {
     S3Store store(config("team"));
     SqliteCatalog catalog(Catalog::file_in(dir));

@@ -8,5 +8,5 @@ avpost_add_e2e_test(deliver_test
   ${CMAKE_CURRENT_LIST_DIR}/deliver_loudness_test.cpp
   ${CMAKE_CURRENT_LIST_DIR}/deliver_captions_test.cpp
   ${CMAKE_CURRENT_LIST_DIR}/deliver_test_support.cpp
-  ${CMAKE_SOURCE_DIR}/tests/support/media_helpers.cpp
+ 
 )

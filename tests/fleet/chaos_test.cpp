@@ -5,6 +5,8 @@
 // that resets them, and a database blackholed for longer than the lease. Once the faults clear
 // the fleet must drain: every job done once, one render each, each file stored once and never
 // rewritten, `archive verify --all` clean, and every worker alive until SIGTERM stops it.
+// A second test fills the workers' disk and then the store's (small tmpfs mounts) under working
+// jobs: the same promises once room is made, and no half-written file left behind.
 //
 // The seed is printed; AVPOST_CHAOS_SEED=N replays the same schedule (the machine's own timing is
 // not replayed). Waits poll the catalog, the proxies' counters or a process with a deadline; the
@@ -13,6 +15,7 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <cstring>
 #include <iostream>
 #include <map>
 #include <random>
@@ -26,6 +29,7 @@
 #include "fault_proxy.hpp"
 #include "postgres_server.hpp"
 #include "quick_job.hpp"
+#include "small_disk.hpp"
 
 using namespace avpost;
 using namespace avpost::test;
@@ -122,12 +126,12 @@ protected:
                    " " + args + " --catalog " + shell_quote(uri));
     }
 
-    void start_worker(const std::string& name) {
+    void start_worker(const std::string& name, const fs::path& output_root = {}) {
         // Through the database's proxy; no --drain: a worker runs until it is told to stop.
         std::vector<std::string> args = {"worker", "--catalog", PostgresServer::tcp_uri(database, db->port()),
                                          "--name", name, "--lease-seconds", std::to_string(lease_seconds),
                                          "--poll-seconds", "0.2", "--json", "--output-root",
-                                         (dir / ("work-" + name)).string()};
+                                         (output_root.empty() ? dir : output_root).string() + "/work-" + name};
         workers[name] = std::make_unique<Background>(args, dir, name);
     }
 
@@ -183,6 +187,99 @@ protected:
         return false;
     }
 
+    // After the faults: every job done, as `avpost jobs` says, each reported done by exactly one
+    // worker, rendered once, and each of its files stored once, verified and never rewritten.
+    void expect_each_job_done_once_and_each_file_stored_once(int jobs_expected) {
+        // Every job done, as `avpost jobs` says, and each reported done by exactly one worker.
+        CommandResult listed = avpost("jobs --json");
+        ASSERT_EQ(listed.exit_code, 0) << listed.err;
+        const json jobs = json::parse(listed.out).at("jobs");
+        ASSERT_EQ(jobs.size(), std::size_t(jobs_expected)) << listed.out;
+        std::map<std::string, int> attempts_of;  // by job name
+        for (const json& j : jobs) {
+            EXPECT_EQ(j["state"], "done") << j.dump();
+            attempts_of[j["name"].get<std::string>()] = j["attempts"].get<int>();
+        }
+        std::multiset<std::int64_t> done;
+        for (const auto& [name, worker] : workers)
+            for (const json& line : json_lines(read_file(worker->out))) {
+                if (line.value("event", "") == "done") done.insert(line["id"].get<std::int64_t>());
+                if (line.value("event", "") == "abandoned") ++abandoned[name];  // reported when the workers stop
+            }
+        for (const json& j : jobs) EXPECT_EQ(done.count(j["id"].get<std::int64_t>()), 1u) << j.dump();
+        EXPECT_EQ(done.size(), std::size_t(jobs_expected));
+
+        // One render each: a job taken over, or tried again, waited on the render its earlier attempt
+        // recorded.
+        EXPECT_EQ(server->stats().renders, jobs_expected);
+        EXPECT_EQ(server->stats().requests["/v1/a2v/video.generate"], jobs_expected);
+
+        // Each file stored once: one verified asset per file of each job (avatar, mask, the web
+        // delivery), each under its own key, claimed no more often than its job was tried (a takeover
+        // releases the earlier attempt's claim and claims again: twice), and never rewritten in the
+        // bucket after it was verified.
+        std::map<std::string, std::string> job_of_render;  // vendor id -> job name
+        for (const json& j : jobs) {
+            auto render = catalog->find_stage(j["name"].get<std::string>(), "render");
+            ASSERT_TRUE(render) << j.dump();
+            job_of_render[render->result.at("id").get<std::string>()] = j["name"].get<std::string>();
+        }
+        std::set<std::string> keys;
+        std::map<std::string, int> files_of;
+        for (const auto& row : catalog->list()) {
+            const archive::AssetRecord& a = row.asset;
+            const std::string job = job_of_render.count(row.job.vendor_job_id) ? job_of_render[row.job.vendor_job_id]
+                                                                                : "(render " + row.job.vendor_job_id + ")";
+            ++files_of[job];
+            EXPECT_EQ(a.state, archive::AssetState::verified) << job << " " << a.name << " " << a.error;
+            EXPECT_TRUE(keys.insert(a.store_key).second) << "two assets under " << a.store_key;
+            EXPECT_GE(a.attempts, 1) << job << " " << a.name;
+            EXPECT_LE(a.attempts, 2 * attempts_of[job]) << job << " " << a.name;
+            ASSERT_TRUE(a.verified_at) << job << " " << a.name;
+            // s3rver keeps an object as KEY._S3rver_object under its bucket's directory.
+            const fs::path object = S3rverEnvironment::data_dir / bucket /
+                                    (dir.filename().string() + "/" + a.store_key + "._S3rver_object");
+            struct stat st {};
+            ASSERT_EQ(::stat(object.c_str(), &st), 0) << object;
+            EXPECT_LE(st.st_mtim.tv_sec, *a.verified_at) << a.store_key << " written after it was verified";
+        }
+        EXPECT_EQ(files_of.size(), std::size_t(jobs_expected));
+        for (const auto& [job, n] : files_of) EXPECT_EQ(n, 3) << job;
+        EXPECT_EQ(count_files(S3rverEnvironment::data_dir / bucket / dir.filename(), "._S3rver_object"), 3 * jobs_expected);
+
+        // `archive verify --all` reads every file back from the store.
+        CommandResult verify = avpost("archive --archive " + shell_quote((dir / "archive").string()) + " verify --all");
+        EXPECT_EQ(verify.exit_code, 0) << verify.out << verify.err;
+        say("verified");
+    }
+
+    // Alive until told to stop; SIGTERM stops each (130: interrupted, as for every avpost command).
+    void stop_workers() {
+        for (auto& [name, worker] : workers) {
+            int status = 0;
+            ASSERT_EQ(::waitpid(worker->pid, &status, WNOHANG), 0) << name << " exited";
+            worker->kill(SIGTERM);
+        }
+        say("SIGTERM sent");
+        for (auto& [name, worker] : workers) {
+            int code = -1000;
+            const bool ended = eventually(
+                [&] {
+                    int status = 0;
+                    if (::waitpid(worker->pid, &status, WNOHANG) != worker->pid) return false;
+                    code = WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
+                    worker->pid = -1;
+                    return true;
+                },
+                60s);  // a statement may be waiting out its deadline (30 s)
+            EXPECT_TRUE(ended) << name << " did not stop on SIGTERM";
+            EXPECT_EQ(code, 130) << name << ": " << tail(read_file(worker->err));
+            std::cout << "[chaos " << elapsed() << "] " << name << " stopped (" << code << "), " << abandoned[name]
+                      << " jobs abandoned; its stderr:\n"
+                      << tail(read_file(worker->err)) << std::endl;
+        }
+    }
+
     std::string uri, database;
     fs::path dir;
     std::string prefix;
@@ -190,6 +287,7 @@ protected:
     std::unique_ptr<sandbox::SandboxServer> server;
     std::unique_ptr<archive::Catalog> catalog;
     std::map<std::string, std::unique_ptr<Background>> workers;
+    std::map<std::string, int> abandoned;  // jobs each worker gave up (its lease lost)
     std::string died;
     Clock::time_point started = Clock::now();
 };
@@ -301,94 +399,89 @@ TEST_F(Chaos, EveryJobDoneOnceThroughLatencyResetsADatabaseBlackholeADroppingVen
     EXPECT_GT(vendor->counters().dropped, 0);
     EXPECT_GT(store->counters().reset, 0);
 
-    // Every job done, as `avpost jobs` says, and each reported done by exactly one worker.
-    CommandResult listed = avpost("jobs --json");
-    ASSERT_EQ(listed.exit_code, 0) << listed.err;
-    const json jobs = json::parse(listed.out).at("jobs");
-    ASSERT_EQ(jobs.size(), std::size_t(job_count)) << listed.out;
-    std::map<std::string, int> attempts_of;  // by job name
-    for (const json& j : jobs) {
-        EXPECT_EQ(j["state"], "done") << j.dump();
-        attempts_of[j["name"].get<std::string>()] = j["attempts"].get<int>();
-    }
-    std::multiset<std::int64_t> done;
-    std::map<std::string, int> abandoned;
-    for (const auto& [name, worker] : workers)
-        for (const json& line : json_lines(read_file(worker->out))) {
-            if (line.value("event", "") == "done") done.insert(line["id"].get<std::int64_t>());
-            if (line.value("event", "") == "abandoned") ++abandoned[name];
-        }
-    for (const json& j : jobs) EXPECT_EQ(done.count(j["id"].get<std::int64_t>()), 1u) << j.dump();
-    EXPECT_EQ(done.size(), std::size_t(job_count));
-
-    // One render each: a job taken over, or tried again, waited on the render its earlier attempt
-    // recorded.
-    EXPECT_EQ(server->stats().renders, job_count);
-    EXPECT_EQ(server->stats().requests["/v1/a2v/video.generate"], job_count);
-
-    // Each file stored once: one verified asset per file of each job (avatar, mask, the web
-    // delivery), each under its own key, claimed no more often than its job was tried (a takeover
-    // releases the earlier attempt's claim and claims again: twice), and never rewritten in the
-    // bucket after it was verified.
-    std::map<std::string, std::string> job_of_render;  // vendor id -> job name
-    for (const json& j : jobs) {
-        auto render = catalog->find_stage(j["name"].get<std::string>(), "render");
-        ASSERT_TRUE(render) << j.dump();
-        job_of_render[render->result.at("id").get<std::string>()] = j["name"].get<std::string>();
-    }
-    std::set<std::string> keys;
-    std::map<std::string, int> files_of;
-    for (const auto& row : catalog->list()) {
-        const archive::AssetRecord& a = row.asset;
-        const std::string job = job_of_render.count(row.job.vendor_job_id) ? job_of_render[row.job.vendor_job_id]
-                                                                            : "(render " + row.job.vendor_job_id + ")";
-        ++files_of[job];
-        EXPECT_EQ(a.state, archive::AssetState::verified) << job << " " << a.name << " " << a.error;
-        EXPECT_TRUE(keys.insert(a.store_key).second) << "two assets under " << a.store_key;
-        EXPECT_GE(a.attempts, 1) << job << " " << a.name;
-        EXPECT_LE(a.attempts, 2 * attempts_of[job]) << job << " " << a.name;
-        ASSERT_TRUE(a.verified_at) << job << " " << a.name;
-        // s3rver keeps an object as KEY._S3rver_object under its bucket's directory.
-        const fs::path object = S3rverEnvironment::data_dir / bucket /
-                                (dir.filename().string() + "/" + a.store_key + "._S3rver_object");
-        struct stat st {};
-        ASSERT_EQ(::stat(object.c_str(), &st), 0) << object;
-        EXPECT_LE(st.st_mtim.tv_sec, *a.verified_at) << a.store_key << " written after it was verified";
-    }
-    EXPECT_EQ(files_of.size(), std::size_t(job_count));
-    for (const auto& [job, n] : files_of) EXPECT_EQ(n, 3) << job;
-    EXPECT_EQ(count_files(S3rverEnvironment::data_dir / bucket / dir.filename(), "._S3rver_object"), 3 * job_count);
-
-    // `archive verify --all` reads every file back from the store.
-    CommandResult verify = avpost("archive --archive " + shell_quote((dir / "archive").string()) + " verify --all");
-    EXPECT_EQ(verify.exit_code, 0) << verify.out << verify.err;
-    say("verified");
-
-    // Alive until told to stop; SIGTERM stops each (130: interrupted, as for every avpost command).
-    for (auto& [name, worker] : workers) {
-        int status = 0;
-        ASSERT_EQ(::waitpid(worker->pid, &status, WNOHANG), 0) << name << " exited";
-        worker->kill(SIGTERM);
-    }
-    say("SIGTERM sent");
-    for (auto& [name, worker] : workers) {
-        int code = -1000;
-        const bool ended = eventually(
-            [&] {
-                int status = 0;
-                if (::waitpid(worker->pid, &status, WNOHANG) != worker->pid) return false;
-                code = WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
-                worker->pid = -1;
-                return true;
-            },
-            60s);  // a statement may be waiting out its deadline (30 s)
-        EXPECT_TRUE(ended) << name << " did not stop on SIGTERM";
-        EXPECT_EQ(code, 130) << name << ": " << tail(read_file(worker->err));
-        std::cout << "[chaos " << elapsed() << "] " << name << " stopped (" << code << "), " << abandoned[name]
-                  << " jobs abandoned; its stderr:\n"
-                  << tail(read_file(worker->err)) << std::endl;
-    }
+    ASSERT_NO_FATAL_FAILURE(expect_each_job_done_once_and_each_file_stored_once(job_count));
+    stop_workers();
     say("done");
+}
+
+// Disks fill up under working jobs: the workers' disk (downloads, composites, deliveries) and the
+// store's (s3rver's objects), both on a small tmpfs taken full by a filler. Each costs an attempt
+// queued again with the usual backoff, not a render, a file stored twice or a job given up; once
+// room is made, every job finishes, and nothing half-written is left on the workers' disk.
+TEST_F(Chaos, AFullWorkerDiskAndAFullStoreDiskCostAttemptsNotRendersOrFiles) {
+    constexpr int jobs = 3;
+    SmallDisk worker_disk(dir / "worker-disk", "16m");
+    if (!worker_disk.mounted())
+        GTEST_SKIP() << "cannot mount a small tmpfs here (" << std::strerror(worker_disk.error()) << ")";
+    SmallDisk store_disk(S3rverEnvironment::data_dir / bucket / dir.filename(), "16m");
+    ASSERT_TRUE(store_disk.mounted()) << std::strerror(store_disk.error());
+    ASSERT_TRUE(worker_disk.fill());
+    ASSERT_TRUE(store_disk.fill());
+
+    std::vector<fs::path> files;
+    for (int i = 0; i < jobs; ++i) files.push_back(write_job("disk" + std::to_string(i), i));
+    std::string args = "submit --json --max-attempts " + std::to_string(max_attempts);
+    for (const auto& f : files) args += " " + shell_quote(f.string());
+    CommandResult submitted = avpost(args);
+    ASSERT_EQ(submitted.exit_code, 0) << submitted.err;
+
+    started = Clock::now();
+    for (const std::string name : {"d1", "d2"}) start_worker(name, worker_disk.dir());
+    auto failed_with = [&](const std::string& text) {
+        for (const auto& j : catalog->queued_jobs())
+            if (j.state == archive::QueueState::queued && j.attempts > 0 && j.last_error.find(text) != std::string::npos)
+                return true;
+        return false;
+    };
+    auto errors = [&] {
+        std::string text;
+        for (const auto& j : catalog->queued_jobs()) text += "\n  " + j.name + " (" + j.stage + "): " + j.last_error;
+        return text;
+    };
+
+    // 1. The workers' disk is full: every job's first attempt fails on it, and is queued again.
+    ASSERT_TRUE(hold(0ms, 60s, [&] {
+        int waiting = 0;
+        for (const auto& j : catalog->queued_jobs())
+            if (j.state == archive::QueueState::queued && j.attempts > 0) ++waiting;
+        return waiting == jobs;
+    })) << died << errors();
+    say("every job waits for another attempt:" + errors());
+    EXPECT_TRUE(failed_with("No space left on device")) << errors();
+    EXPECT_EQ(states()["failed"], 0) << errors();
+    worker_disk.make_room();
+    say("room on the workers' disk");
+
+    // 2. The store's disk is full: the jobs render, fetch and compose now, and fail to archive.
+    ASSERT_TRUE(hold(0ms, 90s, [&] {
+        for (const auto& j : catalog->queued_jobs())
+            if (j.state == archive::QueueState::queued && j.stage == "archive" && !j.last_error.empty()) return true;
+        return false;
+    })) << died << errors();
+    say("a job waits for the store:" + errors());
+    EXPECT_EQ(states()["failed"], 0) << errors();
+    store_disk.make_room();
+    say("room on the store's disk");
+
+    const bool drained = hold(0ms, 150s, [&] {
+        auto s = states();
+        return s["queued"] == 0 && s["running"] == 0;
+    });
+    say("drained: " + states_text());
+    ASSERT_TRUE(drained) << (died.empty() ? "not drained within 150 s of making room: " + states_text() + errors() : died);
+    ASSERT_NO_FATAL_FAILURE(expect_each_job_done_once_and_each_file_stored_once(jobs));
+
+    // Nothing half-written left on the workers' disk: no temporary of a download or an output.
+    std::vector<std::string> debris;
+    for (const auto& e : fs::recursive_directory_iterator(worker_disk.dir())) {
+        const std::string name = e.path().filename().string();
+        if (name.find(".partial-") != std::string::npos || name.ends_with(".part") || name.ends_with(".part.etag"))
+            debris.push_back(e.path().string());
+    }
+    std::string listed;
+    for (const auto& d : debris) listed += "\n  " + d;
+    EXPECT_TRUE(debris.empty()) << "left on the workers' disk:" << listed;
+    stop_workers();
 }
 
 // The product fix the chaos test called for: a catalog statement to a PostgreSQL that stopped

@@ -10,15 +10,14 @@ target_compile_definitions(fleet_test PRIVATE AVPOST_PG_BINDIR="${AVPOST_PG_BIND
 avpost_add_test(metrics_e2e_test ${CMAKE_CURRENT_LIST_DIR}/metrics_test.cpp)
 
 # The chaos test's TCP fault proxy (tests/support/fault_proxy.cpp) against a tiny echo server.
-avpost_add_test(fault_proxy_test ${CMAKE_CURRENT_LIST_DIR}/fault_proxy_test.cpp
-                ${CMAKE_CURRENT_LIST_DIR}/../support/fault_proxy.cpp)
+avpost_add_test(fault_proxy_test ${CMAKE_CURRENT_LIST_DIR}/fault_proxy_test.cpp)
 
 # The fleet under chaos: PostgreSQL, the sandbox and s3rver each behind a fault proxy while 3
-# workers run 8 jobs (latency, resets, a database blackhole, a dropping vendor, a resetting store).
+# workers run 8 jobs (latency, resets, a database blackhole, a dropping vendor, a resetting store);
+# then the workers' disk and the store's disk full under 3 jobs.
 # e2e: its schedule is timed for a normal build (1 s leases); the sanitizer build leaves it out.
 if(AVPOST_END_TO_END_TESTS)
-  avpost_add_test_binary(chaos_test ${CMAKE_CURRENT_LIST_DIR}/chaos_test.cpp
-                         ${CMAKE_CURRENT_LIST_DIR}/../support/fault_proxy.cpp)
+  avpost_add_test_binary(chaos_test ${CMAKE_CURRENT_LIST_DIR}/chaos_test.cpp)
   target_link_libraries(chaos_test PRIVATE avpost_pipeline)
   target_compile_definitions(chaos_test PRIVATE AVPOST_PG_BINDIR="${AVPOST_PG_BINDIR}"
     AVPOST_S3RVER_JS="${AVPOST_S3RVER_JS}" NODE_EXECUTABLE="${NODE_EXECUTABLE}")

@@ -1,5 +1,5 @@
 # `avpost run` job files: the strict parser, and whole jobs against the in-process sandbox.
-avpost_add_test(job_spec_test ${CMAKE_CURRENT_LIST_DIR}/job_spec_test.cpp ${CMAKE_CURRENT_LIST_DIR}/../support/media_helpers.cpp)
+avpost_add_test(job_spec_test ${CMAKE_CURRENT_LIST_DIR}/job_spec_test.cpp)
 target_link_libraries(job_spec_test PRIVATE avpost_pipeline)
 avpost_add_e2e_test(job_run_test ${CMAKE_CURRENT_LIST_DIR}/job_run_test.cpp)
 avpost_add_e2e_test(job_akool_test ${CMAKE_CURRENT_LIST_DIR}/job_akool_test.cpp)

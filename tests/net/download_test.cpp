@@ -2,6 +2,9 @@
 // with Range + If-Range, a changed file restarted, an expired link, error bodies kept out.
 #include <gtest/gtest.h>
 
+#include <cerrno>
+#include <cstring>
+
 #include "avpost/core/sha256.hpp"
 #include "avpost/net/a2v_client.hpp"
 #include "avpost/net/downloader.hpp"
@@ -9,6 +12,7 @@
 #include "avpost/net/service_error.hpp"
 #include "avpost/sandbox/sandbox_server.hpp"
 #include "net_test_support.hpp"
+#include "small_disk.hpp"
 
 using namespace avpost;
 using namespace avpost::net;
@@ -260,4 +264,25 @@ TEST_F(NetDownload, EmptyFileAndUnwritableDestination) {
     } catch (const Error& e) {
         EXPECT_EQ(e.domain(), ErrorDomain::system);
     }
+}
+
+// A full disk mid-download: the error says so (ENOSPC, system), and neither the partial file nor its
+// validator stays behind to hold the space or to mislead a resume elsewhere. With room, it works.
+TEST_F(NetDownload, AFullDiskLeavesNoPartialBehind) {
+    avpost::test::SmallDisk disk(dir / "small", "64k");
+    if (!disk.mounted()) GTEST_SKIP() << "cannot mount a small tmpfs here (" << std::strerror(disk.error()) << ")";
+    server->put_file("big.bin", std::string(256 * 1024, 'b'), "application/octet-stream");
+    Downloader d(*http);
+    const std::string link = server->sign_link("big.bin", 60);
+    try {
+        d.download(link, disk.dir() / "big.bin");
+        FAIL() << "256 KiB written to a 64 KiB disk";
+    } catch (const Error& e) {
+        EXPECT_EQ(e.domain(), ErrorDomain::system) << e.what();
+        EXPECT_EQ(e.code(), ENOSPC) << e.what();
+    }
+    for (const char* name : {"big.bin", "big.bin.part", "big.bin.part.etag"})
+        EXPECT_FALSE(fs::exists(disk.dir() / name)) << name;
+    server->put_file("small.bin", std::string(16 * 1024, 's'), "application/octet-stream");
+    EXPECT_EQ(d.download(server->sign_link("small.bin", 60), disk.dir() / "small.bin").bytes, 16 * 1024);
 }

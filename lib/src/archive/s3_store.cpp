@@ -245,6 +245,11 @@ ObjectInfo S3Store::put(const std::filesystem::path& file, const std::string& ke
     const std::string where = "s3://" + config_.bucket + "/" + object;
     if (auto existing = stat(key)) {
         if (existing->size == expected_size && existing->sha256 == expected_sha256) return *existing;
+        // Shorter than the file and without the sha256 every upload of ours sets: what a store
+        // that does not write objects atomically (s3rver, some S3-compatible servers on a full
+        // disk) kept of an upload that failed. Debris of our own attempt, not content to protect.
+        if (existing->sha256.empty() && existing->size < expected_size)
+            return upload(file, key, expected_sha256, expected_size);
         throw_input("store '" + where + "'", "refusing to overwrite: it already holds different content (sha256 '" +
                                                  existing->sha256 + "', " + std::to_string(existing->size) +
                                                  " bytes); if that copy is damaged, " + repair_hint);

@@ -92,6 +92,15 @@ DownloadResult Downloader::download(const std::string& url, const fs::path& dest
         std::int64_t written = offset, total = 0;
         bool bad_range = false;
         long seen_status = 0;
+        // A partial that cannot be written (a full disk) is removed with its validator: it holds
+        // the space a retry needs, and the retry may run elsewhere (another worker of the fleet).
+        auto write_failed = [&](int error) {
+            file.reset();
+            std::error_code ignored;
+            fs::remove(part, ignored);
+            fs::remove(meta, ignored);
+            throw_errno("write " + part.string(), error);
+        };
         BodySink sink = [&](long status, const Headers& headers, std::string_view chunk) {
             seen_status = status;
             if (status != 200 && status != 206) {
@@ -138,8 +147,7 @@ DownloadResult Downloader::download(const std::string& url, const fs::path& dest
                     fs::remove(meta, ec);
                 }
             }
-            if (std::fwrite(chunk.data(), 1, chunk.size(), file.get()) != chunk.size())
-                throw_errno("write " + part.string(), errno);
+            if (std::fwrite(chunk.data(), 1, chunk.size(), file.get()) != chunk.size()) write_failed(errno);
             hash->update(chunk);
             written += static_cast<std::int64_t>(chunk.size());
             if (options.progress) options.progress(written, total);
@@ -147,7 +155,7 @@ DownloadResult Downloader::download(const std::string& url, const fs::path& dest
         };
         TransferResult tr = http_.perform(req, sink);
         result.attempts = attempt;
-        if (file && std::fflush(file.get()) != 0) throw_errno("write " + part.string(), errno);
+        if (file && std::fflush(file.get()) != 0) write_failed(errno);
         file.reset();
         long status = tr.status ? tr.status : seen_status;
 

@@ -34,7 +34,9 @@ public:
 
     // Stores `file` under `key`, checking it has `expected_sha256` and `expected_size`, and
     // returns what the store confirms after the write. Putting identical content again is a no-op;
-    // a key that already holds different content is refused (Error(input)) and left alone.
+    // a key that already holds different content is refused (Error(input)) and left alone. (The S3
+    // store overwrites an object shorter than the file and without its sha256 metadata: what a
+    // non-atomic store kept of a failed upload.)
     virtual ObjectInfo put(const std::filesystem::path& file, const std::string& key,
                            const std::string& expected_sha256, std::int64_t expected_size) = 0;
     // As put, but replaces whatever the key holds: `avpost archive repair` only, once the catalog's
