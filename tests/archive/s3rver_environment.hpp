@@ -30,7 +30,11 @@ public:
             return;
         }
         data_dir = make_temp_dir("s3rver");
-        fs::path log = data_dir.string() + ".log";
+        log_ = data_dir.string() + ".log";
+        const fs::path& log = log_;
+        // A log an earlier process of the same PID left would be read before the child truncates
+        // it: its port is not ours (seen in CI as "Failed to connect" to a dead s3rver).
+        fs::remove(log);
         pid_ = ::fork();
         if (pid_ == 0) {
             ::setpgid(0, 0);
@@ -65,10 +69,14 @@ public:
             int status = 0;
             ::waitpid(pid_, &status, 0);
         }
+        std::error_code ignored;
+        if (!data_dir.empty()) fs::remove_all(data_dir, ignored);
+        if (!log_.empty()) fs::remove(log_, ignored);
     }
 
 private:
     std::string bucket_;
+    fs::path log_;
     pid_t pid_ = -1;
 };
 

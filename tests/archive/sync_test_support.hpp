@@ -16,6 +16,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <functional>
+#include <regex>
 #include <thread>
 #include <vector>
 
@@ -206,6 +207,18 @@ bool eventually(F done, std::chrono::milliseconds limit = std::chrono::seconds(3
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
     return done();
+}
+
+// The first match of `pattern`'s group 1 (a port) in a background process's stdout, waited for.
+inline int port_from(const Background& process, const std::string& pattern) {
+    std::smatch m;
+    std::string out;
+    const bool found = eventually([&] {
+        out = read_file(process.out);
+        return std::regex_search(out, m, std::regex(pattern));
+    });
+    EXPECT_TRUE(found) << out << read_file(process.err);
+    return found ? std::stoi(m[1].str()) : 0;
 }
 
 // An httplib server on an ephemeral port of 127.0.0.1.

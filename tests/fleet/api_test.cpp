@@ -22,17 +22,6 @@ namespace {
 const std::string read_token = "api-test-read-token-0123456789";
 const std::string submit_token = "api-test-submit-token-0123456789";
 
-int port_from(const Background& process, const std::string& pattern) {
-    std::smatch m;
-    std::string out;
-    const bool found = eventually([&] {
-        out = read_file(process.out);
-        return std::regex_search(out, m, std::regex(pattern));
-    });
-    EXPECT_TRUE(found) << out << read_file(process.err);
-    return found ? std::stoi(m[1].str()) : 0;
-}
-
 // A quick sandbox job whose files all lie under the job root: a relative background and archive.
 json api_job(const std::string& name, const std::string& variant) {
     json job = quick_job(name, variant, "archive", "");

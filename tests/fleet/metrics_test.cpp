@@ -29,18 +29,6 @@ std::map<std::string, double> scrape(int port, std::string* text = nullptr) {
     return prometheus_samples(res->body);
 }
 
-// The first match of `pattern`'s group 1 in a process's stdout, waited for.
-int port_from(const Background& process, const std::string& pattern) {
-    std::smatch m;
-    std::string out;
-    const bool found = eventually([&] {
-        out = read_file(process.out);
-        return std::regex_search(out, m, std::regex(pattern));
-    });
-    EXPECT_TRUE(found) << out << read_file(process.err);
-    return found ? std::stoi(m[1].str()) : 0;
-}
-
 // Nothing of a job, a vendor link or a credential in a scraped text.
 void expect_nothing_secret(const std::string& text, const sandbox::SandboxOptions& o, const std::string& what) {
     for (const std::string& s : {std::string("://"), std::string("127.0.0.1"), std::string("metricsclip"), o.a2v_token,
