@@ -3,8 +3,10 @@
 # built with AddressSanitizer and UndefinedBehaviorSanitizer in build-asan (AVPOST_SANITIZE=ON):
 # any memory error, leak or undefined behaviour fails the test it happens in. The slow end-to-end
 # tests (label e2e: whole deliveries through FFmpeg's encoders, footage, packages, a browser) are
-# not built here (AVPOST_END_TO_END_TESTS=OFF); the normal build runs them. Run after
-# scripts/setup.sh (it needs the same packages and build/npm).
+# not built here (AVPOST_END_TO_END_TESTS=OFF); the normal build runs them. The test files and
+# the CLI layer (tools/) are compiled without instrumentation (tests/ and tools/CMakeLists.txt):
+# lib, filters and pipeline, which they exercise, are checked, at a third of the compile time. Run after scripts/setup.sh (it needs the same
+# packages and build/npm).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
