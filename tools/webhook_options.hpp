@@ -30,9 +30,9 @@ inline void add_webhook_flags(CLI::App& sub, WebhookFlags& f) {
                    "Seconds before each webhook attempt, comma separated (default: the Standard Webhooks schedule "
                    "0,5,300,1800,7200,18000,36000,36000, with jitter); for tests, e.g. 0,1,1,2 (then without jitter)");
     sub.add_option("--webhook-timeout-seconds", f.timeout_seconds,
-                   "Longest wait for a webhook receiver's answer (default 15); an event is held twice that long "
-                   "per attempt")
-        ->check(CLI::Range(0.1, 600.0));
+                   "Longest wait for a webhook receiver's answer (default 15); an event is held twice as long, so "
+                   "a deliverer killed mid-attempt leaves it to another after that")
+        ->check(CLI::Range(0.1, 3600.0));
 }
 
 inline pipeline::WebhookDeliveryOptions webhook_delivery_options(const WebhookFlags& f, const std::string& catalog,

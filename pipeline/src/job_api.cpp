@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "avpost/archive/gallery_access.hpp"
+#include "avpost/archive/webhook_outbox.hpp"
 #include "avpost/core/json_depth.hpp"
 #include "avpost/core/sha256.hpp"
 #include "avpost/net/redact.hpp"
@@ -622,15 +623,17 @@ struct JobApi::State {
                 errors.push_back({{"path", path + ".events"}, {"detail", "must be an array of event names"}});
             else
                 for (std::size_t i = 0; i < events.size(); ++i)
-                    if (!events[i].is_string() || !is_event_name(events[i].get<std::string>()))
+                    if (!events[i].is_string() || !archive::is_webhook_event_type(events[i].get<std::string>()))
                         errors.push_back({{"path", path + ".events[" + std::to_string(i) + "]"},
-                                          {"detail", "one of job.succeeded, job.failed, batch.finished"}});
+                                          {"detail", "one of " + event_types()}});
         }
         return errors;
     }
 
-    static bool is_event_name(const std::string& name) {
-        return name == "job.succeeded" || name == "job.failed" || name == "batch.finished";
+    static std::string event_types() {
+        std::string list;
+        for (std::string_view t : archive::webhook_event_types) list += (list.empty() ? "" : ", ") + std::string(t);
+        return list;
     }
 };
 

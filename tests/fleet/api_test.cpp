@@ -19,8 +19,8 @@ using nlohmann::json;
 
 namespace {
 
-const std::string read_token = "api-test-read-token-0123456789";
-const std::string submit_token = "api-test-submit-token-0123456789";
+const std::string read_token = "fake-api-read-token-for-tests";
+const std::string submit_token = "fake-api-submit-token-for-tests";
 
 // A quick sandbox job whose files all lie under the job root: a relative background and archive.
 json api_job(const std::string& name, const std::string& variant) {
@@ -56,7 +56,7 @@ TEST(JobApi, AnIndependentClientDrivesTheApiAndEveryAnswerMatchesTheOpenApiDocum
         res.status = 204;
     });
     receiver.start();
-    std::ofstream(dir / "webhook.secret") << "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\n";
+    std::ofstream(dir / "webhook.secret") << "whsec_dGVzdCBzZWNyZXQgZm9yIGF2cG9zdCB3ZWJob29rcw==\n";
     Background serve({"serve", "--port", "0", "--archive", archive_root.string(), "--token-file",
                       (dir / "tokens").string(), "--job-root", dir.string(), "--allow-private-webhooks"},
                      dir, "serve");

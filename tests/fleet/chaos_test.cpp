@@ -120,6 +120,18 @@ protected:
         return p;
     }
 
+    // Writes `count` distinct jobs named PREFIX0, PREFIX1, ... and submits them. Up to 6 fault
+    // events may each cost every job then running one attempt (a reset statement fails the
+    // attempt; a claim whose answer a reset lost, or a lease that lapsed in the blackhole, counts
+    // as one): with the default the schedule alone could fail a job. The tests ask that nothing
+    // is lost or done twice, not what the retry budget should be.
+    void submit_jobs(const std::string& prefix, int count) {
+        std::string args = "submit --json --max-attempts " + std::to_string(max_attempts);
+        for (int i = 0; i < count; ++i) args += " " + shell_quote(write_job(prefix + std::to_string(i), i).string());
+        CommandResult r = avpost(args);
+        ASSERT_EQ(r.exit_code, 0) << r.err;
+    }
+
     // The avpost binary against the catalog directly (no proxy) and s3rver directly.
     CommandResult avpost(const std::string& args) {
         return run("AVPOST_S3_ENDPOINT=" + shell_quote(S3rverEnvironment::endpoint) + " " + shell_quote(AVPOST_BINARY) +
@@ -159,6 +171,16 @@ protected:
             std::this_thread::sleep_for(20ms);
         }
         return all_alive();
+    }
+
+    // Waits up to `most` for nothing queued or running (a failed job ends the wait too).
+    bool drain(std::chrono::milliseconds most) {
+        const bool drained = hold(0ms, most, [&] {
+            auto s = states();
+            return s["queued"] == 0 && s["running"] == 0;
+        });
+        say("drained: " + states_text());
+        return drained;
     }
 
     std::string elapsed() const {
@@ -316,18 +338,7 @@ TEST_F(Chaos, EveryJobDoneOnceThroughLatencyResetsADatabaseBlackholeADroppingVen
               << vendor_drop.count() << " ms; store resets after " << store_reset_after << " bytes for "
               << store_reset.count() << " ms; database blackholed " << blackhole.count() << " ms" << std::endl;
 
-    std::vector<fs::path> files;
-    for (int i = 0; i < job_count; ++i) files.push_back(write_job("chaos" + std::to_string(i), i));
-    {
-        // Up to 6 fault events, each of which may cost every job then running one attempt (a reset
-        // statement fails the attempt; a claim whose answer a reset lost, or a lease that lapsed in
-        // the blackhole, counts as one): with the default 3 the schedule alone could fail a job.
-        // The test asks that nothing is lost or done twice, not what the retry budget should be.
-        std::string args = "submit --json --max-attempts " + std::to_string(max_attempts);
-        for (const auto& f : files) args += " " + shell_quote(f.string());
-        CommandResult r = avpost(args);
-        ASSERT_EQ(r.exit_code, 0) << r.err;
-    }
+    ASSERT_NO_FATAL_FAILURE(submit_jobs("chaos", job_count));
     ASSERT_EQ(catalog->queued_jobs().size(), std::size_t(job_count));
 
     started = Clock::now();
@@ -383,11 +394,7 @@ TEST_F(Chaos, EveryJobDoneOnceThroughLatencyResetsADatabaseBlackholeADroppingVen
     say("faults cleared: " + states_text());
 
     // Drained: nothing queued or running. A failed job ends the wait too.
-    const bool drained = hold(0ms, 150s, [&] {
-        auto s = states();
-        return s["queued"] == 0 && s["running"] == 0;
-    });
-    say("drained: " + states_text());
+    const bool drained = drain(150s);
     std::cout << "database proxy: " << describe(db->counters()) << "\nvendor proxy: " << describe(vendor->counters())
               << "\nstore proxy: " << describe(store->counters()) << std::endl;
     ASSERT_TRUE(drained) << (died.empty() ? "not drained within 150 s after the faults: " + states_text() : died);
@@ -418,12 +425,7 @@ TEST_F(Chaos, AFullWorkerDiskAndAFullStoreDiskCostAttemptsNotRendersOrFiles) {
     ASSERT_TRUE(worker_disk.fill());
     ASSERT_TRUE(store_disk.fill());
 
-    std::vector<fs::path> files;
-    for (int i = 0; i < jobs; ++i) files.push_back(write_job("disk" + std::to_string(i), i));
-    std::string args = "submit --json --max-attempts " + std::to_string(max_attempts);
-    for (const auto& f : files) args += " " + shell_quote(f.string());
-    CommandResult submitted = avpost(args);
-    ASSERT_EQ(submitted.exit_code, 0) << submitted.err;
+    ASSERT_NO_FATAL_FAILURE(submit_jobs("disk", jobs));
 
     started = Clock::now();
     for (const std::string name : {"d1", "d2"}) start_worker(name, worker_disk.dir());
@@ -463,11 +465,7 @@ TEST_F(Chaos, AFullWorkerDiskAndAFullStoreDiskCostAttemptsNotRendersOrFiles) {
     store_disk.make_room();
     say("room on the store's disk");
 
-    const bool drained = hold(0ms, 150s, [&] {
-        auto s = states();
-        return s["queued"] == 0 && s["running"] == 0;
-    });
-    say("drained: " + states_text());
+    const bool drained = drain(150s);
     ASSERT_TRUE(drained) << (died.empty() ? "not drained within 150 s of making room: " + states_text() + errors() : died);
     ASSERT_NO_FATAL_FAILURE(expect_each_job_done_once_and_each_file_stored_once(jobs));
 

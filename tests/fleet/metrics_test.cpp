@@ -163,7 +163,7 @@ TEST(MetricsEndToEnd, ServeAndAWorkerShowJobsAsTheyRun) {
 
 TEST(MetricsEndToEnd, ServesMetricsOnlyToWhomTheGalleryAdmits) {
     const fs::path dir = make_temp_dir("metrics-token");
-    const std::string token = "metrics-test-token-0123456789";
+    const std::string token = "fake-metrics-token-for-tests";
     Background serve({"serve", "--port", "0", "--archive", (dir / "archive").string()}, dir, "serve",
                      [&] { ::setenv("AVPOST_GALLERY_TOKEN", token.c_str(), 1); });
     const int port = port_from(serve, R"(metrics: http://127\.0\.0\.1:(\d+)/metrics)");

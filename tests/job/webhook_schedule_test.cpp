@@ -46,7 +46,7 @@ TEST(WebhookSchedule, ADeliveryNeedsASecretAndALeaseLongerThanItsTimeout) {
     o.catalog = "/nonexistent/catalog.db";
     o.secret = "not a secret";
     EXPECT_THROW(pipeline::WebhookDelivery{o}, Error);
-    o.secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+    o.secret = "whsec_dGVzdCBzZWNyZXQgZm9yIGF2cG9zdCB3ZWJob29rcw==";
     o.lease = seconds(10);
     o.request_timeout = std::chrono::milliseconds(15000);
     EXPECT_THROW(pipeline::WebhookDelivery{o}, Error);

@@ -17,8 +17,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// The vector of the Standard Webhooks reference libraries' tests (and of Svix's), which the npm
-// package reproduces: `new Webhook(secret).sign(id, new Date(1614265330000), payload)`.
+// A published test vector, not a credential: the Standard Webhooks reference libraries' tests (and
+// Svix's) use it, and the npm package reproduces it:
+// `new Webhook(secret).sign(id, new Date(1614265330000), payload)`.
 constexpr const char* spec_secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 constexpr const char* spec_id = "msg_p5jXN8AQM9LWM0D4loKWxJek";
 constexpr std::int64_t spec_timestamp = 1614265330;
