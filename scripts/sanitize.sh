@@ -5,14 +5,17 @@
 # tests (label e2e: whole deliveries through FFmpeg's encoders, footage, packages, a browser) are
 # not built here (AVPOST_END_TO_END_TESTS=OFF); the normal build runs them. The test files and
 # the CLI layer (tools/) are compiled without instrumentation (tests/ and tools/CMakeLists.txt):
-# lib, filters and pipeline, which they exercise, are checked, at a third of the compile time. Run after scripts/setup.sh (it needs the same
-# packages and build/npm).
+# lib, filters and pipeline, which they exercise, are checked, at a third of the compile time.
+# The build is clang's with the libFuzzer targets (AVPOST_FUZZ=ON: coverage feedback in the
+# libraries), so scripts/fuzz.sh fuzzes from it (FUZZ_BUILD=build-asan) instead of compiling the
+# libraries a second time: one instrumented build in CI, not two. Run after scripts/setup.sh (it
+# needs the same packages and build/npm).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # -O1 -g1: about half the compile time of -O2 -g, with line numbers in every report.
-cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DAVPOST_SANITIZE=ON -DAVPOST_END_TO_END_TESTS=OFF \
-  -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1" >/dev/null
+cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DAVPOST_SANITIZE=ON -DAVPOST_FUZZ=ON \
+  -DAVPOST_END_TO_END_TESTS=OFF -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1" >/dev/null
 echo "sanitize: building build-asan with $(nproc) jobs (log: build-asan/build.log)" >&2
 if ! cmake --build build-asan --parallel "$(nproc)" >build-asan/build.log 2>&1; then
   echo "sanitize: the build failed; its errors:" >&2

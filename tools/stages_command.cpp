@@ -1,10 +1,12 @@
 // `avpost stages`: the frame stages and the delivery sinks, from the registry
 // (filters/registry.hpp): what each does, the formats a stage works in, the file a sink writes,
-// whether it needs the avatar's matte and the options that shape it.
+// whether it needs the avatar's matte and the options that shape it (the delivery option table's
+// `shapes` column).
 #include <iostream>
 
 #include <nlohmann/json.hpp>
 
+#include "avpost/filters/delivery_option_table.hpp"
 #include "avpost/filters/registry.hpp"
 #include "command.hpp"
 #include "exit_codes.hpp"
@@ -19,7 +21,7 @@ nlohmann::json registry_json() {
         stages.push_back({{"name", s.name}, {"summary", s.summary}, {"pixel_format", s.pixel_format}, {"alpha", s.alpha}});
     for (const auto& s : filters::all_sinks()) {
         nlohmann::json options = nlohmann::json::array();
-        for (std::string_view o : s.options) options.push_back(o);
+        for (std::string_view o : filters::options_shaping(s.preset)) options.push_back(o);
         sinks.push_back({{"name", s.name},
                          {"summary", s.summary},
                          {"file", "NAME" + std::string(s.file)},
@@ -38,7 +40,7 @@ void print_registry(std::ostream& out) {
     for (const auto& s : filters::all_sinks()) {
         out << "  " << s.name << ": " << s.summary << "\n      writes NAME" << s.file
             << (s.needs_alpha ? "; needs the matte (--mask, or a source with alpha)" : "") << "\n      options:";
-        for (std::string_view o : s.options) out << " " << o;
+        for (std::string_view o : filters::options_shaping(s.preset)) out << " " << o;
         out << "\n";
     }
 }

@@ -122,7 +122,9 @@ void place_anchored_layers(const ComposeParams& params, ComposePlan& plan, const
             const Size size = drawn_size_of(layer, plan.canvas, where);
             layer.offset = anchored_position(*layer.anchor, size, plan.canvas);
             if (layer.avoid_avatar) {
-                const ClipSpan span{layer.start, layer.end};
+                // The matte is read on the avatar's clock; the layer's times are the programme's.
+                const Layer timing = on_avatar_clock({layer}, plan.avatar_start_seconds()).front();
+                const ClipSpan span{timing.start, timing.end};
                 const auto key = std::pair{span.start, span.end.value_or(-1.0)};
                 auto found = avatar_over.find(key);
                 if (found == avatar_over.end())

@@ -10,10 +10,13 @@ ComposePicture::ComposePicture(const ComposePlan& plan, Background* background)
       position_(plan.placement->position),
       background_(background),
       stop_with_background_(background && plan.background->end == BackgroundEnd::stop) {
+    // The compositor runs on the avatar's clock; layer times are on the programme's.
     if (!plan.layers.empty())
-        scene_.emplace(plan.layers, plan.canvas, plan.matrix, plan.avatar.size, plan.avatar.duration_seconds);
+        scene_.emplace(on_avatar_clock(plan.layers, plan.avatar_start_seconds()), plan.canvas, plan.matrix,
+                       plan.avatar.size, plan.avatar.duration_seconds);
     if (!plan.overlays.empty())
-        overlays_.emplace(LayerStack::Overlays{}, plan.overlays, plan.canvas, plan.matrix, plan.avatar.duration_seconds);
+        overlays_.emplace(LayerStack::Overlays{}, on_avatar_clock(plan.overlays, plan.avatar_start_seconds()),
+                          plan.canvas, plan.matrix, plan.avatar.duration_seconds);
     if (background_)
         background_->prepare(plan.canvas, plan.matrix,
                              plan.background->end == BackgroundEnd::loop ? StreamEnd::loop : StreamEnd::hold);

@@ -50,6 +50,11 @@ std::string to_string(CompositeKind kind) {
 
 namespace {
 
+// "layer 2 (colour)", as errors name a layer.
+std::string layer_label(const char* list, std::size_t index, const Layer& layer) {
+    return std::string(list) + " " + std::to_string(index) + " (" + to_string(layer.type) + ")";
+}
+
 double seconds_per_frame(AVRational rate) { return rate.num > 0 ? 1.0 / av_q2d(rate) : 0.04; }
 
 ComposePlan::Avatar avatar_of(const ComposeParams& params, const ComposeProbe& probe) {
@@ -89,19 +94,26 @@ void plan_inputs(const ComposeParams& params, const ComposeProbe& probe, Compose
     plan.background = background_of(params, probe);
     plan.layers = params.layers;
     plan.overlays = params.overlays;
-    // Timed layers: their spans and fades against the programme (the avatar's length).
     // Text: its font and every character it needs, before anything is decoded.
-    for (std::size_t i = 0; i < plan.layers.size(); ++i) {
-        const std::string where = "layer " + std::to_string(i) + " (" + to_string(plan.layers[i].type) + ")";
-        check_layer_timing(plan.layers[i], plan.avatar.duration_seconds, where);
-        if (plan.layers[i].text) check_text(*plan.layers[i].text, where);
-    }
+    for (std::size_t i = 0; i < plan.layers.size(); ++i)
+        if (plan.layers[i].text) check_text(*plan.layers[i].text, layer_label("layer", i, plan.layers[i]));
     for (std::size_t i = 0; i < plan.overlays.size(); ++i) {
-        const std::string where = "overlay " + std::to_string(i) + " (" + to_string(plan.overlays[i].type) + ")";
+        const std::string where = layer_label("overlay", i, plan.overlays[i]);
         if (plan.overlays[i].type == LayerType::avatar) throw_usage(where + ": the avatar is not an overlay");
-        check_layer_timing(plan.overlays[i], plan.avatar.duration_seconds, where);
         if (plan.overlays[i].text) check_text(*plan.overlays[i].text, where);
     }
+}
+
+// Timed layers: their spans and fades against the avatar's part of the programme, once the
+// programme's frame plan says where that lies.
+void check_layer_times(const ComposePlan& plan) {
+    const double start = plan.avatar_start_seconds();
+    const AvatarPart part{start, plan.avatar.duration_seconds > 0 ? start + plan.avatar.duration_seconds : 0.0,
+                          !plan.programme || (!plan.programme->intro && !plan.programme->outro)};
+    for (std::size_t i = 0; i < plan.layers.size(); ++i)
+        check_layer_timing(plan.layers[i], part, layer_label("layer", i, plan.layers[i]));
+    for (std::size_t i = 0; i < plan.overlays.size(); ++i)
+        check_layer_timing(plan.overlays[i], part, layer_label("overlay", i, plan.overlays[i]));
 }
 
 // Without a background the canvas is the (scaled) avatar's own.
@@ -306,6 +318,7 @@ ComposePlan plan_compose(const ComposeParams& params, const ComposeProbe& probe)
     plan_alpha(params, plan);
     plan_outputs(params, plan);
     if (probe.intro || probe.outro || params.music) plan_programme(params, probe, plan);
+    check_layer_times(plan);
     plan.decoding = plan_decoding(plan.avatar.size, probe.cores);
     plan.allow_short = params.allow_short;
     return plan;

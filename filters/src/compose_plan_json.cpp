@@ -106,6 +106,7 @@ json programme_json(const ComposePlan& plan) {
             {"transition", to_string(p.transition.kind)},
             {"overlap_frames", p.overlap_frames},
             {"segment_start_frame", p.segment_start_frame},
+            {"segment_start_seconds", plan.avatar_start_seconds()},
             {"segment_frames", p.segment_frames},
             {"outro_start_frame", p.outro_start_frame},
             {"total_frames", p.total_frames}};

@@ -88,7 +88,8 @@ std::string describe(const ComposePlan& plan) {
     if (const auto& p = plan.programme) {
         out << "programme: ";
         if (p->intro) out << "intro " << p->intro->path << " (" << p->intro->frames << " frames), ";
-        out << "avatar from frame " << p->segment_start_frame << " (" << p->segment_frames << " frames)";
+        out << "avatar from frame " << p->segment_start_frame << " (" << seconds_text(plan.avatar_start_seconds())
+            << ", on the programme's clock like layer times; " << p->segment_frames << " frames)";
         if (p->outro) out << ", outro " << p->outro->path << " from frame " << p->outro_start_frame << " (" << p->outro->frames << " frames)";
         out << "; " << to_string(p->transition.kind);
         if (p->overlap_frames > 0) out << " over " << p->overlap_frames << " frames";

@@ -270,15 +270,31 @@ double layer_opacity(const Layer& layer, double t, double programme_end) {
     return std::clamp(opacity, 0.0, 1.0);
 }
 
-void check_layer_timing(const Layer& layer, double programme_end, const std::string& where) {
-    if (programme_end <= 0) return;
-    if (layer.start >= programme_end)
-        throw_usage(where + ": starts at " + seconds_text(layer.start) + ", when the programme has ended (" +
-                    seconds_text(programme_end) + ")");
-    const double end = std::min(layer.end.value_or(programme_end), programme_end);
+void check_layer_timing(const Layer& layer, AvatarPart part, const std::string& where) {
+    if (part.end <= 0) return;
+    const std::string programme_end = part.whole_programme ? "when the programme has ended (" + seconds_text(part.end) + ")"
+                                                           : "after the avatar's part of the programme (" +
+                                                                 seconds_text(part.start) + " to " + seconds_text(part.end) +
+                                                                 "), the only part layers are drawn over";
+    if (layer.start >= part.end) throw_usage(where + ": starts at " + seconds_text(layer.start) + ", " + programme_end);
+    if (layer.end && *layer.end <= part.start)
+        throw_usage(where + ": ends at " + seconds_text(*layer.end) + ", before the avatar's part of the programme (" +
+                    seconds_text(part.start) + " to " + seconds_text(part.end) + "), the only part layers are drawn over");
+    const double end = std::min(layer.end.value_or(part.end), part.end);
     if (!layer.end && layer.fade_in + layer.fade_out > end - layer.start + 1e-9)
         throw_usage(where + ": fade_in + fade_out (" + seconds_text(layer.fade_in + layer.fade_out) +
-                    ") are longer than the layer's span (" + seconds_text(end - layer.start) + " to the programme's end)");
+                    ") are longer than the layer's span (" + seconds_text(end - layer.start) + " to the " +
+                    (part.whole_programme ? "programme's end" : "avatar's end") + ")");
+}
+
+std::vector<Layer> on_avatar_clock(std::vector<Layer> layers, double avatar_start) {
+    if (avatar_start == 0) return layers;
+    for (Layer& layer : layers) {
+        if (!layer.timed()) continue;  // the whole avatar's part, on any clock
+        layer.start -= avatar_start;   // may fall before the avatar's first frame: fades stay in step
+        if (layer.end) *layer.end -= avatar_start;
+    }
+    return layers;
 }
 
 Size scaled_size(Size size, double scale_x, double scale_y) {

@@ -31,35 +31,25 @@ std::span<const StageInfo> all_stages() {
 
 namespace {
 
-// The fields every encoded preset with audio and a text track shares, and the ones of each kind.
-constexpr std::string_view capped_video[] = {"max_size", "loudness", "captions", "burn_captions"};
-constexpr std::string_view full_size_video[] = {"loudness", "captions", "burn_captions"};
-constexpr std::string_view preview_options[] = {"preview_seconds", "preview_width", "preview_fps", "burn_captions"};
-constexpr std::string_view poster_options[] = {"max_size", "burn_captions"};
-constexpr std::string_view hls_options[] = {"max_size",  "hls_heights", "hls_segment_seconds", "hls_segments",
-                                            "hls_codec", "loudness",    "captions",            "captions_language",
-                                            "burn_captions"};
-
 constexpr SinkInfo sinks[] = {
     {Preset::web, "web", "H.264 MP4 (yuv420p, BT.709, +faststart), AAC; the HLS ladder's top rung when both are made",
-     ".mp4", false, false, capped_video, make_video_file_sink},
+     ".mp4", false, false, make_video_file_sink},
     {Preset::hevc, "hevc", "HEVC MP4 tagged hvc1 (Apple players), AAC; the top rung of an HEVC ladder", "-hevc.mp4",
-     false, false, capped_video, make_video_file_sink},
-    {Preset::av1, "av1", "AV1 (SVT-AV1) MP4, AAC", "-av1.mp4", false, false, capped_video, make_video_file_sink},
-    {Preset::av1_webm, "av1-webm", "AV1 (SVT-AV1) WebM, Opus", "-av1.webm", false, false, capped_video,
+     false, false, make_video_file_sink},
+    {Preset::av1, "av1", "AV1 (SVT-AV1) MP4, AAC", "-av1.mp4", false, false, make_video_file_sink},
+    {Preset::av1_webm, "av1-webm", "AV1 (SVT-AV1) WebM, Opus", "-av1.webm", false, false,
      make_video_file_sink},
     {Preset::webm_alpha, "webm-alpha", "VP9 WebM with alpha: the avatar alone on transparency, Opus", ".webm", true,
-     false, full_size_video, make_video_file_sink},
+     false, make_video_file_sink},
     {Preset::prores_alpha, "prores-alpha", "ProRes 4444 MOV with alpha: the avatar alone on transparency, AAC", ".mov",
-     true, false, full_size_video, make_video_file_sink},
-    {Preset::preview, "preview", "animated WebP: the first seconds, small", "-preview.webp", false, false,
-     preview_options, make_preview_sink},
-    {Preset::poster, "poster", "JPEG of a frame chosen not to be blank", "-poster.jpg", false, false, poster_options,
+     true, false, make_video_file_sink},
+    {Preset::preview, "preview", "animated WebP: the first seconds, small", "-preview.webp", false, false, make_preview_sink},
+    {Preset::poster, "poster", "JPEG of a frame chosen not to be blank", "-poster.jpg", false, false,
      make_poster_sink},
     {Preset::hls, "hls",
      "HLS ladder: H.264 (or HEVC)/AAC rungs in fMP4 (or MPEG-TS) segments, a WebVTT subtitle rendition with "
      "captions, a master playlist",
-     "-hls", false, true, hls_options, make_hls_sink},
+     "-hls", false, true, make_hls_sink},
 };
 
 }  // namespace

@@ -271,6 +271,51 @@ TEST(ComposeProgramme, ALoudnessTargetAppliesToTheWholeMix) {
     EXPECT_NEAR(d.video, (25 + 50 - 13) * frame_seconds, 1e-3);  // 0.5 s crossfade: 13 frames
 }
 
+// Layer times are on the programme's clock (issue 22 item 1): with an intro of 1 s and a 0.2 s
+// crossfade the avatar starts at 0.8 s (frame 20), and an overlay timed 1.2-1.6 s covers output
+// frames 30-39, not the avatar's frames 30-39 (output 50-59). Every frame of the timed programme
+// is, bit for bit, the same programme without the overlay or with it always on.
+TEST(ComposeProgramme, LayerTimesCountOnTheProgrammesClock) {
+    TempDir dir;
+    const std::string intro = make_clip(dir, "intro", "0xC03020", "640x360", 1.0, 0);
+    const auto overlays = [&](const std::string& name, const nlohmann::json& timing) {
+        nlohmann::json layer = {{"type", "colour"}, {"source", "#FF2040"}, {"offset", {20, 20}}, {"size", {200, 120}}};
+        layer.update(timing);
+        std::ofstream(dir.file(name + ".json")) << nlohmann::json::array({layer}).dump();
+        return " --overlays " + quote(dir.file(name + ".json"));
+    };
+    const std::string programme = "--intro " + quote(intro) + " --transition crossfade --transition-seconds 0.2";
+    const auto render = [&](const std::string& name, const std::string& extra) {
+        const CommandResult r = compose(programme + extra, dir.file(name + ".mkv"));
+        EXPECT_EQ(r.exit_code, 0) << r.err;
+        return decode_video(dir.file(name + ".mkv"));
+    };
+    const auto timed = render("timed", overlays("timed", {{"start", 1.2}, {"end", 1.6}}));
+    const auto without = render("without", "");
+    const auto always = render("always", overlays("always", nlohmann::json::object()));
+    ASSERT_EQ(timed.size(), 70u);  // 25 intro + 50 avatar frames - 5 overlapping, no outro
+    ASSERT_EQ(without.size(), timed.size());
+    ASSERT_EQ(always.size(), timed.size());
+    for (std::size_t k = 0; k < timed.size(); ++k) {
+        const YuvFrame& expected = k >= 30 && k < 40 ? always[k] : without[k];
+        EXPECT_EQ(worst_difference(timed[k], [&](int pl, int x, int y) { return sample(expected, pl, x, y); }), 0)
+            << "frame " << k << (k >= 30 && k < 40 ? ": the overlay shows" : ": no overlay");
+    }
+    // The plan says where the avatar, and so layer time 0.8 s, falls.
+    const CommandResult plan = run_avpost("--quiet compose --video " + quote(media("avatar.mp4")) + " --mask " +
+                                          quote(media("avatar_mask.mp4")) + " --background '#203060' " + programme +
+                                          " --dry-run --json -o " + quote(dir.file("plan.mkv")));
+    ASSERT_EQ(plan.exit_code, 0) << plan.err;
+    EXPECT_NEAR(nlohmann::json::parse(plan.out).at("programme").at("segment_start_seconds").get<double>(), 0.8, 1e-9);
+    // A layer wholly inside the intro would never show: refused, naming the avatar's span.
+    const std::string output = dir.file("refused.mkv");
+    const CommandResult refused = compose(programme + overlays("early", {{"start", 0.1}, {"end", 0.5}}), output);
+    EXPECT_EQ(refused.exit_code, 2) << refused.err;
+    EXPECT_NE(refused.err.find("overlay 0 (colour): ends at 0.5 s, before the avatar's part of the programme (0.8 s to 2.8 s)"),
+              std::string::npos) << refused.err;
+    EXPECT_FALSE(std::filesystem::exists(output));
+}
+
 TEST(ComposeProgramme, BadProgrammesAreRefusedNamingTheFieldWithNothingWritten) {
     TempDir dir;
     const std::string intro = make_clip(dir, "intro", "0xC03020", "640x360", 0.4, 0);

@@ -2,6 +2,7 @@
 // resolves to, with a factory and a file, and the documented preset lists (job file schema,
 // --json schema) naming exactly the registry's sinks.
 #include "avpost/filters/registry.hpp"
+#include "avpost/filters/delivery_option_table.hpp"
 
 #include <gtest/gtest.h>
 
@@ -58,7 +59,7 @@ TEST(SinkRegistry, EveryPresetNameResolvesThroughItsRow) {
         EXPECT_TRUE(files.insert(std::string(sink.file)).second) << "two sinks write one file";
         EXPECT_NE(sink.make, nullptr);
         EXPECT_FALSE(sink.summary.empty());
-        EXPECT_FALSE(sink.options.empty());
+        EXPECT_FALSE(options_shaping(sink.preset).empty());
         EXPECT_EQ(parse_preset(sink.name), sink.preset);
         EXPECT_EQ(to_string(sink.preset), sink.name);
         EXPECT_EQ(&sink_info(sink.preset), &sink);
@@ -69,7 +70,7 @@ TEST(SinkRegistry, EveryPresetNameResolvesThroughItsRow) {
         options.name = "talk";
         EXPECT_EQ(delivery_path(options, sink.preset), std::filesystem::path("out") / ("talk" + std::string(sink.file)));
         // Every option a sink names is a field of the job's deliver object.
-        for (std::string_view option : sink.options)
+        for (std::string_view option : options_shaping(sink.preset))
             EXPECT_TRUE(deliver_fields.contains(std::string(option))) << option;
     }
     // Every enumerator has its row (the enum runs from web to hls).

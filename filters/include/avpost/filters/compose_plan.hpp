@@ -165,6 +165,12 @@ struct ComposePlan {
     bool allow_short = false;  // inputs cut short are used with a warning
 
     std::vector<std::string> warnings;  // found before any frame (run_compose logs them)
+
+    // Where the avatar's first frame falls on the programme's clock (0 without an intro). Layer
+    // times are given on the programme's clock; the compositor runs on the avatar's.
+    double avatar_start_seconds() const {
+        return programme ? double(programme->segment_start_frame) * frame_seconds : 0.0;
+    }
 };
 
 // The checks that need no file: bad or conflicting options, a missing encoder, an output

@@ -9,5 +9,7 @@ namespace avpost::filters {
 
 // Presets and their name, sizes, the preview, the HLS ladder, loudness and captions.
 const OptionTable<DeliveryOptions>& delivery_options();
+// The keys of the options that shape `preset`'s output, in the table's order.
+std::vector<std::string_view> options_shaping(Preset preset);
 
 }  // namespace avpost::filters

@@ -42,9 +42,11 @@ struct Layer {
     std::optional<Anchor> anchor;
     bool avoid_avatar = false;
     bool avoid_required = false;
-    // When the layer shows, in seconds on the programme's clock (the output's: 0 is the avatar's
-    // first frame): from `start` until `end` (default: the programme's end), fading in over
-    // `fade_in` and out over `fade_out`. Outside its span a layer draws nothing and costs nothing.
+    // When the layer shows, in seconds on the programme's clock (the output's: 0 is its first
+    // frame, the intro's when there is one): from `start` until `end` (default: the avatar's
+    // part, from its first frame to its last), fading in over `fade_in` and out over `fade_out`.
+    // Layers are drawn over the avatar's part only. Outside its span a layer draws nothing and
+    // costs nothing.
     double start = 0.0;
     std::optional<double> end;
     double fade_in = 0.0;
@@ -55,9 +57,19 @@ struct Layer {
 // The layer's opacity at time `t` (0..1): 0 outside [start, end), ramping linearly over the
 // fades; `programme_end` stands in for an end the layer does not give.
 double layer_opacity(const Layer& layer, double t, double programme_end);
-// Throws Error(usage) naming `where` ("layer 2 (colour)") when the layer's fades do not fit in its
-// span, or its span in the programme (`programme_end` seconds; 0: unknown, judged when known).
-void check_layer_timing(const Layer& layer, double programme_end, const std::string& where);
+// Where the avatar's part lies on the programme's clock: [start, end) seconds. Without an intro
+// or outro it is the whole programme.
+struct AvatarPart {
+    double start = 0.0;
+    double end = 0.0;  // 0: unknown (the avatar's duration was not probed), judged when known
+    bool whole_programme = true;
+};
+// Throws Error(usage) naming `where` ("layer 2 (colour)") when the layer's span misses the
+// avatar's part, or its fades do not fit in what it shows of it.
+void check_layer_timing(const Layer& layer, AvatarPart part, const std::string& where);
+// The same layers with their times moved from the programme's clock onto the avatar's, which
+// starts `avatar_start` seconds into the programme (the compositor's clock).
+std::vector<Layer> on_avatar_clock(std::vector<Layer> layers, double avatar_start);
 
 // Akool's elements array -> layers. `audio` elements are skipped (the audio comes from the
 // avatar). An image element whose url is a hex colour is a colour layer. Throws Error(usage)

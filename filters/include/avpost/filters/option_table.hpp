@@ -41,6 +41,9 @@ struct OptionRow {
     void (*set)(Params&, const nlohmann::json&) = nullptr;
     // The value as a job file writes it; null when unset (the default of an optional).
     nlohmann::json (*get)(const Params&) = nullptr;
+    // Delivery rows: the sinks the option shapes, by preset name ("web,hls"; "*": every one);
+    // empty: none in particular (`avpost stages` lists each sink's from here).
+    std::string_view shapes;
 };
 
 // A problem with one option: its key ("anchor", or "matte.choke" inside a nested table) and why.

@@ -40,7 +40,6 @@ struct SinkInfo {
     // Made after every other sink and finished after them: it takes another sink's encode
     // (the HLS ladder's top rung), which flushes its last packets into it when finishing.
     bool after_others;
-    std::span<const std::string_view> options;  // the DeliveryOptions (job deliver.*) fields that shape it
     SinkFactory make;
 };
 
