@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "archive_test_support.hpp"
+#include "spawn_logged.hpp"
 
 namespace avpost::test {
 
@@ -35,16 +36,9 @@ public:
         // A log an earlier process of the same PID left would be read before the child truncates
         // it: its port is not ours (seen in CI as "Failed to connect" to a dead s3rver).
         fs::remove(log);
-        pid_ = ::fork();
-        if (pid_ == 0) {
-            ::setpgid(0, 0);
-            std::FILE* out = std::freopen(log.c_str(), "w", stdout);
-            if (!out) ::_exit(127);
-            ::dup2(::fileno(stdout), 2);
-            ::execl(NODE_EXECUTABLE, NODE_EXECUTABLE, script.c_str(), "-d", data_dir.c_str(), "-a", "127.0.0.1", "-p",
-                    "0", "--silent", "--configure-bucket", bucket_.c_str(), static_cast<char*>(nullptr));
-            ::_exit(127);
-        }
+        pid_ = avpost::test::spawn_logged({NODE_EXECUTABLE, script, "-d", data_dir.string(), "-a", "127.0.0.1", "-p", "0", "--silent",
+                             "--configure-bucket", bucket_},
+                            log.string(), log.string(), {}, [] { ::setpgid(0, 0); });
         std::regex listening(R"(listening on 127\.0\.0\.1:(\d+))");
         for (int i = 0; i < 300; ++i) {  // up to 30 s for node to start
             std::smatch m;

@@ -23,6 +23,7 @@
 #include <nlohmann/json.hpp>
 
 #include "archive_test_support.hpp"
+#include "spawn_logged.hpp"
 #include "avpost/net/akool_client.hpp"
 #include "avpost/net/a2v_client.hpp"
 #include "avpost/net/render_job.hpp"
@@ -156,28 +157,20 @@ inline std::vector<nlohmann::json> json_lines(const std::string& out) {
     return v;
 }
 
-// The avpost binary in the background, stdout and stderr to files.
+// The avpost binary in the background, stdout and stderr to files (spawn_logged.hpp: nothing
+// but async-signal-safe calls between fork and exec).
 struct Background {
     pid_t pid = -1;
     fs::path out, err;
-    // `in_child` runs in the child before exec (limits, signal dispositions).
+    // `in_child` runs in the child before exec and must be async-signal-safe (signal
+    // dispositions, limits); `environment` ("NAME=VALUE") is added to the child's.
     Background(const std::vector<std::string>& args, const fs::path& dir, const std::string& label,
-               const std::function<void()>& in_child = {}) {
+               const std::function<void()>& in_child = {}, const std::vector<std::string>& environment = {}) {
         out = dir / (label + ".out");
         err = dir / (label + ".err");
-        pid = ::fork();
-        if (pid == 0) {
-            std::FILE* o = std::freopen(out.c_str(), "w", stdout);
-            std::FILE* e = std::freopen(err.c_str(), "w", stderr);
-            if (!o || !e) ::_exit(127);
-            if (in_child) in_child();
-            std::vector<char*> argv;
-            argv.push_back(const_cast<char*>(AVPOST_BINARY));
-            for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-            argv.push_back(nullptr);
-            ::execv(AVPOST_BINARY, argv.data());
-            ::_exit(127);
-        }
+        std::vector<std::string> argv{AVPOST_BINARY};
+        argv.insert(argv.end(), args.begin(), args.end());
+        pid = avpost::test::spawn_logged(argv, out.string(), err.string(), environment, in_child);
     }
     // Exit code, or -signal.
     int wait() {

@@ -174,6 +174,11 @@ def run_commands(env):
                                                              "--background", "transparent", "-o", str(WORK / "k.webm"),
                                                              "--key-matte-out", str(WORK / "k.mkv"), "--dry-run",
                                                              "--json", env=env))
+    # A programme (the avatar's own clip as its intro): the frame plan and where layer times count from.
+    check("compose --dry-run --intro", "compose-plan",
+          json_of("compose", "--video", str(avatar), "--mask", str(mask), "--background", "#102030", "--intro",
+                  str(avatar), "--transition", "crossfade", "-o", str(WORK / "programme.mp4"), "--dry-run", "--json",
+                  env=env))
     check("transcode", "transcode", json_of("transcode", str(avatar), "--mask", str(mask), "-o", str(WORK / "delivered"),
                                             "--deliver", "web,webm-alpha,poster", "--json", env=env))
     # An HLS ladder with loudness and captions: its re-measured audio and its WebVTT rendition's cues.

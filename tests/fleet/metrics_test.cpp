@@ -164,8 +164,8 @@ TEST(MetricsEndToEnd, ServeAndAWorkerShowJobsAsTheyRun) {
 TEST(MetricsEndToEnd, ServesMetricsOnlyToWhomTheGalleryAdmits) {
     const fs::path dir = make_temp_dir("metrics-token");
     const std::string token = "fake-metrics-token-for-tests";
-    Background serve({"serve", "--port", "0", "--archive", (dir / "archive").string()}, dir, "serve",
-                     [&] { ::setenv("AVPOST_GALLERY_TOKEN", token.c_str(), 1); });
+    Background serve({"serve", "--port", "0", "--archive", (dir / "archive").string()}, dir, "serve", {},
+                     {"AVPOST_GALLERY_TOKEN=" + token});
     const int port = port_from(serve, R"(metrics: http://127\.0\.0\.1:(\d+)/metrics)");
     ASSERT_GT(port, 0);
     httplib::Client client("127.0.0.1", port);

@@ -33,15 +33,9 @@ struct Receiver {
 
     Receiver(const fs::path& work, const fs::path& secret_file) : dir(work / "receiver") {
         fs::create_directories(dir);
-        pid = ::fork();
-        if (pid == 0) {
-            std::FILE* o = std::freopen((dir / "node.out").c_str(), "w", stdout);
-            std::FILE* e = std::freopen((dir / "node.err").c_str(), "w", stderr);
-            if (!o || !e) ::_exit(127);
-            ::execl(NODE_EXECUTABLE, NODE_EXECUTABLE, AVPOST_WEBHOOK_RECEIVER, AVPOST_STANDARDWEBHOOKS_JS,
-                    secret_file.c_str(), dir.c_str(), static_cast<char*>(nullptr));
-            ::_exit(127);
-        }
+        pid = avpost::test::spawn_logged({NODE_EXECUTABLE, AVPOST_WEBHOOK_RECEIVER, AVPOST_STANDARDWEBHOOKS_JS, secret_file.string(),
+                            dir.string()},
+                           (dir / "node.out").string(), (dir / "node.err").string());
         eventually([&] { return !read_file(dir / "port").empty(); });
         const std::string text = read_file(dir / "port");
         port = text.empty() ? 0 : std::stoi(text);

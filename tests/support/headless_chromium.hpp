@@ -38,6 +38,10 @@ public:
                                          "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
                                          "--mute-audio",  "--hide-scrollbars",    user_data,
                                          "--remote-debugging-pipe", "about:blank"};
+        // Made before fork: the child may call only async-signal-safe functions (spawn_logged.hpp).
+        std::vector<char*> argv;
+        for (auto& a : args) argv.push_back(a.data());
+        argv.push_back(nullptr);
         pid_ = ::fork();
         if (pid_ < 0) throw std::runtime_error("fork failed");
         if (pid_ == 0) {
@@ -49,9 +53,6 @@ public:
             if (reads < 0 || writes < 0 || out < 0 || null < 0 || ::dup2(reads, 3) < 0 || ::dup2(writes, 4) < 0 ||
                 ::dup2(null, 0) < 0 || ::dup2(out, 1) < 0 || ::dup2(out, 2) < 0)
                 ::_exit(126);
-            std::vector<char*> argv;
-            for (auto& a : args) argv.push_back(a.data());
-            argv.push_back(nullptr);
             ::execv(argv[0], argv.data());
             ::_exit(127);
         }
